@@ -1,0 +1,126 @@
+# vmlab — top-level build.
+#
+#   make            build build/vmlab, the tools and the guest kernel
+#   make run        install deps, build, run the demo
+#   make test       install deps, build, run every test (unit, differential, e2e, golden)
+#   make asan       the same suite built with ASan+UBSan (under build/asan)
+#   make coverage   line coverage of the suite (gcovr summary + HTML in build/coverage/)
+#   make bench      benchmarks: guest MIPS and ratios
+#   make golden     regenerate golden traces (review the diff!)
+#
+# Each module folder holds plain C files; every *.c in cpu/ tlb/ shadow/ monitor/
+# (except monitor/main.c) goes into lib<module>.a. Unit tests are
+# tests/unit/test_<module>_*.c, one Check binary each. Other parts add their
+# own rules in a fragment (*.mk in their folder) that appends to TEST_STEPS,
+# BENCH_STEPS and the build targets.
+
+BUILD    ?= build
+ifeq ($(origin CC),default)
+  CC = gcc
+endif
+OPT      ?= -O2
+SAN      ?=
+COV      ?=
+CFLAGS_COMMON = -std=c11 -Wall -Wextra -Werror -g -D_GNU_SOURCE -I. $(OPT)
+ifeq ($(SAN),1)
+  CFLAGS_COMMON += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+  LDFLAGS_SAN    = -fsanitize=address,undefined
+endif
+ifeq ($(COV),1)
+  CFLAGS_COMMON += --coverage
+  LDFLAGS_SAN   += --coverage
+endif
+# pkg-config is evaluated lazily so that `make run`/`make test` can install deps first.
+PKG_CFLAGS = $(shell pkg-config --cflags capstone readline 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs capstone readline 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+CFLAGS   = $(CFLAGS_COMMON) $(PKG_CFLAGS)
+LDLIBS   = $(PKG_LIBS)
+
+.DEFAULT_GOAL := all
+
+# ---- libraries, one per module, in dependency order (monitor -> shadow -> tlb -> cpu)
+MODULES := monitor shadow tlb cpu
+define module_lib
+$(1)_SRC := $$(filter-out monitor/main.c,$$(wildcard $(1)/*.c))
+$(1)_OBJ := $$(patsubst %.c,$$(BUILD)/obj/%.o,$$($(1)_SRC))
+$$(BUILD)/lib$(1).a: $$($(1)_OBJ)
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
+
+# What a module links against (itself and everything below it).
+LIBS_cpu     := $(BUILD)/libcpu.a
+LIBS_tlb     := $(BUILD)/libtlb.a $(LIBS_cpu)
+LIBS_shadow  := $(BUILD)/libshadow.a $(LIBS_tlb)
+LIBS_monitor := $(BUILD)/libmonitor.a $(LIBS_shadow)
+ALL_LIBS     := $(LIBS_monitor)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# ---- the program
+$(BUILD)/vmlab: $(BUILD)/obj/monitor/main.o $(ALL_LIBS)
+	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
+
+# ---- unit tests: tests/unit/test_<module>_<name>.c -> $(BUILD)/tests/test_<module>_<name>
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+unit_module = $(word 2,$(subst _, ,$(notdir $(1))))
+.SECONDEXPANSION:
+$(BUILD)/tests/test_%: tests/unit/test_%.c $$(LIBS_$$(call unit_module,$$@))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -o $@ $< $(LIBS_$(call unit_module,$@)) $(LDFLAGS_SAN) $(CHECK_LIBS) $(LDLIBS)
+
+unit-%: $(BUILD)/tests/test_%
+	$<
+
+# Build-only targets per module, so one part can be built while another is broken.
+$(foreach m,$(MODULES),$(eval $(m): $(BUILD)/lib$(m).a $(filter $(BUILD)/tests/test_$(m)_%,$(UNIT_BIN))))
+
+# ---- fragments add: ALL_TARGETS, TEST_STEPS (make targets run by tests/run.sh), BENCH_STEPS
+ALL_TARGETS := $(BUILD)/vmlab
+TEST_STEPS  := unit
+BENCH_STEPS :=
+include $(sort $(wildcard */*.mk tests/*/*.mk))
+
+all: $(ALL_TARGETS) $(UNIT_BIN)
+
+# every unit test binary, each a Check suite
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CK_FORK=yes $$t; done
+
+deps:
+	@./scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BUILD)/vmlab run
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@./tests/run.sh $(MAKE) --no-print-directory BUILD=$(BUILD) SAN=$(SAN) COV=$(COV) -- $(TEST_STEPS)
+
+# The whole suite under ASan+UBSan, in its own build folder.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT=-O1 test
+
+coverage: deps
+	@$(MAKE) --no-print-directory BUILD=build/cov COV=1 OPT=-O0 test
+	@mkdir -p build/coverage
+	gcovr --root . --object-directory build/cov --exclude 'tests/' --exclude 'guestos/' \
+	  --html-details build/coverage/index.html --print-summary
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@set -e; for b in $(BENCH_STEPS); do $(MAKE) --no-print-directory -s $$b; done
+
+clean:
+	rm -rf build
+
+.PHONY: all run test asan coverage bench clean deps unit cpu tlb shadow monitor
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
