@@ -1,0 +1,60 @@
+/*
+ * cpu/internal.h — what the files of cpu/ share with each other (never
+ * included outside cpu/ and its unit tests).
+ *
+ * Ownership while the core is being written in parallel:
+ *   decode/execute/run-loop/memory/flags side: decode.c, exec_*.c, run.c, mem.c, flags.c, mmu_flat.c
+ *   system side: system.c (cpu_exec_sens), exception.c (delivery, #DF, triple fault),
+ *                mmu_paging.c, names.c
+ * Both sides may add declarations here; do not change another side's declarations.
+ *
+ * Faults: any instruction may fault part-way through. cpu_fault() does not
+ * return: it longjmps back to the run loop, which restores RIP to the start of
+ * the faulting instruction (RSP too, where the instruction had changed it
+ * before faulting) and then either delivers the exception through the IDT
+ * (ctl.virt off) or exits with CPU_EXIT_EXCEPTION (ctl.virt on). An MMU miss
+ * unwinds the same way and exits with CPU_EXIT_TLB_MISS.
+ */
+#ifndef VMLAB_CPU_INTERNAL_H
+#define VMLAB_CPU_INTERNAL_H
+
+#include "cpu/cpu.h"
+
+#define CPU_NO_ERROR 0xffffffffu /* cpu_fault: the exception pushes no error code */
+
+/* Raise an exception from inside an instruction. Never returns. */
+_Noreturn void cpu_fault(struct cpu *cpu, uint8_t vector, uint32_t error);
+
+/*
+ * Memory access through the MMU and the fast cache, at the CPU's current CPL.
+ * size is 1, 2, 4 or 8; accesses may cross a page boundary. On a fault or miss
+ * they call cpu_fault / unwind and do not return.
+ */
+uint64_t cpu_mem_read(struct cpu *cpu, va_t va, unsigned size);
+void cpu_mem_write(struct cpu *cpu, va_t va, unsigned size, uint64_t value);
+/* The same as a supervisor access whatever the CPL (IDT, GDT, TSS, interrupt
+ * stack frames pushed on a privilege switch). */
+uint64_t cpu_mem_read_sys(struct cpu *cpu, va_t va, unsigned size);
+void cpu_mem_write_sys(struct cpu *cpu, va_t va, unsigned size, uint64_t value);
+
+/*
+ * The system side's entry points.
+ * cpu_sens_class: the enum cpu_sens_class bit an op belongs to.
+ * cpu_exec_sens: execute a sensitive instruction with real-hardware semantics
+ *   at the current CPL (privileged ones #GP at CPL>0 via cpu_fault, popf
+ *   silently keeps IF when IOPL<CPL, ...). Advances RIP past it on success.
+ *   Returns CPU_EXIT_NONE to continue, or an exit reason to stop with
+ *   (CPU_EXIT_HLT, CPU_EXIT_IO with cpu->exit.sens filled).
+ * cpu_deliver: deliver vector through the 64-bit IDT as hardware does; `soft`
+ *   for int n/int3 (DPL check against CPL), `error` CPU_NO_ERROR for none.
+ *   RIP must already be the return address. Escalates to #DF and triple
+ *   fault; returns CPU_EXIT_TRIPLE_FAULT in that case, else CPU_EXIT_NONE.
+ */
+uint32_t cpu_sens_class(enum cpu_sens_op op);
+enum cpu_exit_reason cpu_exec_sens(struct cpu *cpu, const struct cpu_sens *s);
+enum cpu_exit_reason cpu_deliver(struct cpu *cpu, uint8_t vector, uint32_t error, bool soft);
+
+/* Whether an exception vector is a fault (RIP = faulting insn) rather than a trap. */
+bool cpu_vector_is_fault(unsigned vector);
+
+#endif
