@@ -85,7 +85,7 @@ $(foreach m,$(MODULES),$(eval $(m): $(BUILD)/lib$(m).a $(filter $(BUILD)/tests/t
 ALL_TARGETS := $(BUILD)/vmlab
 TEST_STEPS  := unit
 BENCH_STEPS :=
-include $(sort $(wildcard */*.mk tests/*/*.mk))
+include $(sort $(wildcard */*.mk */*/*.mk))
 
 all: $(ALL_TARGETS) $(UNIT_BIN)
 
