@@ -33,6 +33,6 @@ int mon_tracediff_main(int argc, char **argv)
 	}
 	if (nfiles != 2)
 		return usage("need two trace files");
-	fprintf(stderr, "vmlab trace-diff: not implemented yet\n");
+	fprintf(stderr, "vmlab trace-diff: %s vs %s: not implemented yet\n", files[0], files[1]);
 	return 2;
 }
