@@ -60,8 +60,16 @@ enum cpu_gpr {
 #define CR0_MP (1ull << 1)
 #define CR0_EM (1ull << 2)
 #define CR0_TS (1ull << 3)
+#define CR0_ET (1ull << 4)
+#define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
+#define CR0_AM (1ull << 18)
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
 #define CR0_PG (1ull << 31)
+#define CR4_TSD (1ull << 2)  /* rdtsc is privileged */
+#define CR4_DE (1ull << 3)
+#define CR4_PSE (1ull << 4)
 #define CR4_PAE (1ull << 5)
 #define CR4_PGE (1ull << 7)
 #define CR4_PCIDE (1ull << 17)
@@ -80,6 +88,10 @@ enum cpu_gpr {
 #define MSR_GS_BASE 0xC0000101u
 #define MSR_KERNEL_GS_BASE 0xC0000102u
 #define MSR_TSC 0x10u
+
+/* CPUID leaves 0x40000000-0x400000ff are left to the monitor (hypervisor
+ * leaf); the bare core answers them with zeros. */
+#define CPUID_HV_LEAF 0x40000000u
 
 /* Exception vectors */
 enum cpu_vector {
@@ -216,6 +228,7 @@ struct cpu_exit {
 	enum cpu_access access;    /* TLB_MISS */
 	uint8_t bytes[15];         /* UNSUPPORTED: the instruction bytes */
 	uint8_t nbytes;
+	uint32_t io_value;         /* IO out/outs: the value to write (exit.sens.opsize bytes) */
 };
 
 struct cpu_dtr {
@@ -246,6 +259,7 @@ struct cpu {
 	struct cpu_seg seg[6];
 	unsigned cpl; /* current privilege level = CS.RPL */
 	uint64_t cr0, cr2, cr3, cr4, efer;
+	uint64_t cr8;     /* task priority: external vectors with (vector >> 4) <= cr8 wait */
 	uint64_t star, lstar, cstar, fmask, kernel_gs_base;
 	struct cpu_dtr gdtr, idtr;
 	uint16_t tr, ldtr;
@@ -259,6 +273,7 @@ struct cpu {
 	struct cpu_exit exit; /* why cpu_run last returned */
 	struct cpu_stats stats;
 	struct cpu_internal *in;
+	void *mmu_paging; /* state of cpu/mmu_paging.c; freed by cpu_free */
 };
 
 /* Set up a CPU in 64-bit mode at CPL 0, registers zero, over `ram`.
@@ -284,6 +299,26 @@ void cpu_set_rflags(struct cpu *cpu, uint64_t rflags);
  * when it escalated into a triple fault: then cpu->exit.reason says so).
  */
 bool cpu_interrupt(struct cpu *cpu, uint8_t vector, bool external);
+
+/*
+ * Completing an I/O exit (CPU_EXIT_IO; RIP still at the instruction).
+ * The caller performs ONE element of I/O and then calls one of these:
+ *   in, ins:   read exit.sens.opsize bytes from exit.sens.port, then
+ *              cpu_io_complete_in(cpu, value): in writes AL/AX/EAX (EAX
+ *              zero-extends into RAX); ins stores the element at ES:RDI.
+ *   out, outs: write exit.io_value (exit.sens.opsize bytes; outs has already
+ *              read it from memory) to exit.sens.port, then
+ *              cpu_io_complete_out(cpu).
+ * For ins/outs the completion moves RDI/RSI by the element size (backwards
+ * when RFLAGS.DF), and with a rep prefix decrements RCX and leaves RIP at the
+ * instruction while RCX != 0: the next cpu_run() exits again for the next
+ * element (so rep ins/outs costs one exit per element). Otherwise RIP moves
+ * past the instruction. cpu_io_complete_in returns 0, or -1 if the ins
+ * destination stopped being writable since the exit: the value is dropped,
+ * nothing changes, and re-running the instruction raises the fault.
+ */
+int cpu_io_complete_in(struct cpu *cpu, uint32_t value);
+void cpu_io_complete_out(struct cpu *cpu);
 
 /* The fast translation cache must forget a page, or everything. */
 void cpu_ftlb_invalidate(struct cpu *cpu, va_t va);

@@ -57,4 +57,40 @@ enum cpu_exit_reason cpu_deliver(struct cpu *cpu, uint8_t vector, uint32_t error
 /* Whether an exception vector is a fault (RIP = faulting insn) rather than a trap. */
 bool cpu_vector_is_fault(unsigned vector);
 
+/* ---- System side: segments, sensitive-instruction details, paging MMU ----
+ * (owned by segment.c, system.c / sys_*.c, exception.c, mmu_paging.c)
+ *
+ * What the decoder puts in struct cpu_sens beyond cpu.h's description:
+ *   smsw/str/sldt register form: reg = the GPR, opsize = 2, 4 or 8 (the
+ *     selector / MSW is zero-extended for 4 and 8; 2 writes only the low word).
+ *   ins/outs: mem = true, ea = VA of the current element (ES:RDI for ins,
+ *     seg:RSI with any override for outs); opsize = element size; rep set for
+ *     a rep prefix. Address size is 64-bit.
+ *   sysret: opsize 8 for sysretq (REX.W), 4 for the 32-bit form.
+ *   pushf/popf: opsize 8 or 2.  in/out: opsize 1, 2, 4; port resolved.
+ *   lgdt/lidt/sgdt/sidt/invlpg: mem = true, ea = the operand's VA (mem false is #UD).
+ *   ltr/lldt: mem ? 16-bit operand at ea : low word of gpr[reg].
+ */
+
+/* mov sreg / pop sreg in 64-bit mode (sr != SEG_CS): loads the selector with
+ * the SDM's checks at the current CPL (#GP(sel), #NP(sel), #SS(sel) for SS,
+ * via cpu_fault). Null selectors: allowed for DS/ES/FS/GS; for SS only at
+ * CPL < 3 with RPL == CPL. FS/GS get the descriptor's 32-bit base. */
+void cpu_load_seg(struct cpu *cpu, enum cpu_segreg sr, uint16_t sel);
+
+/* Far return: lret (opsize 4) / lretq (opsize 8), then RSP += imm. Pops RIP
+ * and CS, checks CS; on a return to an outer level also pops RSP and SS and
+ * nulls DS/ES/FS/GS that the new CPL may not use. Faults via cpu_fault with
+ * no register changed. */
+void cpu_far_ret(struct cpu *cpu, unsigned opsize, uint16_t imm);
+
+/* The bare-metal paging MMU (mmu_paging.c). Its state hangs off
+ * cpu->mmu_paging; cpu_free() must call cpu_paging_free(). invlpg/flush are
+ * no-ops when the paging MMU is not the CPU's current MMU. */
+void cpu_paging_free(struct cpu *cpu);
+bool cpu_paging_active(const struct cpu *cpu);
+void cpu_paging_invlpg(struct cpu *cpu, va_t va);
+/* keep_global: leave global entries (CR3 write with CR4.PGE); else drop all. */
+void cpu_paging_flush(struct cpu *cpu, bool keep_global);
+
 #endif
