@@ -1,0 +1,502 @@
+/*
+ * shadow/shadow.h — software shadow paging: machine frames, the pmap, the
+ * guest page-table walker, shadow tables, write tracking of guest PT pages,
+ * and the shadow-mode MMU the CPU calls.
+ *
+ * Vocabulary (ARCHITECTURE.md): VA (guest virtual), PA (guest-physical, what
+ * the guest's page tables produce), MA (machine: offset into the one RAM
+ * buffer). The monitor owns everything here; nothing here prints: each
+ * operation fills a record (entries read, set/way used, what was dropped)
+ * that the monitor turns into trace lines.
+ *
+ * Files: mframe.c (machine frames and their owners), pmap.c (PA page -> MA
+ * frame per VM), walk.c (guest walker, steppable), shadow.c (shadow tables
+ * and the root cache), ptwrite.c (PT-page tracking, traced writes, invlpg,
+ * CR3/CR0/CR4/EFER), fill.c (the miss handler, steppable), mmu.c (struct
+ * cpu_mmu for the CPU, isolation check).
+ *
+ * ---- x86-64 4-level paging, as walked here ----
+ *
+ *   VA:  63..48 | 47..39 | 38..30 | 29..21 | 20..12 | 11..0
+ *        sign   | PML4 i | PDPT i | PD i   | PT i   | offset     (level 4, 3, 2, 1)
+ *
+ *   CR3: 63 (no-flush, PCIDE only) | 51..12 PML4 PA | 11..0 PCID (PCIDE) / PWT,PCD
+ *
+ *   entry: 63 NX | 62..52 ignored | 51..M reserved | M-1..12 address | 11..9 ignored
+ *          8 G | 7 PS | 6 D | 5 A | 4 PCD | 3 PWT | 2 U/S | 1 R/W | 0 P
+ *   PS=1 at level 3: 1 GiB page, address bits 51..30 (29..13 reserved, 12 = PAT)
+ *   PS=1 at level 2: 2 MiB page, address bits 51..21 (20..13 reserved, 12 = PAT)
+ *   PS at level 4 is reserved. NX is reserved unless EFER.NXE. M = SHADOW_MAXPHYADDR.
+ *
+ * Shadow tables use the same entry format, with MAs instead of PAs, in
+ * monitor-owned machine frames; so `xm` in the console can show them.
+ *
+ * ---- who calls cpu_ftlb_* ----
+ * The shadow MMU hands TLB hits to the CPU as cacheable, so the CPU's fast
+ * cache holds a subset of the simulated TLB's entries of the CURRENT
+ * (vmid, asid, view). Therefore:
+ *   - the monitor installs shadow_tlb_drop_hook (ctx = the struct cpu) on the
+ *     TLB: every evicted/invalidated TLB entry is forgotten by the fast cache;
+ *   - shadow_set_view / shadow_write_cr3 / shadow_set_paging flush the fast cache
+ *     of the attached CPU (vm->cpu) themselves when the context changes;
+ *   - a monitor that switches one struct cpu between VMs flushes it itself.
+ */
+#ifndef VMLAB_SHADOW_H
+#define VMLAB_SHADOW_H
+
+#include "cpu/cpu.h"
+#include "tlb/tlb.h"
+
+/* ---- page-table entry bits (guest and shadow) ---- */
+#define GPTE_P (1ull << 0)
+#define GPTE_RW (1ull << 1)
+#define GPTE_US (1ull << 2)
+#define GPTE_PWT (1ull << 3)
+#define GPTE_PCD (1ull << 4)
+#define GPTE_A (1ull << 5)
+#define GPTE_D (1ull << 6)
+#define GPTE_PS (1ull << 7)
+#define GPTE_G (1ull << 8)
+#define GPTE_NX (1ull << 63)
+/* SIMPLIFICATION: MAXPHYADDR is fixed at 40 bits (1 TiB); bits 51..40 of entries are reserved. */
+#define SHADOW_MAXPHYADDR 40
+#define GPTE_ADDR_MASK 0x000ffffffffff000ull              /* bits 51..12 */
+#define GPTE_RSVD_MASK (0x000fffffffffffffull & ~((1ull << SHADOW_MAXPHYADDR) - 1))
+#define CR3_ADDR_MASK 0x000ffffffffff000ull
+#define CR3_PCID_MASK 0xfffull
+#define CR3_NOFLUSH (1ull << 63)
+
+#define MA_NONE (~(ma_t)0)
+#define PA_NONE (~(pa_t)0)
+
+/* Index of va in the table of `level` (4 = PML4 ... 1 = PT). */
+static inline unsigned shadow_pt_index(unsigned level, va_t va)
+{
+	return (unsigned)((va >> (PAGE_SHIFT + 9 * (level - 1))) & 511);
+}
+/* Bytes mapped by one entry of a table of `level` (1: 4 KiB, 2: 2 MiB, 3: 1 GiB, 4: 512 GiB). */
+static inline uint64_t shadow_level_span(unsigned level)
+{
+	return 1ull << (PAGE_SHIFT + 9 * (level - 1));
+}
+
+/* ======================= mframe.c: machine frames ======================= */
+
+/* Owner of a machine frame: a vmid (< SHADOW_OWNER_MONITOR), the monitor, or nobody. */
+#define SHADOW_OWNER_MONITOR 0xfffeu
+#define SHADOW_OWNER_FREE 0xffffu
+
+struct shadow_mframe {
+	uint8_t *ram;          /* the machine RAM (not owned) */
+	uint64_t ram_size;
+	uint64_t nframes;
+	uint16_t *owner;       /* per frame */
+	uint32_t *free;        /* stack of free frame numbers; free[nfree-1] is handed out next */
+	uint64_t nfree;
+	uint64_t monitor_frames; /* frames currently owned by the monitor */
+};
+
+/*
+ * Manage frames of ram[0, ram_size) (ram_size rounded down to pages, at most
+ * 2^32 frames). The free frames are shuffled with `seed` (splitmix64 +
+ * Fisher-Yates), so allocation order is scattered but the same for a seed.
+ * Returns 0, or -1 on bad size / no host memory.
+ */
+int shadow_mframe_init(struct shadow_mframe *mf, uint8_t *ram, uint64_t ram_size, uint64_t seed);
+void shadow_mframe_free(struct shadow_mframe *mf);
+/* Take a frame for `owner` (a vmid or SHADOW_OWNER_MONITOR), zeroed. MA_NONE if none left. */
+ma_t shadow_mframe_alloc(struct shadow_mframe *mf, uint16_t owner);
+/* Give a frame back (it is handed out again first: LIFO, deterministic). */
+void shadow_mframe_release(struct shadow_mframe *mf, ma_t ma);
+/* Owner of the frame containing ma; SHADOW_OWNER_FREE if ma is outside RAM. */
+uint16_t shadow_mframe_owner(const struct shadow_mframe *mf, ma_t ma);
+/* Host pointer to the 8-byte word at ma (ma must be 8-aligned and inside RAM; NULL otherwise). */
+uint64_t *shadow_mframe_word(const struct shadow_mframe *mf, ma_t ma);
+
+/* ======================= pmap.c: PA -> MA per VM ======================= */
+
+struct shadow_pmap {
+	uint16_t vmid;
+	uint64_t mem_size;     /* guest-physical RAM is PA [0, mem_size), page-multiple */
+	uint64_t npages;
+	ma_t *frame;           /* per PA page: its machine frame */
+	struct shadow_mframe *mf;
+};
+
+/*
+ * Give VM `vmid` mem_size bytes (rounded up to pages) of guest-physical RAM.
+ * EAGER: every PA page gets its frame now, in the mframe's scattered order (so
+ * PA != MA visibly, deterministic per seed, and a VM asking for more memory
+ * than the machine has fails here, cleanly). Frames are zeroed.
+ * Returns 0, or -1 (not enough machine frames: nothing kept; or bad args).
+ */
+int shadow_pmap_init(struct shadow_pmap *pm, struct shadow_mframe *mf, uint16_t vmid,
+		     uint64_t mem_size);
+/* Return the frames to the mframe. */
+void shadow_pmap_free(struct shadow_pmap *pm);
+/* MA of the byte at pa; MA_NONE if pa is not guest RAM. */
+ma_t shadow_pa_to_ma(const struct shadow_pmap *pm, pa_t pa);
+/* 8-byte guest-physical access (pa 8-aligned). false if pa is not guest RAM. */
+bool shadow_pmap_read64(const struct shadow_pmap *pm, pa_t pa, uint64_t *v);
+bool shadow_pmap_write64(const struct shadow_pmap *pm, pa_t pa, uint64_t v);
+/* Copy bytes in/out of guest-physical memory (any alignment, crossing pages).
+ * false (and nothing copied) if any byte is outside guest RAM. */
+bool shadow_pmap_write(const struct shadow_pmap *pm, pa_t pa, const void *src, uint64_t len);
+bool shadow_pmap_read(const struct shadow_pmap *pm, pa_t pa, void *dst, uint64_t len);
+
+/* ======================= walk.c: the guest page-table walker ======================= */
+
+/* Walk mode flags. */
+#define SHADOW_WALK_USER (1u << 0)  /* the access is from (virtual) CPL 3 */
+#define SHADOW_WALK_WP (1u << 1)    /* CR0.WP: supervisor writes honour R/W */
+#define SHADOW_WALK_NXE (1u << 2)   /* EFER.NXE: NX is a permission, not reserved */
+#define SHADOW_WALK_PGE (1u << 3)   /* CR4.PGE: the G bit means global */
+#define SHADOW_WALK_NO_AD (1u << 4) /* inspect only: do not set A/D (console `pt`) */
+
+enum shadow_walk_status { SHADOW_WALK_RUNNING = 0, SHADOW_WALK_OK, SHADOW_WALK_FAULT };
+
+/* One entry the walker read. */
+struct shadow_walk_ref {
+	uint8_t level;         /* 4 = PML4 ... 1 = PT */
+	bool outside;          /* the entry's PA is not guest RAM: read as all ones (-> RSVD fault) */
+	pa_t pa;               /* PA of the 8-byte entry */
+	uint64_t val;          /* value read */
+	uint64_t newval;       /* value after the A/D update (== val if none) */
+};
+
+/*
+ * A walk in progress or done. Begin with shadow_walk_begin, advance with
+ * shadow_walk_step (one entry per step, for the console) or shadow_walk_run.
+ * Result when OK: pa (the byte va translates to), page_pa/page_shift (the guest
+ * page: 4 KiB, 2 MiB or 1 GiB), effective permissions w/u/x (AND over the
+ * levels, after WP/NXE rules for the access's privilege), g, dirty (leaf D after
+ * the update). When FAULT: err is the exact #PF error code (P W U RSVD I).
+ */
+struct shadow_walk {
+	/* inputs */
+	pa_t cr3;               /* PML4 PA (CR3 & CR3_ADDR_MASK) */
+	va_t va;
+	enum cpu_access acc;
+	unsigned flags;         /* SHADOW_WALK_* */
+	/* progress */
+	enum shadow_walk_status status;
+	unsigned level;         /* level of the next entry to read */
+	pa_t table;             /* PA of the table it is in */
+	unsigned nrefs;
+	struct shadow_walk_ref ref[4];
+	bool all_rw, all_us, any_nx;
+	/* result */
+	pa_t pa, page_pa;
+	unsigned page_shift;
+	bool w, u, x, g, dirty;
+	uint32_t err;
+};
+
+void shadow_walk_begin(struct shadow_walk *w, pa_t cr3, va_t va, enum cpu_access acc,
+		       unsigned flags);
+/* Read one entry (through the pmap only). On the leaf, check permissions and,
+ * if the access is allowed and NO_AD is clear, set A in every entry read and D
+ * in the leaf for writes (written back through the pmap). Returns the status. */
+enum shadow_walk_status shadow_walk_step(struct shadow_walk *w, const struct shadow_pmap *pm);
+enum shadow_walk_status shadow_walk_run(struct shadow_walk *w, const struct shadow_pmap *pm);
+/* The access-kind and privilege bits of a #PF error code (W U I), for a fault
+ * the walker did not produce. */
+uint32_t shadow_pf_access_bits(enum cpu_access acc, unsigned flags);
+
+/* ======================= the per-VM shadow state ======================= */
+
+#define SHADOW_ROOTS_MAX 32     /* upper bound of the root cache */
+#define SHADOW_ROOTS_DEFAULT 8
+#define SHADOW_PTUSE_MAX 16     /* recorded uses per guest PT page before it goes "wild" */
+
+/* One cached shadow address space: a guest CR3 and its two views' PML4s. */
+struct shadow_root {
+	bool valid;
+	pa_t cr3;                     /* guest PML4 PA */
+	ma_t l4[TLB_VIEW_COUNT];      /* shadow PML4 per view (MA_NONE until first fill) */
+	uint64_t last_use;            /* root-cache LRU clock */
+	uint64_t tables;              /* shadow table frames it holds */
+};
+
+/* Where a guest PT page was used by a walk: table of `level` for VAs from va_base, under cr3. */
+struct shadow_ptuse {
+	pa_t cr3;
+	va_t va_base;
+	uint8_t level;
+};
+struct shadow_ptpage {
+	bool wild;                    /* too many uses: a write resets all shadow state */
+	uint8_t nuse;
+	struct shadow_ptuse use[SHADOW_PTUSE_MAX];
+};
+
+struct shadow_stats {
+	uint64_t fills;               /* shadow_fill runs (TLB misses handled) */
+	uint64_t shadow_hits;         /* refilled from a shadow entry, no guest walk */
+	uint64_t walks, walk_refs;    /* guest walks and the entries they read */
+	uint64_t hidden_faults, true_faults, pt_write_exits, bad_pa, errors;
+	uint64_t pt_writes;           /* emulated writes to guest PT pages (changed entries) */
+	uint64_t pt_pages;            /* pages currently marked as guest PT pages */
+	uint64_t shadow_entries_cleared;
+	uint64_t tables_alloc, tables_freed;
+	uint64_t roots_created, roots_evicted, root_hits;
+	uint64_t cr3_writes, invlpgs, resets;
+};
+
+/* The PT-write window (single-step emulation of a write to a guest PT page). */
+struct shadow_ptw {
+	bool active;
+	enum tlb_view view;
+	va_t va;                      /* page base */
+	pa_t pa;                      /* page base */
+	ma_t ma;
+	uint64_t snap[512];           /* the page before the write */
+};
+
+struct shadow_vm {
+	uint16_t vmid;
+	struct shadow_mframe *mf;     /* shared by all VMs */
+	struct shadow_pmap pmap;
+	struct tlb *tlb;              /* may be shared by all VMs (vmid-tagged) */
+	struct cpu *cpu;              /* for the fast cache (may be NULL) */
+	/* the guest's paging registers, as the monitor emulates them */
+	uint64_t cr0, cr3, cr4, efer;
+	enum tlb_view view;           /* current virtual privilege */
+	unsigned roots_max;
+	struct shadow_root root[SHADOW_ROOTS_MAX];
+	int cur;                      /* index of the current root, -1 none */
+	uint64_t clock;               /* root-cache LRU clock */
+	struct shadow_ptpage **pt;    /* per PA page: non-NULL when a guest PT page */
+	uint8_t *mapped_w;            /* per PA page: some shadow leaf maps it writable */
+	struct shadow_ptw ptw;
+	struct shadow_stats stats;
+};
+
+/*
+ * Create the shadow state of VM `vmid`: its pmap (mem_size bytes, eager, see
+ * shadow_pmap_init), an empty root cache of roots_max (1..SHADOW_ROOTS_MAX;
+ * 0 = default), and the guest paging registers cr0/cr3/cr4/efer as the
+ * firmware hands over. tlb may be shared between VMs.
+ * Returns 0, or -1 (no machine frames / host memory / bad args; nothing kept).
+ */
+int shadow_vm_init(struct shadow_vm *vm, struct shadow_mframe *mf, struct tlb *tlb,
+		   uint16_t vmid, uint64_t mem_size, unsigned roots_max,
+		   uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer);
+/* Free shadow frames, pmap frames and host memory; drop the VM's TLB entries. */
+void shadow_vm_free(struct shadow_vm *vm);
+
+/* Point cpu->mmu at the shadow MMU of vm (and remember cpu for fast-cache flushes). */
+void shadow_attach_cpu(struct shadow_vm *vm, struct cpu *cpu);
+/* TLB drop hook for tlb_set_drop_hook: ctx is a struct cpu*; forgets the entry's
+ * page(s) in its fast cache (a 2 MiB entry flushes it). */
+void shadow_tlb_drop_hook(void *ctx, const struct tlb_entry *e, enum tlb_cause cause);
+
+/* The current TLB tag: PCID when CR4.PCIDE, else 0. */
+uint16_t shadow_asid(const struct shadow_vm *vm);
+/* SHADOW_WALK_* flags for an access in view `view` under the current CR0/CR4/EFER. */
+unsigned shadow_walk_flags(const struct shadow_vm *vm, enum tlb_view view);
+
+/* ======================= mmu.c: the CPU's MMU in shadow mode ======================= */
+
+/*
+ * struct cpu_mmu translate for shadow mode (ctx = struct shadow_vm *).
+ * View: the VM's current view (vm->view), or the kernel view when the CPU
+ * passes cpl 0 (a supervisor/system access). Lookup (vmid, asid, view, va) in
+ * the simulated TLB with now = cpu->icount:
+ *   hit with the access allowed (R / W / X) -> MMU_OK, cacheable, touch = &entry->stamp;
+ *   miss, or hit without the permission     -> MMU_MISS (the monitor calls shadow_fill).
+ * A write to the page of an open PT-write window -> MMU_OK, not cacheable.
+ * Never MMU_FAULT: faults are the monitor's decision (shadow_fill's TRUE_FAULT).
+ */
+enum mmu_result shadow_mmu_translate(void *ctx, struct cpu *cpu, va_t va, enum cpu_access acc,
+				     unsigned cpl, struct mmu_xlat *out);
+
+/*
+ * Isolation invariant: every shadow leaf entry (all roots, both views) and every
+ * valid TLB entry of vm->vmid points to a machine frame owned by vm->vmid, that
+ * is the pmap's frame of the entry's PA (TLB) ; every shadow non-leaf entry points
+ * to a monitor frame. Returns the number of violations (0: holds) and describes
+ * the first in why[0..n) if non-NULL.
+ */
+unsigned shadow_check_isolation(const struct shadow_vm *vm, char *why, size_t n);
+
+/* ======================= fill.c: the TLB-miss handler ======================= */
+
+enum shadow_fill_kind {
+	SHADOW_FILL_PENDING = 0,  /* not finished (stepping) */
+	SHADOW_HIDDEN_FAULT,      /* VA -> MA installed in the TLB: retry the instruction */
+	SHADOW_TRUE_FAULT,        /* the guest's table denies it: inject #PF(err), CR2 = va */
+	SHADOW_PT_WRITE,          /* a write to a guest PT page: emulate it (shadow_ptwrite_*) */
+	SHADOW_BAD_PA,            /* the guest maps a PA outside its RAM: no frame (stop the VM) */
+	SHADOW_FILL_ERROR,        /* monitor trouble (out of machine frames, non-canonical va) */
+};
+
+/* The phases, in order; the console steps them one at a time. */
+enum shadow_phase {
+	SHADOW_PH_LOOKUP = 0,     /* look the VA up in the current root's shadow table (view) */
+	SHADOW_PH_WALK,           /* walk the guest table: one entry per step */
+	SHADOW_PH_PMAP,           /* PA -> MA */
+	SHADOW_PH_SHADOW,         /* write the shadow entry (allocating shadow tables) */
+	SHADOW_PH_INSTALL,        /* install VA -> MA in the TLB */
+	SHADOW_PH_DONE
+};
+
+/*
+ * The record of one miss, for the trace and the console. va_page/pa/ma are page
+ * bases (4 KiB). After DONE: `kind`, and what each phase did.
+ */
+struct shadow_fill {
+	/* inputs */
+	va_t va;
+	enum cpu_access acc;
+	enum tlb_view view;
+	uint16_t asid;
+	pa_t cr3;
+	uint64_t now;
+	/* progress */
+	enum shadow_phase phase;      /* the phase the next step runs */
+	enum shadow_fill_kind kind;
+	/* LOOKUP */
+	bool shadow_hit;              /* a shadow entry allowed the access: no walk */
+	bool shadow_present;          /* a shadow entry existed (maybe without the permission) */
+	/* WALK (only when !shadow_hit) */
+	bool walked;
+	struct shadow_walk walk;
+	bool pt_page;                 /* the PA page is a guest PT page (write-protected) */
+	/* PMAP */
+	va_t va_page;
+	pa_t pa;
+	ma_t ma;
+	/* SHADOW */
+	ma_t spte_ma;                 /* machine address of the shadow leaf entry */
+	uint64_t spte;                /* its new value */
+	unsigned tables_alloc;        /* shadow tables allocated by this fill */
+	/* INSTALL */
+	unsigned perm;                /* TLB_* bits installed */
+	struct tlb_insert_result ins; /* set/way, evicted entry */
+	/* outcome */
+	uint32_t err;                 /* TRUE_FAULT: #PF error code */
+	const char *why;              /* BAD_PA / FILL_ERROR: a static explanation */
+};
+
+/* Start handling a TLB miss at va for acc in the VM's current view/CR3. */
+void shadow_fill_begin(struct shadow_vm *vm, struct shadow_fill *f, va_t va,
+		       enum cpu_access acc, uint64_t now);
+/* Run the next phase (the walk advances one entry per call). Returns true when
+ * f->phase == SHADOW_PH_DONE (then f->kind is final). Stats are counted at DONE. */
+bool shadow_fill_step(struct shadow_vm *vm, struct shadow_fill *f);
+/* begin + steps until done. Returns f->kind. */
+enum shadow_fill_kind shadow_fill(struct shadow_vm *vm, struct shadow_fill *f, va_t va,
+				  enum cpu_access acc, uint64_t now);
+const char *shadow_fill_kind_name(enum shadow_fill_kind k);
+const char *shadow_phase_name(enum shadow_phase p);
+
+/*
+ * Install va -> frame of pa in the TLB for the current (asid, view) with TLB_*
+ * perm, without shadow tables (the swtlb mode's privileged TLB write).
+ * Returns 0, or -1 if pa is not guest RAM (nothing installed). *ma, *ins filled.
+ */
+int shadow_install_pa(struct shadow_vm *vm, va_t va, pa_t pa, unsigned perm, uint64_t now,
+		      ma_t *ma, struct tlb_insert_result *ins);
+
+/* ======================= shadow.c: shadow tables, root cache ======================= */
+
+/* One shadow lookup, for the console's `shadow <va>`. */
+struct shadow_lookup {
+	unsigned levels;              /* entries found (1..4) */
+	ma_t entry_ma[4];             /* MA of the entry read at level 4-i */
+	uint64_t entry[4];
+	bool present;                 /* a present leaf */
+	ma_t ma;                      /* frame of the leaf */
+};
+/* Look va up in the current root's table for `view` (no side effects). */
+bool shadow_lookup_va(const struct shadow_vm *vm, enum tlb_view view, va_t va,
+		      struct shadow_lookup *l);
+
+/*
+ * Make the root for guest cr3 (PML4 PA) current: a cached one (hit) or a new
+ * one, evicting the least recently used root if the cache is full.
+ * Returns the index; *hit, *evicted_cr3 (PA_NONE if none) set if non-NULL.
+ */
+int shadow_root_switch(struct shadow_vm *vm, pa_t cr3, bool *hit, pa_t *evicted_cr3);
+/* Drop every root (frees all shadow tables), forget PT-page marks; the TLB is the caller's. */
+void shadow_reset(struct shadow_vm *vm);
+/* Clear the shadow entries of [va, va + span) of level `level` in root `r`, both views
+ * (freeing subtrees). Returns the number of entries cleared. */
+unsigned shadow_clear_range(struct shadow_vm *vm, int r, va_t va, unsigned level);
+/* Number of shadow table frames held by all roots. */
+uint64_t shadow_tables_in_use(const struct shadow_vm *vm);
+
+/* ======================= ptwrite.c: PT pages, traced writes, x86 flush rules ======================= */
+
+#define SHADOW_PTW_REC_MAX 16
+struct shadow_ptw_change {
+	pa_t pa;                      /* PA of the changed entry */
+	uint64_t old, new_;
+};
+/* What an emulated write to a guest PT page did. */
+struct shadow_ptw_rec {
+	pa_t page;                    /* the PT page */
+	unsigned nchanged;            /* entries whose value changed (only the first
+					 SHADOW_PTW_REC_MAX are listed) */
+	struct shadow_ptw_change ch[SHADOW_PTW_REC_MAX];
+	unsigned shadow_cleared;      /* shadow entries cleared */
+	unsigned tlb_dropped;         /* TLB entries invalidated */
+	bool wild;                    /* the page had too many uses: everything was reset */
+};
+
+/* Is the PA page a guest PT page (write-protected in the shadow)? */
+bool shadow_is_pt_page(const struct shadow_vm *vm, pa_t pa);
+
+/*
+ * Emulate a guest write of `size` (1, 2, 4, 8) bytes of `value` at guest-physical
+ * pa, which lies in a PT page: write it through the pmap, then invalidate the
+ * shadow entries and TLB entries the changed entry governs (every recorded use
+ * of the page). Returns 0, or -1 if pa is not guest RAM / size bad.
+ */
+int shadow_ptwrite_emulate(struct shadow_vm *vm, pa_t pa, uint64_t value, unsigned size,
+			   struct shadow_ptw_rec *rec);
+/*
+ * Emulation by single-stepping (no x86 decoding in the monitor): after a fill
+ * returned SHADOW_PT_WRITE, shadow_ptwrite_begin opens a window in which
+ * writes to that page (in the fill's view) are allowed (not cached by the
+ * CPU); the monitor cpu_step()s the instruction (handling other misses as
+ * usual), then shadow_ptwrite_end compares the page with its snapshot and
+ * invalidates for every changed entry. Returns 0, or -1 (no window / bad fill).
+ */
+int shadow_ptwrite_begin(struct shadow_vm *vm, const struct shadow_fill *f);
+int shadow_ptwrite_end(struct shadow_vm *vm, struct shadow_ptw_rec *rec);
+
+/* x86 invlpg va: TLB entries for va (current asid + globals), and the shadow entry. */
+struct shadow_flush_rec {
+	unsigned tlb_dropped;
+	unsigned shadow_cleared;
+	bool flushed_tlb;             /* the TLB was flushed (not just one page) */
+	bool root_hit;                /* CR3: the shadow root was cached */
+	pa_t evicted_cr3;             /* CR3: a root evicted from the cache, or PA_NONE */
+	bool reset;                   /* all shadow roots dropped (CR0.WP/EFER.NXE/CR4 changes) */
+};
+void shadow_invlpg(struct shadow_vm *vm, va_t va, struct shadow_flush_rec *rec);
+/*
+ * mov to cr3 as x86 does: with CR4.PCIDE and bit 63 set nothing is flushed;
+ * with PCIDE, the non-global entries of the new PCID; without, all non-global
+ * entries (of this VM). Then the shadow root for the new PML4 becomes current.
+ * The stored CR3 has bit 63 cleared. Flushes the attached CPU's fast cache.
+ */
+void shadow_write_cr3(struct shadow_vm *vm, uint64_t cr3, struct shadow_flush_rec *rec);
+/*
+ * New CR0/CR4/EFER: CR4.PGE changes, or PCIDE 1->0, flush the VM's whole TLB
+ * (globals too); CR0.WP, EFER.NXE or CR0.PG changes also drop every shadow root
+ * (their permissions were computed under the old rules).
+ */
+void shadow_set_paging(struct shadow_vm *vm, uint64_t cr0, uint64_t cr4, uint64_t efer,
+		       struct shadow_flush_rec *rec);
+/* Switch the virtual privilege view (reflection into the guest kernel, return to the app). */
+void shadow_set_view(struct shadow_vm *vm, enum tlb_view view);
+
+/* Internal to shadow/ but shared between its files (not for the monitor). */
+void shadow_pt_mark(struct shadow_vm *vm, const struct shadow_walk *w);
+int shadow_fill_table(struct shadow_vm *vm, enum tlb_view view, va_t va, uint64_t leaf,
+		      ma_t *spte_ma, unsigned *tables_alloc);
+
+#endif
