@@ -1,0 +1,337 @@
+/*
+ * monitor/cli.c — `vmlab run` options: defaults, parsing, help text.
+ *
+ * Every option accepts `--opt VALUE` and `--opt=VALUE`. A bad value is
+ * reported as one line naming the option and the value; the caller exits 2.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/monitor.h"
+
+#define DEFAULT_KERNEL "build/guestos/kernel.elf"
+#define DEFAULT_INITRD "build/guestos/initrd.pack"
+#define MAX_MEM (1ull << 32) /* 4 GiB of guest-physical RAM at most */
+
+static const struct mon_cost default_cost = {
+	.insn = 1, .tlb_hit = 0, .tlb_miss = 10, .walk_ref = 20, .exit = 500,
+	.emulate = 100, .reflect = 200, .shadow_fill = 50, .pt_write = 150, .io = 200,
+};
+
+void mon_config_defaults(struct mon_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->kernel = DEFAULT_KERNEL;
+	cfg->modules[0] = DEFAULT_INITRD;
+	cfg->nmodules = 1;
+	cfg->mem_size = 16ull << 20;
+	cfg->trace_format = MON_TRACE_TEXT;
+	cfg->trace_cats = MON_CAT_DEFAULT;
+	cfg->seed = 1;
+	cfg->tlb_sets = 16;
+	cfg->tlb_ways = 4;
+	cfg->tlb_policy = MON_TLB_LRU;
+	cfg->mmu = MON_MMU_SHADOW;
+	cfg->cost = default_cost;
+}
+
+bool mon_parse_u64(const char *s, uint64_t *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool mon_parse_size(const char *s, uint64_t *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return false;
+	unsigned shift = 0;
+	if (*end) {
+		switch (*end) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		default: return false;
+		}
+		end++;
+		if (*end == 'i' && end[1] == 'B')
+			end += 2;
+		else if (*end == 'B')
+			end++;
+		if (*end)
+			return false;
+	}
+	if (shift && v > (~0ull >> shift))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Category names, in bit order (enum mon_cat). */
+static const char *const cat_names[] = {
+	"insn", "tlb", "shadow", "exit", "irq", "io", "syscall", "fault", "pt", "vm",
+};
+
+/* Parse "tlb,shadow" or "all" or "default" into a mask. */
+static bool parse_cats(const char *s, uint32_t *mask, char *bad, size_t badlen)
+{
+	uint32_t m = 0;
+	const char *p = s;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		bool found = false;
+		if (n == 3 && !strncmp(p, "all", 3)) {
+			m |= MON_CAT_ALL;
+			found = true;
+		} else if (n == 7 && !strncmp(p, "default", 7)) {
+			m |= MON_CAT_DEFAULT;
+			found = true;
+		}
+		for (unsigned i = 0; !found && i < sizeof cat_names / sizeof cat_names[0]; i++)
+			if (strlen(cat_names[i]) == n && !strncmp(p, cat_names[i], n)) {
+				m |= 1u << i;
+				found = true;
+			}
+		if (!found) {
+			snprintf(bad, badlen, "%.*s", (int)(n > 40 ? 40 : n), p);
+			return false;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!m) {
+		snprintf(bad, badlen, "(empty)");
+		return false;
+	}
+	*mask = m;
+	return true;
+}
+
+/* Parse "16x4": both powers of two, sets 1..4096, ways 1..64. */
+static bool parse_tlb_geometry(const char *s, unsigned *sets, unsigned *ways)
+{
+	char *end;
+	errno = 0;
+	unsigned long a = strtoul(s, &end, 10);
+	if (errno || end == s || (*end != 'x' && *end != 'X'))
+		return false;
+	const char *w = end + 1;
+	unsigned long b = strtoul(w, &end, 10);
+	if (errno || end == w || *end)
+		return false;
+	if (a < 1 || a > 4096 || (a & (a - 1)) || b < 1 || b > 64)
+		return false;
+	*sets = (unsigned)a;
+	*ways = (unsigned)b;
+	return true;
+}
+
+/* Parse "exit=300,walk_ref=10" into cfg->cost. */
+static bool parse_cost(const char *s, struct mon_cost *c, char *bad, size_t badlen)
+{
+	static const struct { const char *name; size_t off; } fields[] = {
+		{ "insn", offsetof(struct mon_cost, insn) },
+		{ "tlb_hit", offsetof(struct mon_cost, tlb_hit) },
+		{ "tlb_miss", offsetof(struct mon_cost, tlb_miss) },
+		{ "walk_ref", offsetof(struct mon_cost, walk_ref) },
+		{ "exit", offsetof(struct mon_cost, exit) },
+		{ "emulate", offsetof(struct mon_cost, emulate) },
+		{ "reflect", offsetof(struct mon_cost, reflect) },
+		{ "shadow_fill", offsetof(struct mon_cost, shadow_fill) },
+		{ "pt_write", offsetof(struct mon_cost, pt_write) },
+		{ "io", offsetof(struct mon_cost, io) },
+	};
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", s);
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		uint64_t v;
+		if (!eq) {
+			snprintf(bad, badlen, "%.40s", tok);
+			return false;
+		}
+		*eq = 0;
+		unsigned i;
+		for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
+			if (!strcmp(tok, fields[i].name))
+				break;
+		if (i == sizeof fields / sizeof fields[0] || !mon_parse_u64(eq + 1, &v) || v > 1000000) {
+			*eq = '=';
+			snprintf(bad, badlen, "%.40s", tok);
+			return false;
+		}
+		*(uint32_t *)((char *)c + fields[i].off) = (uint32_t)v;
+	}
+	return true;
+}
+
+/* The options that take a value, and whether they do. */
+static const char *const value_opts[] = {
+	"--kernel", "--module", "--mem", "--cmdline", "--trace", "--trace-format",
+	"--trace-categories", "--trace-from", "--trace-limit", "--seed", "--tlb",
+	"--tlb-policy", "--max-insns", "--mmu", "--cost",
+};
+
+int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
+			 char *err, size_t errlen)
+{
+	const char *arg = argv[*i];
+	if (strncmp(arg, "--", 2))
+		return 0;
+	if (!strcmp(arg, "--quiet")) {
+		cfg->quiet = true;
+		return 1;
+	}
+	size_t nlen = strcspn(arg, "=");
+	unsigned k;
+	for (k = 0; k < sizeof value_opts / sizeof value_opts[0]; k++)
+		if (strlen(value_opts[k]) == nlen && !strncmp(arg, value_opts[k], nlen))
+			break;
+	if (k == sizeof value_opts / sizeof value_opts[0])
+		return 0;
+	const char *name = value_opts[k];
+	const char *val;
+	if (arg[nlen] == '=') {
+		val = arg + nlen + 1;
+	} else {
+		if (*i + 1 >= argc) {
+			seterr(err, errlen, "option %s needs a value", name);
+			return -1;
+		}
+		val = argv[++*i];
+	}
+	uint64_t v;
+	char bad[64];
+	if (!strcmp(name, "--kernel")) {
+		if (!*val)
+			goto bad;
+		cfg->kernel = val;
+	} else if (!strcmp(name, "--module")) {
+		if (!*val)
+			goto bad;
+		if (!cfg->modules_given) {
+			cfg->nmodules = 0;
+			cfg->modules_given = true;
+		}
+		if (cfg->nmodules >= MON_MAX_MODULES) {
+			seterr(err, errlen, "too many --module options (at most %d)", MON_MAX_MODULES);
+			return -1;
+		}
+		cfg->modules[cfg->nmodules++] = val;
+	} else if (!strcmp(name, "--mem")) {
+		if (!mon_parse_size(val, &v) || v < (2ull << 20) || v > MAX_MEM || (v & (PAGE_SIZE - 1))) {
+			seterr(err, errlen, "bad --mem '%s' (want a page multiple from 2M to 4G, e.g. 16M)", val);
+			return -1;
+		}
+		cfg->mem_size = v;
+	} else if (!strcmp(name, "--cmdline")) {
+		if (strlen(val) >= MON_CMDLINE_MAX) {
+			seterr(err, errlen, "--cmdline longer than %d bytes", MON_CMDLINE_MAX - 1);
+			return -1;
+		}
+		snprintf(cfg->cmdline, sizeof cfg->cmdline, "%s", val);
+	} else if (!strcmp(name, "--trace")) {
+		if (!*val)
+			goto bad;
+		cfg->trace_file = val;
+	} else if (!strcmp(name, "--trace-format")) {
+		if (!strcmp(val, "text"))
+			cfg->trace_format = MON_TRACE_TEXT;
+		else if (!strcmp(val, "jsonl"))
+			cfg->trace_format = MON_TRACE_JSONL;
+		else
+			goto bad;
+	} else if (!strcmp(name, "--trace-categories")) {
+		if (!parse_cats(val, &cfg->trace_cats, bad, sizeof bad)) {
+			seterr(err, errlen, "bad --trace-categories: unknown category '%s' (know: insn tlb shadow exit irq io syscall fault pt vm all)", bad);
+			return -1;
+		}
+	} else if (!strcmp(name, "--trace-from")) {
+		if (!mon_parse_u64(val, &cfg->trace_from))
+			goto bad;
+	} else if (!strcmp(name, "--trace-limit")) {
+		if (!mon_parse_u64(val, &cfg->trace_limit))
+			goto bad;
+	} else if (!strcmp(name, "--seed")) {
+		if (!mon_parse_u64(val, &cfg->seed))
+			goto bad;
+	} else if (!strcmp(name, "--tlb")) {
+		if (!parse_tlb_geometry(val, &cfg->tlb_sets, &cfg->tlb_ways)) {
+			seterr(err, errlen, "bad --tlb '%s' (want SETSxWAYS, sets a power of two up to 4096, ways 1..64)", val);
+			return -1;
+		}
+	} else if (!strcmp(name, "--tlb-policy")) {
+		if (!strcmp(val, "lru"))
+			cfg->tlb_policy = MON_TLB_LRU;
+		else if (!strcmp(val, "fifo"))
+			cfg->tlb_policy = MON_TLB_FIFO;
+		else if (!strcmp(val, "random"))
+			cfg->tlb_policy = MON_TLB_RANDOM;
+		else
+			goto bad;
+	} else if (!strcmp(name, "--max-insns")) {
+		if (!mon_parse_u64(val, &cfg->max_insns))
+			goto bad;
+	} else if (!strcmp(name, "--mmu")) {
+		if (strcmp(val, "shadow")) {
+			seterr(err, errlen, "bad --mmu '%s' (this build supports: shadow)", val);
+			return -1;
+		}
+		cfg->mmu = MON_MMU_SHADOW;
+	} else if (!strcmp(name, "--cost")) {
+		if (!parse_cost(val, &cfg->cost, bad, sizeof bad)) {
+			seterr(err, errlen, "bad --cost entry '%s' (want name=N, names as in docs/cost-model.md)", bad);
+			return -1;
+		}
+	}
+	return 1;
+bad:
+	seterr(err, errlen, "bad value '%s' for %s", val, name);
+	return -1;
+}
+
+void mon_cli_print_run_options(FILE *f)
+{
+	fputs("Options:\n"
+	      "  --kernel FILE            guest kernel ELF64 (default " DEFAULT_KERNEL ")\n"
+	      "  --module FILE            boot module, repeatable (default " DEFAULT_INITRD ")\n"
+	      "  --mem SIZE               guest RAM, e.g. 16M (default 16M, 2M..4G)\n"
+	      "  --cmdline STR            kernel command line (boot_info.cmdline)\n"
+	      "  --trace FILE             write the trace to FILE\n"
+	      "  --trace-format FMT       text (default) or jsonl\n"
+	      "  --trace-categories LIST  comma list of insn,tlb,shadow,exit,irq,io,syscall,fault,pt,vm,\n"
+	      "                           all, default (= all but insn)\n"
+	      "  --trace-from N           trace only from instruction count N\n"
+	      "  --trace-limit N          write at most N trace events\n"
+	      "  --seed N                 seed for the pmap and random TLB replacement (default 1)\n"
+	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4)\n"
+	      "  --tlb-policy P           lru (default), fifo or random\n"
+	      "  --max-insns N            stop cleanly after N guest instructions\n"
+	      "  --mmu shadow             MMU virtualization mode (default shadow)\n"
+	      "  --cost name=N,...        change the cost model (docs/cost-model.md)\n"
+	      "  --quiet                  no end-of-run summary\n",
+	      f);
+}
