@@ -5,7 +5,8 @@
  * everything back in reverse order and prints a checksum.
  *
  * Every first touch is a demand-paging fault in the kernel (bss and heap are
- * mapped lazily); every page is a TLB miss on first use. The printed numbers
+ * mapped lazily); every page is a TLB miss on first use. A recursion then
+ * grows the stack by about 64 KiB, page by page. The printed numbers
  * depend only on N, never on addresses.
  */
 #include "guestos/user/lib/ulib.h"
@@ -13,6 +14,7 @@
 #define STATIC_PAGES 256  /* 1 MiB of bss */
 #define DEFAULT_PAGES 64
 #define MAX_PAGES 4096
+#define STACK_FRAMES 64   /* about 64 KiB of stack */
 
 static uint8_t big[STATIC_PAGES * PAGE_SIZE];
 
@@ -49,6 +51,20 @@ static uint32_t touch(uint8_t *base, unsigned pages, unsigned region, unsigned *
 	return sum;
 }
 
+/* Recurse `depth` frames of about 1 KiB each, so the stack grows by
+ * several pages (each a demand-paging fault below the initial stack). */
+static uint32_t __attribute__((noinline)) stack_walk(unsigned depth)
+{
+	volatile uint8_t frame[1000];
+	for (unsigned i = 0; i < sizeof frame; i += 100)
+		frame[i] = (uint8_t)(depth + i);
+	uint32_t below = depth ? stack_walk(depth - 1) : 0;
+	uint32_t sum = below * 3;
+	for (unsigned i = 0; i < sizeof frame; i += 100)
+		sum += frame[i];
+	return sum;
+}
+
 int main(const char *arg)
 {
 	unsigned n = (unsigned)ulib_arg_num(arg, DEFAULT_PAGES);
@@ -67,6 +83,7 @@ int main(const char *arg)
 	uint32_t bss_sum = touch(big, sn, 1, &bad);
 	printf("pagetouch: heap %u pages checksum %08x\n", n, heap_sum);
 	printf("pagetouch: bss %u pages checksum %08x\n", sn, bss_sum);
+	printf("pagetouch: stack %d frames checksum %08x\n", STACK_FRAMES, stack_walk(STACK_FRAMES));
 	printf("pagetouch: %s (%u mismatches)\n", bad ? "FAIL" : "PASS", bad);
 	return bad ? 1 : 0;
 }
