@@ -1,0 +1,330 @@
+/*
+ * cpu/exec.h — private to the decode/execute side of cpu/: the internal CPU
+ * state (fast translation cache, lazy flags, pre-decoded instruction cache),
+ * the decoded-instruction struct and the inline helpers every exec_*.c uses.
+ * The system side needs only cpu/internal.h.
+ */
+#ifndef VMLAB_CPU_EXEC_H
+#define VMLAB_CPU_EXEC_H
+
+#include <string.h>
+
+#include "cpu/internal.h"
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---- the decoded instruction ---- */
+struct insn;
+/* A handler executes one decoded instruction. cpu->rip already points past
+ * it. Returns CPU_EXIT_NONE, or an exit reason to stop cpu_run with. */
+typedef enum cpu_exit_reason (*insn_fn)(struct cpu *cpu, const struct insn *i);
+
+#define R_NONE 0xff   /* no base / no index */
+#define R_RIP 0x10    /* base: RIP-relative */
+/* 8-bit register operands: 0..15 are AL..R15B (SPL..DIL with REX),
+ * R8_HIGH + n (n = 0..3) are AH, CH, DH, BH (no REX). */
+#define R8_HIGH 0x10
+
+enum rep_kind { REP_NONE = 0, REP_F3 = 1, REP_F2 = 2 };
+
+struct insn {
+	insn_fn fn;
+	int64_t imm;    /* immediate (sign- or zero-extended as the opcode says) */
+	int32_t disp;   /* memory displacement */
+	uint8_t len;    /* instruction length in bytes */
+	uint8_t osz;    /* operand size: 1, 2, 4, 8 */
+	uint8_t asz;    /* address size: 4 or 8 */
+	uint8_t reg;    /* ModRM.reg (+REX.R) or opcode register; R8_HIGH form for bytes */
+	uint8_t rm;     /* ModRM.rm register when mod3 */
+	uint8_t mod3;   /* operand is the register rm, not memory */
+	uint8_t base;   /* memory base register, R_RIP or R_NONE */
+	uint8_t index;  /* memory index register or R_NONE */
+	uint8_t scale;  /* index shift 0..3 */
+	uint8_t seg;    /* 0, or SEG_FS/SEG_GS when overridden */
+	uint8_t rep;    /* enum rep_kind */
+	uint8_t ext;    /* per-opcode extra: condition code, ALU op, sensitive op, imm8 of enter */
+	uint8_t ext2;   /* per-opcode extra: source size of movzx/movsx, ... */
+};
+
+/* ---- decoder ---- */
+enum dec_status {
+	DEC_OK = 0,      /* supported: insn filled */
+	DEC_UD,          /* invalid encoding: #UD */
+	DEC_GP,          /* longer than 15 bytes: #GP(0) */
+	DEC_TRUNC,       /* needs more bytes than given */
+	DEC_UNSUP,       /* valid x86 the core does not implement */
+	DEC_X87,         /* x87 instruction (not implemented): #NM rules of CR0.EM/TS */
+	DEC_SIMD,        /* SSE/AVX instruction (not implemented): #UD/#NM rules */
+};
+/* Decode the 64-bit-mode instruction in buf[0..avail) into *i. Never reads
+ * buf[avail] or beyond. On DEC_OK, i->len is the length. */
+enum dec_status cpu_decode(const uint8_t *buf, unsigned avail, struct insn *i);
+
+/* ---- host-side fast translation cache (NOT the simulated TLB) ---- */
+#define FTLB_BITS 8
+#define FTLB_SIZE (1u << FTLB_BITS)
+#define FTLB_EMPTY 1ull /* never equal to a page-aligned tag */
+struct ftlb_entry {
+	uint64_t tag;     /* VA page, or FTLB_EMPTY */
+	uint64_t addend;  /* host address = VA + addend */
+	uint64_t *touch;  /* MMU stamp to set on a hit, or NULL */
+	ma_t ma;          /* MA of the page */
+};
+
+/* ---- lazy flags ----
+ * The arithmetic flags of the last flag-setting ALU op are kept as its
+ * operands and result; they are computed only when read. With op == LF_NONE
+ * the flags are in cpu->rflags_. Values are stored truncated to `size`. */
+enum lf_op { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
+struct lazy_flags {
+	uint64_t res, a, b;
+	uint8_t op, size, cf_in;
+};
+
+/* ---- pre-decoded instruction cache, keyed by MA ---- */
+#define ICACHE_BITS 15
+#define ICACHE_SIZE (1u << ICACHE_BITS)
+#define MA_NONE (~0ull)
+struct icache_entry {
+	ma_t ma;        /* MA of the first byte, or MA_NONE */
+	struct insn insn;
+};
+
+struct cpu_internal {
+	struct lazy_flags lf;
+	/* fetch shortcut: the page RIP is on */
+	uint64_t fetch_page;   /* VA page or FTLB_EMPTY */
+	uint64_t fetch_ma_add; /* MA = VA + fetch_ma_add */
+	struct ftlb_entry *ftlb; /* current set: ftlb_set[cpl == 3] */
+	unsigned ftlb_cpl;       /* CPL the current set belongs to */
+	struct ftlb_entry ftlb_set[2][3][FTLB_SIZE]; /* [user][access][index] */
+	/* fault unwinding */
+	jmp_buf *catcher;
+	struct cpu_fault_rec fault;
+	uint64_t insn_rip, insn_rsp; /* RIP/RSP at the start of the current instruction */
+	uint64_t count_mark;         /* icount already attributed to stats.insns_* */
+	/* instruction cache */
+	struct icache_entry *icache; /* ICACHE_SIZE entries */
+	uint8_t *codepage;           /* per RAM page: holds pre-decoded instructions */
+	uint64_t npages;
+	struct insn scratch;         /* a page-crossing instruction, decoded each time */
+};
+
+/* ---- memory (mem.c) ---- */
+uint64_t cpu_mem_read_slow(struct cpu *cpu, va_t va, unsigned size, unsigned cpl);
+void cpu_mem_write_slow(struct cpu *cpu, va_t va, unsigned size, uint64_t v, unsigned cpl);
+/* Translate for an access of `acc` at `cpl` through the fast cache and MMU;
+ * returns the host pointer for va (valid to the end of its page). */
+uint8_t *cpu_xlat(struct cpu *cpu, va_t va, enum cpu_access acc, unsigned cpl);
+/* Select the fast-cache set for the current CPL (after CPL may have changed). */
+void cpu_ftlb_sync_cpl(struct cpu *cpu);
+
+static inline uint64_t load_le(const uint8_t *p, unsigned size)
+{
+	switch (size) {
+	case 1: return *p;
+	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+	default: { uint64_t v; memcpy(&v, p, 8); return v; }
+	}
+}
+
+static inline void store_le(uint8_t *p, unsigned size, uint64_t v)
+{
+	switch (size) {
+	case 1: *p = (uint8_t)v; break;
+	case 2: { uint16_t w = (uint16_t)v; memcpy(p, &w, 2); break; }
+	case 4: { uint32_t w = (uint32_t)v; memcpy(p, &w, 4); break; }
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
+/* Fast path: one compare on the page tag (plus the in-page check), one add. */
+static inline uint64_t mem_read(struct cpu *cpu, va_t va, unsigned size)
+{
+	struct ftlb_entry *e = &cpu->in->ftlb[ACC_READ * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
+	if (LIKELY(e->tag == (va & PAGE_MASK) && (va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)) {
+		if (e->touch)
+			*e->touch = cpu->icount;
+		return load_le((const uint8_t *)(uintptr_t)(va + e->addend), size);
+	}
+	return cpu_mem_read_slow(cpu, va, size, cpu->cpl);
+}
+
+static inline void mem_write(struct cpu *cpu, va_t va, unsigned size, uint64_t v)
+{
+	struct ftlb_entry *e = &cpu->in->ftlb[ACC_WRITE * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
+	if (LIKELY(e->tag == (va & PAGE_MASK) && (va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)) {
+		if (e->touch)
+			*e->touch = cpu->icount;
+		store_le((uint8_t *)(uintptr_t)(va + e->addend), size, v);
+		return;
+	}
+	cpu_mem_write_slow(cpu, va, size, v, cpu->cpl);
+}
+
+/* ---- icache (icache.c) ---- */
+int cpu_icache_init(struct cpu *cpu);
+void cpu_icache_free(struct cpu *cpu);
+/* The decoded instruction at cpu->rip (decoding and caching it if needed).
+ * Faults (#PF on fetch, #UD, #NM, ...) unwind via cpu_fault. Returns NULL
+ * when the instruction is valid but unimplemented: cpu->exit is filled. */
+const struct insn *cpu_icache_fetch(struct cpu *cpu);
+/* A write hit machine page `page` which holds pre-decoded code: forget it. */
+void cpu_icache_invalidate_page(struct cpu *cpu, uint64_t page);
+
+/* The hot part of cpu_icache_fetch: the fetch page shortcut and one icache
+ * compare. */
+static inline const struct insn *icache_lookup(struct cpu *cpu)
+{
+	struct cpu_internal *in = cpu->in;
+	va_t va = cpu->rip;
+	if (LIKELY((va & PAGE_MASK) == in->fetch_page)) {
+		ma_t ma = va + in->fetch_ma_add;
+		struct icache_entry *e = &in->icache[ma & (ICACHE_SIZE - 1)];
+		if (LIKELY(e->ma == ma))
+			return &e->insn;
+	}
+	return cpu_icache_fetch(cpu);
+}
+
+/* Attribute instructions retired since the last call to the current CPL. */
+static inline void cpu_account(struct cpu *cpu)
+{
+	uint64_t n = cpu->icount - cpu->in->count_mark;
+	if (cpu->cpl == 3)
+		cpu->stats.insns_user += n;
+	else
+		cpu->stats.insns_kernel += n;
+	cpu->in->count_mark = cpu->icount;
+}
+
+/* ---- lazy flags (flags.c) ---- */
+uint64_t cpu_flags_materialize(struct cpu *cpu); /* flags into rflags_, returns it */
+bool cpu_cond(struct cpu *cpu, unsigned cc);       /* condition code 0..15 */
+bool cpu_flag_cf(const struct cpu *cpu);
+
+static inline uint64_t size_mask(unsigned size)
+{
+	return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static inline uint64_t sign_bit(unsigned size)
+{
+	return 1ull << (size * 8 - 1);
+}
+
+static inline int64_t sext(uint64_t v, unsigned size)
+{
+	unsigned sh = 64 - size * 8;
+	return (int64_t)(v << sh) >> sh;
+}
+
+static inline void lf_set(struct cpu *cpu, enum lf_op op, unsigned size, uint64_t a, uint64_t b, uint64_t res)
+{
+	struct lazy_flags *lf = &cpu->in->lf;
+	lf->op = (uint8_t)op;
+	lf->size = (uint8_t)size;
+	lf->a = a;
+	lf->b = b;
+	lf->res = res;
+}
+
+/* Set the flags in `mask` to `bits` (eagerly computed flags). */
+static inline void flags_put(struct cpu *cpu, uint64_t mask, uint64_t bits)
+{
+	uint64_t f = cpu->in->lf.op == LF_NONE ? cpu->rflags_ : cpu_flags_materialize(cpu);
+	cpu->rflags_ = (f & ~mask) | (bits & mask);
+}
+
+static inline uint64_t parity_flag(uint64_t res)
+{
+	return __builtin_parity((unsigned)(res & 0xff)) ? 0 : RFLAGS_PF;
+}
+
+/* SF, ZF, PF of a result */
+static inline uint64_t szp_flags(uint64_t res, unsigned size)
+{
+	res &= size_mask(size);
+	return (res == 0 ? RFLAGS_ZF : 0) | ((res & sign_bit(size)) ? RFLAGS_SF : 0) | parity_flag(res);
+}
+
+/* ---- registers ---- */
+static inline uint64_t reg_get(const struct cpu *cpu, unsigned r, unsigned size)
+{
+	switch (size) {
+	case 1:
+		return r < R8_HIGH ? (uint8_t)cpu->gpr[r] : (uint8_t)(cpu->gpr[r - R8_HIGH] >> 8);
+	case 2: return (uint16_t)cpu->gpr[r];
+	case 4: return (uint32_t)cpu->gpr[r];
+	default: return cpu->gpr[r];
+	}
+}
+
+/* Write a register: 32-bit writes zero the upper half, 8/16-bit writes merge. */
+static inline void reg_set(struct cpu *cpu, unsigned r, unsigned size, uint64_t v)
+{
+	switch (size) {
+	case 1:
+		if (r < R8_HIGH)
+			cpu->gpr[r] = (cpu->gpr[r] & ~0xffull) | (uint8_t)v;
+		else
+			cpu->gpr[r - R8_HIGH] = (cpu->gpr[r - R8_HIGH] & ~0xff00ull) | ((uint64_t)(uint8_t)v << 8);
+		break;
+	case 2: cpu->gpr[r] = (cpu->gpr[r] & ~0xffffull) | (uint16_t)v; break;
+	case 4: cpu->gpr[r] = (uint32_t)v; break;
+	default: cpu->gpr[r] = v; break;
+	}
+}
+
+/* Effective address of the memory operand (segment base applied). */
+static inline va_t insn_ea(const struct cpu *cpu, const struct insn *i)
+{
+	uint64_t a = (uint64_t)(int64_t)i->disp;
+	if (i->base != R_NONE)
+		a += i->base == R_RIP ? cpu->rip : cpu->gpr[i->base];
+	if (i->index != R_NONE)
+		a += cpu->gpr[i->index] << i->scale;
+	if (i->asz == 4)
+		a = (uint32_t)a;
+	if (i->seg)
+		a += cpu->seg[i->seg].base;
+	return a;
+}
+
+/* The r/m operand, register or memory, of size i->osz (or `size`). */
+static inline uint64_t rm_read(struct cpu *cpu, const struct insn *i, unsigned size)
+{
+	if (i->mod3)
+		return reg_get(cpu, i->rm, size);
+	return mem_read(cpu, insn_ea(cpu, i), size);
+}
+
+static inline void rm_write(struct cpu *cpu, const struct insn *i, unsigned size, uint64_t v)
+{
+	if (i->mod3)
+		reg_set(cpu, i->rm, size, v);
+	else
+		mem_write(cpu, insn_ea(cpu, i), size, v);
+}
+
+/* Stack */
+static inline void push(struct cpu *cpu, unsigned size, uint64_t v)
+{
+	uint64_t sp = cpu->gpr[RSP] - size;
+	mem_write(cpu, sp, size, v);
+	cpu->gpr[RSP] = sp;
+}
+
+static inline uint64_t pop(struct cpu *cpu, unsigned size)
+{
+	uint64_t v = mem_read(cpu, cpu->gpr[RSP], size);
+	cpu->gpr[RSP] += size;
+	return v;
+}
+
+/* ---- handler tables: each exec_*.c exports its handlers ---- */
+#define HANDLER(name) enum cpu_exit_reason name(struct cpu *cpu, const struct insn *i)
+
+#endif

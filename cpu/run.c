@@ -1,0 +1,128 @@
+/*
+ * cpu/run.c — CPU set-up and the run loop.
+ *
+ * cpu_run() fetches pre-decoded instructions (icache.c) and calls their
+ * handlers until the budget is spent or a handler asks to stop. Faults
+ * raised anywhere inside an instruction longjmp back here (cpu_fault); the
+ * instruction is undone (RIP and RSP restored) and the exception is either
+ * delivered through the IDT (ctl.virt off) or becomes CPU_EXIT_EXCEPTION.
+ */
+#include <stdlib.h>
+
+#include "cpu/exec.h"
+
+int cpu_init(struct cpu *cpu, uint8_t *ram, uint64_t ram_size)
+{
+	memset(cpu, 0, sizeof(*cpu));
+	cpu->in = calloc(1, sizeof(*cpu->in));
+	if (!cpu->in)
+		return -1;
+	cpu->ram = ram;
+	cpu->ram_size = ram_size;
+	if (cpu_icache_init(cpu) < 0) {
+		cpu_free(cpu);
+		return -1;
+	}
+	cpu->cr0 = CR0_PE | CR0_PG;
+	cpu->cr4 = CR4_PAE;
+	cpu->efer = EFER_LME | EFER_LMA;
+	cpu_set_rflags(cpu, 0);
+	cpu_mmu_use_flat(cpu);
+	cpu_ftlb_sync_cpl(cpu);
+	return 0;
+}
+
+void cpu_free(struct cpu *cpu)
+{
+	if (!cpu->in)
+		return;
+	cpu_icache_free(cpu);
+	free(cpu->in);
+	cpu->in = NULL;
+}
+
+/* The instruction loop: runs until icount reaches `end` or a handler stops. */
+static enum cpu_exit_reason run_loop(struct cpu *cpu, uint64_t end)
+{
+	struct cpu_internal *in = cpu->in;
+	while (LIKELY(cpu->icount < end)) {
+		in->insn_rip = cpu->rip;
+		in->insn_rsp = cpu->gpr[RSP];
+		const struct insn *i = icache_lookup(cpu);
+		if (UNLIKELY(!i))
+			return CPU_EXIT_UNSUPPORTED;
+		cpu->rip += i->len;
+		enum cpu_exit_reason r = i->fn(cpu, i);
+		if (UNLIKELY(r != CPU_EXIT_NONE))
+			return r;
+		cpu->icount++;
+	}
+	return CPU_EXIT_BUDGET;
+}
+
+/*
+ * An instruction faulted (or missed in the MMU) and unwound here. Undo it,
+ * then exit or deliver. Returns CPU_EXIT_NONE to keep running.
+ */
+static enum cpu_exit_reason after_fault(struct cpu *cpu)
+{
+	struct cpu_internal *in = cpu->in;
+	const struct cpu_fault_rec *f = &in->fault;
+	struct cpu_exit *x = &cpu->exit;
+	if (f->miss || cpu_vector_is_fault(f->vector)) {
+		cpu->rip = in->insn_rip;
+		cpu->gpr[RSP] = in->insn_rsp;
+	}
+	if (f->miss) {
+		x->va = f->va;
+		x->access = f->access;
+		return CPU_EXIT_TLB_MISS;
+	}
+	if (cpu->ctl.virt) {
+		x->vector = f->vector;
+		x->has_error = f->error != CPU_NO_ERROR;
+		x->error = x->has_error ? f->error : 0;
+		x->soft = false;
+		x->va = f->vector == VEC_PF ? f->va : 0;
+		return CPU_EXIT_EXCEPTION;
+	}
+	if (f->vector == VEC_PF)
+		cpu->cr2 = f->va;
+	cpu_account(cpu);
+	enum cpu_exit_reason r = cpu_deliver(cpu, f->vector, f->error, false);
+	if (cpu->cpl != in->ftlb_cpl)
+		cpu_ftlb_sync_cpl(cpu);
+	return r;
+}
+
+enum cpu_exit_reason cpu_run(struct cpu *cpu, uint64_t budget)
+{
+	struct cpu_internal *in = cpu->in;
+	const uint64_t end = cpu->icount + budget;
+	enum cpu_exit_reason r;
+	jmp_buf jb;
+	jmp_buf *old = cpu_catch(cpu, &jb);
+
+	memset(&cpu->exit, 0, sizeof(cpu->exit));
+	in->count_mark = cpu->icount;
+	if (cpu->cpl != in->ftlb_cpl)
+		cpu_ftlb_sync_cpl(cpu);
+	for (;;) {
+		if (setjmp(jb) == 0) {
+			r = run_loop(cpu, end);
+			break;
+		}
+		r = after_fault(cpu);
+		if (r != CPU_EXIT_NONE)
+			break;
+	}
+	cpu_account(cpu);
+	cpu_catch(cpu, old);
+	cpu->exit.reason = r;
+	return r;
+}
+
+enum cpu_exit_reason cpu_step(struct cpu *cpu)
+{
+	return cpu_run(cpu, 1);
+}
