@@ -57,6 +57,34 @@ enum cpu_exit_reason cpu_deliver(struct cpu *cpu, uint8_t vector, uint32_t error
 /* Whether an exception vector is a fault (RIP = faulting insn) rather than a trap. */
 bool cpu_vector_is_fault(unsigned vector);
 
+/* ---- Fault unwinding (decode/execute side) ----
+ * cpu_fault() and an MMU miss record what happened in a struct cpu_fault_rec
+ * and longjmp to the current catcher (cpu_run installs one around the
+ * instruction loop). Code that must survive a fault in a risky region (IDT
+ * delivery escalating to #DF) installs its own catcher and restores the old
+ * one on every path out:
+ *     jmp_buf jb; jmp_buf *old = cpu_catch(cpu, &jb);
+ *     if (setjmp(jb)) { cpu_catch(cpu, old); rec = cpu_last_fault(cpu); ... }
+ *     ...risky accesses...
+ *     cpu_catch(cpu, old);
+ * cpu_fault() with no catcher installed (a caller outside cpu_run that did not
+ * install one) is a bug in the caller: it aborts the host with a message.
+ */
+#include <setjmp.h>
+struct cpu_fault_rec {
+	bool miss;              /* MMU_MISS rather than an exception */
+	uint8_t vector;         /* exception vector */
+	uint32_t error;         /* error code or CPU_NO_ERROR */
+	va_t va;                /* #PF / miss: the faulting VA (becomes CR2) */
+	enum cpu_access access; /* miss: access kind */
+};
+/* Install `jb` as the fault catcher; returns the previous one (may be NULL). */
+jmp_buf *cpu_catch(struct cpu *cpu, jmp_buf *jb);
+/* The fault that last unwound to a catcher. */
+const struct cpu_fault_rec *cpu_last_fault(const struct cpu *cpu);
+/* Unwind as for an MMU miss on `va` (used by memory access code). */
+_Noreturn void cpu_miss(struct cpu *cpu, va_t va, enum cpu_access acc);
+
 /* ---- System side: segments, sensitive-instruction details, paging MMU ----
  * (owned by segment.c, system.c / sys_*.c, exception.c, mmu_paging.c)
  *
@@ -92,5 +120,64 @@ bool cpu_paging_active(const struct cpu *cpu);
 void cpu_paging_invlpg(struct cpu *cpu, va_t va);
 /* keep_global: leave global entries (CR3 write with CR4.PGE); else drop all. */
 void cpu_paging_flush(struct cpu *cpu, bool keep_global);
+
+/* ---- System side, shared between its own files ---- */
+/* Segment descriptor fields (the 8-byte legacy format; 64-bit system
+ * descriptors add a second quadword with base 63:32).
+ *   63..56 base 31:24 | 55 G | 54 D/B | 53 L | 52 AVL | 51..48 limit 19:16
+ *   47 P | 46..45 DPL | 44 S | 43..40 type | 39..16 base 23:0 | 15..0 limit 15:0
+ * type with S=1: bit 3 code; code: bit 2 conforming, bit 1 readable;
+ * data: bit 1 writable. type with S=0: 2 LDT, 9/0xB TSS (avail/busy),
+ * 0xE interrupt gate, 0xF trap gate. */
+#define DESC_TYPE(d) ((unsigned)((d) >> 40) & 0xfu)
+#define DESC_S(d) (((d) >> 44) & 1u)
+#define DESC_DPL(d) ((unsigned)((d) >> 45) & 3u)
+#define DESC_P(d) (((d) >> 47) & 1u)
+#define DESC_L(d) (((d) >> 53) & 1u)
+#define DESC_DB(d) (((d) >> 54) & 1u)
+#define DESC_BASE(d) ((((d) >> 16) & 0xffffffull) | (((d) >> 32) & 0xff000000ull))
+#define DESC_LIMIT(d) ((((d) & 0xffffull) | (((d) >> 32) & 0xf0000ull)))
+#define DESC_CODE(d) (DESC_S(d) && (DESC_TYPE(d) & 8u))
+#define DESC_DATA(d) (DESC_S(d) && !(DESC_TYPE(d) & 8u))
+#define DESC_CONFORMING(d) (DESC_CODE(d) && (DESC_TYPE(d) & 4u))
+#define SEL_RPL(s) ((unsigned)(s) & 3u)
+#define SEL_TI(s) (((s) >> 2) & 1u)
+#define SEL_ERR(s) ((uint32_t)((s) & 0xfffcu)) /* #GP/#NP/#SS/#TS error code of a selector */
+
+static inline bool cpu_sys_canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+/* cpu_fault(#GP, 0) unless CPL is 0. */
+void cpu_sys_need_cpl0(struct cpu *cpu);
+/* RIP past a sensitive instruction. */
+static inline void cpu_sys_next(struct cpu *cpu, const struct cpu_sens *s)
+{
+	cpu->rip += s->len;
+}
+
+/* Descriptor `sel` from the GDT or LDT (supervisor read; *where gets its VA).
+ * cpu_fault(#GP, SEL_ERR(sel)) if it lies outside the table. */
+uint64_t cpu_desc_read(struct cpu *cpu, uint16_t sel, va_t *where);
+/* Checks for a far return / iretq target CS (#GP(sel), #NP(sel)); returns
+ * the new CPL. SIMPLIFICATION: only 64-bit code segments (L=1) are valid
+ * targets: a compatibility-mode CS is #GP(sel). */
+unsigned cpu_seg_check_ret_cs(struct cpu *cpu, uint16_t cs);
+/* Checks for the SS popped by a return to CPL new_cpl (#GP, #SS). */
+void cpu_seg_check_ret_ss(struct cpu *cpu, uint16_t ss, unsigned new_cpl);
+/* After a return to an outer level: null DS/ES/FS/GS the new CPL may not use. */
+void cpu_seg_null_outer(struct cpu *cpu);
+
+/* Groups of sensitive instructions (sys_*.c): each executes its ops and
+ * returns as cpu_exec_sens does. */
+enum cpu_exit_reason cpu_sys_cr(struct cpu *cpu, const struct cpu_sens *s);
+enum cpu_exit_reason cpu_sys_desc(struct cpu *cpu, const struct cpu_sens *s);
+enum cpu_exit_reason cpu_sys_msr(struct cpu *cpu, const struct cpu_sens *s);
+enum cpu_exit_reason cpu_sys_io(struct cpu *cpu, const struct cpu_sens *s);
+enum cpu_exit_reason cpu_sys_flow(struct cpu *cpu, const struct cpu_sens *s);
+/* Deliver with the RIP to report if delivery itself faults (the int n
+ * instruction for a software interrupt). */
+enum cpu_exit_reason cpu_deliver_at(struct cpu *cpu, uint8_t vector, uint32_t error,
+				    bool soft, uint64_t fault_rip);
 
 #endif
