@@ -15,6 +15,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 int con_main(int argc, char **argv);
 int mon_tracediff_main(int argc, char **argv);
@@ -40,5 +42,122 @@ int con_event_parse_json(struct con_event *ev, const char *line, char *err, size
 /* The value of field key, or NULL. */
 const char *con_event_get(const struct con_event *ev, const char *key);
 void con_event_free(struct con_event *ev);
+
+/* ---- symbols (monitor/console_symbols.c): ELF symbol tables of the guest
+ * kernel and of the user programs. A user symbol has its program's name as
+ * `prog` ("hello"); all user programs are linked at the same addresses, so
+ * address lookups in user space prefer the running program. */
+struct con_sym {
+	char *name;
+	uint64_t addr, size;
+	const char *prog; /* NULL: kernel */
+};
+struct con_symtab {
+	struct con_sym *s; /* sorted by (prog, addr) after con_symtab_finish */
+	size_t n, cap;
+	char **progs;      /* owned program names */
+	size_t nprogs;
+};
+
+/* Add the function and object symbols of the ELF64 image buf[0..len) under
+ * program name prog (NULL: kernel). Returns the number added, or -1 if it is
+ * not a usable ELF64 file (err says why). */
+int con_symtab_add_elf(struct con_symtab *t, const void *buf, size_t len, const char *prog,
+		       char *err, size_t errlen);
+/* The same for a file. */
+int con_symtab_add_file(struct con_symtab *t, const char *path, const char *prog, char *err,
+			size_t errlen);
+void con_symtab_finish(struct con_symtab *t); /* sort; call after adding */
+void con_symtab_free(struct con_symtab *t);
+/* Resolve "name" or "prog:name" (prefer kernel, then cur_prog, then any program). */
+const struct con_sym *con_sym_lookup(const struct con_symtab *t, const char *name,
+				     const char *cur_prog);
+/* The symbol containing addr (or the closest one below it within 64 KiB);
+ * NULL if none. Kernel symbols first; user ones of cur_prog (if any) for
+ * addresses in no kernel symbol. */
+const struct con_sym *con_sym_find(const struct con_symtab *t, uint64_t addr, const char *cur_prog);
+/* "<name+0x10>" into buf (empty string if no symbol). Returns buf. */
+const char *con_sym_format(const struct con_symtab *t, uint64_t addr, const char *cur_prog,
+			   char *buf, size_t len);
+/* Call fn for each symbol name starting with prefix (completion). */
+void con_sym_each_prefix(const struct con_symtab *t, const char *prefix,
+			 void (*fn)(void *ctx, const char *name), void *ctx);
+
+/* ---- the command parser (monitor/console_parse.c) ---- */
+enum con_cmd_id {
+	CON_STEP, CON_STEPI, CON_NEXT_EXIT, CON_UNTIL, CON_CONTINUE, CON_FINISH,
+	CON_BREAK, CON_TBREAK, CON_WATCH, CON_DELETE, CON_INFO,
+	CON_REGS, CON_X, CON_XP, CON_XM, CON_DISAS, CON_TLB, CON_PT, CON_SHADOW, CON_TRANSLATE,
+	CON_STATS, CON_VM, CON_TRACE, CON_BACKTRACE, CON_HELP, CON_QUIT,
+	CON_NCMDS
+};
+
+/* What `until` waits for. */
+enum con_until {
+	CON_UNTIL_TLB_MISS, CON_UNTIL_EXIT, CON_UNTIL_SYSCALL, CON_UNTIL_FAULT, CON_UNTIL_TRUE_FAULT,
+	CON_UNTIL_HIDDEN_FAULT, CON_UNTIL_CR3, CON_UNTIL_IO, CON_UNTIL_COUNT
+};
+extern const char *const con_until_names[CON_UNTIL_COUNT];
+
+/* A gdb-like memory format: x/COUNT LETTER SIZE, e.g. x/4gx. */
+struct con_fmt {
+	unsigned count; /* 1..CON_MAX_COUNT */
+	char letter;    /* x d u c s i */
+	unsigned size;  /* 1 2 4 8 (b h w g) */
+};
+#define CON_MAX_COUNT 4096
+#define CON_EXPR_MAX 96
+
+/* Something that resolves names in address expressions: symbols and $registers. */
+struct con_resolver {
+	bool (*sym)(void *ctx, const char *name, uint64_t *out);
+	bool (*reg)(void *ctx, const char *name, uint64_t *out);
+	void *ctx;
+};
+
+/* One parsed command line. */
+struct con_cmd {
+	enum con_cmd_id id;
+	bool has_n;
+	uint64_t n;                 /* step n, delete n, trace n, disas count */
+	bool has_addr;
+	uint64_t addr;              /* break, watch, x*, pt, shadow, translate, disas */
+	char expr[CON_EXPR_MAX];    /* the address expression as typed */
+	struct con_fmt fmt;         /* x, xp, xm */
+	enum con_until until;
+	char topic[32];             /* help TOPIC, info WHAT */
+};
+
+/* A command table row, for help and completion. */
+struct con_cmd_info {
+	enum con_cmd_id id;
+	const char *name;
+	const char *aliases; /* space-separated, "" if none */
+	const char *usage;
+	const char *help;    /* one line */
+};
+/* The i-th command in help order, NULL past the end. */
+const struct con_cmd_info *con_cmd_at(size_t i);
+const struct con_cmd_info *con_cmd_info(enum con_cmd_id id);
+
+/*
+ * Parse one line. Returns 1 with *cmd filled, 0 for an empty/comment line,
+ * -1 with a one-line reason in err. r may be NULL (no symbols or registers).
+ * Numbers are decimal or 0x-hex; expressions are TERM [(+|-) TERM]... with
+ * TERM a number, a symbol, prog:symbol or $register.
+ */
+int con_parse(const char *line, const struct con_resolver *r, struct con_cmd *cmd, char *err,
+	      size_t errlen);
+/* Evaluate an address expression (exposed for tests). Returns 0 or -1 with err. */
+int con_eval(const char *expr, const struct con_resolver *r, uint64_t *out, char *err,
+	     size_t errlen);
+/* Parse "/FMT" text (without the slash) over a default format. Returns 0 or -1 with err. */
+int con_parse_fmt(const char *s, struct con_fmt *fmt, char *err, size_t errlen);
+
+/* ---- colour (monitor/console_color.c) ---- */
+enum con_color { CON_C_NONE, CON_C_ADDR, CON_C_SYM, CON_C_ERR, CON_C_HEAD, CON_C_EVENT, CON_C_OK };
+/* The escape sequence starting colour c ("" when colour is off), and the reset. */
+const char *con_color_on(bool enabled, enum con_color c);
+const char *con_color_off(bool enabled);
 
 #endif
