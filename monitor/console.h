@@ -23,8 +23,9 @@ int mon_tracediff_main(int argc, char **argv);
 
 /* ---- trace events (monitor/console_traceparse.c): one trace line as fields.
  * A text line `[  1042] vm0 app:hello  TLB miss VA 0x401000 (read)  -> VMM`
- * gives icount="1042", vm="vm0", who="app:hello", event="TLB miss VA 0x401000
- * (read) -> VMM" (runs of blanks collapsed). A JSONL line gives one field per
+ * gives icount="1042", vm="0", who="app:hello", text="TLB miss VA 0x401000
+ * (read) -> VMM" (runs of blanks collapsed): the names and forms of the
+ * monitor's JSONL keys (monitor/trace.c). A JSONL line gives one field per
  * top-level key; string values decoded, other values in compact JSON text. */
 struct con_field {
 	char *key;

@@ -173,7 +173,10 @@ int con_event_parse_text(struct con_event *ev, const char *line, char *err, size
 		return fail(err, errlen, "no VM name after the instruction count");
 	char num[24];
 	snprintf(num, sizeof num, "%" PRIu64, n);
-	if (ev_add(ev, strdup("icount"), strdup(num)) || ev_add(ev, strdup("vm"), word(&p)))
+	char *vm = word(&p);
+	if (vm && vm[0] == 'v' && vm[1] == 'm' && vm[2] && strspn(vm + 2, "0123456789") == strlen(vm + 2))
+		memmove(vm, vm + 2, strlen(vm + 2) + 1); /* "vm0" -> "0", as in JSONL */
+	if (ev_add(ev, strdup("icount"), strdup(num)) || ev_add(ev, strdup("vm"), vm))
 		return fail(err, errlen, "out of memory");
 	p = skip_blanks(p);
 	if (!*p)
@@ -183,7 +186,7 @@ int con_event_parse_text(struct con_event *ev, const char *line, char *err, size
 	p = skip_blanks(p);
 	if (!*p)
 		return fail(err, errlen, "no event text after the 'who' column");
-	if (ev_add(ev, strdup("event"), collapse_blanks(p, strlen(p))))
+	if (ev_add(ev, strdup("text"), collapse_blanks(p, strlen(p))))
 		return fail(err, errlen, "out of memory");
 	return 0;
 }

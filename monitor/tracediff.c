@@ -4,13 +4,15 @@
  * Compares two traces event by event and prints the first difference with
  * N events of context. Each file is text or JSON Lines, detected from its
  * first non-blank line ('[' or '{'); blank lines are skipped. Fields are
- * those of con_event_parse_text/_json (console.h): icount, vm, who, event for
- * text, every key for JSONL. Comparing a text trace with a JSONL one compares
- * only the fields both events have.
+ * those of con_event_parse_text/_json (console.h): icount, vm, who, text for
+ * text traces, every key for JSONL (the monitor writes icount, vm, who, cat,
+ * kind, text, va, pa, ma, set, way, value). Comparing a text trace with a
+ * JSONL one compares only the fields both events have.
  *
- * --ignore FIELD drops a field from the comparison. Ignoring va, pa, ma, set
- * or way also blanks the value after the words "VA", "PA", "MA", "set", "way"
- * inside the event text, so `--ignore ma` works on text traces too.
+ * --ignore FIELD drops a field from the comparison ("event" is another name
+ * for "text"). Ignoring va, pa, ma, set or way also blanks the value after
+ * the words "VA", "PA", "MA", "set", "way" inside the text (also a JSONL
+ * "event" string), so `--ignore ma` works on text traces too.
  *
  * The files are read in lockstep, so a malformed line after the first
  * difference is not reported. Exit: 0 equal, 1 different, 2 bad input.
@@ -65,9 +67,16 @@ static int usage(const char *why)
 static bool td_ignored(const struct td_opts *o, const char *field)
 {
 	for (int i = 0; i < o->nignore; i++)
-		if (!strcmp(o->ignore[i], field))
+		if (!strcmp(o->ignore[i], field) ||
+		    (!strcmp(field, "text") && !strcmp(o->ignore[i], "event")))
 			return true;
 	return false;
+}
+
+/* Fields holding event text, where addresses are masked. */
+static bool td_is_text(const char *key)
+{
+	return !strcmp(key, "text") || !strcmp(key, "event");
 }
 
 /* Add the comma-separated field names of list to the ignore set. */
@@ -251,7 +260,7 @@ static char *td_mask(const struct td_opts *o, const char *s)
 /* Are the values of field key equal (after masking the event text)? */
 static bool td_value_equal(const struct td_opts *o, const char *key, const char *a, const char *b)
 {
-	if (strcmp(key, "event") || !strcmp(a, b))
+	if (!td_is_text(key) || !strcmp(a, b))
 		return !strcmp(a, b);
 	char *ma = td_mask(o, a), *mb = td_mask(o, b);
 	bool eq = ma && mb && !strcmp(ma, mb);
@@ -288,7 +297,7 @@ static void td_print_field(const char *k, const struct con_event *a, const struc
 		printf("  field '%s': only in %s (\"%s\")\n", k, va ? "EXPECTED" : "ACTUAL", va ? va : vb);
 		return;
 	}
-	if (!strcmp(k, "event")) {
+	if (td_is_text(k)) {
 		size_t w = 1, i = 0;
 		while (va[i] && va[i] == vb[i]) {
 			if (va[i] == ' ')
@@ -297,7 +306,7 @@ static void td_print_field(const char *k, const struct con_event *a, const struc
 		}
 		while (i > 0 && va[i - 1] != ' ')
 			i--;
-		printf("  field 'event', word %zu: expected \"%.*s\", actual \"%.*s\"\n", w,
+		printf("  field '%s', word %zu: expected \"%.*s\", actual \"%.*s\"\n", k, w,
 		       (int)strcspn(va + i, " "), va + i, (int)strcspn(vb + i, " "), vb + i);
 	}
 	printf("  field '%s': expected \"%s\", actual \"%s\"\n", k, va, vb);
