@@ -91,6 +91,7 @@ struct shadow_mframe {
 	uint64_t ram_size;
 	uint64_t nframes;
 	uint16_t *owner;       /* per frame */
+	uint32_t *tag;         /* per frame: for a VM frame, the PA page number it backs */
 	uint32_t *free;        /* stack of free frame numbers; free[nfree-1] is handed out next */
 	uint64_t nfree;
 	uint64_t monitor_frames; /* frames currently owned by the monitor */
@@ -136,6 +137,8 @@ int shadow_pmap_init(struct shadow_pmap *pm, struct shadow_mframe *mf, uint16_t 
 void shadow_pmap_free(struct shadow_pmap *pm);
 /* MA of the byte at pa; MA_NONE if pa is not guest RAM. */
 ma_t shadow_pa_to_ma(const struct shadow_pmap *pm, pa_t pa);
+/* PA of the byte at machine address ma if its frame belongs to this VM; PA_NONE otherwise. */
+pa_t shadow_ma_to_pa(const struct shadow_pmap *pm, ma_t ma);
 /* 8-byte guest-physical access (pa 8-aligned). false if pa is not guest RAM. */
 bool shadow_pmap_read64(const struct shadow_pmap *pm, pa_t pa, uint64_t *v);
 bool shadow_pmap_write64(const struct shadow_pmap *pm, pa_t pa, uint64_t v);
@@ -424,6 +427,11 @@ void shadow_reset(struct shadow_vm *vm);
 /* Clear the shadow entries of [va, va + span) of level `level` in root `r`, both views
  * (freeing subtrees). Returns the number of entries cleared. */
 unsigned shadow_clear_range(struct shadow_vm *vm, int r, va_t va, unsigned level);
+/* Call fn for every present shadow entry of every cached root and view
+ * (va: the first VA the entry maps; ema: its machine address; e: its value). */
+typedef void (*shadow_visit_fn)(void *ctx, int root, enum tlb_view view, unsigned level, va_t va,
+				ma_t ema, uint64_t e);
+void shadow_for_each_entry(const struct shadow_vm *vm, shadow_visit_fn fn, void *ctx);
 /* Number of shadow table frames held by all roots. */
 uint64_t shadow_tables_in_use(const struct shadow_vm *vm);
 
@@ -496,6 +504,9 @@ void shadow_set_view(struct shadow_vm *vm, enum tlb_view view);
 
 /* Internal to shadow/ but shared between its files (not for the monitor). */
 void shadow_pt_mark(struct shadow_vm *vm, const struct shadow_walk *w);
+void shadow_roots_drop(struct shadow_vm *vm); /* all roots freed, none current */
+void shadow_ptpage_forget(struct shadow_vm *vm, uint64_t pa_page_number);
+unsigned shadow_protect_frame(struct shadow_vm *vm, ma_t frame);
 int shadow_fill_table(struct shadow_vm *vm, enum tlb_view view, va_t va, uint64_t leaf,
 		      ma_t *spte_ma, unsigned *tables_alloc);
 

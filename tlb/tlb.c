@@ -92,6 +92,23 @@ struct tlb_entry *tlb_lookup(struct tlb *t, const struct tlb_key *key, uint64_t 
 	return e;
 }
 
+struct tlb_entry *tlb_lookup_perm(struct tlb *t, const struct tlb_key *key, unsigned need,
+				  uint64_t now, struct tlb_slot *slot, struct tlb_entry **present)
+{
+	struct tlb_entry *e = find(t, key, slot);
+	t->stats.lookups++;
+	if (present)
+		*present = e;
+	if (!e || (e->perm & need) != need) {
+		t->stats.misses++;
+		t->stats.perm_misses += e != NULL;
+		return NULL;
+	}
+	t->stats.hits++;
+	e->stamp = now;
+	return e;
+}
+
 const struct tlb_entry *tlb_probe(const struct tlb *t, const struct tlb_key *key,
 				  struct tlb_slot *slot)
 {

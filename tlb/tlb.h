@@ -87,6 +87,7 @@ struct tlb_key {
 
 struct tlb_stats {
 	uint64_t lookups, hits, misses;
+	uint64_t perm_misses;       /* misses where the entry was there without the permission */
 	uint64_t inserts, replaced; /* replaced: an insert overwrote the same translation */
 	uint64_t evictions;         /* valid entries pushed out by inserts */
 	uint64_t flushes[TLB_CAUSE_COUNT];   /* flush/invalidate operations, by cause */
@@ -168,6 +169,15 @@ unsigned tlb_set_index(const struct tlb *t, va_t va, bool large);
  */
 struct tlb_entry *tlb_lookup(struct tlb *t, const struct tlb_key *key, uint64_t now,
 			     struct tlb_slot *slot);
+
+/*
+ * Lookup for an access needing `need` (TLB_R, TLB_W or TLB_X): a matching
+ * entry that lacks the permission counts as a miss (stats.perm_misses too) and
+ * returns NULL with *present = the entry (if present non-NULL), as hardware
+ * re-walks then (e.g. the first write to a clean page).
+ */
+struct tlb_entry *tlb_lookup_perm(struct tlb *t, const struct tlb_key *key, unsigned need,
+				  uint64_t now, struct tlb_slot *slot, struct tlb_entry **present);
 
 /* The same match without counting or touching anything (console, tests). */
 const struct tlb_entry *tlb_probe(const struct tlb *t, const struct tlb_key *key,
