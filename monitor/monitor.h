@@ -164,7 +164,7 @@ void mon_event_format(const struct mon_event *ev, enum mon_trace_format fmt, cha
 
 struct vm;
 struct tlb;
-struct shadow;
+struct shadow_vm;
 
 enum mon_state { MON_RUNNING = 0, MON_STOPPED = 1 };
 
@@ -242,7 +242,7 @@ uint64_t mon_vm_icount(const struct vm *vm);
 
 /* The TLB and shadow state, for the console's `tlb` and `shadow` commands (NULL until present). */
 struct tlb *mon_vm_tlb(struct vm *vm);
-struct shadow *mon_vm_shadow(struct vm *vm);
+struct shadow_vm *mon_vm_shadow(struct vm *vm);
 
 /* A translation as the console prints it: VA -> PA (guest walk) -> MA (pmap). */
 struct mon_xlat {

@@ -1,0 +1,102 @@
+/*
+ * monitor/emulate_io.c — port I/O exits: route each access to its device,
+ * trace it, complete the instruction in the core; and interrupt injection
+ * from the PIC when the virtual IF allows.
+ */
+#include "monitor/vm.h"
+
+#define DEBUG_EXIT_PORT 0xf4
+
+uint32_t mon_dev_in(struct vm *vm, uint16_t port, unsigned size)
+{
+	if (port >= UART_BASE && port < UART_BASE + 8)
+		return mon_uart_read(&vm->uart, port - UART_BASE);
+	if (port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1)
+		return mon_pic_read(&vm->pic, port);
+	if (port >= 0x40 && port <= 0x43)
+		return mon_pit_read(&vm->pit, port, vm->cpu.icount);
+	if ((port >= 0x1f0 && port <= 0x1f7) || port == 0x3f6)
+		return mon_ata_read(&vm->ata, port, size);
+	return size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffffu; /* nothing there */
+}
+
+void mon_dev_out(struct vm *vm, uint16_t port, unsigned size, uint32_t v)
+{
+	if (port >= UART_BASE && port < UART_BASE + 8) {
+		mon_uart_write(&vm->uart, port - UART_BASE, (uint8_t)v);
+	} else if (port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1) {
+		mon_pic_write(&vm->pic, port, (uint8_t)v);
+	} else if (port >= 0x40 && port <= 0x43) {
+		mon_pit_write(&vm->pit, port, (uint8_t)v, vm->cpu.icount);
+		vm->next_tick = mon_pit_next_irq(&vm->pit, vm->cpu.icount);
+	} else if ((port >= 0x1f0 && port <= 0x1f7) || port == 0x3f6) {
+		mon_ata_write(&vm->ata, port, size, v);
+	} else if (port == DEBUG_EXIT_PORT) {
+		int status = (int)(((v & 0xff) << 1) | 1);
+		mon_vm_halt(vm, MON_STOP_DEBUG_EXIT, status,
+			    "guest wrote 0x%x to the debug-exit port 0xf4: exit status %d", v, status);
+	}
+}
+
+/* A printable name for the port, for the trace. */
+static const char *port_name(uint16_t port)
+{
+	if (port >= UART_BASE && port < UART_BASE + 8)
+		return "uart";
+	if (port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1)
+		return "pic";
+	if (port >= 0x40 && port <= 0x43)
+		return "pit";
+	if ((port >= 0x1f0 && port <= 0x1f7) || port == 0x3f6)
+		return "ata";
+	if (port == DEBUG_EXIT_PORT)
+		return "debug-exit";
+	return "none";
+}
+
+void mon_emulate_io(struct vm *vm, const struct cpu_sens *s)
+{
+	struct cpu *cpu = &vm->cpu;
+	unsigned size = s->opsize ? s->opsize : 1;
+	bool out = s->op == SOP_OUT || s->op == SOP_OUTS;
+	uint32_t v;
+	vm->stats.io_accesses++;
+	if (out) {
+		v = cpu->exit.io_value;
+		if (size < 4)
+			v &= (1u << (8 * size)) - 1;
+		mon_dev_out(vm, s->port, size, v);
+		cpu_io_complete_out(cpu);
+	} else {
+		v = mon_dev_in(vm, s->port, size);
+		if (cpu_io_complete_in(cpu, v)) {
+			mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "ins destination became unwritable");
+			return;
+		}
+	}
+	if (mon_ata_take_irq(&vm->ata))
+		mon_pic_raise(&vm->pic, 14);
+	if (MON_TRACING(vm, MON_CAT_IO)) {
+		struct mon_event f = { .has = MON_EV_VALUE, .value = v };
+		mon_trace_emit(vm, MON_CAT_IO, "VMM", out ? "io_out" : "io_in", &f,
+			       "%s port 0x%x (%s) %s 0x%x", out ? "out" : "in", s->port, port_name(s->port),
+			       out ? "<-" : "->", v);
+	}
+}
+
+void mon_irq_check(struct vm *vm)
+{
+	if (vm->stopped || !vm->v.iflag || !mon_pic_pending(&vm->pic))
+		return;
+	unsigned irq;
+	int vec = mon_pic_ack(&vm->pic, &irq);
+	if (vec < 0)
+		return;
+	vm->stats.irqs++;
+	if (MON_TRACING(vm, MON_CAT_IRQ)) {
+		struct mon_event f = { .has = MON_EV_VALUE, .value = (uint64_t)vec };
+		mon_trace_emit(vm, MON_CAT_IRQ, "VMM", "irq", &f, "inject IRQ %u (vector %d) into %s",
+			       irq, vec, vm->who);
+	}
+	mon_reflect(vm, (uint8_t)vec, false, 0, false, irq == 0 ? "timer interrupt" : "interrupt");
+}

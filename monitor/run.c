@@ -1,0 +1,158 @@
+/*
+ * monitor/run.c — `vmlab run`, `vmlab bench`, `vmlab compare`.
+ *
+ * run: parse options (exit 2 on bad input), create the VM, run it to its
+ * stop, print the summary on stderr (stdout carries only the guest's serial
+ * output, so it can be compared byte for byte with QEMU's). Exit status: 0
+ * for hlt with IF=0, (value << 1) | 1 for the debug-exit port, 1 for any
+ * other stop (after one explanatory line and the last trace events).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "monitor/vm.h"
+
+/* Parse all run options; returns 0, 1 (help printed) or 2 (error printed). */
+static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_config *cfg)
+{
+	mon_config_defaults(cfg);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: vmlab %s [options]\n", cmd);
+			mon_cli_print_run_options(stdout);
+			return 1;
+		}
+		char err[MON_ERR_MAX];
+		int r = mon_cli_parse_option(cfg, argc, argv, &i, err, sizeof err);
+		if (r < 0) {
+			fprintf(stderr, "vmlab %s: %s\n", cmd, err);
+			return 2;
+		}
+		if (r == 0) {
+			fprintf(stderr, "vmlab %s: unknown option '%s' (try vmlab %s --help)\n", cmd, argv[i], cmd);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/* One line, then the last few trace events (the context of the stop). */
+static void report_stop(struct vm *vm)
+{
+	const struct mon_stop *st = mon_vm_stop(vm);
+	fprintf(stderr, "vmlab: vm%u stopped: %s\n", mon_vm_id(vm), st->message);
+	if (st->reason == MON_STOP_HALT || st->reason == MON_STOP_DEBUG_EXIT)
+		return;
+	struct mon_event ev[8];
+	unsigned n = mon_vm_recent_events(vm, ev, 8);
+	if (n)
+		fprintf(stderr, "last %u events:\n", n);
+	for (unsigned i = 0; i < n; i++) {
+		char line[512];
+		mon_event_format(&ev[i], MON_TRACE_TEXT, line, sizeof line);
+		fprintf(stderr, "  %s\n", line);
+	}
+}
+
+int mon_run_main(int argc, char **argv)
+{
+	struct mon_config cfg;
+	int r = parse_run_args("run", argc, argv, &cfg);
+	if (r)
+		return r == 1 ? 0 : 2;
+	char err[MON_ERR_MAX];
+	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
+	if (!vm) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		return 1;
+	}
+	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
+		;
+	fflush(stdout);
+	report_stop(vm);
+	if (!cfg.quiet)
+		mon_print_summary(vm, stderr);
+	int status = mon_vm_stop(vm)->status;
+	if (mon_trace_close(vm, true)) {
+		fprintf(stderr, "vmlab run: cannot write trace file %s\n", cfg.trace_file);
+		status = status ? status : 1;
+	}
+	mon_vm_destroy(vm);
+	return status;
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/*
+ * bench: run the workload under the monitor and print guest MIPS and exits per
+ * million instructions. (Host time appears only here, never in traces.)
+ */
+int mon_bench_main(int argc, char **argv)
+{
+	struct mon_config cfg;
+	int r = parse_run_args("bench", argc, argv, &cfg);
+	if (r)
+		return r == 1 ? 0 : 2;
+	char err[MON_ERR_MAX];
+	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
+	if (!vm) {
+		fprintf(stderr, "vmlab bench: %s\n", err);
+		return 1;
+	}
+	mon_vm_set_serial_echo(vm, NULL);
+	double t0 = seconds();
+	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
+		;
+	double dt = seconds() - t0;
+	const struct mon_stats *s = mon_vm_stats(vm);
+	uint64_t insns = s->insns_user + s->insns_kernel, exits = 0;
+	for (unsigned i = 0; i <= CPU_EXIT_UNSUPPORTED; i++)
+		if (i != CPU_EXIT_BUDGET)
+			exits += s->exits[i];
+	printf("bench: %llu guest instructions in %.3f s: %.1f guest MIPS under the monitor\n",
+	       (unsigned long long)insns, dt, dt > 0 ? (double)insns / dt / 1e6 : 0.0);
+	printf("bench: %llu exits, %.1f exits per million instructions, stop: %s\n",
+	       (unsigned long long)exits, insns ? (double)exits * 1e6 / (double)insns : 0.0,
+	       mon_vm_stop(vm)->message);
+	mon_vm_destroy(vm);
+	return 0;
+}
+
+/* compare: the same workload under each MMU mode this build has (shadow only so far). */
+int mon_compare_main(int argc, char **argv)
+{
+	struct mon_config cfg;
+	int r = parse_run_args("compare", argc, argv, &cfg);
+	if (r)
+		return r == 1 ? 0 : 2;
+	char err[MON_ERR_MAX];
+	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
+	if (!vm) {
+		fprintf(stderr, "vmlab compare: %s\n", err);
+		return 1;
+	}
+	mon_vm_set_serial_echo(vm, NULL);
+	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
+		;
+	const struct mon_stats *s = mon_vm_stats(vm);
+	const struct tlb *t = mon_vm_tlb(vm);
+	uint64_t exits = 0;
+	for (unsigned i = 0; i <= CPU_EXIT_UNSUPPORTED; i++)
+		if (i != CPU_EXIT_BUDGET)
+			exits += s->exits[i];
+	printf("%-14s %14s\n", "mode", "shadow");
+	printf("%-14s %14llu\n", "instructions", (unsigned long long)(s->insns_user + s->insns_kernel));
+	printf("%-14s %14llu\n", "exits", (unsigned long long)exits);
+	printf("%-14s %14llu\n", "round trips", (unsigned long long)s->round_trips);
+	printf("%-14s %14llu\n", "walk refs", (unsigned long long)s->walk_refs);
+	printf("%-14s %14llu\n", "TLB misses", (unsigned long long)t->stats.misses);
+	printf("%-14s %14llu\n", "cycles", (unsigned long long)mon_vm_cycles(vm));
+	mon_vm_destroy(vm);
+	return 0;
+}
