@@ -51,7 +51,27 @@ guestos-smoke: $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
 	  echo "guestos-smoke: FAILED (run-qemu.sh status $$rc)"; cat $(BUILD)/tests/guest/smoke.err; exit 1; fi; \
 	echo "guestos-smoke: kernel booted under QEMU, ran hello, shut down cleanly"
 
-ALL_TARGETS += $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack $(BUILD)/guestos/tools/mkpack
-TEST_STEPS += guestos-smoke
+# Boot path 1 without vmlab: a test firmware (guestos/selftest/) that loads
+# kernel.elf and the programs from one pack exactly as vmlab's loader must
+# (guestos/boot.h), booted by QEMU; its output must equal the PVH boot's.
+GUEST_FW_OBJ := $(BUILD)/guestos/selftest/fwstub.S.o $(BUILD)/guestos/selftest/fwstub.c.o
+$(BUILD)/guestos/selftest/%.c.o: guestos/selftest/%.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(filter-out -mcmodel=kernel,$(GUEST_CFLAGS)) -mcmodel=small -MMD -MP -c $< -o $@
+$(BUILD)/guestos/selftest/%.S.o: guestos/selftest/%.S
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(filter-out -mcmodel=kernel,$(GUEST_CFLAGS)) -mcmodel=small -c $< -o $@
+$(BUILD)/guestos/selftest/fwstub.elf: $(GUEST_FW_OBJ) guestos/selftest/fwstub.ld
+	$(GUEST_CC) $(filter-out -T guestos/kernel.ld,$(GUEST_LDFLAGS)) -T guestos/selftest/fwstub.ld -o $@ $(GUEST_FW_OBJ)
+$(BUILD)/guestos/selftest/handoff.pack: $(BUILD)/guestos/tools/mkpack $(BUILD)/guestos/kernel.elf $$(GUEST_USER_PROGS)
+	$(BUILD)/guestos/tools/mkpack $@ $(BUILD)/guestos/kernel.elf $(GUEST_USER_PROGS)
 
-.PHONY: guestos guestos-smoke
+guestos-handoff: $(BUILD)/guestos/selftest/fwstub.elf $(BUILD)/guestos/selftest/handoff.pack \
+  $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
+	@guestos/selftest/handoff-test.sh $(BUILD)/guestos/selftest/fwstub.elf $(BUILD)/guestos/selftest/handoff.pack \
+	  $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack "run=hello" "run=spawn" "run=misbehave"
+
+ALL_TARGETS += $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack $(BUILD)/guestos/tools/mkpack
+TEST_STEPS += guestos-smoke guestos-handoff
+
+.PHONY: guestos guestos-smoke guestos-handoff
