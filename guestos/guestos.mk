@@ -50,6 +50,12 @@ guestos-smoke: $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
 	  || ! grep -q '^hello: ' $(BUILD)/tests/guest/smoke.out; then \
 	  echo "guestos-smoke: FAILED (run-qemu.sh status $$rc)"; cat $(BUILD)/tests/guest/smoke.err; exit 1; fi; \
 	echo "guestos-smoke: kernel booted under QEMU, ran hello, shut down cleanly"
+	@tests/guest/run-qemu.sh $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack "kpanic run=hello" \
+	  >$(BUILD)/tests/guest/panic.out 2>/dev/null; rc=$$?; cat $(BUILD)/tests/guest/panic.out; \
+	if [ $$rc -ne 3 ] || ! grep -q '^\[kernel\] PANIC: page fault in kernel mode$$' $(BUILD)/tests/guest/panic.out \
+	  || ! grep -q 'cr2 0xffff900000000000' $(BUILD)/tests/guest/panic.out; then \
+	  echo "guestos-smoke: panic path FAILED (run-qemu.sh status $$rc, want 3)"; exit 1; fi; \
+	echo "guestos-smoke: kpanic printed the panic report and exited with status 3"
 
 # Boot path 1 without vmlab: a test firmware (guestos/selftest/) that loads
 # kernel.elf and the programs from one pack exactly as vmlab's loader must

@@ -239,6 +239,7 @@ void upage_free(uint64_t pa);
 int swap_in(struct proc *p, uint64_t va, uint64_t *pte);
 void swap_drop(uint64_t pte);
 void swap_report(void);
+int swap_available(void);
 
 /* ---- ata.c */
 int ata_init(void);

@@ -8,6 +8,8 @@
  *   mem=SIZE             at most SIZE bytes (K/M/G suffix) of user pages
  *                        resident at once; more pages go to the swap disk
  *   run=P[:ARG],P2,...   start these programs in this order (default: hello)
+ *   kpanic               test hook: fault in the kernel after boot, to
+ *                        exercise the panic path (registers, CR2, exit 3)
  * Unknown words are reported and ignored.
  */
 #include "guestos/kernel.h"
@@ -15,10 +17,12 @@
 #define DEBUG_EXIT_PORT 0xf4
 #define HVM_START_MAGIC 0x336ec578u
 #define E820_RAM 1
+#define MEM_MIN (64ull << 10) /* fewer resident pages could livelock one instruction */
 
 struct boot_info kboot;
 uint64_t mem_limit_pages;
 static char run_list[BOOT_CMDLINE_MAX];
+static int test_panic;
 
 /* QEMU's PVH start info (Xen's struct hvm_start_info, version >= 1). */
 struct hvm_start_info {
@@ -130,14 +134,16 @@ static void parse_cmdline(const char *s)
 			break;
 		if (n > 4 && strncmp(s, "mem=", 4) == 0) {
 			uint64_t bytes = parse_size(s + 4, n - 4);
-			if (bytes >= PAGE_SIZE)
+			if (bytes >= MEM_MIN)
 				mem_limit_pages = bytes / PAGE_SIZE;
 			else
-				kprintf("[kernel] ignoring bad mem= value\n");
+				kprintf("[kernel] ignoring mem= value (need a size of at least 64K)\n");
 		} else if (n > 4 && strncmp(s, "run=", 4) == 0) {
 			size_t k = n - 4 < sizeof run_list - 1 ? n - 4 : sizeof run_list - 1;
 			memcpy(run_list, s + 4, k);
 			run_list[k] = '\0';
+		} else if (n == 6 && strncmp(s, "kpanic", 6) == 0) {
+			test_panic = 1;
 		} else {
 			char word[64];
 			kstrlcpy(word, s, n + 1 < sizeof word ? n + 1 : sizeof word);
@@ -185,8 +191,11 @@ void kmain(void)
 	timer_init();
 	kprintf("[kernel] %s\n", KERNEL_NAME);
 	if (mem_limit_pages)
-		kprintf("[kernel] mem: at most %lu user pages resident\n", mem_limit_pages);
+		kprintf("[kernel] mem: at most %lu user pages resident%s\n", mem_limit_pages,
+			swap_available() ? "" : " (no swap disk!)");
 	kprintf("[kernel] run: %s\n", run_list);
+	if (test_panic) /* an unmapped kernel address: #PF at CPL 0 -> panic */
+		(void)*(volatile uint64_t *)0xffff900000000000ull;
 	start_programs();
 	scheduler();
 }

@@ -45,6 +45,11 @@ void swap_init(void)
 	have_disk = ata_init();
 }
 
+int swap_available(void)
+{
+	return have_disk;
+}
+
 static int slot_alloc(void)
 {
 	for (int s = 0; s < SWAP_SLOTS; s++) {
