@@ -309,6 +309,43 @@ static inline void rm_write(struct cpu *cpu, const struct insn *i, unsigned size
 		mem_write(cpu, insn_ea(cpu, i), size, v);
 }
 
+/*
+ * Read-modify-write operands. x86 checks a read-modify-write operand for
+ * writing before it changes anything, so the memory is translated for a
+ * write first: after rmw_begin() succeeds nothing can fault, and the
+ * instruction may update flags before its store. Returns the host pointer,
+ * or NULL for an operand that crosses a page (both pages are then probed
+ * and rmw_load/rmw_store go through the slow path).
+ */
+static inline uint8_t *rmw_begin(struct cpu *cpu, va_t va, unsigned size)
+{
+	struct ftlb_entry *e = &cpu->in->ftlb[ACC_WRITE * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
+	if ((va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size) {
+		if (LIKELY(e->tag == (va & PAGE_MASK))) {
+			if (e->touch)
+				*e->touch = cpu->icount;
+			return (uint8_t *)(uintptr_t)(va + e->addend);
+		}
+		return cpu_xlat(cpu, va, ACC_WRITE, cpu->cpl);
+	}
+	cpu_xlat(cpu, va, ACC_WRITE, cpu->cpl);
+	cpu_xlat(cpu, (va & PAGE_MASK) + PAGE_SIZE, ACC_WRITE, cpu->cpl);
+	return NULL;
+}
+
+static inline uint64_t rmw_load(struct cpu *cpu, uint8_t *p, va_t va, unsigned size)
+{
+	return p ? load_le(p, size) : cpu_mem_read_slow(cpu, va, size, cpu->cpl);
+}
+
+static inline void rmw_store(struct cpu *cpu, uint8_t *p, va_t va, unsigned size, uint64_t v)
+{
+	if (p)
+		store_le(p, size, v);
+	else
+		cpu_mem_write_slow(cpu, va, size, v, cpu->cpl);
+}
+
 /* Stack */
 static inline void push(struct cpu *cpu, unsigned size, uint64_t v)
 {
@@ -326,5 +363,43 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
 
 /* ---- handler tables: each exec_*.c exports its handlers ---- */
 #define HANDLER(name) enum cpu_exit_reason name(struct cpu *cpu, const struct insn *i)
+
+/* ---- handlers (exec_*.c), named cpu_op_<what>_<operands> ---- */
+/* exec_alu.c: ext = ALU op 0..7 (add or adc sbb and sub xor cmp) where shared */
+HANDLER(cpu_op_add_rm_r); HANDLER(cpu_op_or_rm_r); HANDLER(cpu_op_adc_rm_r); HANDLER(cpu_op_sbb_rm_r);
+HANDLER(cpu_op_and_rm_r); HANDLER(cpu_op_sub_rm_r); HANDLER(cpu_op_xor_rm_r); HANDLER(cpu_op_cmp_rm_r);
+HANDLER(cpu_op_add_r_rm); HANDLER(cpu_op_or_r_rm); HANDLER(cpu_op_adc_r_rm); HANDLER(cpu_op_sbb_r_rm);
+HANDLER(cpu_op_and_r_rm); HANDLER(cpu_op_sub_r_rm); HANDLER(cpu_op_xor_r_rm); HANDLER(cpu_op_cmp_r_rm);
+HANDLER(cpu_op_add_rm_imm); HANDLER(cpu_op_or_rm_imm); HANDLER(cpu_op_adc_rm_imm); HANDLER(cpu_op_sbb_rm_imm);
+HANDLER(cpu_op_and_rm_imm); HANDLER(cpu_op_sub_rm_imm); HANDLER(cpu_op_xor_rm_imm); HANDLER(cpu_op_cmp_rm_imm);
+HANDLER(cpu_op_test_rm_r); HANDLER(cpu_op_test_rm_imm);
+HANDLER(cpu_op_inc_rm); HANDLER(cpu_op_dec_rm); HANDLER(cpu_op_not_rm); HANDLER(cpu_op_neg_rm);
+/* exec_mov.c */
+HANDLER(cpu_op_mov_rm_r); HANDLER(cpu_op_mov_r_rm); HANDLER(cpu_op_mov_rm_imm);
+HANDLER(cpu_op_mov_a_moffs); HANDLER(cpu_op_mov_moffs_a);
+HANDLER(cpu_op_movzx); HANDLER(cpu_op_movsx); HANDLER(cpu_op_lea);
+HANDLER(cpu_op_xchg); HANDLER(cpu_op_cmpxchg); HANDLER(cpu_op_xadd);
+HANDLER(cpu_op_cbw); HANDLER(cpu_op_cwd); HANDLER(cpu_op_mov_rm_sreg); HANDLER(cpu_op_mov_sreg_rm);
+HANDLER(cpu_op_cmovcc); HANDLER(cpu_op_setcc); HANDLER(cpu_op_bswap); HANDLER(cpu_op_xlat);
+HANDLER(cpu_op_lahf); HANDLER(cpu_op_sahf); HANDLER(cpu_op_nop); HANDLER(cpu_op_flagop);
+/* exec_stack.c */
+HANDLER(cpu_op_push_rm); HANDLER(cpu_op_pop_rm); HANDLER(cpu_op_push_imm);
+HANDLER(cpu_op_call_rel); HANDLER(cpu_op_call_rm); HANDLER(cpu_op_jmp_rel); HANDLER(cpu_op_jmp_rm);
+HANDLER(cpu_op_jcc); HANDLER(cpu_op_ret); HANDLER(cpu_op_enter); HANDLER(cpu_op_leave);
+HANDLER(cpu_op_loop); HANDLER(cpu_op_lret); HANDLER(cpu_op_push_seg); HANDLER(cpu_op_pop_seg);
+/* exec_shift.c: ext = /reg (rol ror rcl rcr shl shr sal sar), ext2 = count source */
+HANDLER(cpu_op_shift); HANDLER(cpu_op_shld); HANDLER(cpu_op_shrd);
+/* exec_muldiv.c: mul_group ext = /reg (4 mul 5 imul 6 div 7 idiv) */
+HANDLER(cpu_op_muldiv); HANDLER(cpu_op_imul_r_rm); HANDLER(cpu_op_imul_r_rm_imm);
+/* exec_bit.c: bt* ext = 0 bt 1 bts 2 btr 3 btc */
+HANDLER(cpu_op_bt_rm_r); HANDLER(cpu_op_bt_rm_imm); HANDLER(cpu_op_bsf); HANDLER(cpu_op_bsr);
+HANDLER(cpu_op_tzcnt); HANDLER(cpu_op_lzcnt); HANDLER(cpu_op_popcnt);
+/* exec_string.c: ext = enum str_op */
+enum str_op { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS };
+HANDLER(cpu_op_string);
+/* exec_sens.c: ext = enum cpu_sens_op */
+HANDLER(cpu_op_sens);
+/* count sources of shifts (ext2) */
+enum shift_count { CNT_ONE, CNT_CL, CNT_IMM };
 
 #endif

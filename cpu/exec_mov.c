@@ -1,0 +1,264 @@
+/*
+ * cpu/exec_mov.c — data movement: mov (all forms), movzx/movsx/movsxd, lea,
+ * xchg, cmpxchg, xadd, cbw/cwd families, segment register moves, cmovcc,
+ * setcc, bswap, xlat, lahf/sahf, nop and the single-flag instructions.
+ */
+#include "cpu/exec.h"
+
+/* mov Eb/Ev, Gb/Gv */
+HANDLER(cpu_op_mov_rm_r)
+{
+	rm_write(cpu, i, i->osz, reg_get(cpu, i->reg, i->osz));
+	return CPU_EXIT_NONE;
+}
+
+/* mov Gb/Gv, Eb/Ev (also movsxd without REX.W) */
+HANDLER(cpu_op_mov_r_rm)
+{
+	reg_set(cpu, i->reg, i->osz, rm_read(cpu, i, i->osz));
+	return CPU_EXIT_NONE;
+}
+
+/* mov Eb/Ev, imm and mov r, imm (B0-BF) */
+HANDLER(cpu_op_mov_rm_imm)
+{
+	rm_write(cpu, i, i->osz, (uint64_t)i->imm);
+	return CPU_EXIT_NONE;
+}
+
+/* The absolute address of a moffs operand. */
+static va_t moffs(const struct cpu *cpu, const struct insn *i)
+{
+	va_t a = (uint64_t)i->imm;
+	if (i->asz == 4)
+		a = (uint32_t)a;
+	if (i->seg)
+		a += cpu->seg[i->seg].base;
+	return a;
+}
+
+/* mov AL/rAX, moffs */
+HANDLER(cpu_op_mov_a_moffs)
+{
+	reg_set(cpu, RAX, i->osz, mem_read(cpu, moffs(cpu, i), i->osz));
+	return CPU_EXIT_NONE;
+}
+
+/* mov moffs, AL/rAX */
+HANDLER(cpu_op_mov_moffs_a)
+{
+	mem_write(cpu, moffs(cpu, i), i->osz, reg_get(cpu, RAX, i->osz));
+	return CPU_EXIT_NONE;
+}
+
+/* movzx Gv, Eb/Ew (ext2 = source size) */
+HANDLER(cpu_op_movzx)
+{
+	reg_set(cpu, i->reg, i->osz, rm_read(cpu, i, i->ext2));
+	return CPU_EXIT_NONE;
+}
+
+/* movsx Gv, Eb/Ew (ext2 = source size); movsxd Gq, Ed (ext = 4) */
+HANDLER(cpu_op_movsx)
+{
+	unsigned from = i->ext2 ? i->ext2 : 4;
+	reg_set(cpu, i->reg, i->osz, (uint64_t)sext(rm_read(cpu, i, from), from));
+	return CPU_EXIT_NONE;
+}
+
+/* lea Gv, M: the offset only (no segment base), truncated to the sizes */
+HANDLER(cpu_op_lea)
+{
+	uint64_t a = (uint64_t)(int64_t)i->disp;
+	if (i->base != R_NONE)
+		a += i->base == R_RIP ? cpu->rip : cpu->gpr[i->base];
+	if (i->index != R_NONE)
+		a += cpu->gpr[i->index] << i->scale;
+	if (i->asz == 4)
+		a = (uint32_t)a;
+	reg_set(cpu, i->reg, i->osz, a);
+	return CPU_EXIT_NONE;
+}
+
+/* xchg Eb/Ev, Gb/Gv and xchg r, rAX */
+HANDLER(cpu_op_xchg)
+{
+	unsigned s = i->osz;
+	uint64_t r = reg_get(cpu, i->reg, s);
+	if (i->mod3) {
+		uint64_t m = reg_get(cpu, i->rm, s);
+		reg_set(cpu, i->rm, s, r);
+		reg_set(cpu, i->reg, s, m);
+		return CPU_EXIT_NONE;
+	}
+	va_t ea = insn_ea(cpu, i);
+	uint8_t *p = rmw_begin(cpu, ea, s);
+	uint64_t m = rmw_load(cpu, p, ea, s);
+	rmw_store(cpu, p, ea, s, r);
+	reg_set(cpu, i->reg, s, m);
+	return CPU_EXIT_NONE;
+}
+
+/* cmpxchg Eb/Ev, Gb/Gv: compare rAX with the destination; equal: store the
+ * source; else load the destination into rAX (memory is written back
+ * unchanged, as the bus cycle does). */
+HANDLER(cpu_op_cmpxchg)
+{
+	unsigned s = i->osz;
+	uint64_t m = size_mask(s), acc = reg_get(cpu, RAX, s), src = reg_get(cpu, i->reg, s);
+	if (i->mod3) {
+		uint64_t d = reg_get(cpu, i->rm, s);
+		lf_set(cpu, LF_SUB, s, acc, d, (acc - d) & m);
+		if (acc == d)
+			reg_set(cpu, i->rm, s, src);
+		else
+			reg_set(cpu, RAX, s, d);
+		return CPU_EXIT_NONE;
+	}
+	va_t ea = insn_ea(cpu, i);
+	uint8_t *p = rmw_begin(cpu, ea, s);
+	uint64_t d = rmw_load(cpu, p, ea, s);
+	lf_set(cpu, LF_SUB, s, acc, d, (acc - d) & m);
+	rmw_store(cpu, p, ea, s, acc == d ? src : d);
+	if (acc != d)
+		reg_set(cpu, RAX, s, d);
+	return CPU_EXIT_NONE;
+}
+
+/* xadd Eb/Ev, Gb/Gv: source gets the old destination, destination the sum */
+HANDLER(cpu_op_xadd)
+{
+	unsigned s = i->osz;
+	uint64_t m = size_mask(s), src = reg_get(cpu, i->reg, s);
+	if (i->mod3) {
+		uint64_t d = reg_get(cpu, i->rm, s);
+		reg_set(cpu, i->reg, s, d);
+		reg_set(cpu, i->rm, s, (d + src) & m);
+		lf_set(cpu, LF_ADD, s, d, src, (d + src) & m);
+		return CPU_EXIT_NONE;
+	}
+	va_t ea = insn_ea(cpu, i);
+	uint8_t *p = rmw_begin(cpu, ea, s);
+	uint64_t d = rmw_load(cpu, p, ea, s);
+	rmw_store(cpu, p, ea, s, (d + src) & m);
+	reg_set(cpu, i->reg, s, d);
+	lf_set(cpu, LF_ADD, s, d, src, (d + src) & m);
+	return CPU_EXIT_NONE;
+}
+
+/* cbw / cwde / cdqe: sign-extend the lower half of rAX into rAX */
+HANDLER(cpu_op_cbw)
+{
+	unsigned half = i->osz / 2;
+	reg_set(cpu, RAX, i->osz, (uint64_t)sext(cpu->gpr[RAX], half));
+	return CPU_EXIT_NONE;
+}
+
+/* cwd / cdq / cqo: rDX = the sign of rAX */
+HANDLER(cpu_op_cwd)
+{
+	unsigned s = i->osz;
+	reg_set(cpu, RDX, s, (cpu->gpr[RAX] & sign_bit(s)) ? ~0ull : 0);
+	return CPU_EXIT_NONE;
+}
+
+/* mov Ev, Sreg: a register destination gets the selector zero-extended */
+HANDLER(cpu_op_mov_rm_sreg)
+{
+	uint16_t sel = cpu->seg[i->reg & 7].sel;
+	if (i->mod3)
+		reg_set(cpu, i->rm, i->osz, sel);
+	else
+		mem_write(cpu, insn_ea(cpu, i), 2, sel);
+	return CPU_EXIT_NONE;
+}
+
+/* mov Sreg, Ew: the descriptor checks are the system side's */
+HANDLER(cpu_op_mov_sreg_rm)
+{
+	cpu_load_seg(cpu, (enum cpu_segreg)(i->reg & 7), (uint16_t)rm_read(cpu, i, 2));
+	return CPU_EXIT_NONE;
+}
+
+/* cmovcc Gv, Ev: the source is read either way; a 32-bit destination is
+ * zero-extended even when the condition is false */
+HANDLER(cpu_op_cmovcc)
+{
+	unsigned s = i->osz;
+	uint64_t v = rm_read(cpu, i, s);
+	if (cpu_cond(cpu, i->ext))
+		reg_set(cpu, i->reg, s, v);
+	else if (s == 4)
+		cpu->gpr[i->reg] = (uint32_t)cpu->gpr[i->reg];
+	return CPU_EXIT_NONE;
+}
+
+/* setcc Eb */
+HANDLER(cpu_op_setcc)
+{
+	rm_write(cpu, i, 1, cpu_cond(cpu, i->ext));
+	return CPU_EXIT_NONE;
+}
+
+/* bswap r32/r64 (SIMPLIFICATION: the undefined 16-bit form clears the word, as Intel parts do) */
+HANDLER(cpu_op_bswap)
+{
+	uint64_t v = cpu->gpr[i->rm];
+	switch (i->osz) {
+	case 8: cpu->gpr[i->rm] = __builtin_bswap64(v); break;
+	case 4: cpu->gpr[i->rm] = __builtin_bswap32((uint32_t)v); break;
+	default: reg_set(cpu, i->rm, 2, 0); break;
+	}
+	return CPU_EXIT_NONE;
+}
+
+/* xlat: AL = [rBX + AL] */
+HANDLER(cpu_op_xlat)
+{
+	va_t a = cpu->gpr[RBX] + (cpu->gpr[RAX] & 0xff);
+	if (i->asz == 4)
+		a = (uint32_t)a;
+	if (i->seg)
+		a += cpu->seg[i->seg].base;
+	reg_set(cpu, RAX, 1, mem_read(cpu, a, 1));
+	return CPU_EXIT_NONE;
+}
+
+/* lahf: AH = SF ZF 0 AF 0 PF 1 CF */
+HANDLER(cpu_op_lahf)
+{
+	(void)i;
+	uint64_t f = cpu_flags_materialize(cpu);
+	reg_set(cpu, R8_HIGH + RAX, 1, (f & 0xd5) | 2);
+	return CPU_EXIT_NONE;
+}
+
+/* sahf: SF ZF AF PF CF from AH */
+HANDLER(cpu_op_sahf)
+{
+	(void)i;
+	uint64_t mask = RFLAGS_SF | RFLAGS_ZF | RFLAGS_AF | RFLAGS_PF | RFLAGS_CF;
+	flags_put(cpu, mask, (cpu->gpr[RAX] >> 8) & mask);
+	return CPU_EXIT_NONE;
+}
+
+/* nop, pause, hint nops, prefetch, endbr64, fences */
+HANDLER(cpu_op_nop)
+{
+	(void)cpu;
+	(void)i;
+	return CPU_EXIT_NONE;
+}
+
+/* ext: 0 cmc, 1 clc, 2 stc, 3 cld, 4 std */
+HANDLER(cpu_op_flagop)
+{
+	switch (i->ext) {
+	case 0: flags_put(cpu, RFLAGS_CF, cpu_flag_cf(cpu) ? 0 : RFLAGS_CF); break;
+	case 1: flags_put(cpu, RFLAGS_CF, 0); break;
+	case 2: flags_put(cpu, RFLAGS_CF, RFLAGS_CF); break;
+	case 3: cpu->rflags_ &= ~RFLAGS_DF; break;
+	default: cpu->rflags_ |= RFLAGS_DF; break;
+	}
+	return CPU_EXIT_NONE;
+}

@@ -1,0 +1,164 @@
+/*
+ * cpu/exec_shift.c — shifts and rotates (group 2: rol ror rcl rcr shl shr
+ * sar), shld and shrd. Flags are computed eagerly here.
+ *
+ * The count is masked to 5 bits (6 with a 64-bit operand). A masked count
+ * of zero changes nothing, not even flags. Flags the SDM leaves undefined
+ * (OF for counts > 1, AF, CF for shl/shr counts >= the operand size) get
+ * the same formula as the defined case; they are not relied upon.
+ */
+#include "cpu/exec.h"
+
+enum { ROL, ROR, RCL, RCR, SHL, SHR, SAL_ALIAS, SAR };
+
+static unsigned shift_count(const struct cpu *cpu, const struct insn *i)
+{
+	unsigned c;
+	switch (i->ext2) {
+	case CNT_ONE: c = 1; break;
+	case CNT_CL: c = (unsigned)cpu->gpr[RCX] & 0xff; break;
+	default: c = (unsigned)i->imm & 0xff; break;
+	}
+	return c & (i->osz == 8 ? 63 : 31);
+}
+
+static uint64_t msb(uint64_t v, unsigned s)
+{
+	return (v >> (s * 8 - 1)) & 1;
+}
+
+/* rcl/rcr through CF, one bit at a time (rare instructions). */
+static uint64_t rotate_carry(struct cpu *cpu, unsigned op, unsigned s, uint64_t a, unsigned cnt)
+{
+	unsigned bits = s * 8;
+	uint64_t m = size_mask(s), cf = cpu_flag_cf(cpu), of = 0;
+	unsigned t = s == 1 ? cnt % 9 : s == 2 ? cnt % 17 : cnt;
+	if (op == RCR)
+		of = msb(a, s) ^ cf;
+	for (unsigned k = 0; k < t; k++) {
+		uint64_t out;
+		if (op == RCL) {
+			out = msb(a, s);
+			a = ((a << 1) | cf) & m;
+		} else {
+			out = a & 1;
+			a = (a >> 1) | (cf << (bits - 1));
+		}
+		cf = out;
+	}
+	if (op == RCL)
+		of = msb(a, s) ^ cf;
+	flags_put(cpu, RFLAGS_CF | RFLAGS_OF, (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0));
+	return a;
+}
+
+/* The shifted value and the flags of one group-2 operation. */
+static uint64_t shift_op(struct cpu *cpu, unsigned op, unsigned s, uint64_t a, unsigned cnt)
+{
+	unsigned bits = s * 8, k = cnt % bits;
+	uint64_t m = size_mask(s), r, cf, of;
+	switch (op) {
+	case ROL:
+		r = k ? ((a << k) | (a >> (bits - k))) & m : a;
+		cf = r & 1;
+		flags_put(cpu, RFLAGS_CF | RFLAGS_OF, (cf ? RFLAGS_CF : 0) | ((msb(r, s) ^ cf) ? RFLAGS_OF : 0));
+		return r;
+	case ROR:
+		r = k ? ((a >> k) | (a << (bits - k))) & m : a;
+		cf = msb(r, s);
+		of = cf ^ ((r >> (bits - 2)) & 1);
+		flags_put(cpu, RFLAGS_CF | RFLAGS_OF, (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0));
+		return r;
+	case RCL:
+	case RCR:
+		return rotate_carry(cpu, op, s, a, cnt);
+	case SHL:
+	case SAL_ALIAS:
+		r = (a << cnt) & m;
+		cf = cnt <= bits ? (a >> (bits - cnt)) & 1 : 0;
+		of = msb(r, s) ^ cf;
+		break;
+	case SHR:
+		r = a >> cnt;
+		cf = (a >> (cnt - 1)) & 1;
+		of = msb(a, s);
+		break;
+	default: { /* SAR */
+		int64_t v = sext(a, s);
+		r = (uint64_t)(v >> cnt) & m;
+		cf = (uint64_t)(v >> (cnt - 1)) & 1;
+		of = 0;
+		break;
+	}
+	}
+	flags_put(cpu, RFLAGS_ARITH,
+		  szp_flags(r, s) | (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0));
+	return r;
+}
+
+/* group 2: C0/C1 (imm8), D0/D1 (1), D2/D3 (CL); ext = operation */
+HANDLER(cpu_op_shift)
+{
+	unsigned s = i->osz, cnt = shift_count(cpu, i);
+	if (i->mod3) {
+		uint64_t a = reg_get(cpu, i->rm, s);
+		reg_set(cpu, i->rm, s, cnt ? shift_op(cpu, i->ext, s, a, cnt) : a);
+		return CPU_EXIT_NONE;
+	}
+	va_t ea = insn_ea(cpu, i);
+	uint8_t *p = rmw_begin(cpu, ea, s);
+	uint64_t a = rmw_load(cpu, p, ea, s);
+	if (cnt)
+		rmw_store(cpu, p, ea, s, shift_op(cpu, i->ext, s, a, cnt));
+	return CPU_EXIT_NONE;
+}
+
+/* shld/shrd: shift dest, filling from src. SIMPLIFICATION: 16-bit counts
+ * above 16 (undefined in the SDM) shift the 32-bit pair dest:src. */
+static uint64_t double_shift(struct cpu *cpu, bool left, unsigned s, uint64_t a, uint64_t b, unsigned cnt)
+{
+	unsigned bits = s * 8;
+	uint64_t m = size_mask(s), r, cf;
+	if (left) {
+		if (cnt < bits) {
+			r = ((a << cnt) | (b >> (bits - cnt))) & m;
+			cf = (a >> (bits - cnt)) & 1;
+		} else { /* 16-bit only: cnt 16..31 */
+			uint64_t pair = (a << 16) | b;
+			r = ((pair << cnt) >> 16) & m;
+			cf = (pair >> (32 - cnt)) & 1;
+		}
+	} else {
+		if (cnt < bits) {
+			r = ((a >> cnt) | (b << (bits - cnt))) & m;
+			cf = (a >> (cnt - 1)) & 1;
+		} else {
+			uint64_t pair = (b << 16) | a;
+			r = (pair >> cnt) & m;
+			cf = (pair >> (cnt - 1)) & 1;
+		}
+	}
+	uint64_t of = msb(r, s) ^ msb(a, s);
+	flags_put(cpu, RFLAGS_ARITH, szp_flags(r, s) | (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0));
+	return r;
+}
+
+static enum cpu_exit_reason shxd(struct cpu *cpu, const struct insn *i, bool left)
+{
+	unsigned s = i->osz, cnt = shift_count(cpu, i);
+	uint64_t b = reg_get(cpu, i->reg, s);
+	if (i->mod3) {
+		uint64_t a = reg_get(cpu, i->rm, s);
+		reg_set(cpu, i->rm, s, cnt ? double_shift(cpu, left, s, a, b, cnt) : a);
+		return CPU_EXIT_NONE;
+	}
+	va_t ea = insn_ea(cpu, i);
+	uint8_t *p = rmw_begin(cpu, ea, s);
+	uint64_t a = rmw_load(cpu, p, ea, s);
+	if (cnt)
+		rmw_store(cpu, p, ea, s, double_shift(cpu, left, s, a, b, cnt));
+	return CPU_EXIT_NONE;
+}
+
+HANDLER(cpu_op_shld) { return shxd(cpu, i, true); }
+HANDLER(cpu_op_shrd) { return shxd(cpu, i, false); }

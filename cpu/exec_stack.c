@@ -1,0 +1,152 @@
+/*
+ * cpu/exec_stack.c — the stack and near control flow: push/pop, call/ret,
+ * jmp, jcc, loop/jrcxz, enter/leave, far return (via the system side's
+ * cpu_far_ret), push/pop fs/gs.
+ *
+ * On entry cpu->rip is already the next instruction's address, so relative
+ * branches add to it. An instruction that faults part-way is undone by the
+ * run loop, which restores RIP and RSP.
+ */
+#include "cpu/exec.h"
+
+/* push r/m (FF /6) and push r (50+r) */
+HANDLER(cpu_op_push_rm)
+{
+	push(cpu, i->osz, rm_read(cpu, i, i->osz));
+	return CPU_EXIT_NONE;
+}
+
+/* pop r/m (8F /0) and pop r (58+r). A memory destination addressed through
+ * RSP sees RSP after the pop, as the SDM says. */
+HANDLER(cpu_op_pop_rm)
+{
+	uint64_t v = pop(cpu, i->osz);
+	rm_write(cpu, i, i->osz, v);
+	return CPU_EXIT_NONE;
+}
+
+/* push imm (sign-extended) */
+HANDLER(cpu_op_push_imm)
+{
+	push(cpu, i->osz, (uint64_t)i->imm);
+	return CPU_EXIT_NONE;
+}
+
+HANDLER(cpu_op_call_rel)
+{
+	push(cpu, 8, cpu->rip);
+	cpu->rip += (uint64_t)i->imm;
+	return CPU_EXIT_NONE;
+}
+
+/* call r/m64: the target is read before the push (it may be addressed via RSP) */
+HANDLER(cpu_op_call_rm)
+{
+	uint64_t target = rm_read(cpu, i, 8);
+	push(cpu, 8, cpu->rip);
+	cpu->rip = target;
+	return CPU_EXIT_NONE;
+}
+
+HANDLER(cpu_op_jmp_rel)
+{
+	cpu->rip += (uint64_t)i->imm;
+	return CPU_EXIT_NONE;
+}
+
+HANDLER(cpu_op_jmp_rm)
+{
+	cpu->rip = rm_read(cpu, i, 8);
+	return CPU_EXIT_NONE;
+}
+
+/* jcc rel8/rel32 (ext = condition code) */
+HANDLER(cpu_op_jcc)
+{
+	if (cpu_cond(cpu, i->ext))
+		cpu->rip += (uint64_t)i->imm;
+	return CPU_EXIT_NONE;
+}
+
+/* ret / ret imm16 */
+HANDLER(cpu_op_ret)
+{
+	cpu->rip = pop(cpu, 8);
+	cpu->gpr[RSP] += (uint64_t)i->imm;
+	return CPU_EXIT_NONE;
+}
+
+/* enter imm16, imm8: push rBP, copy `level` outer frame pointers, allocate */
+HANDLER(cpu_op_enter)
+{
+	unsigned s = i->osz, level = i->ext2 & 31;
+	uint64_t bp = cpu->gpr[RBP];
+	push(cpu, s, reg_get(cpu, RBP, s));
+	uint64_t frame = cpu->gpr[RSP];
+	if (level > 0) {
+		for (unsigned k = 1; k < level; k++) {
+			bp -= s;
+			push(cpu, s, mem_read(cpu, bp, s));
+		}
+		push(cpu, s, frame);
+	}
+	reg_set(cpu, RBP, s, frame);
+	cpu->gpr[RSP] -= (uint64_t)i->imm;
+	return CPU_EXIT_NONE;
+}
+
+/* leave: rSP = rBP, pop rBP */
+HANDLER(cpu_op_leave)
+{
+	uint64_t v = mem_read(cpu, cpu->gpr[RBP], i->osz);
+	cpu->gpr[RSP] = cpu->gpr[RBP] + i->osz;
+	reg_set(cpu, RBP, i->osz, v);
+	return CPU_EXIT_NONE;
+}
+
+/* ext: 0 loopne, 1 loope, 2 loop, 3 jrcxz; the counter is rCX or eCX (67) */
+HANDLER(cpu_op_loop)
+{
+	unsigned a = i->asz;
+	uint64_t c = reg_get(cpu, RCX, a);
+	bool take;
+	if (i->ext == 3) {
+		take = c == 0;
+	} else {
+		c = (c - 1) & size_mask(a);
+		reg_set(cpu, RCX, a, c);
+		take = c != 0;
+		if (i->ext == 0)
+			take = take && !cpu_cond(cpu, 4);
+		else if (i->ext == 1)
+			take = take && cpu_cond(cpu, 4);
+	}
+	if (take)
+		cpu->rip += (uint64_t)i->imm;
+	return CPU_EXIT_NONE;
+}
+
+/* lret / lretq [imm16]: the selector checks are the system side's */
+HANDLER(cpu_op_lret)
+{
+	cpu_far_ret(cpu, i->osz, (uint16_t)i->imm);
+	if (cpu->cpl != cpu->in->ftlb_cpl)
+		cpu_ftlb_sync_cpl(cpu);
+	return CPU_EXIT_NONE;
+}
+
+/* push fs / push gs (ext = segment register) */
+HANDLER(cpu_op_push_seg)
+{
+	push(cpu, i->osz, cpu->seg[i->ext].sel);
+	return CPU_EXIT_NONE;
+}
+
+/* pop fs / pop gs */
+HANDLER(cpu_op_pop_seg)
+{
+	uint16_t sel = (uint16_t)mem_read(cpu, cpu->gpr[RSP], i->osz);
+	cpu_load_seg(cpu, (enum cpu_segreg)i->ext, sel);
+	cpu->gpr[RSP] += i->osz;
+	return CPU_EXIT_NONE;
+}
