@@ -120,6 +120,9 @@ bool cpu_paging_active(const struct cpu *cpu);
 void cpu_paging_invlpg(struct cpu *cpu, va_t va);
 /* keep_global: leave global entries (CR3 write with CR4.PGE); else drop all. */
 void cpu_paging_flush(struct cpu *cpu, bool keep_global);
+/* After a CR3 write (cpu->cr3 already new): drop what the SDM says goes
+ * (non-global entries, or only the new PCID's, or nothing for `noflush`). */
+void cpu_paging_cr3_written(struct cpu *cpu, bool noflush);
 
 /* ---- System side, shared between its own files ---- */
 /* Segment descriptor fields (the 8-byte legacy format; 64-bit system
@@ -150,6 +153,12 @@ static inline bool cpu_sys_canonical(uint64_t va)
 }
 /* cpu_fault(#GP, 0) unless CPL is 0. */
 void cpu_sys_need_cpl0(struct cpu *cpu);
+/* Change CPL (and with it the fast cache's privilege set). */
+void cpu_sys_set_cpl(struct cpu *cpu, unsigned cpl);
+/* (mem.c) Select the fast-cache set for the current CPL. */
+void cpu_ftlb_sync_cpl(struct cpu *cpu);
+/* (mmu_paging.c) Walks and TLB hits of the paging MMU so far. */
+void cpu_paging_counts(const struct cpu *cpu, uint64_t *walks, uint64_t *hits);
 /* RIP past a sensitive instruction. */
 static inline void cpu_sys_next(struct cpu *cpu, const struct cpu_sens *s)
 {

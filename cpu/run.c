@@ -37,6 +37,7 @@ void cpu_free(struct cpu *cpu)
 	if (!cpu->in)
 		return;
 	cpu_icache_free(cpu);
+	cpu_paging_free(cpu);
 	free(cpu->in);
 	cpu->in = NULL;
 }
