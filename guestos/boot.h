@@ -18,6 +18,14 @@
  * Everything below BOOT_FREE_PA is firmware's and may be reused by the kernel
  * once it has its own GDT, IDT, page tables and stack. Modules are placed
  * page-aligned above the kernel image; boot_info says where.
+ *
+ * What guestos's kernel.elf looks like to a loader: PT_LOAD segments whose
+ * p_paddr starts at BOOT_FREE_PA; the first (boot stubs) has p_vaddr ==
+ * p_paddr and holds e_entry, the others are linked higher-half (p_vaddr =
+ * 0xffffffff80000000 + p_paddr) — load by p_paddr, as said above. A PT_NOTE
+ * segment (the PVH entry note for QEMU) must be ignored. Modules may be ELF
+ * programs or "VLABPACK" archives (guestos/pack.h); each name is what
+ * spawn/run= use. guestos/selftest/fwstub.c is a reference loader.
  */
 #ifndef GUESTOS_BOOT_H
 #define GUESTOS_BOOT_H
