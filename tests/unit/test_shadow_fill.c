@@ -1,0 +1,408 @@
+/*
+ * tests/unit/test_shadow_fill.c — the shadow-mode miss handler and the MMU
+ * the CPU calls: hidden faults, shadow hits, dirty tracking, true faults, ring
+ * compression, phase stepping, traced PT writes (emulated and single-step),
+ * invlpg, CR3 (with and without PCID), the root cache, CR0/CR4 changes.
+ */
+#include "tests/unit/test_shadow_env.h"
+
+#define CR3A ENV_PT_BASE
+#define UVA 0x0000000000401000ull   /* a user page */
+#define KVA 0xffff800000200000ull   /* a supervisor page */
+#define UPA 0x23000ull
+#define KPA 0x24000ull
+
+static struct env *E;
+static struct shadow_vm *V;
+static struct cpu CPU; /* only icount is read by translate */
+
+static void setup(void)
+{
+	E = env_new(1, 11);
+	V = &E->vm[0];
+}
+static void teardown(void)
+{
+	char why[200];
+	ck_assert_msg(shadow_check_isolation(V, why, sizeof why) == 0, "%s", why);
+	env_free(E, 1);
+}
+
+static enum mmu_result xlat(va_t va, enum cpu_access acc, struct mmu_xlat *x)
+{
+	return shadow_mmu_translate(V, &CPU, va, acc, 3, x);
+}
+
+static enum shadow_fill_kind fill(va_t va, enum cpu_access acc, struct shadow_fill *f)
+{
+	CPU.icount++;
+	return shadow_fill(V, f, va, acc, CPU.icount);
+}
+
+START_TEST(hidden_fault_then_hit)
+{
+	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	shadow_set_view(V, TLB_VIEW_USER);
+	struct mmu_xlat x;
+	ck_assert_int_eq(xlat(UVA + 8, ACC_READ, &x), MMU_MISS);
+	struct shadow_fill f;
+	ck_assert_int_eq(fill(UVA + 8, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(f.walked && !f.shadow_hit);
+	ck_assert_uint_eq(f.walk.nrefs, 4);
+	ck_assert_uint_eq(f.pa, UPA);
+	ck_assert_uint_eq(f.ma, shadow_pa_to_ma(&V->pmap, UPA));
+	ck_assert_uint_ne(f.ma, f.pa);
+	ck_assert_uint_eq(f.perm, TLB_R | TLB_U | TLB_X);
+	ck_assert_uint_eq(f.ins.slot.set, tlb_set_index(&E->tlb, UVA, false));
+	ck_assert_int_eq(xlat(UVA + 8, ACC_READ, &x), MMU_OK);
+	ck_assert_uint_eq(x.ma, f.ma + 8);
+	ck_assert(x.cacheable);
+	ck_assert_ptr_eq(x.touch, &tlb_entry_at(&E->tlb, f.ins.slot.set, f.ins.slot.way)->stamp);
+	/* TLB gone, shadow kept: the next miss is a shadow hit, no guest walk */
+	tlb_flush_all(&E->tlb, TLB_CAUSE_OTHER);
+	ck_assert_int_eq(fill(UVA, ACC_EXEC, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(f.shadow_hit && !f.walked);
+	ck_assert_uint_eq(f.pa, UPA);
+	ck_assert_uint_eq(V->stats.walks, 1);
+	ck_assert_uint_eq(V->stats.shadow_hits, 1);
+	ck_assert_uint_eq(V->stats.hidden_faults, 2);
+}
+END_TEST
+
+START_TEST(dirty_tracking)
+{
+	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_RW | GPTE_US, UPPER_ALL, 1);
+	shadow_set_view(V, TLB_VIEW_USER);
+	struct shadow_fill f;
+	struct mmu_xlat x;
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(!(f.perm & TLB_W)); /* clean page: mapped read-only */
+	ck_assert_int_eq(xlat(UVA, ACC_WRITE, &x), MMU_MISS);
+	ck_assert_uint_eq(E->tlb.stats.perm_misses, 1);
+	ck_assert(!(gread(V, leaf) & GPTE_D));
+	ck_assert_int_eq(fill(UVA, ACC_WRITE, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(f.walked && f.shadow_present && !f.shadow_hit);
+	ck_assert(gread(V, leaf) & GPTE_D);
+	ck_assert(f.perm & TLB_W);
+	ck_assert(f.ins.replaced);
+	ck_assert_int_eq(xlat(UVA, ACC_WRITE, &x), MMU_OK);
+}
+END_TEST
+
+START_TEST(true_fault_and_ring_compression)
+{
+	env_map(E, 0, CR3A, KVA, KPA, GPTE_P | GPTE_RW | GPTE_D, UPPER_ALL, 1);
+	struct shadow_fill f;
+	struct mmu_xlat x;
+	/* the guest kernel (kernel view) reaches its page */
+	ck_assert_int_eq(fill(KVA, ACC_WRITE, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert_int_eq(xlat(KVA, ACC_WRITE, &x), MMU_OK);
+	/* an app (user view) does not, though both run at real CPL 3 */
+	shadow_set_view(V, TLB_VIEW_USER);
+	ck_assert_int_eq(xlat(KVA, ACC_READ, &x), MMU_MISS);
+	ck_assert_int_eq(fill(KVA, ACC_READ, &f), SHADOW_TRUE_FAULT);
+	ck_assert_uint_eq(f.err, PFERR_P | PFERR_U);
+	ck_assert_int_eq(fill(KVA, ACC_WRITE, &f), SHADOW_TRUE_FAULT);
+	ck_assert_uint_eq(f.err, PFERR_P | PFERR_W | PFERR_U);
+	/* nothing mapped at all */
+	ck_assert_int_eq(fill(0x7000000, ACC_READ, &f), SHADOW_TRUE_FAULT);
+	ck_assert_uint_eq(f.err, PFERR_U);
+	ck_assert_uint_eq(V->stats.true_faults, 3);
+	/* a supervisor access (cpl 0 from the CPU) uses the kernel view */
+	ck_assert_int_eq(shadow_mmu_translate(V, &CPU, KVA, ACC_READ, 0, &x), MMU_OK);
+	/* non-canonical */
+	ck_assert_int_eq(fill(0x0000800000000000ull, ACC_READ, &f), SHADOW_FILL_ERROR);
+}
+END_TEST
+
+START_TEST(phases_step_one_at_a_time)
+{
+	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	struct shadow_fill f;
+	shadow_fill_begin(V, &f, UVA, ACC_READ, 5);
+	enum shadow_phase seen[16];
+	unsigned n = 0;
+	do {
+		seen[n++] = f.phase;
+	} while (!shadow_fill_step(V, &f) && n < 16);
+	enum shadow_phase want[] = { SHADOW_PH_LOOKUP, SHADOW_PH_WALK, SHADOW_PH_WALK, SHADOW_PH_WALK,
+				     SHADOW_PH_WALK, SHADOW_PH_PMAP, SHADOW_PH_SHADOW, SHADOW_PH_INSTALL };
+	ck_assert_uint_eq(n, 8);
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_int_eq(seen[i], want[i]);
+	ck_assert_int_eq(f.kind, SHADOW_HIDDEN_FAULT);
+	ck_assert_uint_eq(V->stats.fills, 1);
+	ck_assert_str_eq(shadow_phase_name(SHADOW_PH_PMAP), "pmap");
+	ck_assert_str_eq(shadow_fill_kind_name(SHADOW_TRUE_FAULT), "true fault");
+}
+END_TEST
+
+START_TEST(bad_pa)
+{
+	env_map(E, 0, CR3A, UVA, 0x40000000, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	struct shadow_fill f;
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_BAD_PA);
+	ck_assert_ptr_nonnull(f.why);
+	ck_assert_uint_eq(tlb_count_valid(&E->tlb), 0);
+}
+END_TEST
+
+/* The guest maps its own leaf PT page at PTVA, writable. */
+#define PTVA 0x0000000000600000ull
+
+START_TEST(pt_write_emulated_invalidates)
+{
+	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_RW | GPTE_US | GPTE_D, UPPER_ALL, 1);
+	pa_t ptpage = leaf & PAGE_MASK;
+	env_map(E, 0, CR3A, PTVA, ptpage, GPTE_P | GPTE_RW | GPTE_D, UPPER_ALL, 1);
+	struct shadow_fill f;
+	/* the kernel writes through PTVA before the page is known as a PT page: writable */
+	ck_assert_int_eq(fill(PTVA, ACC_WRITE, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(f.perm & TLB_W);
+	struct shadow_lookup l;
+	ck_assert(shadow_lookup_va(V, TLB_VIEW_KERNEL, PTVA, &l));
+	ck_assert(l.entry[3] & GPTE_RW);
+	/* a walk through that page marks it: the writable alias is revoked at once */
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(shadow_is_pt_page(V, ptpage));
+	ck_assert(shadow_lookup_va(V, TLB_VIEW_KERNEL, PTVA, &l));
+	ck_assert(!(l.entry[3] & GPTE_RW));
+	struct tlb_key k = { .vmid = 0, .view = TLB_VIEW_KERNEL, .va = PTVA };
+	ck_assert_ptr_null(tlb_probe(&E->tlb, &k, NULL));
+	/* reading the PT page is fine; writing it is a PT_WRITE exit */
+	ck_assert_int_eq(fill(PTVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(!(f.perm & TLB_W));
+	ck_assert_int_eq(fill(PTVA + (leaf & 0xfff), ACC_WRITE, &f), SHADOW_PT_WRITE);
+	ck_assert(f.pt_page);
+	/* the monitor emulates it: UVA now maps KPA */
+	struct shadow_ptw_rec rec;
+	ck_assert_int_eq(shadow_ptwrite_emulate(V, leaf, KPA | GPTE_P | GPTE_US, 8, &rec), 0);
+	ck_assert_uint_eq(rec.nchanged, 1);
+	ck_assert_uint_eq(rec.ch[0].pa, leaf);
+	ck_assert_uint_eq(rec.ch[0].new_, KPA | GPTE_P | GPTE_US);
+	ck_assert_uint_eq(rec.tlb_dropped, 1);
+	ck_assert_uint_eq(rec.shadow_cleared, 1);
+	k.va = UVA;
+	ck_assert_ptr_null(tlb_probe(&E->tlb, &k, NULL));
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(f.walked);
+	ck_assert_uint_eq(f.pa, KPA);
+	ck_assert_uint_eq(E->tlb.stats.flushes[TLB_CAUSE_PTWRITE], 2);
+	/* a write that changes nothing invalidates nothing */
+	ck_assert_int_eq(shadow_ptwrite_emulate(V, leaf + 4, (KPA | GPTE_P | GPTE_US) >> 32, 4, &rec), 0);
+	ck_assert_uint_eq(rec.nchanged, 0);
+	ck_assert_int_eq(shadow_ptwrite_emulate(V, ENV_MEM, 0, 8, &rec), -1);
+}
+END_TEST
+
+START_TEST(pt_write_upper_level_clears_subtree)
+{
+	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, UVA + PAGE_SIZE, UPA + PAGE_SIZE, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	struct shadow_fill f;
+	fill(UVA, ACC_READ, &f);
+	pa_t pde = f.walk.ref[2].pa;
+	fill(UVA + PAGE_SIZE, ACC_READ, &f);
+	uint64_t tables = shadow_tables_in_use(V);
+	ck_assert_uint_eq(tables, 4);
+	/* clearing the PDE governs 2 MiB: both pages, and the shadow PT goes */
+	struct shadow_ptw_rec rec;
+	ck_assert_int_eq(shadow_ptwrite_emulate(V, pde, 0, 8, &rec), 0);
+	ck_assert_uint_eq(rec.shadow_cleared, 2);
+	ck_assert_uint_eq(rec.tlb_dropped, 2);
+	ck_assert_uint_eq(shadow_tables_in_use(V), 3);
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_TRUE_FAULT);
+}
+END_TEST
+
+START_TEST(pt_write_single_step_window)
+{
+	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, PTVA, leaf & PAGE_MASK, GPTE_P | GPTE_RW | GPTE_D, UPPER_ALL, 1);
+	struct shadow_fill f, g;
+	fill(UVA, ACC_READ, &f);
+	ck_assert_int_eq(fill(PTVA + (leaf & 0xfff), ACC_WRITE, &g), SHADOW_PT_WRITE);
+	ck_assert_int_eq(shadow_ptwrite_begin(V, &g), 0);
+	ck_assert_int_eq(shadow_ptwrite_begin(V, &g), -1); /* one window at a time */
+	struct mmu_xlat x;
+	ck_assert_int_eq(xlat(PTVA + (leaf & 0xfff), ACC_WRITE, &x), MMU_OK);
+	ck_assert(!x.cacheable);
+	ck_assert_uint_eq(x.ma, shadow_pa_to_ma(&V->pmap, leaf));
+	/* "the CPU" executes the write */
+	uint64_t nv = UPA | GPTE_P; /* now supervisor-only */
+	memcpy(E->ram + x.ma, &nv, 8);
+	struct shadow_ptw_rec rec;
+	ck_assert_int_eq(shadow_ptwrite_end(V, &rec), 0);
+	ck_assert_uint_eq(rec.nchanged, 1);
+	ck_assert_uint_eq(rec.ch[0].old & ~(GPTE_A | GPTE_D), UPA | GPTE_P | GPTE_US);
+	ck_assert_uint_eq(rec.tlb_dropped, 1);
+	ck_assert_int_eq(xlat(PTVA, ACC_WRITE, &x), MMU_MISS); /* window closed */
+	shadow_set_view(V, TLB_VIEW_USER);
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_TRUE_FAULT);
+	ck_assert_int_eq(shadow_ptwrite_end(V, &rec), -1);
+}
+END_TEST
+
+START_TEST(invlpg)
+{
+	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, KVA, KPA, GPTE_P | GPTE_G, UPPER_ALL, 1);
+	struct shadow_fill f;
+	fill(UVA, ACC_READ, &f);
+	fill(KVA, ACC_READ, &f);
+	ck_assert(f.perm & TLB_G);
+	struct shadow_flush_rec r;
+	shadow_invlpg(V, UVA + 0x80, &r);
+	ck_assert_uint_eq(r.tlb_dropped, 1);
+	ck_assert_uint_eq(r.shadow_cleared, 1);
+	shadow_invlpg(V, KVA, &r); /* globals too */
+	ck_assert_uint_eq(r.tlb_dropped, 1);
+	ck_assert_uint_eq(tlb_count_valid(&E->tlb), 0);
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(f.walked);
+}
+END_TEST
+
+START_TEST(cr3_switch_root_cache_and_globals)
+{
+	pa_t cr3b = E->next_pt[0];
+	E->next_pt[0] += PAGE_SIZE;
+	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, KVA, KPA, GPTE_P | GPTE_G, UPPER_ALL, 1);
+	env_map(E, 0, cr3b, UVA, KPA + PAGE_SIZE, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	struct shadow_fill f;
+	fill(UVA, ACC_READ, &f);
+	fill(KVA, ACC_READ, &f);
+	struct shadow_flush_rec r;
+	shadow_write_cr3(V, cr3b, &r);
+	ck_assert(r.flushed_tlb && !r.root_hit);
+	ck_assert_uint_eq(r.tlb_dropped, 1); /* the global kernel page stays */
+	ck_assert_uint_eq(tlb_count_valid(&E->tlb), 1);
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert_uint_eq(f.pa, KPA + PAGE_SIZE);
+	/* back to A: its shadow root is still cached -> shadow hit, no walk */
+	shadow_write_cr3(V, CR3A, &r);
+	ck_assert(r.root_hit);
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(f.shadow_hit);
+	ck_assert_uint_eq(f.pa, UPA);
+	/* more address spaces than the cache holds (4): the least recent root goes */
+	uint64_t mon_before = E->mf.monitor_frames;
+	pa_t evicted = PA_NONE;
+	for (int i = 0; i < 4; i++) {
+		pa_t c = E->next_pt[0];
+		E->next_pt[0] += PAGE_SIZE;
+		shadow_write_cr3(V, c, &r);
+		if (r.evicted_cr3 != PA_NONE && evicted == PA_NONE)
+			evicted = r.evicted_cr3; /* the first one evicted */
+	}
+	ck_assert_uint_eq(evicted, cr3b);
+	ck_assert_uint_eq(V->stats.roots_evicted, 2); /* B, then A */
+	ck_assert_uint_lt(E->mf.monitor_frames, mon_before);
+	shadow_write_cr3(V, CR3A, &r);
+	ck_assert(!r.root_hit); /* A was evicted too by now */
+}
+END_TEST
+
+START_TEST(pcid_rules)
+{
+	struct shadow_flush_rec r;
+	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	shadow_set_paging(V, ENV_CR0, ENV_CR4 | CR4_PCIDE, ENV_EFER, &r);
+	ck_assert(!r.flushed_tlb && !r.reset); /* PCIDE 0 -> 1 flushes nothing */
+	struct shadow_fill f;
+	shadow_write_cr3(V, CR3A | 1, &r);
+	fill(UVA, ACC_READ, &f);
+	ck_assert_uint_eq(f.asid, 1);
+	/* switch to PCID 2 with no-flush: PCID 1's entry stays */
+	shadow_write_cr3(V, CR3A | 2 | CR3_NOFLUSH, &r);
+	ck_assert(!r.flushed_tlb);
+	ck_assert_uint_eq(V->cr3, CR3A | 2);
+	ck_assert_uint_eq(tlb_count_valid(&E->tlb), 1);
+	/* back to PCID 1 without no-flush: PCID 1's non-global entries go */
+	shadow_write_cr3(V, CR3A | 1, &r);
+	ck_assert_uint_eq(r.tlb_dropped, 1);
+	fill(UVA, ACC_READ, &f);
+	/* PCIDE 1 -> 0 flushes everything */
+	shadow_set_paging(V, ENV_CR0, ENV_CR4, ENV_EFER, &r);
+	ck_assert(r.flushed_tlb && !r.reset);
+	ck_assert_uint_eq(tlb_count_valid(&E->tlb), 0);
+}
+END_TEST
+
+START_TEST(wp_change_resets_shadow)
+{
+	env_map(E, 0, CR3A, KVA, KPA, GPTE_P | GPTE_D, UPPER_ALL, 1); /* read-only supervisor */
+	struct shadow_fill f;
+	ck_assert_int_eq(fill(KVA, ACC_WRITE, &f), SHADOW_TRUE_FAULT);
+	ck_assert_int_eq(fill(KVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	struct shadow_flush_rec r;
+	shadow_set_paging(V, ENV_CR0 & ~CR0_WP, ENV_CR4, ENV_EFER, &r);
+	ck_assert(r.reset && r.flushed_tlb);
+	ck_assert_uint_eq(shadow_tables_in_use(V), 0);
+	ck_assert_int_eq(fill(KVA, ACC_WRITE, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(f.perm & TLB_W);
+}
+END_TEST
+
+START_TEST(isolation_check_can_fail)
+{
+	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	struct shadow_fill f;
+	fill(UVA, ACC_READ, &f);
+	char why[200];
+	ck_assert_uint_eq(shadow_check_isolation(V, why, sizeof why), 0);
+	/* corrupt the shadow leaf: point it at a monitor frame */
+	uint64_t *spte = shadow_mframe_word(&E->mf, f.spte_ma);
+	uint64_t saved = *spte;
+	*spte = (V->root[V->cur].l4[TLB_VIEW_KERNEL]) | GPTE_P;
+	ck_assert_uint_eq(shadow_check_isolation(V, why, sizeof why), 1);
+	ck_assert_ptr_nonnull(strstr(why, "monitor"));
+	*spte = saved;
+	/* and a TLB entry pointing at a free frame */
+	struct tlb_entry *e = (struct tlb_entry *)tlb_entry_at(&E->tlb, f.ins.slot.set, f.ins.slot.way);
+	ma_t ma = e->ma;
+	e->ma = (E->mf.free[0]) * PAGE_SIZE;
+	ck_assert_uint_ge(shadow_check_isolation(V, why, sizeof why), 1);
+	e->ma = ma;
+}
+END_TEST
+
+START_TEST(swtlb_install)
+{
+	ma_t ma;
+	struct tlb_insert_result ins;
+	ck_assert_int_eq(shadow_install_pa(V, UVA + 5, UPA, TLB_U | TLB_W, 1, &ma, &ins), 0);
+	ck_assert_uint_eq(ma, shadow_pa_to_ma(&V->pmap, UPA));
+	struct mmu_xlat x;
+	ck_assert_int_eq(xlat(UVA, ACC_WRITE, &x), MMU_OK);
+	ck_assert_int_eq(shadow_install_pa(V, UVA, ENV_MEM, TLB_U, 1, &ma, &ins), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("shadow_fill");
+	TCase *tc = tcase_create("fill");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, hidden_fault_then_hit);
+	tcase_add_test(tc, dirty_tracking);
+	tcase_add_test(tc, true_fault_and_ring_compression);
+	tcase_add_test(tc, phases_step_one_at_a_time);
+	tcase_add_test(tc, bad_pa);
+	tcase_add_test(tc, pt_write_emulated_invalidates);
+	tcase_add_test(tc, pt_write_upper_level_clears_subtree);
+	tcase_add_test(tc, pt_write_single_step_window);
+	tcase_add_test(tc, invlpg);
+	tcase_add_test(tc, cr3_switch_root_cache_and_globals);
+	tcase_add_test(tc, pcid_rules);
+	tcase_add_test(tc, wp_change_resets_shadow);
+	tcase_add_test(tc, isolation_check_can_fail);
+	tcase_add_test(tc, swtlb_install);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
