@@ -161,4 +161,99 @@ enum con_color { CON_C_NONE, CON_C_ADDR, CON_C_SYM, CON_C_ERR, CON_C_HEAD, CON_C
 const char *con_color_on(bool enabled, enum con_color c);
 const char *con_color_off(bool enabled);
 
+/* ---- a console session (console_run.c, console_cmds_*.c, console_repl.c) ---- */
+#include <signal.h>
+
+#include "monitor/monitor.h"
+
+#define CON_MAX_BPS 64
+#define CON_RING 1024       /* trace events the console remembers (`trace n`) */
+#define CON_SHOW_EVENTS 24  /* events printed after a step before summarising */
+
+struct con_bp {
+	bool used, temp, watch;
+	unsigned id;
+	uint64_t addr;
+	char expr[CON_EXPR_MAX];
+	uint64_t hits;
+	bool old_ok;           /* watch: the 8 bytes were readable last time */
+	uint64_t old;          /* watch: their value */
+};
+
+struct con_session {
+	struct vm *vm;
+	FILE *out;
+	bool color;
+	struct con_symtab syms;
+	struct con_bp bp[CON_MAX_BPS];
+	unsigned next_bp_id;
+	/* every trace event since the session began, the last CON_RING kept */
+	struct mon_event ring[CON_RING];
+	uint64_t nevents;       /* events received (absolute index of the next one) */
+	/* phase stepping: events [phase_cur, phase_end) of the exit being shown */
+	bool in_phases;
+	uint64_t phase_first, phase_cur, phase_end;
+	volatile sig_atomic_t *interrupt; /* set by SIGINT; polled by the run loop */
+	bool quit;
+	unsigned errors;        /* commands that failed */
+};
+
+/* Set the session up on a created VM: event sink, serial echo to out. */
+void con_session_init(struct con_session *s, struct vm *vm, FILE *out, bool color);
+void con_session_free(struct con_session *s);
+/* Load the kernel's symbols and those of the user programs in
+ * <kernel dir>/user/ (every ELF file there, named by its file name).
+ * Missing files are not an error (disas just shows no symbols). */
+void con_session_load_symbols(struct con_session *s, const char *kernel_path);
+/* Parse and run one line; errors are one line on s->out. Returns -1 on error. */
+int con_exec_line(struct con_session *s, const char *line);
+/* Run one parsed command. Returns 0 or -1 (error already printed). */
+int con_exec(struct con_session *s, const struct con_cmd *c);
+/* The session's resolver for expressions (symbols, $registers). */
+struct con_resolver con_session_resolver(struct con_session *s);
+/* The running program's name for symbol lookups ("hello" for "app:hello"), or NULL. */
+const char *con_cur_prog(struct con_session *s);
+
+/* One-line error "error: ..." (coloured on a terminal). Returns -1. */
+int con_error(struct con_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "0x0000000000401000 <main+0x10>" into buf (addr coloured). Returns buf. */
+const char *con_fmt_addr(struct con_session *s, uint64_t addr, char *buf, size_t len);
+
+/* console_run.c: running the VM towards a goal */
+struct con_goal {
+	uint64_t insns;          /* stop after this many guest instructions (0: no limit) */
+	bool any_event;          /* stop at the first trace event (the next exit) */
+	bool until;              /* stop at the first event matching `what` */
+	enum con_until what;
+	bool to_user;            /* stop when the guest is back in user mode (finish) */
+	bool print_events;       /* print the events that happen (step) */
+};
+/* Run towards the goal; prints why it stopped and where. Returns 0 or -1. */
+int con_run(struct con_session *s, const struct con_goal *g);
+/* Print the guest's location: RIP with symbol, who, vCPL, icount, instruction. */
+void con_print_where(struct con_session *s);
+/* Show the next pending phase, if any. Returns false if none was pending. */
+bool con_phase_next(struct con_session *s);
+/* Print all the remaining phases and leave phase mode. */
+void con_phase_flush(struct con_session *s);
+/* Does event ev (with the events after it, for fault classification) match u? */
+bool con_event_matches(const struct con_session *s, uint64_t idx, enum con_until u);
+/* Disassemble n instructions at va into s->out, marking RIP. Returns how many decoded. */
+unsigned con_disas(struct con_session *s, uint64_t va, unsigned n, bool mark_rip);
+
+/* console_cmds_*.c: the command implementations, by group */
+int con_cmd_run(struct con_session *s, const struct con_cmd *c);     /* step .. finish */
+int con_cmd_bp(struct con_session *s, const struct con_cmd *c);      /* break .. info */
+int con_cmd_inspect(struct con_session *s, const struct con_cmd *c); /* regs x xp xm disas bt */
+int con_cmd_mmu(struct con_session *s, const struct con_cmd *c);     /* tlb pt shadow translate */
+int con_cmd_misc(struct con_session *s, const struct con_cmd *c);    /* stats vm trace help quit */
+/* The breakpoint or watchpoint that the guest's current state triggers, or NULL. */
+struct con_bp *con_bp_check(struct con_session *s, bool skip_break);
+
+/* console_repl.c: the front ends. Return the process exit status. */
+int con_repl_interactive(struct con_session *s);
+int con_repl_batch(struct con_session *s, FILE *in);
+/* Install the SIGINT handler; returns the flag it sets. */
+volatile sig_atomic_t *con_sigint_flag(void);
+
 #endif

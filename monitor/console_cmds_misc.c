@@ -1,0 +1,149 @@
+/*
+ * monitor/console_cmds_misc.c — stats, vm, trace, help, quit, and the
+ * dispatcher from a parsed command to its group.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/console.h"
+
+static int cmd_vm(struct con_session *s)
+{
+	const struct mon_stop *st = mon_vm_stop(s->vm);
+	const struct mon_vcpu *v = mon_vm_vcpu(s->vm);
+	fprintf(s->out, "vm%u: %s", mon_vm_id(s->vm), st->reason == MON_STOP_NONE ? "running" : "stopped");
+	if (st->reason != MON_STOP_NONE)
+		fprintf(s->out, " (%s; exit status %d)", st->message, st->status);
+	fprintf(s->out, "\n  who %s, vCPL %u, virtual IF %s, icount %llu, CR3 0x%llx\n", mon_vm_who(s->vm),
+		v->cpl, v->iflag ? "on" : "off", (unsigned long long)mon_vm_icount(s->vm),
+		(unsigned long long)v->cr3);
+	fprintf(s->out, "  %llu trace events seen, %zu symbols loaded\n", (unsigned long long)s->nevents,
+		s->syms.n);
+	return 0;
+}
+
+static int cmd_trace(struct con_session *s, const struct con_cmd *c)
+{
+	uint64_t n = c->has_n ? c->n : 10;
+	uint64_t have = s->nevents < CON_RING ? s->nevents : CON_RING;
+	if (n > have)
+		n = have;
+	if (!n) {
+		fprintf(s->out, "no trace events yet\n");
+		return 0;
+	}
+	for (uint64_t i = s->nevents - n; i < s->nevents; i++) {
+		char line[512];
+		mon_event_format(&s->ring[i % CON_RING], MON_TRACE_TEXT, line, sizeof line);
+		fprintf(s->out, "%s\n", line);
+	}
+	return 0;
+}
+
+static int cmd_help(struct con_session *s, const struct con_cmd *c)
+{
+	if (c->topic[0]) {
+		for (size_t i = 0; con_cmd_at(i); i++) {
+			const struct con_cmd_info *ci = con_cmd_at(i);
+			if (strcmp(ci->name, c->topic))
+				continue;
+			fprintf(s->out, "%s\n  %s\n", ci->usage, ci->help);
+			if (ci->aliases[0])
+				fprintf(s->out, "  also: %s (and any unambiguous prefix)\n", ci->aliases);
+			if (ci->id == CON_STEPI || ci->id == CON_NEXT_EXIT)
+				fprintf(s->out, "  The monitor handles an exit in one go; its phases (miss, walk entries,\n"
+						"  pmap, install, retry) are shown one per stepi from its trace, and\n"
+						"  registers/TLB already show the state after the whole exit.\n");
+			if (ci->id == CON_X)
+				fprintf(s->out, "  e.g. x/4gx $rsp, x/s 0x402000, x/8i main, x/16xb main+4\n");
+			return 0;
+		}
+	}
+	fprintf(s->out, "Commands (any unambiguous prefix works; addresses take numbers, symbols,\n"
+			"prog:symbol, $registers and + -):\n");
+	for (size_t i = 0; con_cmd_at(i); i++) {
+		const struct con_cmd_info *ci = con_cmd_at(i);
+		fprintf(s->out, "  %-28s %s\n", ci->usage, ci->help);
+	}
+	return 0;
+}
+
+static int cmd_stats(struct con_session *s)
+{
+	mon_print_summary(s->vm, s->out);
+	return 0;
+}
+
+int con_exec(struct con_session *s, const struct con_cmd *c)
+{
+	switch (c->id) {
+	case CON_STEP: case CON_STEPI: case CON_NEXT_EXIT: case CON_UNTIL: case CON_CONTINUE:
+	case CON_FINISH:
+		return con_cmd_run(s, c);
+	case CON_BREAK: case CON_TBREAK: case CON_WATCH: case CON_DELETE: case CON_INFO:
+		return con_cmd_bp(s, c);
+	case CON_REGS: case CON_X: case CON_XP: case CON_XM: case CON_DISAS: case CON_BACKTRACE:
+		return con_cmd_inspect(s, c);
+	case CON_TLB: case CON_PT: case CON_SHADOW: case CON_TRANSLATE:
+		return con_cmd_mmu(s, c);
+	case CON_STATS:
+		return cmd_stats(s);
+	case CON_VM:
+		return cmd_vm(s);
+	case CON_TRACE:
+		return cmd_trace(s, c);
+	case CON_HELP:
+		return cmd_help(s, c);
+	case CON_QUIT:
+		s->quit = true;
+		return 0;
+	case CON_NCMDS:
+		break;
+	}
+	return con_error(s, "internal: unknown command id");
+}
+
+int con_exec_line(struct con_session *s, const char *line)
+{
+	struct con_cmd c;
+	char err[256];
+	struct con_resolver r = con_session_resolver(s);
+	int rc = con_parse(line, &r, &c, err, sizeof err);
+	if (rc < 0)
+		return con_error(s, "%s", err);
+	if (rc == 0)
+		return 0;
+	rc = con_exec(s, &c);
+	fflush(s->out);
+	return rc;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+void con_session_load_symbols(struct con_session *s, const char *kernel_path)
+{
+	char err[256];
+	if (kernel_path)
+		(void)con_symtab_add_file(&s->syms, kernel_path, NULL, err, sizeof err);
+	/* user programs: <dir of kernel>/user/<name>, every file that is an ELF */
+	char dir[4096];
+	const char *slash = kernel_path ? strrchr(kernel_path, '/') : NULL;
+	snprintf(dir, sizeof dir, "%.*s%suser", slash ? (int)(slash - kernel_path) : 0,
+		 kernel_path ? kernel_path : "", slash ? "/" : "");
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, by_name);
+	for (int i = 0; i < n; i++) {
+		char path[8192];
+		if (names[i]->d_name[0] != '.') {
+			snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+			(void)con_symtab_add_file(&s->syms, path, names[i]->d_name, err, sizeof err);
+		}
+		free(names[i]);
+	}
+	free(names);
+	con_symtab_finish(&s->syms);
+}

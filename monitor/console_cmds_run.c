@@ -1,0 +1,62 @@
+/*
+ * monitor/console_cmds_run.c — the commands that move the guest: step, stepi,
+ * next-exit, until, continue, finish.
+ */
+#include <string.h>
+
+#include "monitor/console.h"
+#include "monitor/vm.h"
+
+/* stepi: the next phase of the exit being shown, else one instruction (or one exit). */
+static int cmd_stepi(struct con_session *s)
+{
+	if (con_phase_next(s))
+		return 0;
+	struct con_goal g = {.insns = 1, .any_event = true};
+	return con_run(s, &g);
+}
+
+/*
+ * finish: leave the current round trip. Inside a shown exit: its remaining
+ * phases. Inside the guest kernel after a reflection (true fault, syscall,
+ * interrupt from user mode): run until the guest is back in user mode.
+ */
+static int cmd_finish(struct con_session *s)
+{
+	if (s->in_phases) {
+		con_phase_flush(s);
+		con_print_where(s);
+		return 0;
+	}
+	if (mon_vm_vcpu(s->vm)->cpl == 3 || !s->vm->in_reflection)
+		return con_error(s, "finish: not inside a round trip (%s, no exit being shown)",
+				 mon_vm_vcpu(s->vm)->cpl == 3 ? "guest user mode" : "guest kernel not entered from user mode");
+	struct con_goal g = {.to_user = true};
+	return con_run(s, &g);
+}
+
+int con_cmd_run(struct con_session *s, const struct con_cmd *c)
+{
+	struct con_goal g = {0};
+	switch (c->id) {
+	case CON_STEP:
+		g.insns = c->has_n ? c->n : 1;
+		g.print_events = true;
+		return con_run(s, &g);
+	case CON_STEPI:
+		return cmd_stepi(s);
+	case CON_NEXT_EXIT:
+		g.any_event = true;
+		return con_run(s, &g);
+	case CON_UNTIL:
+		g.until = true;
+		g.what = c->until;
+		return con_run(s, &g);
+	case CON_CONTINUE:
+		return con_run(s, &g);
+	case CON_FINISH:
+		return cmd_finish(s);
+	default:
+		return con_error(s, "internal: not a run command");
+	}
+}
