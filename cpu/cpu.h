@@ -337,4 +337,10 @@ const char *cpu_exit_name(enum cpu_exit_reason r);
 const char *cpu_sens_op_name(enum cpu_sens_op op);
 const char *cpu_vector_name(unsigned vector);
 
+/* Disassemble the instruction at bytes[0..n) (located at `va`) with capstone,
+ * Intel syntax, as one line ("mnemonic operands") into out[0..outsz).
+ * Returns its length in bytes, or 0 if capstone does not know it (out then
+ * says "(bad)"). (cpu/disasm.c) */
+int cpu_disasm(const uint8_t *bytes, size_t n, uint64_t va, char *out, size_t outsz);
+
 #endif
