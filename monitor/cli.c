@@ -26,7 +26,7 @@ void mon_config_defaults(struct mon_config *cfg)
 	cfg->kernel = DEFAULT_KERNEL;
 	cfg->modules[0] = DEFAULT_INITRD;
 	cfg->nmodules = 1;
-	cfg->mem_size = 16ull << 20;
+	cfg->mem_size = 64ull << 20;
 	cfg->trace_format = MON_TRACE_TEXT;
 	cfg->trace_cats = MON_CAT_DEFAULT;
 	cfg->seed = 1;
@@ -205,6 +205,10 @@ int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
 		cfg->quiet = true;
 		return 1;
 	}
+	if (!strcmp(arg, "--check-isolation")) {
+		cfg->check_isolation = true;
+		return 1;
+	}
 	size_t nlen = strcspn(arg, "=");
 	unsigned k;
 	for (k = 0; k < sizeof value_opts / sizeof value_opts[0]; k++)
@@ -318,7 +322,7 @@ void mon_cli_print_run_options(FILE *f)
 	fputs("Options:\n"
 	      "  --kernel FILE            guest kernel ELF64 (default " DEFAULT_KERNEL ")\n"
 	      "  --module FILE            boot module, repeatable (default " DEFAULT_INITRD ")\n"
-	      "  --mem SIZE               guest RAM, e.g. 16M (default 16M, 2M..4G)\n"
+	      "  --mem SIZE               guest RAM, e.g. 16M (default 64M, as the QEMU runs; 2M..4G)\n"
 	      "  --cmdline STR            kernel command line (boot_info.cmdline)\n"
 	      "  --trace FILE             write the trace to FILE\n"
 	      "  --trace-format FMT       text (default) or jsonl\n"
@@ -332,6 +336,8 @@ void mon_cli_print_run_options(FILE *f)
 	      "  --max-insns N            stop cleanly after N guest instructions\n"
 	      "  --mmu shadow             MMU virtualization mode (default shadow)\n"
 	      "  --cost name=N,...        change the cost model (docs/cost-model.md)\n"
-	      "  --quiet                  no end-of-run summary\n",
+	      "  --quiet                  no end-of-run summary\n"
+	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"
+	      "                           outside this VM's frames (slow; for tests)\n",
 	      f);
 }

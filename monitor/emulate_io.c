@@ -63,6 +63,16 @@ void mon_emulate_io(struct vm *vm, const struct cpu_sens *s)
 	vm->stats.io_accesses++;
 	if (out) {
 		v = cpu->exit.io_value;
+		if (cpu->exit.reason == CPU_EXIT_SENSITIVE) {
+			/* the core fills io_value on its I/O path; a sensitive exit leaves it to us */
+			uint32_t pf;
+			if (s->op == SOP_OUT) {
+				v = (uint32_t)cpu->gpr[RAX];
+			} else if (!mon_guest_rw(vm, s->ea, &v, size, false, &pf)) {
+				mon_reflect(vm, VEC_PF, true, pf, false, "#PF (outs source)");
+				return;
+			}
+		}
 		if (size < 4)
 			v &= (1u << (8 * size)) - 1;
 		mon_dev_out(vm, s->port, size, v);
@@ -70,8 +80,18 @@ void mon_emulate_io(struct vm *vm, const struct cpu_sens *s)
 	} else {
 		v = mon_dev_in(vm, s->port, size);
 		if (cpu_io_complete_in(cpu, v)) {
-			mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "ins destination became unwritable");
-			return;
+			/* ins: the destination page is not in the TLB yet; fill it and store again */
+			uint64_t rip = cpu->rip;
+			struct cpu_sens keep = cpu->exit.sens;
+			mon_handle_miss(vm, keep.ea, ACC_WRITE);
+			if (vm->stopped || cpu->rip != rip)
+				return; /* a true fault was reflected: the element is lost, as on a faulting ins */
+			cpu->exit.sens = keep;
+			if (cpu_io_complete_in(cpu, v)) {
+				mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "ins destination 0x%llx stays unwritable",
+					    (unsigned long long)keep.ea);
+				return;
+			}
 		}
 	}
 	if (mon_ata_take_irq(&vm->ata))

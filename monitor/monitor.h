@@ -100,9 +100,10 @@ struct mon_config {
 	uint64_t timer_period;                  /* unused default; the guest programs the PIT */
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */
+	bool check_isolation;                   /* check the isolation invariant after every exit */
 };
 
-/* Fill cfg with the defaults (kernel build/guestos/kernel.elf, 16 MiB, 16x4 LRU, seed 1). */
+/* Fill cfg with the defaults (kernel build/guestos/kernel.elf, 64 MiB as under QEMU, 16x4 LRU, seed 1). */
 void mon_config_defaults(struct mon_config *cfg);
 
 /*

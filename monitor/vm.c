@@ -322,6 +322,11 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 			vm->stats.exits[r]++;
 		mon_exit_dispatch(vm);
 		handled = true;
+		if (vm->cfg.check_isolation) {
+			char why[160];
+			if (shadow_check_isolation(&vm->sh, why, sizeof why))
+				mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "ISOLATION VIOLATED: %s", why);
+		}
 	}
 	if (vm->stopped)
 		return true;

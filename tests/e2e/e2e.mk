@@ -1,0 +1,89 @@
+# tests/e2e/e2e.mk — end-to-end tests of `vmlab run` (the monitor's owner).
+#
+#   make e2e-cli             CLI: help, version, bad input -> one line, exit 2; bad ELF -> no trace left
+#   make e2e-bare            a bare-metal ELF (no page tables, UART, hlt) runs; debug-exit status
+#   make e2e-isolation       a guest rewriting its page tables maliciously never gets a foreign frame
+#   make e2e-demo-<name>     guestos demo under vmlab; serial output == tests/guest/expected/<name>.out
+#   make e2e-golden-<name>   a trace window compared byte for byte with tests/e2e/golden/<name>.trace
+#   make golden              regenerate the golden traces (review the diff before committing!)
+#   make e2e-bench           (BENCH_STEPS) cpubench under the monitor: guest MIPS, exits/Minsn
+
+VMLAB := $(BUILD)/vmlab
+E2E_OUT := $(BUILD)/tests/e2e
+E2E_KERNEL ?= $(BUILD)/guestos/kernel.elf
+E2E_INITRD ?= $(BUILD)/guestos/initrd.pack
+E2E_BARE_CFLAGS := -ffreestanding -fno-pic -no-pie -nostdlib -static -mno-red-zone \
+  -fno-stack-protector -fno-asynchronous-unwind-tables -O2 -I. -Wl,--build-id=none \
+  -Wl,-T,tests/e2e/bare/bare.ld -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
+
+$(E2E_OUT)/bare.elf: tests/e2e/bare/bare.c tests/e2e/bare/bare.ld guestos/boot.h
+	@mkdir -p $(dir $@)
+	gcc $(E2E_BARE_CFLAGS) -o $@ $<
+$(E2E_OUT)/bare-exit.elf: tests/e2e/bare/bare.c tests/e2e/bare/bare.ld guestos/boot.h
+	@mkdir -p $(dir $@)
+	gcc $(E2E_BARE_CFLAGS) -DDEBUG_EXIT=0x21 -o $@ $<
+$(E2E_OUT)/evil.elf: tests/e2e/bare/evil.c tests/e2e/bare/bare.ld
+	@mkdir -p $(dir $@)
+	gcc $(E2E_BARE_CFLAGS) -o $@ $<
+
+E2E_BARE_ELFS := $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf $(E2E_OUT)/evil.elf
+ALL_TARGETS += $(E2E_BARE_ELFS)
+
+e2e-cli: $(VMLAB) $(E2E_OUT)/bare.elf
+	@tests/e2e/cli.sh $(VMLAB) $(E2E_OUT)
+
+e2e-bare: $(VMLAB) $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf
+	@tests/e2e/bare.sh $(VMLAB) $(E2E_OUT)
+
+e2e-isolation: $(VMLAB) $(E2E_OUT)/evil.elf
+	@tests/e2e/isolation.sh $(VMLAB) $(E2E_OUT)
+
+# Demos: the same names and command lines as tests/guest/guest.mk (QEMU runs with -m 64M).
+E2E_DEMOS := hello pagetouch spawn cpubench misbehave swaptest pingpong ulibtest misbehave-hello
+E2E_CMD_hello := run=hello
+E2E_CMD_pagetouch := run=pagetouch
+E2E_CMD_spawn := run=spawn
+E2E_CMD_cpubench := run=cpubench
+E2E_CMD_misbehave := run=misbehave
+E2E_CMD_swaptest := mem=2M run=swaptest:8
+E2E_CMD_pingpong := run=pingpong
+E2E_CMD_ulibtest := run=ulibtest
+E2E_CMD_misbehave-hello := run=misbehave,hello
+
+define e2e_demo_rule
+e2e-demo-$(1): $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD)
+	@tests/e2e/demo.sh $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD) $$(E2E_OUT) $(1) "$$(E2E_CMD_$(1))"
+endef
+$(foreach d,$(E2E_DEMOS),$(eval $(call e2e_demo_rule,$(d))))
+
+# Golden traces: name -> demo command line and trace window (vmlab run options).
+E2E_GOLDENS := hidden-fault true-fault syscall context-switch swap
+E2E_GOLD_CMD_hidden-fault := run=hello
+E2E_GOLD_OPT_hidden-fault := --trace-categories tlb,shadow --trace-limit 12
+E2E_GOLD_CMD_true-fault := run=pagetouch
+E2E_GOLD_OPT_true-fault := --trace-categories fault,pt,syscall --trace-limit 40
+E2E_GOLD_CMD_syscall := run=hello
+E2E_GOLD_OPT_syscall := --trace-categories syscall --trace-limit 6
+E2E_GOLD_CMD_context-switch := run=pingpong
+E2E_GOLD_OPT_context-switch := --trace-categories vm --trace-limit 12
+E2E_GOLD_CMD_swap := mem=2M run=swaptest:8
+E2E_GOLD_OPT_swap := --trace-categories io --trace-limit 40
+
+define e2e_golden_rule
+e2e-golden-$(1): $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD)
+	@tests/e2e/golden.sh $$(E2E_GOLDEN_UPDATE) $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD) $$(E2E_OUT) $(1) "$$(E2E_GOLD_CMD_$(1))" $$(E2E_GOLD_OPT_$(1))
+endef
+$(foreach g,$(E2E_GOLDENS),$(eval $(call e2e_golden_rule,$(g))))
+
+golden:
+	@set -e; for g in $(E2E_GOLDENS); do $(MAKE) --no-print-directory E2E_GOLDEN_UPDATE=--update e2e-golden-$$g; done
+
+e2e-bench: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
+	@tests/e2e/bench.sh $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
+
+TEST_STEPS += e2e-cli e2e-bare e2e-isolation $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+  $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))
+BENCH_STEPS += e2e-bench
+
+.PHONY: e2e-cli e2e-bare e2e-isolation golden e2e-bench $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+  $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))
