@@ -1,6 +1,6 @@
 /*
  * swaptest [MB] — a working set larger than the kernel's memory (boot with
- * mem= smaller than MB, default 8). Three passes over MB megabytes of heap:
+ * mem= smaller than MB, default 4). Three passes over MB megabytes of heap:
  *   1 fill      every page gets 64 words (one per 64 bytes) derived from
  *               the page and word index, in ascending page order;
  *   2 shuffle   pages visited in a permuted order (p = i * STEP mod n):
@@ -12,7 +12,7 @@
  */
 #include "guestos/user/lib/ulib.h"
 
-#define DEFAULT_MB 8
+#define DEFAULT_MB 4
 #define WORDS_PER_PAGE 64
 #define WORD_STRIDE (PAGE_SIZE / 8 / WORDS_PER_PAGE) /* in uint64_t */
 #define STEP 7919u /* prime: coprime to every page count below 7919 pages */
