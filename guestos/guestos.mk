@@ -40,10 +40,20 @@ $(BUILD)/guestos/initrd.pack: $(BUILD)/guestos/tools/mkpack $$(GUEST_USER_PROGS)
 
 guestos: $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
 
+# kerntest: the kernel's own edge-case program, built like the user programs
+# (flags, crt0 and library from guestos/user/user.mk, read later: $$).
+$(BUILD)/guestos/selftest/kerntest.o: guestos/selftest/kerntest.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_USER_CFLAGS) -c $< -o $@
+$(BUILD)/guestos/selftest/kerntest: $(BUILD)/guestos/selftest/kerntest.o $$(GUEST_USER_LIB_OBJ) guestos/user/user.ld
+	$(GUEST_CC) $(GUEST_USER_LDFLAGS) -o $@ $(GUEST_USER_LIB_OBJ) $<
+$(BUILD)/guestos/selftest/selftest.pack: $(BUILD)/guestos/tools/mkpack $(BUILD)/guestos/selftest/kerntest $$(GUEST_USER_PROGS)
+	$(BUILD)/guestos/tools/mkpack $@ $(GUEST_USER_PROGS) $(BUILD)/guestos/selftest/kerntest
+
 # Smoke test (guestos/selftest/smoke-test.sh): boot under QEMU with hello,
-# run= arguments, the panic path, mkpack's error handling.
-guestos-smoke: $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack $(BUILD)/guestos/tools/mkpack
-	@guestos/selftest/smoke-test.sh $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack \
+# run= arguments, kerntest, the panic path, mkpack's error handling.
+guestos-smoke: $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/selftest/selftest.pack $(BUILD)/guestos/tools/mkpack
+	@guestos/selftest/smoke-test.sh $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/selftest/selftest.pack \
 	  $(BUILD)/guestos/tools/mkpack $(BUILD)/tests/guestos
 
 # Boot path 1 without vmlab: a test firmware (guestos/selftest/) that loads

@@ -4,7 +4,8 @@
 # unknown program, shuts down cleanly; the panic path reports and exits 3;
 # mkpack rejects a missing input with a one-line error.
 #
-# usage: guestos/selftest/smoke-test.sh KERNEL INITRD MKPACK OUTDIR
+# usage: guestos/selftest/smoke-test.sh KERNEL PACK MKPACK OUTDIR
+#   PACK must hold hello and kerntest (build/guestos/selftest/selftest.pack)
 set -u
 if [ $# -ne 4 ]; then echo "usage: $0 KERNEL INITRD MKPACK OUTDIR" >&2; exit 2; fi
 kernel=$1 initrd=$2 mkpack=$3 out=$4
@@ -34,6 +35,10 @@ check hello 0 "run=hello" \
 check args 0 "run=nosuch,hello:some-arg bogus" \
   "[kernel] ignoring unknown option bogus" "[kernel] run: cannot start nosuch" \
   "hello: pid 1, arg \"some-arg\"" "[kernel] all processes exited; shutting down"
+check kerntest 0 "run=kerntest" "kerntest: PASS" "[kernel] all processes exited; shutting down"
+for why in "execute at non-executable page" "write to read-only page" "read of unmapped address 0x8"; do
+  grep -qF "killed: page fault: $why" "$out/kerntest.out" || { echo "smoke kerntest: no kill for: $why"; fails=$((fails + 1)); }
+done
 check panic 3 "kpanic run=hello" \
   "[kernel] PANIC: page fault in kernel mode"
 grep -q 'cr2 0xffff900000000000' "$out/panic.out" || { echo "smoke panic: CR2 not reported"; fails=$((fails + 1)); }
