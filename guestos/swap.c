@@ -11,6 +11,10 @@
  * ATA disk, its PTE becomes "not present, PTE_SWAPPED, slot number", and
  * its frame is reused. A later #PF on that PTE reads the page back (swap_in)
  * and frees the slot.
+ * SIMPLIFICATION: every page-out writes the page, dirty or not, and a
+ * page-in frees its slot (no swap cache): fewer states to follow in a trace.
+ * SIMPLIFICATION: the swap area is the first SWAP_SLOTS * 8 sectors of the
+ * disk, not sized by IDENTIFY DEVICE (a 32 MiB raw image is expected).
  *
  * Determinism: the hand, the slot order and the lowest-free swap slot
  * choice depend only on the order of page faults and on A bits, i.e. on

@@ -82,8 +82,9 @@ trapret:
 
 /*
  * syscall: RCX = user RIP, R11 = user RFLAGS, IF already cleared by FMASK.
- * Single CPU, so the user RSP is parked in a global until it is on the
- * kernel stack (no swapgs needed).
+ * SIMPLIFICATION: single CPU, so the user RSP is parked in a global until it
+ * is on the kernel stack (no swapgs and no per-CPU area, unlike real SMP
+ * kernels).
  */
 	.globl syscall_entry
 syscall_entry:

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # guestos smoke test under QEMU (PVH boot), independent of the demos' golden
 # files: the kernel boots, runs hello, passes run= arguments, reports an
-# unknown program, shuts down cleanly; the panic path reports and exits 3;
+# unknown program, shuts down cleanly; kerntest (syscall error paths and
+# fault kills) passes; the panic path reports and exits 3;
 # mkpack rejects a missing input with a one-line error.
 #
 # usage: guestos/selftest/smoke-test.sh KERNEL PACK MKPACK OUTDIR
 #   PACK must hold hello and kerntest (build/guestos/selftest/selftest.pack)
 set -u
-if [ $# -ne 4 ]; then echo "usage: $0 KERNEL INITRD MKPACK OUTDIR" >&2; exit 2; fi
+if [ $# -ne 4 ]; then echo "usage: $0 KERNEL PACK MKPACK OUTDIR" >&2; exit 2; fi
 kernel=$1 initrd=$2 mkpack=$3 out=$4
 runner="$(cd "$(dirname "$0")" && pwd)/../../tests/guest/run-qemu.sh"
 mkdir -p "$out"
