@@ -22,6 +22,8 @@ GUEST_SWAP_MB ?= 4
 GUEST_SWAP_MEM ?= 1M
 
 # Demo name -> kernel command line (and disk image, if it needs one).
+# vmlab's own run of these demos (tests/e2e/) should take the command lines
+# from GUEST_CMD_<name> and honour GUEST_OPTS_<name>, so the two never drift.
 GUEST_DEMOS := hello pagetouch spawn cpubench misbehave swaptest pingpong ulibtest misbehave-hello
 GUEST_CMD_hello := run=hello
 GUEST_CMD_pagetouch := run=pagetouch
