@@ -269,8 +269,8 @@ void con_print_where(struct con_session *s)
 static void print_stop(struct con_session *s)
 {
 	const struct mon_stop *st = mon_vm_stop(s->vm);
-	fprintf(s->out, "%sthe VM has stopped: %s (exit status %d)%s\n", con_color_on(s->color, CON_C_ERR),
-		st->message, st->status, con_color_off(s->color));
+	fprintf(s->out, "%sthe VM has stopped: %s%s\n", con_color_on(s->color, CON_C_ERR), st->message,
+		con_color_off(s->color));
 }
 
 /* Print the events [from, s->nevents) (at most CON_SHOW_EVENTS of them). */

@@ -1,0 +1,416 @@
+/*
+ * tests/unit/test_monitor_console_session.c — the console driving a real VM.
+ *
+ * Each test writes a tiny bare-metal ELF64 guest (code at PA 0x100000, a
+ * symbol table with _start and func), boots it with mon_vm_create, and runs
+ * console command lines against it, checking what they print: stepping,
+ * until io, breakpoints on symbols, watchpoints, backtrace, memory reads of
+ * mapped and unmapped addresses, translate, the VM's end, Ctrl-C during
+ * continue, and random garbage that must never crash the console.
+ */
+#include <check.h>
+#include <elf.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "monitor/console.h"
+
+#define LOAD_PA 0x100000ull
+
+/* The guest: set the UART to 8N1, print 'A', store 0x55 at 0x200000, call func, hlt. */
+static const uint8_t guest_code[] = {
+	0x66, 0xba, 0xfb, 0x03,                   /* 00 mov dx, 0x3fb */
+	0xb0, 0x03,                               /* 04 mov al, 3 */
+	0xee,                                     /* 06 out dx, al */
+	0x66, 0xba, 0xf8, 0x03,                   /* 07 mov dx, 0x3f8 */
+	0xb0, 0x41,                               /* 0b mov al, 'A' */
+	0xee,                                     /* 0d out dx, al */
+	0x48, 0xc7, 0xc3, 0x00, 0x00, 0x20, 0x00, /* 0e mov rbx, 0x200000 */
+	0x48, 0xc7, 0x03, 0x55, 0x00, 0x00, 0x00, /* 15 mov qword [rbx], 0x55 */
+	0xe8, 0x01, 0x00, 0x00, 0x00,             /* 1c call func (0x22) */
+	0xf4,                                     /* 21 hlt */
+	/* func: */
+	0x55,                                     /* 22 push rbp */
+	0x48, 0x89, 0xe5,                         /* 23 mov rbp, rsp */
+	0x48, 0xc7, 0x03, 0x66, 0x00, 0x00, 0x00, /* 26 mov qword [rbx], 0x66 */
+	0x5d,                                     /* 2d pop rbp */
+	0xc3,                                     /* 2e ret */
+};
+#define FUNC_OFF 0x22
+
+/* The looping guest for Ctrl-C: jmp $ */
+static const uint8_t loop_code[] = {0xeb, 0xfe};
+
+static char dir[64], elf_path[128];
+
+/* Write an ELF64 executable with one PT_LOAD at LOAD_PA and a symtab. */
+static void write_elf(const char *path, const uint8_t *code, size_t len, bool with_func)
+{
+	static const char strtab[] = "\0_start\0func\0";
+	static const char shstr[] = "\0.text\0.symtab\0.strtab\0.shstrtab\0";
+	Elf64_Sym syms[3] = {{0}};
+	syms[1] = (Elf64_Sym){.st_name = 1, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = 1,
+			      .st_value = LOAD_PA, .st_size = with_func ? FUNC_OFF : len};
+	syms[2] = (Elf64_Sym){.st_name = 8, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = 1,
+			      .st_value = LOAD_PA + FUNC_OFF, .st_size = len - FUNC_OFF};
+	size_t nsyms = with_func ? 3 : 2;
+	size_t off_code = 0x1000, off_sym = off_code + 0x1000, off_str = off_sym + nsyms * sizeof(Elf64_Sym);
+	size_t off_shstr = off_str + sizeof strtab, off_sh = (off_shstr + sizeof shstr + 7) & ~7ul;
+	Elf64_Ehdr eh = {0};
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_EXEC;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_entry = LOAD_PA;
+	eh.e_phoff = sizeof eh;
+	eh.e_shoff = off_sh;
+	eh.e_ehsize = sizeof eh;
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = 1;
+	eh.e_shentsize = sizeof(Elf64_Shdr);
+	eh.e_shnum = 5;
+	eh.e_shstrndx = 4;
+	Elf64_Phdr ph = {.p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = off_code, .p_vaddr = LOAD_PA,
+			 .p_paddr = LOAD_PA, .p_filesz = len, .p_memsz = len, .p_align = 0x1000};
+	Elf64_Shdr sh[5] = {{0}};
+	sh[1] = (Elf64_Shdr){.sh_name = 1, .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC | SHF_EXECINSTR,
+			     .sh_addr = LOAD_PA, .sh_offset = off_code, .sh_size = len, .sh_addralign = 1};
+	sh[2] = (Elf64_Shdr){.sh_name = 7, .sh_type = SHT_SYMTAB, .sh_offset = off_sym,
+			     .sh_size = nsyms * sizeof(Elf64_Sym), .sh_link = 3, .sh_info = 1,
+			     .sh_addralign = 8, .sh_entsize = sizeof(Elf64_Sym)};
+	sh[3] = (Elf64_Shdr){.sh_name = 15, .sh_type = SHT_STRTAB, .sh_offset = off_str,
+			     .sh_size = sizeof strtab, .sh_addralign = 1};
+	sh[4] = (Elf64_Shdr){.sh_name = 23, .sh_type = SHT_STRTAB, .sh_offset = off_shstr,
+			     .sh_size = sizeof shstr, .sh_addralign = 1};
+	size_t total = off_sh + sizeof sh;
+	uint8_t *img = calloc(1, total);
+	memcpy(img, &eh, sizeof eh);
+	memcpy(img + sizeof eh, &ph, sizeof ph);
+	memcpy(img + off_code, code, len);
+	memcpy(img + off_sym, syms, nsyms * sizeof(Elf64_Sym));
+	memcpy(img + off_str, strtab, sizeof strtab);
+	memcpy(img + off_shstr, shstr, sizeof shstr);
+	memcpy(img + off_sh, sh, sizeof sh);
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(img, 1, total, f), total);
+	fclose(f);
+	free(img);
+}
+
+struct fixture {
+	struct vm *vm;
+	struct con_session s;
+	char *buf;
+	size_t len;
+	FILE *out;
+	volatile sig_atomic_t intr;
+};
+static struct fixture fx;
+
+static void boot(const uint8_t *code, size_t len, bool with_func)
+{
+	strcpy(dir, "/tmp/vmlab_con_XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(elf_path, sizeof elf_path, "%s/guest.elf", dir);
+	write_elf(elf_path, code, len, with_func);
+	struct mon_config cfg;
+	mon_config_defaults(&cfg);
+	cfg.kernel = elf_path;
+	cfg.nmodules = 0;
+	cfg.modules_given = true;
+	cfg.quiet = true;
+	char err[MON_ERR_MAX];
+	fx.vm = mon_vm_create(&cfg, 0, err, sizeof err);
+	ck_assert_msg(fx.vm != NULL, "mon_vm_create: %s", err);
+	fx.out = open_memstream(&fx.buf, &fx.len);
+	con_session_init(&fx.s, fx.vm, fx.out, false);
+	fx.s.interrupt = &fx.intr;
+	con_session_load_symbols(&fx.s, elf_path);
+}
+
+static void setup_main(void)
+{
+	boot(guest_code, sizeof guest_code, true);
+}
+
+static void setup_loop(void)
+{
+	boot(loop_code, sizeof loop_code, false);
+}
+
+static void teardown(void)
+{
+	con_session_free(&fx.s);
+	mon_vm_destroy(fx.vm);
+	fclose(fx.out);
+	free(fx.buf);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Run one line; return what it printed (valid until the next call). */
+static const char *run(const char *line)
+{
+	fflush(fx.out);
+	size_t start = fx.len;
+	con_exec_line(&fx.s, line);
+	fflush(fx.out);
+	return fx.buf + start;
+}
+
+#define HAS(text, frag) ck_assert_msg(strstr((text), (frag)) != NULL, "missing '%s' in:\n%s", (frag), (text))
+#define LACKS(text, frag) ck_assert_msg(strstr((text), (frag)) == NULL, "unexpected '%s' in:\n%s", (frag), (text))
+
+START_TEST(regs_at_entry)
+{
+	const char *o = run("regs");
+	HAS(o, "rip 0x0000000000100000 <_start>");
+	HAS(o, "vCPL 0 (guest kernel; real CPL 3)");
+	HAS(o, "rsp 0x0000000000080000");
+	o = run("info registers");
+	HAS(o, "rip 0x0000000000100000 <_start>");
+	o = run("vm");
+	HAS(o, "vm0: running");
+	HAS(o, "icount 0");
+}
+END_TEST
+
+START_TEST(step_and_disas)
+{
+	const char *o = run("step");
+	HAS(o, "icount 1");
+	HAS(o, "=> 0x0000000000100004 <_start+0x4>:");
+	HAS(o, "mov al, 3");
+	o = run("step 2");
+	HAS(o, "icount 3");
+	HAS(o, "exit: out at RIP 0x100006 -> VMM"); /* step prints the events it passed */
+	o = run("disas _start 3");
+	HAS(o, "0x0000000000100000 <_start>:");
+	HAS(o, "mov dx, 0x3fb");
+	HAS(o, "out dx, al");
+	o = run("x/2i $rip");
+	HAS(o, "=> 0x000000000010000b <_start+0xb>:");
+	HAS(o, "   0x000000000010000d <_start+0xd>:  ee");
+	o = run("disas func 1");
+	HAS(o, "<func>:");
+	HAS(o, "push rbp");
+}
+END_TEST
+
+START_TEST(until_io_and_phases)
+{
+	const char *o = run("until io");
+	HAS(o, "io_out");
+	HAS(o, "0x3fb");
+	o = run("trace 3");
+	HAS(o, "vm0");
+	o = run("next-exit");
+	HAS(o, "phase 1/");
+	o = run("finish");
+	HAS(o, "vCPL 0");
+}
+END_TEST
+
+START_TEST(breakpoint_on_symbol)
+{
+	const char *o = run("break func");
+	HAS(o, "breakpoint 1 at 0x0000000000100022 <func>");
+	o = run("info breakpoints");
+	HAS(o, "breakpoint  0x0000000000100022 <func>");
+	o = run("continue");
+	HAS(o, "breakpoint 1 at 0x0000000000100022 <func>");
+	HAS(o, "=> 0x0000000000100022 <func>:");
+	o = run("x/gx 0x200000");
+	HAS(o, "0x0000000000200000:  0x0000000000000055");
+	o = run("step 2");
+	o = run("bt");
+	HAS(o, "#0  0x0000000000100026 <func+0x4>");
+	HAS(o, "#1  0x0000000000100021 <_start+0x21>");
+	o = run("info b");
+	HAS(o, "1  ");
+	o = run("delete 1");
+	HAS(o, "deleted breakpoint 1");
+	o = run("delete 1");
+	HAS(o, "error: no breakpoint number 1");
+	o = run("continue");
+	HAS(o, "the VM has stopped");
+	o = run("step");
+	HAS(o, "error: the VM is not running");
+	o = run("vm");
+	HAS(o, "vm0: stopped");
+}
+END_TEST
+
+START_TEST(tbreak_and_watch)
+{
+	const char *o = run("tbreak _start+0x1c");
+	HAS(o, "temporary breakpoint 1 at 0x000000000010001c <_start+0x1c>");
+	o = run("c");
+	HAS(o, "temporary breakpoint 1 at");
+	o = run("i b");
+	HAS(o, "no breakpoints or watchpoints");
+	o = run("watch 0x200000");
+	HAS(o, "watchpoint 2: VA 0x0000000000200000");
+	o = run("continue");
+	HAS(o, "watchpoint 2: VA 0x0000000000200000 changed to 0x0000000000000066");
+	HAS(o, "<func+0x");
+	o = run("delete");
+	HAS(o, "deleted 1 breakpoint");
+}
+END_TEST
+
+START_TEST(memory_and_translate)
+{
+	const char *o = run("translate 0x100000");
+	HAS(o, "VA 0x0000000000100000 -> PA 0x0000000000100000 -> MA 0x");
+	o = run("xp/2xb 0x100000");
+	HAS(o, "PA 0x0000000000100000:  0x66  0xba");
+	o = run("x/4xb _start");
+	HAS(o, "<_start>:  0x66  0xba  0xfb  0x03");
+	o = run("x/2dh 0x100000");
+	HAS(o, "-17818");
+	o = run("x/3c _start+4");
+	HAS(o, "176 '\\xb0'  3 '\\x03'  238 '\\xee'");
+	o = run("x/2uw 0x1000");
+	HAS(o, "0x0000000000001000:  ");
+	/* unmapped: far beyond the firmware's identity map */
+	o = run("x/4gx 0x700000000000");
+	HAS(o, "error: cannot read VA 0x700000000000: not mapped by the guest");
+	o = run("translate 0x700000000000");
+	HAS(o, "not mapped by the guest: it would take #PF");
+	o = run("pt 0x700000000000");
+	HAS(o, "-> #PF");
+	o = run("pt 0x100000");
+	HAS(o, "-> PA 0x0000000000100000 (pmap: MA 0x");
+	o = run("xp/2gx 0x7fffffff000");
+	HAS(o, "error: cannot read PA 0x7fffffff000: outside guest-physical memory");
+	o = run("xm/gx 0xffffffffffff0000");
+	HAS(o, "error: cannot read MA 0xffffffffffff0000: outside machine RAM");
+	o = run("x/s 0x700000000000");
+	HAS(o, "error: cannot read VA");
+	o = run("disas 0x700000000000");
+	HAS(o, "error: cannot read VA");
+	o = run("tlb");
+	HAS(o, "TLB 16 sets x 4 ways, lru:");
+	o = run("shadow 0x100000");
+	HAS(o, "VA 0x0000000000100000 -> PA");
+	o = run("stats");
+	HAS(o, "instructions");
+}
+END_TEST
+
+START_TEST(help_and_errors)
+{
+	const char *o = run("help");
+	HAS(o, "step [n]");
+	HAS(o, "translate <va>");
+	o = run("help x");
+	HAS(o, "x/FMT <va>");
+	o = run("help stepi");
+	HAS(o, "phases");
+	o = run("finish");
+	HAS(o, "error: finish: not inside a round trip");
+	o = run("frob");
+	HAS(o, "error: unknown command 'frob'");
+	o = run("b nosuch");
+	HAS(o, "error: no symbol 'nosuch'");
+	o = run("");
+	ck_assert_str_eq(o, "");
+	unsigned before = fx.s.errors;
+	run("step 0");
+	ck_assert_uint_eq(fx.s.errors, before + 1);
+	run("quit");
+	ck_assert(fx.s.quit);
+}
+END_TEST
+
+/* Random lines, built from command words and junk, never crash the console. */
+START_TEST(garbage_never_crashes)
+{
+	static const char *const words[] = {
+		"step", "s", "x/4gx", "x/s", "xp/8xb", "xm/2i", "disas", "b", "tb", "watch", "d", "i b", "until",
+		"tlb", "pt", "shadow", "translate", "bt", "trace", "help", "regs", "vm", "stats", "finish", "si",
+		"0x", "0xffffffffffffffff", "-1", "$rip", "$rsp+8", "_start", "func+9999999", "99999999999999999999",
+		"/", "+", "%s%n", "\x7f", "", "io", "tlb-miss", "\t", "#",
+	};
+	uint64_t seed = 12345;
+	for (int i = 0; i < 400; i++) {
+		char line[256] = "";
+		int n = 1 + (int)(seed % 4);
+		for (int k = 0; k < n; k++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			strncat(line, words[(seed >> 33) % (sizeof words / sizeof words[0])], sizeof line - strlen(line) - 2);
+			strcat(line, " ");
+		}
+		if (strstr(line, "continue") || !strncmp(line, "step 99", 7))
+			continue;
+		con_exec_line(&fx.s, line);
+	}
+	const char *o = run("vm");
+	HAS(o, "vm0:");
+}
+END_TEST
+
+static void raise_sigint(int sig)
+{
+	(void)sig;
+	raise(SIGINT);
+}
+
+START_TEST(ctrl_c_stops_continue)
+{
+	fx.s.interrupt = con_sigint_flag();
+	signal(SIGALRM, raise_sigint);
+	struct itimerval it = {.it_value = {.tv_sec = 0, .tv_usec = 200000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	const char *o = run("continue");
+	HAS(o, "interrupted");
+	HAS(o, "<_start>");
+	o = run("vm");
+	HAS(o, "vm0: running");
+	/* the console goes on: another command works */
+	o = run("step");
+	HAS(o, "icount");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("console_session");
+	TCase *tc = tcase_create("bare guest");
+	tcase_add_checked_fixture(tc, setup_main, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, regs_at_entry);
+	tcase_add_test(tc, step_and_disas);
+	tcase_add_test(tc, until_io_and_phases);
+	tcase_add_test(tc, breakpoint_on_symbol);
+	tcase_add_test(tc, tbreak_and_watch);
+	tcase_add_test(tc, memory_and_translate);
+	tcase_add_test(tc, help_and_errors);
+	tcase_add_test(tc, garbage_never_crashes);
+	suite_add_tcase(s, tc);
+	TCase *tl = tcase_create("looping guest");
+	tcase_add_checked_fixture(tl, setup_loop, teardown);
+	tcase_set_timeout(tl, 30);
+	tcase_add_test(tl, ctrl_c_stops_continue);
+	suite_add_tcase(s, tl);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
