@@ -34,6 +34,7 @@ void mon_config_defaults(struct mon_config *cfg)
 	cfg->tlb_ways = 4;
 	cfg->tlb_policy = MON_TLB_LRU;
 	cfg->mmu = MON_MMU_SHADOW;
+	cfg->pit_scale = 100;
 	cfg->cost = default_cost;
 }
 
@@ -192,7 +193,7 @@ static bool parse_cost(const char *s, struct mon_cost *c, char *bad, size_t badl
 static const char *const value_opts[] = {
 	"--kernel", "--module", "--mem", "--cmdline", "--trace", "--trace-format",
 	"--trace-categories", "--trace-from", "--trace-limit", "--seed", "--tlb",
-	"--tlb-policy", "--max-insns", "--mmu", "--cost",
+	"--tlb-policy", "--max-insns", "--mmu", "--cost", "--pit-scale",
 };
 
 int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
@@ -299,6 +300,12 @@ int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
 	} else if (!strcmp(name, "--max-insns")) {
 		if (!mon_parse_u64(val, &cfg->max_insns))
 			goto bad;
+	} else if (!strcmp(name, "--pit-scale")) {
+		if (!mon_parse_u64(val, &v) || v < 1 || v > 100000) {
+			seterr(err, errlen, "bad --pit-scale '%s' (want 1..100000 guest instructions per PIT clock)", val);
+			return -1;
+		}
+		cfg->pit_scale = v;
 	} else if (!strcmp(name, "--mmu")) {
 		if (strcmp(val, "shadow")) {
 			seterr(err, errlen, "bad --mmu '%s' (this build supports: shadow)", val);
@@ -335,6 +342,8 @@ void mon_cli_print_run_options(FILE *f)
 	      "  --tlb-policy P           lru (default), fifo or random\n"
 	      "  --max-insns N            stop cleanly after N guest instructions\n"
 	      "  --mmu shadow             MMU virtualization mode (default shadow)\n"
+	      "  --pit-scale N            guest instructions per 8254 input clock (default 100:\n"
+	      "                           a 100 Hz timer ticks every 1193100 instructions)\n"
 	      "  --cost name=N,...        change the cost model (docs/cost-model.md)\n"
 	      "  --quiet                  no end-of-run summary\n"
 	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"

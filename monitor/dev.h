@@ -60,10 +60,12 @@ int mon_pic_ack(struct mon_pic *p, unsigned *irq_out);
 
 /* ---- 8254 PIT ---- */
 /*
- * SIMPLIFICATION: the PIT's input clock ticks once per retired guest
- * instruction (not 1.193182 MHz), so timer interrupts arrive at exact,
- * reproducible instruction counts. A divisor of 11932 (100 Hz on a PC)
- * gives an IRQ 0 every 11932 guest instructions.
+ * SIMPLIFICATION: the PIT's input clock is derived from the retired guest
+ * instruction count (not 1.193182 MHz of real time), so timer interrupts
+ * arrive at exact, reproducible instruction counts. The device counts in PIT
+ * clocks (`now` below); the VM converts: one PIT clock = --pit-scale guest
+ * instructions (default 100, a ~119 MIPS guest), so a divisor of 11932
+ * (100 Hz on a PC) gives an IRQ 0 every 1193200 guest instructions.
  */
 struct mon_pit_chan {
 	uint32_t reload;      /* 1..65536 */

@@ -14,7 +14,7 @@ uint32_t mon_dev_in(struct vm *vm, uint16_t port, unsigned size)
 	if (port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1)
 		return mon_pic_read(&vm->pic, port);
 	if (port >= 0x40 && port <= 0x43)
-		return mon_pit_read(&vm->pit, port, vm->cpu.icount);
+		return mon_pit_read(&vm->pit, port, vm->cpu.icount / vm->cfg.pit_scale);
 	if ((port >= 0x1f0 && port <= 0x1f7) || port == 0x3f6)
 		return mon_ata_read(&vm->ata, port, size);
 	return size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffffu; /* nothing there */
@@ -27,8 +27,8 @@ void mon_dev_out(struct vm *vm, uint16_t port, unsigned size, uint32_t v)
 	} else if (port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1) {
 		mon_pic_write(&vm->pic, port, (uint8_t)v);
 	} else if (port >= 0x40 && port <= 0x43) {
-		mon_pit_write(&vm->pit, port, (uint8_t)v, vm->cpu.icount);
-		vm->next_tick = mon_pit_next_irq(&vm->pit, vm->cpu.icount);
+		mon_pit_write(&vm->pit, port, (uint8_t)v, vm->cpu.icount / vm->cfg.pit_scale);
+		mon_vm_next_tick(vm);
 	} else if ((port >= 0x1f0 && port <= 0x1f7) || port == 0x3f6) {
 		mon_ata_write(&vm->ata, port, size, v);
 	} else if (port == DEBUG_EXIT_PORT) {

@@ -97,7 +97,7 @@ struct mon_config {
 	enum mon_tlb_policy tlb_policy;
 	uint64_t max_insns;                     /* clean stop past this many (0: no limit) */
 	enum mon_mmu_mode mmu;
-	uint64_t timer_period;                  /* unused default; the guest programs the PIT */
+	uint64_t pit_scale;                     /* guest instructions per PIT input clock (default 100) */
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */
 	bool check_isolation;                   /* check the isolation invariant after every exit */

@@ -285,16 +285,22 @@ void mon_vm_request_stop(struct vm *vm, const char *why)
 	mon_vm_halt(vm, MON_STOP_USER, 1, "%s", why ? why : "stopped by request");
 }
 
-/* Raise the timer edges that are due and recompute the next one. */
+void mon_vm_next_tick(struct vm *vm)
+{
+	uint64_t scale = vm->cfg.pit_scale ? vm->cfg.pit_scale : 1;
+	uint64_t t = mon_pit_next_irq(&vm->pit, vm->cpu.icount / scale);
+	vm->next_tick = (t == UINT64_MAX || t > UINT64_MAX / scale) ? UINT64_MAX : t * scale;
+}
+
+/* Raise the timer edge if it is due and compute the next one. */
 static void vm_timer(struct vm *vm)
 {
-	uint64_t now = vm->cpu.icount;
-	if (vm->next_tick <= now) {
+	if (vm->next_tick <= vm->cpu.icount) {
 		mon_pic_raise(&vm->pic, 0);
-		mon_pit_irq_done(&vm->pit, vm->next_tick);
+		mon_pit_irq_done(&vm->pit, vm->next_tick / (vm->cfg.pit_scale ? vm->cfg.pit_scale : 1));
 		if (MON_TRACING(vm, MON_CAT_IRQ))
 			mon_trace_emit(vm, MON_CAT_IRQ, "VMM", "timer", NULL, "PIT tick: IRQ 0 raised");
-		vm->next_tick = mon_pit_next_irq(&vm->pit, now);
+		mon_vm_next_tick(vm);
 	}
 }
 

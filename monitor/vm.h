@@ -86,6 +86,8 @@ struct vm {
 
 /* vm.c */
 void mon_vm_set_who(struct vm *vm);
+/* Recompute vm->next_tick (instruction count of the next PIT edge) from the PIT. */
+void mon_vm_next_tick(struct vm *vm);
 void mon_vm_halt(struct vm *vm, enum mon_stop_reason r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Account instructions retired since the last call to the current virtual CPL. */

@@ -2,7 +2,7 @@
 # tests/e2e/demo.sh VMLAB KERNEL INITRD OUTDIR NAME CMDLINE — a guestos demo
 # under vmlab; its serial output must equal tests/guest/expected/NAME.out
 # (the QEMU run) byte for byte, and the guest must shut down through the
-# debug-exit port with 0 (status 1), as under QEMU.
+# with cli; hlt (status 0; under QEMU it writes 0 to the debug-exit port).
 set -u
 vmlab=$1 kernel=$2 initrd=$3 out=$4 name=$5 cmdline=$6
 expected=tests/guest/expected/$name.out
@@ -15,5 +15,5 @@ if ! cmp -s "$expected" "$out/$name.out"; then
   echo "FAIL e2e demo $name: output differs from QEMU's"; diff -u "$expected" "$out/$name.out" | head -30
   tail -25 "$out/$name.err"; exit 1
 fi
-[ $rc = 1 ] || { echo "FAIL e2e demo $name: status $rc (want 1: debug-exit 0)"; tail -25 "$out/$name.err"; exit 1; }
+[ $rc = 0 ] || { echo "FAIL e2e demo $name: status $rc (want 0: cli; hlt)"; tail -25 "$out/$name.err"; exit 1; }
 echo "ok   e2e demo $name: identical to QEMU ($(wc -c <"$out/$name.out") bytes)"

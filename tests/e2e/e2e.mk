@@ -38,21 +38,12 @@ e2e-bare: $(VMLAB) $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf
 e2e-isolation: $(VMLAB) $(E2E_OUT)/evil.elf
 	@tests/e2e/isolation.sh $(VMLAB) $(E2E_OUT)
 
-# Demos: the same names and command lines as tests/guest/guest.mk (QEMU runs with -m 64M).
+# Demos: the names and command lines of tests/guest/guest.mk (GUEST_CMD_*), QEMU runs with -m 64M.
 E2E_DEMOS := hello pagetouch spawn cpubench misbehave swaptest pingpong ulibtest misbehave-hello
-E2E_CMD_hello := run=hello
-E2E_CMD_pagetouch := run=pagetouch
-E2E_CMD_spawn := run=spawn
-E2E_CMD_cpubench := run=cpubench
-E2E_CMD_misbehave := run=misbehave
-E2E_CMD_swaptest := mem=2M run=swaptest:8
-E2E_CMD_pingpong := run=pingpong
-E2E_CMD_ulibtest := run=ulibtest
-E2E_CMD_misbehave-hello := run=misbehave,hello
 
 define e2e_demo_rule
 e2e-demo-$(1): $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD)
-	@tests/e2e/demo.sh $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD) $$(E2E_OUT) $(1) "$$(E2E_CMD_$(1))"
+	@tests/e2e/demo.sh $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD) $$(E2E_OUT) $(1) "$$(GUEST_CMD_$(1))"
 endef
 $(foreach d,$(E2E_DEMOS),$(eval $(call e2e_demo_rule,$(d))))
 
@@ -66,7 +57,7 @@ E2E_GOLD_CMD_syscall := run=hello
 E2E_GOLD_OPT_syscall := --trace-categories syscall --trace-limit 6
 E2E_GOLD_CMD_context-switch := run=pingpong
 E2E_GOLD_OPT_context-switch := --trace-categories vm --trace-limit 12
-E2E_GOLD_CMD_swap := mem=2M run=swaptest:8
+E2E_GOLD_CMD_swap := mem=1M run=swaptest:4
 E2E_GOLD_OPT_swap := --trace-categories io --trace-limit 40
 
 define e2e_golden_rule
