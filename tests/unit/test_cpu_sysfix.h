@@ -48,13 +48,13 @@
 
 static uint8_t *fx_ram;
 
-static void put64(uint64_t a, uint64_t v) { memcpy(fx_ram + a, &v, 8); }
-static uint64_t get64(uint64_t a) { uint64_t v; memcpy(&v, fx_ram + a, 8); return v; }
-static void put16(uint64_t a, uint16_t v) { memcpy(fx_ram + a, &v, 2); }
-static uint16_t get16(uint64_t a) { uint16_t v; memcpy(&v, fx_ram + a, 2); return v; }
+static inline void put64(uint64_t a, uint64_t v) { memcpy(fx_ram + a, &v, 8); }
+static inline uint64_t get64(uint64_t a) { uint64_t v; memcpy(&v, fx_ram + a, 8); return v; }
+static inline void put16(uint64_t a, uint16_t v) { memcpy(fx_ram + a, &v, 2); }
+static inline uint16_t get16(uint64_t a) { uint16_t v; memcpy(&v, fx_ram + a, 2); return v; }
 
 /* A 16-byte system descriptor (TSS type 9, LDT type 2). */
-static void put_sysdesc(unsigned sel, uint64_t base, uint32_t limit, unsigned type, bool present)
+static inline void put_sysdesc(unsigned sel, uint64_t base, uint32_t limit, unsigned type, bool present)
 {
 	uint64_t lo = (limit & 0xffff) | ((base & 0xffffff) << 16) | ((uint64_t)type << 40) |
 		      ((uint64_t)(present ? 1 : 0) << 47) | ((uint64_t)((limit >> 16) & 0xf) << 48) |
@@ -64,7 +64,7 @@ static void put_sysdesc(unsigned sel, uint64_t base, uint32_t limit, unsigned ty
 }
 
 /* An IDT gate: type 0xe interrupt / 0xf trap. */
-static void set_gate(unsigned v, uint16_t sel, uint64_t target, unsigned type, unsigned dpl,
+static inline void set_gate(unsigned v, uint16_t sel, uint64_t target, unsigned type, unsigned dpl,
 		     unsigned ist, bool present)
 {
 	uint64_t lo = (target & 0xffff) | ((uint64_t)sel << 16) | ((uint64_t)ist << 32) |
@@ -75,7 +75,7 @@ static void set_gate(unsigned v, uint16_t sel, uint64_t target, unsigned type, u
 }
 
 /* A fresh CPU at CPL 0 over a fresh RAM with GDT, TSS (loaded) and IDT. */
-static void fx_setup(struct cpu *cpu)
+static inline void fx_setup(struct cpu *cpu)
 {
 	fx_ram = calloc(1, FX_RAM);
 	ck_assert_ptr_nonnull(fx_ram);
@@ -106,7 +106,7 @@ static void fx_setup(struct cpu *cpu)
 	cpu_set_rflags(cpu, RFLAGS_FIXED);
 }
 
-static void fx_teardown(struct cpu *cpu)
+static inline void fx_teardown(struct cpu *cpu)
 {
 	cpu_free(cpu);
 	free(fx_ram);
@@ -114,7 +114,7 @@ static void fx_teardown(struct cpu *cpu)
 }
 
 /* Put the CPU at CPL 3 (user code and stack), as after an iretq. */
-static void fx_user(struct cpu *cpu)
+static inline void fx_user(struct cpu *cpu)
 {
 	cpu->seg[SEG_CS].sel = SEL_UCODE;
 	cpu->seg[SEG_SS].sel = SEL_UDATA;
@@ -130,7 +130,7 @@ struct outcome {
 	enum cpu_exit_reason r;
 };
 
-static struct outcome fx_exec(struct cpu *cpu, struct cpu_sens s)
+static inline struct outcome fx_exec(struct cpu *cpu, struct cpu_sens s)
 {
 	struct outcome o = { 0 };
 	if (!s.len)
@@ -150,12 +150,16 @@ static struct outcome fx_exec(struct cpu *cpu, struct cpu_sens s)
 	return o;
 }
 
+/* Each evaluates its outcome expression once. */
 #define ck_fault(o, vec, err) do { \
-	ck_assert_msg((o).faulted, "expected a fault"); \
-	ck_assert_uint_eq((o).vector, (vec)); \
-	ck_assert_uint_eq((o).error, (err)); \
+	struct outcome o_ = (o); \
+	ck_assert_msg(o_.faulted, "expected a fault"); \
+	ck_assert_uint_eq(o_.vector, (vec)); \
+	ck_assert_uint_eq(o_.error, (err)); \
 } while (0)
-#define ck_ok(o) ck_assert_msg(!(o).faulted, "unexpected fault: vector %u error %#x", \
-			       (o).vector, (o).error)
+#define ck_ok(o) do { \
+	struct outcome o_ = (o); \
+	ck_assert_msg(!o_.faulted, "unexpected fault: vector %u error %#x", o_.vector, o_.error); \
+} while (0)
 
 #endif
