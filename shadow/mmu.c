@@ -31,6 +31,7 @@ int shadow_vm_init(struct shadow_vm *vm, struct shadow_mframe *mf, struct tlb *t
 	vm->mf = mf;
 	vm->tlb = tlb;
 	vm->roots_max = roots_max;
+	vm->unshadow_writes = SHADOW_UNSHADOW_WRITES;
 	for (unsigned i = 0; i < SHADOW_ROOTS_MAX; i++)
 		vm->root[i].l4[0] = vm->root[i].l4[1] = MA_NONE;
 	vm->cr0 = cr0;

@@ -11,10 +11,14 @@
  * that range is cleared from the shadow root of cr3 (both views) and from the
  * TLB (all ASIDs and views of the VM, globals too).
  *
- * SIMPLIFICATION: a page stays marked as a PT page until the shadow state is
- * reset, even if the guest stops using it as one (writes to it keep trapping:
- * slower, never wrong). A page with more than SHADOW_PTUSE_MAX distinct uses
- * goes "wild": a write to it resets all shadow state of the VM.
+ * A page that takes vm->unshadow_writes changed entries with no walk
+ * through it in between (a freed table page reused for data, or a table being
+ * rebuilt) is "unshadowed": everything derived from it (the shadow subtree its
+ * parent entry points to, in every recorded use) is dropped and it is no
+ * longer tracked, so its writes stop trapping; the next walk through it marks
+ * it again. PML4 pages are never unshadowed (they are roots).
+ * SIMPLIFICATION: a page with more than SHADOW_PTUSE_MAX distinct uses goes
+ * "wild": a write to it resets all shadow state of the VM.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +70,8 @@ void shadow_pt_mark(struct shadow_vm *vm, const struct shadow_walk *w)
 		uint64_t p = r->pa >> PAGE_SHIFT;
 		if (r->outside || p >= vm->pmap.npages)
 			continue;
+		if (vm->pt[p])
+			vm->pt[p]->writes = 0;
 		if (!vm->pt[p]) {
 			vm->pt[p] = calloc(1, sizeof *vm->pt[p]);
 			if (!vm->pt[p])
@@ -126,6 +132,27 @@ static void invalidate_entry(struct shadow_vm *vm, uint64_t p, unsigned idx, str
 	}
 }
 
+/* Stop tracking PT page p: drop every shadow subtree and TLB range derived from it. */
+static void unshadow(struct shadow_vm *vm, uint64_t p, struct shadow_ptw_rec *rec)
+{
+	struct shadow_ptpage *pg = vm->pt[p];
+	for (unsigned i = 0; i < pg->nuse; i++)
+		if (pg->use[i].level == 4)
+			return;
+	for (unsigned i = 0; i < pg->nuse; i++) {
+		const struct shadow_ptuse *u = &pg->use[i];
+		unsigned parent = u->level + 1u;
+		va_t va = canonical(u->va_base);
+		rec->shadow_cleared += shadow_clear_range(vm, root_of(vm, u->cr3), va, parent);
+		struct tlb_match m = { .match = TLB_M_VMID | TLB_M_RANGE, .vmid = vm->vmid, .va_lo = va,
+				       .va_hi = va + shadow_level_span(parent) - 1 };
+		rec->tlb_dropped += tlb_invalidate(vm->tlb, &m, TLB_CAUSE_PTWRITE);
+	}
+	shadow_ptpage_forget(vm, p);
+	vm->stats.unshadowed++;
+	rec->unshadowed = true;
+}
+
 /* Entry at pa changed from old to new: record it and invalidate. */
 static void changed(struct shadow_vm *vm, pa_t pa, uint64_t old, uint64_t new_,
 		    struct shadow_ptw_rec *rec)
@@ -135,8 +162,11 @@ static void changed(struct shadow_vm *vm, pa_t pa, uint64_t old, uint64_t new_,
 	rec->nchanged++;
 	vm->stats.pt_writes++;
 	uint64_t p = pa >> PAGE_SHIFT;
-	if (vm->pt[p])
-		invalidate_entry(vm, p, (unsigned)((pa & (PAGE_SIZE - 1)) >> 3), rec);
+	if (!vm->pt[p])
+		return;
+	invalidate_entry(vm, p, (unsigned)((pa & (PAGE_SIZE - 1)) >> 3), rec);
+	if (vm->pt[p] && vm->unshadow_writes && ++vm->pt[p]->writes >= vm->unshadow_writes)
+		unshadow(vm, p, rec);
 }
 
 int shadow_ptwrite_emulate(struct shadow_vm *vm, pa_t pa, uint64_t value, unsigned size,

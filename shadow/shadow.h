@@ -211,6 +211,8 @@ uint32_t shadow_pf_access_bits(enum cpu_access acc, unsigned flags);
 #define SHADOW_ROOTS_MAX 32     /* upper bound of the root cache */
 #define SHADOW_ROOTS_DEFAULT 8
 #define SHADOW_PTUSE_MAX 16     /* recorded uses per guest PT page before it goes "wild" */
+#define SHADOW_UNSHADOW_WRITES 32 /* traced writes with no walk through the page in between
+				     after which a PT page is no longer tracked ("unshadowed") */
 
 /* One cached shadow address space: a guest CR3 and its two views' PML4s. */
 struct shadow_root {
@@ -230,6 +232,7 @@ struct shadow_ptuse {
 struct shadow_ptpage {
 	bool wild;                    /* too many uses: a write resets all shadow state */
 	uint8_t nuse;
+	uint16_t writes;              /* changed entries since a walk last read the page */
 	struct shadow_ptuse use[SHADOW_PTUSE_MAX];
 };
 
@@ -240,6 +243,7 @@ struct shadow_stats {
 	uint64_t hidden_faults, true_faults, pt_write_exits, bad_pa, errors;
 	uint64_t pt_writes;           /* emulated writes to guest PT pages (changed entries) */
 	uint64_t pt_pages;            /* pages currently marked as guest PT pages */
+	uint64_t unshadowed;          /* PT pages dropped from tracking after many writes */
 	uint64_t shadow_entries_cleared;
 	uint64_t tables_alloc, tables_freed;
 	uint64_t roots_created, roots_evicted, root_hits;
@@ -266,6 +270,7 @@ struct shadow_vm {
 	uint64_t cr0, cr3, cr4, efer;
 	enum tlb_view view;           /* current virtual privilege */
 	unsigned roots_max;
+	unsigned unshadow_writes;     /* SHADOW_UNSHADOW_WRITES unless changed (0: never) */
 	struct shadow_root root[SHADOW_ROOTS_MAX];
 	int cur;                      /* index of the current root, -1 none */
 	uint64_t clock;               /* root-cache LRU clock */
@@ -451,6 +456,8 @@ struct shadow_ptw_rec {
 	unsigned shadow_cleared;      /* shadow entries cleared */
 	unsigned tlb_dropped;         /* TLB entries invalidated */
 	bool wild;                    /* the page had too many uses: everything was reset */
+	bool unshadowed;              /* the page was written so often without being walked
+					 that it is no longer tracked (what it governed was dropped) */
 };
 
 /* Is the PA page a guest PT page (write-protected in the shadow)? */

@@ -243,6 +243,31 @@ START_TEST(pt_write_single_step_window)
 }
 END_TEST
 
+START_TEST(unshadow_after_many_writes)
+{
+	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	pa_t ptpage = leaf & PAGE_MASK;
+	struct shadow_fill f;
+	fill(UVA, ACC_READ, &f);
+	ck_assert(shadow_is_pt_page(V, ptpage));
+	struct shadow_ptw_rec rec = { 0 };
+	/* the page is reused for data: writes to other slots, never walked again */
+	for (unsigned i = 0; i < SHADOW_UNSHADOW_WRITES; i++) {
+		ck_assert(!rec.unshadowed || i == 0);
+		shadow_ptwrite_emulate(V, ptpage + 8 * (100 + i), 0x1234 + i, 8, &rec);
+	}
+	ck_assert(rec.unshadowed);
+	ck_assert(!shadow_is_pt_page(V, ptpage));
+	ck_assert_uint_eq(V->stats.unshadowed, 1);
+	ck_assert_uint_eq(rec.tlb_dropped, 1); /* UVA's entry, derived from that table */
+	ck_assert_uint_eq(shadow_tables_in_use(V), 3); /* the shadow PT under that PDE went */
+	/* a walk through it marks it again */
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(f.walked);
+	ck_assert(shadow_is_pt_page(V, ptpage));
+}
+END_TEST
+
 START_TEST(invlpg)
 {
 	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
@@ -393,6 +418,7 @@ int main(void)
 	tcase_add_test(tc, pt_write_emulated_invalidates);
 	tcase_add_test(tc, pt_write_upper_level_clears_subtree);
 	tcase_add_test(tc, pt_write_single_step_window);
+	tcase_add_test(tc, unshadow_after_many_writes);
 	tcase_add_test(tc, invlpg);
 	tcase_add_test(tc, cr3_switch_root_cache_and_globals);
 	tcase_add_test(tc, pcid_rules);

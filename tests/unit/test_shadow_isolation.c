@@ -147,9 +147,10 @@ static unsigned check_coherence(struct env *e, int step)
 	return n;
 }
 
-static void fuzz(uint64_t seed, int steps)
+static void fuzz(uint64_t seed, int steps, unsigned unshadow_writes)
 {
 	struct env *e = env_new(2, seed);
+	e->vm[0].unshadow_writes = e->vm[1].unshadow_writes = unshadow_writes;
 	rng = seed * 0x9e3779b97f4a7c15ull + 1;
 	memset(recent, 0, sizeof recent);
 	unsigned kinds[SHADOW_FILL_ERROR + 1] = { 0 };
@@ -193,7 +194,10 @@ static void fuzz(uint64_t seed, int steps)
 			leaves += check_coherence(e, step);
 	}
 	leaves += check_coherence(e, steps);
-	fprintf(stderr, "seed %llu: hidden %u true %u ptw %u badpa %u leaves %u ptwrites %llu\n", (unsigned long long)seed, kinds[1], kinds[2], kinds[3], kinds[4], leaves, (unsigned long long)(e->vm[0].stats.pt_writes + e->vm[1].stats.pt_writes));
+	fprintf(stderr, "seed %llu: hidden %u true %u pt-write %u bad-pa %u | leaves checked %u,"
+		" PT writes %llu, unshadowed %llu\n", (unsigned long long)seed, kinds[1], kinds[2], kinds[3],
+		kinds[4], leaves, (unsigned long long)(e->vm[0].stats.pt_writes + e->vm[1].stats.pt_writes),
+		(unsigned long long)(e->vm[0].stats.unshadowed + e->vm[1].stats.unshadowed));
 	/* the fuzz must actually exercise things */
 	ck_assert_uint_gt(kinds[SHADOW_HIDDEN_FAULT], 50);
 	ck_assert_uint_gt(kinds[SHADOW_TRUE_FAULT], 50);
@@ -216,11 +220,13 @@ static void fuzz(uint64_t seed, int steps)
 	free(e);
 }
 
-START_TEST(fuzz_seed_1) { fuzz(1, 6000); }
+START_TEST(fuzz_seed_1) { fuzz(1, 6000, SHADOW_UNSHADOW_WRITES); }
 END_TEST
-START_TEST(fuzz_seed_2) { fuzz(2, 6000); }
+START_TEST(fuzz_seed_2) { fuzz(2, 6000, SHADOW_UNSHADOW_WRITES); }
 END_TEST
-START_TEST(fuzz_seed_3) { fuzz(3, 6000); }
+START_TEST(fuzz_seed_3_unshadow_often) { fuzz(3, 6000, 2); }
+END_TEST
+START_TEST(fuzz_seed_4_unshadow_often) { fuzz(4, 6000, 3); }
 END_TEST
 
 int main(void)
@@ -230,7 +236,8 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, fuzz_seed_1);
 	tcase_add_test(tc, fuzz_seed_2);
-	tcase_add_test(tc, fuzz_seed_3);
+	tcase_add_test(tc, fuzz_seed_3_unshadow_often);
+	tcase_add_test(tc, fuzz_seed_4_unshadow_often);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
