@@ -296,7 +296,8 @@ void shadow_vm_free(struct shadow_vm *vm);
 /* Point cpu->mmu at the shadow MMU of vm (and remember cpu for fast-cache flushes). */
 void shadow_attach_cpu(struct shadow_vm *vm, struct cpu *cpu);
 /* TLB drop hook for tlb_set_drop_hook: ctx is a struct cpu*; forgets the entry's
- * page(s) in its fast cache (a 2 MiB entry flushes it). */
+ * page(s) in its fast cache (a 2 MiB entry flushes it). Unhook (or free the
+ * shadow VMs) before cpu_free: shadow_vm_free drops the VM's TLB entries. */
 void shadow_tlb_drop_hook(void *ctx, const struct tlb_entry *e, enum tlb_cause cause);
 
 /* The current TLB tag: PCID when CR4.PCIDE, else 0. */
