@@ -273,6 +273,83 @@ START_TEST(test_vector_kinds)
 }
 END_TEST
 
+/* A DPL-3 gate to a DPL-3 code segment taken at CPL 3: no privilege
+ * switch, the frame goes on the user stack (pushed as user accesses). */
+START_TEST(test_user_level_handler)
+{
+	set_gate(0x90, SEL_UCODE, 0x402000, 0xe, 3, 0, true);
+	fx_user(&C);
+	C.gpr[RSP] = 0x7f00;
+	C.rip = 0x401000;
+	ck_ok(fx_exec(&C, (struct cpu_sens){ .op = SOP_INTN, .imm = 0x90, .len = 2 }));
+	ck_assert_uint_eq(C.cpl, 3);
+	ck_assert_uint_eq(C.rip, 0x402000);
+	ck_assert_uint_eq(C.gpr[RSP], 0x7f00 - 40);
+	ck_assert_uint_eq(C.seg[SEG_SS].sel, SEL_UDATA);
+	struct frame f = frame_at(C.gpr[RSP], false);
+	ck_assert_uint_eq(f.rip, 0x401002);
+	ck_assert_uint_eq(f.cs, SEL_UCODE);
+	ck_assert_uint_eq(f.ss, SEL_UDATA);
+}
+END_TEST
+
+/* A non-canonical RSP0: #SS(EXT) while switching stacks, again for the
+ * #SS itself, so #DF, which has its own IST stack. */
+START_TEST(test_bad_rsp0_double_faults)
+{
+	put64(FX_TSS + 4, 0x0000800000000000ull);
+	set_gate(VEC_DF, SEL_KCODE, HANDLER(VEC_DF), 0xe, 0, 1, true);
+	fx_user(&C);
+	cpu_set_rflags(&C, RFLAGS_FIXED | RFLAGS_IF);
+	ck_assert(cpu_interrupt(&C, 0x20, true));
+	ck_assert_uint_eq(C.rip, HANDLER(VEC_DF));
+	ck_assert_uint_eq(C.gpr[RSP], FX_IST1 - 48);
+	ck_assert_uint_eq(frame_at(C.gpr[RSP], true).err, 0);
+}
+END_TEST
+
+/* No TSS loaded: a switch to CPL 0 is #TS, so is delivering the #TS, and
+ * the #DF cannot switch stacks either: triple fault. */
+START_TEST(test_no_tss_triple_faults)
+{
+	C.tr = 0;
+	fx_user(&C);
+	ck_assert(cpu_interrupt(&C, VEC_UD, false));
+	ck_assert_int_eq(C.exit.reason, CPU_EXIT_TRIPLE_FAULT);
+	ck_assert_uint_eq(C.cpl, 3);
+}
+END_TEST
+
+/* An MMU that misses on one page: delivery stops with a TLB-miss exit and
+ * changes nothing, so the event can be raised again. */
+static enum mmu_result miss_translate(void *ctx, struct cpu *cpu, va_t va, enum cpu_access acc,
+				      unsigned cpl, struct mmu_xlat *out)
+{
+	(void)ctx; (void)cpu; (void)acc; (void)cpl;
+	if ((va & PAGE_MASK) == ((FX_RSP0 - 8) & PAGE_MASK))
+		return MMU_MISS;
+	out->ma = va;
+	out->cacheable = false;
+	out->touch = NULL;
+	return MMU_OK;
+}
+
+START_TEST(test_miss_during_delivery)
+{
+	C.mmu.translate = miss_translate;
+	C.mmu.ctx = NULL;
+	cpu_ftlb_flush(&C);
+	fx_user(&C);
+	C.rip = 0x401000;
+	ck_assert_int_eq(cpu_deliver(&C, VEC_GP, 0, false), CPU_EXIT_TLB_MISS);
+	ck_assert_uint_eq(C.exit.va & PAGE_MASK, (FX_RSP0 - 8) & PAGE_MASK);
+	ck_assert_int_eq(C.exit.access, ACC_WRITE);
+	ck_assert_uint_eq(C.cpl, 3);
+	ck_assert_uint_eq(C.rip, 0x401000);
+	ck_assert_uint_eq(C.gpr[RSP], FX_USTACK);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cpu_exception");
@@ -291,6 +368,10 @@ int main(void)
 	tcase_add_test(t, test_triple_fault);
 	tcase_add_test(t, test_external_interrupt_masking);
 	tcase_add_test(t, test_vector_kinds);
+	tcase_add_test(t, test_user_level_handler);
+	tcase_add_test(t, test_bad_rsp0_double_faults);
+	tcase_add_test(t, test_no_tss_triple_faults);
+	tcase_add_test(t, test_miss_during_delivery);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

@@ -303,6 +303,43 @@ START_TEST(test_core_access_faults)
 }
 END_TEST
 
+/* invlpg of any address in a 2M page must also drop the other 4K pieces
+ * the core's fast cache holds. */
+static uint64_t core_read(uint64_t va)
+{
+	jmp_buf jb;
+	jmp_buf *old = cpu_catch(&C, &jb);
+	if (setjmp(jb)) {
+		cpu_catch(&C, old);
+		return ~0ull;
+	}
+	uint64_t v = cpu_mem_read(&C, va, 8);
+	cpu_catch(&C, old);
+	return v;
+}
+
+START_TEST(test_invlpg_large_page_flushes_fast_cache)
+{
+	uint64_t pde = map(0x40000000ull, 0x200000, P | RW, 2);
+	put64(0x201000, 111);
+	put64(0x001000, 222);
+	ck_assert_uint_eq(core_read(0x40001000ull), 111);
+	put64(pde, 0 | P | RW | PS); /* the 2M page now maps PA 0 */
+	ck_assert_uint_eq(core_read(0x40001000ull), 111); /* stale until invlpg */
+	ck_ok(fx_exec(&C, (struct cpu_sens){ .op = SOP_INVLPG, .mem = true, .ea = 0x40100000ull }));
+	ck_assert_uint_eq(core_read(0x40001000ull), 222);
+}
+END_TEST
+
+/* Before the guest sets CR0.PG the paging MMU is the identity. */
+START_TEST(test_paging_off_identity)
+{
+	C.cr0 &= ~CR0_PG;
+	ck_ma(xlate(0x123456, ACC_WRITE, 3), 0x123456);
+	ck_pf(xlate(FX_RAM, ACC_READ, 0), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cpu_paging");
@@ -321,6 +358,8 @@ int main(void)
 	tcase_add_test(t, test_cr3_and_global);
 	tcase_add_test(t, test_pcid);
 	tcase_add_test(t, test_core_access_faults);
+	tcase_add_test(t, test_invlpg_large_page_flushes_fast_cache);
+	tcase_add_test(t, test_paging_off_identity);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
