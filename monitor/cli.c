@@ -92,7 +92,7 @@ static void seterr(char *err, size_t len, const char *fmt, ...)
 
 /* Category names, in bit order (enum mon_cat). */
 static const char *const cat_names[] = {
-	"insn", "tlb", "shadow", "exit", "irq", "io", "syscall", "fault", "pt", "vm",
+	"insn", "tlb", "shadow", "exit", "irq", "io", "syscall", "fault", "pt", "vm", "disk",
 };
 
 /* Parse "tlb,shadow" or "all" or "default" into a mask. */
@@ -192,7 +192,7 @@ static bool parse_cost(const char *s, struct mon_cost *c, char *bad, size_t badl
 /* The options that take a value, and whether they do. */
 static const char *const value_opts[] = {
 	"--kernel", "--module", "--mem", "--cmdline", "--trace", "--trace-format",
-	"--trace-categories", "--trace-from", "--trace-limit", "--seed", "--tlb",
+	"--trace-categories", "--trace-from", "--trace-limit", "--trace-after", "--seed", "--tlb",
 	"--tlb-policy", "--max-insns", "--mmu", "--cost", "--pit-scale",
 };
 
@@ -271,12 +271,16 @@ int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
 			goto bad;
 	} else if (!strcmp(name, "--trace-categories")) {
 		if (!parse_cats(val, &cfg->trace_cats, bad, sizeof bad)) {
-			seterr(err, errlen, "bad --trace-categories: unknown category '%s' (know: insn tlb shadow exit irq io syscall fault pt vm all)", bad);
+			seterr(err, errlen, "bad --trace-categories: unknown category '%s' (know: insn tlb shadow exit irq io syscall fault pt vm disk all)", bad);
 			return -1;
 		}
 	} else if (!strcmp(name, "--trace-from")) {
 		if (!mon_parse_u64(val, &cfg->trace_from))
 			goto bad;
+	} else if (!strcmp(name, "--trace-after")) {
+		if (!*val || strlen(val) > 40)
+			goto bad;
+		cfg->trace_after = val;
 	} else if (!strcmp(name, "--trace-limit")) {
 		if (!mon_parse_u64(val, &cfg->trace_limit))
 			goto bad;
@@ -333,10 +337,13 @@ void mon_cli_print_run_options(FILE *f)
 	      "  --cmdline STR            kernel command line (boot_info.cmdline)\n"
 	      "  --trace FILE             write the trace to FILE\n"
 	      "  --trace-format FMT       text (default) or jsonl\n"
-	      "  --trace-categories LIST  comma list of insn,tlb,shadow,exit,irq,io,syscall,fault,pt,vm,\n"
+	      "  --trace-categories LIST  comma list of insn,tlb,shadow,exit,irq,io,syscall,fault,pt,vm,disk,\n"
 	      "                           all, default (= all but insn)\n"
 	      "  --trace-from N           trace only from instruction count N\n"
 	      "  --trace-limit N          write at most N trace events\n"
+	      "  --trace-after KIND[@WHO][#N]  start the trace file at the Nth (default first) event\n"
+	      "                           of KIND (tlb_miss, tlb_install, true_fault, syscall, cr3,\n"
+	      "                           disk_read, ...) while WHO (app, kernel) runs\n"
 	      "  --seed N                 seed for the pmap and random TLB replacement (default 1)\n"
 	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4)\n"
 	      "  --tlb-policy P           lru (default), fifo or random\n"

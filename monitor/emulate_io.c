@@ -54,6 +54,21 @@ static const char *port_name(uint16_t port)
 	return "none";
 }
 
+/* A command reached the disk: say what it moves (swap traffic, for the trace). */
+static void trace_disk(struct vm *vm, uint8_t cmd)
+{
+	const struct mon_ata *a = &vm->ata;
+	struct mon_event f = { .has = MON_EV_VALUE, .value = a->lba };
+	if (a->cmd == 0x20 || a->cmd == 0x30)
+		mon_trace_emit(vm, MON_CAT_DISK, "VMM", a->cmd == 0x20 ? "disk_read" : "disk_write", &f,
+			       "disk %s LBA %llu, %u sectors (%s)",
+			       a->cmd == 0x20 ? "read" : "write", (unsigned long long)a->lba, a->remaining,
+			       a->cmd == 0x20 ? "swap-in" : "swap-out");
+	else
+		mon_trace_emit(vm, MON_CAT_DISK, "VMM", "disk_cmd", &f, "disk command 0x%02x (status 0x%02x)", cmd,
+			       a->status);
+}
+
 void mon_emulate_io(struct vm *vm, const struct cpu_sens *s)
 {
 	struct cpu *cpu = &vm->cpu;
@@ -94,6 +109,8 @@ void mon_emulate_io(struct vm *vm, const struct cpu_sens *s)
 			}
 		}
 	}
+	if (out && s->port == 0x1f7 && MON_TRACING(vm, MON_CAT_DISK))
+		trace_disk(vm, (uint8_t)v);
 	if (mon_ata_take_irq(&vm->ata))
 		mon_pic_raise(&vm->pic, 14);
 	if (MON_TRACING(vm, MON_CAT_IO)) {

@@ -26,13 +26,6 @@ static void trace_fill(struct vm *vm, const struct shadow_fill *f)
 		mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "shadow_hit", &e, "shadow hit: no guest walk");
 	} else if (f->walked) {
 		const struct shadow_walk *w = &f->walk;
-		for (unsigned i = 0; i < w->nrefs; i++) {
-			struct mon_event r = { .has = MON_EV_PA | MON_EV_VALUE, .pa = w->ref[i].pa,
-					       .value = w->ref[i].val };
-			mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "walk_ref", &r,
-				       "  walk L%u entry at PA 0x%llx = 0x%llx", w->ref[i].level,
-				       (unsigned long long)w->ref[i].pa, (unsigned long long)w->ref[i].val);
-		}
 		if (w->status == SHADOW_WALK_OK) {
 			struct mon_event r = { .has = MON_EV_PA, .pa = f->pa };
 			mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "walk", &r,
@@ -42,6 +35,13 @@ static void trace_fill(struct vm *vm, const struct shadow_fill *f)
 			mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "walk", NULL,
 				       "shadow miss; walk guest PT cr3=PA 0x%llx: %u refs -> #PF err 0x%x",
 				       (unsigned long long)f->cr3, w->nrefs, w->err);
+		}
+		for (unsigned i = 0; i < w->nrefs; i++) {
+			struct mon_event r = { .has = MON_EV_PA | MON_EV_VALUE, .pa = w->ref[i].pa,
+					       .value = w->ref[i].val };
+			mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "walk_ref", &r,
+				       "  L%u entry at PA 0x%llx = 0x%llx", w->ref[i].level,
+				       (unsigned long long)w->ref[i].pa, (unsigned long long)w->ref[i].val);
 		}
 	}
 	if (f->kind == SHADOW_HIDDEN_FAULT) {

@@ -58,7 +58,8 @@ enum mon_cat {
 	MON_CAT_FAULT = 1u << 7,   /* exceptions reflected into the guest kernel (true faults) */
 	MON_CAT_PT = 1u << 8,      /* traced writes to guest page-table pages */
 	MON_CAT_VM = 1u << 9,      /* boot, stop, CR3 switch, mode changes */
-	MON_CAT_ALL = 0x3ffu,
+	MON_CAT_DISK = 1u << 10,   /* disk commands (sector reads/writes: swap traffic) */
+	MON_CAT_ALL = 0x7ffu,
 	MON_CAT_DEFAULT = MON_CAT_ALL & ~MON_CAT_INSN
 };
 
@@ -92,6 +93,9 @@ struct mon_config {
 	uint32_t trace_cats;                    /* enum mon_cat bits */
 	uint64_t trace_from;                    /* first instruction count traced */
 	uint64_t trace_limit;                   /* max events written (0: no limit) */
+	const char *trace_after;                /* KIND[@app|@kernel]: the file starts at the first
+						   such event (with the events of the same
+						   instruction before it); NULL: from the start */
 	uint64_t seed;
 	unsigned tlb_sets, tlb_ways;
 	enum mon_tlb_policy tlb_policy;

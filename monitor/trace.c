@@ -17,7 +17,7 @@
 #include "monitor/vm.h"
 
 static const char *const cat_names[] = {
-	"insn", "tlb", "shadow", "exit", "irq", "io", "syscall", "fault", "pt", "vm",
+	"insn", "tlb", "shadow", "exit", "irq", "io", "syscall", "fault", "pt", "vm", "disk",
 };
 
 static const char *cat_name(enum mon_cat c)
@@ -116,6 +116,41 @@ void mon_vm_set_event_sink(struct vm *vm, mon_event_fn fn, void *ctx)
 	mon_trace_update_mask(vm);
 }
 
+/* Write one event to the trace file if its category, icount and the limit allow. */
+static void write_event(struct mon_trace *t, const struct mon_event *ev)
+{
+	if (!(t->cats & ev->cat) || ev->icount < t->from || (t->limit && t->written >= t->limit))
+		return;
+	char line[512];
+	mon_event_format(ev, t->fmt, line, sizeof line);
+	if (fprintf(t->f, "%s\n", line) < 0)
+		t->write_error = true;
+	t->written++;
+}
+
+/* --trace-after KIND[@app|@kernel]: does this event start the file? */
+static bool trigger_matches(const struct vm *vm, struct mon_trace *t, const struct mon_event *ev)
+{
+	if (!ev->kind || strcmp(ev->kind, t->after_kind))
+		return false;
+	if (t->after_who[0] && strncmp(vm->who, t->after_who, strlen(t->after_who)))
+		return false;
+	return ++t->after_seen >= t->after_nth;
+}
+
+/* The trigger fired: first write the ring's earlier events of the same instruction. */
+static void preroll(struct mon_trace *t, const struct mon_event *trigger)
+{
+	unsigned n = t->ring_count, start = (t->ring_next + MON_RING_MAX - n) % MON_RING_MAX;
+	bool in_ring = trigger->cat & MON_CAT_DEFAULT; /* then it is the ring's newest entry */
+	unsigned last = in_ring && n ? n - 1 : n;
+	unsigned first = last;
+	while (first > 0 && t->ring[(start + first - 1) % MON_RING_MAX].icount == trigger->icount)
+		first--;
+	for (unsigned i = first; i < last; i++)
+		write_event(t, &t->ring[(start + i) % MON_RING_MAX]);
+}
+
 void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char *kind,
 		    const struct mon_event *fields, const char *fmt, ...)
 {
@@ -142,13 +177,15 @@ void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char
 	}
 	if (t->sink)
 		t->sink(t->sink_ctx, &ev);
-	if (t->f && (t->cats & cat) && ev.icount >= t->from && (!t->limit || t->written < t->limit)) {
-		char line[512];
-		mon_event_format(&ev, t->fmt, line, sizeof line);
-		if (fprintf(t->f, "%s\n", line) < 0)
-			t->write_error = true;
-		t->written++;
+	if (!t->f)
+		return;
+	if (!t->started) {
+		if (!trigger_matches(vm, t, &ev))
+			return;
+		t->started = true;
+		preroll(t, &ev);
 	}
+	write_event(t, &ev);
 }
 
 unsigned mon_vm_recent_events(const struct vm *vm, struct mon_event *out, unsigned max)
@@ -168,6 +205,19 @@ int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_
 	t->cats = cfg->trace_cats;
 	t->from = cfg->trace_from;
 	t->limit = cfg->trace_limit;
+	t->started = true;
+	if (cfg->trace_after) {
+		/* KIND[@WHO][#N] */
+		const char *a = cfg->trace_after;
+		size_t kl = strcspn(a, "@#");
+		snprintf(t->after_kind, sizeof t->after_kind, "%.*s", (int)kl, a);
+		const char *at = strchr(a, '@'), *hash = strchr(a, '#');
+		if (at)
+			snprintf(t->after_who, sizeof t->after_who, "%.*s",
+				 (int)(hash && hash > at ? (size_t)(hash - at - 1) : strlen(at + 1)), at + 1);
+		t->after_nth = hash ? strtoull(hash + 1, NULL, 10) : 1;
+		t->started = false;
+	}
 	if (cfg->trace_file) {
 		size_t n = strlen(cfg->trace_file) + 16;
 		t->path = strdup(cfg->trace_file);

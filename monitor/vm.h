@@ -29,6 +29,9 @@ struct mon_trace {
 	struct mon_event ring[MON_RING_MAX];
 	unsigned ring_next, ring_count;
 	bool write_error;
+	bool started;              /* --trace-after: the trigger has been seen */
+	char after_kind[24], after_who[24];
+	uint64_t after_nth, after_seen; /* start at the after_nth matching event */
 };
 
 /* Does anybody want events of category `cat`? One AND: costs nothing when off. */

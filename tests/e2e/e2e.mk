@@ -49,16 +49,21 @@ $(foreach d,$(E2E_DEMOS),$(eval $(call e2e_demo_rule,$(d))))
 
 # Golden traces: name -> demo command line and trace window (vmlab run options).
 E2E_GOLDENS := hidden-fault true-fault syscall context-switch swap
+# a hidden fault of an app: miss -> shadow miss -> walk (4 entries) -> pmap -> install -> retry
 E2E_GOLD_CMD_hidden-fault := run=hello
-E2E_GOLD_OPT_hidden-fault := --trace-categories tlb,shadow --trace-limit 12
+E2E_GOLD_OPT_hidden-fault := --trace-after tlb_install@app --trace-categories tlb,shadow --trace-limit 9
+# demand paging: true fault -> reflect #PF into the kernel -> traced PT write -> iretq -> app retries
 E2E_GOLD_CMD_true-fault := run=pagetouch
-E2E_GOLD_OPT_true-fault := --trace-categories fault,pt,syscall --trace-limit 40
+E2E_GOLD_OPT_true-fault := --trace-after true_fault@app --trace-categories fault,pt,syscall --trace-limit 12
+# one syscall round trip: exit -> LSTAR -> the kernel's misses -> sysret -> app
 E2E_GOLD_CMD_syscall := run=hello
-E2E_GOLD_OPT_syscall := --trace-categories syscall --trace-limit 6
+E2E_GOLD_OPT_syscall := --trace-after syscall --trace-categories syscall,exit,tlb,shadow,fault --trace-limit 31
+# a context switch: the fourth CR3 write (app:1 -> app:2)
 E2E_GOLD_CMD_context-switch := run=pingpong
-E2E_GOLD_OPT_context-switch := --trace-categories vm --trace-limit 12
+E2E_GOLD_OPT_context-switch := --trace-after cr3\#4 --trace-categories vm,syscall,irq --trace-limit 10
+# swap: from the first swap-in, page-outs and page-ins around true faults
 E2E_GOLD_CMD_swap := mem=1M run=swaptest:4
-E2E_GOLD_OPT_swap := --trace-categories io --trace-limit 40
+E2E_GOLD_OPT_swap := --trace-after disk_read --trace-categories disk,fault,syscall --trace-limit 12
 
 define e2e_golden_rule
 e2e-golden-$(1): $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD)
