@@ -4,6 +4,7 @@
  * and faults that must kill only the faulting child with the right reason.
  * Without an argument it is the parent: it runs each check in a child
  * (spawn "kerntest" with the check's name) and prints one line per check.
+ * With "preempt" it checks that the timer preempts a spinning process.
  * Built with the user library (guestos/user/lib), run by smoke-test.sh.
  */
 #include "guestos/user/lib/ulib.h"
@@ -64,6 +65,27 @@ static int child_sleep(void)
 	return 7;
 }
 
+/* Spin without any syscall for far longer than a timer tick. */
+static int child_spin(void)
+{
+	volatile uint64_t x = 0;
+	for (uint64_t i = 0; i < 30000000; i++)
+		x += i;
+	printf("kerntest: spinner done\n");
+	return 0;
+}
+
+/* Preemption: a parent sleeping one tick must wake while its child spins.
+ * The smoke test checks that "woke" comes before "spinner done". */
+static int preempt(void)
+{
+	int st, pid = spawn("kerntest", "spin");
+	sleep(1);
+	printf("kerntest: parent woke while the spinner runs\n");
+	wait(pid, &st);
+	return st;
+}
+
 struct check {
 	const char *name;
 	int (*run)(void);
@@ -105,6 +127,10 @@ static int syscall_errors(void)
 
 int main(const char *arg)
 {
+	if (strcmp(arg, "spin") == 0)
+		return child_spin();
+	if (strcmp(arg, "preempt") == 0)
+		return preempt();
 	for (int i = 0; i < NCHECKS; i++)
 		if (strcmp(arg, checks[i].name) == 0)
 			return checks[i].run();

@@ -40,6 +40,10 @@ check kerntest 0 "run=kerntest" "kerntest: PASS" "[kernel] all processes exited;
 for why in "execute at non-executable page" "write to read-only page" "read of unmapped address 0x8"; do
   grep -qF "killed: page fault: $why" "$out/kerntest.out" || { echo "smoke kerntest: no kill for: $why"; fails=$((fails + 1)); }
 done
+check preempt 0 "run=kerntest:preempt" "kerntest: spinner done" "kerntest: parent woke while the spinner runs"
+if [ "$(grep -n 'parent woke' "$out/preempt.out" | cut -d: -f1)" -gt "$(grep -n 'spinner done' "$out/preempt.out" | cut -d: -f1)" ]; then
+  echo "smoke preempt: FAILED: the sleeping parent did not run before the spinner finished (no preemption?)"; fails=$((fails + 1))
+fi
 check panic 3 "kpanic run=hello" \
   "[kernel] PANIC: page fault in kernel mode"
 grep -q 'cr2 0xffff900000000000' "$out/panic.out" || { echo "smoke panic: CR2 not reported"; fails=$((fails + 1)); }
