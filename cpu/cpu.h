@@ -265,6 +265,7 @@ struct cpu {
 	uint16_t tr, ldtr;
 	uint64_t tr_base; /* TSS base, loaded by ltr */
 	uint64_t icount;  /* instructions retired; rdtsc returns it */
+	uint64_t irq_shadow; /* sti's interrupt shadow: external interrupts wait while icount + 1 == irq_shadow */
 
 	uint8_t *ram;     /* machine RAM; an MA is an offset into it */
 	uint64_t ram_size;

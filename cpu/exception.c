@@ -195,12 +195,15 @@ enum cpu_exit_reason cpu_deliver(struct cpu *cpu, uint8_t vector, uint32_t error
 	return cpu_deliver_at(cpu, vector, error, soft, cpu->rip);
 }
 
-/* External interrupts wait while RFLAGS.IF is clear or the task priority
- * (CR8) is at least their priority class (vector >> 4). */
+/* External interrupts wait while RFLAGS.IF is clear, in sti's shadow, or
+ * while the task priority (CR8) is at least their priority class
+ * (vector >> 4). */
 bool cpu_interrupt(struct cpu *cpu, uint8_t vector, bool external)
 {
 	if (external) {
 		if (!(cpu_get_rflags(cpu) & RFLAGS_IF))
+			return false;
+		if (cpu->icount + 1 == cpu->irq_shadow)
 			return false;
 		if ((unsigned)(vector >> 4) <= (cpu->cr8 & 0xf) && cpu->cr8)
 			return false;

@@ -39,13 +39,19 @@ uint32_t cpu_sens_class(enum cpu_sens_op op)
 
 #define IOPL(fl) ((unsigned)((fl) >> 12) & 3u)
 
-/* cli / sti: allowed when CPL <= IOPL, else #GP(0).
- * SIMPLIFICATION: no one-instruction interrupt shadow after sti. */
+/* cli / sti: allowed when CPL <= IOPL, else #GP(0). An sti that sets IF
+ * opens a one-instruction interrupt shadow (so `sti; hlt` cannot lose a
+ * wake-up): the instruction after it completes before cpu_interrupt()
+ * delivers an external interrupt. This sti retires as instruction icount,
+ * the next one as icount + 1.
+ * SIMPLIFICATION: mov ss / pop ss open no shadow. */
 static void exec_cli_sti(struct cpu *cpu, bool set)
 {
 	uint64_t fl = cpu_get_rflags(cpu);
 	if (cpu->cpl > IOPL(fl))
 		cpu_fault(cpu, VEC_GP, 0);
+	if (set && !(fl & RFLAGS_IF))
+		cpu->irq_shadow = cpu->icount + 2;
 	cpu_set_rflags(cpu, set ? fl | RFLAGS_IF : fl & ~RFLAGS_IF);
 }
 

@@ -187,6 +187,34 @@ START_TEST(test_io_exit_bare_metal)
 }
 END_TEST
 
+/* sti opens a one-instruction interrupt shadow: an interrupt offered right
+ * after it waits until the next instruction (here hlt) has run. */
+START_TEST(test_sti_shadow)
+{
+	static const uint8_t prog[] = { 0xfb, 0xf4 }; /* sti; hlt */
+	fx_teardown(&C);
+	fx_setup(&C);
+	memcpy(fx_ram + CODE, prog, sizeof prog);
+	C.rip = CODE;
+	cpu_set_rflags(&C, RFLAGS_FIXED);
+	ck_assert_int_eq(cpu_run(&C, 1), CPU_EXIT_BUDGET);
+	ck_assert(cpu_get_rflags(&C) & RFLAGS_IF);
+	ck_assert(!cpu_interrupt(&C, 0x20, true)); /* in the shadow */
+	ck_assert_int_eq(cpu_run(&C, 1), CPU_EXIT_HLT);
+	ck_assert(cpu_interrupt(&C, 0x20, true));
+	ck_assert_uint_eq(C.rip, HANDLER(0x20));
+	ck_assert_uint_eq(get64(C.gpr[RSP]), CODE + 2); /* returns after the hlt */
+	/* sti with IF already set opens no shadow */
+	fx_teardown(&C);
+	fx_setup(&C);
+	memcpy(fx_ram + CODE, prog, sizeof prog);
+	C.rip = CODE;
+	cpu_set_rflags(&C, RFLAGS_FIXED | RFLAGS_IF);
+	ck_assert_int_eq(cpu_run(&C, 1), CPU_EXIT_BUDGET);
+	ck_assert(cpu_interrupt(&C, 0x20, true));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cpu_system_decode");
@@ -197,6 +225,7 @@ int main(void)
 	tcase_add_loop_test(t, test_strict_x86, 0, n);
 	tcase_add_test(t, test_strict_holes);
 	tcase_add_test(t, test_io_exit_bare_metal);
+	tcase_add_test(t, test_sti_shadow);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
