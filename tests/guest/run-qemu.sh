@@ -11,7 +11,10 @@
 # stdout: exactly what the guest wrote to COM1 (QEMU's own messages and the
 # firmware's are not included). Exit status: 0 when the kernel shut down
 # cleanly (isa-debug-exit value 0 -> QEMU status 1); 3 when the kernel
-# panicked (value 1); 124 on timeout; otherwise QEMU's status or 2 for usage.
+# panicked (value 1); 4 when QEMU stopped without a debug-exit write (e.g. a
+# triple fault with -no-reboot); 5 when QEMU could not start; 124 on
+# timeout; 2 for usage errors;
+# otherwise QEMU's own status.
 set -u
 if [ $# -lt 3 ] || [ $# -gt 4 ]; then
   echo "usage: $0 KERNEL INITRD CMDLINE [DISK_IMAGE]" >&2
@@ -49,9 +52,17 @@ rc=$?
 awk 'started { print; next }
      { i = index($0, "[kernel] "); if (i) { started = 1; print substr($0, i) } }
      END { if (!started) exit 1 }' "$tmp/serial.out" 2>/dev/null || cat "$tmp/serial.out" 2>/dev/null
+# QEMU itself also exits 1 when it cannot start (bad kernel file, bad option):
+# then it says why on stderr, while a debug-exit leaves it silent (the fw_cfg
+# warning aside).
+if [ $rc -eq 1 ] && grep -v 'warning:' "$tmp/qemu.out" | grep -q .; then
+  echo "run-qemu.sh: qemu failed:" >&2; sed 's/^/qemu: /' "$tmp/qemu.out" >&2; exit 5
+fi
 case $rc in
   1) exit 0 ;;                               # guest wrote 0 to 0xf4: clean shutdown
   3) echo "run-qemu.sh: guest panicked (debug-exit status 3)" >&2; exit 3 ;;
   124) echo "run-qemu.sh: timed out after ${QEMU_TIMEOUT:-60}s" >&2; exit 124 ;;
+  0) echo "run-qemu.sh: qemu stopped without a debug-exit write (triple fault or reset?)" >&2
+     sed 's/^/qemu: /' "$tmp/qemu.out" >&2; exit 4 ;;
   *) echo "run-qemu.sh: qemu exited with status $rc" >&2; sed 's/^/qemu: /' "$tmp/qemu.out" >&2; exit "$rc" ;;
 esac
