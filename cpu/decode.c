@@ -143,6 +143,7 @@ static const struct oprow map1[256] = {
 	ALU_ROWS(0x38, cmp, 7),                                  /* 38-3D cmp */
 	[0x50 ... 0x57] = OP(cpu_op_push_rm, F_OPREG | F_DEF64, I_NONE, 0), /* push r64 */
 	[0x58 ... 0x5F] = OP(cpu_op_pop_rm, F_OPREG | F_DEF64, I_NONE, 0),  /* pop r64 */
+	[0x62] = { NULL, K_SIMD, 0, 0, 0, 0, NULL },            /* EVEX (AVX-512) */
 	[0x63] = OP(cpu_op_movsx, F_MODRM, I_NONE, 4),          /* movsxd Gv, Ed */
 	[0x68] = OP(cpu_op_push_imm, F_DEF64, I_Z, 0),          /* push Iz */
 	[0x69] = OP(cpu_op_imul_r_rm_imm, F_MODRM, I_Z, 0),     /* imul Gv, Ev, Iz */
