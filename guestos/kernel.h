@@ -223,7 +223,7 @@ uint64_t kalloc_free_count(void);
 /* ---- vm.c: page tables */
 void vm_init(void);
 uint64_t *vm_new_user(void);               /* new PML4 sharing the kernel half, NULL if OOM */
-void vm_free_user(uint64_t *pml4, struct proc *p);
+void vm_free_user(uint64_t *pml4);
 uint64_t *vm_walk(uint64_t *pml4, uint64_t va, int create);
 uint64_t vm_kernel_cr3(void);
 int vm_fault(struct proc *p, uint64_t va, int write, const char **why);

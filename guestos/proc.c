@@ -73,7 +73,7 @@ int proc_spawn(const char *name, const char *arg, int parent)
 	const char *why;
 	if (elf_load(p, prog, &entry, &why) != 0) {
 		kprintf("[kernel] cannot run %s: %s\n", name, why);
-		vm_free_user(p->pml4, p);
+		vm_free_user(p->pml4);
 		return -1;
 	}
 	p->pid = next_pid++;
@@ -104,7 +104,7 @@ int proc_exec(struct proc *p, const char *name, const char *arg)
 	const char *why;
 	if (elf_load(&tmp, prog, &entry, &why) != 0) {
 		kprintf("[kernel] cannot exec %s: %s\n", name, why);
-		vm_free_user(tmp.pml4, p);
+		vm_free_user(tmp.pml4);
 		return -1;
 	}
 	uint64_t *old = p->pml4;
@@ -117,7 +117,7 @@ int proc_exec(struct proc *p, const char *name, const char *arg)
 	kstrlcpy(p->name, name, sizeof p->name);
 	kstrlcpy(p->arg, arg, sizeof p->arg);
 	lcr3(V2P(p->pml4));
-	vm_free_user(old, p);
+	vm_free_user(old);
 	struct trapframe *tf = p->tf;
 	memset(tf, 0, sizeof *tf);
 	tf->rip = entry;
@@ -134,7 +134,7 @@ int proc_exec(struct proc *p, const char *name, const char *arg)
 void proc_exit(struct proc *p, int status)
 {
 	lcr3(vm_kernel_cr3());
-	vm_free_user(p->pml4, p);
+	vm_free_user(p->pml4);
 	p->pml4 = NULL;
 	p->exit_status = status;
 	for (int i = 0; i < NPROC; i++) {

@@ -119,9 +119,8 @@ static void free_level(uint64_t *table, int level)
 
 /* Free the user half of `pml4` (pages, swap slots, tables) and pml4 itself.
  * The caller must not be running on it (CR3). */
-void vm_free_user(uint64_t *pml4, struct proc *p)
+void vm_free_user(uint64_t *pml4)
 {
-	(void)p;
 	free_level(pml4, 3);
 	kfree_frame(V2P(pml4));
 }
