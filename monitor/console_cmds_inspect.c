@@ -172,8 +172,9 @@ unsigned con_disas(struct con_session *s, uint64_t va, unsigned n, bool mark_rip
 		char a[200], bytes[64] = "";
 		for (size_t b = 0; b < insn[i].size && b < 10; b++)
 			snprintf(bytes + 3 * b, sizeof bytes - 3 * b, "%02x ", insn[i].bytes[b]);
-		fprintf(s->out, "%s %s:  %-30s %s %s\n", mark_rip && insn[i].address == rip ? "=>" : "  ",
-			con_fmt_addr(s, insn[i].address, a, sizeof a), bytes, insn[i].mnemonic, insn[i].op_str);
+		fprintf(s->out, "%s %s:  %-30s %s%s%s\n", mark_rip && insn[i].address == rip ? "=>" : "  ",
+			con_fmt_addr(s, insn[i].address, a, sizeof a), bytes, insn[i].mnemonic,
+			insn[i].op_str[0] ? " " : "", insn[i].op_str);
 	}
 	uint64_t next = count ? insn[count - 1].address + insn[count - 1].size : va;
 	if (count)

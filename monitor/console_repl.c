@@ -219,7 +219,10 @@ int con_repl_interactive(struct con_session *s)
 			fputc('\n', s->out);
 			break;
 		}
-		const char *p = line + strspn(line, " \t");
+		char *p = line + strspn(line, " \t");
+		size_t n = strlen(p);
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			p[--n] = 0; /* completion leaves a blank: keep history tidy */
 		if (*p) {
 			add_history(p);
 			if (hist && append_history(1, hist) != 0)

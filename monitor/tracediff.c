@@ -10,9 +10,10 @@
  * JSONL one compares only the fields both events have.
  *
  * --ignore FIELD drops a field from the comparison ("event" is another name
- * for "text"). Ignoring va, pa, ma, set or way also blanks the value after
- * the words "VA", "PA", "MA", "set", "way" inside the text (also a JSONL
- * "event" string), so `--ignore ma` works on text traces too.
+ * for "text"). It also blanks, inside the event text, the value after a word
+ * equal to FIELD ignoring case: `--ignore ma` hides "MA 0x1a7000" in text
+ * traces too, `--ignore way` hides "way 2", `--ignore seed` hides "seed 1".
+ * Event texts are compared with runs of blanks collapsed.
  *
  * The files are read in lockstep, so a malformed line after the first
  * difference is not reported. Exit: 0 equal, 1 different, 2 bad input.
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "monitor/console.h"
 
@@ -201,11 +203,7 @@ static int td_next(struct td_file *f, struct con_event *ev)
 	}
 }
 
-static const char *const masked_words[][2] = {
-	{"VA", "va"}, {"PA", "pa"}, {"MA", "ma"}, {"set", "set"}, {"way", "way"},
-};
-
-/* Does word w (length n) name an ignored address/slot field? ("cr3=PA" counts as "PA".) */
+/* Does word w (length n) name an ignored field? ("cr3=PA" counts as "PA"; case does not matter.) */
 static bool td_masks_next(const struct td_opts *o, const char *w, size_t n)
 {
 	const char *eq = memchr(w, '=', n);
@@ -213,17 +211,22 @@ static bool td_masks_next(const struct td_opts *o, const char *w, size_t n)
 		n -= (size_t)(eq + 1 - w);
 		w = eq + 1;
 	}
-	for (size_t i = 0; i < sizeof masked_words / sizeof masked_words[0]; i++)
-		if (strlen(masked_words[i][0]) == n && !memcmp(w, masked_words[i][0], n) &&
-		    td_ignored(o, masked_words[i][1]))
+	for (int i = 0; i < o->nignore; i++)
+		if (strlen(o->ignore[i]) == n && !strncasecmp(o->ignore[i], w, n))
 			return true;
 	return false;
 }
 
+static bool hexish(char c)
+{
+	return c == 'x' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 /*
- * Event text with the values of ignored fields replaced by '*': the word
- * after "VA"/"PA"/"MA"/"set"/"way" loses its leading run of alphanumerics
- * ("0x5000:" -> "*:"). Returns a malloc'd string (NULL: out of memory).
+ * Event text normalised for comparison: blanks collapsed and trimmed, and the
+ * value after a word naming an ignored field ("MA" for --ignore ma, "seed"
+ * for --ignore seed) replaced by '*': the word's leading run of hex digits
+ * goes ("0x5000:" -> "*:"). Returns a malloc'd string (NULL: out of memory).
  */
 static char *td_mask(const struct td_opts *o, const char *s)
 {
@@ -231,25 +234,21 @@ static char *td_mask(const struct td_opts *o, const char *s)
 	if (!out)
 		return NULL;
 	bool mask = false;
-	while (*s) {
-		if (*s == ' ') {
-			*q++ = *s++;
-			continue;
-		}
-		size_t n = strcspn(s, " ");
+	for (;;) {
+		s += strspn(s, " \t");
+		if (!*s)
+			break;
+		size_t n = strcspn(s, " \t"), k = 0;
+		if (q != out)
+			*q++ = ' ';
 		if (mask) {
-			size_t k = 0;
-			while (k < n && (s[k] == 'x' || (s[k] >= '0' && s[k] <= '9') ||
-					 (s[k] >= 'a' && s[k] <= 'f') || (s[k] >= 'A' && s[k] <= 'F')))
+			while (k < n && hexish(s[k]))
 				k++;
 			if (k)
 				*q++ = '*';
-			memcpy(q, s + k, n - k);
-			q += n - k;
-		} else {
-			memcpy(q, s, n);
-			q += n;
 		}
+		memcpy(q, s + k, n - k);
+		q += n - k;
 		mask = td_masks_next(o, s, n);
 		s += n;
 	}

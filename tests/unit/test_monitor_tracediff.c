@@ -374,6 +374,24 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+START_TEST(ignore_any_word_and_blanks)
+{
+	const char *a = "[0] vm0 VMM boot: 64 MiB RAM, TLB 16x4 lru, seed 1\n[1] vm0 VMM   walk L4 entry\n";
+	const char *b = "[0] vm0 VMM boot: 64 MiB RAM, TLB 16x4 lru, seed 7\n[1] vm0 VMM walk L4 entry\n";
+	const char *j = "{\"icount\":0,\"vm\":0,\"who\":\"VMM\",\"text\":\"boot: 64 MiB RAM, TLB 16x4 lru, seed 7\"}\n"
+			"{\"icount\":1,\"vm\":0,\"who\":\"VMM\",\"text\":\"  walk L4 entry\"}\n";
+	ck_assert_int_eq(run(file(0, a), file(1, b), NULL, NULL, NULL), 1);
+	ck_assert_ptr_nonnull(strstr(out, "word 9: expected \"1\", actual \"7\""));
+	ck_assert_int_eq(run(file(0, a), file(1, b), "--ignore", "seed", NULL), 0);
+	ck_assert_int_eq(run(file(0, a), file(1, b), "--ignore", "SEED", NULL), 0);
+	ck_assert_int_eq(run(file(0, a), file(1, j), NULL, NULL, NULL), 1);
+	ck_assert_int_eq(run(file(0, a), file(1, j), "--ignore=seed", NULL, NULL), 0);
+	/* masking only hides the value after the word, not other words */
+	const char *c = "[0] vm0 VMM boot: 64 MiB RAM, TLB 16x4 fifo, seed 7\n[1] vm0 VMM walk L4 entry\n";
+	ck_assert_int_eq(run(file(0, a), file(1, c), "--ignore", "seed", NULL), 1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("tracediff");
@@ -397,6 +415,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, bad_input_files);
 	tcase_add_test(tc, nul_byte);
 	tcase_add_test(tc, bad_arguments);
+	tcase_add_test(tc, ignore_any_word_and_blanks);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,31 @@
+# tests/console/console.mk — the student console and trace-diff (issue 7).
+#
+#   make console-golden          scripted sessions (tests/console/*.cmd) compared byte for
+#                                byte with tests/console/*.golden, each run twice (determinism)
+#   make console-golden-update   regenerate the goldens (review the diff before committing!)
+#   make console-tmux            the interactive console in a real terminal (tmux): completion,
+#                                history across sessions, colour, Ctrl-C, Ctrl-D
+#   make console-tracediff       vmlab trace-diff end to end on two runs' traces
+# The Check unit tests (tests/unit/test_monitor_console*.c, test_monitor_tracediff.c) run
+# with `make unit`.
+
+CONSOLE_VMLAB  := $(BUILD)/vmlab
+CONSOLE_KERNEL ?= $(BUILD)/guestos/kernel.elf
+CONSOLE_INITRD ?= $(BUILD)/guestos/initrd.pack
+CONSOLE_OUT    := $(BUILD)/tests/console
+
+console-golden: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
+	@tests/console/run_golden.sh $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(CONSOLE_OUT)
+
+console-golden-update: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
+	@tests/console/run_golden.sh --update $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(CONSOLE_OUT)
+
+console-tmux: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
+	@tests/console/tmux_test.sh $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
+
+console-tracediff: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
+	@tests/console/tracediff_e2e.sh $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(CONSOLE_OUT)
+
+TEST_STEPS += console-golden console-tmux console-tracediff
+
+.PHONY: console-golden console-golden-update console-tmux console-tracediff

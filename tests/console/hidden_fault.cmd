@@ -1,0 +1,17 @@
+#! --cmdline run=hello
+# A hidden fault in user space, phase by phase:
+# miss -> VMM -> guest walk (one entry per step) -> pmap -> TLB install -> retry.
+until syscall
+finish
+until hidden-fault
+stepi
+stepi
+stepi
+stepi
+stepi
+stepi
+stepi
+stepi
+translate $rip
+tlb
+stats

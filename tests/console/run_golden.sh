@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# tests/console/run_golden.sh — scripted console sessions against goldens.
+# usage: run_golden.sh [--update] VMLAB KERNEL INITRD OUTDIR [NAME...]
+# For each tests/console/NAME.cmd: run
+#   VMLAB console --no-color --kernel KERNEL --module INITRD <#! options> --script NAME.cmd
+# and compare stdout+stderr (plus a last line "exit status N") byte for byte
+# with tests/console/NAME.golden. A second run must give the same bytes
+# (determinism). --update rewrites the goldens instead (review the diff!).
+set -u
+update=0
+if [ "${1:-}" = "--update" ]; then update=1; shift; fi
+if [ $# -lt 4 ]; then echo "usage: $0 [--update] VMLAB KERNEL INITRD OUTDIR [NAME...]" >&2; exit 2; fi
+vmlab=$1 kernel=$2 initrd=$3 out=$4; shift 4
+here=$(dirname "$0")
+mkdir -p "$out"
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+  for f in "$here"/*.cmd; do names+=("$(basename "$f" .cmd)"); done
+fi
+fail=0
+for n in "${names[@]}"; do
+  cmd="$here/$n.cmd"
+  # options for vmlab console: the first line "#! ..." of the script
+  opts=$(sed -n '1s/^#! *//p' "$cmd")
+  for run in 1 2; do
+    # shellcheck disable=SC2086
+    timeout 120 "$vmlab" console --no-color --kernel "$kernel" --module "$initrd" $opts \
+      --script "$cmd" >"$out/$n.out$run" 2>&1 </dev/null
+    echo "exit status $?" >>"$out/$n.out$run"
+  done
+  if ! cmp -s "$out/$n.out1" "$out/$n.out2"; then
+    echo "console golden $n: two runs differ (not deterministic):"
+    diff "$out/$n.out1" "$out/$n.out2" | head -20
+    fail=1
+    continue
+  fi
+  if [ $update -eq 1 ]; then
+    cp "$out/$n.out1" "$here/$n.golden"
+    echo "console golden $n: $(wc -l <"$here/$n.golden") lines written"
+  elif ! cmp -s "$out/$n.out1" "$here/$n.golden"; then
+    echo "console golden $n: differs from $here/$n.golden (got $out/$n.out1):"
+    diff -u "$here/$n.golden" "$out/$n.out1" | head -40
+    fail=1
+  else
+    echo "console golden $n: ok"
+  fi
+done
+exit $fail
