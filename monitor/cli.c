@@ -206,6 +206,10 @@ int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
 		cfg->quiet = true;
 		return 1;
 	}
+	if (!strcmp(arg, "--bare-core")) {
+		cfg->bare_core = true;
+		return 1;
+	}
 	if (!strcmp(arg, "--check-isolation")) {
 		cfg->check_isolation = true;
 		return 1;
@@ -353,6 +357,8 @@ void mon_cli_print_run_options(FILE *f)
 	      "                           a 100 Hz timer ticks every 1193100 instructions)\n"
 	      "  --cost name=N,...        change the cost model (docs/cost-model.md)\n"
 	      "  --quiet                  no end-of-run summary\n"
+	      "  --bare-core              no monitor: the guest at real CPL 0 on the bare core\n"
+	      "                           (paging and IDT in the core; the bench baseline)\n"
 	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"
 	      "                           outside this VM's frames (slow; for tests)\n",
 	      f);

@@ -135,5 +135,11 @@ void mon_irq_check(struct vm *vm)
 		mon_trace_emit(vm, MON_CAT_IRQ, "VMM", "irq", &f, "inject IRQ %u (vector %d) into %s",
 			       irq, vec, vm->who);
 	}
+	if (vm->bare) {
+		if (!cpu_interrupt(&vm->cpu, (uint8_t)vec, true) || vm->cpu.exit.reason == CPU_EXIT_TRIPLE_FAULT)
+			if (vm->cpu.exit.reason == CPU_EXIT_TRIPLE_FAULT)
+				mon_vm_halt(vm, MON_STOP_TRIPLE_FAULT, 1, "triple fault delivering vector %d", vec);
+		return;
+	}
 	mon_reflect(vm, (uint8_t)vec, false, 0, false, irq == 0 ? "timer interrupt" : "interrupt");
 }

@@ -304,6 +304,11 @@ static void popf(struct vm *vm, const struct cpu_sens *s)
 static void hlt(struct vm *vm)
 {
 	advance(vm);
+	mon_hlt_wait(vm);
+}
+
+void mon_hlt_wait(struct vm *vm)
+{
 	if (!vm->v.iflag) {
 		mon_vm_halt(vm, MON_STOP_HALT, 0, "guest halted with interrupts disabled (hlt, IF=0)");
 		return;

@@ -111,9 +111,8 @@ void mon_exit_dispatch(struct vm *vm)
 	case CPU_EXIT_TLB_MISS:
 		mon_handle_miss(vm, e->va, e->access);
 		break;
-	case CPU_EXIT_HLT:
-		if (!vm->v.iflag)
-			mon_vm_halt(vm, MON_STOP_HALT, 0, "guest halted with interrupts disabled (hlt, IF=0)");
+	case CPU_EXIT_HLT: /* bare core only: RIP is past the hlt */
+		mon_hlt_wait(vm);
 		break;
 	case CPU_EXIT_TRIPLE_FAULT:
 		mon_vm_halt(vm, MON_STOP_TRIPLE_FAULT, 1, "triple fault at RIP 0x%llx",

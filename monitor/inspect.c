@@ -8,6 +8,12 @@
 
 bool mon_pa_to_ma(struct vm *vm, pa_t pa, ma_t *ma)
 {
+	if (vm->bare) {
+		if (pa >= vm->ram_size)
+			return false;
+		*ma = pa;
+		return true;
+	}
 	ma_t m = shadow_pa_to_ma(&vm->sh.pmap, pa);
 	if (m == MA_NONE)
 		return false;

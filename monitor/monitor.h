@@ -105,6 +105,8 @@ struct mon_config {
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */
 	bool check_isolation;                   /* check the isolation invariant after every exit */
+	bool bare_core;                         /* no monitor: the kernel at real CPL 0 on the core's own
+						   paging and IDT delivery, PA == MA (bench baseline) */
 };
 
 /* Fill cfg with the defaults (kernel build/guestos/kernel.elf, 64 MiB as under QEMU, 16x4 LRU, seed 1). */

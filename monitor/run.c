@@ -89,9 +89,34 @@ static double seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Run one VM to its stop with the serial output discarded; *secs = host time of the run loop. */
+static struct vm *timed_run(const struct mon_config *cfg, double *secs, char *err, size_t errlen)
+{
+	struct vm *vm = mon_vm_create(cfg, 0, err, errlen);
+	if (!vm)
+		return NULL;
+	mon_vm_set_serial_echo(vm, NULL);
+	double t0 = seconds();
+	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
+		;
+	*secs = seconds() - t0;
+	return vm;
+}
+
+static uint64_t exits_of(const struct mon_stats *s)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i <= CPU_EXIT_UNSUPPORTED; i++)
+		if (i != CPU_EXIT_BUDGET)
+			n += s->exits[i];
+	return n;
+}
+
 /*
- * bench: run the workload under the monitor and print guest MIPS and exits per
- * million instructions. (Host time appears only here, never in traces.)
+ * bench: the workload under the full monitor, then on the bare core (no
+ * monitor: the kernel at real CPL 0, the core's own paging and IDT delivery):
+ * guest MIPS of each, exits per million instructions, and the slowdown.
+ * Host time appears only here, never in traces or summaries.
  */
 int mon_bench_main(int argc, char **argv)
 {
@@ -100,26 +125,34 @@ int mon_bench_main(int argc, char **argv)
 	if (r)
 		return r == 1 ? 0 : 2;
 	char err[MON_ERR_MAX];
-	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
+	double tm, tb;
+	struct vm *vm = timed_run(&cfg, &tm, err, sizeof err);
 	if (!vm) {
 		fprintf(stderr, "vmlab bench: %s\n", err);
 		return 1;
 	}
-	mon_vm_set_serial_echo(vm, NULL);
-	double t0 = seconds();
-	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
-		;
-	double dt = seconds() - t0;
 	const struct mon_stats *s = mon_vm_stats(vm);
-	uint64_t insns = s->insns_user + s->insns_kernel, exits = 0;
-	for (unsigned i = 0; i <= CPU_EXIT_UNSUPPORTED; i++)
-		if (i != CPU_EXIT_BUDGET)
-			exits += s->exits[i];
-	printf("bench: %llu guest instructions in %.3f s: %.1f guest MIPS under the monitor\n",
-	       (unsigned long long)insns, dt, dt > 0 ? (double)insns / dt / 1e6 : 0.0);
-	printf("bench: %llu exits, %.1f exits per million instructions, stop: %s\n",
-	       (unsigned long long)exits, insns ? (double)exits * 1e6 / (double)insns : 0.0,
-	       mon_vm_stop(vm)->message);
+	uint64_t insns = s->insns_user + s->insns_kernel, exits = exits_of(s);
+	double mips_m = tm > 0 ? (double)insns / tm / 1e6 : 0.0;
+	printf("bench: monitor:   %llu guest instructions in %.3f s: %.1f guest MIPS; %llu exits, %.1f per million instructions (%s)\n",
+	       (unsigned long long)insns, tm, mips_m, (unsigned long long)exits,
+	       insns ? (double)exits * 1e6 / (double)insns : 0.0, mon_vm_stop(vm)->message);
+	mon_vm_destroy(vm);
+	struct mon_config bare = cfg;
+	bare.bare_core = true;
+	bare.trace_file = NULL;
+	vm = timed_run(&bare, &tb, err, sizeof err);
+	if (!vm) {
+		fprintf(stderr, "vmlab bench: bare core: %s\n", err);
+		return 1;
+	}
+	s = mon_vm_stats(vm);
+	uint64_t binsns = s->insns_user + s->insns_kernel;
+	double mips_b = tb > 0 ? (double)binsns / tb / 1e6 : 0.0;
+	printf("bench: bare core: %llu guest instructions in %.3f s: %.1f guest MIPS (%s)\n",
+	       (unsigned long long)binsns, tb, mips_b, mon_vm_stop(vm)->message);
+	printf("bench: slowdown of the monitor against the bare core: %.2fx (time per guest instruction)\n",
+	       mips_m > 0 ? mips_b / mips_m : 0.0);
 	mon_vm_destroy(vm);
 	return 0;
 }

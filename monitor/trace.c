@@ -101,7 +101,9 @@ void mon_event_format(const struct mon_event *ev, enum mon_trace_format fmt, cha
 void mon_trace_update_mask(struct vm *vm)
 {
 	struct mon_trace *t = &vm->trace;
-	uint32_t m = MON_CAT_DEFAULT; /* the ring sees everything but single instructions */
+	/* The ring (clean-stop reports) always sees the crossings; TLB and shadow
+	 * internals only when somebody traces them (they are most of the cost). */
+	uint32_t m = MON_CAT_DEFAULT & ~(MON_CAT_TLB | MON_CAT_SHADOW);
 	if (t->f)
 		m |= t->cats;
 	if (t->sink)
@@ -142,7 +144,7 @@ static bool trigger_matches(const struct vm *vm, struct mon_trace *t, const stru
 static void preroll(struct mon_trace *t, const struct mon_event *trigger)
 {
 	unsigned n = t->ring_count, start = (t->ring_next + MON_RING_MAX - n) % MON_RING_MAX;
-	bool in_ring = trigger->cat & MON_CAT_DEFAULT; /* then it is the ring's newest entry */
+	bool in_ring = trigger->cat != MON_CAT_INSN; /* then it is the ring's newest entry */
 	unsigned last = in_ring && n ? n - 1 : n;
 	unsigned first = last;
 	while (first > 0 && t->ring[(start + first - 1) % MON_RING_MAX].icount == trigger->icount)
@@ -169,7 +171,7 @@ void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char
 	va_start(ap, fmt);
 	vsnprintf(ev.text, sizeof ev.text, fmt, ap);
 	va_end(ap);
-	if (cat & MON_CAT_DEFAULT) {
+	if (cat != MON_CAT_INSN) {
 		t->ring[t->ring_next] = ev;
 		t->ring_next = (t->ring_next + 1) % MON_RING_MAX;
 		if (t->ring_count < MON_RING_MAX)

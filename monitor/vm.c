@@ -29,6 +29,8 @@ static uint64_t shadow_pool_bytes(uint64_t mem)
 static uint8_t *pmap_page(void *ctx, pa_t pa)
 {
 	struct vm *vm = ctx;
+	if (vm->bare)
+		return pa < vm->ram_size ? vm->ram + (pa & PAGE_MASK) : NULL;
 	ma_t ma = shadow_pa_to_ma(&vm->sh.pmap, pa & PAGE_MASK);
 	return ma == MA_NONE ? NULL : vm->ram + ma;
 }
@@ -128,6 +130,13 @@ static int vm_boot(struct vm *vm, char *err, size_t errlen)
 	cpu->gdtr.limit = r.gdt_limit;
 	cpu->ctl.virt = true;
 	cpu->ctl.sensitive = SENS_ALL;
+	if (vm->bare) { /* the kernel owns the real CPU */
+		cpu->cpl = 0;
+		cpu->ctl.virt = false;
+		cpu->cr0 = r.cr0;
+		cpu->cr3 = r.cr3;
+		cpu_mmu_use_paging(cpu);
+	}
 	vm->v.cpl = 0;
 	vm->v.iflag = false;
 	vm->v.cr0 = r.cr0;
@@ -164,7 +173,8 @@ struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err,
 	mon_pit_reset(&vm->pit);
 	vm->next_tick = UINT64_MAX;
 	snprintf(vm->who, sizeof vm->who, "kernel");
-	vm->ram_size = cfg->mem_size + shadow_pool_bytes(cfg->mem_size);
+	vm->bare = cfg->bare_core;
+	vm->ram_size = cfg->mem_size + (vm->bare ? 0 : shadow_pool_bytes(cfg->mem_size));
 	vm->ram = calloc(1, vm->ram_size);
 	if (!vm->ram) {
 		snprintf(err, errlen, "cannot allocate %llu MiB of machine memory for the guest",
@@ -176,6 +186,8 @@ struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err,
 		goto fail;
 	}
 	vm->cpu_ok = true;
+	if (vm->bare)
+		goto devices;
 	if (tlb_init(&vm->tlb, cfg->tlb_sets, cfg->tlb_ways, tlb_policy_of(cfg->tlb_policy), cfg->seed)) {
 		snprintf(err, errlen, "cannot set up a %ux%u TLB", cfg->tlb_sets, cfg->tlb_ways);
 		goto fail;
@@ -197,6 +209,7 @@ struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err,
 	vm->sh_ok = true;
 	shadow_attach_cpu(&vm->sh, &vm->cpu);
 	shadow_set_view(&vm->sh, TLB_VIEW_KERNEL);
+devices:
 	if (mon_ata_init(&vm->ata, MON_DISK_BYTES)) {
 		snprintf(err, errlen, "cannot allocate the swap disk");
 		goto fail;
@@ -321,6 +334,13 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 {
 	struct cpu *cpu = &vm->cpu;
 	enum cpu_exit_reason r = cpu_run(cpu, vm_budget(vm, kind));
+	if (vm->bare) { /* the real CPU's state is the guest's */
+		vm->v.iflag = cpu_get_rflags(cpu) & RFLAGS_IF;
+		if (vm->v.cpl != cpu->cpl) {
+			mon_vm_account(vm);
+			vm->v.cpl = cpu->cpl;
+		}
+	}
 	mon_vm_account(vm);
 	bool handled = false;
 	if (r != CPU_EXIT_BUDGET && r != CPU_EXIT_NONE) {

@@ -75,6 +75,7 @@ struct vm {
 	/* run state */
 	struct mon_stop stop;
 	bool stopped;
+	bool bare;                 /* --bare-core: no monitor, PA == MA, no shadow/TLB */
 	bool in_reflection;        /* a user->kernel crossing is open (for round trips) */
 	unsigned pending_fill;     /* shadow fill in progress (console stepping) */
 	uint16_t ptw_pending;      /* a PT-write window is open */
@@ -107,6 +108,8 @@ uint32_t mon_dev_in(struct vm *vm, uint16_t port, unsigned size);
 void mon_dev_out(struct vm *vm, uint16_t port, unsigned size, uint32_t v);
 /* Is an interrupt waiting that the guest would take now? */
 void mon_irq_check(struct vm *vm);
+/* hlt with RIP past it: stop if IF=0, else idle until the next timer edge. */
+void mon_hlt_wait(struct vm *vm);
 
 /* reflect.c */
 /* Deliver vector through the guest's IDT (virtual CPL switch, guest stack frame). */
