@@ -7,7 +7,7 @@
 #   the serial output to OUTDIR/NAME.out and compares it with
 #   tests/guest/expected/NAME.out (printing a unified diff on mismatch).
 #   --update writes the expected file instead (make golden-guest).
-#   DISK_IMAGE, if given, is copied fresh to OUTDIR/NAME.img for this run.
+#   DISK_IMAGE, if given, is copied fresh to a private OUTDIR/NAME.*.img for this run.
 #   --streams is for command lines that start several programs at once: their
 #   lines may interleave differently from run to run (the timer decides who
 #   runs when), so if the bytes differ, the output still passes when every
@@ -38,8 +38,11 @@ actual="$outdir/$name.out"
 disk_args=()
 if [ -n "$disk" ]; then
   if [ ! -f "$disk" ]; then echo "guest test $name: missing disk image $disk" >&2; exit 1; fi
-  cp "$disk" "$outdir/$name.img"
-  disk_args=("$outdir/$name.img")
+  # A private copy per run: two runs sharing one image would corrupt each other's swap.
+  img=$(mktemp "$outdir/$name.XXXXXX.img")
+  trap 'rm -f "$img"' EXIT
+  cp "$disk" "$img"
+  disk_args=("$img")
 fi
 # run-qemu.sh has its own timeout; this one only guards against a hung script.
 timeout 120 "$here/run-qemu.sh" "$kernel" "$initrd" "$cmdline" "${disk_args[@]}" >"$actual" 2>"$outdir/$name.err"
