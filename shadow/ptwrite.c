@@ -169,6 +169,16 @@ static void changed(struct shadow_vm *vm, pa_t pa, uint64_t old, uint64_t new_,
 		unshadow(vm, p, rec);
 }
 
+/* A trapped write that changed no entry (zeroing zeros...) still counts toward unshadowing. */
+static void unchanged_write(struct shadow_vm *vm, pa_t page, struct shadow_ptw_rec *rec)
+{
+	uint64_t p = page >> PAGE_SHIFT;
+	if (rec->nchanged || p >= vm->pmap.npages || !vm->pt[p])
+		return;
+	if (vm->unshadow_writes && ++vm->pt[p]->writes >= vm->unshadow_writes)
+		unshadow(vm, p, rec);
+}
+
 int shadow_ptwrite_emulate(struct shadow_vm *vm, pa_t pa, uint64_t value, unsigned size,
 			   struct shadow_ptw_rec *rec)
 {
@@ -189,6 +199,7 @@ int shadow_ptwrite_emulate(struct shadow_vm *vm, pa_t pa, uint64_t value, unsign
 		if (now[i] != old[i])
 			changed(vm, e, old[i], now[i], rec);
 	}
+	unchanged_write(vm, rec->page, rec);
 	return 0;
 }
 
@@ -224,6 +235,7 @@ int shadow_ptwrite_end(struct shadow_vm *vm, struct shadow_ptw_rec *rec)
 		if (rec->wild)
 			break; /* everything was reset already */
 	}
+	unchanged_write(vm, rec->page, rec);
 	return 0;
 }
 

@@ -261,6 +261,14 @@ START_TEST(unshadow_after_many_writes)
 	ck_assert_uint_eq(V->stats.unshadowed, 1);
 	ck_assert_uint_eq(rec.tlb_dropped, 1); /* UVA's entry, derived from that table */
 	ck_assert_uint_eq(shadow_tables_in_use(V), 3); /* the shadow PT under that PDE went */
+	/* writes that change nothing (zeroing zeros) count too */
+	fill(UVA, ACC_READ, &f);
+	memset(&rec, 0, sizeof rec);
+	for (unsigned i = 0; i < SHADOW_UNSHADOW_WRITES && !rec.unshadowed; i++)
+		shadow_ptwrite_emulate(V, ptpage + 8 * 300, 0, 8, &rec);
+	ck_assert(rec.unshadowed);
+	ck_assert_uint_eq(rec.nchanged, 0);
+	ck_assert_uint_eq(V->stats.unshadowed, 2);
 	/* a walk through it marks it again */
 	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
 	ck_assert(f.walked);
