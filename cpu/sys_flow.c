@@ -10,7 +10,7 @@
 #define SYSRET_RFLAGS 0x3c7fd7ull /* bits sysret takes from R11 */
 
 /*
- * iretq (opsize 8; 4 is the 32-bit iret): pops RIP, CS, RFLAGS, RSP, SS —
+ * iretq (opsize 8; 4 and 2 are iretd and iretw): pops RIP, CS, RFLAGS, RSP, SS —
  * 64-bit mode always pops SS:RSP, also without a privilege change. May
  * return to the same or an outer level only. RFLAGS: IOPL changes only at
  * CPL 0, IF only when CPL <= IOPL (the CPL before the return).
@@ -39,6 +39,8 @@ static void exec_iret(struct cpu *cpu, unsigned os)
 		fmask |= RFLAGS_IOPL | RFLAGS_VIF | RFLAGS_VIP;
 	if (cpu->cpl <= ((old >> 12) & 3u))
 		fmask |= RFLAGS_IF;
+	if (os == 2)
+		fmask &= 0xffff; /* iretw: only FLAGS */
 	cpu_set_rflags(cpu, (old & ~fmask) | (fl & fmask) | RFLAGS_FIXED);
 	cpu->rip = rip;
 	cpu->gpr[RSP] = new_rsp;
@@ -112,7 +114,7 @@ enum cpu_exit_reason cpu_sys_flow(struct cpu *cpu, const struct cpu_sens *s)
 {
 	switch (s->op) {
 	case SOP_IRETQ:
-		exec_iret(cpu, s->opsize == 4 ? 4 : 8);
+		exec_iret(cpu, s->opsize == 2 || s->opsize == 4 ? s->opsize : 8);
 		return CPU_EXIT_NONE;
 	case SOP_SYSCALL:
 		exec_syscall(cpu, s);

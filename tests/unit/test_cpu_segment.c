@@ -273,6 +273,20 @@ START_TEST(test_far_ret)
 }
 END_TEST
 
+/* iretd pops 4-byte slots (zero-extended). */
+START_TEST(test_iretd)
+{
+	uint64_t sp = C.gpr[RSP];
+	uint32_t fr[5] = { 0x402000, SEL_UCODE, RFLAGS_FIXED | RFLAGS_ZF, 0x7100, SEL_UDATA };
+	memcpy(fx_ram + sp, fr, sizeof fr);
+	ck_ok(fx_exec(&C, (struct cpu_sens){ .op = SOP_IRETQ, .opsize = 4, .len = 1 }));
+	ck_assert_uint_eq(C.rip, 0x402000);
+	ck_assert_uint_eq(C.cpl, 3);
+	ck_assert_uint_eq(C.gpr[RSP], 0x7100);
+	ck_assert_uint_eq(cpu_get_rflags(&C), RFLAGS_FIXED | RFLAGS_ZF);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cpu_segment");
@@ -288,6 +302,7 @@ int main(void)
 	tcase_add_test(t, test_iretq_cs_not_present);
 	tcase_add_test(t, test_interrupt_round_trip);
 	tcase_add_test(t, test_far_ret);
+	tcase_add_test(t, test_iretd);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
