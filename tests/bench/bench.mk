@@ -1,0 +1,22 @@
+# The CPU benchmark: a freestanding integer workload run on the core (paging on)
+# and natively. `make bench` runs it.
+BENCH_GUEST_CFLAGS = -std=c11 -Wall -Wextra -Werror -I. -O2 -ffreestanding -mgeneral-regs-only \
+  -mno-red-zone -fno-pic -fno-pie -no-pie -nostdlib -static -fno-stack-protector \
+  -fcf-protection=none -fno-asynchronous-unwind-tables -Wl,--build-id=none
+
+$(BUILD)/bench/workload.elf: tests/bench/guest_start.c tests/bench/workload.c tests/bench/workload.h tests/bench/link.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_GUEST_CFLAGS) -T tests/bench/link.ld -o $@ tests/bench/guest_start.c tests/bench/workload.c
+
+$(BUILD)/bench/workload.bin: $(BUILD)/bench/workload.elf
+	objcopy -O binary $< $@
+
+$(BUILD)/cpubench: tests/bench/cpubench.c tests/bench/workload.c tests/bench/workload.h $(LIBS_cpu)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ tests/bench/cpubench.c tests/bench/workload.c $(LIBS_cpu) $(LDFLAGS_SAN) $(LDLIBS)
+
+ALL_TARGETS += $(BUILD)/cpubench $(BUILD)/bench/workload.bin
+BENCH_STEPS += cpubench
+cpubench: $(BUILD)/cpubench $(BUILD)/bench/workload.bin
+	$(BUILD)/cpubench $(BUILD)/bench/workload.bin
+.PHONY: cpubench
