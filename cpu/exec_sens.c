@@ -60,6 +60,8 @@ HANDLER(cpu_op_sens)
 		cpu->exit.sens = s;
 		return CPU_EXIT_SENSITIVE;
 	}
+	if (cpu->ctl.virt && cpu->cpl > 0 && s.op < SOP_COUNT)
+		cpu->stats.untrapped[s.op]++;
 	cpu_account(cpu);
 	unsigned old_cpl = cpu->cpl;
 	enum cpu_exit_reason r = cpu_exec_sens(cpu, &s);

@@ -44,7 +44,7 @@
 
 enum mon_trace_format { MON_TRACE_TEXT = 0, MON_TRACE_JSONL = 1 };
 enum mon_tlb_policy { MON_TLB_LRU = 0, MON_TLB_FIFO = 1, MON_TLB_RANDOM = 2 };
-enum mon_mmu_mode { MON_MMU_SHADOW = 0 };
+enum mon_mmu_mode { MON_MMU_SHADOW = 0, MON_MMU_SWTLB = 1, MON_MMU_NESTED = 2 }; /* monitor/modes.h */
 
 /* Trace event categories (bit set; --trace-categories insn,tlb,... or all). */
 enum mon_cat {
@@ -101,6 +101,8 @@ struct mon_config {
 	enum mon_tlb_policy tlb_policy;
 	uint64_t max_insns;                     /* clean stop past this many (0: no limit) */
 	enum mon_mmu_mode mmu;
+	bool paravirt;                          /* --paravirt: CPUID says "vmlab", vmcall hypercalls */
+	bool strict_x86;                        /* --strict-x86: pre-VT x86 (popf, sgdt/sidt/smsw/str/sldt untrapped) */
 	uint64_t pit_scale;                     /* guest instructions per PIT input clock (default 100) */
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */

@@ -86,6 +86,7 @@ struct vm {
 	/* names of user address spaces, learned from CR3 values */
 	pa_t app_cr3[64];
 	unsigned napps;
+	struct mon_modes *modes;   /* MMU modes, paravirt, strict-x86 (monitor/modes.h) */
 };
 
 /* vm.c */
