@@ -183,8 +183,10 @@ static inline const struct insn *icache_lookup(struct cpu *cpu)
 	if (LIKELY((va & PAGE_MASK) == in->fetch_page)) {
 		ma_t ma = va + in->fetch_ma_add;
 		struct icache_entry *e = &in->icache[ma & (ICACHE_SIZE - 1)];
-		if (LIKELY(e->ma == ma))
+		if (LIKELY(e->ma == ma)) {
+			cpu->stats.icache_hits++;
 			return &e->insn;
+		}
 	}
 	return cpu_icache_fetch(cpu);
 }
