@@ -65,9 +65,16 @@ E2E_GOLD_OPT_context-switch := --trace-after cr3\#4 --trace-categories vm,syscal
 E2E_GOLD_CMD_swap := mem=1M run=swaptest:4
 E2E_GOLD_OPT_swap := --trace-after disk_read --trace-categories disk,fault,syscall --trace-limit 12
 
+# Golden traces hold guest addresses and instruction counts, so they are defined
+# against the normal (-O2) build of the guest, whatever BUILD/OPT/SAN this run uses.
+E2E_GOLD_KERNEL := build/guestos/kernel.elf
+E2E_GOLD_INITRD := build/guestos/initrd.pack
+e2e-gold-guest:
+	@$(MAKE) --no-print-directory BUILD=build SAN= COV= OPT=-O2 $(E2E_GOLD_KERNEL) $(E2E_GOLD_INITRD)
+
 define e2e_golden_rule
-e2e-golden-$(1): $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD)
-	@tests/e2e/golden.sh $$(E2E_GOLDEN_UPDATE) $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD) $$(E2E_OUT) $(1) "$$(E2E_GOLD_CMD_$(1))" $$(E2E_GOLD_OPT_$(1))
+e2e-golden-$(1): $$(VMLAB) e2e-gold-guest
+	@tests/e2e/golden.sh $$(E2E_GOLDEN_UPDATE) $$(VMLAB) $$(E2E_GOLD_KERNEL) $$(E2E_GOLD_INITRD) $$(E2E_OUT) $(1) "$$(E2E_GOLD_CMD_$(1))" $$(E2E_GOLD_OPT_$(1))
 endef
 $(foreach g,$(E2E_GOLDENS),$(eval $(call e2e_golden_rule,$(g))))
 
@@ -81,5 +88,5 @@ TEST_STEPS += e2e-cli e2e-bare e2e-isolation $(patsubst %,e2e-demo-%,$(E2E_DEMOS
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))
 BENCH_STEPS += e2e-bench
 
-.PHONY: e2e-cli e2e-bare e2e-isolation golden e2e-bench $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+.PHONY: e2e-cli e2e-bare e2e-isolation golden e2e-bench e2e-gold-guest $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))
