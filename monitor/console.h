@@ -53,11 +53,21 @@ struct con_sym {
 	uint64_t addr, size;
 	const char *prog; /* NULL: kernel */
 };
+/* How to recognise a user program in guest memory: the first bytes of its main(). */
+#define CON_SIG_BYTES 32
+struct con_progsig {
+	const char *prog;
+	uint64_t va;
+	uint8_t bytes[CON_SIG_BYTES];
+	unsigned len;
+};
 struct con_symtab {
 	struct con_sym *s; /* sorted by (prog, addr) after con_symtab_finish */
 	size_t n, cap;
 	char **progs;      /* owned program names */
 	size_t nprogs;
+	struct con_progsig *sigs;
+	size_t nsigs;
 };
 
 /* Add the function and object symbols of the ELF64 image buf[0..len) under
@@ -80,6 +90,13 @@ const struct con_sym *con_sym_find(const struct con_symtab *t, uint64_t addr, co
 /* "<name+0x10>" into buf (empty string if no symbol). Returns buf. */
 const char *con_sym_format(const struct con_symtab *t, uint64_t addr, const char *cur_prog,
 			   char *buf, size_t len);
+/* Is prog the name of a user program with symbols? */
+bool con_symtab_has_prog(const struct con_symtab *t, const char *prog);
+/* Which user program is mapped in the current address space: the one whose
+ * main() bytes read(ctx, va, buf, len) finds at its address (exactly one must
+ * match). NULL if none or several. */
+const char *con_symtab_identify(const struct con_symtab *t,
+				size_t (*read)(void *ctx, uint64_t va, void *buf, size_t len), void *ctx);
 /* Call fn for each symbol name starting with prefix (completion). */
 void con_sym_each_prefix(const struct con_symtab *t, const char *prefix,
 			 void (*fn)(void *ctx, const char *name), void *ctx);
@@ -175,6 +192,7 @@ struct con_bp {
 	unsigned id;
 	uint64_t addr;
 	char expr[CON_EXPR_MAX];
+	char prog[32];         /* "hello" for `break hello:main`: only in that program */
 	uint64_t hits;
 	bool old_ok;           /* watch: the 8 bytes were readable last time */
 	uint64_t old;          /* watch: their value */
@@ -218,6 +236,9 @@ const char *con_cur_prog(struct con_session *s);
 int con_error(struct con_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "0x0000000000401000 <main+0x10>" into buf (addr coloured). Returns buf. */
 const char *con_fmt_addr(struct con_session *s, uint64_t addr, char *buf, size_t len);
+/* The same with the symbols of user program prog (NULL: kernel only). */
+const char *con_fmt_addr_prog(struct con_session *s, uint64_t addr, const char *prog, char *buf,
+			      size_t len);
 
 /* console_run.c: running the VM towards a goal */
 struct con_goal {

@@ -38,8 +38,11 @@ struct con_bp *con_bp_check(struct con_session *s, bool skip_break)
 		if (!b->used)
 			continue;
 		if (!b->watch) {
-			if (!skip_break && b->addr == rip)
-				return b;
+			if (!skip_break && b->addr == rip) {
+				const char *cur = b->prog[0] ? con_cur_prog(s) : NULL;
+				if (!b->prog[0] || (cur && !strcmp(cur, b->prog)))
+					return b;
+			}
 			continue;
 		}
 		uint64_t v;
@@ -62,14 +65,23 @@ static int cmd_add(struct con_session *s, const struct con_cmd *c)
 	b->temp = c->id == CON_TBREAK;
 	b->watch = c->id == CON_WATCH;
 	snprintf(b->expr, sizeof b->expr, "%s", c->expr);
+	/* `break hello:main`: a user address is only meaningful in that program */
+	const char *colon = strchr(c->expr, ':');
+	size_t plen = colon ? (size_t)(colon - c->expr) : 0;
+	if (colon && plen < sizeof b->prog) {
+		snprintf(b->prog, sizeof b->prog, "%.*s", (int)plen, c->expr);
+		if (!con_symtab_has_prog(&s->syms, b->prog))
+			b->prog[0] = 0;
+	}
 	char a[200];
-	con_fmt_addr(s, b->addr, a, sizeof a);
+	con_fmt_addr_prog(s, b->addr, b->prog[0] ? b->prog : con_cur_prog(s), a, sizeof a);
 	if (b->watch) {
 		b->old_ok = watch_read(s, b->addr, &b->old);
 		fprintf(s->out, "watchpoint %u: VA %s (8 bytes, now %s)\n", b->id, a,
 			b->old_ok ? "readable" : "unmapped");
 	} else {
-		fprintf(s->out, "%s %u at %s\n", b->temp ? "temporary breakpoint" : "breakpoint", b->id, a);
+		fprintf(s->out, "%s %u at %s%s%s\n", b->temp ? "temporary breakpoint" : "breakpoint", b->id, a,
+			b->prog[0] ? " in " : "", b->prog);
 	}
 	return 0;
 }
@@ -108,7 +120,8 @@ static int cmd_info(struct con_session *s)
 		char a[200];
 		fprintf(s->out, "%-4u %-11s %-40s %4llu  %s\n", b->id,
 			b->watch ? "watch" : b->temp ? "tbreak" : "breakpoint",
-			con_fmt_addr(s, b->addr, a, sizeof a), (unsigned long long)b->hits, b->expr);
+			con_fmt_addr_prog(s, b->addr, b->prog[0] ? b->prog : con_cur_prog(s), a, sizeof a),
+			(unsigned long long)b->hits, b->expr);
 	}
 	if (!n)
 		fprintf(s->out, "no breakpoints or watchpoints\n");

@@ -55,16 +55,35 @@ int con_error(struct con_session *s, const char *fmt, ...)
 	return -1;
 }
 
+static size_t read_va_cb(void *ctx, uint64_t va, void *buf, size_t len)
+{
+	return mon_read_va(ctx, va, buf, len);
+}
+
+/*
+ * The user program of the current address space: from who ("app:hello") when
+ * it names a program with symbols, else recognised by the bytes of each
+ * program's main() in guest memory (the kernel may name apps by number, and
+ * runs in the same address space after a reflection).
+ */
 const char *con_cur_prog(struct con_session *s)
 {
 	const char *who = mon_vm_who(s->vm);
-	return strncmp(who, "app:", 4) ? NULL : who + 4;
+	if (!strncmp(who, "app:", 4) && con_symtab_has_prog(&s->syms, who + 4))
+		return who + 4;
+	return con_symtab_identify(&s->syms, read_va_cb, s->vm);
 }
 
 const char *con_fmt_addr(struct con_session *s, uint64_t addr, char *buf, size_t len)
 {
+	return con_fmt_addr_prog(s, addr, con_cur_prog(s), buf, len);
+}
+
+const char *con_fmt_addr_prog(struct con_session *s, uint64_t addr, const char *prog, char *buf,
+			      size_t len)
+{
 	char sym[160];
-	con_sym_format(&s->syms, addr, con_cur_prog(s), sym, sizeof sym);
+	con_sym_format(&s->syms, addr, prog, sym, sizeof sym);
 	snprintf(buf, len, "%s0x%016llx%s%s%s%s%s", con_color_on(s->color, CON_C_ADDR),
 		 (unsigned long long)addr, con_color_off(s->color), sym[0] ? " " : "",
 		 con_color_on(s->color && sym[0], CON_C_SYM), sym, con_color_off(s->color && sym[0]));

@@ -92,9 +92,41 @@ static int add_symtab(struct con_symtab *t, const uint8_t *b, size_t len, const 
 	return added;
 }
 
+/* Remember the first bytes of prog's main() as found in its PT_LOAD segments. */
+static void add_signature(struct con_symtab *t, const uint8_t *b, size_t len, const Elf64_Ehdr *eh,
+			  const char *prog, size_t first_sym)
+{
+	const struct con_sym *m = NULL;
+	for (size_t i = first_sym; i < t->n; i++)
+		if (!strcmp(t->s[i].name, "main"))
+			m = &t->s[i];
+	if (!m || eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > len ||
+	    (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
+		return;
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+		memcpy(&ph, b + eh->e_phoff + i * sizeof ph, sizeof ph);
+		if (ph.p_type != PT_LOAD || m->addr < ph.p_vaddr || m->addr - ph.p_vaddr >= ph.p_filesz ||
+		    ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
+			continue;
+		uint64_t off = ph.p_offset + (m->addr - ph.p_vaddr), avail = ph.p_offset + ph.p_filesz - off;
+		struct con_progsig *sig = realloc(t->sigs, (t->nsigs + 1) * sizeof *sig);
+		if (!sig)
+			return;
+		t->sigs = sig;
+		sig = &t->sigs[t->nsigs++];
+		sig->prog = prog;
+		sig->va = m->addr;
+		sig->len = avail < CON_SIG_BYTES ? (unsigned)avail : CON_SIG_BYTES;
+		memcpy(sig->bytes, b + off, sig->len);
+		return;
+	}
+}
+
 int con_symtab_add_elf(struct con_symtab *t, const void *buf, size_t len, const char *prog,
 		       char *err, size_t errlen)
 {
+	size_t first_sym = t->n;
 	const uint8_t *b = buf;
 	Elf64_Ehdr eh;
 	if (len < sizeof eh || memcmp(b, ELFMAG, SELFMAG))
@@ -122,7 +154,33 @@ int con_symtab_add_elf(struct con_symtab *t, const void *buf, size_t len, const 
 			return -1;
 		total += n;
 	}
+	if (p)
+		add_signature(t, b, len, &eh, p, first_sym);
 	return total;
+}
+
+bool con_symtab_has_prog(const struct con_symtab *t, const char *prog)
+{
+	for (size_t i = 0; prog && i < t->nprogs; i++)
+		if (!strcmp(t->progs[i], prog))
+			return true;
+	return false;
+}
+
+const char *con_symtab_identify(const struct con_symtab *t,
+				size_t (*read)(void *ctx, uint64_t va, void *buf, size_t len), void *ctx)
+{
+	const char *found = NULL;
+	for (size_t i = 0; i < t->nsigs; i++) {
+		const struct con_progsig *g = &t->sigs[i];
+		uint8_t mem[CON_SIG_BYTES];
+		if (!g->len || read(ctx, g->va, mem, g->len) != g->len || memcmp(mem, g->bytes, g->len))
+			continue;
+		if (found && strcmp(found, g->prog))
+			return NULL; /* two programs match: cannot tell */
+		found = g->prog;
+	}
+	return found;
 }
 
 int con_symtab_add_file(struct con_symtab *t, const char *path, const char *prog, char *err,
@@ -196,6 +254,7 @@ void con_symtab_free(struct con_symtab *t)
 		free(t->progs[i]);
 	free(t->s);
 	free(t->progs);
+	free(t->sigs);
 	memset(t, 0, sizeof *t);
 }
 

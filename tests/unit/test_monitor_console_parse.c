@@ -422,6 +422,48 @@ START_TEST(symbols_bad_elf)
 }
 END_TEST
 
+/* A "guest memory" reader over this process's own ELF image, as loaded from the file. */
+static const struct con_symtab *sig_table;
+static size_t read_sig(void *ctx, uint64_t va, void *buf, size_t len)
+{
+	const char *want = ctx;
+	for (size_t i = 0; i < sig_table->nsigs; i++)
+		if (!strcmp(sig_table->sigs[i].prog, want) && sig_table->sigs[i].va == va) {
+			memcpy(buf, sig_table->sigs[i].bytes, len);
+			return len;
+		}
+	return 0;
+}
+static size_t read_nothing(void *ctx, uint64_t va, void *buf, size_t len)
+{
+	(void)ctx, (void)va, (void)buf, (void)len;
+	return 0;
+}
+
+START_TEST(symbols_identify_program)
+{
+	struct con_symtab t = {0};
+	char err[128];
+	ck_assert_int_gt(con_symtab_add_file(&t, "/proc/self/exe", "prog_a", err, sizeof err), 0);
+	con_symtab_finish(&t);
+	ck_assert_uint_eq(t.nsigs, 1);
+	ck_assert_uint_eq(t.sigs[0].len, CON_SIG_BYTES);
+	ck_assert(con_symtab_has_prog(&t, "prog_a"));
+	ck_assert(!con_symtab_has_prog(&t, "prog_b"));
+	ck_assert(!con_symtab_has_prog(&t, NULL));
+	sig_table = &t;
+	ck_assert_str_eq(con_symtab_identify(&t, read_sig, "prog_a"), "prog_a");
+	ck_assert_ptr_null(con_symtab_identify(&t, read_nothing, NULL));
+	/* two programs with the same main(): cannot tell them apart */
+	ck_assert_int_gt(con_symtab_add_file(&t, "/proc/self/exe", "prog_b", err, sizeof err), 0);
+	ck_assert_ptr_null(con_symtab_identify(&t, read_sig, "prog_a"));
+	/* the kernel (prog NULL) has no signature */
+	ck_assert_int_gt(con_symtab_add_file(&t, "/proc/self/exe", NULL, err, sizeof err), 0);
+	ck_assert_uint_eq(t.nsigs, 2);
+	con_symtab_free(&t);
+}
+END_TEST
+
 START_TEST(colors)
 {
 	ck_assert_str_eq(con_color_on(false, CON_C_ERR), "");
@@ -451,6 +493,7 @@ static Suite *suite(void)
 	tcase_add_test(ts, symbols_prefix);
 	tcase_add_test(ts, symbols_bad_elf);
 	tcase_add_test(ts, colors);
+	tcase_add_test(ts, symbols_identify_program);
 	suite_add_tcase(s, ts);
 	return s;
 }
