@@ -12,7 +12,7 @@
 #define CR3_RSVD_HI (~0ull << MAXPHYADDR)
 #define CR3_NOFLUSH (1ull << 63)
 /* CR4 bits the core accepts; anything else is #GP(0) (CPUID does not report them). */
-#define CR4_SUPPORTED (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE)
+#define CR4_SUPPORTED (CR4_TSD | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE)
 
 /* Forget every translation: the fast cache and, if active, the paging TLB. */
 static void flush_all(struct cpu *cpu, bool keep_global)

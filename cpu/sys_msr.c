@@ -2,8 +2,9 @@
  * cpu/sys_msr.c — rdmsr/wrmsr (CPL 0), cpuid and rdtsc (any CPL).
  *
  * cpuid is deterministic and reports only what the core implements: long
- * mode, syscall, NX, 1G pages, PAE/PGE/PSE, PCID, TSC, cmov, popcnt, lzcnt;
- * no FPU, MMX or SSE. Leaves 0x40000000..0x400000ff belong to the monitor
+ * mode, syscall, NX, 1G pages, PAE/PGE/PSE, PCID, TSC, MSRs, cmov, popcnt,
+ * lzcnt, lahf/sahf; no FPU, MMX, SSE, cmpxchg8b/16b, APIC or debug
+ * extensions. Leaves 0x40000000..0x400000ff belong to the monitor
  * (CPUID_HV_LEAF); the bare core answers them with zeros.
  */
 #include <string.h>
@@ -13,12 +14,12 @@
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 
 /* Leaf 1 feature bits. */
-#define CPUID1_EDX ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | \
-		    (1u << 13) | (1u << 15)) /* DE PSE TSC MSR PAE PGE CMOV */
+#define CPUID1_EDX ((1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 13) | \
+		    (1u << 15)) /* PSE TSC MSR PAE PGE CMOV */
 #define CPUID1_ECX ((1u << 17) | (1u << 23)) /* PCID POPCNT */
 /* Leaf 0x80000001. */
 #define CPUIDX1_EDX ((1u << 11) | (1u << 20) | (1u << 26) | (1u << 29)) /* SYSCALL NX 1GB LM */
-#define CPUIDX1_ECX (1u << 5) /* ABM (lzcnt) */
+#define CPUIDX1_ECX ((1u << 0) | (1u << 5)) /* LAHF/SAHF in 64-bit mode, ABM (lzcnt) */
 
 static const char vendor[12] = "VmlabVmlabVm";
 static const char brand[48] = "vmlab interpretive x86-64 core";

@@ -141,6 +141,8 @@ START_TEST(test_mov_cr)
 	ck_assert_uint_eq(C.cr4, CR4_PAE | CR4_PGE | CR4_TSD);
 	C.gpr[RDX] = C.cr4 | (1ull << 20); /* SMEP: not implemented, not reported */
 	ck_fault(fx_exec(&C, S(.op = SOP_MOV_TO_CR, .cr = 4, .reg = RDX)), VEC_GP, 0);
+	C.gpr[RDX] = C.cr4 | (1ull << 9); /* OSFXSR: no SSE */
+	ck_fault(fx_exec(&C, S(.op = SOP_MOV_TO_CR, .cr = 4, .reg = RDX)), VEC_GP, 0);
 	C.gpr[RDX] = C.cr4 & ~CR4_PAE;
 	ck_fault(fx_exec(&C, S(.op = SOP_MOV_TO_CR, .cr = 4, .reg = RDX)), VEC_GP, 0);
 	C.cr3 = 0x7005;
