@@ -16,7 +16,8 @@
  * rebuilt) is "unshadowed": everything derived from it (the shadow subtree its
  * parent entry points to, in every recorded use) is dropped and it is no
  * longer tracked, so its writes stop trapping; the next walk through it marks
- * it again. PML4 pages are never unshadowed (they are roots).
+ * it again. Unshadowing a PML4 empties that CR3's shadow root and flushes
+ * the VM's TLB entries (a freed PML4 reused for data is the usual case).
  * SIMPLIFICATION: a page with more than SHADOW_PTUSE_MAX distinct uses goes
  * "wild": a write to it resets all shadow state of the VM.
  */
@@ -136,11 +137,15 @@ static void invalidate_entry(struct shadow_vm *vm, uint64_t p, unsigned idx, str
 static void unshadow(struct shadow_vm *vm, uint64_t p, struct shadow_ptw_rec *rec)
 {
 	struct shadow_ptpage *pg = vm->pt[p];
-	for (unsigned i = 0; i < pg->nuse; i++)
-		if (pg->use[i].level == 4)
-			return;
+	bool root = false;
 	for (unsigned i = 0; i < pg->nuse; i++) {
 		const struct shadow_ptuse *u = &pg->use[i];
+		if (u->level == 4) {
+			/* a PML4: everything under that CR3's shadow root */
+			rec->shadow_cleared += shadow_root_empty(vm, root_of(vm, u->cr3));
+			root = true;
+			continue;
+		}
 		unsigned parent = u->level + 1u;
 		va_t va = canonical(u->va_base);
 		rec->shadow_cleared += shadow_clear_range(vm, root_of(vm, u->cr3), va, parent);
@@ -148,6 +153,8 @@ static void unshadow(struct shadow_vm *vm, uint64_t p, struct shadow_ptw_rec *re
 				       .va_hi = va + shadow_level_span(parent) - 1 };
 		rec->tlb_dropped += tlb_invalidate(vm->tlb, &m, TLB_CAUSE_PTWRITE);
 	}
+	if (root)
+		rec->tlb_dropped += tlb_flush_vmid(vm->tlb, vm->vmid, false, TLB_CAUSE_PTWRITE);
 	shadow_ptpage_forget(vm, p);
 	vm->stats.unshadowed++;
 	rec->unshadowed = true;

@@ -55,6 +55,20 @@ static void root_drop(struct shadow_vm *vm, int r)
 	rt->valid = false;
 }
 
+unsigned shadow_root_empty(struct shadow_vm *vm, int r)
+{
+	unsigned n = 0;
+	if (r < 0 || !vm->root[r].valid)
+		return 0;
+	for (int v = 0; v < TLB_VIEW_COUNT; v++) {
+		if (vm->root[r].l4[v] != MA_NONE)
+			n += free_table(vm, r, vm->root[r].l4[v], 4);
+		vm->root[r].l4[v] = MA_NONE;
+	}
+	vm->stats.shadow_entries_cleared += n;
+	return n;
+}
+
 /* The root slot to reuse: an unused one, else the least recently used. */
 static int root_victim(const struct shadow_vm *vm)
 {

@@ -513,6 +513,7 @@ void shadow_set_view(struct shadow_vm *vm, enum tlb_view view);
 /* Internal to shadow/ but shared between its files (not for the monitor). */
 void shadow_pt_mark(struct shadow_vm *vm, const struct shadow_walk *w);
 void shadow_roots_drop(struct shadow_vm *vm); /* all roots freed, none current */
+unsigned shadow_root_empty(struct shadow_vm *vm, int r); /* free root r's tables, keep it */
 void shadow_ptpage_forget(struct shadow_vm *vm, uint64_t pa_page_number);
 unsigned shadow_protect_frame(struct shadow_vm *vm, ma_t frame);
 int shadow_fill_table(struct shadow_vm *vm, enum tlb_view view, va_t va, uint64_t leaf,

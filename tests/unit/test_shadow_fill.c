@@ -276,6 +276,30 @@ START_TEST(unshadow_after_many_writes)
 }
 END_TEST
 
+START_TEST(unshadow_freed_pml4)
+{
+	/* a process's PML4 (not the current one) is freed and reused for data */
+	pa_t cr3b = E->next_pt[0];
+	E->next_pt[0] += PAGE_SIZE;
+	env_map(E, 0, cr3b, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	struct shadow_flush_rec r;
+	struct shadow_fill f;
+	shadow_write_cr3(V, cr3b, &r);
+	fill(UVA, ACC_READ, &f);
+	shadow_write_cr3(V, CR3A, &r);
+	ck_assert(shadow_is_pt_page(V, cr3b));
+	ck_assert_uint_eq(shadow_tables_in_use(V), 4);
+	struct shadow_ptw_rec rec = { 0 };
+	for (unsigned i = 0; i < SHADOW_UNSHADOW_WRITES && !rec.unshadowed; i++)
+		shadow_ptwrite_emulate(V, cr3b + 8 * i, 0x1111 * (i + 1), 8, &rec);
+	ck_assert(rec.unshadowed);
+	ck_assert(!shadow_is_pt_page(V, cr3b));
+	ck_assert_uint_eq(shadow_tables_in_use(V), 0); /* B's root was emptied */
+	shadow_write_cr3(V, cr3b, &r);
+	ck_assert(r.root_hit); /* the root slot stays, empty */
+}
+END_TEST
+
 START_TEST(invlpg)
 {
 	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
@@ -427,6 +451,7 @@ int main(void)
 	tcase_add_test(tc, pt_write_upper_level_clears_subtree);
 	tcase_add_test(tc, pt_write_single_step_window);
 	tcase_add_test(tc, unshadow_after_many_writes);
+	tcase_add_test(tc, unshadow_freed_pml4);
 	tcase_add_test(tc, invlpg);
 	tcase_add_test(tc, cr3_switch_root_cache_and_globals);
 	tcase_add_test(tc, pcid_rules);
