@@ -13,7 +13,9 @@
 
 #define DEFAULT_KERNEL "build/guestos/kernel.elf"
 #define DEFAULT_INITRD "build/guestos/initrd.pack"
-#define MAX_MEM (1ull << 32) /* 4 GiB of guest-physical RAM at most */
+/* SIMPLIFICATION: at most 1 GiB of guest RAM: the pmap hands every PA page its
+ * machine frame eagerly (zeroed), so --mem is real host memory. */
+#define MAX_MEM (1ull << 30)
 
 static const struct mon_cost default_cost = {
 	.insn = 1, .tlb_hit = 0, .tlb_miss = 10, .walk_ref = 20, .exit = 500,
@@ -252,7 +254,7 @@ int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
 		cfg->modules[cfg->nmodules++] = val;
 	} else if (!strcmp(name, "--mem")) {
 		if (!mon_parse_size(val, &v) || v < (2ull << 20) || v > MAX_MEM || (v & (PAGE_SIZE - 1))) {
-			seterr(err, errlen, "bad --mem '%s' (want a page multiple from 2M to 4G, e.g. 16M)", val);
+			seterr(err, errlen, "bad --mem '%s' (want a page multiple from 2M to 1G, e.g. 16M)", val);
 			return -1;
 		}
 		cfg->mem_size = v;
@@ -337,7 +339,7 @@ void mon_cli_print_run_options(FILE *f)
 	fputs("Options:\n"
 	      "  --kernel FILE            guest kernel ELF64 (default " DEFAULT_KERNEL ")\n"
 	      "  --module FILE            boot module, repeatable (default " DEFAULT_INITRD ")\n"
-	      "  --mem SIZE               guest RAM, e.g. 16M (default 64M, as the QEMU runs; 2M..4G)\n"
+	      "  --mem SIZE               guest RAM, e.g. 16M (default 64M, as the QEMU runs; 2M..1G)\n"
 	      "  --cmdline STR            kernel command line (boot_info.cmdline)\n"
 	      "  --trace FILE             write the trace to FILE\n"
 	      "  --trace-format FMT       text (default) or jsonl\n"

@@ -55,6 +55,14 @@ static const uint8_t prog_hello[] = {
 static const uint8_t prog_exit[] = { 0xb0, 0x21, 0xe6, 0xf4, 0xeb, 0xfe }; /* mov al,0x21; out 0xf4,al; jmp . */
 static const uint8_t prog_loop[] = { 0xeb, 0xfe };                           /* jmp . */
 static const uint8_t prog_ud2[] = { 0x0f, 0x0b };                            /* ud2, no IDT */
+static const uint8_t prog_avx[] = { 0xc5, 0xf8, 0x77 };                      /* vzeroupper: no AVX in the core */
+/* PD[3] (VA 6M) -> PA 1 GiB, outside 4 MiB of RAM; then touch VA 6M */
+static const uint8_t prog_badpa[] = {
+	0x48, 0xb8, 0x83, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, /* movabs rax, 0x40000083 */
+	0x48, 0x89, 0x04, 0x25, 0x18, 0x50, 0x00, 0x00,             /* mov [0x5018], rax */
+	0x88, 0x04, 0x25, 0x00, 0x00, 0x60, 0x00,                   /* mov [0x600000], al */
+	0xeb, 0xfe,
+};
 
 static struct vm *make_vm(const char *path, unsigned vmid)
 {
@@ -140,6 +148,11 @@ START_TEST(clean_stops)
 	ck_assert(strstr(msg, "max-insns"));
 	ck_assert_int_eq(run_prog(prog_ud2, sizeof prog_ud2, &st, msg), MON_STOP_TRIPLE_FAULT);
 	ck_assert_int_eq(st, 1);
+	enum mon_stop_reason r = run_prog(prog_avx, sizeof prog_avx, &st, msg);
+	ck_assert_msg(r == MON_STOP_UNSUPPORTED || r == MON_STOP_TRIPLE_FAULT, "vzeroupper: %s", msg);
+	ck_assert_int_eq(st, 1);
+	ck_assert_int_eq(run_prog(prog_badpa, sizeof prog_badpa, &st, msg), MON_STOP_BAD_GUEST);
+	ck_assert_msg(strstr(msg, "outside its"), "%s", msg);
 }
 END_TEST
 
