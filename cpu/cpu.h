@@ -266,6 +266,7 @@ struct cpu {
 	struct cpu_dtr gdtr, idtr;
 	uint16_t tr, ldtr;
 	uint64_t tr_base; /* TSS base, loaded by ltr */
+	uint32_t tr_limit; /* TSS limit, loaded by ltr (0: no I/O permission bitmap reachable) */
 	uint64_t icount;  /* instructions retired; rdtsc returns it */
 	uint64_t irq_shadow; /* sti's interrupt shadow: external interrupts wait while icount + 1 == irq_shadow */
 

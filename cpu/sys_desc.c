@@ -66,6 +66,7 @@ static void exec_ltr(struct cpu *cpu, const struct cpu_sens *s)
 	cpu_mem_write_sys(cpu, where + 5, 1, (uint8_t)(d >> 40) | 0x2u); /* busy */
 	cpu->tr = sel;
 	cpu->tr_base = base;
+	cpu->tr_limit = (d & (1ull << 55)) ? (uint32_t)(DESC_LIMIT(d) << 12) | 0xfffu : (uint32_t)DESC_LIMIT(d);
 }
 
 /* lldt: a null selector disables the LDT; otherwise an LDT descriptor

@@ -8,8 +8,10 @@
  * finish the instruction. String forms move one element per exit; a rep
  * prefix keeps RIP at the instruction until RCX reaches 0.
  *
- * SIMPLIFICATION: permission is CPL <= IOPL only; the TSS I/O bitmap is
- * not consulted (a CPL 3 access with IOPL < 3 is always #GP(0)).
+ * Permission: CPL <= IOPL, or else the TSS I/O permission bitmap (offset at
+ * TSS+0x66) must have a 0 bit for every port accessed, with the two bytes
+ * read for it inside the TSS limit (cpu->tr_limit, set by ltr), as on
+ * real hardware; otherwise #GP(0).
  */
 #include "cpu/internal.h"
 
@@ -26,12 +28,28 @@ static va_t element_va(const struct cpu *cpu, const struct cpu_sens *s)
 	return cpu->gpr[s->op == SOP_INS ? RDI : RSI];
 }
 
+/* Whether the TSS I/O permission bitmap allows ports [port, port+size).
+ * The CPU reads two bytes at bitmap + port/8 (hence the bitmap's trailing
+ * 0xff byte); both must lie within the TSS limit. */
+static bool io_bitmap_allows(struct cpu *cpu, uint16_t port, unsigned size)
+{
+	if (cpu->tr_limit < 0x67)
+		return false;
+	uint32_t map = (uint32_t)cpu_mem_read_sys(cpu, cpu->tr_base + 0x66, 2);
+	uint32_t at = map + port / 8u;
+	if (at + 1 > cpu->tr_limit)
+		return false;
+	uint32_t bits = (uint32_t)cpu_mem_read_sys(cpu, cpu->tr_base + at, 2);
+	uint32_t want = ((1u << size) - 1) << (port & 7u);
+	return (bits & want) == 0;
+}
+
 enum cpu_exit_reason cpu_sys_io(struct cpu *cpu, const struct cpu_sens *s)
 {
 	unsigned iopl = (unsigned)(cpu_get_rflags(cpu) >> 12) & 3u;
-	if (cpu->cpl > iopl)
-		cpu_fault(cpu, VEC_GP, 0);
 	unsigned size = s->opsize ? s->opsize : 1;
+	if (cpu->cpl > iopl && !io_bitmap_allows(cpu, s->port, size))
+		cpu_fault(cpu, VEC_GP, 0);
 	bool string = s->op == SOP_INS || s->op == SOP_OUTS;
 	if (string && s->rep && cpu->gpr[RCX] == 0) {
 		cpu_sys_next(cpu, s);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/modes.h"
 #include "monitor/monitor.h"
 
 #define DEFAULT_KERNEL "build/guestos/kernel.elf"
@@ -204,6 +205,9 @@ int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
 	const char *arg = argv[*i];
 	if (strncmp(arg, "--", 2))
 		return 0;
+	int mode_opt = mon_modes_parse_option(cfg, argc, argv, i, err, errlen); /* --mmu, --paravirt, --strict-x86 */
+	if (mode_opt)
+		return mode_opt;
 	if (!strcmp(arg, "--quiet")) {
 		cfg->quiet = true;
 		return 1;
@@ -364,4 +368,5 @@ void mon_cli_print_run_options(FILE *f)
 	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"
 	      "                           outside this VM's frames (slow; for tests)\n",
 	      f);
+	mon_modes_print_options(f);
 }

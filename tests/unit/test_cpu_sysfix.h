@@ -95,6 +95,8 @@ static inline void fx_setup(struct cpu *cpu)
 	put64(FX_TSS + 36, FX_IST1);
 	cpu->tr = SEL_TSS;
 	cpu->tr_base = FX_TSS;
+	cpu->tr_limit = 0x67; /* no I/O bitmap inside the limit: the tests that want one extend it */
+	put16(FX_TSS + 0x66, 0x68);
 	for (unsigned v = 0; v < 256; v++)
 		set_gate(v, SEL_KCODE, HANDLER(v), 0xe, 0, 0, true);
 	cpu->idtr.base = FX_IDT;

@@ -601,6 +601,38 @@ START_TEST(test_classes_and_names)
 }
 END_TEST
 
+/* CPL 3 with IOPL 0: the TSS I/O permission bitmap decides, port by port. */
+START_TEST(test_io_bitmap)
+{
+	/* bitmap at TSS+0x68 for ports 0..0x3ff (0x80 bytes) + the 0xff byte */
+	memset(fx_ram + FX_TSS + 0x68, 0xff, 0x81);
+	fx_ram[FX_TSS + 0x68 + 0x3f8 / 8] = 0x00; /* 0x3f8..0x3ff allowed */
+	fx_ram[FX_TSS + 0x68 + 0x80 / 8] = 0xfe;  /* 0x80 allowed, 0x81.. not */
+	C.tr_limit = 0x68 + 0x80;
+	fx_user(&C);
+	struct outcome o = fx_exec(&C, S(.op = SOP_OUT, .opsize = 1, .port = 0x3f8, .len = 1));
+	ck_ok(o);
+	ck_assert_int_eq(o.r, CPU_EXIT_IO);
+	o = fx_exec(&C, S(.op = SOP_IN, .opsize = 4, .port = 0x3fc, .len = 1));
+	ck_ok(o);
+	ck_assert_int_eq(o.r, CPU_EXIT_IO);
+	ck_ok(fx_exec(&C, S(.op = SOP_IN, .opsize = 1, .port = 0x80, .len = 1)));
+	ck_fault(fx_exec(&C, S(.op = SOP_IN, .opsize = 2, .port = 0x80, .len = 1)), VEC_GP, 0);
+	ck_fault(fx_exec(&C, S(.op = SOP_OUT, .opsize = 1, .port = 0x3f7, .len = 1)), VEC_GP, 0);
+	/* 0x3fe as a dword spans 0x3fe..0x401: the next byte is 0xff */
+	ck_fault(fx_exec(&C, S(.op = SOP_OUT, .opsize = 4, .port = 0x3fe, .len = 1)), VEC_GP, 0);
+	/* the second byte read must be inside the limit too */
+	C.tr_limit = 0x68 + 0x3f8 / 8;
+	ck_fault(fx_exec(&C, S(.op = SOP_OUT, .opsize = 1, .port = 0x3f8, .len = 1)), VEC_GP, 0);
+	/* ltr takes the limit from the descriptor */
+	cpu_sys_set_cpl(&C, 0);
+	put_sysdesc(SEL_TSS, FX_TSS, 0x2068, 0x9, true);
+	C.gpr[RAX] = SEL_TSS;
+	ck_ok(fx_exec(&C, S(.op = SOP_LTR, .reg = RAX)));
+	ck_assert_uint_eq(C.tr_limit, 0x2068);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cpu_system");
@@ -627,6 +659,7 @@ int main(void)
 	tcase_add_test(t, test_syscall_sysret);
 	tcase_add_test(t, test_in_out);
 	tcase_add_test(t, test_rep_outs);
+	tcase_add_test(t, test_io_bitmap);
 	tcase_add_test(t, test_ins_backwards);
 	tcase_add_test(t, test_classes_and_names);
 	suite_add_tcase(s, t);
