@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "monitor/modes.h"
 #include "monitor/vm.h"
 
 /* Is op privileged (CPL 0 only) on real x86? */
@@ -339,6 +340,8 @@ void mon_emulate_sens(struct vm *vm)
 		gp0(vm, "#GP (privileged instruction in user mode)");
 		return;
 	}
+	if (mon_modes_emulate(vm, &s)) /* hypervisor CPUID leaves, vmlab MSRs, vmcall */
+		return;
 	switch (s.op) {
 	case SOP_MOV_TO_CR: mov_to_cr(vm, &s); break;
 	case SOP_MOV_FROM_CR: mov_from_cr(vm, &s); break;

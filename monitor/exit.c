@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "monitor/modes.h"
 #include "monitor/vm.h"
 
 static void trace_exit(struct vm *vm)
@@ -109,6 +110,8 @@ void mon_exit_dispatch(struct vm *vm)
 		exception(vm);
 		break;
 	case CPU_EXIT_TLB_MISS:
+		if (mon_modes_miss(vm, e->va, e->access)) /* swtlb upcall, nested EPT violation */
+			break;
 		mon_handle_miss(vm, e->va, e->access);
 		break;
 	case CPU_EXIT_HLT: /* bare core only: RIP is past the hlt */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "monitor/console.h"
+#include "monitor/modes.h"
 #include "monitor/monitor.h"
 
 #define VMLAB_VERSION "0.1"
@@ -55,7 +56,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "trace-diff"))
 		return mon_tracediff_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare"))
-		return mon_compare_main(argc - 1, argv + 1);
+		return mon_modes_compare_main(argc - 1, argv + 1); /* monitor/compare.c */
 	if (!strcmp(cmd, "bench"))
 		return mon_bench_main(argc - 1, argv + 1);
 	fprintf(stderr, "vmlab: unknown command '%s' (try vmlab --help)\n", cmd);

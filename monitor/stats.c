@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "monitor/modes.h"
 #include "monitor/vm.h"
 
 static uint64_t total_exits(const struct mon_stats *s)
@@ -95,4 +96,5 @@ void mon_print_summary(const struct vm *vm, FILE *f)
 		   "reflect %u, shadow_fill %u, pt_write %u, io %u)\n",
 		(unsigned long long)mon_vm_cycles(vm), c->insn, c->tlb_hit, c->tlb_miss, c->walk_ref, c->exit,
 		c->emulate, c->reflect, c->shadow_fill, c->pt_write, c->io);
+	mon_modes_summary(vm, f);
 }

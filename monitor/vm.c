@@ -17,6 +17,7 @@
 
 #include "guestos/boot.h"
 #include "monitor/boot.h"
+#include "monitor/modes.h"
 #include "monitor/vm.h"
 
 /* Shadow-table pool: a quarter of guest memory, at least 4 MiB. */
@@ -216,6 +217,8 @@ devices:
 	}
 	if (vm_boot(vm, err, errlen))
 		goto fail;
+	if (mon_modes_init(vm, err, errlen)) /* --mmu=swtlb|nested, --paravirt, --strict-x86 */
+		goto fail;
 	if (mon_trace_open(vm, cfg, err, errlen))
 		goto fail;
 	if (MON_TRACING(vm, MON_CAT_VM))
@@ -236,6 +239,7 @@ void mon_vm_destroy(struct vm *vm)
 	if (!vm)
 		return;
 	mon_trace_close(vm, true);
+	mon_modes_free(vm);
 	if (vm->sh_ok)
 		shadow_vm_free(&vm->sh);
 	if (vm->mf_ok)
@@ -342,6 +346,7 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 		}
 	}
 	mon_vm_account(vm);
+	mon_modes_after_run(vm); /* --strict-x86 explanations */
 	bool handled = false;
 	if (r != CPU_EXIT_BUDGET && r != CPU_EXIT_NONE) {
 		if ((unsigned)r <= CPU_EXIT_UNSUPPORTED)

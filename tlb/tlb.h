@@ -85,6 +85,11 @@ struct tlb_key {
 	va_t va; /* any address in the page */
 };
 
+/*
+ * Counters. lookups/hits count the slow path only (tlb_lookup*): hits the
+ * CPU's fast cache serves never reach the TLB (cpu->stats.ftlb_hits counts
+ * them; they are hits of this TLB too, and refresh LRU stamps through touch).
+ */
 struct tlb_stats {
 	uint64_t lookups, hits, misses;
 	uint64_t perm_misses;       /* misses where the entry was there without the permission */
