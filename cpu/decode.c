@@ -128,7 +128,8 @@ static const struct oprow grp8[8] = {
 };
 /* 0F C7: group 9: cmpxchg8b/16b, rdrand, rdseed, ... */
 static const struct oprow grp9[8] = {
-	[1] = UNSUP, [3] = UNSUP, [4] = UNSUP, [5] = UNSUP, [6] = UNSUP, [7] = UNSUP,
+	[1] = OP(cpu_op_cmpxchg_wide, F_MEM | F_LOCK, 0, 0), /* cmpxchg8b/16b */
+	[3] = UNSUP, [4] = UNSUP, [5] = UNSUP, [6] = UNSUP, [7] = UNSUP, /* xrstors xsavec xsaves rdrand rdseed */
 };
 
 /* The one-byte opcode map. */

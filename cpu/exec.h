@@ -380,7 +380,7 @@ HANDLER(cpu_op_inc_rm); HANDLER(cpu_op_dec_rm); HANDLER(cpu_op_not_rm); HANDLER(
 HANDLER(cpu_op_mov_rm_r); HANDLER(cpu_op_mov_r_rm); HANDLER(cpu_op_mov_rm_imm);
 HANDLER(cpu_op_mov_a_moffs); HANDLER(cpu_op_mov_moffs_a);
 HANDLER(cpu_op_movzx); HANDLER(cpu_op_movsx); HANDLER(cpu_op_lea);
-HANDLER(cpu_op_xchg); HANDLER(cpu_op_cmpxchg); HANDLER(cpu_op_xadd);
+HANDLER(cpu_op_xchg); HANDLER(cpu_op_cmpxchg); HANDLER(cpu_op_xadd); HANDLER(cpu_op_cmpxchg_wide);
 HANDLER(cpu_op_cbw); HANDLER(cpu_op_cwd); HANDLER(cpu_op_mov_rm_sreg); HANDLER(cpu_op_mov_sreg_rm);
 HANDLER(cpu_op_cmovcc); HANDLER(cpu_op_setcc); HANDLER(cpu_op_bswap); HANDLER(cpu_op_xlat);
 HANDLER(cpu_op_lahf); HANDLER(cpu_op_sahf); HANDLER(cpu_op_nop); HANDLER(cpu_op_flagop);

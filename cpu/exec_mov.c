@@ -146,6 +146,30 @@ HANDLER(cpu_op_xadd)
 	return CPU_EXIT_NONE;
 }
 
+/* cmpxchg8b m64 / cmpxchg16b m128 (REX.W): compare rDX:rAX with the
+ * operand; equal: store rCX:rBX and set ZF; else load it into rDX:rAX
+ * (the memory is written back unchanged) and clear ZF. cmpxchg16b needs a
+ * 16-byte aligned operand (#GP(0)). */
+HANDLER(cpu_op_cmpxchg_wide)
+{
+	unsigned s = i->osz == 8 ? 8 : 4;
+	va_t ea = insn_ea(cpu, i);
+	if (s == 8 && (ea & 15))
+		cpu_fault(cpu, VEC_GP, 0);
+	uint8_t *p0 = rmw_begin(cpu, ea, s);
+	uint8_t *p1 = rmw_begin(cpu, ea + s, s);
+	uint64_t lo = rmw_load(cpu, p0, ea, s), hi = rmw_load(cpu, p1, ea + s, s);
+	bool eq = lo == reg_get(cpu, RAX, s) && hi == reg_get(cpu, RDX, s);
+	rmw_store(cpu, p0, ea, s, eq ? reg_get(cpu, RBX, s) : lo);
+	rmw_store(cpu, p1, ea + s, s, eq ? reg_get(cpu, RCX, s) : hi);
+	if (!eq) {
+		reg_set(cpu, RAX, s, lo);
+		reg_set(cpu, RDX, s, hi);
+	}
+	flags_put(cpu, RFLAGS_ZF, eq ? RFLAGS_ZF : 0);
+	return CPU_EXIT_NONE;
+}
+
 /* cbw / cwde / cdqe: sign-extend the lower half of rAX into rAX */
 HANDLER(cpu_op_cbw)
 {

@@ -129,6 +129,7 @@ HANDLER(cpu_op_loop)
 /* lret / lretq [imm16]: the selector checks are the system side's */
 HANDLER(cpu_op_lret)
 {
+	cpu_account(cpu); /* the CPL may change */
 	cpu_far_ret(cpu, i->osz, (uint16_t)i->imm);
 	if (cpu->cpl != cpu->in->ftlb_cpl)
 		cpu_ftlb_sync_cpl(cpu);

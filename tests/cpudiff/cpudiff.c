@@ -80,6 +80,7 @@ enum undef_kind { U_NONE, U_AF, U_MUL, U_DIV, U_SHIFT, U_ROT, U_SHXD, U_BT, U_BS
 #define M_LEAVE 0x20000
 #define M_CMPXCHG 0x40000
 #define M_REP 0x80000    /* string: may take rep/repe/repne */
+#define M_WIDE 0x100000  /* cmpxchg8b/16b: 16-aligned operand, rDX:rAX often equal */
 
 struct form {
 	const char *name;
@@ -172,6 +173,7 @@ static void build_forms(struct forms *fs)
 	add(fs, "xchg", 0x90, -1, -1, -2, IM_NONE, V, U_NONE, M_OPREG);
 	add(fs, "cmpxchg", 0x0F, 0xB0, -1, -1, IM_NONE, 1, U_NONE, M_CMPXCHG);
 	add(fs, "cmpxchg", 0x0F, 0xB1, -1, -1, IM_NONE, V, U_NONE, M_CMPXCHG);
+	add(fs, "cmpxchg8b/16b", 0x0F, 0xC7, -1, 1, IM_NONE, 4 | 8, U_NONE, M_MEMONLY | M_WIDE);
 	add(fs, "xadd", 0x0F, 0xC0, -1, -1, IM_NONE, 1, U_NONE, 0);
 	add(fs, "xadd", 0x0F, 0xC1, -1, -1, IM_NONE, V, U_NONE, 0);
 	add(fs, "cbw", 0x98, -1, -1, -2, IM_NONE, V, U_NONE, 0);
@@ -429,7 +431,9 @@ static bool generate(struct rng *r, const struct forms *fs, struct tcase *t)
 	g.fixed = 1u << RSP; /* RSP is never a random base: it must stay usable */
 	if (f->flags & M_STRING)
 		g.fixed |= (1u << RSI) | (1u << RDI) | (1u << RCX);
-	if (f->flags & (M_CL | M_DIV | M_CMPXCHG))
+	if (f->flags & (M_CL | M_DIV | M_CMPXCHG | M_WIDE))
+		g.fixed |= (1u << RBX);
+	if (f->flags & (M_CL | M_DIV | M_CMPXCHG | M_WIDE))
 		g.fixed |= (1u << RCX) | (1u << RAX) | (1u << RDX);
 	if (f->flags & (M_XLAT | M_LEAVE))
 		g.fixed |= (1u << RBX) | (1u << RAX) | (1u << RBP);
@@ -572,6 +576,8 @@ static bool generate(struct rng *r, const struct forms *fs, struct tcase *t)
 		m.target = DATA + 0x800 + rn(r, 0x800);
 		if (f->flags & M_INDIRECT)
 			m.target &= ~7ull;
+		if (f->flags & M_WIDE)
+			m.target &= ~15ull;
 		if (f->flags & M_STACK)
 			m.target = DATA + 0x800 + rn(r, 0x400);
 		fix_mem(r, t, &m, insn_end);
@@ -617,6 +623,13 @@ static bool generate(struct rng *r, const struct forms *fs, struct tcase *t)
 	t->src = src;
 	if ((f->flags & M_NOZERO) && src == 0)
 		return false;
+	if ((f->flags & M_WIDE) && rn(r, 2)) {
+		uint64_t lo, hi, hm = osz == 8 ? ~0ull : 0xffffffffull;
+		memcpy(&lo, memop, 8);
+		memcpy(&hi, memop + (osz == 8 ? 8 : 4), 8);
+		R[RAX] = (R[RAX] & ~hm) | (lo & hm);
+		R[RDX] = (R[RDX] & ~hm) | (hi & hm);
+	}
 	if (f->flags & M_CMPXCHG && rn(r, 2)) {
 		R[RAX] = (R[RAX] & ~mask) | src;
 	}
