@@ -105,6 +105,7 @@ static int vm_boot(struct vm *vm, char *err, size_t errlen)
 		mods[i].name = c->modules[i];
 		mods[i].data = mbuf[i];
 		mods[i].size = n;
+		mon_appname_learn(vm, c->modules[i], mbuf[i], n);
 	}
 	struct mon_gmem g = { pmap_page, vm, c->mem_size };
 	struct mon_boot_regs r;
@@ -264,7 +265,7 @@ void mon_vm_account(struct vm *vm)
 	vm->last_icount = vm->cpu.icount;
 }
 
-/* The app name for a guest CR3: app:1, app:2, ... in order of first appearance. */
+/* Who runs: "kernel", or the app of the current address space (appname.c). */
 void mon_vm_set_who(struct vm *vm)
 {
 	if (vm->v.cpl != 3) {
@@ -276,9 +277,15 @@ void mon_vm_set_who(struct vm *vm)
 	for (i = 0; i < vm->napps; i++)
 		if (vm->app_cr3[i] == cr3)
 			break;
-	if (i == vm->napps && vm->napps < sizeof vm->app_cr3 / sizeof vm->app_cr3[0])
+	if (i == vm->napps && vm->napps < sizeof vm->app_cr3 / sizeof vm->app_cr3[0]) {
+		vm->app_sig[vm->napps] = -1;
 		vm->app_cr3[vm->napps++] = cr3;
-	snprintf(vm->who, sizeof vm->who, "app:%u", i + 1);
+	}
+	const char *name = i < vm->napps ? mon_appname_identify(vm, i) : NULL;
+	if (name)
+		snprintf(vm->who, sizeof vm->who, "app:%s", name);
+	else
+		snprintf(vm->who, sizeof vm->who, "app:%u", i + 1);
 }
 
 void mon_vm_halt(struct vm *vm, enum mon_stop_reason r, int status, const char *fmt, ...)

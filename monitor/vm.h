@@ -51,6 +51,16 @@ int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_
 int mon_trace_close(struct vm *vm, bool keep);
 void mon_trace_update_mask(struct vm *vm);
 
+/* ---- appname.c: which boot program runs in an address space ---- */
+#define MON_APPSIG_MAX 64
+struct mon_appsig {
+	char name[MON_WHO_MAX - 4];
+	va_t page;                 /* the VA page holding the program's entry point */
+	uint64_t hash;             /* FNV-1a of that page's image */
+};
+void mon_appname_learn(struct vm *vm, const char *path, const uint8_t *data, size_t size);
+const char *mon_appname_identify(struct vm *vm, unsigned slot);
+
 /* ---- the VM ---- */
 struct vm {
 	unsigned vmid;
@@ -83,9 +93,12 @@ struct vm {
 	struct mon_trace trace;
 	struct mon_stats stats;
 	uint64_t last_icount;      /* for user/kernel instruction accounting */
-	/* names of user address spaces, learned from CR3 values */
+	/* names of user address spaces, learned from CR3 values (appname.c) */
 	pa_t app_cr3[64];
+	int app_sig[64];           /* index into sigs of the program identified there, or -1 */
 	unsigned napps;
+	struct mon_appsig sigs[MON_APPSIG_MAX];
+	unsigned nsigs;
 	struct mon_modes *modes;   /* MMU modes, paravirt, strict-x86 (monitor/modes.h) */
 };
 
