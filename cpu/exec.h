@@ -96,6 +96,7 @@ struct cpu_internal {
 	/* fetch shortcut: the page RIP is on */
 	uint64_t fetch_page;   /* VA page or FTLB_EMPTY */
 	uint64_t fetch_ma_add; /* MA = VA + fetch_ma_add */
+	uint64_t *fetch_touch; /* the MMU's stamp for that page, or NULL */
 	struct ftlb_entry *ftlb; /* current set: ftlb_set[cpl == 3] */
 	unsigned ftlb_cpl;       /* CPL the current set belongs to */
 	struct ftlb_entry ftlb_set[2][3][FTLB_SIZE]; /* [user][access][index] */
@@ -182,6 +183,8 @@ static inline const struct insn *icache_lookup(struct cpu *cpu)
 	va_t va = cpu->rip;
 	if (LIKELY((va & PAGE_MASK) == in->fetch_page)) {
 		ma_t ma = va + in->fetch_ma_add;
+		if (in->fetch_touch)
+			*in->fetch_touch = cpu->icount;
 		struct icache_entry *e = &in->icache[ma & (ICACHE_SIZE - 1)];
 		if (LIKELY(e->ma == ma)) {
 			cpu->stats.icache_hits++;

@@ -76,16 +76,18 @@ static void mark_code_page(struct cpu *cpu, uint64_t page)
 }
 
 /* Point the fetch shortcut at RIP's page (if the MMU lets the core keep
- * the translation and wants no touch stamps). Returns the host pointer. */
+ * the translation; its touch stamp, if any, is then set on every fetch).
+ * Returns the host pointer. */
 static uint8_t *fetch_page(struct cpu *cpu, va_t va)
 {
 	struct cpu_internal *in = cpu->in;
 	uint8_t *host = cpu_xlat(cpu, va, ACC_EXEC, cpu->cpl);
 	struct ftlb_entry *e = &in->ftlb[ACC_EXEC * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
 	in->fetch_page = FTLB_EMPTY;
-	if (e->tag == (va & PAGE_MASK) && !e->touch) {
+	if (e->tag == (va & PAGE_MASK)) {
 		in->fetch_page = va & PAGE_MASK;
 		in->fetch_ma_add = e->ma - (va & PAGE_MASK);
+		in->fetch_touch = e->touch;
 	}
 	return host;
 }

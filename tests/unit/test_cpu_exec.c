@@ -23,6 +23,8 @@ struct testmmu {
 	va_t absent[4];  /* pages that fault */
 	va_t missing[4]; /* pages that miss */
 	unsigned calls;
+	bool stamp;     /* hand out a touch stamp */
+	uint64_t touch;
 };
 
 static struct cpu C;
@@ -50,6 +52,7 @@ static enum mmu_result test_translate(void *ctx, struct cpu *cpu, va_t va, enum 
 	}
 	out->ma = va;
 	out->cacheable = true;
+	out->touch = m->stamp ? &m->touch : NULL;
 	return MMU_OK;
 }
 
@@ -424,6 +427,21 @@ START_TEST(test_call_ret_enter_leave)
 }
 END_TEST
 
+START_TEST(test_touch_stamps)
+{
+	/* fast-cache hits (fetches included) stamp the MMU's touch word */
+	M.stamp = true;
+	cpu_ftlb_flush(&C);
+	CODE_AT(CODE, 0xeb, 0xfe); /* jmp $ */
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_BUDGET);
+	ck_assert_uint_eq(M.touch, 9); /* icount when the 10th instruction was fetched */
+	unsigned calls = M.calls;
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_BUDGET);
+	ck_assert_uint_eq(M.calls, calls); /* all hits: the MMU was not asked again */
+	ck_assert_uint_eq(M.touch, 19);
+}
+END_TEST
+
 START_TEST(test_outside_ram_is_clean)
 {
 	/* jump far outside RAM: the fetch faults, no host crash */
@@ -461,6 +479,7 @@ int main(void)
 	tcase_add_test(tc, test_rep_string_fault_midway);
 	tcase_add_test(tc, test_repe_cmps_and_df);
 	tcase_add_test(tc, test_call_ret_enter_leave);
+	tcase_add_test(tc, test_touch_stamps);
 	tcase_add_test(tc, test_outside_ram_is_clean);
 	suite_add_tcase(s, tc);
 	SRunner *r = srunner_create(s);
