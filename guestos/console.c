@@ -5,6 +5,7 @@
  * printf (%d %u %x %s %c %p with l/ll, width and 0-padding).
  */
 #include "guestos/kernel.h"
+#include "guestos/vmlab.h"
 
 #define COM1 0x3f8
 #define UART_THR 0 /* transmit holding (DLAB=0) */
@@ -37,6 +38,8 @@ static void uart_putc(char c)
 /* Write n bytes to the console, as they are (no newline translation). */
 void console_write(const char *s, size_t n)
 {
+	if (pv_console_write(s, n)) /* vmlab --paravirt: one hypercall */
+		return;
 	for (size_t i = 0; i < n; i++)
 		uart_putc(s[i]);
 }

@@ -13,6 +13,7 @@
  * Unknown words are reported and ignored.
  */
 #include "guestos/kernel.h"
+#include "guestos/vmlab.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 #define HVM_START_MAGIC 0x336ec578u
@@ -181,7 +182,9 @@ static void start_programs(void)
 void kmain(void)
 {
 	console_init();
+	vmlab_detect(); /* vmlab.h: paravirt / software-managed TLB, silently */
 	cpu_init();
+	swtlb_init();
 	cpu_set_kstack(0);
 	parse_cmdline(kboot.cmdline);
 	vm_init();

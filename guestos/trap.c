@@ -5,6 +5,7 @@
  * kernel itself did wrong.
  */
 #include "guestos/kernel.h"
+#include "guestos/vmlab.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 
@@ -105,6 +106,8 @@ static void user_exception(struct trapframe *tf)
 void trap(struct trapframe *tf)
 {
 	int from_user = (tf->cs & 3) == 3;
+	if (tf->vector == 14 && (tf->error & VMLAB_PFERR_TLBMISS) && swtlb_refill(tf))
+		return; /* vmlab --mmu=swtlb: an app TLB miss, refilled (swtlb.c) */
 	if (tf->vector == VEC_IRQ0) {
 		ticks++;
 		pic_eoi(0);

@@ -426,6 +426,15 @@ int con_parse(const char *line, const struct con_resolver *r, struct con_cmd *cm
 			return perr(err, errlen, "empty /FORMAT");
 	} else if (*after) {
 		*after++ = 0;
+		after = (char *)skip_ws(after);
+		if (*after == '/') { /* gdb also accepts "x /4gx addr" */
+			fmt = ++after;
+			after += strcspn(after, " \t");
+			if (*after)
+				*after++ = 0;
+			if (!*fmt)
+				return perr(err, errlen, "empty /FORMAT");
+		}
 	}
 	const struct cmd_row *row = find_cmd(buf, wlen, err, errlen);
 	if (!row)

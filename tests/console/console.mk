@@ -14,11 +14,18 @@ CONSOLE_KERNEL ?= $(BUILD)/guestos/kernel.elf
 CONSOLE_INITRD ?= $(BUILD)/guestos/initrd.pack
 CONSOLE_OUT    := $(BUILD)/tests/console
 
-console-golden: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
-	@tests/console/run_golden.sh $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(CONSOLE_OUT)
+# Goldens hold guest addresses and instruction counts, so they always use the normal
+# (-O2) build of the guest, whatever BUILD/OPT/SAN/COV this run uses.
+CONSOLE_GOLD_KERNEL := build/guestos/kernel.elf
+CONSOLE_GOLD_INITRD := build/guestos/initrd.pack
+console-gold-guest:
+	@$(MAKE) --no-print-directory BUILD=build SAN= COV= OPT=-O2 $(CONSOLE_GOLD_KERNEL) $(CONSOLE_GOLD_INITRD)
 
-console-golden-update: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
-	@tests/console/run_golden.sh --update $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(CONSOLE_OUT)
+console-golden: $(CONSOLE_VMLAB) console-gold-guest
+	@tests/console/run_golden.sh $(CONSOLE_VMLAB) $(CONSOLE_GOLD_KERNEL) $(CONSOLE_GOLD_INITRD) $(CONSOLE_OUT)
+
+console-golden-update: $(CONSOLE_VMLAB) console-gold-guest
+	@tests/console/run_golden.sh --update $(CONSOLE_VMLAB) $(CONSOLE_GOLD_KERNEL) $(CONSOLE_GOLD_INITRD) $(CONSOLE_OUT)
 
 console-tmux: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
 	@tests/console/tmux_test.sh $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
@@ -28,4 +35,4 @@ console-tracediff: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
 
 TEST_STEPS += console-golden console-tmux console-tracediff
 
-.PHONY: console-golden console-golden-update console-tmux console-tracediff
+.PHONY: console-golden console-golden-update console-gold-guest console-tmux console-tracediff
