@@ -340,11 +340,30 @@ static uint64_t vm_budget(struct vm *vm, enum mon_step_kind kind)
 	return b ? b : 1;
 }
 
+/* insn tracing: disassemble the instruction at RIP (before it runs). */
+static void insn_text(struct vm *vm, char *dis, size_t len)
+{
+	uint8_t b[15];
+	size_t n = mon_read_va(vm, vm->cpu.rip, b, sizeof b);
+	snprintf(dis, len, "(unmapped)");
+	if (n)
+		cpu_disasm(b, n, vm->cpu.rip, dis, len);
+}
+
 /* Run once: returns true if an exit (other than the budget) was handled. */
 static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 {
 	struct cpu *cpu = &vm->cpu;
-	enum cpu_exit_reason r = cpu_run(cpu, vm_budget(vm, kind));
+	bool insn = MON_TRACING(vm, MON_CAT_INSN);
+	char dis[96];
+	uint64_t rip = cpu->rip, before = cpu->icount;
+	if (insn) /* one instruction per run, traced once it has retired */
+		insn_text(vm, dis, sizeof dis);
+	enum cpu_exit_reason r = cpu_run(cpu, insn ? 1 : vm_budget(vm, kind));
+	if (insn && cpu->icount == before + 1) {
+		struct mon_event f = { .has = MON_EV_VA, .va = rip };
+		mon_trace_emit(vm, MON_CAT_INSN, NULL, "insn", &f, "0x%llx: %s", (unsigned long long)rip, dis);
+	}
 	if (vm->bare) { /* the real CPU's state is the guest's */
 		vm->v.iflag = cpu_get_rflags(cpu) & RFLAGS_IF;
 		if (vm->v.cpl != cpu->cpl) {
