@@ -30,6 +30,9 @@ void shadow_fill_begin(struct shadow_vm *vm, struct shadow_fill *f, va_t va,
 	f->va = va;
 	f->acc = acc;
 	f->view = vm->view;
+	if (vm->miss_pending && vm->miss_va == va)
+		f->view = vm->miss_view;
+	vm->miss_pending = false;
 	f->asid = shadow_asid(vm);
 	f->cr3 = vm->cr3 & CR3_ADDR_MASK;
 	f->now = now;

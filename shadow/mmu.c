@@ -114,8 +114,12 @@ enum mmu_result shadow_mmu_translate(void *ctx, struct cpu *cpu, va_t va, enum c
 	struct tlb_key k = { .vmid = vm->vmid, .asid = shadow_asid(vm), .view = (uint8_t)view, .va = va };
 	unsigned need = acc == ACC_WRITE ? TLB_W : acc == ACC_EXEC ? TLB_X : TLB_R;
 	struct tlb_entry *e = tlb_lookup_perm(vm->tlb, &k, need, cpu->icount, NULL, NULL);
-	if (!e)
+	if (!e) {
+		vm->miss_pending = true;
+		vm->miss_view = view;
+		vm->miss_va = va;
 		return MMU_MISS;
+	}
 	uint64_t size = (e->perm & TLB_LARGE) ? TLB_LARGE_SIZE : PAGE_SIZE;
 	out->ma = e->ma + (va & (size - 1));
 	out->cacheable = true;

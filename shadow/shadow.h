@@ -269,6 +269,9 @@ struct shadow_vm {
 	/* the guest's paging registers, as the monitor emulates them */
 	uint64_t cr0, cr3, cr4, efer;
 	enum tlb_view view;           /* current virtual privilege */
+	bool miss_pending;            /* the last MMU_MISS, so shadow_fill fills the view missed in */
+	enum tlb_view miss_view;      /* (a supervisor access, cpl 0, misses in the kernel view */
+	va_t miss_va;                 /*  even while an app runs) */
 	unsigned roots_max;
 	unsigned unshadow_writes;     /* SHADOW_UNSHADOW_WRITES unless changed (0: never) */
 	struct shadow_root root[SHADOW_ROOTS_MAX];
@@ -388,7 +391,8 @@ struct shadow_fill {
 	const char *why;              /* BAD_PA / FILL_ERROR: a static explanation */
 };
 
-/* Start handling a TLB miss at va for acc in the VM's current view/CR3. */
+/* Start handling a TLB miss at va for acc under the VM's current CR3, in the view
+ * the MMU missed in (if va is the VA of the last MMU_MISS), else the current view. */
 void shadow_fill_begin(struct shadow_vm *vm, struct shadow_fill *f, va_t va,
 		       enum cpu_access acc, uint64_t now);
 /* Run the next phase (the walk advances one entry per call). Returns true when

@@ -110,6 +110,14 @@ START_TEST(true_fault_and_ring_compression)
 	ck_assert_uint_eq(V->stats.true_faults, 3);
 	/* a supervisor access (cpl 0 from the CPU) uses the kernel view */
 	ck_assert_int_eq(shadow_mmu_translate(V, &CPU, KVA, ACC_READ, 0, &x), MMU_OK);
+	/* an implicit supervisor access (GDT read) while an app runs misses in the kernel
+	 * view; the fill must fill that view, or the retry would miss forever */
+	tlb_flush_all(&E->tlb, TLB_CAUSE_OTHER);
+	ck_assert_int_eq(shadow_mmu_translate(V, &CPU, KVA, ACC_READ, 0, &x), MMU_MISS);
+	ck_assert_int_eq(fill(KVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert_int_eq(f.view, TLB_VIEW_KERNEL);
+	ck_assert_int_eq(shadow_mmu_translate(V, &CPU, KVA, ACC_READ, 0, &x), MMU_OK);
+	ck_assert_int_eq(fill(KVA, ACC_READ, &f), SHADOW_TRUE_FAULT); /* next miss: user view again */
 	/* non-canonical */
 	ck_assert_int_eq(fill(0x0000800000000000ull, ACC_READ, &f), SHADOW_FILL_ERROR);
 }
