@@ -346,6 +346,46 @@ START_TEST(globals_asids_views_and_stats)
 }
 END_TEST
 
+static unsigned causes[TLB_CAUSE_COUNT];
+static void count_cause(void *ctx, const struct tlb_entry *e, enum tlb_cause c)
+{
+	(void)ctx;
+	(void)e;
+	causes[c]++;
+}
+
+/* A hit without the needed permission is a miss (hardware re-walks), counted apart. */
+START_TEST(permission_misses_and_replace_hook)
+{
+	struct tlb t;
+	ck_assert_int_eq(tlb_init(&t, 4, 2, TLB_POLICY_LRU, 0), 0);
+	memset(causes, 0, sizeof causes);
+	tlb_set_drop_hook(&t, count_cause, NULL);
+	struct tlb_entry e = { .va = 0x5000, .ma = 0x9000, .perm = TLB_R | TLB_X };
+	tlb_insert(&t, &e, 1, NULL);
+	struct tlb_key k = { .va = 0x5010 };
+	struct tlb_entry *present = NULL;
+	ck_assert_ptr_null(tlb_lookup_perm(&t, &k, TLB_W, 7, NULL, &present));
+	ck_assert_ptr_nonnull(present);
+	ck_assert_uint_eq(present->stamp, 1); /* a failed lookup does not refresh LRU */
+	ck_assert_ptr_nonnull(tlb_lookup_perm(&t, &k, TLB_X, 8, NULL, NULL));
+	ck_assert_uint_eq(t.stats.perm_misses, 1);
+	ck_assert_uint_eq(t.stats.misses, 1);
+	ck_assert_uint_eq(t.stats.hits, 1);
+	/* upgrading the entry (now writable) replaces it; the hook still hears of it */
+	e.perm |= TLB_W;
+	struct tlb_insert_result r;
+	tlb_insert(&t, &e, 9, &r);
+	ck_assert(r.replaced);
+	ck_assert_uint_eq(causes[TLB_CAUSE_OTHER], 1);
+	ck_assert_uint_eq(t.stats.dropped[TLB_CAUSE_EVICT], 0);
+	ck_assert_ptr_nonnull(tlb_lookup_perm(&t, &k, TLB_W, 10, NULL, NULL));
+	tlb_flush_all(&t, TLB_CAUSE_VMSWITCH);
+	ck_assert_uint_eq(causes[TLB_CAUSE_VMSWITCH], 1);
+	tlb_free(&t);
+}
+END_TEST
+
 START_TEST(large_entries)
 {
 	struct tlb t;
@@ -400,6 +440,7 @@ int main(void)
 	tcase_add_test(tc, random_is_seeded);
 	tcase_add_test(tc, lru_sees_touch_stamps);
 	tcase_add_test(tc, globals_asids_views_and_stats);
+	tcase_add_test(tc, permission_misses_and_replace_hook);
 	tcase_add_test(tc, large_entries);
 	tcase_add_test(tc, parsing);
 	suite_add_tcase(s, tc);
