@@ -11,6 +11,7 @@
  * When no process is left the machine shuts down (machine_shutdown).
  */
 #include "guestos/kernel.h"
+#include "guestos/vmlab.h"
 
 struct proc *curproc;
 static struct proc procs[NPROC];
@@ -245,6 +246,7 @@ void scheduler(void)
 		}
 		if (!live)
 			machine_shutdown();
-		__asm__ volatile("sti; hlt; cli" ::: "memory"); /* wait for a tick */
+		if (!pv_idle()) /* vmlab --paravirt: sti + hlt in one hypercall */
+			__asm__ volatile("sti; hlt; cli" ::: "memory"); /* wait for a tick */
 	}
 }

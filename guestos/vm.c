@@ -15,6 +15,7 @@
  *   63..48 sign | 47..39 PML4 | 38..30 PDPT | 29..21 PD | 20..12 PT | 11..0 offset
  */
 #include "guestos/kernel.h"
+#include "guestos/vmlab.h"
 
 #define PT_INDEX(level, va) (((va) >> (12 + 9 * (level))) & 511) /* level 3 = PML4 .. 0 = PT */
 #define KIMAGE_PTS 8 /* the kernel image must end below 16 MiB */
@@ -128,20 +129,20 @@ void vm_free_user(uint64_t *pml4)
 /* Unmap user pages in [start, end) (page-aligned), freeing frames and slots. */
 void vm_unmap_range(struct proc *p, uint64_t start, uint64_t end)
 {
+	pv_batch_begin(); /* vmlab --paravirt: one hypercall for the whole range */
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
 		uint64_t *pte = vm_walk(p->pml4, va, 0);
 		if (!pte)
 			continue;
 		if (*pte & PTE_P) {
 			upage_free(*pte & PTE_ADDR);
-			*pte = 0;
-			if (p == curproc)
-				invlpg(va);
+			pv_pte_set(pte, 0, p == curproc ? va : 0);
 		} else if (*pte & PTE_SWAPPED) {
 			swap_drop(*pte);
-			*pte = 0;
+			pv_pte_set(pte, 0, 0);
 		}
 	}
+	pv_batch_end();
 }
 
 /* Copy the file-backed bytes of every segment that overlaps page `va`. */
@@ -236,7 +237,7 @@ int vm_fault(struct proc *p, uint64_t va, int write, const char **why)
 		*why = "page (out of memory for page tables)";
 		return -1;
 	}
-	*pte = pa | flags;
+	pv_pte_set(pte, pa | flags, 0); /* a plain store unless vmlab --paravirt */
 	return 0;
 }
 
