@@ -308,6 +308,56 @@ START_TEST(unshadow_freed_pml4)
 }
 END_TEST
 
+/* A table shared by more address spaces than SHADOW_PTUSE_MAX goes wild. */
+START_TEST(wild_pt_page_resets_everything)
+{
+	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	uint64_t pml4e = gread(V, CR3A); /* -> the shared PDPT */
+	pa_t pdpt = pml4e & GPTE_ADDR_MASK;
+	struct shadow_flush_rec r;
+	struct shadow_fill f;
+	for (unsigned i = 0; i <= SHADOW_PTUSE_MAX; i++) {
+		pa_t c = E->next_pt[0];
+		E->next_pt[0] += PAGE_SIZE;
+		gwrite(V, c, pml4e);
+		shadow_write_cr3(V, c, &r);
+		ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	}
+	ck_assert(V->pt[pdpt >> PAGE_SHIFT]->wild);
+	struct shadow_ptw_rec rec;
+	ck_assert_int_eq(shadow_ptwrite_emulate(V, pdpt + 8, 0x5000 | GPTE_P, 8, &rec), 0);
+	ck_assert(rec.wild);
+	ck_assert_uint_eq(V->stats.resets, 1);
+	ck_assert_uint_eq(tlb_count_valid(&E->tlb), 0);
+	ck_assert_uint_eq(shadow_tables_in_use(V), 0);
+	ck_assert(!shadow_is_pt_page(V, pdpt));
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+}
+END_TEST
+
+/* Out of machine frames for shadow tables: older roots are evicted, then the fill fails cleanly. */
+START_TEST(out_of_monitor_frames)
+{
+	pa_t cr3b = E->next_pt[0];
+	E->next_pt[0] += PAGE_SIZE;
+	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, cr3b, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	while (E->mf.nfree > 5)
+		shadow_mframe_alloc(&E->mf, SHADOW_OWNER_MONITOR);
+	struct shadow_fill f;
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT); /* 4 tables */
+	ck_assert_uint_eq(f.tables_alloc, 4);
+	struct shadow_flush_rec r;
+	shadow_write_cr3(V, cr3b, &r);
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT); /* evicts A's root */
+	ck_assert_uint_eq(V->stats.roots_evicted, 1);
+	shadow_set_view(V, TLB_VIEW_USER);
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_FILL_ERROR); /* nothing left to evict */
+	ck_assert_ptr_nonnull(f.why);
+	ck_assert_uint_eq(V->stats.errors, 1);
+}
+END_TEST
+
 START_TEST(invlpg)
 {
 	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
@@ -460,6 +510,8 @@ int main(void)
 	tcase_add_test(tc, pt_write_single_step_window);
 	tcase_add_test(tc, unshadow_after_many_writes);
 	tcase_add_test(tc, unshadow_freed_pml4);
+	tcase_add_test(tc, wild_pt_page_resets_everything);
+	tcase_add_test(tc, out_of_monitor_frames);
 	tcase_add_test(tc, invlpg);
 	tcase_add_test(tc, cr3_switch_root_cache_and_globals);
 	tcase_add_test(tc, pcid_rules);
