@@ -1,7 +1,8 @@
 # cpudiff: differential test of the CPU core against the host CPU.
-$(BUILD)/cpudiff: tests/cpudiff/cpudiff.c $(LIBS_cpu)
+CPUDIFF_SRC := $(wildcard tests/cpudiff/*.c)
+$(BUILD)/cpudiff: $(CPUDIFF_SRC) tests/cpudiff/cpudiff.h $(LIBS_cpu)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS_cpu) $(LDFLAGS_SAN) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(CPUDIFF_SRC) $(LIBS_cpu) $(LDFLAGS_SAN) $(LDLIBS)
 
 ALL_TARGETS += $(BUILD)/cpudiff
 TEST_STEPS += cpudiff
