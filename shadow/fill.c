@@ -231,8 +231,8 @@ const char *shadow_phase_name(enum shadow_phase p)
 	return (unsigned)p <= SHADOW_PH_DONE ? n[p] : "?";
 }
 
-int shadow_install_pa(struct shadow_vm *vm, va_t va, pa_t pa, unsigned perm, uint64_t now,
-		      ma_t *ma, struct tlb_insert_result *ins)
+int shadow_install_pa(struct shadow_vm *vm, enum tlb_view view, va_t va, pa_t pa, unsigned perm,
+		      uint64_t now, ma_t *ma, struct tlb_insert_result *ins)
 {
 	ma_t m = shadow_pa_to_ma(&vm->pmap, pa & PAGE_MASK);
 	if (ma)
@@ -240,7 +240,7 @@ int shadow_install_pa(struct shadow_vm *vm, va_t va, pa_t pa, unsigned perm, uin
 	if (m == MA_NONE)
 		return -1;
 	struct tlb_entry e = {
-		.vmid = vm->vmid, .asid = shadow_asid(vm), .view = (uint8_t)vm->view,
+		.vmid = vm->vmid, .asid = shadow_asid(vm), .view = (uint8_t)view,
 		.perm = (uint8_t)((perm & ~TLB_LARGE) | TLB_R), .va = va & PAGE_MASK, .ma = m,
 		.pa = pa & PAGE_MASK,
 	};

@@ -405,12 +405,14 @@ const char *shadow_fill_kind_name(enum shadow_fill_kind k);
 const char *shadow_phase_name(enum shadow_phase p);
 
 /*
- * Install va -> frame of pa in the TLB for the current (asid, view) with TLB_*
- * perm, without shadow tables (the swtlb mode's privileged TLB write).
- * Returns 0, or -1 if pa is not guest RAM (nothing installed). *ma, *ins filled.
+ * Install va -> frame of pa in the TLB for the current asid in `view` with
+ * TLB_* perm, without shadow tables (the swtlb mode's privileged TLB write:
+ * the guest kernel's refill handler runs in the kernel view but installs for
+ * the app, view user). Returns 0, or -1 if pa is not guest RAM (nothing
+ * installed). *ma, *ins filled.
  */
-int shadow_install_pa(struct shadow_vm *vm, va_t va, pa_t pa, unsigned perm, uint64_t now,
-		      ma_t *ma, struct tlb_insert_result *ins);
+int shadow_install_pa(struct shadow_vm *vm, enum tlb_view view, va_t va, pa_t pa, unsigned perm,
+		      uint64_t now, ma_t *ma, struct tlb_insert_result *ins);
 
 /* ======================= shadow.c: shadow tables, root cache ======================= */
 

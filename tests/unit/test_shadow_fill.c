@@ -487,11 +487,14 @@ START_TEST(swtlb_install)
 {
 	ma_t ma;
 	struct tlb_insert_result ins;
-	ck_assert_int_eq(shadow_install_pa(V, UVA + 5, UPA, TLB_U | TLB_W, 1, &ma, &ins), 0);
+	ck_assert_int_eq(shadow_install_pa(V, TLB_VIEW_KERNEL, UVA + 5, UPA, TLB_U | TLB_W, 1, &ma, &ins), 0);
 	ck_assert_uint_eq(ma, shadow_pa_to_ma(&V->pmap, UPA));
 	struct mmu_xlat x;
 	ck_assert_int_eq(xlat(UVA, ACC_WRITE, &x), MMU_OK);
-	ck_assert_int_eq(shadow_install_pa(V, UVA, ENV_MEM, TLB_U, 1, &ma, &ins), -1);
+	ck_assert_int_eq(shadow_install_pa(V, TLB_VIEW_USER, UVA, ENV_MEM, TLB_U, 1, &ma, &ins), -1);
+	/* installed for the kernel view: an app does not hit it */
+	shadow_set_view(V, TLB_VIEW_USER);
+	ck_assert_int_eq(xlat(UVA, ACC_READ, &x), MMU_MISS);
 }
 END_TEST
 
