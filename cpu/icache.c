@@ -113,6 +113,10 @@ static void decode_failed(struct cpu *cpu, enum dec_status st, const uint8_t *bu
 	default:
 		cpu_fault(cpu, VEC_UD, CPU_NO_ERROR);
 	}
+	/* the decoder does not size what it does not implement: ask capstone */
+	int len = cpu_disasm(buf, n, cpu->rip, NULL, 0);
+	if (len > 0 && (unsigned)len < n)
+		n = (unsigned)len;
 	cpu->exit.reason = CPU_EXIT_UNSUPPORTED;
 	memcpy(cpu->exit.bytes, buf, n);
 	cpu->exit.nbytes = (uint8_t)n;
