@@ -79,6 +79,12 @@ int mon_modes_init(struct vm *vm, char *err, size_t errlen)
 	vm->modes->bad_pa = PA_NONE;
 	vm->modes->nested.root = MA_NONE;
 	vm->modes->swtlb_vector = 0x100;
+	if (vm->bare) {
+		if (vm->cfg.mmu == MON_MMU_SHADOW && !vm->cfg.paravirt && !vm->cfg.strict_x86)
+			return 0;
+		snprintf(err, errlen, "--bare-core runs without a monitor: --mmu, --paravirt and --strict-x86 do not apply");
+		return -1;
+	}
 	if (vm->cfg.mmu == MON_MMU_NESTED && mon_nested_init(vm, err, errlen))
 		return -1;
 	if (vm->cfg.mmu == MON_MMU_SWTLB)
