@@ -61,8 +61,8 @@ static bool spte_allows(uint64_t e, enum cpu_access acc)
 	return true;
 }
 
-/* TLB permission bits of a shadow leaf. */
-static unsigned spte_perm(uint64_t e)
+/* TLB permission bits of a shadow leaf (G only counts under CR4.PGE). */
+static unsigned spte_perm(const struct shadow_vm *vm, uint64_t e)
 {
 	unsigned p = TLB_R;
 	if (e & GPTE_RW)
@@ -71,7 +71,7 @@ static unsigned spte_perm(uint64_t e)
 		p |= TLB_X;
 	if (e & GPTE_US)
 		p |= TLB_U;
-	if (e & GPTE_G)
+	if ((e & GPTE_G) && (vm->cr4 & CR4_PGE))
 		p |= TLB_G;
 	return p;
 }
@@ -144,7 +144,7 @@ static void phase_shadow(struct shadow_vm *vm, struct shadow_fill *f)
 		e |= GPTE_US;
 	if (!w->x)
 		e |= GPTE_NX;
-	if (w->g)
+	if (w->ref[w->nrefs - 1].val & GPTE_G) /* the guest's G bit; CR4.PGE applies at install */
 		e |= GPTE_G;
 	if (shadow_fill_table(vm, f->view, f->va, e, &f->spte_ma, &f->tables_alloc) < 0) {
 		finish(f, SHADOW_FILL_ERROR, "out of machine frames for shadow tables");
@@ -158,7 +158,7 @@ static void phase_shadow(struct shadow_vm *vm, struct shadow_fill *f)
 
 static void phase_install(struct shadow_vm *vm, struct shadow_fill *f)
 {
-	f->perm = spte_perm(f->spte);
+	f->perm = spte_perm(vm, f->spte);
 	struct tlb_entry e = {
 		.vmid = vm->vmid, .asid = f->asid, .view = (uint8_t)f->view, .perm = (uint8_t)f->perm,
 		.va = f->va_page, .ma = f->ma, .pa = f->pa,

@@ -280,9 +280,9 @@ void shadow_set_paging(struct shadow_vm *vm, uint64_t cr0, uint64_t cr4, uint64_
 {
 	memset(rec, 0, sizeof *rec);
 	rec->evicted_cr3 = PA_NONE;
-	bool rules = ((vm->cr0 ^ cr0) & (CR0_WP | CR0_PG)) || ((vm->efer ^ efer) & EFER_NXE) ||
-		     ((vm->cr4 ^ cr4) & CR4_PGE);
-	bool flush = rules || ((vm->cr4 & CR4_PCIDE) && !(cr4 & CR4_PCIDE));
+	bool rules = ((vm->cr0 ^ cr0) & (CR0_WP | CR0_PG)) || ((vm->efer ^ efer) & EFER_NXE);
+	bool flush = rules || ((vm->cr4 ^ cr4) & CR4_PGE) ||
+		     ((vm->cr4 & CR4_PCIDE) && !(cr4 & CR4_PCIDE));
 	vm->cr0 = cr0;
 	vm->cr4 = cr4;
 	vm->efer = efer;

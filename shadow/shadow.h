@@ -508,8 +508,9 @@ void shadow_invlpg(struct shadow_vm *vm, va_t va, struct shadow_flush_rec *rec);
 void shadow_write_cr3(struct shadow_vm *vm, uint64_t cr3, struct shadow_flush_rec *rec);
 /*
  * New CR0/CR4/EFER: CR4.PGE changes, or PCIDE 1->0, flush the VM's whole TLB
- * (globals too); CR0.WP, EFER.NXE or CR0.PG changes also drop every shadow root
- * (their permissions were computed under the old rules).
+ * (globals too; shadow leaves keep the guest's G bit, PGE applies at install);
+ * CR0.WP, EFER.NXE or CR0.PG changes also drop every shadow root (their
+ * permissions were computed under the old rules).
  */
 void shadow_set_paging(struct shadow_vm *vm, uint64_t cr0, uint64_t cr4, uint64_t efer,
 		       struct shadow_flush_rec *rec);

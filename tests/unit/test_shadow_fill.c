@@ -460,6 +460,26 @@ START_TEST(wp_change_resets_shadow)
 }
 END_TEST
 
+START_TEST(pge_toggle_flushes_globals_keeps_shadow)
+{
+	env_map(E, 0, CR3A, KVA, KPA, GPTE_P | GPTE_G, UPPER_ALL, 1);
+	struct shadow_fill f;
+	fill(KVA, ACC_READ, &f);
+	ck_assert(f.perm & TLB_G);
+	struct shadow_flush_rec r;
+	shadow_set_paging(V, ENV_CR0, ENV_CR4 & ~CR4_PGE, ENV_EFER, &r);
+	ck_assert(r.flushed_tlb && !r.reset);
+	ck_assert_uint_eq(r.tlb_dropped, 1);
+	ck_assert_int_eq(fill(KVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(f.shadow_hit);
+	ck_assert(!(f.perm & TLB_G)); /* not global without CR4.PGE */
+	shadow_set_paging(V, ENV_CR0, ENV_CR4, ENV_EFER, &r);
+	ck_assert_int_eq(fill(KVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert(f.perm & TLB_G);
+	ck_assert_uint_eq(V->stats.resets, 0);
+}
+END_TEST
+
 START_TEST(isolation_check_can_fail)
 {
 	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
@@ -519,6 +539,7 @@ int main(void)
 	tcase_add_test(tc, cr3_switch_root_cache_and_globals);
 	tcase_add_test(tc, pcid_rules);
 	tcase_add_test(tc, wp_change_resets_shadow);
+	tcase_add_test(tc, pge_toggle_flushes_globals_keeps_shadow);
 	tcase_add_test(tc, isolation_check_can_fail);
 	tcase_add_test(tc, swtlb_install);
 	suite_add_tcase(s, tc);
