@@ -210,6 +210,39 @@ int shadow_ptwrite_emulate(struct shadow_vm *vm, pa_t pa, uint64_t value, unsign
 	return 0;
 }
 
+int shadow_write_pa(struct shadow_vm *vm, pa_t pa, const void *src, uint64_t len,
+		    struct shadow_ptw_rec *rec)
+{
+	memset(rec, 0, sizeof *rec);
+	if (pa >= vm->pmap.mem_size || len > vm->pmap.mem_size - pa)
+		return -1;
+	const uint8_t *p = src;
+	while (len) {
+		uint64_t off = pa & (PAGE_SIZE - 1);
+		uint64_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
+		pa_t page = pa & PAGE_MASK;
+		ma_t ma = shadow_pa_to_ma(&vm->pmap, page);
+		if (shadow_is_pt_page(vm, page)) {
+			rec->page = page;
+			uint64_t first = off >> 3, last = (off + n - 1) >> 3, old[512];
+			memcpy(old, vm->mf->ram + ma, PAGE_SIZE);
+			memcpy(vm->mf->ram + ma + off, p, n);
+			const uint64_t *now = (const uint64_t *)(const void *)(vm->mf->ram + ma);
+			for (uint64_t i = first; i <= last && !rec->wild; i++)
+				if (now[i] != old[i])
+					changed(vm, page + 8 * i, old[i], now[i], rec);
+		} else {
+			memcpy(vm->mf->ram + ma + off, p, n);
+		}
+		if (vm->cpu)
+			cpu_code_written(vm->cpu, ma + off, n);
+		pa += n;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
 int shadow_ptwrite_begin(struct shadow_vm *vm, const struct shadow_fill *f)
 {
 	if (vm->ptw.active || f->kind != SHADOW_PT_WRITE)

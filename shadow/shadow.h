@@ -479,6 +479,15 @@ bool shadow_is_pt_page(const struct shadow_vm *vm, pa_t pa);
 int shadow_ptwrite_emulate(struct shadow_vm *vm, pa_t pa, uint64_t value, unsigned size,
 			   struct shadow_ptw_rec *rec);
 /*
+ * The monitor's own writes to guest-physical memory (interrupt frames pushed
+ * on the guest kernel's stack, device DMA, loading programs): like
+ * shadow_pmap_write, but entries that change in guest PT pages invalidate what
+ * they govern (rec lists them), and the CPU forgets pre-decoded code there.
+ * Returns 0, or -1 (nothing written) if any byte is outside guest RAM.
+ */
+int shadow_write_pa(struct shadow_vm *vm, pa_t pa, const void *src, uint64_t len,
+		    struct shadow_ptw_rec *rec);
+/*
  * Emulation by single-stepping (no x86 decoding in the monitor): after a fill
  * returned SHADOW_PT_WRITE, shadow_ptwrite_begin opens a window in which
  * writes to that page (in the fill's view) are allowed (not cached by the

@@ -203,6 +203,28 @@ START_TEST(pt_write_emulated_invalidates)
 }
 END_TEST
 
+START_TEST(monitor_writes_are_tracked)
+{
+	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	struct shadow_fill f;
+	fill(UVA, ACC_READ, &f);
+	/* the monitor "DMAs" 16 bytes over the leaf entry and its neighbour, and 8000 bytes of data */
+	uint64_t buf[2] = { KPA | GPTE_P | GPTE_US, 0x1234 };
+	struct shadow_ptw_rec rec;
+	ck_assert_int_eq(shadow_write_pa(V, leaf, buf, sizeof buf, &rec), 0);
+	ck_assert_uint_eq(rec.nchanged, 2);
+	ck_assert_uint_eq(rec.tlb_dropped, 1);
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	ck_assert_uint_eq(f.pa, KPA);
+	static uint8_t data[8000];
+	memset(data, 0xab, sizeof data);
+	ck_assert_int_eq(shadow_write_pa(V, 0x40ff0, data, sizeof data, &rec), 0);
+	ck_assert_uint_eq(rec.nchanged, 0);
+	ck_assert_uint_eq(gread(V, 0x41000), 0xababababababababull);
+	ck_assert_int_eq(shadow_write_pa(V, ENV_MEM - 4, data, 8, &rec), -1);
+}
+END_TEST
+
 START_TEST(pt_write_upper_level_clears_subtree)
 {
 	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
@@ -529,6 +551,7 @@ int main(void)
 	tcase_add_test(tc, phases_step_one_at_a_time);
 	tcase_add_test(tc, bad_pa);
 	tcase_add_test(tc, pt_write_emulated_invalidates);
+	tcase_add_test(tc, monitor_writes_are_tracked);
 	tcase_add_test(tc, pt_write_upper_level_clears_subtree);
 	tcase_add_test(tc, pt_write_single_step_window);
 	tcase_add_test(tc, unshadow_after_many_writes);
