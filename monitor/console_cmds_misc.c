@@ -75,8 +75,25 @@ static int cmd_stats(struct con_session *s)
 	return 0;
 }
 
+/* Inspection in the middle of a replayed exit shows the state after the whole exit. */
+static void phase_note(struct con_session *s, const struct con_cmd *c)
+{
+	static const enum con_cmd_id inspect[] = {CON_REGS, CON_TLB, CON_PT, CON_SHADOW, CON_TRANSLATE,
+						  CON_X, CON_XP, CON_XM, CON_BACKTRACE};
+	if (!s->in_phases)
+		return;
+	for (size_t i = 0; i < sizeof inspect / sizeof inspect[0]; i++)
+		if (c->id == inspect[i] || (c->id == CON_INFO && !strcmp(c->topic, "registers"))) {
+			fprintf(s->out, "(phase %llu/%llu: the state shown is the one after the whole exit)\n",
+				(unsigned long long)(s->phase_cur - s->phase_first + 1),
+				(unsigned long long)(s->phase_end - s->phase_first));
+			return;
+		}
+}
+
 int con_exec(struct con_session *s, const struct con_cmd *c)
 {
+	phase_note(s, c);
 	switch (c->id) {
 	case CON_STEP: case CON_STEPI: case CON_NEXT_EXIT: case CON_UNTIL: case CON_CONTINUE:
 	case CON_FINISH:
