@@ -43,7 +43,7 @@ E2E_DEMOS := hello pagetouch spawn cpubench misbehave swaptest pingpong ulibtest
 
 define e2e_demo_rule
 e2e-demo-$(1): $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD)
-	@tests/e2e/demo.sh $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD) $$(E2E_OUT) $(1) "$$(GUEST_CMD_$(1))"
+	@tests/e2e/demo.sh $$(GUEST_OPTS_$(1)) $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD) $$(E2E_OUT) $(1) "$$(GUEST_CMD_$(1))"
 endef
 $(foreach d,$(E2E_DEMOS),$(eval $(call e2e_demo_rule,$(d))))
 
