@@ -148,6 +148,8 @@ struct tlb_match {
  * Returns 0, or -1 (bad geometry, or no memory) and leaves *t unusable.
  */
 int tlb_init(struct tlb *t, unsigned sets, unsigned ways, enum tlb_policy policy, uint64_t seed);
+/* Free the entries. A CPU whose fast cache holds &entry->stamp pointers must be
+ * flushed (cpu_ftlb_flush) or freed first. */
 void tlb_free(struct tlb *t);
 
 /* Parse "SETSxWAYS" (e.g. "16x4"). Returns 0 or -1 if malformed or out of range. */
