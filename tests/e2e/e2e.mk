@@ -3,6 +3,7 @@
 #   make e2e-cli             CLI: help, version, bad input -> one line, exit 2; bad ELF -> no trace left
 #   make e2e-bare            a bare-metal ELF (no page tables, UART, hlt) runs; debug-exit status
 #   make e2e-isolation       a guest rewriting its page tables maliciously never gets a foreign frame
+#   make e2e-fuzz            40 guests of seeded random code: each ends in a clean, explained stop
 #   make e2e-demo-<name>     guestos demo under vmlab; serial output == tests/guest/expected/<name>.out
 #   make e2e-golden-<name>   a trace window compared byte for byte with tests/e2e/golden/<name>.trace
 #   make golden              regenerate the golden traces (review the diff before committing!)
@@ -34,6 +35,14 @@ e2e-cli: $(VMLAB) $(E2E_OUT)/bare.elf
 
 e2e-bare: $(VMLAB) $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf
 	@tests/e2e/bare.sh $(VMLAB) $(E2E_OUT)
+
+$(E2E_OUT)/mkrandom: tests/e2e/mkrandom.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+# Random-code guests: every one must end in a clean, explained stop.
+e2e-fuzz: $(VMLAB) $(E2E_OUT)/mkrandom
+	@tests/e2e/fuzz.sh $(VMLAB) $(E2E_OUT)/mkrandom $(E2E_OUT) 40
 
 e2e-isolation: $(VMLAB) $(E2E_OUT)/evil.elf
 	@tests/e2e/isolation.sh $(VMLAB) $(E2E_OUT)
@@ -84,9 +93,9 @@ golden:
 e2e-bench: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
 	@tests/e2e/bench.sh $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
 
-TEST_STEPS += e2e-cli e2e-bare e2e-isolation $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+TEST_STEPS += e2e-cli e2e-bare e2e-isolation e2e-fuzz $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))
 BENCH_STEPS += e2e-bench
 
-.PHONY: e2e-cli e2e-bare e2e-isolation golden e2e-bench e2e-gold-guest $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+.PHONY: e2e-cli e2e-bare e2e-isolation e2e-fuzz golden e2e-bench e2e-gold-guest $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))
