@@ -120,9 +120,11 @@ uint8_t *cpu_xlat(struct cpu *cpu, va_t va, enum cpu_access acc, unsigned cpl)
 		cpu_miss(cpu, va, acc);
 	if (r == MMU_FAULT)
 		page_fault(cpu, va, x.err);
-	if (x.ma >= cpu->ram_size)
+	if ((x.ma & PAGE_MASK) + PAGE_SIZE > cpu->ram_size)
 		/* SIMPLIFICATION: an MMU handing out an MA outside RAM is a bug in
-		 * the MMU; the guest sees it as a #GP rather than the host crashing. */
+		 * the MMU; the guest sees it as a #GP rather than the host crashing.
+		 * A partial last page of RAM counts as outside: host pointers are
+		 * good for a whole page. */
 		cpu_fault(cpu, VEC_GP, 0);
 	uint64_t page = x.ma >> PAGE_SHIFT;
 	if (acc == ACC_WRITE && in->codepage[page])

@@ -442,6 +442,22 @@ START_TEST(test_touch_stamps)
 }
 END_TEST
 
+START_TEST(test_partial_last_page)
+{
+	/* RAM that ends inside a page: the partial page is not handed out */
+	static uint8_t small[2 * 4096 + 100];
+	struct cpu c;
+	ck_assert_int_eq(cpu_init(&c, small, sizeof(small)), 0);
+	c.ctl.virt = true;
+	small[0x100] = 0x48; /* mov rax, [0x2000] */
+	memcpy(small + 0x101, (const uint8_t[]){ 0x8b, 0x04, 0x25, 0x00, 0x20, 0, 0 }, 7);
+	c.rip = 0x100;
+	ck_assert_int_eq(cpu_run(&c, 1), CPU_EXIT_EXCEPTION);
+	ck_assert_uint_eq(c.exit.vector, VEC_GP);
+	cpu_free(&c);
+}
+END_TEST
+
 START_TEST(test_outside_ram_is_clean)
 {
 	/* jump far outside RAM: the fetch faults, no host crash */
@@ -480,6 +496,7 @@ int main(void)
 	tcase_add_test(tc, test_repe_cmps_and_df);
 	tcase_add_test(tc, test_call_ret_enter_leave);
 	tcase_add_test(tc, test_touch_stamps);
+	tcase_add_test(tc, test_partial_last_page);
 	tcase_add_test(tc, test_outside_ram_is_clean);
 	suite_add_tcase(s, tc);
 	SRunner *r = srunner_create(s);
