@@ -316,6 +316,50 @@ START_TEST(test_sensitive_exits)
 }
 END_TEST
 
+/* Every sensitive instruction at CPL 3 under ctl.virt exits before running. */
+static const struct sens_case {
+	enum cpu_sens_op op;
+	uint8_t b[4], n;
+} sens_cases[] = {
+	{ SOP_MOV_TO_CR, { 0x0f, 0x22, 0xd8 }, 3 }, { SOP_MOV_FROM_CR, { 0x0f, 0x20, 0xd8 }, 3 },
+	{ SOP_CLTS, { 0x0f, 0x06 }, 2 },            { SOP_INVLPG, { 0x0f, 0x01, 0x38 }, 3 },
+	{ SOP_LGDT, { 0x0f, 0x01, 0x10 }, 3 },      { SOP_LIDT, { 0x0f, 0x01, 0x18 }, 3 },
+	{ SOP_LTR, { 0x0f, 0x00, 0xd8 }, 3 },       { SOP_LLDT, { 0x0f, 0x00, 0xd0 }, 3 },
+	{ SOP_SGDT, { 0x0f, 0x01, 0x00 }, 3 },      { SOP_SIDT, { 0x0f, 0x01, 0x08 }, 3 },
+	{ SOP_STR, { 0x0f, 0x00, 0xc8 }, 3 },       { SOP_SLDT, { 0x0f, 0x00, 0xc0 }, 3 },
+	{ SOP_SMSW, { 0x0f, 0x01, 0xe0 }, 3 },      { SOP_RDMSR, { 0x0f, 0x32 }, 2 },
+	{ SOP_WRMSR, { 0x0f, 0x30 }, 2 },           { SOP_CLI, { 0xfa }, 1 },
+	{ SOP_STI, { 0xfb }, 1 },                   { SOP_PUSHF, { 0x9c }, 1 },
+	{ SOP_POPF, { 0x9d }, 1 },                  { SOP_HLT, { 0xf4 }, 1 },
+	{ SOP_IN, { 0xe4, 0x60 }, 2 },              { SOP_OUT, { 0xe6, 0x80 }, 2 },
+	{ SOP_INS, { 0x6c }, 1 },                   { SOP_OUTS, { 0x6e }, 1 },
+	{ SOP_IRETQ, { 0x48, 0xcf }, 2 },           { SOP_SYSRET, { 0x48, 0x0f, 0x07 }, 3 },
+	{ SOP_SWAPGS, { 0x0f, 0x01, 0xf8 }, 3 },    { SOP_CPUID, { 0x0f, 0xa2 }, 2 },
+	{ SOP_RDTSC, { 0x0f, 0x31 }, 2 },           { SOP_WBINVD, { 0x0f, 0x09 }, 2 },
+	{ SOP_INVD, { 0x0f, 0x08 }, 2 },            { SOP_INT3, { 0xcc }, 1 },
+	{ SOP_INTN, { 0xcd, 0x80 }, 2 },            { SOP_SYSCALL, { 0x0f, 0x05 }, 2 },
+	{ SOP_VMCALL, { 0x0f, 0x01, 0xc1 }, 3 },
+};
+
+START_TEST(test_every_sensitive_op_exits)
+{
+	const struct sens_case *c = &sens_cases[_i];
+	C.cpl = 3;
+	code_at(CODE, c->b, c->n);
+	uint64_t rsp = C.gpr[RSP];
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_SENSITIVE);
+	ck_assert_msg(C.exit.sens.op == c->op, "%s decoded as %s", cpu_sens_op_name(c->op),
+		      cpu_sens_op_name(C.exit.sens.op));
+	ck_assert_uint_eq(C.exit.sens.len, c->n);
+	ck_assert_uint_eq(C.rip, CODE);
+	ck_assert_uint_eq(C.gpr[RSP], rsp);
+	ck_assert_uint_eq(C.icount, 0);
+	/* at CPL 0 the same instruction does not exit as sensitive */
+	C.cpl = 0;
+	ck_assert_int_ne(cpu_run(&C, 1), CPU_EXIT_SENSITIVE);
+}
+END_TEST
+
 START_TEST(test_budget_and_counts)
 {
 	CODE_AT(CODE, 0xeb, 0xfe); /* jmp $ */
@@ -489,6 +533,7 @@ int main(void)
 	tcase_add_test(tc, test_code_written_by_others);
 	tcase_add_test(tc, test_unsupported_and_nm);
 	tcase_add_test(tc, test_sensitive_exits);
+	tcase_add_loop_test(tc, test_every_sensitive_op_exits, 0, sizeof(sens_cases) / sizeof(sens_cases[0]));
 	tcase_add_test(tc, test_budget_and_counts);
 	tcase_add_test(tc, test_fs_gs_bases);
 	tcase_add_test(tc, test_rip_relative_with_immediate);
