@@ -236,10 +236,16 @@ static inline void lf_set(struct cpu *cpu, enum lf_op op, unsigned size, uint64_
 	lf->res = res;
 }
 
-/* Set the flags in `mask` to `bits` (eagerly computed flags). */
+/* Set the flags in `mask` to `bits` (eagerly computed flags). Pending lazy
+ * flags are computed first unless all six are overwritten anyway. */
 static inline void flags_put(struct cpu *cpu, uint64_t mask, uint64_t bits)
 {
-	uint64_t f = cpu->in->lf.op == LF_NONE ? cpu->rflags_ : cpu_flags_materialize(cpu);
+	uint64_t f = cpu->rflags_;
+	if (cpu->in->lf.op != LF_NONE) {
+		if ((mask & RFLAGS_ARITH) != RFLAGS_ARITH)
+			f = cpu_flags_materialize(cpu);
+		cpu->in->lf.op = LF_NONE;
+	}
 	cpu->rflags_ = (f & ~mask) | (bits & mask);
 }
 
