@@ -358,7 +358,6 @@ void mon_cli_print_run_options(FILE *f)
 	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4)\n"
 	      "  --tlb-policy P           lru (default), fifo or random\n"
 	      "  --max-insns N            stop cleanly after N guest instructions\n"
-	      "  --mmu shadow             MMU virtualization mode (default shadow)\n"
 	      "  --pit-scale N            guest instructions per 8254 input clock (default 100:\n"
 	      "                           a 100 Hz timer ticks every 1193100 instructions)\n"
 	      "  --cost name=N,...        change the cost model (docs/cost-model.md)\n"
