@@ -450,7 +450,7 @@ static enum dec_status prefixes(struct dec *d, struct insn *i)
 }
 
 /* The opcode: picks the row (and the 0F map's exceptions). */
-static enum dec_status opcode(struct dec *d, struct insn *i, const struct oprow **row, unsigned *opc)
+static enum dec_status opcode(struct dec *d, const struct oprow **row, unsigned *opc)
 {
 	enum dec_status st = need(d, 1);
 	if (st)
@@ -473,7 +473,6 @@ static enum dec_status opcode(struct dec *d, struct insn *i, const struct oprow 
 		unsigned c = d->buf[d->p];
 		return b == 0x38 && c >= 0xF0 ? DEC_UNSUP : DEC_SIMD;
 	}
-	(void)i;
 	return DEC_OK;
 }
 
@@ -642,7 +641,7 @@ enum dec_status cpu_decode(const uint8_t *buf, unsigned avail, struct insn *i)
 
 	memset(i, 0, sizeof(*i));
 	i->base = i->index = R_NONE;
-	if ((st = prefixes(&d, i)) || (st = opcode(&d, i, &row, &opc)))
+	if ((st = prefixes(&d, i)) || (st = opcode(&d, &row, &opc)))
 		return st;
 	i->asz = d.adsz ? 4 : 8;
 	unsigned flags = row->flags, immk = row->imm;

@@ -9,6 +9,15 @@
  */
 #include "cpu/exec.h"
 
+/* A near branch to a non-canonical address is #GP(0) at the branch (the
+ * SDM's check), not a fault at the target. */
+static inline void branch_to(struct cpu *cpu, uint64_t target)
+{
+	if (UNLIKELY((uint64_t)((int64_t)(target << 16) >> 16) != target))
+		cpu_fault(cpu, VEC_GP, 0);
+	cpu->rip = target;
+}
+
 /* push r/m (FF /6) and push r (50+r) */
 HANDLER(cpu_op_push_rm)
 {
@@ -44,7 +53,7 @@ HANDLER(cpu_op_call_rm)
 {
 	uint64_t target = rm_read(cpu, i, 8);
 	push(cpu, 8, cpu->rip);
-	cpu->rip = target;
+	branch_to(cpu, target);
 	return CPU_EXIT_NONE;
 }
 
@@ -56,7 +65,7 @@ HANDLER(cpu_op_jmp_rel)
 
 HANDLER(cpu_op_jmp_rm)
 {
-	cpu->rip = rm_read(cpu, i, 8);
+	branch_to(cpu, rm_read(cpu, i, 8));
 	return CPU_EXIT_NONE;
 }
 
@@ -71,7 +80,7 @@ HANDLER(cpu_op_jcc)
 /* ret / ret imm16 */
 HANDLER(cpu_op_ret)
 {
-	cpu->rip = pop(cpu, 8);
+	branch_to(cpu, pop(cpu, 8));
 	cpu->gpr[RSP] += (uint64_t)i->imm;
 	return CPU_EXIT_NONE;
 }

@@ -486,6 +486,18 @@ START_TEST(test_touch_stamps)
 }
 END_TEST
 
+START_TEST(test_noncanonical_branch_faults_at_branch)
+{
+	put64(0x7ff8, 0x0000800000000000ull);
+	C.gpr[RSP] = 0x7ff8;
+	CODE_AT(CODE, 0xc3); /* ret to a non-canonical address */
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_EXCEPTION);
+	ck_assert_uint_eq(C.exit.vector, VEC_GP);
+	ck_assert_uint_eq(C.rip, CODE);
+	ck_assert_uint_eq(C.gpr[RSP], 0x7ff8);
+}
+END_TEST
+
 START_TEST(test_partial_last_page)
 {
 	/* RAM that ends inside a page: the partial page is not handed out */
@@ -541,6 +553,7 @@ int main(void)
 	tcase_add_test(tc, test_repe_cmps_and_df);
 	tcase_add_test(tc, test_call_ret_enter_leave);
 	tcase_add_test(tc, test_touch_stamps);
+	tcase_add_test(tc, test_noncanonical_branch_faults_at_branch);
 	tcase_add_test(tc, test_partial_last_page);
 	tcase_add_test(tc, test_outside_ram_is_clean);
 	suite_add_tcase(s, tc);
