@@ -3,7 +3,7 @@
 #   make e2e-cli             CLI: help, version, bad input -> one line, exit 2; bad ELF -> no trace left
 #   make e2e-bare            a bare-metal ELF (no page tables, UART, hlt) runs; debug-exit status
 #   make e2e-isolation       a guest rewriting its page tables maliciously never gets a foreign frame
-#   make e2e-fuzz            40 guests of seeded random code: each ends in a clean, explained stop
+#   make e2e-fuzz            seeded random-code guests (40 bare, 20 guestos apps): clean, explained stops
 #   make e2e-demo-<name>     guestos demo under vmlab; serial output == tests/guest/expected/<name>.out
 #   make e2e-golden-<name>   a trace window compared byte for byte with tests/e2e/golden/<name>.trace
 #   make golden              regenerate the golden traces (review the diff before committing!)
@@ -41,8 +41,8 @@ $(E2E_OUT)/mkrandom: tests/e2e/mkrandom.c
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
 # Random-code guests: every one must end in a clean, explained stop.
-e2e-fuzz: $(VMLAB) $(E2E_OUT)/mkrandom
-	@tests/e2e/fuzz.sh $(VMLAB) $(E2E_OUT)/mkrandom $(E2E_OUT) 40
+e2e-fuzz: $(VMLAB) $(E2E_OUT)/mkrandom $(E2E_KERNEL) $(E2E_INITRD)
+	@tests/e2e/fuzz.sh $(VMLAB) $(E2E_OUT)/mkrandom $(E2E_OUT) 40 $(E2E_KERNEL) $(E2E_INITRD)
 
 e2e-isolation: $(VMLAB) $(E2E_OUT)/evil.elf
 	@tests/e2e/isolation.sh $(VMLAB) $(E2E_OUT)
