@@ -192,12 +192,196 @@ static bool parse_cost(const char *s, struct mon_cost *c, char *bad, size_t badl
 	return true;
 }
 
-/* The options that take a value, and whether they do. */
-static const char *const value_opts[] = {
-	"--kernel", "--module", "--mem", "--cmdline", "--trace", "--trace-format",
-	"--trace-categories", "--trace-from", "--trace-limit", "--trace-after", "--seed", "--tlb",
-	"--tlb-policy", "--max-insns", "--mmu", "--cost", "--pit-scale",
+/*
+ * One handler per option that takes a value: parse `val` into cfg, or write
+ * one line naming the problem into err and return -1. A handler returning
+ * -2 means "bad value" (the generic message is written by the caller).
+ */
+typedef int (*opt_fn)(struct mon_config *cfg, const char *val, char *err, size_t errlen);
+
+static int opt_kernel(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	cfg->kernel = val;
+	return *val ? 0 : -2;
+}
+
+static int opt_module(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	if (!*val)
+		return -2;
+	if (!cfg->modules_given) { /* the first --module replaces the default initrd */
+		cfg->nmodules = 0;
+		cfg->modules_given = true;
+	}
+	if (cfg->nmodules >= MON_MAX_MODULES) {
+		seterr(err, errlen, "too many --module options (at most %d)", MON_MAX_MODULES);
+		return -1;
+	}
+	cfg->modules[cfg->nmodules++] = val;
+	return 0;
+}
+
+static int opt_mem(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	uint64_t v;
+	if (!mon_parse_size(val, &v) || v < (2ull << 20) || v > MAX_MEM || (v & (PAGE_SIZE - 1))) {
+		seterr(err, errlen, "bad --mem '%s' (want a page multiple from 2M to 1G, e.g. 16M)", val);
+		return -1;
+	}
+	cfg->mem_size = v;
+	return 0;
+}
+
+static int opt_cmdline(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	if (strlen(val) >= MON_CMDLINE_MAX) {
+		seterr(err, errlen, "--cmdline longer than %d bytes", MON_CMDLINE_MAX - 1);
+		return -1;
+	}
+	snprintf(cfg->cmdline, sizeof cfg->cmdline, "%s", val);
+	return 0;
+}
+
+static int opt_trace(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	cfg->trace_file = val;
+	return *val ? 0 : -2;
+}
+
+static int opt_trace_format(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	if (!strcmp(val, "text"))
+		cfg->trace_format = MON_TRACE_TEXT;
+	else if (!strcmp(val, "jsonl"))
+		cfg->trace_format = MON_TRACE_JSONL;
+	else
+		return -2;
+	return 0;
+}
+
+static int opt_trace_categories(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	char bad[64];
+	if (parse_cats(val, &cfg->trace_cats, bad, sizeof bad))
+		return 0;
+	seterr(err, errlen, "bad --trace-categories: unknown category '%s' (know: insn tlb shadow exit irq io "
+			    "syscall fault pt vm disk all)", bad);
+	return -1;
+}
+
+static int opt_trace_after(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	cfg->trace_after = val;
+	return (*val && strlen(val) <= 40) ? 0 : -2;
+}
+
+static int opt_trace_from(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	return mon_parse_u64(val, &cfg->trace_from) ? 0 : -2;
+}
+
+static int opt_trace_limit(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	return mon_parse_u64(val, &cfg->trace_limit) ? 0 : -2;
+}
+
+static int opt_seed(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	return mon_parse_u64(val, &cfg->seed) ? 0 : -2;
+}
+
+static int opt_max_insns(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	return mon_parse_u64(val, &cfg->max_insns) ? 0 : -2;
+}
+
+static int opt_tlb(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	if (parse_tlb_geometry(val, &cfg->tlb_sets, &cfg->tlb_ways))
+		return 0;
+	seterr(err, errlen, "bad --tlb '%s' (want SETSxWAYS, sets a power of two up to 4096, ways 1..64)", val);
+	return -1;
+}
+
+static int opt_tlb_policy(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	if (!strcmp(val, "lru"))
+		cfg->tlb_policy = MON_TLB_LRU;
+	else if (!strcmp(val, "fifo"))
+		cfg->tlb_policy = MON_TLB_FIFO;
+	else if (!strcmp(val, "random"))
+		cfg->tlb_policy = MON_TLB_RANDOM;
+	else
+		return -2;
+	return 0;
+}
+
+static int opt_pit_scale(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	uint64_t v;
+	if (!mon_parse_u64(val, &v) || v < 1 || v > 100000) {
+		seterr(err, errlen, "bad --pit-scale '%s' (want 1..100000 guest instructions per PIT clock)", val);
+		return -1;
+	}
+	cfg->pit_scale = v;
+	return 0;
+}
+
+static int opt_cost(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	char bad[64];
+	if (parse_cost(val, &cfg->cost, bad, sizeof bad))
+		return 0;
+	seterr(err, errlen, "bad --cost entry '%s' (want name=N, names as in docs/cost-model.md)", bad);
+	return -1;
+}
+
+/* The options that take a value (--mmu is modes.c's). */
+static const struct {
+	const char *name;
+	opt_fn fn;
+} value_opts[] = {
+	{ "--kernel", opt_kernel },
+	{ "--module", opt_module },
+	{ "--mem", opt_mem },
+	{ "--cmdline", opt_cmdline },
+	{ "--trace", opt_trace },
+	{ "--trace-format", opt_trace_format },
+	{ "--trace-categories", opt_trace_categories },
+	{ "--trace-from", opt_trace_from },
+	{ "--trace-limit", opt_trace_limit },
+	{ "--trace-after", opt_trace_after },
+	{ "--seed", opt_seed },
+	{ "--tlb", opt_tlb },
+	{ "--tlb-policy", opt_tlb_policy },
+	{ "--max-insns", opt_max_insns },
+	{ "--cost", opt_cost },
+	{ "--pit-scale", opt_pit_scale },
 };
+#define NVALUE_OPTS (sizeof value_opts / sizeof value_opts[0])
+
+/* The flags (no value). */
+static bool parse_flag(struct mon_config *cfg, const char *arg)
+{
+	if (!strcmp(arg, "--quiet"))
+		cfg->quiet = true;
+	else if (!strcmp(arg, "--bare-core"))
+		cfg->bare_core = true;
+	else if (!strcmp(arg, "--check-isolation"))
+		cfg->check_isolation = true;
+	else
+		return false;
+	return true;
+}
 
 int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
 			 char *err, size_t errlen)
@@ -208,134 +392,28 @@ int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
 	int mode_opt = mon_modes_parse_option(cfg, argc, argv, i, err, errlen); /* --mmu, --paravirt, --strict-x86 */
 	if (mode_opt)
 		return mode_opt;
-	if (!strcmp(arg, "--quiet")) {
-		cfg->quiet = true;
+	if (parse_flag(cfg, arg))
 		return 1;
-	}
-	if (!strcmp(arg, "--bare-core")) {
-		cfg->bare_core = true;
-		return 1;
-	}
-	if (!strcmp(arg, "--check-isolation")) {
-		cfg->check_isolation = true;
-		return 1;
-	}
 	size_t nlen = strcspn(arg, "=");
 	unsigned k;
-	for (k = 0; k < sizeof value_opts / sizeof value_opts[0]; k++)
-		if (strlen(value_opts[k]) == nlen && !strncmp(arg, value_opts[k], nlen))
+	for (k = 0; k < NVALUE_OPTS; k++)
+		if (strlen(value_opts[k].name) == nlen && !strncmp(arg, value_opts[k].name, nlen))
 			break;
-	if (k == sizeof value_opts / sizeof value_opts[0])
+	if (k == NVALUE_OPTS)
 		return 0;
-	const char *name = value_opts[k];
-	const char *val;
+	const char *name = value_opts[k].name, *val;
 	if (arg[nlen] == '=') {
 		val = arg + nlen + 1;
-	} else {
-		if (*i + 1 >= argc) {
-			seterr(err, errlen, "option %s needs a value", name);
-			return -1;
-		}
+	} else if (*i + 1 < argc) {
 		val = argv[++*i];
+	} else {
+		seterr(err, errlen, "option %s needs a value", name);
+		return -1;
 	}
-	uint64_t v;
-	char bad[64];
-	if (!strcmp(name, "--kernel")) {
-		if (!*val)
-			goto bad;
-		cfg->kernel = val;
-	} else if (!strcmp(name, "--module")) {
-		if (!*val)
-			goto bad;
-		if (!cfg->modules_given) {
-			cfg->nmodules = 0;
-			cfg->modules_given = true;
-		}
-		if (cfg->nmodules >= MON_MAX_MODULES) {
-			seterr(err, errlen, "too many --module options (at most %d)", MON_MAX_MODULES);
-			return -1;
-		}
-		cfg->modules[cfg->nmodules++] = val;
-	} else if (!strcmp(name, "--mem")) {
-		if (!mon_parse_size(val, &v) || v < (2ull << 20) || v > MAX_MEM || (v & (PAGE_SIZE - 1))) {
-			seterr(err, errlen, "bad --mem '%s' (want a page multiple from 2M to 1G, e.g. 16M)", val);
-			return -1;
-		}
-		cfg->mem_size = v;
-	} else if (!strcmp(name, "--cmdline")) {
-		if (strlen(val) >= MON_CMDLINE_MAX) {
-			seterr(err, errlen, "--cmdline longer than %d bytes", MON_CMDLINE_MAX - 1);
-			return -1;
-		}
-		snprintf(cfg->cmdline, sizeof cfg->cmdline, "%s", val);
-	} else if (!strcmp(name, "--trace")) {
-		if (!*val)
-			goto bad;
-		cfg->trace_file = val;
-	} else if (!strcmp(name, "--trace-format")) {
-		if (!strcmp(val, "text"))
-			cfg->trace_format = MON_TRACE_TEXT;
-		else if (!strcmp(val, "jsonl"))
-			cfg->trace_format = MON_TRACE_JSONL;
-		else
-			goto bad;
-	} else if (!strcmp(name, "--trace-categories")) {
-		if (!parse_cats(val, &cfg->trace_cats, bad, sizeof bad)) {
-			seterr(err, errlen, "bad --trace-categories: unknown category '%s' (know: insn tlb shadow exit irq io syscall fault pt vm disk all)", bad);
-			return -1;
-		}
-	} else if (!strcmp(name, "--trace-from")) {
-		if (!mon_parse_u64(val, &cfg->trace_from))
-			goto bad;
-	} else if (!strcmp(name, "--trace-after")) {
-		if (!*val || strlen(val) > 40)
-			goto bad;
-		cfg->trace_after = val;
-	} else if (!strcmp(name, "--trace-limit")) {
-		if (!mon_parse_u64(val, &cfg->trace_limit))
-			goto bad;
-	} else if (!strcmp(name, "--seed")) {
-		if (!mon_parse_u64(val, &cfg->seed))
-			goto bad;
-	} else if (!strcmp(name, "--tlb")) {
-		if (!parse_tlb_geometry(val, &cfg->tlb_sets, &cfg->tlb_ways)) {
-			seterr(err, errlen, "bad --tlb '%s' (want SETSxWAYS, sets a power of two up to 4096, ways 1..64)", val);
-			return -1;
-		}
-	} else if (!strcmp(name, "--tlb-policy")) {
-		if (!strcmp(val, "lru"))
-			cfg->tlb_policy = MON_TLB_LRU;
-		else if (!strcmp(val, "fifo"))
-			cfg->tlb_policy = MON_TLB_FIFO;
-		else if (!strcmp(val, "random"))
-			cfg->tlb_policy = MON_TLB_RANDOM;
-		else
-			goto bad;
-	} else if (!strcmp(name, "--max-insns")) {
-		if (!mon_parse_u64(val, &cfg->max_insns))
-			goto bad;
-	} else if (!strcmp(name, "--pit-scale")) {
-		if (!mon_parse_u64(val, &v) || v < 1 || v > 100000) {
-			seterr(err, errlen, "bad --pit-scale '%s' (want 1..100000 guest instructions per PIT clock)", val);
-			return -1;
-		}
-		cfg->pit_scale = v;
-	} else if (!strcmp(name, "--mmu")) {
-		if (strcmp(val, "shadow")) {
-			seterr(err, errlen, "bad --mmu '%s' (this build supports: shadow)", val);
-			return -1;
-		}
-		cfg->mmu = MON_MMU_SHADOW;
-	} else if (!strcmp(name, "--cost")) {
-		if (!parse_cost(val, &cfg->cost, bad, sizeof bad)) {
-			seterr(err, errlen, "bad --cost entry '%s' (want name=N, names as in docs/cost-model.md)", bad);
-			return -1;
-		}
-	}
-	return 1;
-bad:
-	seterr(err, errlen, "bad value '%s' for %s", val, name);
-	return -1;
+	int r = value_opts[k].fn(cfg, val, err, errlen);
+	if (r == -2)
+		seterr(err, errlen, "bad value '%s' for %s", val, name);
+	return r < 0 ? -1 : 1;
 }
 
 void mon_cli_print_run_options(FILE *f)
