@@ -524,9 +524,10 @@ static enum dec_status special(const struct dec *d, struct insn *i, unsigned opc
 		if (i->osz != 8)
 			i->fn = cpu_op_mov_r_rm;
 		break;
-	case 0x8C: /* mov Ev, Sreg: 6 segment registers */
+	case 0x8C: /* mov Ev, Sreg: 6 segment registers (REX.R is ignored, as hardware does) */
 	case 0x8E: /* mov Sreg, Ew: not CS */
-		if ((i->reg & 7) > 5 || (d->rex & 4) || (opc == 0x8E && (i->reg & 7) == SEG_CS))
+		i->reg &= 7;
+		if (i->reg > 5 || (opc == 0x8E && i->reg == SEG_CS))
 			return DEC_UD;
 		if (opc == 0x8E)
 			i->osz = 2;

@@ -125,6 +125,12 @@ int main(int argc, char **argv)
 	cpu.ctl.virt = true;
 	cpu.ctl.sensitive = SENS_ALL;
 	cpu.seg[SEG_GS].base = GS_BASE;
+	/* the host's selectors, so that mov r/m, Sreg reads the same values */
+	uint16_t sel[6];
+	__asm__("mov %%es, %0; mov %%cs, %1; mov %%ss, %2; mov %%ds, %3; mov %%fs, %4; mov %%gs, %5"
+		: "=r"(sel[0]), "=r"(sel[1]), "=r"(sel[2]), "=r"(sel[3]), "=r"(sel[4]), "=r"(sel[5]));
+	for (unsigned k = 0; k < 6; k++)
+		cpu.seg[k].sel = sel[k];
 
 	static struct forms fs;
 	cpudiff_build_forms(&fs);

@@ -63,6 +63,7 @@ enum undef_kind { U_NONE, U_AF, U_MUL, U_DIV, U_SHIFT, U_ROT, U_SHXD, U_BT, U_BS
 #define M_CMPXCHG 0x40000
 #define M_REP 0x80000    /* string: may take rep/repe/repne */
 #define M_WIDE 0x100000  /* cmpxchg8b/16b: 16-aligned operand, rDX:rAX often equal */
+#define M_LOCK 0x200000  /* a lock prefix is allowed with a memory destination */
 
 struct form {
 	const char *name;

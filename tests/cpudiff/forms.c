@@ -29,15 +29,16 @@ void cpudiff_build_forms(struct forms *fs)
 	static const char *alu[8] = { "add", "or", "adc", "sbb", "and", "sub", "xor", "cmp" };
 	for (unsigned op = 0; op < 8; op++) {
 		unsigned u = (op == 1 || op == 4 || op == 6) ? U_AF : U_NONE;
-		add(fs, alu[op], op * 8 + 0, -1, -1, -1, IM_NONE, 1, u, 0);
-		add(fs, alu[op], op * 8 + 1, -1, -1, -1, IM_NONE, V, u, 0);
+		uint32_t lk = op == 7 ? 0 : M_LOCK; /* cmp cannot be locked */
+		add(fs, alu[op], op * 8 + 0, -1, -1, -1, IM_NONE, 1, u, lk);
+		add(fs, alu[op], op * 8 + 1, -1, -1, -1, IM_NONE, V, u, lk);
 		add(fs, alu[op], op * 8 + 2, -1, -1, -1, IM_NONE, 1, u, 0);
 		add(fs, alu[op], op * 8 + 3, -1, -1, -1, IM_NONE, V, u, 0);
 		add(fs, alu[op], op * 8 + 4, -1, -1, -2, IM_8, 1, u, 0);
 		add(fs, alu[op], op * 8 + 5, -1, -1, -2, IM_Z, V, u, 0);
-		add(fs, alu[op], 0x80, -1, -1, (int)op, IM_8, 1, u, 0);
-		add(fs, alu[op], 0x81, -1, -1, (int)op, IM_Z, V, u, 0);
-		add(fs, alu[op], 0x83, -1, -1, (int)op, IM_8, V, u, 0);
+		add(fs, alu[op], 0x80, -1, -1, (int)op, IM_8, 1, u, lk);
+		add(fs, alu[op], 0x81, -1, -1, (int)op, IM_Z, V, u, lk);
+		add(fs, alu[op], 0x83, -1, -1, (int)op, IM_8, V, u, lk);
 	}
 	add(fs, "test", 0x84, -1, -1, -1, IM_NONE, 1, U_AF, 0);
 	add(fs, "test", 0x85, -1, -1, -1, IM_NONE, V, U_AF, 0);
@@ -48,14 +49,14 @@ void cpudiff_build_forms(struct forms *fs)
 	static const char *g3[8] = { 0, 0, "not", "neg", "mul", "imul", "div", "idiv" };
 	for (unsigned d = 2; d < 8; d++) {
 		unsigned u = d == 4 || d == 5 ? U_MUL : d >= 6 ? U_DIV : U_NONE;
-		uint32_t fl = d >= 6 ? M_DIV : 0;
+		uint32_t fl = d >= 6 ? M_DIV : d < 4 ? M_LOCK : 0;
 		add(fs, g3[d], 0xF6, -1, -1, (int)d, IM_NONE, 1, u, fl);
 		add(fs, g3[d], 0xF7, -1, -1, (int)d, IM_NONE, V, u, fl);
 	}
-	add(fs, "inc", 0xFE, -1, -1, 0, IM_NONE, 1, U_NONE, 0);
-	add(fs, "dec", 0xFE, -1, -1, 1, IM_NONE, 1, U_NONE, 0);
-	add(fs, "inc", 0xFF, -1, -1, 0, IM_NONE, V, U_NONE, 0);
-	add(fs, "dec", 0xFF, -1, -1, 1, IM_NONE, V, U_NONE, 0);
+	add(fs, "inc", 0xFE, -1, -1, 0, IM_NONE, 1, U_NONE, M_LOCK);
+	add(fs, "dec", 0xFE, -1, -1, 1, IM_NONE, 1, U_NONE, M_LOCK);
+	add(fs, "inc", 0xFF, -1, -1, 0, IM_NONE, V, U_NONE, M_LOCK);
+	add(fs, "dec", 0xFF, -1, -1, 1, IM_NONE, V, U_NONE, M_LOCK);
 	add(fs, "imul", 0x0F, 0xAF, -1, -1, IM_NONE, V, U_MUL, 0);
 	add(fs, "imul", 0x69, -1, -1, -1, IM_Z, V, U_MUL, 0);
 	add(fs, "imul", 0x6B, -1, -1, -1, IM_8, V, U_MUL, 0);
@@ -77,15 +78,19 @@ void cpudiff_build_forms(struct forms *fs)
 	add(fs, "movsx", 0x0F, 0xBE, -1, -1, IM_NONE, V, U_NONE, 0);
 	add(fs, "movsx", 0x0F, 0xBF, -1, -1, IM_NONE, V, U_NONE, 0);
 	add(fs, "movsxd", 0x63, -1, -1, -1, IM_NONE, V, U_NONE, 0);
+	static const char *sreg[6] = { "mov r/m, es", "mov r/m, cs", "mov r/m, ss", "mov r/m, ds", "mov r/m, fs",
+				       "mov r/m, gs" };
+	for (int k = 0; k < 6; k++)
+		add(fs, sreg[k], 0x8C, -1, -1, k, IM_NONE, V, U_NONE, 0);
 	add(fs, "lea", 0x8D, -1, -1, -1, IM_NONE, V, U_NONE, M_MEMONLY);
-	add(fs, "xchg", 0x86, -1, -1, -1, IM_NONE, 1, U_NONE, 0);
-	add(fs, "xchg", 0x87, -1, -1, -1, IM_NONE, V, U_NONE, 0);
+	add(fs, "xchg", 0x86, -1, -1, -1, IM_NONE, 1, U_NONE, M_LOCK);
+	add(fs, "xchg", 0x87, -1, -1, -1, IM_NONE, V, U_NONE, M_LOCK);
 	add(fs, "xchg", 0x90, -1, -1, -2, IM_NONE, V, U_NONE, M_OPREG);
-	add(fs, "cmpxchg", 0x0F, 0xB0, -1, -1, IM_NONE, 1, U_NONE, M_CMPXCHG);
-	add(fs, "cmpxchg", 0x0F, 0xB1, -1, -1, IM_NONE, V, U_NONE, M_CMPXCHG);
-	add(fs, "cmpxchg8b/16b", 0x0F, 0xC7, -1, 1, IM_NONE, 4 | 8, U_NONE, M_MEMONLY | M_WIDE);
-	add(fs, "xadd", 0x0F, 0xC0, -1, -1, IM_NONE, 1, U_NONE, 0);
-	add(fs, "xadd", 0x0F, 0xC1, -1, -1, IM_NONE, V, U_NONE, 0);
+	add(fs, "cmpxchg", 0x0F, 0xB0, -1, -1, IM_NONE, 1, U_NONE, M_CMPXCHG | M_LOCK);
+	add(fs, "cmpxchg", 0x0F, 0xB1, -1, -1, IM_NONE, V, U_NONE, M_CMPXCHG | M_LOCK);
+	add(fs, "cmpxchg8b/16b", 0x0F, 0xC7, -1, 1, IM_NONE, 4 | 8, U_NONE, M_MEMONLY | M_WIDE | M_LOCK);
+	add(fs, "xadd", 0x0F, 0xC0, -1, -1, IM_NONE, 1, U_NONE, M_LOCK);
+	add(fs, "xadd", 0x0F, 0xC1, -1, -1, IM_NONE, V, U_NONE, M_LOCK);
 	add(fs, "cbw", 0x98, -1, -1, -2, IM_NONE, V, U_NONE, 0);
 	add(fs, "cwd", 0x99, -1, -1, -2, IM_NONE, V, U_NONE, 0);
 	add(fs, "bswap", 0x0F, 0xC8, -1, -2, IM_NONE, 4 | 8, U_NONE, M_OPREG);
@@ -147,8 +152,9 @@ void cpudiff_build_forms(struct forms *fs)
 	static const int btop[4] = { 0xA3, 0xAB, 0xB3, 0xBB };
 	static const char *btn[4] = { "bt", "bts", "btr", "btc" };
 	for (unsigned k = 0; k < 4; k++) {
-		add(fs, btn[k], 0x0F, btop[k], -1, -1, IM_NONE, V, U_BT, M_BTREG);
-		add(fs, btn[k], 0x0F, 0xBA, -1, 4 + (int)k, IM_8, V, U_BT, 0);
+		uint32_t lk = k ? M_LOCK : 0; /* bt cannot be locked */
+		add(fs, btn[k], 0x0F, btop[k], -1, -1, IM_NONE, V, U_BT, M_BTREG | lk);
+		add(fs, btn[k], 0x0F, 0xBA, -1, 4 + (int)k, IM_8, V, U_BT, lk);
 	}
 	add(fs, "bsf", 0x0F, 0xBC, -1, -1, IM_NONE, V, U_BSCAN, M_NOZERO);
 	add(fs, "bsr", 0x0F, 0xBD, -1, -1, IM_NONE, V, U_BSCAN, M_NOZERO);

@@ -201,13 +201,16 @@ static void prefixes(struct build *b)
 		b->rep = rn(b->r, 2) ? 0xF3 : 0xF2;
 	if (b->rep)
 		g->b[g->n++] = (uint8_t)b->rep;
+	if ((f->flags & M_LOCK) && b->memform && rn(b->r, 4) == 0)
+		g->b[g->n++] = 0xF0;
 	if (b->osz == 2)
 		g->b[g->n++] = 0x66;
 	b->m.addr32 = (b->memform || (f->flags & M_STRING)) && rn(b->r, 8) == 0 &&
 		      !(f->flags & (M_INDIRECT | M_STACK));
 	if (b->m.addr32)
 		g->b[g->n++] = 0x67;
-	b->m.gs = b->memform && rn(b->r, 8) == 0 && f->op[0] != 0x8D && !(f->flags & M_STACK);
+	b->m.gs = (b->memform || (f->flags & M_STRING)) && rn(b->r, 8) == 0 && f->op[0] != 0x8D &&
+		  !(f->flags & M_STACK);
 	if (b->m.gs)
 		g->b[g->n++] = 0x65;
 	b->rex_at = g->n++;
@@ -304,6 +307,8 @@ static void implicit_operands(struct build *b)
 		R[RDI] = DATA + 0x800 + rn(r, 0x800);
 		if (b->rep)
 			R[RCX] = rn(r, 17);
+		if (b->m.gs) /* GS applies to the source only */
+			R[RSI] -= GS_BASE;
 		if (b->m.addr32) { /* the upper halves must not matter */
 			R[RCX] |= rnd(r) << 32;
 			R[RSI] |= rnd(r) << 32;
@@ -311,7 +316,8 @@ static void implicit_operands(struct build *b)
 		}
 		bool compares = f->op[0] == 0xA6 || f->op[0] == 0xA7 || f->op[0] == 0xAE || f->op[0] == 0xAF;
 		if (compares && rn(r, 2)) { /* equal data, so repe runs a while */
-			memset(t->mem + ((R[RSI] - DATA) & 0xffffffff) - 0x100, 0x5a, 0x300);
+			uint64_t src = b->m.gs ? R[RSI] + GS_BASE : R[RSI];
+			memset(t->mem + ((src - DATA) & 0xffffffff) - 0x100, 0x5a, 0x300);
 			memset(t->mem + ((R[RDI] - DATA) & 0xffffffff) - 0x100, 0x5a, 0x300);
 			R[RAX] = 0x5a5a5a5a5a5a5a5aull;
 		}
