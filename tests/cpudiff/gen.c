@@ -213,6 +213,12 @@ static void prefixes(struct build *b)
 		  !(f->flags & M_STACK);
 	if (b->m.gs)
 		g->b[g->n++] = 0x65;
+	if (g->n > 0 && rn(b->r, 8) == 0) {
+		/* a REX followed by a legacy prefix is ignored: prove it */
+		memmove(g->b + 1, g->b, g->n);
+		g->b[0] = (uint8_t)(0x40 | rn(b->r, 16));
+		g->n++;
+	}
 	b->rex_at = g->n++;
 	b->rex = 0x40;
 	b->want_rex = rn(b->r, 2);
