@@ -330,10 +330,219 @@ void mon_hlt_wait(struct vm *vm)
 	vm->last_icount = vm->cpu.icount;
 }
 
+/* ---- one handler per sensitive instruction (RIP at it; each advances or reflects) ---- */
+typedef void (*sens_fn)(struct vm *vm, const struct cpu_sens *s);
+
+static void e_clts(struct vm *vm, const struct cpu_sens *s)
+{
+	(void)s;
+	vm->v.cr0 &= ~CR0_TS;
+	advance(vm);
+}
+
+static void e_invlpg(struct vm *vm, const struct cpu_sens *s)
+{
+	struct shadow_flush_rec rec;
+	memset(&rec, 0, sizeof rec);
+	shadow_invlpg(&vm->sh, s->ea, &rec);
+	if (MON_TRACING(vm, MON_CAT_TLB)) {
+		struct mon_event f = { .has = MON_EV_VA, .va = s->ea };
+		mon_trace_emit(vm, MON_CAT_TLB, "VMM", "invlpg", &f, "invlpg VA 0x%llx: TLB dropped %u, shadow cleared %u",
+			       (unsigned long long)s->ea, rec.tlb_dropped, rec.shadow_cleared);
+	}
+	advance(vm);
+}
+
+static void e_lgdt_lidt(struct vm *vm, const struct cpu_sens *s)
+{
+	struct cpu_dtr d;
+	if (!load_dtr(vm, s, &d))
+		return;
+	if (s->op == SOP_LGDT) {
+		vm->v.gdtr = d;
+		vm->cpu.gdtr = d; /* user-mode segment loads check the guest's own GDT */
+	} else {
+		vm->v.idtr = d;
+	}
+	trace_sens(vm, "base 0x%llx limit 0x%llx", d.base, d.limit);
+	advance(vm);
+}
+
+static void e_lldt(struct vm *vm, const struct cpu_sens *s)
+{
+	uint16_t sel = s->mem ? 0 : (uint16_t)vm->cpu.gpr[s->reg];
+	if (s->mem && !get_mem(vm, s->ea, &sel, 2))
+		return;
+	if (sel & 0xfffc) { /* SIMPLIFICATION: no LDTs */
+		mon_vm_halt(vm, MON_STOP_UNSUPPORTED, 1, "lldt with a non-null selector is not supported");
+		return;
+	}
+	advance(vm);
+}
+
+static void e_sgdt_sidt(struct vm *vm, const struct cpu_sens *s)
+{
+	const struct cpu_dtr *d = s->op == SOP_SGDT ? &vm->v.gdtr : &vm->v.idtr;
+	uint8_t b[10];
+	memcpy(b, &d->limit, 2);
+	memcpy(b + 2, &d->base, 8);
+	if (put_mem(vm, s->ea, b, 10))
+		advance(vm);
+}
+
+/* str, sldt, smsw: the virtual TR / LDTR (0) / CR0 low word. */
+static void e_store_sys(struct vm *vm, const struct cpu_sens *s)
+{
+	uint64_t v = s->op == SOP_STR ? vm->v.tr : s->op == SOP_SLDT ? 0 : (vm->v.cr0 & 0xffff);
+	uint64_t *r = &vm->cpu.gpr[s->reg];
+	if (s->mem) {
+		uint16_t w = (uint16_t)v;
+		if (!put_mem(vm, s->ea, &w, 2))
+			return;
+	} else {
+		*r = s->opsize == 2 ? (*r & ~0xffffull) | (v & 0xffff) : v;
+	}
+	advance(vm);
+}
+
+static void e_rdmsr(struct vm *vm, const struct cpu_sens *s)
+{
+	(void)s;
+	rdwrmsr(vm, false);
+}
+
+static void e_wrmsr(struct vm *vm, const struct cpu_sens *s)
+{
+	(void)s;
+	rdwrmsr(vm, true);
+}
+
+static void e_cli_sti(struct vm *vm, const struct cpu_sens *s)
+{
+	vm->v.iflag = s->op == SOP_STI; /* SIMPLIFICATION: no sti interrupt shadow */
+	advance(vm);
+}
+
+static void e_hlt(struct vm *vm, const struct cpu_sens *s)
+{
+	(void)s;
+	hlt(vm);
+}
+
+static void e_io(struct vm *vm, const struct cpu_sens *s)
+{
+	mon_emulate_io(vm, s);
+}
+
+static void e_iretq(struct vm *vm, const struct cpu_sens *s)
+{
+	(void)s;
+	mon_emulate_iretq(vm);
+}
+
+static void e_sysret(struct vm *vm, const struct cpu_sens *s)
+{
+	mon_emulate_sysret(vm, s->opsize);
+}
+
+static void e_swapgs(struct vm *vm, const struct cpu_sens *s)
+{
+	(void)s;
+	struct cpu *cpu = &vm->cpu;
+	uint64_t t = cpu->seg[SEG_GS].base;
+	cpu->seg[SEG_GS].base = vm->v.kernel_gs_base;
+	vm->v.kernel_gs_base = t;
+	vm->v.gs_base = cpu->seg[SEG_GS].base;
+	advance(vm);
+}
+
+static void e_cpuid(struct vm *vm, const struct cpu_sens *s)
+{
+	(void)s;
+	cpuid(vm);
+}
+
+/* rdtsc: the instruction count (privileged under CR4.TSD). */
+static void e_rdtsc(struct vm *vm, const struct cpu_sens *s)
+{
+	(void)s;
+	if (vm->v.cpl != 0 && (vm->v.cr4 & CR4_TSD)) {
+		gp0(vm, "#GP (rdtsc with CR4.TSD)");
+		return;
+	}
+	vm->cpu.gpr[RAX] = (uint32_t)vm->cpu.icount;
+	vm->cpu.gpr[RDX] = vm->cpu.icount >> 32;
+	advance(vm);
+}
+
+static void e_nop(struct vm *vm, const struct cpu_sens *s)
+{
+	(void)s;
+	advance(vm);
+}
+
+/* int3 / int n: a software interrupt through the guest IDT (gate DPL checked). */
+static void e_int(struct vm *vm, const struct cpu_sens *s)
+{
+	advance(vm);
+	if (s->op == SOP_INT3)
+		mon_reflect(vm, VEC_BP, false, 0, true, "int3");
+	else
+		mon_reflect(vm, s->imm, false, 0, true, "int n");
+}
+
+static void e_syscall(struct vm *vm, const struct cpu_sens *s)
+{
+	mon_reflect_syscall(vm, s->len);
+}
+
+static void e_vmcall(struct vm *vm, const struct cpu_sens *s)
+{
+	(void)s;
+	mon_reflect(vm, VEC_UD, false, 0, false, "#UD (vmcall without --paravirt)");
+}
+
+static const sens_fn sens_table[SOP_COUNT] = {
+	[SOP_MOV_TO_CR] = mov_to_cr,    /* mov cr*, reg: CR0/CR3/CR4 go to the shadow MMU */
+	[SOP_MOV_FROM_CR] = mov_from_cr, /* mov reg, cr*: the virtual value */
+	[SOP_CLTS] = e_clts,
+	[SOP_INVLPG] = e_invlpg,        /* shadow entry + TLB entries of the page */
+	[SOP_LGDT] = e_lgdt_lidt,
+	[SOP_LIDT] = e_lgdt_lidt,       /* the IDT reflections go through */
+	[SOP_LTR] = ltr,                /* the TSS whose RSP0 reflections use */
+	[SOP_LLDT] = e_lldt,
+	[SOP_SGDT] = e_sgdt_sidt,       /* the virtual GDTR/IDTR, never the monitor's */
+	[SOP_SIDT] = e_sgdt_sidt,
+	[SOP_STR] = e_store_sys,
+	[SOP_SLDT] = e_store_sys,
+	[SOP_SMSW] = e_store_sys,
+	[SOP_RDMSR] = e_rdmsr,
+	[SOP_WRMSR] = e_wrmsr,
+	[SOP_CLI] = e_cli_sti,          /* the virtual IF */
+	[SOP_STI] = e_cli_sti,
+	[SOP_PUSHF] = pushf,            /* virtual IF in the pushed image */
+	[SOP_POPF] = popf,              /* virtual IF from the popped image (virtual CPL 0) */
+	[SOP_HLT] = e_hlt,              /* IF=0: the VM is done; IF=1: idle to the next tick */
+	[SOP_IN] = e_io,
+	[SOP_OUT] = e_io,
+	[SOP_INS] = e_io,
+	[SOP_OUTS] = e_io,
+	[SOP_IRETQ] = e_iretq,          /* back to the app: a round trip closes */
+	[SOP_SYSRET] = e_sysret,
+	[SOP_SWAPGS] = e_swapgs,
+	[SOP_CPUID] = e_cpuid,
+	[SOP_RDTSC] = e_rdtsc,
+	[SOP_WBINVD] = e_nop,
+	[SOP_INVD] = e_nop,
+	[SOP_INT3] = e_int,
+	[SOP_INTN] = e_int,
+	[SOP_SYSCALL] = e_syscall,      /* into the kernel at LSTAR: a round trip opens */
+	[SOP_VMCALL] = e_vmcall,        /* (--paravirt handles it in modes.c first) */
+};
+
 void mon_emulate_sens(struct vm *vm)
 {
-	struct cpu *cpu = &vm->cpu;
-	const struct cpu_sens s = cpu->exit.sens;
+	const struct cpu_sens s = vm->cpu.exit.sens;
 	if (s.op < SOP_COUNT)
 		vm->stats.sens[s.op]++;
 	if (vm->v.cpl != 0 && op_privileged(s.op)) {
@@ -342,121 +551,10 @@ void mon_emulate_sens(struct vm *vm)
 	}
 	if (mon_modes_emulate(vm, &s)) /* hypervisor CPUID leaves, vmlab MSRs, vmcall */
 		return;
-	switch (s.op) {
-	case SOP_MOV_TO_CR: mov_to_cr(vm, &s); break;
-	case SOP_MOV_FROM_CR: mov_from_cr(vm, &s); break;
-	case SOP_CLTS: vm->v.cr0 &= ~CR0_TS; advance(vm); break;
-	case SOP_INVLPG: {
-		struct shadow_flush_rec rec;
-		memset(&rec, 0, sizeof rec);
-		shadow_invlpg(&vm->sh, s.ea, &rec);
-		if (MON_TRACING(vm, MON_CAT_TLB)) {
-			struct mon_event f = { .has = MON_EV_VA, .va = s.ea };
-			mon_trace_emit(vm, MON_CAT_TLB, "VMM", "invlpg", &f,
-				       "invlpg VA 0x%llx: TLB dropped %u, shadow cleared %u",
-				       (unsigned long long)s.ea, rec.tlb_dropped, rec.shadow_cleared);
-		}
-		advance(vm);
-		break;
+	if (s.op < SOP_COUNT && sens_table[s.op]) {
+		sens_table[s.op](vm, &s);
+		return;
 	}
-	case SOP_LGDT:
-	case SOP_LIDT: {
-		struct cpu_dtr d;
-		if (!load_dtr(vm, &s, &d))
-			break;
-		if (s.op == SOP_LGDT) {
-			vm->v.gdtr = d;
-			cpu->gdtr = d; /* user-mode segment loads check the guest's own GDT */
-		} else {
-			vm->v.idtr = d;
-		}
-		trace_sens(vm, "base 0x%llx limit 0x%llx", d.base, d.limit);
-		advance(vm);
-		break;
-	}
-	case SOP_LTR: ltr(vm, &s); break;
-	case SOP_LLDT: {
-		uint16_t sel = s.mem ? 0 : (uint16_t)cpu->gpr[s.reg];
-		if (s.mem && !get_mem(vm, s.ea, &sel, 2))
-			break;
-		if (sel & 0xfffc) {
-			mon_vm_halt(vm, MON_STOP_UNSUPPORTED, 1, "lldt with a non-null selector is not supported");
-			break;
-		}
-		advance(vm);
-		break;
-	}
-	case SOP_SGDT:
-	case SOP_SIDT: {
-		const struct cpu_dtr *d = s.op == SOP_SGDT ? &vm->v.gdtr : &vm->v.idtr;
-		uint8_t b[10];
-		memcpy(b, &d->limit, 2);
-		memcpy(b + 2, &d->base, 8);
-		if (put_mem(vm, s.ea, b, 10))
-			advance(vm);
-		break;
-	}
-	case SOP_STR:
-	case SOP_SLDT:
-	case SOP_SMSW: {
-		uint64_t v = s.op == SOP_STR ? vm->v.tr : s.op == SOP_SLDT ? 0 : (vm->v.cr0 & 0xffff);
-		if (s.mem) {
-			uint16_t w = (uint16_t)v;
-			if (!put_mem(vm, s.ea, &w, 2))
-				break;
-		} else if (s.opsize == 2) {
-			cpu->gpr[s.reg] = (cpu->gpr[s.reg] & ~0xffffull) | (v & 0xffff);
-		} else {
-			cpu->gpr[s.reg] = v;
-		}
-		advance(vm);
-		break;
-	}
-	case SOP_RDMSR: rdwrmsr(vm, false); break;
-	case SOP_WRMSR: rdwrmsr(vm, true); break;
-	case SOP_CLI: vm->v.iflag = false; advance(vm); break;
-	case SOP_STI: vm->v.iflag = true; advance(vm); break;
-	case SOP_PUSHF: pushf(vm, &s); break;
-	case SOP_POPF: popf(vm, &s); break;
-	case SOP_HLT: hlt(vm); break;
-	case SOP_IN: case SOP_OUT: case SOP_INS: case SOP_OUTS:
-		mon_emulate_io(vm, &s);
-		break;
-	case SOP_IRETQ: mon_emulate_iretq(vm); break;
-	case SOP_SYSRET: mon_emulate_sysret(vm, s.opsize); break;
-	case SOP_SWAPGS: {
-		uint64_t t = cpu->seg[SEG_GS].base;
-		cpu->seg[SEG_GS].base = vm->v.kernel_gs_base;
-		vm->v.kernel_gs_base = t;
-		vm->v.gs_base = cpu->seg[SEG_GS].base;
-		advance(vm);
-		break;
-	}
-	case SOP_CPUID: cpuid(vm); break;
-	case SOP_RDTSC:
-		if (vm->v.cpl != 0 && (vm->v.cr4 & CR4_TSD)) {
-			gp0(vm, "#GP (rdtsc with CR4.TSD)");
-			break;
-		}
-		cpu->gpr[RAX] = (uint32_t)cpu->icount;
-		cpu->gpr[RDX] = cpu->icount >> 32;
-		advance(vm);
-		break;
-	case SOP_WBINVD: case SOP_INVD: advance(vm); break;
-	case SOP_INT3:
-		advance(vm);
-		mon_reflect(vm, VEC_BP, false, 0, true, "int3");
-		break;
-	case SOP_INTN:
-		advance(vm);
-		mon_reflect(vm, s.imm, false, 0, true, "int n");
-		break;
-	case SOP_SYSCALL: mon_reflect_syscall(vm, s.len); break;
-	case SOP_VMCALL:
-		mon_reflect(vm, VEC_UD, false, 0, false, "#UD (vmcall without --paravirt)");
-		break;
-	default:
-		mon_vm_halt(vm, MON_STOP_UNSUPPORTED, 1, "sensitive instruction %s is not emulated (RIP 0x%llx)",
-			    cpu_sens_op_name(s.op), (unsigned long long)cpu->rip);
-	}
+	mon_vm_halt(vm, MON_STOP_UNSUPPORTED, 1, "sensitive instruction %s is not emulated (RIP 0x%llx)",
+		    cpu_sens_op_name(s.op), (unsigned long long)vm->cpu.rip);
 }
