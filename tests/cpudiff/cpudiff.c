@@ -46,7 +46,7 @@ static enum cpu_exit_reason run_emul(struct cpu *cpu, const uint8_t *win, const 
 	memcpy(cpu->gpr, t->in.gpr, sizeof(cpu->gpr));
 	cpu_set_rflags(cpu, t->in.flags);
 	cpu->rip = BASE + CODE_OFF;
-	enum cpu_exit_reason r = cpu_run(cpu, t->len == t->first_len ? 1 : 2);
+	enum cpu_exit_reason r = cpu_run(cpu, t->ninsn);
 	memcpy(out->gpr, cpu->gpr, sizeof(out->gpr));
 	out->flags = cpu_get_rflags(cpu);
 	return r;
@@ -65,12 +65,17 @@ static void print_state(const char *what, const struct state *s)
 static void report(const struct tcase *t, const struct state *nat, const struct state *emu, uint64_t nrip,
 		   uint64_t erip, enum cpu_exit_reason er, const char *why)
 {
-	char text[160], second[80] = "";
+	char text[160], second[160] = "";
 	cpu_disasm(t->bytes, t->first_len, BASE + CODE_OFF, text, sizeof(text));
-	if (t->len > t->first_len) { /* a flag consumer follows */
+	if (t->len > t->first_len) { /* what follows (middle, consumer) */
 		char c[64];
-		cpu_disasm(t->bytes + t->first_len, t->len - t->first_len, BASE + CODE_OFF + t->first_len, c, sizeof(c));
-		snprintf(second, sizeof(second), "; %s", c);
+		unsigned at = t->first_len;
+		int l = cpu_disasm(t->bytes + at, t->len - at, BASE + CODE_OFF + at, c, sizeof(c));
+		int l2 = l > 0 && at + (unsigned)l < t->len ? (int)(t->len - at - (unsigned)l) : 0;
+		char d[64] = "";
+		if (l2 > 0)
+			cpu_disasm(t->bytes + at + l, (size_t)l2, BASE + CODE_OFF + at + (unsigned)l, d, sizeof(d));
+		snprintf(second, sizeof(second), "; %s%s%s", c, l2 > 0 ? "; " : "", d);
 	}
 	printf("MISMATCH (%s) %s: bytes", why, t->f->name);
 	for (unsigned k = 0; k < t->len; k++)

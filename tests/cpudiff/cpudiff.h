@@ -86,7 +86,8 @@ struct state {
 struct tcase {
 	const struct form *f;
 	uint8_t bytes[32];
-	unsigned len, first_len; /* both instructions, the first (a pair is producer + consumer) */
+	unsigned len, first_len; /* all instructions, the first (producer [+ middle] + consumer) */
+	unsigned ninsn;          /* 1, 2 or 3 */
 	unsigned osz;
 	struct state in;
 	uint8_t mem[WIN - 0x1000]; /* data + stack at BASE+0x1000 */

@@ -116,6 +116,29 @@ static void fix_mem(struct rng *r, struct tcase *t, struct memop *m, uint64_t in
 
 /* A flag consumer after a flag producer, so that the lazy flags are read
  * the way jcc/setcc/cmovcc/adc read them in real code (register operands). */
+/* Sometimes an instruction between producer and consumer: inc/dec keep CF
+ * and set the rest; not, mov and lea leave every flag alone. */
+static unsigned middle(struct rng *r, uint8_t *b)
+{
+	unsigned n = 0, a = rn(r, 16), c = rn(r, 16);
+	b[n++] = (uint8_t)(0x48 | (a >= 8 ? 4 : 0) | (c >= 8 ? 1 : 0));
+	switch (rn(r, 5)) {
+	case 0: b[n++] = 0xFF; b[n++] = (uint8_t)(0xC0 | (c & 7)); break;            /* inc r64 */
+	case 1: b[n++] = 0xFF; b[n++] = (uint8_t)(0xC8 | (c & 7)); break;            /* dec r64 */
+	case 2: b[n++] = 0xF7; b[n++] = (uint8_t)(0xD0 | (c & 7)); break;            /* not r64 */
+	case 3: b[n++] = 0x89; b[n++] = (uint8_t)(0xC0 | ((a & 7) << 3) | (c & 7)); break; /* mov */
+	default: /* lea r64, [r64 + 1] (not rsp/r12: those need a SIB) */
+		if ((c & 7) == 4)
+			c++;
+		b[0] = (uint8_t)(0x48 | (a >= 8 ? 4 : 0) | (c >= 8 ? 1 : 0));
+		b[n++] = 0x8D;
+		b[n++] = (uint8_t)(0x40 | ((a & 7) << 3) | (c & 7));
+		b[n++] = 1;
+		break;
+	}
+	return n;
+}
+
 static unsigned consumer(struct rng *r, uint8_t *b)
 {
 	unsigned n = 0, kind = rn(r, 4), cc = rn(r, 16);
@@ -139,7 +162,6 @@ static unsigned consumer(struct rng *r, uint8_t *b)
 	return n;
 }
 
-/* Generate one case. Returns false to retry (an input the SDM leaves undefined). */
 /* Everything about the case being built. */
 struct build {
 	struct rng *r;
@@ -484,8 +506,15 @@ bool cpudiff_generate(struct rng *r, const struct forms *fs, struct tcase *t)
 		return false; /* 90 is nop, not xchg eax,eax */
 	immediate(&b);
 	t->first_len = b.g.n;
-	if (pair)
+	t->ninsn = 1;
+	if (pair && rn(r, 3) == 0) {
+		b.g.n += middle(r, b.g.b + b.g.n);
+		t->ninsn++;
+	}
+	if (pair) {
 		b.g.n += consumer(r, b.g.b + b.g.n);
+		t->ninsn++;
+	}
 	t->len = b.g.n;
 	b.exit2 = BASE + CODE_OFF + t->len + 64;
 	implicit_operands(&b);
