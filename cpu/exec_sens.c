@@ -60,8 +60,6 @@ HANDLER(cpu_op_sens)
 		cpu->exit.sens = s;
 		return CPU_EXIT_SENSITIVE;
 	}
-	if (cpu->ctl.virt && cpu->cpl > 0 && s.op < SOP_COUNT)
-		cpu->stats.untrapped[s.op]++;
 	cpu_account(cpu);
 	unsigned old_cpl = cpu->cpl;
 	enum cpu_exit_reason r = cpu_exec_sens(cpu, &s);
@@ -69,6 +67,8 @@ HANDLER(cpu_op_sens)
 		cpu_ftlb_sync_cpl(cpu);
 	bool retired = r == CPU_EXIT_NONE || r == CPU_EXIT_HLT || (r == CPU_EXIT_EXCEPTION && cpu->exit.soft);
 	if (retired) {
+		if (cpu->ctl.virt && old_cpl > 0 && s.op < SOP_COUNT)
+			cpu->stats.untrapped[s.op]++; /* ran without an exit (strict x86); counted once, when it retires */
 		/* count it at the CPL it ran at, even if it changed CPL */
 		if (old_cpl == 3)
 			cpu->stats.insns_user++;

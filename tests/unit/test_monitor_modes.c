@@ -1,0 +1,244 @@
+/*
+ * tests/unit/test_monitor_modes.c — the MMU modes on tiny hand-assembled
+ * guests (monitor/modes.h): the hypervisor CPUID leaves, the console
+ * hypercall and vmcall's #UD without --paravirt, the swtlb MSRs (refill
+ * vector, privileged TLB write into the apps' view, #GP outside swtlb),
+ * nested mode (no TLB-miss exits, 2-D walks counted, an EPT violation is a
+ * clean stop), strict-x86 (sidt untrapped shows the monitor's IDT).
+ */
+#include <check.h>
+#include <elf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "monitor/modes.h"
+
+/* Write code as an ELF64 ET_EXEC loaded at PA 0x100000 (VA == PA under the
+ * firmware's identity map); returns a malloc'd path. */
+static char *write_guest(const uint8_t *code, size_t n)
+{
+	uint8_t buf[4096 + 512];
+	memset(buf, 0, sizeof buf);
+	ck_assert_uint_le(n, 512);
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_entry = 0x100000;
+	eh->e_phoff = sizeof *eh;
+	eh->e_phentsize = sizeof(Elf64_Phdr);
+	eh->e_phnum = 1;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(buf + sizeof *eh);
+	ph->p_type = PT_LOAD;
+	ph->p_flags = PF_R | PF_X | PF_W;
+	ph->p_offset = 4096;
+	ph->p_vaddr = ph->p_paddr = 0x100000;
+	ph->p_filesz = 512;
+	ph->p_memsz = 4096;
+	memcpy(buf + 4096, code, n);
+	char *path = strdup("/tmp/vmlab_test_modes_XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
+	close(fd);
+	return path;
+}
+
+static struct vm *run_guest(const uint8_t *code, size_t n, enum mon_mmu_mode mmu, bool pv,
+			    bool strict)
+{
+	char *path = write_guest(code, n);
+	struct mon_config c;
+	mon_config_defaults(&c);
+	c.kernel = path;
+	c.nmodules = 0;
+	c.modules_given = true;
+	c.mem_size = 4ull << 20;
+	c.max_insns = 100000;
+	c.mmu = mmu;
+	c.paravirt = pv;
+	c.strict_x86 = strict;
+	char err[MON_ERR_MAX] = "";
+	struct vm *vm = mon_vm_create(&c, 0, err, sizeof err);
+	ck_assert_msg(vm != NULL, "create: %s", err);
+	mon_vm_set_serial_echo(vm, NULL);
+	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
+		;
+	unlink(path);
+	free(path);
+	return vm;
+}
+
+/* mov eax, 0x40000000; cpuid; mov r8, rax; mov eax, 0x40000001; cpuid; cli; hlt */
+static const uint8_t prog_cpuid[] = {
+	0xb8, 0x00, 0x00, 0x00, 0x40, 0x0f, 0xa2, 0x49, 0x89, 0xc0,
+	0x41, 0x89, 0xd9, 0x41, 0x89, 0xca, 0x41, 0x89, 0xd3, /* mov r9d,ebx; mov r10d,ecx; mov r11d,edx */
+	0xb8, 0x01, 0x00, 0x00, 0x40, 0x0f, 0xa2, 0xfa, 0xf4,
+};
+
+START_TEST(cpuid_says_vmlab_and_the_features)
+{
+	for (int mode = 0; mode < 4; mode++) {
+		enum mon_mmu_mode mmu = mode == 1 ? MON_MMU_SWTLB : mode == 2 ? MON_MMU_NESTED : MON_MMU_SHADOW;
+		struct vm *vm = run_guest(prog_cpuid, sizeof prog_cpuid, mmu, mode == 3, false);
+		const struct cpu *cpu = mon_vm_cpu(vm);
+		ck_assert_int_eq(mon_vm_stop(vm)->reason, MON_STOP_HALT);
+		char sig[13];
+		uint32_t r[3] = { (uint32_t)cpu->gpr[R9], (uint32_t)cpu->gpr[R10], (uint32_t)cpu->gpr[R11] };
+		memcpy(sig, r, 12);
+		sig[12] = 0;
+		ck_assert_str_eq(sig, "VmlabVmlabVm");
+		ck_assert_uint_eq(cpu->gpr[R8], VMLAB_CPUID_FEATURES);
+		uint32_t want = mode == 1 ? VMLAB_FEAT_SWTLB : mode == 2 ? VMLAB_FEAT_NESTED :
+				mode == 3 ? VMLAB_FEAT_HYPERCALL : 0;
+		ck_assert_uint_eq(cpu->gpr[RAX], want);
+		ck_assert_uint_eq(cpu->gpr[RCX], VMLAB_MSR_TLB_WRITE);
+		mon_vm_destroy(vm);
+	}
+}
+END_TEST
+
+/* LCR = 8N1 (one port exit); mov edi, 0x100100; mov esi, 5; mov eax, 1; vmcall; mov r8, rax;
+ * cli; hlt; ... "hello" at +0x100 */
+static uint8_t prog_vmcall[0x110] = {
+	0x66, 0xba, 0xfb, 0x03, 0xb0, 0x03, 0xee,
+	0xbf, 0x00, 0x01, 0x10, 0x00, 0xbe, 0x05, 0x00, 0x00, 0x00, 0xb8, 0x01, 0x00, 0x00, 0x00,
+	0x0f, 0x01, 0xc1, 0x49, 0x89, 0xc0, 0xfa, 0xf4,
+};
+
+START_TEST(console_hypercall_and_ud_without_paravirt)
+{
+	memcpy(prog_vmcall + 0x100, "hello", 5);
+	struct vm *vm = run_guest(prog_vmcall, sizeof prog_vmcall, MON_MMU_SHADOW, true, false);
+	size_t n;
+	const char *s = mon_vm_serial(vm, &n);
+	ck_assert_uint_eq(n, 5);
+	ck_assert(!memcmp(s, "hello", 5));
+	ck_assert_uint_eq(mon_vm_cpu(vm)->gpr[R8], 5);
+	ck_assert_int_eq(mon_vm_stop(vm)->reason, MON_STOP_HALT);
+	ck_assert_uint_eq(mon_vm_stats(vm)->sens[SOP_VMCALL], 1);
+	ck_assert_uint_eq(mon_vm_stats(vm)->io_accesses, 1); /* the LCR write; none per byte */
+	mon_vm_destroy(vm);
+	/* the same guest without --paravirt: #UD, no IDT -> triple fault, nothing printed */
+	vm = run_guest(prog_vmcall, sizeof prog_vmcall, MON_MMU_SHADOW, false, false);
+	mon_vm_serial(vm, &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(mon_vm_stop(vm)->reason, MON_STOP_TRIPLE_FAULT);
+	mon_vm_destroy(vm);
+}
+END_TEST
+
+/* wrmsr(0x40000100, 0x10e); wrmsr(0x40000101, PA 0x200000 | P RW US) with RDI = 0x700000; cli; hlt */
+static const uint8_t prog_tlbwrite[] = {
+	0xb9, 0x00, 0x01, 0x00, 0x40, 0xb8, 0x0e, 0x01, 0x00, 0x00, 0x31, 0xd2, 0x0f, 0x30,
+	0xb9, 0x01, 0x01, 0x00, 0x40, 0xb8, 0x07, 0x00, 0x20, 0x00, 0x31, 0xd2,
+	0xbf, 0x00, 0x00, 0x70, 0x00, 0x0f, 0x30, 0xfa, 0xf4,
+};
+
+START_TEST(swtlb_tlb_write_installs_x_to_z_in_the_apps_view)
+{
+	struct vm *vm = run_guest(prog_tlbwrite, sizeof prog_tlbwrite, MON_MMU_SWTLB, false, false);
+	ck_assert_int_eq(mon_vm_stop(vm)->reason, MON_STOP_HALT);
+	ck_assert_uint_eq(vm->modes->swtlb_vector, 14);
+	ck_assert_uint_eq(vm->modes->tlb_writes, 1);
+	struct tlb_key k = { .vmid = 0, .asid = 0, .view = TLB_VIEW_USER, .va = 0x700123 };
+	const struct tlb_entry *e = tlb_probe(mon_vm_tlb(vm), &k, NULL);
+	ck_assert_ptr_nonnull(e);
+	ma_t z;
+	ck_assert(mon_pa_to_ma(vm, 0x200000, &z));
+	ck_assert_uint_eq(e->ma, z);           /* X -> Z ... */
+	ck_assert_uint_ne(e->ma, 0x200000);    /* ... not X -> Y */
+	ck_assert_uint_eq(e->perm & (TLB_R | TLB_W | TLB_U | TLB_X), TLB_R | TLB_W | TLB_U | TLB_X);
+	k.view = TLB_VIEW_KERNEL;
+	ck_assert_ptr_null(tlb_probe(mon_vm_tlb(vm), &k, NULL));
+	char why[160];
+	ck_assert_uint_eq(shadow_check_isolation(mon_vm_shadow(vm), why, sizeof why), 0);
+	mon_vm_destroy(vm);
+	/* not in swtlb mode: an unknown MSR, #GP, no IDT -> triple fault */
+	vm = run_guest(prog_tlbwrite, sizeof prog_tlbwrite, MON_MMU_SHADOW, false, false);
+	ck_assert_int_eq(mon_vm_stop(vm)->reason, MON_STOP_TRIPLE_FAULT);
+	mon_vm_destroy(vm);
+}
+END_TEST
+
+/* LCR=8N1; poll THRE; out 'A'; touch VA 0x200000 (another 2 MiB page); cli; hlt */
+static const uint8_t prog_hello[] = {
+	0x66, 0xba, 0xfb, 0x03, 0xb0, 0x03, 0xee,
+	0x66, 0xba, 0xfd, 0x03, 0xec, 0xa8, 0x20, 0x74, 0xf7,
+	0x66, 0xba, 0xf8, 0x03, 0xb0, 0x41, 0xee,
+	0x88, 0x04, 0x25, 0x00, 0x00, 0x20, 0x00, /* mov [0x200000], al */
+	0xfa, 0xf4,
+};
+/* PD[3] (VA 6M) -> PA 1 GiB, outside 4 MiB of RAM; then touch VA 6M */
+static const uint8_t prog_badpa[] = {
+	0x48, 0xb8, 0x83, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00,
+	0x48, 0x89, 0x04, 0x25, 0x18, 0x50, 0x00, 0x00,
+	0x88, 0x04, 0x25, 0x00, 0x00, 0x60, 0x00,
+	0xeb, 0xfe,
+};
+
+START_TEST(nested_walks_without_exits_and_stops_on_ept_violation)
+{
+	struct vm *vm = run_guest(prog_hello, sizeof prog_hello, MON_MMU_NESTED, false, false);
+	ck_assert_int_eq(mon_vm_stop(vm)->reason, MON_STOP_HALT);
+	size_t n;
+	ck_assert_int_eq(mon_vm_serial(vm, &n)[0], 'A');
+	ck_assert_uint_eq(mon_vm_stats(vm)->exits[CPU_EXIT_TLB_MISS], 0);
+	ck_assert_uint_ge(vm->modes->walks2d, 2);
+	/* the firmware maps with 2 MiB pages: 3 guest levels x 5 + 4 = 19 per walk */
+	ck_assert_uint_eq(vm->modes->walk2d_refs, 19 * vm->modes->walks2d);
+	ck_assert_uint_eq(vm->tlb.stats.misses, vm->modes->walks2d);
+	mon_vm_destroy(vm);
+	vm = run_guest(prog_badpa, sizeof prog_badpa, MON_MMU_NESTED, false, false);
+	ck_assert_int_eq(mon_vm_stop(vm)->reason, MON_STOP_BAD_GUEST);
+	ck_assert_ptr_nonnull(strstr(mon_vm_stop(vm)->message, "EPT violation"));
+	ck_assert_ptr_nonnull(strstr(mon_vm_stop(vm)->message, "0x40000000"));
+	mon_vm_destroy(vm);
+}
+END_TEST
+
+/* sidt [0x100200]; cli; hlt */
+static const uint8_t prog_sidt[] = { 0x0f, 0x01, 0x0c, 0x25, 0x00, 0x02, 0x10, 0x00, 0xfa, 0xf4 };
+
+START_TEST(strict_sidt_is_untrapped_and_leaks)
+{
+	struct vm *vm = run_guest(prog_sidt, sizeof prog_sidt, MON_MMU_SHADOW, false, true);
+	ck_assert_int_eq(mon_vm_stop(vm)->reason, MON_STOP_HALT);
+	uint8_t b[10];
+	ck_assert_uint_eq(mon_read_va(vm, 0x100200, b, 10), 10);
+	uint64_t base;
+	memcpy(&base, b + 2, 8);
+	ck_assert_uint_eq(base, 0xfffffe0000001000ull);
+	ck_assert_uint_eq(mon_vm_cpu(vm)->stats.untrapped[SOP_SIDT], 1);
+	ck_assert_uint_eq(mon_vm_stats(vm)->sens[SOP_SIDT], 0);
+	mon_vm_destroy(vm);
+	vm = run_guest(prog_sidt, sizeof prog_sidt, MON_MMU_SHADOW, false, false);
+	ck_assert_uint_eq(mon_read_va(vm, 0x100200, b, 10), 10);
+	memcpy(&base, b + 2, 8);
+	ck_assert_uint_eq(base, 0); /* the guest never loaded an IDT: its own (empty) IDTR */
+	ck_assert_uint_eq(mon_vm_stats(vm)->sens[SOP_SIDT], 1);
+	mon_vm_destroy(vm);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("monitor_modes");
+	TCase *tc = tcase_create("modes");
+	tcase_add_test(tc, cpuid_says_vmlab_and_the_features);
+	tcase_add_test(tc, console_hypercall_and_ud_without_paravirt);
+	tcase_add_test(tc, swtlb_tlb_write_installs_x_to_z_in_the_apps_view);
+	tcase_add_test(tc, nested_walks_without_exits_and_stops_on_ept_violation);
+	tcase_add_test(tc, strict_sidt_is_untrapped_and_leaks);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
