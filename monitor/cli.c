@@ -336,6 +336,17 @@ static int opt_pit_scale(struct mon_config *cfg, const char *val, char *err, siz
 	return 0;
 }
 
+static int opt_shadow_pool(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	uint64_t v;
+	if (!mon_parse_size(val, &v) || v < (32ull << 10) || v > MAX_MEM || (v & (PAGE_SIZE - 1))) {
+		seterr(err, errlen, "bad --shadow-pool '%s' (want a page multiple from 32K to 1G)", val);
+		return -1;
+	}
+	cfg->shadow_pool = v;
+	return 0;
+}
+
 static int opt_cost(struct mon_config *cfg, const char *val, char *err, size_t errlen)
 {
 	char bad[64];
@@ -366,6 +377,7 @@ static const struct {
 	{ "--max-insns", opt_max_insns },
 	{ "--cost", opt_cost },
 	{ "--pit-scale", opt_pit_scale },
+	{ "--shadow-pool", opt_shadow_pool },
 };
 #define NVALUE_OPTS (sizeof value_opts / sizeof value_opts[0])
 
@@ -440,6 +452,8 @@ void mon_cli_print_run_options(FILE *f)
 	      "                           a 100 Hz timer ticks every 1193100 instructions)\n"
 	      "  --cost name=N,...        change the cost model (docs/cost-model.md)\n"
 	      "  --quiet                  no end-of-run summary\n"
+	      "  --shadow-pool SIZE       machine memory for shadow tables (default mem/4, at least 4M);\n"
+	      "                           when it runs out all shadow state is dropped and refilled\n"
 	      "  --bare-core              no monitor: the guest at real CPL 0 on the bare core\n"
 	      "                           (paging and IDT in the core; the bench baseline)\n"
 	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"

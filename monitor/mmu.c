@@ -74,6 +74,10 @@ static enum shadow_fill_kind do_fill(struct vm *vm, struct shadow_fill *f, va_t 
 {
 	enum shadow_fill_kind k = shadow_fill(&vm->sh, f, va, acc, vm->cpu.icount);
 	if (k == SHADOW_FILL_ERROR && vm->mf.nfree == 0) {
+		if (MON_TRACING(vm, MON_CAT_SHADOW))
+			mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "shadow_reset", NULL,
+				       "shadow pool exhausted: all shadow tables and this VM's TLB entries dropped");
+		vm->stats.shadow_resets++;
 		shadow_reset(&vm->sh);
 		tlb_flush_vmid(&vm->tlb, (uint16_t)vm->vmid, false, TLB_CAUSE_SHADOW);
 		cpu_ftlb_flush(&vm->cpu);

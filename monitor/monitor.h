@@ -103,6 +103,7 @@ struct mon_config {
 	enum mon_mmu_mode mmu;
 	bool paravirt;                          /* --paravirt: CPUID says "vmlab", vmcall hypercalls */
 	bool strict_x86;                        /* --strict-x86: pre-VT x86 (popf, sgdt/sidt/smsw/str/sldt untrapped) */
+	uint64_t shadow_pool;                   /* bytes of machine memory for shadow tables (0: mem/4, >= 4M) */
 	uint64_t pit_scale;                     /* guest instructions per PIT input clock (default 100) */
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */
@@ -289,6 +290,7 @@ struct mon_stats {
 	uint64_t hidden_faults, true_faults;
 	uint64_t pt_writes;                    /* traced writes to guest PT pages */
 	uint64_t shadow_fills;
+	uint64_t shadow_resets;                 /* shadow pool ran out: everything dropped */
 	uint64_t walk_refs;
 	uint64_t io_accesses;
 	uint64_t cr3_writes;

@@ -88,9 +88,10 @@ void mon_print_summary(const struct vm *vm, FILE *f)
 		(unsigned long long)miss, rate, (unsigned long long)vm->tlb.stats.evictions);
 	fprintf(f, "faults:          hidden %llu, true %llu\n", (unsigned long long)s->hidden_faults,
 		(unsigned long long)s->true_faults);
-	fprintf(f, "shadow:          fills %llu, walk refs %llu, traced PT writes %llu, CR3 writes %llu\n",
+	fprintf(f, "shadow:          fills %llu, walk refs %llu, traced PT writes %llu, CR3 writes %llu, resets %llu\n",
 		(unsigned long long)s->shadow_fills, (unsigned long long)s->walk_refs,
-		(unsigned long long)s->pt_writes, (unsigned long long)s->cr3_writes);
+		(unsigned long long)s->pt_writes, (unsigned long long)s->cr3_writes,
+		(unsigned long long)s->shadow_resets);
 	fprintf(f, "io:              %llu port accesses\n", (unsigned long long)s->io_accesses);
 	fprintf(f, "modelled cycles: %llu (insn %u, tlb_hit %u, tlb_miss %u, walk_ref %u, exit %u, emulate %u, "
 		   "reflect %u, shadow_fill %u, pt_write %u, io %u)\n",

@@ -20,10 +20,12 @@
 #include "monitor/modes.h"
 #include "monitor/vm.h"
 
-/* Shadow-table pool: a quarter of guest memory, at least 4 MiB. */
-static uint64_t shadow_pool_bytes(uint64_t mem)
+/* Shadow-table pool: --shadow-pool, or a quarter of guest memory, at least 4 MiB. */
+static uint64_t shadow_pool_bytes(const struct mon_config *cfg)
 {
-	uint64_t p = mem / 4;
+	if (cfg->shadow_pool)
+		return cfg->shadow_pool;
+	uint64_t p = cfg->mem_size / 4;
 	return p < (4ull << 20) ? (4ull << 20) : p;
 }
 
@@ -176,7 +178,7 @@ struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err,
 	vm->next_tick = UINT64_MAX;
 	snprintf(vm->who, sizeof vm->who, "kernel");
 	vm->bare = cfg->bare_core;
-	vm->ram_size = cfg->mem_size + (vm->bare ? 0 : shadow_pool_bytes(cfg->mem_size));
+	vm->ram_size = cfg->mem_size + (vm->bare ? 0 : shadow_pool_bytes(cfg));
 	vm->ram = calloc(1, vm->ram_size);
 	if (!vm->ram) {
 		snprintf(err, errlen, "cannot allocate %llu MiB of machine memory for the guest",

@@ -4,6 +4,7 @@
 #   make e2e-bare            a bare-metal ELF (no page tables, UART, hlt) runs; debug-exit status
 #   make e2e-isolation       a guest rewriting its page tables maliciously never gets a foreign frame
 #   make e2e-fuzz            seeded random-code guests (40 bare, 20 guestos apps): clean, explained stops
+#   make e2e-shadow-pressure a 32 KiB shadow pool: constant resets, same output
 #   make e2e-demo-<name>     guestos demo under vmlab; serial output == tests/guest/expected/<name>.out
 #   make e2e-golden-<name>   a trace window compared byte for byte with tests/e2e/golden/<name>.trace
 #   make golden              regenerate the golden traces (review the diff before committing!)
@@ -56,6 +57,17 @@ e2e-demo-$(1): $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD)
 endef
 $(foreach d,$(E2E_DEMOS),$(eval $(call e2e_demo_rule,$(d))))
 
+# Shadow pressure: a 32 KiB shadow pool (8 frames) runs out constantly; every
+# reset drops all shadow state and the TLB, and the output must not change.
+e2e-shadow-pressure: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
+	@set -e; for d in spawn pingpong; do \
+	  $(VMLAB) run --kernel $(E2E_KERNEL) --module $(E2E_INITRD) --mem 64M --shadow-pool 32K \
+	    --cmdline run=$$d >$(E2E_OUT)/pressure-$$d.out 2>$(E2E_OUT)/pressure-$$d.err; \
+	  cmp -s tests/guest/expected/$$d.out $(E2E_OUT)/pressure-$$d.out || { echo "FAIL shadow pressure $$d"; exit 1; }; \
+	  grep -q "resets [1-9]" $(E2E_OUT)/pressure-$$d.err || { echo "FAIL shadow pressure $$d: no reset happened"; exit 1; }; \
+	  echo "ok   shadow pressure $$d: identical to QEMU with $$(sed -n 's/.*resets \([0-9]*\)/\1/p' $(E2E_OUT)/pressure-$$d.err) shadow resets"; \
+	done
+
 # Golden traces: name -> demo command line and trace window (vmlab run options).
 E2E_GOLDENS := hidden-fault true-fault syscall context-switch swap
 # a hidden fault of an app: miss -> shadow miss -> walk (4 entries) -> pmap -> install -> retry
@@ -93,9 +105,9 @@ golden:
 e2e-bench: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
 	@tests/e2e/bench.sh $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
 
-TEST_STEPS += e2e-cli e2e-bare e2e-isolation e2e-fuzz $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+TEST_STEPS += e2e-cli e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))
 BENCH_STEPS += e2e-bench
 
-.PHONY: e2e-cli e2e-bare e2e-isolation e2e-fuzz golden e2e-bench e2e-gold-guest $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+.PHONY: e2e-cli e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure golden e2e-bench e2e-gold-guest $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))
