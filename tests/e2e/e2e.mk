@@ -45,8 +45,8 @@ $(E2E_OUT)/mkrandom: tests/e2e/mkrandom.c
 e2e-fuzz: $(VMLAB) $(E2E_OUT)/mkrandom $(E2E_KERNEL) $(E2E_INITRD)
 	@tests/e2e/fuzz.sh $(VMLAB) $(E2E_OUT)/mkrandom $(E2E_OUT) 40 $(E2E_KERNEL) $(E2E_INITRD)
 
-e2e-isolation: $(VMLAB) $(E2E_OUT)/evil.elf
-	@tests/e2e/isolation.sh $(VMLAB) $(E2E_OUT)
+e2e-isolation: $(VMLAB) $(E2E_OUT)/evil.elf $(E2E_KERNEL) $(E2E_INITRD)
+	@tests/e2e/isolation.sh $(VMLAB) $(E2E_OUT) $(E2E_KERNEL) $(E2E_INITRD)
 
 # Demos: the names and command lines of tests/guest/guest.mk (GUEST_CMD_*), QEMU runs with -m 64M.
 E2E_DEMOS := hello pagetouch spawn cpubench misbehave swaptest pingpong ulibtest misbehave-hello
