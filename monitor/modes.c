@@ -91,9 +91,6 @@ int mon_modes_init(struct vm *vm, char *err, size_t errlen)
 		mon_swtlb_init(vm);
 	if (vm->cfg.strict_x86)
 		mon_strict_init(vm);
-	if (MON_TRACING(vm, MON_CAT_VM))
-		mon_trace_emit(vm, MON_CAT_VM, "VMM", "mode", NULL, "MMU mode %s%s",
-			       mon_modes_name(&vm->cfg), vm->cfg.strict_x86 ? ", strict x86" : "");
 	return 0;
 }
 
@@ -171,7 +168,17 @@ bool mon_modes_miss(struct vm *vm, va_t va, enum cpu_access acc)
 
 void mon_modes_after_run(struct vm *vm)
 {
-	if (vm->modes && vm->cfg.strict_x86)
+	struct mon_modes *m = vm->modes;
+	if (!m)
+		return;
+	if (!m->announced) { /* the trace file opens after mon_modes_init: say it here */
+		m->announced = true;
+		if (MON_TRACING(vm, MON_CAT_VM) && (vm->cfg.mmu != MON_MMU_SHADOW || vm->cfg.paravirt ||
+						    vm->cfg.strict_x86))
+			mon_trace_emit(vm, MON_CAT_VM, "VMM", "mode", NULL, "MMU mode %s%s",
+				       mon_modes_name(&vm->cfg), vm->cfg.strict_x86 ? ", strict x86" : "");
+	}
+	if (vm->cfg.strict_x86)
 		mon_strict_check(vm);
 }
 
@@ -187,8 +194,9 @@ void mon_modes_summary(const struct vm *vm, FILE *f)
 			m->walks2d ? (double)m->walk2d_refs / (double)m->walks2d : 0.0,
 			(unsigned long long)m->nested.tables);
 	if (vm->cfg.mmu == MON_MMU_SWTLB)
-		fprintf(f, "swtlb:           refill upcalls %llu, privileged TLB writes %llu, refill vector %s%u\n",
+		fprintf(f, "swtlb:           refill upcalls %llu, privileged TLB writes %llu (%llu upcalls became the guest's page faults), refill vector %s%u\n",
 			(unsigned long long)m->refills, (unsigned long long)m->tlb_writes,
+			(unsigned long long)(m->refills > m->tlb_writes ? m->refills - m->tlb_writes : 0),
 			m->swtlb_vector < 0x100 ? "" : "none ", m->swtlb_vector & 0xff);
 	if (vm->cfg.paravirt) {
 		uint64_t n = 0;

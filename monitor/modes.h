@@ -68,6 +68,7 @@ struct mon_modes {
 	/* paravirt */
 	uint64_t hypercalls[VMLAB_HC_COUNT];
 	uint64_t hc_ptes;           /* PTE updates carried by MMU_UPDATE batches */
+	bool announced;             /* the mode's trace line was emitted */
 	/* strict */
 	uint64_t untrapped_seen[SOP_COUNT]; /* cpu->stats.untrapped already explained */
 };
