@@ -5,7 +5,8 @@
 #   VMLAB console --no-color --kernel KERNEL --module INITRD <#! options> --script NAME.cmd
 # and compare stdout+stderr (plus a last line "exit status N") byte for byte
 # with tests/console/NAME.golden. A second run must give the same bytes
-# (determinism). --update rewrites the goldens instead (review the diff!).
+# (determinism), and so must the script fed on stdin instead of --script.
+# --update rewrites the goldens instead (review the diff!).
 set -u
 update=0
 if [ "${1:-}" = "--update" ]; then update=1; shift; fi
@@ -28,6 +29,17 @@ for n in "${names[@]}"; do
       --script "$cmd" >"$out/$n.out$run" 2>&1 </dev/null
     echo "exit status $?" >>"$out/$n.out$run"
   done
+  # the same commands on a non-terminal stdin (no --script): the same transcript
+  # shellcheck disable=SC2086
+  timeout 120 "$vmlab" console --no-color --kernel "$kernel" --module "$initrd" $opts \
+    <"$cmd" >"$out/$n.stdin" 2>&1
+  echo "exit status $?" >>"$out/$n.stdin"
+  if ! cmp -s "$out/$n.out1" "$out/$n.stdin"; then
+    echo "console golden $n: stdin batch mode differs from --script:"
+    diff "$out/$n.out1" "$out/$n.stdin" | head -20
+    fail=1
+    continue
+  fi
   if ! cmp -s "$out/$n.out1" "$out/$n.out2"; then
     echo "console golden $n: two runs differ (not deterministic):"
     diff "$out/$n.out1" "$out/$n.out2" | head -20

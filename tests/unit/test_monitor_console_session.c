@@ -383,6 +383,30 @@ START_TEST(ctrl_c_stops_continue)
 }
 END_TEST
 
+static int con(const char *a1, const char *a2, const char *a3)
+{
+	char *argv[5] = {"console"};
+	int argc = 1;
+	const char *args[] = {a1, a2, a3};
+	for (int i = 0; i < 3 && args[i]; i++)
+		argv[argc++] = (char *)args[i];
+	freopen("/dev/null", "w", stdout);
+	freopen("/dev/null", "w", stderr);
+	return con_main(argc, argv);
+}
+
+START_TEST(cli_bad_input)
+{
+	ck_assert_int_eq(con("--frob", NULL, NULL), 2);
+	ck_assert_int_eq(con("--script", NULL, NULL), 2);
+	ck_assert_int_eq(con("--script=", NULL, NULL), 2);
+	ck_assert_int_eq(con("--script", "/nonexistent/script.cmd", NULL), 2);
+	ck_assert_int_eq(con("--mem", "lots", NULL), 2);
+	ck_assert_int_eq(con("--kernel", "/nonexistent/kernel.elf", "--script=/dev/null"), 1);
+	ck_assert_int_eq(con("--help", NULL, NULL), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("console_session");
@@ -403,6 +427,9 @@ static Suite *suite(void)
 	tcase_set_timeout(tl, 30);
 	tcase_add_test(tl, ctrl_c_stops_continue);
 	suite_add_tcase(s, tl);
+	TCase *tcli = tcase_create("command line");
+	tcase_add_test(tcli, cli_bad_input);
+	suite_add_tcase(s, tcli);
 	return s;
 }
 
