@@ -213,6 +213,9 @@ int con_repl_interactive(struct con_session *s)
 	using_history();
 	if (hist)
 		read_history(hist);
+	fprintf(s->out, "vmlab console: vm%u is stopped before its first instruction ('help' lists the commands)\n",
+		mon_vm_id(s->vm));
+	con_print_where(s);
 	while (!s->quit) {
 		char *line = readline(PROMPT);
 		if (!line) {

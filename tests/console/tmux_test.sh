@@ -31,6 +31,7 @@ start() { # start [extra console options...]
   T new-session -d -s con -x 180 -y 50 \
     "env HOME=$tmp TERM=xterm-256color $vmlab console --kernel $kernel --module $initrd --cmdline run=cpubench $*; echo CONSOLE-EXITED \$?; sleep 60"
   wait_for "(vmlab)" || fail "no prompt"
+  wait_for "is stopped before its first instruction" || fail "no banner"
 }
 type_line() { T send-keys -t con -l "$1"; }
 key() { T send-keys -t con "$@"; }
