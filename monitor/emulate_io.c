@@ -123,7 +123,7 @@ void mon_emulate_io(struct vm *vm, const struct cpu_sens *s)
 
 void mon_irq_check(struct vm *vm)
 {
-	if (vm->stopped || !vm->v.iflag || !mon_pic_pending(&vm->pic))
+	if (vm->stopped || !vm->v.iflag || vm->sti_shadow || !mon_pic_pending(&vm->pic))
 		return;
 	unsigned irq;
 	int vec = mon_pic_ack(&vm->pic, &irq);

@@ -417,9 +417,13 @@ static void e_wrmsr(struct vm *vm, const struct cpu_sens *s)
 	rdwrmsr(vm, true);
 }
 
+/* cli / sti on the virtual IF; sti that sets IF delays interrupts by one instruction
+ * (the x86 interrupt shadow: `sti; hlt` sleeps until an interrupt, losing none). */
 static void e_cli_sti(struct vm *vm, const struct cpu_sens *s)
 {
-	vm->v.iflag = s->op == SOP_STI; /* SIMPLIFICATION: no sti interrupt shadow */
+	if (s->op == SOP_STI && !vm->v.iflag)
+		vm->sti_shadow = true;
+	vm->v.iflag = s->op == SOP_STI;
 	advance(vm);
 }
 

@@ -361,7 +361,9 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 	uint64_t rip = cpu->rip, before = cpu->icount;
 	if (insn) /* one instruction per run, traced once it has retired */
 		insn_text(vm, dis, sizeof dis);
-	enum cpu_exit_reason r = cpu_run(cpu, insn ? 1 : vm_budget(vm, kind));
+	bool shadow = vm->sti_shadow; /* the instruction after sti runs before any interrupt */
+	enum cpu_exit_reason r = cpu_run(cpu, (insn || shadow) ? 1 : vm_budget(vm, kind));
+	vm->sti_shadow = false;
 	if (insn && cpu->icount == before + 1) {
 		struct mon_event f = { .has = MON_EV_VA, .va = rip };
 		mon_trace_emit(vm, MON_CAT_INSN, NULL, "insn", &f, "0x%llx: %s", (unsigned long long)rip, dis);

@@ -86,6 +86,7 @@ struct vm {
 	struct mon_stop stop;
 	bool stopped;
 	bool bare;                 /* --bare-core: no monitor, PA == MA, no shadow/TLB */
+	bool sti_shadow;           /* sti just set IF: no interrupt before the next instruction */
 	bool in_reflection;        /* a user->kernel crossing is open (for round trips) */
 	unsigned pending_fill;     /* shadow fill in progress (console stepping) */
 	uint16_t ptw_pending;      /* a PT-write window is open */

@@ -2,7 +2,8 @@
 # tests/e2e/bare.sh VMLAB OUTDIR — a bare-metal ELF64 guest (no page tables of
 # its own) prints on the UART and halts with IF=0 (status 0); a variant
 # writes 0x21 to the debug-exit port (status 0x43 = 67). Runs twice: the
-# trace must be byte-identical.
+# trace must be byte-identical. timer.elf takes timer interrupts through its
+# own IDT while sleeping in `sti; hlt`.
 set -u
 vmlab=$1 out=$2
 fail=0
@@ -24,5 +25,9 @@ rc=$?
 "$vmlab" run --kernel "$out/bare.elf" --module /dev/null --mem 4M --max-insns 50 --quiet >"$out/bare-max.out" 2>"$out/bare-max.err"
 rc=$?
 { [ $rc = 1 ] && grep -q "max-insns" "$out/bare-max.err"; } || { echo "FAIL bare --max-insns: status $rc"; cat "$out/bare-max.err"; fail=1; }
-[ $fail = 0 ] && echo "ok   bare-metal guest: output, status 0, debug-exit 67, --max-insns stop, deterministic trace"
+# its own IDT, PIC and PIT: five `sti; hlt` sleeps, each woken by one timer interrupt
+"$vmlab" run --kernel "$out/timer.elf" --module /dev/null --mem 4M --quiet >"$out/timer.out" 2>"$out/timer.err"
+rc=$?
+{ [ $rc = 0 ] && [ "$(cat "$out/timer.out")" = "timer: ticks = 5" ]; } || { echo "FAIL bare timer: status $rc"; cat "$out/timer.out" "$out/timer.err"; fail=1; }
+[ $fail = 0 ] && echo "ok   bare-metal guests: output, status 0, debug-exit 67, --max-insns stop, deterministic trace, timer interrupts through the guest IDT"
 exit $fail
