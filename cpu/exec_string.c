@@ -5,7 +5,9 @@
  * part-way leaves the registers describing the work left, and restarting
  * the instruction (RIP is restored to it) finishes the job, as on hardware.
  * A long rep instruction yields every STRING_CHUNK iterations (RIP stays on
- * it) so that budgets and interrupts are honoured.
+ * it) so that budgets and interrupts are honoured. SIMPLIFICATION: each
+ * chunk counts as one retired instruction in icount (hardware counts the
+ * whole rep instruction once).
  * The source is DS:rSI (FS/GS override honoured), the destination ES:rDI.
  */
 #include "cpu/exec.h"
@@ -18,7 +20,7 @@ static va_t src_addr(const struct cpu *cpu, const struct insn *i)
 	return i->seg ? a + cpu->seg[i->seg].base : a;
 }
 
-/* One iteration; returns false when a repe/repne condition ends the loop. */
+/* One iteration: the memory accesses, then rSI/rDI advance. */
 static void one(struct cpu *cpu, const struct insn *i, uint64_t step)
 {
 	unsigned s = i->osz, a = i->asz;
