@@ -8,8 +8,8 @@
  * to the channel's port (0x40 + n); counting starts when it is complete.
  * A count of 0 means 65536.
  *
- * SIMPLIFICATION: the input clock ticks once per retired guest instruction
- * (see dev.h); modes 2 and 3 (and 1, 4, 5, treated like 2) are periodic with
+ * SIMPLIFICATION: the input clock is derived from the retired-instruction count
+ * (--pit-scale, see dev.h); modes 2 and 3 (and 1, 4, 5, treated like 2) are periodic with
  * period = count; mode 0 fires once at terminal count; the read-back command
  * and BCD counting are not implemented.
  */
