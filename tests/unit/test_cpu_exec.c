@@ -424,6 +424,26 @@ START_TEST(test_rep_string_fault_midway)
 }
 END_TEST
 
+START_TEST(test_long_rep_yields_and_finishes)
+{
+	/* rep stosb of 10000 bytes runs in chunks, RIP staying on it until done */
+	C.gpr[RDI] = 0x10000;
+	C.gpr[RCX] = 10000;
+	C.gpr[RAX] = 0x5a;
+	CODE_AT(CODE, 0xf3, 0xaa, 0x90);
+	ck_assert_int_eq(cpu_run(&C, 1), CPU_EXIT_BUDGET);
+	ck_assert_uint_eq(C.rip, CODE); /* not finished yet */
+	ck_assert_uint_lt(C.gpr[RCX], 10000);
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_BUDGET);
+	ck_assert_uint_eq(C.gpr[RCX], 0);
+	ck_assert_uint_eq(C.gpr[RDI], 0x10000 + 10000);
+	ck_assert_uint_eq(ram[0x10000], 0x5a);
+	ck_assert_uint_eq(ram[0x10000 + 9999], 0x5a);
+	ck_assert_uint_eq(ram[0x10000 + 10000], 0);
+	ck_assert_uint_ge(C.rip, CODE + 2);
+}
+END_TEST
+
 START_TEST(test_repe_cmps_and_df)
 {
 	memcpy(ram + 0x5000, "abcdefgh", 8);
@@ -550,6 +570,7 @@ int main(void)
 	tcase_add_test(tc, test_fs_gs_bases);
 	tcase_add_test(tc, test_rip_relative_with_immediate);
 	tcase_add_test(tc, test_rep_string_fault_midway);
+	tcase_add_test(tc, test_long_rep_yields_and_finishes);
 	tcase_add_test(tc, test_repe_cmps_and_df);
 	tcase_add_test(tc, test_call_ret_enter_leave);
 	tcase_add_test(tc, test_touch_stamps);
