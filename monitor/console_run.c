@@ -45,12 +45,15 @@ void con_session_free(struct con_session *s)
 
 int con_error(struct con_session *s, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
-	fprintf(s->out, "%serror: ", con_color_on(s->color, CON_C_ERR));
 	va_start(ap, fmt);
-	vfprintf(s->out, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fprintf(s->out, "%s\n", con_color_off(s->color));
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?'; /* typed control characters never reach the terminal */
+	fprintf(s->out, "%serror: %s%s\n", con_color_on(s->color, CON_C_ERR), msg, con_color_off(s->color));
 	s->errors++;
 	return -1;
 }
