@@ -67,7 +67,7 @@ for lab in "${labs[@]}"; do
   for f in "$lab"/*.vmlab; do
     n=$(basename "$f" .vmlab)
     eval "opts=($(opts_of "$f"))"
-    timeout 60 "$vmlab" console --no-color --kernel "$kernel" --module "$initrd" "${opts[@]}" \
+    timeout 300 "$vmlab" console --no-color --kernel "$kernel" --module "$initrd" "${opts[@]}" \
       --script "$f" >"$o/$n.txt" 2>&1 </dev/null
     echo "exit status $?" >>"$o/$n.txt"
     settle "$ln/$n.vmlab" "$o/$n.txt" "$lab/expected/$n.txt"
@@ -76,7 +76,7 @@ for lab in "${labs[@]}"; do
     n=$(basename "$f" .run)
     rm -f "$o/$n.trace"
     eval "opts=($(opts_of "$f"))"
-    timeout 60 "$vmlab" run --kernel "$kernel" --module "$initrd" "${opts[@]}" \
+    timeout 300 "$vmlab" run --kernel "$kernel" --module "$initrd" "${opts[@]}" \
       --trace "$o/$n.trace" >"$o/$n.out" 2>&1 </dev/null
     echo "exit status $?" >>"$o/$n.out"
     [ -f "$o/$n.trace" ] || : >"$o/$n.trace"
@@ -91,7 +91,7 @@ for lab in "${labs[@]}"; do
   for f in "$lab"/*.compare; do
     n=$(basename "$f" .compare)
     eval "opts=($(opts_of "$f"))"
-    timeout 60 "$vmlab" compare --kernel "$kernel" --module "$initrd" "${opts[@]}" \
+    timeout 300 "$vmlab" compare --kernel "$kernel" --module "$initrd" "${opts[@]}" \
       >"$o/$n.txt" 2>&1 </dev/null
     echo "exit status $?" >>"$o/$n.txt"
     settle "$ln/$n.compare" "$o/$n.txt" "$lab/expected/$n.txt"
