@@ -14,6 +14,10 @@
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+/* A handler's private "keep going, but look at RFLAGS.TF again" (never
+ * returned by cpu_run). */
+#define CPU_EXIT_RECHECK ((enum cpu_exit_reason)0x7f)
+
 /* ---- the decoded instruction ---- */
 struct insn;
 /* A handler executes one decoded instruction. cpu->rip already points past

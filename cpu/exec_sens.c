@@ -82,5 +82,7 @@ HANDLER(cpu_op_sens)
 	}
 	if (r == CPU_EXIT_IO && !cpu->exit.sens.op)
 		cpu->exit.sens = s;
+	if (r == CPU_EXIT_NONE && (cpu->rflags_ & RFLAGS_TF))
+		return CPU_EXIT_RECHECK; /* popf/iretq may have set TF: single-step from here */
 	return r;
 }

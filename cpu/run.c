@@ -42,11 +42,40 @@ void cpu_free(struct cpu *cpu)
 	cpu->in = NULL;
 }
 
-/* The instruction loop: runs until icount reaches `end` or a handler stops. */
-static enum cpu_exit_reason run_loop(struct cpu *cpu, uint64_t end)
+/* Single-step: an instruction that began with RFLAGS.TF set has completed:
+ * #DB, a trap (RIP after it). SIMPLIFICATION: no DR6 is kept. */
+static enum cpu_exit_reason single_step_trap(struct cpu *cpu)
+{
+	if (cpu->ctl.virt) {
+		struct cpu_exit *x = &cpu->exit;
+		x->vector = VEC_DB;
+		x->has_error = false;
+		x->error = 0;
+		x->soft = false;
+		x->va = 0;
+		return CPU_EXIT_EXCEPTION;
+	}
+	cpu_account(cpu);
+	enum cpu_exit_reason r = cpu_deliver(cpu, VEC_DB, CPU_NO_ERROR, false);
+	if (cpu->cpl != cpu->in->ftlb_cpl)
+		cpu_ftlb_sync_cpl(cpu);
+	return r;
+}
+
+/*
+ * The instruction loop: runs until icount reaches `end` or a handler stops.
+ * `stepping` is a constant in each of the two copies: the fast one never
+ * looks at TF; the stepping one runs while TF is set, trapping after each
+ * instruction. CPU_EXIT_RECHECK (TF may have changed: popf, iretq, ...)
+ * sends the caller back to pick the right copy.
+ */
+static inline __attribute__((always_inline)) enum cpu_exit_reason run_insns(struct cpu *cpu, uint64_t end,
+									     bool stepping)
 {
 	struct cpu_internal *in = cpu->in;
 	while (LIKELY(cpu->icount < end)) {
+		if (stepping && !(cpu->rflags_ & RFLAGS_TF))
+			return CPU_EXIT_RECHECK;
 		in->insn_rip = cpu->rip;
 		in->insn_rsp = cpu->gpr[RSP];
 		const struct insn *i = icache_lookup(cpu);
@@ -54,11 +83,30 @@ static enum cpu_exit_reason run_loop(struct cpu *cpu, uint64_t end)
 			return CPU_EXIT_UNSUPPORTED;
 		cpu->rip += i->len;
 		enum cpu_exit_reason r = i->fn(cpu, i);
-		if (UNLIKELY(r != CPU_EXIT_NONE))
-			return r;
+		if (UNLIKELY(r != CPU_EXIT_NONE)) {
+			if (r != CPU_EXIT_RECHECK)
+				return r;
+			cpu->icount++;
+			if (stepping && (r = single_step_trap(cpu)) != CPU_EXIT_NONE)
+				return r;
+			return CPU_EXIT_RECHECK;
+		}
 		cpu->icount++;
+		if (stepping && (r = single_step_trap(cpu)) != CPU_EXIT_NONE)
+			return r;
 	}
 	return CPU_EXIT_BUDGET;
+}
+
+/* Kept out of cpu_run, whose setjmp would force every variable to memory. */
+__attribute__((noinline)) static enum cpu_exit_reason run_fast(struct cpu *cpu, uint64_t end)
+{
+	return run_insns(cpu, end, false);
+}
+
+__attribute__((noinline)) static enum cpu_exit_reason run_stepping(struct cpu *cpu, uint64_t end)
+{
+	return run_insns(cpu, end, true);
 }
 
 /*
@@ -110,7 +158,9 @@ enum cpu_exit_reason cpu_run(struct cpu *cpu, uint64_t budget)
 		cpu_ftlb_sync_cpl(cpu);
 	for (;;) {
 		if (setjmp(jb) == 0) {
-			r = run_loop(cpu, end);
+			do
+				r = (cpu->rflags_ & RFLAGS_TF) ? run_stepping(cpu, end) : run_fast(cpu, end);
+			while (r == CPU_EXIT_RECHECK);
 			break;
 		}
 		r = after_fault(cpu);

@@ -360,6 +360,35 @@ START_TEST(test_every_sensitive_op_exits)
 }
 END_TEST
 
+START_TEST(test_single_step_trap)
+{
+	CODE_AT(CODE, 0x90, 0x90);
+	cpu_set_rflags(&C, RFLAGS_FIXED | RFLAGS_TF);
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_EXCEPTION);
+	ck_assert_uint_eq(C.exit.vector, VEC_DB);
+	ck_assert(!C.exit.has_error);
+	ck_assert_uint_eq(C.rip, CODE + 1); /* a trap: after the instruction */
+	ck_assert_uint_eq(C.icount, 1);
+	/* a faulting instruction reports its fault, not #DB */
+	CODE_AT(CODE + 1, 0x0f, 0x0b);
+	cpu_code_written(&C, CODE + 1, 2);
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_EXCEPTION);
+	ck_assert_uint_eq(C.exit.vector, VEC_UD);
+	ck_assert_uint_eq(C.rip, CODE + 1);
+}
+END_TEST
+
+START_TEST(test_popf_sets_tf_then_trap)
+{
+	/* push 0x102; popf (sets TF); nop -> #DB after the nop, not after popf */
+	CODE_AT(CODE, 0x68, 0x02, 0x01, 0x00, 0x00, 0x9d, 0x90, 0x90);
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_EXCEPTION);
+	ck_assert_uint_eq(C.exit.vector, VEC_DB);
+	ck_assert_uint_eq(C.rip, CODE + 7);
+	ck_assert_uint_eq(C.icount, 3);
+}
+END_TEST
+
 START_TEST(test_budget_and_counts)
 {
 	CODE_AT(CODE, 0xeb, 0xfe); /* jmp $ */
@@ -566,6 +595,8 @@ int main(void)
 	tcase_add_test(tc, test_unsupported_and_nm);
 	tcase_add_test(tc, test_sensitive_exits);
 	tcase_add_loop_test(tc, test_every_sensitive_op_exits, 0, sizeof(sens_cases) / sizeof(sens_cases[0]));
+	tcase_add_test(tc, test_single_step_trap);
+	tcase_add_test(tc, test_popf_sets_tf_then_trap);
 	tcase_add_test(tc, test_budget_and_counts);
 	tcase_add_test(tc, test_fs_gs_bases);
 	tcase_add_test(tc, test_rip_relative_with_immediate);
