@@ -88,3 +88,11 @@ int pv_idle(void)
 	__asm__ volatile("cli" ::: "memory");
 	return 1;
 }
+
+void pv_lcr3(uint64_t pa)
+{
+	if (vmlab_features & VMLAB_FEAT_HYPERCALL)
+		vmcall(VMLAB_HC_SET_CR3, pa, 0);
+	else
+		lcr3(pa);
+}

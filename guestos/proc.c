@@ -117,7 +117,7 @@ int proc_exec(struct proc *p, const char *name, const char *arg)
 	p->brk = tmp.brk;
 	kstrlcpy(p->name, name, sizeof p->name);
 	kstrlcpy(p->arg, arg, sizeof p->arg);
-	lcr3(V2P(p->pml4));
+	pv_lcr3(V2P(p->pml4));
 	vm_free_user(old);
 	struct trapframe *tf = p->tf;
 	memset(tf, 0, sizeof *tf);
@@ -134,7 +134,7 @@ int proc_exec(struct proc *p, const char *name, const char *arg)
  * away for good. */
 void proc_exit(struct proc *p, int status)
 {
-	lcr3(vm_kernel_cr3());
+	pv_lcr3(vm_kernel_cr3());
 	vm_free_user(p->pml4);
 	p->pml4 = NULL;
 	p->exit_status = status;
@@ -239,7 +239,7 @@ void scheduler(void)
 			curproc = p;
 			p->state = P_RUNNING;
 			cpu_set_kstack((uint64_t)(p->kstack + KSTACK_SIZE));
-			lcr3(V2P(p->pml4));
+			pv_lcr3(V2P(p->pml4));
 			swtch(&sched_rsp, p->ctx_rsp);
 			curproc = NULL;
 			continue;

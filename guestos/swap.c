@@ -22,6 +22,7 @@
  * page-in counts are the same on every run and on every correct x86.
  */
 #include "guestos/kernel.h"
+#include "guestos/vmlab.h"
 
 #define MAX_UFRAMES 8192                 /* 32 MiB of resident user pages */
 #define SWAP_SLOTS 8192                  /* 32 MiB swap disk, 8 sectors per slot */
@@ -81,9 +82,14 @@ static void uframe_set(uint64_t i, uint64_t pa, struct proc *p, uint64_t va)
 /* Advance the clock to a victim whose A bit is clear; returns its index. */
 static uint64_t clock_pick(void)
 {
+	pv_batch_begin(); /* vmlab --paravirt: a sweep's A-bit clears in few hypercalls */
 	for (;;) {
 		uint64_t i = hand;
 		hand = (hand + 1) % ulimit;
+		if (hand == 0) { /* the next lap must see this lap's clears */
+			pv_batch_end();
+			pv_batch_begin();
+		}
 		struct uframe *f = &uframes[i];
 		if (!f->pa)
 			continue;
@@ -91,11 +97,10 @@ static uint64_t clock_pick(void)
 		if (!pte || !(*pte & PTE_P))
 			panic("swap: frame table out of sync at VA 0x%lx", f->va);
 		if (*pte & PTE_A) {
-			*pte &= ~PTE_A;
-			if (f->owner == curproc)
-				invlpg(f->va);
+			pv_pte_set(pte, *pte & ~PTE_A, f->owner == curproc ? f->va : 0);
 			continue;
 		}
+		pv_batch_end();
 		return i;
 	}
 }

@@ -48,6 +48,7 @@ void pv_pte_set(uint64_t *pte, uint64_t val, uint64_t flush_va);
 void pv_batch_begin(void);
 void pv_batch_end(void);                       /* apply what is queued */
 int pv_idle(void);                             /* sti; hlt in one call: 1 if done */
+void pv_lcr3(uint64_t pa);                     /* mov to CR3, or the CR3 hypercall */
 
 /* swtlb.c */
 void swtlb_init(void);
