@@ -182,7 +182,8 @@ static char miss_outcome(const struct con_session *s, uint64_t idx)
 /* Is the #PF reflection at idx preceded, in the same exit, by the miss that caused it? */
 static bool pf_has_miss(const struct con_session *s, uint64_t idx)
 {
-	for (uint64_t i = idx; i > s->phase_first && i > 0 && idx - i < 16; i--) {
+	uint64_t oldest = s->nevents > CON_RING ? s->nevents - CON_RING : 0;
+	for (uint64_t i = idx; i > oldest && idx - i < 16; i--) {
 		const struct mon_event *e = ev_at(s, i - 1);
 		if (is_tlb_miss(e))
 			return e->icount == ev_at(s, idx)->icount;

@@ -14,4 +14,3 @@ stepi
 stepi
 translate $rip
 tlb
-stats

@@ -383,6 +383,55 @@ START_TEST(ctrl_c_stops_continue)
 }
 END_TEST
 
+/* `until` classification over a synthetic event stream (no VM needed). */
+START_TEST(until_matching)
+{
+	static struct con_session ss;
+	memset(&ss, 0, sizeof ss);
+	static const struct { enum mon_cat cat; const char *kind; const char *text; } evs[] = {
+		{MON_CAT_TLB, "tlb_miss", "TLB miss VA 0x401000 (read) -> VMM"},          /* 0 hidden */
+		{MON_CAT_SHADOW, "walk", "shadow miss; walk guest PT"},
+		{MON_CAT_SHADOW, "pmap", "pmap PA 0x1000 -> MA 0x2000"},
+		{MON_CAT_TLB, "tlb_install", "TLB install VA 0x401000 -> MA 0x2000"},
+		{MON_CAT_TLB, "retry", "-> app:x retry"},
+		{MON_CAT_TLB, "tlb_miss", "TLB miss VA 0x402000 (write) -> VMM"},         /* 5 true */
+		{MON_CAT_SHADOW, "walk", "shadow miss; walk guest PT: -> #PF err 0x6"},
+		{MON_CAT_FAULT, "true_fault", "true fault: ... inject #PF err 0x6"},
+		{MON_CAT_FAULT, "reflect", "reflect #PF (vector 14, error) from app:x"},
+		{MON_CAT_SYSCALL, "syscall", "syscall 1 from app:x"},                     /* 9 */
+		{MON_CAT_VM, "cr3", "CR3 write"},                                          /* 10 */
+		{MON_CAT_IO, "io_out", "out port 0x3f8"},                                  /* 11 */
+		{MON_CAT_SYSCALL, "return", "sysret -> app:x"},                            /* 12 */
+		{MON_CAT_TLB, "tlb_miss", "TLB miss VA 0x403000 (write) -> VMM"},         /* 13 PT write */
+		{MON_CAT_PT, "pt_write", "traced write"},
+	};
+	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) {
+		struct mon_event *e = &ss.ring[i];
+		e->cat = evs[i].cat;
+		e->kind = evs[i].kind;
+		snprintf(e->text, sizeof e->text, "%s", evs[i].text);
+		e->icount = 100;
+	}
+	ss.nevents = sizeof evs / sizeof evs[0];
+	/* for each kind: the events it stops at */
+	static const struct { enum con_until u; const char *hits; } want[] = {
+		{CON_UNTIL_TLB_MISS, "0 5 13"},   {CON_UNTIL_EXIT, "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14"},
+		{CON_UNTIL_SYSCALL, "9"},         {CON_UNTIL_FAULT, "0 5"},
+		{CON_UNTIL_TRUE_FAULT, "5"},      {CON_UNTIL_HIDDEN_FAULT, "0"},
+		{CON_UNTIL_CR3, "10"},            {CON_UNTIL_IO, "11"},
+	};
+	for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+		char got[128] = "";
+		for (uint64_t i = 0; i < ss.nevents; i++)
+			if (con_event_matches(&ss, i, want[k].u))
+				snprintf(got + strlen(got), sizeof got - strlen(got), "%s%llu", got[0] ? " " : "",
+					 (unsigned long long)i);
+		ck_assert_msg(!strcmp(got, want[k].hits), "until %s: stops at '%s', want '%s'",
+			      con_until_names[want[k].u], got, want[k].hits);
+	}
+}
+END_TEST
+
 static int con(const char *a1, const char *a2, const char *a3)
 {
 	char *argv[5] = {"console"};
@@ -429,6 +478,7 @@ static Suite *suite(void)
 	suite_add_tcase(s, tl);
 	TCase *tcli = tcase_create("command line");
 	tcase_add_test(tcli, cli_bad_input);
+	tcase_add_test(tcli, until_matching);
 	suite_add_tcase(s, tcli);
 	return s;
 }
