@@ -138,8 +138,34 @@ static void collect(struct matches *m, const char *cmd, const char *text)
 			add_words(m, text, con_cmd_at(i)->name);
 	} else if (c.id == CON_INFO) {
 		add_words(m, text, "breakpoints registers");
+	} else if (text[0] == '$') {
+		static const char regs[] = "$rax $rbx $rcx $rdx $rsi $rdi $rbp $rsp $r8 $r9 $r10 $r11 $r12 "
+					   "$r13 $r14 $r15 $rip $rflags $cr2 $cr3";
+		add_words(m, text, regs);
 	} else if (complete_session) {
-		con_sym_each_prefix(&complete_session->syms, text, add_match, m);
+		const struct con_symtab *t = &complete_session->syms;
+		const char *colon = strchr(text, ':');
+		if (!colon) {
+			con_sym_each_prefix(t, text, add_match, m);
+			for (size_t i = 0; i < t->nprogs; i++) /* "hel" -> "hello:" */
+				if (!strncmp(t->progs[i], text, strlen(text))) {
+					char w[96];
+					snprintf(w, sizeof w, "%s:", t->progs[i]);
+					add_match(m, w);
+				}
+		} else {
+			/* prog:sym -> the symbols of that program */
+			for (size_t i = 0; i < t->n; i++) {
+				const struct con_sym *y = &t->s[i];
+				size_t plen = (size_t)(colon - text);
+				if (y->prog && strlen(y->prog) == plen && !strncmp(y->prog, text, plen) &&
+				    !strncmp(y->name, colon + 1, strlen(colon + 1))) {
+					char w[160];
+					snprintf(w, sizeof w, "%s:%s", y->prog, y->name);
+					add_match(m, w);
+				}
+			}
+		}
 	}
 }
 
@@ -209,7 +235,9 @@ int con_repl_interactive(struct con_session *s)
 	rl_catch_signals = 0;
 	rl_signal_event_hook = on_signal_event;
 	rl_attempted_completion_function = complete;
+	rl_basic_word_break_characters = " \t+-";
 	rl_completer_word_break_characters = " \t+-";
+	rl_completion_append_character = ' ';
 	using_history();
 	if (hist)
 		read_history(hist);

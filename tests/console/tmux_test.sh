@@ -18,7 +18,7 @@ T() { tmux -L "$sock" "$@"; }
 cleanup() { T kill-server >/dev/null 2>&1; [ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"; }
 trap cleanup EXIT
 failures=0
-fail() { echo "tmux_test: FAIL: $*"; echo "--- screen:"; screen | tail -25; echo "---"; failures=$((failures + 1)); }
+fail() { echo "tmux_test: FAIL: $*"; echo "--- screen:"; screen | grep -v "^$" | tail -25; echo "---"; failures=$((failures + 1)); }
 screen() { T capture-pane -p -t con -S -300; }
 # wait until the screen contains a fixed string (10 s at most)
 wait_for() {
@@ -45,6 +45,11 @@ wait_for "execute n guest instructions" || fail "help step printed nothing"
 type_line "break syscall_disp"; key Tab; key Enter
 wait_for "(vmlab) break syscall_dispatch" || fail "symbol completion: 'syscall_disp<Tab>'"
 wait_for "<syscall_dispatch>" || fail "break on a completed symbol"
+# 2b. completion of a user program's symbol (prog:sym) and of a register
+type_line "tbreak hello:mai"; key Tab; key Enter
+wait_for "(vmlab) tbreak hello:main" || fail "prog:symbol completion: 'hello:mai<Tab>'"
+type_line "x/2i \$ri"; key Tab; key Enter
+wait_for "(vmlab) x/2i \$rip" || fail "register completion: \$ri<Tab>"
 # 3. completion of an argument word
 type_line "info br"; key Tab; key Enter
 wait_for "(vmlab) info breakpoints" || fail "argument completion: 'info br<Tab>'"
@@ -68,7 +73,7 @@ screen | grep -qF "unknown command 'garbage-line-xyz" && fail "Ctrl-C at the pro
 # 7. Ctrl-C during continue stops the guest and returns to the prompt
 type_line "delete"; key Enter
 type_line "watch 0x1000"; key Enter
-wait_for "watchpoint 2" || fail "watch"
+wait_for "watchpoint 3" || fail "watch"
 type_line "continue"; key Enter
 sleep 1
 key C-c
