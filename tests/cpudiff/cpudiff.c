@@ -150,7 +150,11 @@ int main(int argc, char **argv)
 		if (!cpudiff_native_run(win, &t, &nat, &nrip)) {
 			char text[160];
 			cpu_disasm(t.bytes, t.len, BASE + CODE_OFF, text, sizeof(text));
-			printf("native signal %d on %s [%s]: generator bug\n", (int)cpudiff_native_signal, t.f->name, text);
+			printf("native signal %d on %s [%s]: generator bug; bytes", (int)cpudiff_native_signal, t.f->name,
+			       text);
+			for (unsigned k = 0; k < t.len; k++)
+				printf(" %02x", t.bytes[k]);
+			printf("\n");
 			print_state("input", &t.in);
 			bad++;
 			continue;

@@ -506,6 +506,8 @@ bool cpudiff_generate(struct rng *r, const struct forms *fs, struct tcase *t)
 		return false; /* 90 is nop, not xchg eax,eax */
 	immediate(&b);
 	t->first_len = b.g.n;
+	if (t->first_len > 15)
+		return false; /* too long: #GP on hardware (the decoder tests cover it) */
 	t->ninsn = 1;
 	if (pair && rn(r, 3) == 0) {
 		b.g.n += middle(r, b.g.b + b.g.n);
