@@ -3,7 +3,8 @@
 # its own) prints on the UART and halts with IF=0 (status 0); a variant
 # writes 0x21 to the debug-exit port (status 0x43 = 67). Runs twice: the
 # trace must be byte-identical. timer.elf takes timer interrupts through its
-# own IDT while sleeping in `sti; hlt`.
+# own IDT while sleeping in `sti; hlt`; sens.elf checks every sensitive
+# instruction from inside.
 set -u
 vmlab=$1 out=$2
 fail=0
@@ -29,5 +30,9 @@ rc=$?
 "$vmlab" run --kernel "$out/timer.elf" --module /dev/null --mem 4M --quiet >"$out/timer.out" 2>"$out/timer.err"
 rc=$?
 { [ $rc = 0 ] && [ "$(cat "$out/timer.out")" = "timer: ticks = 5" ]; } || { echo "FAIL bare timer: status $rc"; cat "$out/timer.out" "$out/timer.err"; fail=1; }
-[ $fail = 0 ] && echo "ok   bare-metal guests: output, status 0, debug-exit 67, --max-insns stop, deterministic trace, timer interrupts through the guest IDT"
+# every sensitive instruction, checked from inside the deprivileged guest
+"$vmlab" run --kernel "$out/sens.elf" --module /dev/null --mem 16M --quiet >"$out/sens.out" 2>"$out/sens.err"
+rc=$?
+{ [ $rc = 0 ] && grep -q "^sens: [0-9]* checks passed, 0 failed" "$out/sens.out"; } || { echo "FAIL bare sens: status $rc"; cat "$out/sens.out"; fail=1; }
+[ $fail = 0 ] && echo "ok   bare-metal guests: output, status 0, debug-exit 67, --max-insns stop, deterministic trace, timer interrupts through the guest IDT, $(grep -o '[0-9]* checks' "$out/sens.out") of sensitive instructions"
 exit $fail
