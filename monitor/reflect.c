@@ -90,7 +90,7 @@ static bool deliver(struct vm *vm, uint8_t vector, bool has_error, uint32_t erro
 	struct cpu *cpu = &vm->cpu;
 	uint64_t gate[2];
 	uint32_t pf;
-	*nerr = (uint32_t)vector * 8 + 2;
+	*nerr = (uint32_t)vector * 8 + 2 + (soft ? 0 : 1); /* IDT bit, EXT for events not from int n */
 	*nvec = VEC_GP;
 	if ((uint32_t)vector * 16 + 15 > vm->v.idtr.limit)
 		return false;
@@ -153,34 +153,68 @@ static bool deliver(struct vm *vm, uint8_t vector, bool has_error, uint32_t erro
 	return true;
 }
 
-/* Does vector push an error code (hardware exceptions)? */
-static bool vector_has_error(uint8_t v)
+/* Exception classes of the SDM's double-fault table (Vol. 3, 6.15). */
+static bool contributory(uint8_t v)
 {
-	return v == VEC_DF || v == VEC_TS || v == VEC_NP || v == VEC_SS || v == VEC_GP ||
-	       v == VEC_PF || v == VEC_AC;
+	return v == VEC_DE || v == VEC_TS || v == VEC_NP || v == VEC_SS || v == VEC_GP;
 }
 
+/* Delivering `first` raised `second`: is that a double fault? */
+static bool double_fault(uint8_t first, bool first_is_exception, uint8_t second)
+{
+	if (!first_is_exception)
+		return false; /* an interrupt or int n: the new exception is simply delivered */
+	if (contributory(first))
+		return contributory(second);
+	if (first == VEC_PF)
+		return contributory(second) || second == VEC_PF;
+	return false;
+}
+
+/*
+ * Reflect vector into the guest kernel through its IDT. If delivery itself
+ * faults, x86's rules apply: the new exception is delivered instead, or
+ * becomes #DF (a contributory fault while delivering a contributory fault or
+ * #PF), and a fault while delivering #DF is a triple fault (clean stop).
+ * `soft`: int n / int3 from a sensitive exit, RIP already past it (gate DPL
+ * checked); `why` names it in the trace.
+ */
 void mon_reflect(struct vm *vm, uint8_t vector, bool has_error, uint32_t error, bool soft,
 		 const char *why)
 {
 	bool from_user = vm->v.cpl == 3;
 	char from[MON_WHO_MAX];
 	snprintf(from, sizeof from, "%s", vm->who);
-	uint8_t nvec;
-	uint32_t nerr;
+	bool exception = !soft && vector < 32;
 	vm->stats.reflections++;
-	if (deliver(vm, vector, has_error, error, soft, &nvec, &nerr))
-		goto done;
-	/* Delivery faulted: a contributory fault becomes #DF, a fault in #DF a triple fault. */
-	if (vector == VEC_DF || !deliver(vm, VEC_DF, true, 0, false, &nvec, &nerr)) {
-		mon_vm_halt(vm, MON_STOP_TRIPLE_FAULT, 1,
-			    "triple fault: delivering %s (vector %u) through the guest IDT failed",
-			    cpu_vector_name(vector), vector);
-		return;
+	for (int tries = 0; tries < 3; tries++) {
+		uint8_t nvec;
+		uint32_t nerr;
+		if (deliver(vm, vector, has_error, error, soft, &nvec, &nerr))
+			break;
+		if (soft) /* int n faulted: the new exception points at the int instruction */
+			vm->cpu.rip -= vm->cpu.exit.sens.len;
+		if (vector == VEC_DF) {
+			mon_vm_halt(vm, MON_STOP_TRIPLE_FAULT, 1,
+				    "triple fault: delivering %s (vector %u) through the guest IDT failed",
+				    cpu_vector_name(vector), vector);
+			return;
+		}
+		if (double_fault(vector, exception, nvec)) {
+			nvec = VEC_DF;
+			nerr = 0;
+			why = "double fault";
+		} else {
+			why = cpu_vector_name(nvec);
+		}
+		vector = nvec;
+		error = nerr;
+		has_error = true;
+		soft = false;
+		exception = true;
 	}
-	vector = VEC_DF;
-	why = "double fault";
-done:
+	if (vm->stopped)
+		return;
 	if (MON_TRACING(vm, MON_CAT_FAULT)) {
 		struct mon_event f = { .has = MON_EV_VALUE, .value = vm->cpu.rip };
 		mon_trace_emit(vm, MON_CAT_FAULT, "VMM", "reflect", &f,
@@ -188,7 +222,6 @@ done:
 			       why, vector, has_error ? ", error" : "", from,
 			       (unsigned long long)vm->cpu.rip, from_user ? " (round trip opens)" : "");
 	}
-	(void)vector_has_error;
 }
 
 void mon_reflect_syscall(struct vm *vm, unsigned len)

@@ -4,7 +4,9 @@
 # writes 0x21 to the debug-exit port (status 0x43 = 67). Runs twice: the
 # trace must be byte-identical. timer.elf takes timer interrupts through its
 # own IDT while sleeping in `sti; hlt`; sens.elf checks every sensitive
-# instruction from inside.
+# instruction from inside; user.elf runs a user program (syscall/sysret,
+# #PF with the U bit on a supervisor page, #GP for cli, int n via DPL-3 and
+# DPL-0 gates).
 set -u
 vmlab=$1 out=$2
 fail=0
@@ -34,5 +36,9 @@ rc=$?
 "$vmlab" run --kernel "$out/sens.elf" --module /dev/null --mem 16M --quiet >"$out/sens.out" 2>"$out/sens.err"
 rc=$?
 { [ $rc = 0 ] && grep -q "^sens: [0-9]* checks passed, 0 failed" "$out/sens.out"; } || { echo "FAIL bare sens: status $rc"; cat "$out/sens.out"; fail=1; }
-[ $fail = 0 ] && echo "ok   bare-metal guests: output, status 0, debug-exit 67, --max-insns stop, deterministic trace, timer interrupts through the guest IDT, $(grep -o '[0-9]* checks' "$out/sens.out") of sensitive instructions"
+# its own user program: syscalls, faults and int n reflected, ring compression
+"$vmlab" run --kernel "$out/user.elf" --module /dev/null --mem 16M --quiet >"$out/user.out" 2>"$out/user.err"
+rc=$?
+{ [ $rc = 0 ] && grep -q "^user: 0x[0-9a-f]* checks passed, 0x0 failed" "$out/user.out"; } || { echo "FAIL bare user: status $rc"; cat "$out/user.out"; tail -12 "$out/user.err"; fail=1; }
+[ $fail = 0 ] && echo "ok   bare-metal guests: output, status 0, debug-exit 67, --max-insns stop, deterministic trace, timer interrupts through the guest IDT, $(grep -o '[0-9]* checks' "$out/sens.out") of sensitive instructions, a user program (syscalls, faults, int n: 10 checks)"
 exit $fail

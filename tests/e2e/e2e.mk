@@ -24,6 +24,9 @@ $(E2E_OUT)/bare.elf: tests/e2e/bare/bare.c tests/e2e/bare/bare.ld guestos/boot.h
 $(E2E_OUT)/bare-exit.elf: tests/e2e/bare/bare.c tests/e2e/bare/bare.ld guestos/boot.h
 	@mkdir -p $(dir $@)
 	gcc $(E2E_BARE_CFLAGS) -DDEBUG_EXIT=0x21 -o $@ $<
+$(E2E_OUT)/user.elf: tests/e2e/bare/user.c tests/e2e/bare/bare.ld
+	@mkdir -p $(dir $@)
+	gcc $(E2E_BARE_CFLAGS) -o $@ $<
 $(E2E_OUT)/sens.elf: tests/e2e/bare/sens.c tests/e2e/bare/bare.ld
 	@mkdir -p $(dir $@)
 	gcc $(E2E_BARE_CFLAGS) -o $@ $<
@@ -34,13 +37,13 @@ $(E2E_OUT)/evil.elf: tests/e2e/bare/evil.c tests/e2e/bare/bare.ld
 	@mkdir -p $(dir $@)
 	gcc $(E2E_BARE_CFLAGS) -o $@ $<
 
-E2E_BARE_ELFS := $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf $(E2E_OUT)/evil.elf $(E2E_OUT)/timer.elf $(E2E_OUT)/sens.elf
+E2E_BARE_ELFS := $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf $(E2E_OUT)/evil.elf $(E2E_OUT)/timer.elf $(E2E_OUT)/sens.elf $(E2E_OUT)/user.elf
 ALL_TARGETS += $(E2E_BARE_ELFS)
 
 e2e-cli: $(VMLAB) $(E2E_OUT)/bare.elf
 	@tests/e2e/cli.sh $(VMLAB) $(E2E_OUT)
 
-e2e-bare: $(VMLAB) $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf $(E2E_OUT)/timer.elf $(E2E_OUT)/sens.elf
+e2e-bare: $(VMLAB) $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf $(E2E_OUT)/timer.elf $(E2E_OUT)/sens.elf $(E2E_OUT)/user.elf
 	@tests/e2e/bare.sh $(VMLAB) $(E2E_OUT)
 
 $(E2E_OUT)/mkrandom: tests/e2e/mkrandom.c
