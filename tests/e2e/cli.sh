@@ -38,4 +38,9 @@ head -c 100 /dev/zero >"$out/zero.elf"
 check bad-elf 1 "$vmlab" run --kernel "$out/zero.elf" --trace "$out/t2.trace"; one_line bad-elf
 grep -q "magic" "$out/cli.stderr" || { echo "FAIL cli bad-elf message"; fail=1; }
 ls "$out"/t2.trace* >/dev/null 2>&1 && { echo "FAIL cli: trace left for a bad ELF"; fail=1; }
+check bench 0 "$vmlab" bench --kernel "$out/bare.elf" --module /dev/null --mem 4M
+grep -q "guest MIPS" "$out/cli.stdout" && grep -q "slowdown" "$out/cli.stdout" || { echo "FAIL cli bench output"; fail=1; }
+check bench-bad-option 2 "$vmlab" bench --tlb 0x0; one_line bench-bad-option
+check bare-core 0 "$vmlab" run --bare-core --kernel "$out/bare.elf" --module /dev/null --mem 4M --quiet
+grep -q "hello from a bare-metal guest" "$out/cli.stdout" || { echo "FAIL cli --bare-core output"; fail=1; }
 exit $fail
