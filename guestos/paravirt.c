@@ -15,11 +15,16 @@ static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, u
 	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 
-static inline int64_t vmcall(uint64_t op, uint64_t a, uint64_t b)
+static inline int64_t vmcall3(uint64_t op, uint64_t a, uint64_t b, uint64_t c)
 {
 	int64_t r;
-	__asm__ volatile("vmcall" : "=a"(r) : "a"(op), "D"(a), "S"(b) : "memory");
+	__asm__ volatile("vmcall" : "=a"(r) : "a"(op), "D"(a), "S"(b), "d"(c) : "memory");
 	return r;
+}
+
+static inline int64_t vmcall(uint64_t op, uint64_t a, uint64_t b)
+{
+	return vmcall3(op, a, b, 0);
 }
 
 /* Ask CPUID whether this is vmlab and what it offers (silently: the serial
@@ -95,4 +100,14 @@ void pv_lcr3(uint64_t pa)
 		vmcall(VMLAB_HC_SET_CR3, pa, 0);
 	else
 		lcr3(pa);
+}
+
+int pv_disk(int write, uint32_t lba, void *buf, int nsect)
+{
+	if (!(vmlab_features & VMLAB_FEAT_HYPERCALL))
+		return 0;
+	if (vmcall3(write ? VMLAB_HC_DISK_WRITE : VMLAB_HC_DISK_READ, (uint64_t)buf, lba,
+		    (uint64_t)nsect) < 0)
+		panic("paravirt: swap disk %s refused at LBA %u", write ? "write" : "read", lba);
+	return 1;
 }

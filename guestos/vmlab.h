@@ -30,6 +30,8 @@
 #define VMLAB_HC_INVLPG 3        /* (va) */
 #define VMLAB_HC_SET_CR3 4       /* (cr3) */
 #define VMLAB_HC_IRQ 5           /* (0 cli, 1 sti, 2 sti + hlt) */
+#define VMLAB_HC_DISK_READ 6     /* (buf, lba, sectors 1..255) */
+#define VMLAB_HC_DISK_WRITE 7    /* (buf, lba, sectors 1..255) */
 
 struct pv_pte_update {
 	uint64_t pa;       /* PA of the 8-byte entry */
@@ -49,6 +51,8 @@ void pv_batch_begin(void);
 void pv_batch_end(void);                       /* apply what is queued */
 int pv_idle(void);                             /* sti; hlt in one call: 1 if done */
 void pv_lcr3(uint64_t pa);                     /* mov to CR3, or the CR3 hypercall */
+/* Move nsect sectors by one hypercall: 1 if done (0: use the ATA ports). */
+int pv_disk(int write, uint32_t lba, void *buf, int nsect);
 
 /* swtlb.c */
 void swtlb_init(void);

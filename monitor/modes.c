@@ -202,12 +202,14 @@ void mon_modes_summary(const struct vm *vm, FILE *f)
 		uint64_t n = 0;
 		for (unsigned i = 0; i < VMLAB_HC_COUNT; i++)
 			n += m->hypercalls[i];
-		fprintf(f, "hypercalls:      %llu (console %llu, mmu-update %llu carrying %llu PTEs, invlpg %llu, cr3 %llu, irq %llu)\n",
+		fprintf(f, "hypercalls:      %llu (console %llu, mmu-update %llu carrying %llu PTEs, invlpg %llu, cr3 %llu, irq %llu, disk %llu moving %llu sectors)\n",
 			(unsigned long long)n, (unsigned long long)m->hypercalls[VMLAB_HC_CONSOLE_WRITE],
 			(unsigned long long)m->hypercalls[VMLAB_HC_MMU_UPDATE], (unsigned long long)m->hc_ptes,
 			(unsigned long long)m->hypercalls[VMLAB_HC_INVLPG],
 			(unsigned long long)m->hypercalls[VMLAB_HC_SET_CR3],
-			(unsigned long long)m->hypercalls[VMLAB_HC_IRQ]);
+			(unsigned long long)m->hypercalls[VMLAB_HC_IRQ],
+			(unsigned long long)(m->hypercalls[VMLAB_HC_DISK_READ] + m->hypercalls[VMLAB_HC_DISK_WRITE]),
+			(unsigned long long)m->hc_sectors);
 	}
 	if (vm->cfg.strict_x86)
 		mon_strict_summary(vm, f);

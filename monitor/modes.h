@@ -45,6 +45,8 @@ enum vmlab_hc {
 	VMLAB_HC_INVLPG = 3,        /* RDI = VA */
 	VMLAB_HC_SET_CR3 = 4,       /* RDI = new CR3 */
 	VMLAB_HC_IRQ = 5,           /* RDI = 0 cli, 1 sti, 2 sti + hlt (idle until an interrupt) */
+	VMLAB_HC_DISK_READ = 6,     /* RDI = buffer VA, RSI = LBA, RDX = sectors (1..255): disk -> memory */
+	VMLAB_HC_DISK_WRITE = 7,    /* RDI = buffer VA, RSI = LBA, RDX = sectors (1..255): memory -> disk */
 	VMLAB_HC_COUNT
 };
 #define VMLAB_HC_BATCH_MAX 64
@@ -68,6 +70,7 @@ struct mon_modes {
 	/* paravirt */
 	uint64_t hypercalls[VMLAB_HC_COUNT];
 	uint64_t hc_ptes;           /* PTE updates carried by MMU_UPDATE batches */
+	uint64_t hc_sectors;        /* sectors moved by DISK_READ/DISK_WRITE */
 	bool announced;             /* the mode's trace line was emitted */
 	/* strict */
 	uint64_t untrapped_seen[SOP_COUNT]; /* cpu->stats.untrapped already explained */

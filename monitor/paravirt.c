@@ -3,7 +3,8 @@
  * (CPUID 0x40000000 says "VmlabVmlabVm", leaf 0x40000001 has
  * VMLAB_FEAT_HYPERCALL) and calls the monitor with `vmcall` instead of
  * trapping instruction by instruction: one exit writes a whole string to the
- * console (instead of two port exits per byte), one exit carries a batch of
+ * console (instead of two port exits per byte), one exit moves up to 255 disk
+ * sectors (instead of a port exit per 16-bit word), one exit carries a batch of
  * PTE updates with their invlpgs (instead of one traced PT write each), and
  * CR3, invlpg and the interrupt flag have calls of their own.
  *
@@ -15,7 +16,7 @@
 #include "monitor/modes.h"
 
 static const char *const hc_names[VMLAB_HC_COUNT] = {
-	"version", "console_write", "mmu_update", "invlpg", "set_cr3", "irq",
+	"version", "console_write", "mmu_update", "invlpg", "set_cr3", "irq", "disk_read", "disk_write",
 };
 
 static void trace_hc(struct vm *vm, unsigned op, const char *fmt, unsigned long long a)
@@ -45,6 +46,30 @@ static int64_t console_write(struct vm *vm, va_t buf, uint64_t len)
 	}
 	trace_hc(vm, VMLAB_HC_CONSOLE_WRITE, "%llu bytes to COM1 in one exit", (unsigned long long)len);
 	return (int64_t)len;
+}
+
+/* Sectors between the swap disk and guest memory (kernel VA), one page at a time. */
+static int64_t disk_io(struct vm *vm, bool write, va_t buf, uint64_t lba, uint64_t n)
+{
+	struct mon_ata *a = &vm->ata;
+	if (n < 1 || n > 255 || lba > a->sectors || n > a->sectors - lba)
+		return -1;
+	uint64_t bytes = n * ATA_SECTOR;
+	uint8_t *disk = a->disk + lba * ATA_SECTOR;
+	for (uint64_t off = 0; off < bytes; off += PAGE_SIZE) {
+		size_t k = bytes - off > PAGE_SIZE ? PAGE_SIZE : (size_t)(bytes - off);
+		uint32_t pf;
+		if (!mon_guest_rw(vm, buf + off, disk + off, k, !write, &pf))
+			return -1;
+	}
+	vm->modes->hc_sectors += n;
+	if (MON_TRACING(vm, MON_CAT_DISK)) {
+		struct mon_event f = { .has = MON_EV_VALUE, .value = lba };
+		mon_trace_emit(vm, MON_CAT_DISK, "VMM", write ? "disk_write" : "disk_read", &f,
+			       "disk %s LBA %llu, %llu sectors (%s, one hypercall)", write ? "write" : "read",
+			       (unsigned long long)lba, (unsigned long long)n, write ? "swap-out" : "swap-in");
+	}
+	return 0;
 }
 
 static void invlpg(struct vm *vm, va_t va)
@@ -118,7 +143,7 @@ static void idle(struct vm *vm)
 void mon_paravirt_call(struct vm *vm, const struct cpu_sens *s)
 {
 	struct cpu *cpu = &vm->cpu;
-	uint64_t op = cpu->gpr[RAX], a = cpu->gpr[RDI], b = cpu->gpr[RSI];
+	uint64_t op = cpu->gpr[RAX], a = cpu->gpr[RDI], b = cpu->gpr[RSI], c = cpu->gpr[RDX];
 	int64_t ret = 0;
 	cpu->rip += s->len;
 	if (op < VMLAB_HC_COUNT)
@@ -148,6 +173,10 @@ void mon_paravirt_call(struct vm *vm, const struct cpu_sens *s)
 		vm->v.iflag = a != 0;
 		if (a == 2)
 			idle(vm);
+		break;
+	case VMLAB_HC_DISK_READ:
+	case VMLAB_HC_DISK_WRITE:
+		ret = disk_io(vm, op == VMLAB_HC_DISK_WRITE, a, b, c);
 		break;
 	default:
 		ret = -1;
