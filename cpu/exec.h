@@ -125,6 +125,18 @@ uint8_t *cpu_xlat(struct cpu *cpu, va_t va, enum cpu_access acc, unsigned cpl);
 /* Select the fast-cache set for the current CPL (after CPL may have changed). */
 void cpu_ftlb_sync_cpl(struct cpu *cpu);
 
+/*
+ * A fast-cache hit on a translation the MMU gave a touch stamp for: that is
+ * a hit of the simulated TLB the MMU stands for, which never sees it. Keep
+ * its LRU order exact and count the hit, so the simulated TLB reports the
+ * same whether or not the host-side cache served the access.
+ */
+static inline void cpu_touch(struct cpu *cpu, uint64_t *touch)
+{
+	*touch = cpu->icount;
+	cpu->stats.ftlb_hits++;
+}
+
 static inline uint64_t load_le(const uint8_t *p, unsigned size)
 {
 	switch (size) {
@@ -151,7 +163,7 @@ static inline uint64_t mem_read(struct cpu *cpu, va_t va, unsigned size)
 	struct ftlb_entry *e = &cpu->in->ftlb[ACC_READ * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
 	if (LIKELY(e->tag == (va & PAGE_MASK) && (va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)) {
 		if (e->touch)
-			*e->touch = cpu->icount;
+			cpu_touch(cpu, e->touch);
 		return load_le((const uint8_t *)(uintptr_t)(va + e->addend), size);
 	}
 	return cpu_mem_read_slow(cpu, va, size, cpu->cpl);
@@ -162,7 +174,7 @@ static inline void mem_write(struct cpu *cpu, va_t va, unsigned size, uint64_t v
 	struct ftlb_entry *e = &cpu->in->ftlb[ACC_WRITE * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
 	if (LIKELY(e->tag == (va & PAGE_MASK) && (va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)) {
 		if (e->touch)
-			*e->touch = cpu->icount;
+			cpu_touch(cpu, e->touch);
 		store_le((uint8_t *)(uintptr_t)(va + e->addend), size, v);
 		return;
 	}
@@ -188,7 +200,7 @@ static inline const struct insn *icache_lookup(struct cpu *cpu)
 	if (LIKELY((va & PAGE_MASK) == in->fetch_page)) {
 		ma_t ma = va + in->fetch_ma_add;
 		if (in->fetch_touch)
-			*in->fetch_touch = cpu->icount;
+			cpu_touch(cpu, in->fetch_touch);
 		struct icache_entry *e = &in->icache[ma & (ICACHE_SIZE - 1)];
 		if (LIKELY(e->ma == ma)) {
 			cpu->stats.icache_hits++;

@@ -109,7 +109,7 @@ uint8_t *cpu_xlat(struct cpu *cpu, va_t va, enum cpu_access acc, unsigned cpl)
 	struct ftlb_entry *e = &in->ftlb_set[user][acc][(va >> PAGE_SHIFT) & (FTLB_SIZE - 1)];
 	if (e->tag == (va & PAGE_MASK)) {
 		if (e->touch)
-			*e->touch = cpu->icount;
+			cpu_touch(cpu, e->touch);
 		return (uint8_t *)(uintptr_t)(va + e->addend);
 	}
 	if (!canonical(va))

@@ -529,9 +529,12 @@ START_TEST(test_touch_stamps)
 	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_BUDGET);
 	ck_assert_uint_eq(M.touch, 9); /* icount when the 10th instruction was fetched */
 	unsigned calls = M.calls;
+	uint64_t hits = C.stats.ftlb_hits;
 	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_BUDGET);
 	ck_assert_uint_eq(M.calls, calls); /* all hits: the MMU was not asked again */
 	ck_assert_uint_eq(M.touch, 19);
+	/* each fetch is a hit of the TLB the MMU stands for, and is counted */
+	ck_assert_uint_eq(C.stats.ftlb_hits - hits, 10);
 }
 END_TEST
 
