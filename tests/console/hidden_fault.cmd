@@ -1,5 +1,5 @@
 #! --cmdline run=hello
-# A hidden fault in user space, phase by phase:
+# A hidden fault (here a guest kernel access after the app's first syscall), phase by phase:
 # miss -> VMM -> guest walk (one entry per step) -> pmap -> TLB install -> retry.
 until syscall
 finish
