@@ -229,7 +229,8 @@ int con_exec_line(struct con_session *s, const char *line);
 int con_exec(struct con_session *s, const struct con_cmd *c);
 /* The session's resolver for expressions (symbols, $registers). */
 struct con_resolver con_session_resolver(struct con_session *s);
-/* The running program's name for symbol lookups ("hello" for "app:hello"), or NULL. */
+/* The running program's name for symbol lookups ("hello" for "app:hello", or
+ * recognised by its main() bytes when who does not name it), or NULL. */
 const char *con_cur_prog(struct con_session *s);
 
 /* One-line error "error: ..." (coloured on a terminal). Returns -1. */
@@ -267,7 +268,7 @@ int con_cmd_run(struct con_session *s, const struct con_cmd *c);     /* step .. 
 int con_cmd_bp(struct con_session *s, const struct con_cmd *c);      /* break .. info */
 int con_cmd_inspect(struct con_session *s, const struct con_cmd *c); /* regs x xp xm disas bt */
 int con_cmd_mmu(struct con_session *s, const struct con_cmd *c);     /* tlb pt shadow translate */
-int con_cmd_misc(struct con_session *s, const struct con_cmd *c);    /* stats vm trace help quit */
+/* (stats vm trace help quit are run by con_exec itself, console_cmds_misc.c) */
 /* The breakpoint or watchpoint that the guest's current state triggers, or NULL. */
 struct con_bp *con_bp_check(struct con_session *s, bool skip_break);
 
