@@ -305,6 +305,5 @@ void mon_print_summary(const struct vm *vm, FILE *f);
 /* ---- subcommands (monitor/main.c dispatches) ---------------------------------- */
 int mon_run_main(int argc, char **argv);     /* vmlab run */
 int mon_bench_main(int argc, char **argv);   /* vmlab bench */
-int mon_compare_main(int argc, char **argv); /* vmlab compare */
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * monitor/run.c — `vmlab run`, `vmlab bench`, `vmlab compare`.
+ * monitor/run.c — `vmlab run` and `vmlab bench` (`vmlab compare` is monitor/compare.c).
  *
  * run: parse options (exit 2 on bad input), create the VM, run it to its
  * stop, print the summary on stderr (stdout carries only the guest's serial
@@ -153,39 +153,6 @@ int mon_bench_main(int argc, char **argv)
 	       (unsigned long long)binsns, tb, mips_b, mon_vm_stop(vm)->message);
 	printf("bench: slowdown of the monitor against the bare core: %.2fx (time per guest instruction)\n",
 	       mips_m > 0 ? mips_b / mips_m : 0.0);
-	mon_vm_destroy(vm);
-	return 0;
-}
-
-/* compare: the same workload under each MMU mode this build has (shadow only so far). */
-int mon_compare_main(int argc, char **argv)
-{
-	struct mon_config cfg;
-	int r = parse_run_args("compare", argc, argv, &cfg);
-	if (r)
-		return r == 1 ? 0 : 2;
-	char err[MON_ERR_MAX];
-	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
-	if (!vm) {
-		fprintf(stderr, "vmlab compare: %s\n", err);
-		return 1;
-	}
-	mon_vm_set_serial_echo(vm, NULL);
-	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
-		;
-	const struct mon_stats *s = mon_vm_stats(vm);
-	const struct tlb *t = mon_vm_tlb(vm);
-	uint64_t exits = 0;
-	for (unsigned i = 0; i <= CPU_EXIT_UNSUPPORTED; i++)
-		if (i != CPU_EXIT_BUDGET)
-			exits += s->exits[i];
-	printf("%-14s %14s\n", "mode", "shadow");
-	printf("%-14s %14llu\n", "instructions", (unsigned long long)(s->insns_user + s->insns_kernel));
-	printf("%-14s %14llu\n", "exits", (unsigned long long)exits);
-	printf("%-14s %14llu\n", "round trips", (unsigned long long)s->round_trips);
-	printf("%-14s %14llu\n", "walk refs", (unsigned long long)s->walk_refs);
-	printf("%-14s %14llu\n", "TLB misses", (unsigned long long)t->stats.misses);
-	printf("%-14s %14llu\n", "cycles", (unsigned long long)mon_vm_cycles(vm));
 	mon_vm_destroy(vm);
 	return 0;
 }
