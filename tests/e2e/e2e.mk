@@ -15,27 +15,17 @@ E2E_OUT := $(BUILD)/tests/e2e
 E2E_KERNEL ?= $(BUILD)/guestos/kernel.elf
 E2E_INITRD ?= $(BUILD)/guestos/initrd.pack
 E2E_BARE_CFLAGS := -ffreestanding -fno-pic -no-pie -nostdlib -static -mno-red-zone -mgeneral-regs-only \
-  -fno-stack-protector -fno-asynchronous-unwind-tables -O2 -I. -Wl,--build-id=none \
+  -fno-stack-protector -fno-asynchronous-unwind-tables -O2 -I. -Wall -Wextra -Werror -Wl,--build-id=none \
   -Wl,-T,tests/e2e/bare/bare.ld -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 
-$(E2E_OUT)/bare.elf: tests/e2e/bare/bare.c tests/e2e/bare/bare.ld guestos/boot.h
+E2E_BARE_DEPS := tests/e2e/bare/bare.ld tests/e2e/bare/bare_io.h guestos/boot.h
+$(E2E_OUT)/%.elf: tests/e2e/bare/%.c $(E2E_BARE_DEPS)
 	@mkdir -p $(dir $@)
 	gcc $(E2E_BARE_CFLAGS) -o $@ $<
-$(E2E_OUT)/bare-exit.elf: tests/e2e/bare/bare.c tests/e2e/bare/bare.ld guestos/boot.h
+# bare.c again, ending through the debug-exit port instead of hlt
+$(E2E_OUT)/bare-exit.elf: tests/e2e/bare/bare.c $(E2E_BARE_DEPS)
 	@mkdir -p $(dir $@)
 	gcc $(E2E_BARE_CFLAGS) -DDEBUG_EXIT=0x21 -o $@ $<
-$(E2E_OUT)/user.elf: tests/e2e/bare/user.c tests/e2e/bare/bare.ld
-	@mkdir -p $(dir $@)
-	gcc $(E2E_BARE_CFLAGS) -o $@ $<
-$(E2E_OUT)/sens.elf: tests/e2e/bare/sens.c tests/e2e/bare/bare.ld
-	@mkdir -p $(dir $@)
-	gcc $(E2E_BARE_CFLAGS) -o $@ $<
-$(E2E_OUT)/timer.elf: tests/e2e/bare/timer.c tests/e2e/bare/bare.ld
-	@mkdir -p $(dir $@)
-	gcc $(E2E_BARE_CFLAGS) -o $@ $<
-$(E2E_OUT)/evil.elf: tests/e2e/bare/evil.c tests/e2e/bare/bare.ld
-	@mkdir -p $(dir $@)
-	gcc $(E2E_BARE_CFLAGS) -o $@ $<
 
 E2E_BARE_ELFS := $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf $(E2E_OUT)/evil.elf $(E2E_OUT)/timer.elf $(E2E_OUT)/sens.elf $(E2E_OUT)/user.elf
 ALL_TARGETS += $(E2E_BARE_ELFS)

@@ -17,7 +17,7 @@ MODES_BARE_CFLAGS := -ffreestanding -fno-pic -no-pie -nostdlib -static -mno-red-
   -fno-stack-protector -fno-asynchronous-unwind-tables -O2 -I. -Wall -Wextra -Werror \
   -Wl,--build-id=none -Wl,-T,tests/e2e/bare/bare.ld -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
 
-$(MODES_OUT)/strict.elf: tests/modes/strict.c tests/e2e/bare/bare.ld
+$(MODES_OUT)/strict.elf: tests/modes/strict.c tests/e2e/bare/bare.ld tests/e2e/bare/bare_io.h
 	@mkdir -p $(dir $@)
 	gcc $(MODES_BARE_CFLAGS) -o $@ $<
 ALL_TARGETS += $(MODES_OUT)/strict.elf

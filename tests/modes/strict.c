@@ -12,42 +12,11 @@
  * silently loses IF. The program prints what it saw; vmlab prints why.
  */
 #include <stdint.h>
+#include "tests/e2e/bare/bare_io.h"
 
 #define MY_IDT_BASE 0x200000ull
 #define MY_IDT_LIMIT 0xfff
 #define RFLAGS_IF (1ull << 9)
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void putc_uart(char c)
-{
-	while (!(inb(0x3f8 + 5) & 0x20))
-		;
-	outb(0x3f8, (uint8_t)c);
-}
-
-static void puts_uart(const char *s)
-{
-	while (*s)
-		putc_uart(*s++);
-}
-
-static void puthex(uint64_t v, int digits)
-{
-	puts_uart("0x");
-	for (int i = digits - 1; i >= 0; i--)
-		putc_uart("0123456789abcdef"[(v >> (4 * i)) & 15]);
-}
 
 struct __attribute__((packed)) dtr {
 	uint16_t limit;
@@ -60,9 +29,9 @@ static void demo_sidt(void)
 	__asm__ volatile("lidt %0" ::"m"(mine));
 	__asm__ volatile("sidt %0" : "=m"(got));
 	puts_uart("sidt: base ");
-	puthex(got.base, 16);
+	puthex_w(got.base, 16);
 	puts_uart(" limit ");
-	puthex(got.limit, 4);
+	puthex_w(got.limit, 4);
 	if (got.base == MY_IDT_BASE && got.limit == MY_IDT_LIMIT)
 		puts_uart(" = the IDT I loaded: right\n");
 	else
@@ -79,9 +48,9 @@ static void demo_smsw(void)
 	__asm__ volatile("smsw %0" : "=r"(msw));
 	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
 	puts_uart("smsw: ");
-	puthex(msw & 0xffff, 4);
+	puthex_w(msw & 0xffff, 4);
 	puts_uart(", mov from cr0: ");
-	puthex(cr0 & 0xffff, 4);
+	puthex_w(cr0 & 0xffff, 4);
 	if ((msw & 0xffff) == (cr0 & 0xffff))
 		puts_uart(": they agree: right\n");
 	else

@@ -8,43 +8,7 @@
 #include <stdint.h>
 
 #include "guestos/boot.h"
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void putc_uart(char c)
-{
-	while (!(inb(0x3f8 + 5) & 0x20))
-		;
-	outb(0x3f8, (uint8_t)c);
-}
-
-static void puts_uart(const char *s)
-{
-	while (*s)
-		putc_uart(*s++);
-}
-
-static void putnum(uint64_t v)
-{
-	char buf[24];
-	int n = 0;
-	do {
-		buf[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		putc_uart(buf[--n]);
-}
+#include "tests/e2e/bare/bare_io.h"
 
 void bare_main(const struct boot_info *bi)
 {

@@ -8,27 +8,7 @@
  * and end the VM cleanly when it reaches for memory it does not have.
  */
 #include <stdint.h>
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void puts_uart(const char *s)
-{
-	for (; *s; s++) {
-		while (!(inb(0x3fd) & 0x20))
-			;
-		outb(0x3f8, (uint8_t)*s);
-	}
-}
+#include "tests/e2e/bare/bare_io.h"
 
 #define PD ((volatile uint64_t *)0x5000)
 #define MB2 0x200000ull

@@ -7,42 +7,7 @@
  * "sens: N checks passed" at the end.
  */
 #include <stdint.h>
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void puts_uart(const char *s)
-{
-	for (; *s; s++) {
-		while (!(inb(0x3fd) & 0x20))
-			;
-		outb(0x3f8, (uint8_t)*s);
-	}
-}
-
-static void putnum(uint64_t v)
-{
-	char b[24];
-	int n = 0;
-	do {
-		b[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	char o[2] = { 0, 0 };
-	while (n) {
-		o[0] = b[--n];
-		puts_uart(o);
-	}
-}
+#include "tests/e2e/bare/bare_io.h"
 
 static unsigned passed, failed;
 static void check(int ok, const char *what)

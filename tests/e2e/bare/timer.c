@@ -6,27 +6,7 @@
  * Prints the count and halts with interrupts off.
  */
 #include <stdint.h>
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void puts_uart(const char *s)
-{
-	for (; *s; s++) {
-		while (!(inb(0x3fd) & 0x20))
-			;
-		outb(0x3f8, (uint8_t)*s);
-	}
-}
+#include "tests/e2e/bare/bare_io.h"
 
 volatile uint64_t ticks;
 static uint64_t idt[2 * 256] __attribute__((aligned(16)));

@@ -8,43 +8,7 @@
  * Everything the monitor reflects is checked in the kernel and printed.
  */
 #include <stdint.h>
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void puts_uart(const char *s)
-{
-	for (; *s; s++) {
-		while (!(inb(0x3fd) & 0x20))
-			;
-		outb(0x3f8, (uint8_t)*s);
-	}
-}
-
-static void puthex(uint64_t v)
-{
-	char b[19] = "0x";
-	int n = 2;
-	int started = 0;
-	for (int i = 60; i >= 0; i -= 4) {
-		unsigned d = (v >> i) & 15;
-		if (d || started || i == 0) {
-			b[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-			started = 1;
-		}
-	}
-	b[n] = 0;
-	puts_uart(b);
-}
+#include "tests/e2e/bare/bare_io.h"
 
 static unsigned passed, failed;
 static void check(int ok, const char *what)
