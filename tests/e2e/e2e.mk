@@ -36,9 +36,9 @@ e2e-cli: $(VMLAB) $(E2E_OUT)/bare.elf
 e2e-bare: $(VMLAB) $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf $(E2E_OUT)/timer.elf $(E2E_OUT)/sens.elf $(E2E_OUT)/user.elf
 	@tests/e2e/bare.sh $(VMLAB) $(E2E_OUT)
 
-$(E2E_OUT)/mkrandom: tests/e2e/mkrandom.c
+$(E2E_OUT)/mkrandom: tests/e2e/mkrandom.c tests/elf_image.h
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+	$(CC) -O2 -Wall -Wextra -Werror -I. -o $@ $<
 
 # Random-code guests: every one must end in a clean, explained stop.
 e2e-fuzz: $(VMLAB) $(E2E_OUT)/mkrandom $(E2E_KERNEL) $(E2E_INITRD)

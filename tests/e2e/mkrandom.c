@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tests/elf_image.h"
 
 #define CODE 4096
 
@@ -33,24 +34,7 @@ int main(int argc, char **argv)
 	uint64_t s = strtoull(argv[1], NULL, 0) * 0x9e3779b97f4a7c15ull + 1;
 	static uint8_t buf[4096 + CODE];
 	memset(buf, 0, sizeof buf);
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_entry = base;
-	eh->e_phoff = sizeof *eh;
-	eh->e_phentsize = sizeof(Elf64_Phdr);
-	eh->e_phnum = 1;
-	Elf64_Phdr *ph = (Elf64_Phdr *)(buf + sizeof *eh);
-	ph->p_type = PT_LOAD;
-	ph->p_flags = PF_R | PF_W | PF_X;
-	ph->p_offset = 4096;
-	ph->p_vaddr = ph->p_paddr = base;
-	ph->p_filesz = ph->p_memsz = CODE;
+	elf_image_header(buf, base, base, 4096, CODE, CODE, PF_R | PF_W | PF_X);
 	uint8_t *code = buf + 4096;
 	for (int i = 0; i < CODE; i++)
 		code[i] = (uint8_t)next(&s);

@@ -6,6 +6,7 @@
 
 #include "guestos/boot.h"
 #include "monitor/boot.h"
+#include "tests/elf_image.h"
 
 #define MEM (4ull << 20)
 
@@ -13,26 +14,7 @@
 static size_t make_elf(uint8_t *buf)
 {
 	memset(buf, 0, 512);
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_entry = 0x100004;
-	eh->e_phoff = sizeof *eh;
-	eh->e_phentsize = sizeof(Elf64_Phdr);
-	eh->e_phnum = 1;
-	eh->e_ehsize = sizeof *eh;
-	Elf64_Phdr *ph = (Elf64_Phdr *)(buf + sizeof *eh);
-	ph->p_type = PT_LOAD;
-	ph->p_flags = PF_R | PF_X;
-	ph->p_offset = 256;
-	ph->p_vaddr = ph->p_paddr = 0x100000;
-	ph->p_filesz = 16;
-	ph->p_memsz = 32;
+	elf_image_header(buf, 0x100004, 0x100000, 256, 16, 32, PF_R | PF_X);
 	for (int i = 0; i < 16; i++)
 		buf[256 + i] = (uint8_t)(0xa0 + i);
 	return 272;

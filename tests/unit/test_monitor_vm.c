@@ -11,31 +11,14 @@
 
 #include "monitor/monitor.h"
 #include "shadow/shadow.h"
+#include "tests/elf_image.h"
 
 /* Write code as an ELF64 ET_EXEC loaded at PA 0x100000; returns a malloc'd path. */
 static char *write_guest(const uint8_t *code, size_t n)
 {
 	uint8_t buf[4096 + 256];
 	memset(buf, 0, sizeof buf);
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_entry = 0x100000;
-	eh->e_phoff = sizeof *eh;
-	eh->e_phentsize = sizeof(Elf64_Phdr);
-	eh->e_phnum = 1;
-	Elf64_Phdr *ph = (Elf64_Phdr *)(buf + sizeof *eh);
-	ph->p_type = PT_LOAD;
-	ph->p_flags = PF_R | PF_X | PF_W;
-	ph->p_offset = 4096;
-	ph->p_vaddr = ph->p_paddr = 0x100000;
-	ph->p_filesz = n;
-	ph->p_memsz = n + 64;
+	elf_image_header(buf, 0x100000, 0x100000, 4096, n, n + 64, PF_R | PF_X | PF_W);
 	memcpy(buf + 4096, code, n);
 	char *path = strdup("/tmp/vmlab_test_guest_XXXXXX");
 	int fd = mkstemp(path);
