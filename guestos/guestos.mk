@@ -17,15 +17,17 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 GUEST_KERNEL_SRC := $(wildcard guestos/*.c) $(wildcard guestos/*.S)
 GUEST_KERNEL_OBJ := $(patsubst guestos/%,$(BUILD)/guestos/obj/%.o,$(GUEST_KERNEL_SRC))
 
-$(BUILD)/guestos/obj/%.c.o: guestos/%.c
+# The guest is compiled with flags set here: a change to them must rebuild it,
+# or goldens get made from a stale guest.
+$(BUILD)/guestos/obj/%.c.o: guestos/%.c guestos/guestos.mk
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/guestos/obj/%.S.o: guestos/%.S
+$(BUILD)/guestos/obj/%.S.o: guestos/%.S guestos/guestos.mk
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/guestos/kernel.elf: $(GUEST_KERNEL_OBJ) guestos/kernel.ld
+$(BUILD)/guestos/kernel.elf: $(GUEST_KERNEL_OBJ) guestos/kernel.ld guestos/guestos.mk
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_KERNEL_OBJ)
 
 # Host tool (built like any host code, so it works under SAN=1 too).

@@ -22,15 +22,16 @@ GUEST_USER_OBJDIR  := $(BUILD)/guestos/user/obj
 GUEST_USER_LIB_OBJ := $(GUEST_USER_OBJDIR)/crt0.o \
   $(patsubst guestos/user/%.c,$(GUEST_USER_OBJDIR)/%.o,$(GUEST_USER_LIB_SRC))
 
-$(GUEST_USER_OBJDIR)/%.o: guestos/user/%.c
+# Flags live in this file: a change to them must rebuild the programs.
+$(GUEST_USER_OBJDIR)/%.o: guestos/user/%.c guestos/user/user.mk
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_USER_CFLAGS) -MMD -MP -c $< -o $@
 
-$(GUEST_USER_OBJDIR)/crt0.o: guestos/user/crt0.S
+$(GUEST_USER_OBJDIR)/crt0.o: guestos/user/crt0.S guestos/user/user.mk
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_USER_CFLAGS) -c $< -o $@
 
-$(GUEST_USER_PROGS): $(BUILD)/guestos/user/%: $(GUEST_USER_OBJDIR)/%.o $(GUEST_USER_LIB_OBJ) guestos/user/user.ld
+$(GUEST_USER_PROGS): $(BUILD)/guestos/user/%: $(GUEST_USER_OBJDIR)/%.o $(GUEST_USER_LIB_OBJ) guestos/user/user.ld guestos/user/user.mk
 	$(GUEST_CC) $(GUEST_USER_LDFLAGS) -o $@ $(GUEST_USER_LIB_OBJ) $<
 
 # Host (Linux) builds of the same programs, for tests only: lib/sys.c and
