@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "monitor/console.h"
+#include "monitor/vm.h"
 
 #define LOAD_PA 0x100000ull
 
@@ -181,6 +182,16 @@ START_TEST(regs_at_entry)
 	o = run("vm");
 	HAS(o, "vm0: running");
 	HAS(o, "icount 0");
+}
+END_TEST
+
+/* The console's sink must not switch on per-instruction events (they make
+ * the monitor single-step the guest: ~200x slower `continue`). */
+START_TEST(sink_leaves_insn_events_off)
+{
+	ck_assert_ptr_nonnull(fx.vm->trace.sink);
+	ck_assert_uint_eq(fx.vm->trace.mask & MON_CAT_INSN, 0);
+	ck_assert_uint_ne(fx.vm->trace.mask & MON_CAT_TLB, 0);
 }
 END_TEST
 
@@ -464,6 +475,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, regs_at_entry);
 	tcase_add_test(tc, step_and_disas);
+	tcase_add_test(tc, sink_leaves_insn_events_off);
 	tcase_add_test(tc, until_io_and_phases);
 	tcase_add_test(tc, breakpoint_on_symbol);
 	tcase_add_test(tc, tbreak_and_watch);
