@@ -85,6 +85,7 @@ $(foreach m,$(MODULES),$(eval $(m): $(BUILD)/lib$(m).a $(filter $(BUILD)/tests/t
 ALL_TARGETS := $(BUILD)/vmlab
 TEST_STEPS  := unit
 BENCH_STEPS :=
+GOLDEN_STEPS := golden-e2e modes-golden console-golden-update golden-labs
 include $(sort $(wildcard */*.mk */*/*.mk))
 
 all: $(ALL_TARGETS) $(UNIT_BIN)
@@ -114,6 +115,13 @@ coverage: deps
 	gcovr --root . --object-directory build/cov --exclude 'tests/' --exclude 'guestos/' \
 	  --html-details build/coverage/index.html --print-summary
 
+# Regenerate every golden file vmlab itself produces (e2e traces, MMU-mode
+# traces, console sessions, lab outputs) from a fresh build of the guest.
+# Deliberate only: read `git diff` afterwards. (QEMU's expected serial output,
+# the reference for both, is `make golden-guest`.)
+golden: all
+	@set -e; for g in $(GOLDEN_STEPS); do $(MAKE) --no-print-directory $$g; done
+
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@set -e; for b in $(BENCH_STEPS); do $(MAKE) --no-print-directory -s $$b; done
@@ -121,6 +129,6 @@ bench: deps
 clean:
 	rm -rf build
 
-.PHONY: all run test asan coverage bench clean deps unit cpu tlb shadow monitor
+.PHONY: all run test asan coverage bench golden clean deps unit cpu tlb shadow monitor
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -6,7 +6,8 @@
 # The guest is never built with the host's SAN/COV/OPT flags: it has its own.
 
 GUEST_CC ?= gcc
-GUEST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -I. \
+# -fno-omit-frame-pointer: the console's backtrace walks the RBP chain.
+GUEST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -I. -fno-omit-frame-pointer \
   -ffreestanding -nostdlib -mgeneral-regs-only -mno-red-zone \
   -fno-pic -fno-pie -mcmodel=kernel -fno-stack-protector \
   -fno-asynchronous-unwind-tables -fcf-protection=none \

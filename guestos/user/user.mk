@@ -7,7 +7,8 @@
 # sanitizer runtime), integer registers only (vmlab's core has no x87/SSE).
 
 GUEST_CC ?= gcc
-GUEST_USER_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -I. \
+# -fno-omit-frame-pointer: the console's backtrace walks the RBP chain.
+GUEST_USER_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -I. -fno-omit-frame-pointer \
   -ffreestanding -fno-builtin -mgeneral-regs-only -mno-red-zone \
   -fno-pic -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
   -fno-tree-loop-distribute-patterns -fcf-protection=none -mcmodel=small

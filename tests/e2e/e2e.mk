@@ -98,7 +98,7 @@ e2e-golden-$(1): $$(VMLAB) e2e-gold-guest
 endef
 $(foreach g,$(E2E_GOLDENS),$(eval $(call e2e_golden_rule,$(g))))
 
-golden:
+golden-e2e:
 	@set -e; for g in $(E2E_GOLDENS); do $(MAKE) --no-print-directory E2E_GOLDEN_UPDATE=--update e2e-golden-$$g; done
 
 e2e-bench: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
@@ -108,5 +108,5 @@ TEST_STEPS += e2e-cli e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure $(pats
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))
 BENCH_STEPS += e2e-bench
 
-.PHONY: e2e-cli e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure golden e2e-bench e2e-gold-guest $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+.PHONY: e2e-cli e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure golden-e2e e2e-bench e2e-gold-guest $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))
