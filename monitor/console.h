@@ -211,6 +211,8 @@ struct con_session {
 	/* phase stepping: events [phase_cur, phase_end) of the exit being shown */
 	bool in_phases;
 	uint64_t phase_first, phase_cur, phase_end;
+	/* a shadow-mode TLB miss really paused in the monitor (mon_vm_miss): phases shown so far */
+	unsigned miss_phase_no;
 	volatile sig_atomic_t *interrupt; /* set by SIGINT; polled by the run loop */
 	bool quit;
 	unsigned errors;        /* commands that failed */
@@ -258,6 +260,8 @@ void con_print_where(struct con_session *s);
 bool con_phase_next(struct con_session *s);
 /* Print all the remaining phases and leave phase mode. */
 void con_phase_flush(struct con_session *s);
+/* Run (and print) the remaining phases of a TLB miss paused in the monitor, if any. */
+void con_miss_flush(struct con_session *s);
 /* Does event ev (with the events after it, for fault classification) match u? */
 bool con_event_matches(const struct con_session *s, uint64_t idx, enum con_until u);
 /* Disassemble n instructions at va into s->out, marking RIP. Returns how many decoded. */

@@ -52,8 +52,10 @@ static int cmd_help(struct con_session *s, const struct con_cmd *c)
 			if (ci->aliases[0])
 				fprintf(s->out, "  also: %s (and any unambiguous prefix)\n", ci->aliases);
 			if (ci->id == CON_STEPI || ci->id == CON_NEXT_EXIT)
-				fprintf(s->out, "  The monitor handles an exit in one go; its phases (miss, walk entries,\n"
-						"  pmap, install, retry) are shown one per stepi from its trace, and\n"
+				fprintf(s->out, "  A TLB miss (shadow mode) really pauses in the monitor between phases:\n"
+						"  miss -> lookup -> walk (one entry per stepi) -> pmap -> install -> retry;\n"
+						"  tlb/pt/shadow/regs show the state of that moment. Other exits are\n"
+						"  handled in one go: their phases are replayed from the trace, and\n"
 						"  registers/TLB already show the state after the whole exit.\n");
 			if (ci->id == CON_X)
 				fprintf(s->out, "  e.g. x/4gx $rsp, x/s 0x402000, x/8i main, x/16xb main+4\n");
@@ -75,7 +77,8 @@ static int cmd_stats(struct con_session *s)
 	return 0;
 }
 
-/* Inspection in the middle of a replayed exit shows the state after the whole exit. */
+/* Inspection in the middle of a replayed exit (not a paused TLB miss, which
+ * shows the live state) shows the state after the whole exit. */
 static void phase_note(struct con_session *s, const struct con_cmd *c)
 {
 	static const enum con_cmd_id inspect[] = {CON_REGS, CON_TLB, CON_PT, CON_SHADOW, CON_TRANSLATE,

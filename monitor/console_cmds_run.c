@@ -7,7 +7,8 @@
 #include "monitor/console.h"
 #include "monitor/vm.h"
 
-/* stepi: the next phase of the exit being shown, else one instruction (or one exit). */
+/* stepi: the next phase of the exit being shown (a paused TLB miss: really run
+ * it), else one instruction (or one exit). */
 static int cmd_stepi(struct con_session *s)
 {
 	if (con_phase_next(s))
@@ -18,14 +19,20 @@ static int cmd_stepi(struct con_session *s)
 
 /*
  * finish: leave the current round trip. Inside a shown exit: its remaining
- * phases. Inside the guest kernel after a reflection (true fault, syscall,
- * interrupt from user mode): run until the guest is back in user mode.
+ * phases (a paused TLB miss: run them). Inside the guest kernel after a
+ * reflection (true fault, syscall, interrupt from user mode): run until the
+ * guest is back in user mode.
  */
 static int cmd_finish(struct con_session *s)
 {
-	if (s->in_phases) {
+	struct mon_miss m;
+	if (s->in_phases || mon_vm_miss(s->vm, &m)) {
 		con_phase_flush(s);
-		con_print_where(s);
+		con_miss_flush(s);
+		if (mon_vm_stop(s->vm)->reason != MON_STOP_NONE)
+			fprintf(s->out, "the VM has stopped: %s\n", mon_vm_stop(s->vm)->message);
+		else
+			con_print_where(s);
 		return 0;
 	}
 	if (mon_vm_vcpu(s->vm)->cpl == 3 || !s->vm->in_reflection)

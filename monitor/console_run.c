@@ -3,11 +3,16 @@
  * VM towards a goal (n instructions, the next exit, an `until` event, back to
  * user mode, a breakpoint), Ctrl-C, and phase-by-phase display of an exit.
  *
- * SIMPLIFICATION: phases are replayed from the trace. mon_vm_step() handles
- * a whole VM exit at once (miss -> VMM -> walk -> pmap -> install -> retry),
- * emitting one event per phase; the console stops at the first event and
- * shows the next one on each `stepi`. Registers, TLB and tables inspected
- * meanwhile already show the state after the whole exit (the console says so).
+ * A TLB miss in shadow mode is really stepped: while the goal can stop at an
+ * event, the console turns the monitor's phase steps on
+ * (mon_vm_set_miss_phases), so the monitor pauses after the miss reaches the
+ * VMM and each `stepi` runs one phase (lookup, one walk entry, pmap, shadow
+ * entry + TLB install, retry / #PF injection); `tlb`, `pt`, `shadow`, `regs`
+ * in between show the state of that moment.
+ * SIMPLIFICATION: every other exit (syscalls, reflections, I/O, emulated
+ * instructions, misses under --mmu=swtlb|nested) is handled by the monitor in
+ * one go; its phases are replayed from the trace one per `stepi`, and state
+ * inspected meanwhile is the one after the whole exit (the console says so).
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -174,18 +179,22 @@ static bool is_install(const struct mon_event *e)
 	return (e->kind && strstr(e->kind, "install")) || strstr(e->text, "TLB install") != NULL;
 }
 
-/* How the miss at idx ended: 'h' hidden fault, 't' true fault, 0 unknown/other. */
+/* How the miss at idx ended: 'h' hidden fault, 't' true fault, 0 unknown/other.
+ * A miss still paused in the monitor has no outcome yet: its forecast answers. */
 static char miss_outcome(const struct con_session *s, uint64_t idx)
 {
 	for (uint64_t i = idx + 1; i < s->nevents; i++) {
 		const struct mon_event *e = ev_at(s, i);
 		if (is_tlb_miss(e))
-			break;
+			return 0;
 		if (is_pf_reflect(e))
 			return 't';
 		if (is_install(e))
 			return 'h';
 	}
+	struct mon_miss m;
+	if (s->vm && mon_vm_miss(s->vm, &m))
+		return m.forecast == MON_MISS_HIDDEN ? 'h' : m.forecast == MON_MISS_TRUE ? 't' : 0;
 	return 0;
 }
 
@@ -237,6 +246,10 @@ static void print_event_line(struct con_session *s, const char *prefix, const st
 		con_color_off(s->color));
 }
 
+static void print_stop(struct con_session *s);
+static bool miss_phase(struct con_session *s);
+static void miss_paused_note(struct con_session *s, bool first);
+
 /* Print the phase at s->phase_cur. */
 static void show_phase(struct con_session *s)
 {
@@ -267,6 +280,16 @@ static void phases_begin(struct con_session *s, uint64_t idx)
 
 bool con_phase_next(struct con_session *s)
 {
+	struct mon_miss m;
+	if (!s->in_phases && mon_vm_miss(s->vm, &m) && mon_vm_stop(s->vm)->reason == MON_STOP_NONE) {
+		if (!miss_phase(s))
+			miss_paused_note(s, false);
+		else if (mon_vm_stop(s->vm)->reason != MON_STOP_NONE)
+			print_stop(s);
+		else
+			con_print_where(s);
+		return true;
+	}
 	if (!s->in_phases)
 		return false;
 	s->phase_cur++;
@@ -285,6 +308,52 @@ void con_phase_flush(struct con_session *s)
 		show_phase(s);
 	}
 	s->in_phases = false;
+}
+
+/* Print the events [from, nevents) of a paused miss, numbering them as phases. */
+static void show_miss_events(struct con_session *s, uint64_t from)
+{
+	if (s->nevents - from > CON_RING)
+		from = s->nevents - CON_RING;
+	for (uint64_t i = from; i < s->nevents; i++) {
+		const struct mon_event *e = ev_at(s, i);
+		char prefix[64];
+		snprintf(prefix, sizeof prefix, "phase %u %-11s ", ++s->miss_phase_no, e->kind ? e->kind : "");
+		print_event_line(s, prefix, e);
+	}
+}
+
+/* Stopped inside a paused miss: say what the next stepi does. */
+static void miss_paused_note(struct con_session *s, bool first)
+{
+	struct mon_miss m;
+	if (!mon_vm_miss(s->vm, &m))
+		return;
+	if (first)
+		fprintf(s->out, "(paused in the VMM; next phase: %s. stepi runs it, finish the rest)\n", m.next);
+	else
+		fprintf(s->out, "(next phase: %s)\n", m.next);
+}
+
+/* Run one phase of the paused miss and print its events. Returns true if it has ended. */
+static bool miss_phase(struct con_session *s)
+{
+	struct mon_miss m;
+	mon_vm_miss(s->vm, &m);
+	uint64_t before = s->nevents;
+	mon_vm_set_miss_phases(s->vm, true);
+	mon_vm_step(s->vm, MON_STEP_INSN);
+	if (s->nevents == before)
+		fprintf(s->out, "phase %u (%s: no trace event)\n", ++s->miss_phase_no, m.next);
+	show_miss_events(s, before);
+	return !mon_vm_miss(s->vm, &m);
+}
+
+void con_miss_flush(struct con_session *s)
+{
+	struct mon_miss m;
+	while (mon_vm_miss(s->vm, &m) && mon_vm_stop(s->vm)->reason == MON_STOP_NONE)
+		miss_phase(s);
 }
 
 /* ---- where the guest is ---- */
@@ -364,6 +433,7 @@ int con_run(struct con_session *s, const struct con_goal *g)
 	struct vm *vm = s->vm;
 	if (s->in_phases)
 		con_phase_flush(s);
+	con_miss_flush(s); /* a paused miss ends first */
 	if (mon_vm_stop(vm)->reason != MON_STOP_NONE) {
 		print_stop(s);
 		return con_error(s, "the VM is not running");
@@ -372,6 +442,8 @@ int con_run(struct con_session *s, const struct con_goal *g)
 	const bool fine = needs_insn_steps(s, g);
 	const enum mon_step_kind kind = fine ? MON_STEP_INSN : (g->any_event || g->until) ? MON_STEP_EXIT : MON_STEP_RUN;
 	con_bp_check(s, true); /* refresh watchpoint values */
+	/* pause inside TLB misses only when the goal may stop at one of their events */
+	mon_vm_set_miss_phases(vm, g->any_event || g->until);
 	*s->interrupt = 0;
 	for (;;) {
 		if (*s->interrupt) {
@@ -387,6 +459,13 @@ int con_run(struct con_session *s, const struct con_goal *g)
 		if (hit != UINT64_MAX) {
 			if (g->print_events)
 				print_events(s, first_ev);
+			struct mon_miss m;
+			if (mon_vm_miss(vm, &m)) { /* really paused inside the miss */
+				s->miss_phase_no = 0;
+				show_miss_events(s, hit);
+				miss_paused_note(s, true);
+				return 0;
+			}
 			phases_begin(s, hit);
 			if (!s->in_phases)
 				con_print_where(s);

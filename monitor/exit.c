@@ -112,6 +112,10 @@ void mon_exit_dispatch(struct vm *vm)
 	case CPU_EXIT_TLB_MISS:
 		if (mon_modes_miss(vm, e->va, e->access)) /* swtlb upcall, nested EPT violation */
 			break;
+		if (vm->miss_phases) { /* the console steps it: one phase per mon_vm_step */
+			mon_miss_begin(vm, e->va, e->access);
+			break;
+		}
 		mon_handle_miss(vm, e->va, e->access);
 		break;
 	case CPU_EXIT_HLT: /* bare core only: RIP is past the hlt */

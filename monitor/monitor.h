@@ -215,6 +215,31 @@ void mon_vm_destroy(struct vm *vm);
 /* Advance the VM. Returns MON_STOPPED once it has stopped (see mon_vm_stop). */
 enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind);
 
+/*
+ * Phase steps (the console's stepi): when on, a TLB-miss exit in shadow mode
+ * is handled one phase per mon_vm_step call, whatever the step kind: the call
+ * that meets the miss returns once the miss has reached the VMM (its
+ * tlb_miss event), and each following call runs one phase: the shadow lookup,
+ * one guest page-table entry, the pmap, the shadow entry and TLB install, and
+ * last what the VMM does with the result (the retry; for a true fault CR2 and
+ * then, one more step, the #PF reflection; PT-write emulation; a stop). Between calls the VM really is in that state (mon_vm_tlb,
+ * mon_vm_shadow, guest memory). When off, mon_vm_step first finishes a miss
+ * left half-done, then returns. Each phase emits the same events, in the same
+ * order, as the one-shot handling. Other exits (and misses under
+ * --mmu=swtlb|nested) are always handled at once.
+ */
+void mon_vm_set_miss_phases(struct vm *vm, bool on);
+
+/* How a TLB miss in progress will end (worked out without side effects). */
+enum mon_miss_end { MON_MISS_NONE = 0, MON_MISS_HIDDEN, MON_MISS_TRUE, MON_MISS_PT_WRITE, MON_MISS_OTHER };
+struct mon_miss {
+	va_t va;                    /* the VA that missed */
+	enum mon_miss_end forecast;
+	char next[48];              /* what the next phase step does ("guest walk: L2 entry") */
+};
+/* Is a TLB miss half-handled (phase steps)? Fills *out if so. */
+bool mon_vm_miss(const struct vm *vm, struct mon_miss *out);
+
 /* Stop the VM from outside (console `kill`). */
 void mon_vm_request_stop(struct vm *vm, const char *why);
 

@@ -352,7 +352,31 @@ static void insn_text(struct vm *vm, char *dis, size_t len)
 		cpu_disasm(b, n, vm->cpu.rip, dis, len);
 }
 
-/* Run once: returns true if an exit (other than the budget) was handled. */
+/* After an exit has been handled: the --check-isolation invariant. */
+static void vm_after_exit(struct vm *vm)
+{
+	if (vm->cfg.check_isolation) {
+		char why[160];
+		if (shadow_check_isolation(&vm->sh, why, sizeof why))
+			mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "ISOLATION VIOLATED: %s", why);
+	}
+}
+
+/* Between runs: timer edges, interrupt injection, --max-insns. */
+static void vm_after_run(struct vm *vm)
+{
+	if (vm->stopped)
+		return;
+	vm_timer(vm);
+	mon_irq_check(vm);
+	if (vm->cfg.max_insns && vm->cpu.icount > vm->cfg.max_insns)
+		mon_vm_halt(vm, MON_STOP_MAX_INSNS, 1,
+			    "no end after --max-insns %llu guest instructions (guest hang?)",
+			    (unsigned long long)vm->cfg.max_insns);
+}
+
+/* Run once: returns true if an exit (other than the budget) was handled
+ * (or, with phase steps, a TLB miss has begun: vm->pending_fill). */
 static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 {
 	struct cpu *cpu = &vm->cpu;
@@ -383,34 +407,46 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 			vm->stats.exits[r]++;
 		mon_exit_dispatch(vm);
 		handled = true;
-		if (vm->cfg.check_isolation) {
-			char why[160];
-			if (shadow_check_isolation(&vm->sh, why, sizeof why))
-				mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "ISOLATION VIOLATED: %s", why);
-		}
+		if (vm->pending_fill) /* paused inside a TLB miss: the rest when it ends */
+			return true;
+		vm_after_exit(vm);
 	}
 	if (vm->stopped)
 		return true;
-	vm_timer(vm);
-	mon_irq_check(vm);
-	if (vm->cfg.max_insns && cpu->icount > vm->cfg.max_insns)
-		mon_vm_halt(vm, MON_STOP_MAX_INSNS, 1,
-			    "no end after --max-insns %llu guest instructions (guest hang?)",
-			    (unsigned long long)vm->cfg.max_insns);
+	vm_after_run(vm);
 	return handled;
+}
+
+/* The next phase of the half-handled miss (all of them without phase steps). */
+static void vm_miss_continue(struct vm *vm)
+{
+	do
+		mon_miss_step(vm);
+	while (vm->pending_fill && !vm->miss_phases && !vm->stopped);
+	if (vm->pending_fill || vm->stopped)
+		return;
+	vm_after_exit(vm);
+	vm_after_run(vm);
 }
 
 enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind)
 {
 	if (vm->stopped)
 		return MON_STOPPED;
-	if (kind == MON_STEP_EXIT) {
+	if (vm->pending_fill) {
+		vm_miss_continue(vm);
+	} else if (kind == MON_STEP_EXIT) {
 		while (!vm->stopped && !vm_run_once(vm, kind))
 			;
 	} else {
 		vm_run_once(vm, kind);
 	}
 	return vm->stopped ? MON_STOPPED : MON_RUNNING;
+}
+
+void mon_vm_set_miss_phases(struct vm *vm, bool on)
+{
+	vm->miss_phases = on && !vm->bare;
 }
 
 const struct mon_stop *mon_vm_stop(const struct vm *vm)

@@ -88,7 +88,12 @@ struct vm {
 	bool bare;                 /* --bare-core: no monitor, PA == MA, no shadow/TLB */
 	bool sti_shadow;           /* sti just set IF: no interrupt before the next instruction */
 	bool in_reflection;        /* a user->kernel crossing is open (for round trips) */
-	unsigned pending_fill;     /* shadow fill in progress (console stepping) */
+	unsigned pending_fill;     /* shadow fill in progress (console stepping): `fill` is half done
+				      (2: a true fault decided, its #PF not yet reflected) */
+	bool miss_phases;          /* mon_vm_set_miss_phases: handle misses one phase per step */
+	struct shadow_fill fill;   /* the fill in progress */
+	enum shadow_fill_kind fill_forecast; /* how it will end (mmu.c: forecast) */
+	struct shadow_walk fill_walk; /* the forecast's side-effect-free walk (its head line) */
 	uint16_t ptw_pending;      /* a PT-write window is open */
 	char who[MON_WHO_MAX];
 	struct mon_trace trace;
@@ -142,5 +147,9 @@ void mon_set_vcpl(struct vm *vm, unsigned cpl);
 
 /* mmu.c: TLB miss handling with trace */
 void mon_handle_miss(struct vm *vm, va_t va, enum cpu_access acc);
+/* Phase steps: begin a miss (pending_fill set, tlb_miss traced), then one phase per
+ * mon_miss_step until pending_fill is clear (the last step acts on the result). */
+void mon_miss_begin(struct vm *vm, va_t va, enum cpu_access acc);
+void mon_miss_step(struct vm *vm);
 
 #endif

@@ -56,10 +56,10 @@ wait_for "(vmlab) info breakpoints" || fail "argument completion: 'info br<Tab>'
 wait_for "Num  Type" || fail "info breakpoints printed no table"
 type_line "until hidden-f"; key Tab; key Enter
 wait_for "(vmlab) until hidden-fault" || fail "argument completion: 'until hidden-f<Tab>'"
-wait_for "phase 1/" || fail "until hidden-fault did not stop at a phase"
+wait_for "phase 1 " || fail "until hidden-fault did not stop at a phase"
 # 4. history: Up recalls the last line
 key Up; key Enter
-wait_for "phase 1/" || true
+wait_for "phase 1 " || true
 sleep 0.3
 [ "$(count "(vmlab) until hidden-fault")" -eq 2 ] || fail "history: Up did not recall 'until hidden-fault'"
 # 5. colour on a terminal: errors are red

@@ -231,6 +231,83 @@ START_TEST(until_io_and_phases)
 }
 END_TEST
 
+/* Does the console's `tlb` table list the page of va (as a VA column)? */
+static bool tlb_lists(uint64_t va)
+{
+	char col[32];
+	snprintf(col, sizeof col, " 0x%016llx ", (unsigned long long)(va & ~0xfffull));
+	return strstr(run("tlb"), col) != NULL;
+}
+
+/*
+ * A TLB miss is really stepped: the monitor is paused between phases, so
+ * mid-walk the TLB has no entry for the VA yet, after the install it has,
+ * and the guest has not moved meanwhile.
+ */
+START_TEST(miss_paused_between_phases)
+{
+	const char *o = run("until hidden-fault");
+	HAS(o, "phase 1 tlb_miss");
+	HAS(o, "(paused in the VMM; next phase: shadow lookup.");
+	struct mon_miss m;
+	ck_assert(mon_vm_miss(fx.vm, &m));
+	ck_assert_int_eq(m.forecast, MON_MISS_HIDDEN);
+	uint64_t icount = mon_vm_icount(fx.vm), misses = mon_vm_stats(fx.vm)->hidden_faults;
+	ck_assert(!tlb_lists(m.va));
+	o = run("stepi");
+	HAS(o, "phase 2 walk ");
+	/* walk entries, one per stepi, down to L2: still no TLB entry */
+	bool l2 = false;
+	for (int i = 0; i < 4 && !l2; i++) {
+		o = run("stepi");
+		HAS(o, "walk_ref");
+		l2 = strstr(o, "L2 entry at PA") != NULL;
+		ck_assert(!tlb_lists(m.va));
+		ck_assert(mon_vm_miss(fx.vm, &m));
+	}
+	ck_assert_msg(l2, "the walk never read an L2 entry");
+	LACKS(run("tlb"), "(phase"); /* no "state after the whole exit" note: it is the live state */
+	/* the rest of the walk (a 4 KiB page has an L1 entry), then pmap */
+	while (strstr(o = run("stepi"), "walk_ref"))
+		ck_assert(!tlb_lists(m.va));
+	HAS(o, "pmap PA");
+	ck_assert(!tlb_lists(m.va));
+	o = run("stepi");
+	HAS(o, "tlb_install");
+	ck_assert(tlb_lists(m.va)); /* installed, the guest not yet resumed */
+	ck_assert(mon_vm_miss(fx.vm, &m));
+	ck_assert_uint_eq(mon_vm_icount(fx.vm), icount);
+	ck_assert_uint_eq(mon_vm_stats(fx.vm)->hidden_faults, misses);
+	o = run("stepi");
+	HAS(o, "retry");
+	HAS(o, "icount");
+	uint64_t va = m.va;
+	ck_assert(!mon_vm_miss(fx.vm, &m));
+	ck_assert_uint_eq(mon_vm_stats(fx.vm)->hidden_faults, misses + 1);
+	ck_assert(tlb_lists(va));
+}
+END_TEST
+
+/* finish in the middle of a paused miss runs its remaining phases; continue ends it too. */
+START_TEST(miss_finish_and_continue)
+{
+	run("until tlb-miss");
+	struct mon_miss m;
+	ck_assert(mon_vm_miss(fx.vm, &m));
+	run("stepi");
+	uint64_t va = m.va;
+	const char *o = run("finish");
+	HAS(o, "phase 3 ");
+	ck_assert(!mon_vm_miss(fx.vm, &m));
+	ck_assert(tlb_lists(va));
+	run("until tlb-miss");
+	ck_assert(mon_vm_miss(fx.vm, &m));
+	o = run("continue");
+	HAS(o, "the VM has stopped");
+	ck_assert(!mon_vm_miss(fx.vm, &m));
+}
+END_TEST
+
 START_TEST(breakpoint_on_symbol)
 {
 	const char *o = run("break func");
@@ -477,6 +554,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, step_and_disas);
 	tcase_add_test(tc, sink_leaves_insn_events_off);
 	tcase_add_test(tc, until_io_and_phases);
+	tcase_add_test(tc, miss_paused_between_phases);
+	tcase_add_test(tc, miss_finish_and_continue);
 	tcase_add_test(tc, breakpoint_on_symbol);
 	tcase_add_test(tc, tbreak_and_watch);
 	tcase_add_test(tc, memory_and_translate);

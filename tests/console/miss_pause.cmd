@@ -1,0 +1,19 @@
+#! --cmdline run=hello
+# A TLB miss is really paused in the monitor between phases: after the guest walk has
+# read the L2 entry, neither the shadow table nor the TLB has the page yet; after the
+# install both have it, and the guest resumes only on the last stepi (retry).
+until syscall
+finish
+until hidden-fault
+stepi
+stepi
+stepi
+stepi
+shadow 0xffffffff8027a000
+tlb
+stepi
+stepi
+stepi
+shadow 0xffffffff8027a000
+tlb
+stepi
