@@ -23,10 +23,10 @@ LABS_STARTER     := $(BUILD)/labs/strider
 LABS_SOLUTION      := $(BUILD)/labs/solution/strider
 LABS_SOLUTION_DEFS := -DNPAGES=5 -DSTRIDE_PAGES=16
 
-$(BUILD)/labs/obj/strider.o: $(LABS_STARTER_SRC) guestos/user/lib/ulib.h
+$(BUILD)/labs/obj/strider.o: $(LABS_STARTER_SRC) guestos/user/lib/ulib.h guestos/user/user.mk
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_USER_CFLAGS) -c $< -o $@
-$(BUILD)/labs/obj/strider-solution.o: $(LABS_STARTER_SRC) guestos/user/lib/ulib.h
+$(BUILD)/labs/obj/strider-solution.o: $(LABS_STARTER_SRC) guestos/user/lib/ulib.h guestos/user/user.mk
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_USER_CFLAGS) $(LABS_SOLUTION_DEFS) -c $< -o $@
 $(LABS_STARTER): $(BUILD)/labs/obj/strider.o $(GUEST_USER_LIB_OBJ) guestos/user/user.ld
