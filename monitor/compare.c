@@ -48,6 +48,7 @@ static const struct cmp_workload workloads[] = {
 	{ "swaptest", "mem=1M run=swaptest:4", "pages out and in through the swap disk" },
 };
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
+#define CMP_CUSTOM NWORKLOADS /* the workload --cmdline describes */
 
 /* One run's numbers. */
 struct cmp_row {
@@ -265,7 +266,9 @@ static void usage(FILE *f)
 	      f);
 	for (unsigned i = 0; i < NWORKLOADS; i++)
 		fprintf(f, " %s", workloads[i].name);
-	fputs(" (default: pagetouch spawn pingpong cpubench)\n", f);
+	fputs(" (default: pagetouch spawn pingpong cpubench)\n"
+	      "  --cmdline STR adds a workload of its own: the guest booted with that command line\n"
+	      "  (with --module, your own program: --module prog --cmdline run=prog)\n", f);
 	mon_cli_print_run_options(f);
 }
 
@@ -335,6 +338,9 @@ static int parse(int argc, char **argv, struct mon_config *cfg, unsigned *wl, un
 		fprintf(stderr, "vmlab compare: --trace is not supported here (use vmlab run --mmu=...)\n");
 		return 2;
 	}
+	/* --cmdline is a workload of its own (e.g. a program given with --module). */
+	if (cfg->cmdline[0] && *nwl < CMP_MAX_WORKLOADS)
+		wl[(*nwl)++] = CMP_CUSTOM;
 	if (*nwl == 0)
 		for (unsigned k = 0; k < 4; k++)
 			wl[(*nwl)++] = k;
@@ -355,7 +361,8 @@ int mon_modes_compare_main(int argc, char **argv)
 		print_cost(&cfg.cost, fmt);
 	int status = 0;
 	for (unsigned i = 0; i < nwl; i++) {
-		const struct cmp_workload *w = &workloads[wl[i]];
+		const struct cmp_workload custom = { "custom", cfg.cmdline, cfg.cmdline };
+		const struct cmp_workload *w = wl[i] == CMP_CUSTOM ? &custom : &workloads[wl[i]];
 		struct cmp_row rows[CMP_MODES];
 		char *out[CMP_MODES] = { 0 };
 		size_t len[CMP_MODES] = { 0 };

@@ -25,6 +25,12 @@ grep -q '"cost": {"insn"' "$out/compare.json" || { echo "FAIL compare: json with
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["results"]) == 4' "$out/compare.json" 2>/dev/null || { echo "FAIL compare: json does not parse or lacks 4 results"; fail=1; }
 run --workload hello --format=csv >"$out/compare.csv2" 2>/dev/null
 cmp -s "$csv" "$out/compare.csv2" || { echo "FAIL compare: not deterministic"; fail=1; }
+# --cmdline is a workload of its own, alongside any named ones (here: hello again, as "custom")
+run --workload hello --cmdline run=hello --format=csv >"$out/compare.custom" 2>"$out/compare.custom.err" ||
+  { echo "FAIL compare --cmdline: status $?"; cat "$out/compare.custom.err"; fail=1; }
+[ "$(grep -c '^custom,' "$out/compare.custom")" = 4 ] || { echo "FAIL compare --cmdline: no custom rows for the 4 modes"; fail=1; }
+[ "$(grep '^hello,' "$out/compare.custom" | cut -d, -f2-)" = "$(grep '^custom,' "$out/compare.custom" | cut -d, -f2-)" ] ||
+  { echo "FAIL compare --cmdline run=hello: numbers differ from the hello workload"; fail=1; }
 for bad in "--workload nosuch" "--format=xml" "--workload" "--mmu=warp"; do
   # shellcheck disable=SC2086
   run $bad >"$out/compare.bad" 2>&1; rc=$?
@@ -32,5 +38,5 @@ for bad in "--workload nosuch" "--format=xml" "--workload" "--mmu=warp"; do
 done
 "$vmlab" run --mmu=warp >"$out/mmu.bad" 2>&1; rc=$?
 { [ $rc = 2 ] && grep -q "bad --mmu 'warp'" "$out/mmu.bad"; } || { echo "FAIL run --mmu=warp: status $rc"; fail=1; }
-[ $fail = 0 ] && echo "ok   vmlab compare: 4 formats, modes agree, numbers plausible, deterministic, bad input"
+[ $fail = 0 ] && echo "ok   vmlab compare: 4 formats, modes agree, numbers plausible, deterministic, --cmdline workload, bad input"
 exit $fail
