@@ -143,8 +143,12 @@ static void true_fault(struct vm *vm, const struct shadow_fill *f)
 	vm->v.cr2 = f->va;
 	if (MON_TRACING(vm, MON_CAT_FAULT)) {
 		struct mon_event e = { .has = MON_EV_VA, .va = f->va };
+		/* The error code says which: nothing mapped, or mapped but not for this access. */
+		const char *why = (f->err & PFERR_RSVD) ? "guest PT has reserved bits set for"
+				  : (f->err & PFERR_P)  ? "guest PT forbids this access to"
+							: "guest PT has no valid mapping for";
 		mon_trace_emit(vm, MON_CAT_FAULT, "VMM", "true_fault", &e,
-			       "true fault: guest PT has no valid mapping for VA 0x%llx (%s), inject #PF err 0x%x",
+			       "true fault: %s VA 0x%llx (%s), inject #PF err 0x%x", why,
 			       (unsigned long long)f->va, acc_name(f->acc), f->err);
 	}
 }

@@ -65,6 +65,8 @@ const char *mon_modes_name(const struct mon_config *cfg)
 		{ "swtlb", "swtlb+paravirt" },
 		{ "nested", "nested+paravirt" },
 	};
+	if (cfg->bare_core)
+		return "bare core (no monitor: the CPU's own paging and IDT)";
 	unsigned m = cfg->mmu <= MON_MMU_NESTED ? (unsigned)cfg->mmu : 0;
 	return names[m][cfg->paravirt ? 1 : 0];
 }

@@ -61,8 +61,11 @@ void mon_print_summary(const struct vm *vm, FILE *f)
 	const struct mon_stats *s = &vm->stats;
 	const struct mon_cost *c = &vm->cfg.cost;
 	fprintf(f, "=== vmlab summary: vm%u ===\n", vm->vmid);
-	fprintf(f, "stop:            %s, status %d: %s\n", stop_name(vm->stop.reason), vm->stop.status,
-		vm->stop.message);
+	if (vm->stop.message[0])
+		fprintf(f, "stop:            %s, status %d: %s\n", stop_name(vm->stop.reason), vm->stop.status,
+			vm->stop.message);
+	else
+		fprintf(f, "stop:            %s\n", stop_name(vm->stop.reason));
 	fprintf(f, "instructions:    %llu (guest user %llu, guest kernel %llu)\n",
 		(unsigned long long)(s->insns_user + s->insns_kernel), (unsigned long long)s->insns_user,
 		(unsigned long long)s->insns_kernel);
@@ -83,9 +86,12 @@ void mon_print_summary(const struct vm *vm, FILE *f)
 		(unsigned long long)s->syscalls, (unsigned long long)s->irqs);
 	uint64_t hits = tlb_hits(vm), miss = vm->tlb.stats.misses;
 	double rate = hits + miss ? 100.0 * (double)hits / (double)(hits + miss) : 0.0;
-	fprintf(f, "TLB:             %ux%u %s: hits %llu, misses %llu, hit rate %.2f%%, evictions %llu\n",
-		vm->tlb.sets, vm->tlb.ways, tlb_policy_name(vm->tlb.policy), (unsigned long long)hits,
-		(unsigned long long)miss, rate, (unsigned long long)vm->tlb.stats.evictions);
+	if (vm->cfg.bare_core)
+		fprintf(f, "TLB:             not simulated (bare core: the CPU's own paging TLB)\n");
+	else
+		fprintf(f, "TLB:             %ux%u %s: hits %llu, misses %llu, hit rate %.2f%%, evictions %llu\n",
+			vm->tlb.sets, vm->tlb.ways, tlb_policy_name(vm->tlb.policy), (unsigned long long)hits,
+			(unsigned long long)miss, rate, (unsigned long long)vm->tlb.stats.evictions);
 	fprintf(f, "faults:          hidden %llu, true %llu\n", (unsigned long long)s->hidden_faults,
 		(unsigned long long)s->true_faults);
 	fprintf(f, "shadow:          fills %llu, walk refs %llu, traced PT writes %llu, CR3 writes %llu, resets %llu\n",

@@ -260,7 +260,11 @@ void mon_vm_destroy(struct vm *vm)
 void mon_vm_account(struct vm *vm)
 {
 	uint64_t d = vm->cpu.icount - vm->last_icount;
-	if (vm->v.cpl == 3)
+	if (vm->cfg.bare_core) {
+		/* No virtual CPL: the core itself switches rings inside cpu_run and counts by real CPL. */
+		vm->stats.insns_user = vm->cpu.stats.insns_user;
+		vm->stats.insns_kernel = vm->cpu.stats.insns_kernel;
+	} else if (vm->v.cpl == 3)
 		vm->stats.insns_user += d;
 	else
 		vm->stats.insns_kernel += d;

@@ -43,4 +43,9 @@ grep -q "guest MIPS" "$out/cli.stdout" && grep -q "slowdown" "$out/cli.stdout" |
 check bench-bad-option 2 "$vmlab" bench --tlb 0x0; one_line bench-bad-option
 check bare-core 0 "$vmlab" run --bare-core --kernel "$out/bare.elf" --module /dev/null --mem 4M --quiet
 grep -q "hello from a bare-metal guest" "$out/cli.stdout" || { echo "FAIL cli --bare-core output"; fail=1; }
+# the bare core's summary speaks of the bare core: its own CPL split, no simulated TLB
+check bare-core-summary 0 "$vmlab" run --bare-core
+grep -q "^mode:            bare core" "$out/cli.stderr" || { echo "FAIL cli --bare-core summary mode"; fail=1; }
+grep -q "^TLB:             not simulated" "$out/cli.stderr" || { echo "FAIL cli --bare-core summary TLB"; fail=1; }
+grep -q "^instructions:.*(guest user [1-9]" "$out/cli.stderr" || { echo "FAIL cli --bare-core counts no user instructions"; fail=1; }
 exit $fail
