@@ -78,6 +78,9 @@ int con_symtab_add_elf(struct con_symtab *t, const void *buf, size_t len, const 
 /* The same for a file. */
 int con_symtab_add_file(struct con_symtab *t, const char *path, const char *prog, char *err,
 			size_t errlen);
+/* The whole file at path (at most 256 MiB) in a malloc'd buffer (caller frees),
+ * its size in *len; NULL with err on failure. */
+void *con_file_read(const char *path, size_t *len, char *err, size_t errlen);
 void con_symtab_finish(struct con_symtab *t); /* sort; call after adding */
 void con_symtab_free(struct con_symtab *t);
 /* Resolve "name" or "prog:name" (prefer kernel, then cur_prog, then any program). */
@@ -216,15 +219,21 @@ struct con_session {
 	volatile sig_atomic_t *interrupt; /* set by SIGINT; polled by the run loop */
 	bool quit;
 	unsigned errors;        /* commands that failed */
+	size_t serial_eol_at;   /* serial length at which the console last ended a guest line */
 };
 
 /* Set the session up on a created VM: event sink, serial echo to out. */
 void con_session_init(struct con_session *s, struct vm *vm, FILE *out, bool color);
 void con_session_free(struct con_session *s);
-/* Load the kernel's symbols and those of the user programs in
- * <kernel dir>/user/ (every ELF file there, named by its file name).
- * Missing files are not an error (disas just shows no symbols). */
-void con_session_load_symbols(struct con_session *s, const char *kernel_path);
+/* (console_modules.c) Load the kernel's symbols and those of the user
+ * programs in the boot modules, named as the guest kernel names them: a
+ * module that is an ELF file by its file name, each member of a VLABPACK pack
+ * (guestos/pack.h) by its entry name; a later program of the same name hides
+ * an earlier one, as in the kernel. A pack member without symbols (stripped)
+ * takes them from <kernel dir>/user/<name> if that file exists. Missing or
+ * unreadable files are not an error (disas just shows no symbols). */
+void con_session_load_symbols(struct con_session *s, const char *kernel_path,
+			      const char *const *modules, unsigned nmodules);
 /* Parse and run one line; errors are one line on s->out. Returns -1 on error. */
 int con_exec_line(struct con_session *s, const char *line);
 /* Run one parsed command. Returns 0 or -1 (error already printed). */
@@ -254,6 +263,11 @@ struct con_goal {
 };
 /* Run towards the goal; prints why it stopped and where. Returns 0 or -1. */
 int con_run(struct con_session *s, const struct con_goal *g);
+/* The guest's serial output is echoed to s->out as it is sent. Before the
+ * console prints a line after running the guest: if the guest's last serial
+ * line is unfinished, end it with a newline on s->out (only there: the
+ * capture, traces and `vmlab run` keep the guest's bytes). Once per break. */
+void con_serial_eol(struct con_session *s);
 /* Print the guest's location: RIP with symbol, who, vCPL, icount, instruction. */
 void con_print_where(struct con_session *s);
 /* Show the next pending phase, if any. Returns false if none was pending. */

@@ -2,7 +2,6 @@
  * monitor/console_cmds_misc.c — stats, vm, trace, help, quit, and the
  * dispatcher from a parsed command to its group.
  */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,33 +136,4 @@ int con_exec_line(struct con_session *s, const char *line)
 	rc = con_exec(s, &c);
 	fflush(s->out);
 	return rc;
-}
-
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-void con_session_load_symbols(struct con_session *s, const char *kernel_path)
-{
-	char err[256];
-	if (kernel_path)
-		(void)con_symtab_add_file(&s->syms, kernel_path, NULL, err, sizeof err);
-	/* user programs: <dir of kernel>/user/<name>, every file that is an ELF */
-	char dir[4096];
-	const char *slash = kernel_path ? strrchr(kernel_path, '/') : NULL;
-	snprintf(dir, sizeof dir, "%.*s%suser", slash ? (int)(slash - kernel_path) : 0,
-		 kernel_path ? kernel_path : "", slash ? "/" : "");
-	struct dirent **names = NULL;
-	int n = scandir(dir, &names, NULL, by_name);
-	for (int i = 0; i < n; i++) {
-		char path[8192];
-		if (names[i]->d_name[0] != '.') {
-			snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
-			(void)con_symtab_add_file(&s->syms, path, names[i]->d_name, err, sizeof err);
-		}
-		free(names[i]);
-	}
-	free(names);
-	con_symtab_finish(&s->syms);
 }

@@ -105,7 +105,7 @@ int con_main(int argc, char **argv)
 	}
 	con_session_init(s, vm, stdout, want_color(&o));
 	s->interrupt = con_sigint_flag();
-	con_session_load_symbols(s, cfg.kernel);
+	con_session_load_symbols(s, cfg.kernel, cfg.modules, cfg.nmodules);
 	if (script)
 		rc = con_repl_batch(s, script);
 	else if (isatty(STDIN_FILENO))

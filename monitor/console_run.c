@@ -343,6 +343,7 @@ static bool miss_phase(struct con_session *s)
 	uint64_t before = s->nevents;
 	mon_vm_set_miss_phases(s->vm, true);
 	mon_vm_step(s->vm, MON_STEP_INSN);
+	con_serial_eol(s);
 	if (s->nevents == before)
 		fprintf(s->out, "phase %u (%s: no trace event)\n", ++s->miss_phase_no, m.next);
 	show_miss_events(s, before);
@@ -354,6 +355,18 @@ void con_miss_flush(struct con_session *s)
 	struct mon_miss m;
 	while (mon_vm_miss(s->vm, &m) && mon_vm_stop(s->vm)->reason == MON_STOP_NONE)
 		miss_phase(s);
+}
+
+/* ---- the guest's serial output ---- */
+
+void con_serial_eol(struct con_session *s)
+{
+	size_t len;
+	const char *o = mon_vm_serial(s->vm, &len);
+	if (len && o[len - 1] != '\n' && len != s->serial_eol_at) {
+		fputc('\n', s->out);
+		s->serial_eol_at = len;
+	}
 }
 
 /* ---- where the guest is ---- */
@@ -448,6 +461,7 @@ int con_run(struct con_session *s, const struct con_goal *g)
 	for (;;) {
 		if (*s->interrupt) {
 			*s->interrupt = 0;
+			con_serial_eol(s);
 			if (g->print_events)
 				print_events(s, first_ev);
 			fprintf(s->out, "interrupted\n");
@@ -457,6 +471,7 @@ int con_run(struct con_session *s, const struct con_goal *g)
 		enum mon_state st = mon_vm_step(vm, kind);
 		uint64_t hit = goal_event(s, g, before);
 		if (hit != UINT64_MAX) {
+			con_serial_eol(s);
 			if (g->print_events)
 				print_events(s, first_ev);
 			struct mon_miss m;
@@ -472,6 +487,7 @@ int con_run(struct con_session *s, const struct con_goal *g)
 			return 0;
 		}
 		if (st == MON_STOPPED) {
+			con_serial_eol(s);
 			if (g->print_events)
 				print_events(s, first_ev);
 			print_stop(s);
@@ -483,6 +499,7 @@ int con_run(struct con_session *s, const struct con_goal *g)
 			break;
 		struct con_bp *b = fine ? con_bp_check(s, mon_vm_icount(vm) == start) : NULL;
 		if (b) {
+			con_serial_eol(s);
 			if (g->print_events)
 				print_events(s, first_ev);
 			report_bp(s, b);
@@ -490,6 +507,7 @@ int con_run(struct con_session *s, const struct con_goal *g)
 			return 0;
 		}
 	}
+	con_serial_eol(s);
 	if (g->print_events)
 		print_events(s, first_ev);
 	con_print_where(s);

@@ -183,40 +183,51 @@ const char *con_symtab_identify(const struct con_symtab *t,
 	return found;
 }
 
-int con_symtab_add_file(struct con_symtab *t, const char *path, const char *prog, char *err,
-			size_t errlen)
+void *con_file_read(const char *path, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		snprintf(err, errlen, "cannot open %s", path);
-		return -1;
+		return NULL;
 	}
 	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0;
+	size_t n = 0, cap = 0;
 	for (;;) {
-		if (len == cap) {
+		if (n == cap) {
 			cap = cap ? cap * 2 : 65536;
-			if (cap > (256u << 20)) {
-				free(buf);
-				fclose(f);
-				return serr(err, errlen, "file too large for a symbol table");
-			}
-			uint8_t *nb = realloc(buf, cap);
+			uint8_t *nb = cap > (256u << 20) ? NULL : realloc(buf, cap);
 			if (!nb) {
 				free(buf);
 				fclose(f);
-				return serr(err, errlen, "out of memory");
+				serr(err, errlen, cap > (256u << 20) ? "file too large" : "out of memory");
+				return NULL;
 			}
 			buf = nb;
 		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
 		if (got == 0)
 			break;
 	}
 	bool bad = ferror(f);
 	fclose(f);
-	int rc = bad ? serr(err, errlen, "read error") : con_symtab_add_elf(t, buf, len, prog, err, errlen);
+	if (bad) {
+		free(buf);
+		serr(err, errlen, "read error");
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+int con_symtab_add_file(struct con_symtab *t, const char *path, const char *prog, char *err,
+			size_t errlen)
+{
+	size_t len;
+	void *buf = con_file_read(path, &len, err, errlen);
+	if (!buf)
+		return -1;
+	int rc = con_symtab_add_elf(t, buf, len, prog, err, errlen);
 	free(buf);
 	return rc;
 }

@@ -18,8 +18,11 @@ CONSOLE_OUT    := $(BUILD)/tests/console
 # (-O2) build of the guest, whatever BUILD/OPT/SAN/COV this run uses.
 CONSOLE_GOLD_KERNEL := build/guestos/kernel.elf
 CONSOLE_GOLD_INITRD := build/guestos/initrd.pack
+# module_symbols.cmd passes the lab 06 starter with --module (labs/labs.mk builds it)
+CONSOLE_GOLD_STARTER := build/labs/strider
 console-gold-guest:
-	@$(MAKE) --no-print-directory BUILD=build SAN= COV= OPT=-O2 $(CONSOLE_GOLD_KERNEL) $(CONSOLE_GOLD_INITRD)
+	@$(MAKE) --no-print-directory BUILD=build SAN= COV= OPT=-O2 $(CONSOLE_GOLD_KERNEL) $(CONSOLE_GOLD_INITRD) \
+		$(CONSOLE_GOLD_STARTER)
 
 console-golden: $(CONSOLE_VMLAB) console-gold-guest
 	@tests/console/run_golden.sh $(CONSOLE_VMLAB) $(CONSOLE_GOLD_KERNEL) $(CONSOLE_GOLD_INITRD) $(CONSOLE_OUT)

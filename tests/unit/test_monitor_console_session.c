@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -134,7 +135,7 @@ static void boot(const uint8_t *code, size_t len, bool with_func)
 	fx.out = open_memstream(&fx.buf, &fx.len);
 	con_session_init(&fx.s, fx.vm, fx.out, false);
 	fx.s.interrupt = &fx.intr;
-	con_session_load_symbols(&fx.s, elf_path);
+	con_session_load_symbols(&fx.s, elf_path, NULL, 0);
 }
 
 static void setup_main(void)
@@ -228,6 +229,130 @@ START_TEST(until_io_and_phases)
 	HAS(o, "phase 1/");
 	o = run("finish");
 	HAS(o, "vCPL 0");
+}
+END_TEST
+
+/* The guest's 'A' has no newline: the console ends that line before its own
+ * next line, once, on its output only (the serial capture keeps "A"). */
+START_TEST(serial_line_ended_before_console_line)
+{
+	run("until io"); /* out 0x3fb: LCR */
+	const char *o = run("until io");
+	ck_assert_msg(!strncmp(o, "A\nphase 1/1 io_out", 18), "got:\n%s", o);
+	HAS(o, "0x3f8 (uart) <- 0x41");
+	o = run("stepi");
+	ck_assert_msg(o[0] != '\n' && strncmp(o, "A", 1), "got:\n%s", o);
+	o = run("continue");
+	ck_assert_msg(o[0] != '\n', "got:\n%s", o);
+	HAS(o, "the VM has stopped");
+	size_t len;
+	const char *serial = mon_vm_serial(fx.vm, &len);
+	ck_assert_uint_eq(len, 1);
+	ck_assert_int_eq(serial[0], 'A');
+	ck_assert_ptr_null(strstr(fx.buf, "\n\n"));
+}
+END_TEST
+
+/* Write a VLABPACK pack of the files paths[i] named names[i]. */
+static void write_pack(const char *path, const char *const *names, const char *const *paths, unsigned n)
+{
+	uint8_t *img = calloc(1, 16 + 48 * n);
+	size_t len = 16 + 48 * n;
+	memcpy(img, "VLABPACK", 8);
+	img[8] = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		char err[128];
+		size_t flen;
+		uint8_t *f = con_file_read(paths[i], &flen, err, sizeof err);
+		ck_assert_msg(f != NULL, "%s", err);
+		size_t off = (len + 15) & ~(size_t)15;
+		img = realloc(img, off + flen);
+		memset(img + len, 0, off - len);
+		memcpy(img + off, f, flen);
+		uint8_t *e = img + 16 + 48 * i;
+		snprintf((char *)e, 32, "%s", names[i]);
+		for (int k = 0; k < 8; k++) {
+			e[32 + k] = (uint8_t)(off >> (8 * k));
+			e[40 + k] = (uint8_t)(flen >> (8 * k));
+		}
+		len = off + flen;
+		free(f);
+	}
+	FILE *fp = fopen(path, "wb");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(img, 1, len, fp), len);
+	fclose(fp);
+	free(img);
+}
+
+static void write_bytes(const char *path, const void *b, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(b, 1, n, fp), n);
+	fclose(fp);
+}
+
+/*
+ * Symbols of --module programs: an ELF module by its file name, pack members
+ * by their entry names, a later program hiding an earlier one of the same
+ * name, a pack member without symbols falling back to <kernel dir>/user/.
+ */
+START_TEST(module_symbols)
+{
+	char full[160], small[160], pack[160], junk[160], userdir[160], fallback[160], bad[160];
+	snprintf(full, sizeof full, "%s/prog1", dir);     /* _start and func */
+	snprintf(small, sizeof small, "%s/small", dir);   /* _start only */
+	snprintf(junk, sizeof junk, "%s/junk", dir);
+	snprintf(pack, sizeof pack, "%s/my.pack", dir);
+	snprintf(bad, sizeof bad, "%s/bad.pack", dir);
+	snprintf(userdir, sizeof userdir, "%s/user", dir);
+	snprintf(fallback, sizeof fallback, "%s/user/stripped", dir);
+	write_elf(full, guest_code, sizeof guest_code, true);
+	write_elf(small, loop_code, sizeof loop_code, false);
+	write_bytes(junk, "no symbols here", 15);
+	ck_assert_int_eq(mkdir(userdir, 0755), 0);
+	write_elf(fallback, guest_code, sizeof guest_code, true);
+	const char *names[] = {"packed", "prog1", "stripped"};
+	const char *files[] = {full, small, junk};
+	write_pack(pack, names, files, 3);
+	/* a pack whose only entry points past its end, and one with too many entries */
+	uint8_t b[64 + 16] = "VLABPACK";
+	b[8] = 1;
+	memcpy(b + 16, "ghost", 5);
+	b[16 + 32 + 1] = 0x10; /* offset 0x1000 */
+	write_bytes(bad, b, sizeof b);
+	con_symtab_free(&fx.s.syms);
+	const char *mods[] = {bad, pack, full};
+	con_session_load_symbols(&fx.s, elf_path, mods, 3);
+	const char *o = run("break packed:func");
+	HAS(o, "breakpoint 1 at 0x0000000000100022 <func> in packed");
+	o = run("break prog1:func"); /* the module prog1 hides the pack's prog1 (no func) */
+	HAS(o, "breakpoint 2 at 0x0000000000100022 <func> in prog1");
+	o = run("break stripped:func");
+	HAS(o, "breakpoint 3 at 0x0000000000100022 <func> in stripped");
+	o = run("break ghost:_start");
+	HAS(o, "error: no symbol 'ghost:_start'");
+	o = run("break small:_start"); /* named after the pack entry, not the file */
+	HAS(o, "error: no symbol");
+	const struct con_sym *y = con_sym_lookup(&fx.s.syms, "prog1:_start", NULL);
+	ck_assert_ptr_nonnull(y);
+	ck_assert_uint_eq(y->size, FUNC_OFF); /* from the full ELF, not the pack's small one */
+	/* the default-initrd case: the pack members' own symbols, no user/ lookup needed */
+	ck_assert_int_eq(remove(fallback), 0);
+	con_symtab_free(&fx.s.syms);
+	const char *one[] = {pack};
+	con_session_load_symbols(&fx.s, elf_path, one, 1);
+	ck_assert_ptr_nonnull(con_sym_lookup(&fx.s.syms, "packed:func", NULL));
+	ck_assert_ptr_null(con_sym_lookup(&fx.s.syms, "stripped:func", NULL));
+	ck_assert_ptr_nonnull(con_sym_lookup(&fx.s.syms, "prog1:_start", NULL));
+	ck_assert_ptr_null(con_sym_lookup(&fx.s.syms, "prog1:func", NULL));
+	ck_assert_ptr_nonnull(con_sym_lookup(&fx.s.syms, "_start", NULL)); /* the kernel's */
+	/* a module that does not exist: no symbols, no crash */
+	con_symtab_free(&fx.s.syms);
+	const char *none[] = {"/nonexistent/module"};
+	con_session_load_symbols(&fx.s, elf_path, none, 1);
+	ck_assert_ptr_null(con_sym_lookup(&fx.s.syms, "module:_start", NULL));
 }
 END_TEST
 
@@ -554,6 +679,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, step_and_disas);
 	tcase_add_test(tc, sink_leaves_insn_events_off);
 	tcase_add_test(tc, until_io_and_phases);
+	tcase_add_test(tc, serial_line_ended_before_console_line);
+	tcase_add_test(tc, module_symbols);
 	tcase_add_test(tc, miss_paused_between_phases);
 	tcase_add_test(tc, miss_finish_and_continue);
 	tcase_add_test(tc, breakpoint_on_symbol);
