@@ -87,25 +87,34 @@ void mon_appname_learn(struct vm *vm, const char *path, const uint8_t *data, siz
 	learn_elf(vm, base ? base + 1 : path, data, size);
 }
 
-/* Does the current address space hold program `s` at its entry page? */
-static bool matches(struct vm *vm, const struct mon_appsig *s)
+/*
+ * Does the current address space hold program `s` at its entry page?
+ * 1 yes, 0 something else is there, -1 nothing readable there (not mapped
+ * yet, or swapped out by the guest).
+ */
+static int match(struct vm *vm, const struct mon_appsig *s)
 {
 	uint8_t buf[PAGE_SIZE];
-	return mon_read_va(vm, s->page, buf, sizeof buf) == sizeof buf && fnv1a(buf, sizeof buf) == s->hash;
+	if (mon_read_va(vm, s->page, buf, sizeof buf) != sizeof buf)
+		return -1;
+	return fnv1a(buf, sizeof buf) == s->hash;
 }
 
 /*
  * The name of the app running in address space slot `slot` (vm->app_cr3):
- * confirm the remembered program, or look for one. Returns NULL if unknown.
+ * confirm the remembered program, or look for one. An entry page that cannot
+ * be read keeps the remembered name (the guest swapped it out: the app has
+ * not changed); only a different page there (exec) forgets it. Returns NULL
+ * if unknown.
  */
 const char *mon_appname_identify(struct vm *vm, unsigned slot)
 {
 	int k = vm->app_sig[slot];
-	if (k >= 0 && matches(vm, &vm->sigs[k]))
+	if (k >= 0 && match(vm, &vm->sigs[k]) != 0)
 		return vm->sigs[k].name;
 	vm->app_sig[slot] = -1;
 	for (unsigned i = 0; i < vm->nsigs; i++)
-		if (matches(vm, &vm->sigs[i])) {
+		if (match(vm, &vm->sigs[i]) == 1) {
 			vm->app_sig[slot] = (int)i;
 			return vm->sigs[i].name;
 		}
