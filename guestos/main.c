@@ -14,6 +14,7 @@
  */
 #include "guestos/kernel.h"
 #include "guestos/vmlab.h"
+#include "guestos/pvh.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 #define HVM_START_MAGIC 0x336ec578u
@@ -24,20 +25,6 @@ struct boot_info kboot;
 uint64_t mem_limit_pages;
 static char run_list[BOOT_CMDLINE_MAX];
 static int test_panic;
-
-/* QEMU's PVH start info (Xen's struct hvm_start_info, version >= 1). */
-struct hvm_start_info {
-	uint32_t magic, version, flags, nr_modules;
-	uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
-	uint32_t memmap_entries, reserved;
-};
-struct hvm_modlist_entry {
-	uint64_t paddr, size, cmdline_paddr, reserved;
-};
-struct hvm_memmap_entry {
-	uint64_t addr, size;
-	uint32_t type, reserved;
-};
 
 /* vmlab's path: keep a copy of its boot_info (its page is reusable). */
 void boot_from_vmlab(uint64_t boot_info_pa)

@@ -7,26 +7,10 @@
  */
 #include "guestos/kernel.h"
 #include "guestos/pack.h"
+#include "guestos/elf64.h"
 
 #define MAX_PROGRAMS 64
 
-#define PT_LOAD 1
-#define PF_X 1
-#define PF_W 2
-
-struct elf64_ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
 
 static struct program programs[MAX_PROGRAMS];
 static int nprograms;

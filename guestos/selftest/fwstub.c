@@ -18,34 +18,11 @@
 
 #include "guestos/boot.h"
 #include "guestos/pack.h"
+#include "guestos/pvh.h"
+#include "guestos/elf64.h"
 
 #define COM1 0x3f8
 #define MAX_MEM (4ull << 30)
-
-struct hvm_start_info {
-	uint32_t magic, version, flags, nr_modules;
-	uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
-	uint32_t memmap_entries, reserved;
-};
-struct hvm_modlist_entry {
-	uint64_t paddr, size, cmdline_paddr, reserved;
-};
-struct hvm_memmap_entry {
-	uint64_t addr, size;
-	uint32_t type, reserved;
-};
-struct elf64_ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
 
 void fw_main(uint32_t start_info_pa) __attribute__((noreturn));
 void fw_enter_kernel(uint64_t entry) __attribute__((noreturn));
