@@ -100,6 +100,10 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory all
 	./$(BUILD)/vmlab run
+	@echo
+	@echo "next: ./$(BUILD)/vmlab run --cmdline run=pagetouch --trace t.txt   (every round trip, in t.txt)"
+	@echo "      ./$(BUILD)/vmlab console --cmdline run=hello                 (then: until tlb-miss, stepi, tlb)"
+	@echo "      labs/README.md for the labs, README.md for the rest"
 
 test: deps
 	@$(MAKE) --no-print-directory all
