@@ -305,8 +305,8 @@ static inline void reg_set(struct cpu *cpu, unsigned r, unsigned size, uint64_t 
 	}
 }
 
-/* Effective address of the memory operand (segment base applied). */
-static inline va_t insn_ea(const struct cpu *cpu, const struct insn *i)
+/* Offset of the memory operand: base + index*scale + disp, truncated to the address size (lea's result). */
+static inline uint64_t insn_offset(const struct cpu *cpu, const struct insn *i)
 {
 	uint64_t a = (uint64_t)(int64_t)i->disp;
 	if (i->base != R_NONE)
@@ -315,6 +315,13 @@ static inline va_t insn_ea(const struct cpu *cpu, const struct insn *i)
 		a += cpu->gpr[i->index] << i->scale;
 	if (i->asz == 4)
 		a = (uint32_t)a;
+	return a;
+}
+
+/* Effective address of the memory operand (segment base applied). */
+static inline va_t insn_ea(const struct cpu *cpu, const struct insn *i)
+{
+	uint64_t a = insn_offset(cpu, i);
 	if (i->seg)
 		a += cpu->seg[i->seg].base;
 	return a;

@@ -69,14 +69,7 @@ HANDLER(cpu_op_movsx)
 /* lea Gv, M: the offset only (no segment base), truncated to the sizes */
 HANDLER(cpu_op_lea)
 {
-	uint64_t a = (uint64_t)(int64_t)i->disp;
-	if (i->base != R_NONE)
-		a += i->base == R_RIP ? cpu->rip : cpu->gpr[i->base];
-	if (i->index != R_NONE)
-		a += cpu->gpr[i->index] << i->scale;
-	if (i->asz == 4)
-		a = (uint32_t)a;
-	reg_set(cpu, i->reg, i->osz, a);
+	reg_set(cpu, i->reg, i->osz, insn_offset(cpu, i));
 	return CPU_EXIT_NONE;
 }
 

@@ -58,15 +58,6 @@ struct cmp_row {
 	double slowdown;
 };
 
-static uint64_t sum_exits(const struct mon_stats *s)
-{
-	uint64_t n = 0;
-	for (unsigned i = 0; i <= CPU_EXIT_UNSUPPORTED; i++)
-		if (i != CPU_EXIT_BUDGET)
-			n += s->exits[i];
-	return n;
-}
-
 static void collect(struct vm *vm, struct cmp_row *r)
 {
 	const struct mon_stats *s = mon_vm_stats(vm);
@@ -74,12 +65,12 @@ static void collect(struct vm *vm, struct cmp_row *r)
 	const struct mon_modes *m = vm->modes;
 	memset(r, 0, sizeof *r);
 	r->insns = s->insns_user + s->insns_kernel;
-	r->exits = sum_exits(s);
+	r->exits = mon_stats_exits(s);
 	r->ex_sens = s->exits[CPU_EXIT_SENSITIVE] + s->exits[CPU_EXIT_IO];
 	r->ex_exc = s->exits[CPU_EXIT_EXCEPTION];
 	r->ex_miss = s->exits[CPU_EXIT_TLB_MISS];
 	r->round_trips = s->round_trips;
-	uint64_t hits = vm->tlb.stats.hits + vm->cpu.stats.ftlb_hits, miss = vm->tlb.stats.misses;
+	uint64_t hits = mon_vm_tlb_hits(vm), miss = vm->tlb.stats.misses;
 	r->tlb_misses = miss;
 	r->hit_rate = hits + miss ? 100.0 * (double)hits / (double)(hits + miss) : 0.0;
 	r->hidden = s->hidden_faults;

@@ -322,6 +322,11 @@ struct mon_stats {
 };
 
 const struct mon_stats *mon_vm_stats(const struct vm *vm);
+/* All VM exits counted in s (every reason but the instruction budget, which is no exit). */
+uint64_t mon_stats_exits(const struct mon_stats *s);
+/* Simulated-TLB hits: the TLB's own lookups plus the core's fast-cache hits, which stand
+ * for hits of its entries the TLB never sees. */
+uint64_t mon_vm_tlb_hits(const struct vm *vm);
 /* Modelled cycles of the run so far under the VM's cost model. */
 uint64_t mon_vm_cycles(const struct vm *vm);
 /* The end-of-run summary (deterministic). */

@@ -103,15 +103,6 @@ static struct vm *timed_run(const struct mon_config *cfg, double *secs, char *er
 	return vm;
 }
 
-static uint64_t exits_of(const struct mon_stats *s)
-{
-	uint64_t n = 0;
-	for (unsigned i = 0; i <= CPU_EXIT_UNSUPPORTED; i++)
-		if (i != CPU_EXIT_BUDGET)
-			n += s->exits[i];
-	return n;
-}
-
 /*
  * bench: the workload under the full monitor, then on the bare core (no
  * monitor: the kernel at real CPL 0, the core's own paging and IDT delivery):
@@ -132,7 +123,7 @@ int mon_bench_main(int argc, char **argv)
 		return 1;
 	}
 	const struct mon_stats *s = mon_vm_stats(vm);
-	uint64_t insns = s->insns_user + s->insns_kernel, exits = exits_of(s);
+	uint64_t insns = s->insns_user + s->insns_kernel, exits = mon_stats_exits(s);
 	double mips_m = tm > 0 ? (double)insns / tm / 1e6 : 0.0;
 	printf("bench: monitor:   %llu guest instructions in %.3f s: %.1f guest MIPS; %llu exits, %.1f per million instructions (%s)\n",
 	       (unsigned long long)insns, tm, mips_m, (unsigned long long)exits,

@@ -7,7 +7,7 @@
 #include "monitor/modes.h"
 #include "monitor/vm.h"
 
-static uint64_t total_exits(const struct mon_stats *s)
+uint64_t mon_stats_exits(const struct mon_stats *s)
 {
 	uint64_t n = 0;
 	for (unsigned i = 0; i <= CPU_EXIT_UNSUPPORTED; i++)
@@ -16,8 +16,7 @@ static uint64_t total_exits(const struct mon_stats *s)
 	return n;
 }
 
-/* TLB hits: the simulated TLB's own plus the core's fast-cache hits (a subset of its entries). */
-static uint64_t tlb_hits(const struct vm *vm)
+uint64_t mon_vm_tlb_hits(const struct vm *vm)
 {
 	return vm->tlb.stats.hits + vm->cpu.stats.ftlb_hits;
 }
@@ -29,9 +28,9 @@ uint64_t mon_vm_cycles(const struct vm *vm)
 	uint64_t sens = 0;
 	for (unsigned i = 0; i < SOP_COUNT; i++)
 		sens += s->sens[i];
-	return (s->insns_user + s->insns_kernel) * c->insn + tlb_hits(vm) * c->tlb_hit +
+	return (s->insns_user + s->insns_kernel) * c->insn + mon_vm_tlb_hits(vm) * c->tlb_hit +
 	       vm->tlb.stats.misses * c->tlb_miss + s->walk_refs * c->walk_ref +
-	       total_exits(s) * c->exit + sens * c->emulate + s->reflections * c->reflect +
+	       mon_stats_exits(s) * c->exit + sens * c->emulate + s->reflections * c->reflect +
 	       s->shadow_fills * c->shadow_fill + s->pt_writes * c->pt_write + s->io_accesses * c->io;
 }
 
@@ -70,7 +69,7 @@ void mon_print_summary(const struct vm *vm, FILE *f)
 		(unsigned long long)(s->insns_user + s->insns_kernel), (unsigned long long)s->insns_user,
 		(unsigned long long)s->insns_kernel);
 	fprintf(f, "exits:           %llu (sensitive %llu, exception %llu, tlb-miss %llu, other %llu)\n",
-		(unsigned long long)total_exits(s), (unsigned long long)(s->exits[CPU_EXIT_SENSITIVE] + s->exits[CPU_EXIT_IO]),
+		(unsigned long long)mon_stats_exits(s), (unsigned long long)(s->exits[CPU_EXIT_SENSITIVE] + s->exits[CPU_EXIT_IO]),
 		(unsigned long long)s->exits[CPU_EXIT_EXCEPTION], (unsigned long long)s->exits[CPU_EXIT_TLB_MISS],
 		(unsigned long long)(s->exits[CPU_EXIT_HLT] + s->exits[CPU_EXIT_TRIPLE_FAULT] + s->exits[CPU_EXIT_UNSUPPORTED]));
 	fprintf(f, "  by instruction:");
@@ -84,7 +83,7 @@ void mon_print_summary(const struct vm *vm, FILE *f)
 	fprintf(f, "round trips:     %llu (reflections %llu: syscalls %llu, interrupts %llu)\n",
 		(unsigned long long)s->round_trips, (unsigned long long)s->reflections,
 		(unsigned long long)s->syscalls, (unsigned long long)s->irqs);
-	uint64_t hits = tlb_hits(vm), miss = vm->tlb.stats.misses;
+	uint64_t hits = mon_vm_tlb_hits(vm), miss = vm->tlb.stats.misses;
 	double rate = hits + miss ? 100.0 * (double)hits / (double)(hits + miss) : 0.0;
 	if (vm->cfg.bare_core)
 		fprintf(f, "TLB:             not simulated (bare core: the CPU's own paging TLB)\n");
