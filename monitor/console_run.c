@@ -6,11 +6,12 @@
  * A TLB miss in shadow mode is really stepped: while the goal can stop at an
  * event, the console turns the monitor's phase steps on
  * (mon_vm_set_miss_phases), so the monitor pauses after the miss reaches the
- * VMM and each `stepi` runs one phase (lookup, one walk entry, pmap, shadow
- * entry + TLB install, retry / #PF injection); `tlb`, `pt`, `shadow`, `regs`
- * in between show the state of that moment.
+ * VMM (the hardware walk of the shadow table faulted) and each `stepi` runs
+ * one phase (lookup, one walk entry, pmap, shadow entry, retry / #PF
+ * injection); `tlb`, `pt`, `shadow`, `regs` in between show the state of that
+ * moment. A miss the hardware walk refills (no exit) is not paused in.
  * SIMPLIFICATION: every other exit (syscalls, reflections, I/O, emulated
- * instructions, misses under --mmu=swtlb|nested) is handled by the monitor in
+ * instructions, misses under --mmu=swtlb|nested, hardware walks) is handled in
  * one go; its phases are replayed from the trace one per `stepi`, and state
  * inspected meanwhile is the one after the whole exit (the console says so).
  */
@@ -179,17 +180,24 @@ static bool is_install(const struct mon_event *e)
 	return (e->kind && strstr(e->kind, "install")) || strstr(e->text, "TLB install") != NULL;
 }
 
-/* How the miss at idx ended: 'h' hidden fault, 't' true fault, 0 unknown/other.
- * A miss still paused in the monitor has no outcome yet: its forecast answers. */
+/* How the miss at idx ended: 'h' hidden fault (the VMM filled it, the guest
+ * retries), 't' true fault, 'w' refilled by a hardware walk (no exit: shadow
+ * or nested), 0 unknown/other. A miss still paused in the monitor has no
+ * outcome yet: its forecast answers. */
 static char miss_outcome(const struct con_session *s, uint64_t idx)
 {
 	for (uint64_t i = idx + 1; i < s->nevents; i++) {
 		const struct mon_event *e = ev_at(s, i);
+		const char *k = e->kind ? e->kind : "";
 		if (is_tlb_miss(e))
 			return 0;
 		if (is_pf_reflect(e))
 			return 't';
-		if (is_install(e))
+		if (!strcmp(k, "retry"))
+			return 'h';
+		if (!strcmp(k, "hw_walk") || !strcmp(k, "walk2d"))
+			return 'w';
+		if (is_install(e)) /* swtlb: the privileged TLB write */
 			return 'h';
 	}
 	struct mon_miss m;
@@ -221,8 +229,10 @@ bool con_event_matches(const struct con_session *s, uint64_t idx, enum con_until
 		return true;
 	case CON_UNTIL_SYSCALL:
 		return !strcmp(k, "syscall");
-	case CON_UNTIL_FAULT:
-		return (is_tlb_miss(e) && miss_outcome(s, idx)) || (is_pf_reflect(e) && !pf_has_miss(s, idx));
+	case CON_UNTIL_FAULT: {
+		char o = is_tlb_miss(e) ? miss_outcome(s, idx) : 0;
+		return o == 'h' || o == 't' || (is_pf_reflect(e) && !pf_has_miss(s, idx));
+	}
 	case CON_UNTIL_TRUE_FAULT:
 		return (is_tlb_miss(e) && miss_outcome(s, idx) == 't') ||
 		       (is_pf_reflect(e) && !pf_has_miss(s, idx));

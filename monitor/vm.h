@@ -146,6 +146,10 @@ bool mon_guest_rw(struct vm *vm, va_t va, void *buf, size_t len, bool write, uin
 void mon_set_vcpl(struct vm *vm, unsigned cpl);
 
 /* mmu.c: TLB miss handling with trace */
+/* struct cpu_mmu translate of shadow mode (ctx = the vm): shadow_mmu_translate,
+ * with its hardware walks traced and counted. */
+enum mmu_result mon_shadow_translate(void *ctx, struct cpu *cpu, va_t va, enum cpu_access acc,
+				     unsigned cpl, struct mmu_xlat *out);
 void mon_handle_miss(struct vm *vm, va_t va, enum cpu_access acc);
 /* Phase steps: begin a miss (pending_fill set, tlb_miss traced), then one phase per
  * mon_miss_step until pending_fill is clear (the last step acts on the result). */

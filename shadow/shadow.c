@@ -300,3 +300,26 @@ unsigned shadow_protect_frame(struct shadow_vm *vm, ma_t frame)
 	shadow_for_each_entry(vm, protect_one, &p);
 	return p.n;
 }
+
+bool shadow_spte_allows(uint64_t e, enum cpu_access acc)
+{
+	if (acc == ACC_WRITE)
+		return (e & GPTE_RW) != 0;
+	if (acc == ACC_EXEC)
+		return !(e & GPTE_NX);
+	return true;
+}
+
+unsigned shadow_spte_perm(const struct shadow_vm *vm, uint64_t e)
+{
+	unsigned p = TLB_R;
+	if (e & GPTE_RW)
+		p |= TLB_W;
+	if (!(e & GPTE_NX))
+		p |= TLB_X;
+	if (e & GPTE_US)
+		p |= TLB_U;
+	if ((e & GPTE_G) && (vm->cr4 & CR4_PGE))
+		p |= TLB_G;
+	return p;
+}
