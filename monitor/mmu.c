@@ -21,7 +21,7 @@ static const char *acc_name(enum cpu_access a)
 static const char *hwalk_why(const struct shadow_hwalk *w, char *buf, size_t n)
 {
 	if (w->root == MA_NONE)
-		snprintf(buf, n, "no shadow table yet");
+		snprintf(buf, n, "no shadow PML4 yet for this CR3 and view");
 	else if (w->denied)
 		snprintf(buf, n, "the shadow entry forbids the %s", acc_name(w->acc));
 	else
