@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "monitor/cloud/place.h"
 
@@ -48,6 +49,12 @@ static char *read_text(const char *path)
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		fprintf(stderr, "vmlab place: cannot open %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "vmlab place: %s is a directory, not a file\n", path);
+		fclose(f);
 		return NULL;
 	}
 	char *buf = malloc(PLACE_FILE_MAX + 1);

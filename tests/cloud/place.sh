@@ -34,5 +34,5 @@ bad bad-algo 2 "valid: all, exact, ffd, bfd" --nodes "$here/nodes.txt" --vms "$h
 bad bad-budget 2 "--budget needs a number" --nodes "$here/nodes.txt" --vms "$here/vms.txt" --budget x
 bad no-vms 2 "both needed" --nodes "$here/nodes.txt"
 bad infeasible 1 "no feasible placement" --nodes "$out/tiny-nodes.txt" --vms "$out/huge-vms.txt"
-bad directory 2 "" --nodes "$out" --vms "$here/vms.txt"
+bad directory 2 "is a directory" --nodes "$out" --vms "$here/vms.txt"
 exit $fail
