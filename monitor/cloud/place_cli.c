@@ -196,11 +196,12 @@ static void print_assignment(const struct place_problem *p, const struct place_r
 			printf("  (fits nowhere)  %s\n", p->vms[v].name);
 }
 
-/* gap of cost against ref, in tenths of a percent */
-static void print_gap(uint64_t cost, uint64_t ref)
+/* gap of cost against ref, "+12.5%", in tenths of a percent */
+static const char *gap_str(uint64_t cost, uint64_t ref, char *buf, size_t len)
 {
 	uint64_t tenths = ref ? ((cost - ref) * 1000 + ref / 2) / ref : 0;
-	printf("%+5llu.%llu%%", (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
+	snprintf(buf, len, "+%llu.%llu%%", (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
+	return buf;
 }
 
 static int place_all(const struct place_problem *p, const struct place_opts *o)
@@ -232,13 +233,14 @@ static int place_all(const struct place_problem *p, const struct place_opts *o)
 									 "no feasible placement found");
 			continue;
 		}
+		char gap[32];
 		printf("%6d %8llu  ", res[k].nodes_used, (unsigned long long)res[k].cost);
-		print_gap(res[k].cost, ref);
-		printf("%15s", "");
+		gap_str(res[k].cost, ref, gap, sizeof gap);
 		if (k == 0)
-			printf("%s, %llu expansions", res[0].optimal ? "optimal" : "best found, budget ran out",
+			printf("%-22s %s, %llu expansions\n", gap, res[0].optimal ? "optimal" : "best found, budget ran out",
 			       (unsigned long long)res[0].expansions);
-		putchar('\n');
+		else
+			printf("%s\n", gap);
 		if (shown < 0)
 			shown = k;
 	}
@@ -270,9 +272,9 @@ static int rebalance(const struct place_problem *p, const struct place_opts *o)
 	uint64_t total = 0;
 	for (int i = 0; i < n; i++) {
 		const struct place_move *m = &moves[i];
-		printf("  migrate %-12s %s -> %-12s %3llu rounds, %6llu MiB sent, downtime %llu ms%s\n",
+		printf("  migrate %-12s %s -> %-12s %3llu round%s, %6llu MiB sent, downtime %llu ms%s\n",
 		       p->vms[m->vm].name, p->nodes[m->from].name, p->nodes[m->to].name,
-		       (unsigned long long)m->cost.rounds, (unsigned long long)m->cost.sent_mib,
+		       (unsigned long long)m->cost.rounds, m->cost.rounds == 1 ? " " : "s", (unsigned long long)m->cost.sent_mib,
 		       (unsigned long long)m->cost.downtime_ms, m->cost.converged ? "" : " (did not converge: round limit)");
 		total += m->cost.sent_mib;
 	}

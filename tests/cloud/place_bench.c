@@ -2,7 +2,7 @@
  * tests/cloud/place_bench.c — how far the exact placement solver goes.
  *
  * For growing numbers of VMs (seeded, the same cases on every machine), the
- * exact branch and bound's thread CPU time (min and median of the cases),
+ * exact branch and bound's thread CPU time (median and max of the cases),
  * whether it proved its answer within the budget, and the gap of first-fit
  * and best-fit decreasing to the optimum. A benchmark, not a test: times vary
  * with the machine; the expansions and gaps do not.
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 	struct place_result ex, ff, bf;
 	printf("exact placement (branch and bound, budget %llu expansions), %d seeded cases per size\n",
 	       (unsigned long long)budget, CASES);
-	printf("%5s %6s %10s %10s %8s %14s %9s %9s\n", "VMs", "nodes", "min s", "median s", "proven", "expansions max",
+	printf("%5s %6s %10s %10s %8s %14s %9s %9s\n", "VMs", "nodes", "median s", "max s", "proven", "expansions max",
 	       "ffd gap", "bfd gap");
 	for (int nvms = 6; nvms <= 40; nvms += 2) {
 		double t[CASES], gap_ff = 0, gap_bf = 0;
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 			gap_bf += 100.0 * (double)(bf.cost - ex.cost) / (double)ex.cost / CASES;
 		}
 		qsort(t, CASES, sizeof t[0], cmp_double);
-		printf("%5d %6d %10.4f %10.4f %5d/%d %14llu %8.1f%% %8.1f%%\n", nvms, p->nnodes, t[0], t[CASES / 2],
+		printf("%5d %6d %10.4f %10.4f %5d/%d %14llu %8.1f%% %8.1f%%\n", nvms, p->nnodes, t[CASES / 2], t[CASES - 1],
 		       proven, CASES, (unsigned long long)exp_max, gap_ff, gap_bf);
 		if (proven < CASES) {
 			printf("stopped: the exact solver no longer proves every case within the budget at %d VMs\n", nvms);

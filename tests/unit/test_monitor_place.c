@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_cloud_place.c — VM placement: the exact solver against
+ * tests/unit/test_monitor_place.c — VM placement: the exact solver against
  * brute force, the heuristics against the exact optimum on generated cases,
  * the pre-copy model, rebalancing and the file parser.
  */
@@ -201,7 +201,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("cloud_place");
+	Suite *s = suite_create("monitor_place");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, exact_matches_brute_force);
