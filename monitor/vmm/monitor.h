@@ -110,6 +110,8 @@ struct mon_config {
 	bool check_isolation;                   /* check the isolation invariant after every exit */
 	bool bare_core;                         /* no monitor: the kernel at real CPL 0 on the core's own
 						   paging and IDT delivery, PA == MA (bench baseline) */
+	bool no_fast_tlb;                       /* the core's host-side translation cache off: slower,
+						   same statistics (tests check exactly that) */
 };
 
 /* Fill cfg with the defaults (kernel build/guestos/kernel.elf, 64 MiB as under QEMU, 16x4 LRU, seed 1). */
