@@ -134,6 +134,24 @@ bool mon_parse_size(const char *s, uint64_t *out);
 /* Parse a decimal or 0x-hex unsigned number. Returns false on garbage/overflow. */
 bool mon_parse_u64(const char *s, uint64_t *out);
 
+/* ---- boot modules -------------------------------------------------------- */
+
+/* One program of a boot module: the whole module (an ELF file) or one pack entry. */
+struct mon_program {
+	char name[32];        /* the module's file name, or the pack entry's name (NUL-terminated) */
+	const uint8_t *image; /* the ELF image, inside the module's bytes */
+	size_t size;
+	bool in_pack;         /* a pack entry (guestos/pack.h) rather than a whole module */
+};
+typedef void (*mon_program_fn)(void *ctx, const struct mon_program *p);
+/*
+ * Call fn for each program of boot module `modname` (data[0..size)), in the
+ * order the guest kernel adds them. Returns how many, or -1 if the module is
+ * neither an ELF file nor a well-formed pack.
+ */
+int mon_module_programs(const char *modname, const uint8_t *data, size_t size,
+			mon_program_fn fn, void *ctx);
+
 /* ---- trace events ---------------------------------------------------------- */
 
 /* Which fields of a mon_event are meaningful. */
