@@ -6,12 +6,14 @@
  *   vmlab trace-diff A B         compare two traces
  *   vmlab compare [options]      one workload under each MMU mode
  *   vmlab bench [options]        guest MIPS under the monitor vs the bare core
+ *   vmlab place [options]        VMs onto nodes: the lecture's bin packing
  *
  * Bad input: one line on stderr naming the problem, exit status 2.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "monitor/cloud/place.h"
 #include "monitor/console/console.h"
 #include "monitor/vmm/modes.h"
 #include "monitor/vmm/monitor.h"
@@ -28,6 +30,7 @@ static void usage(FILE *f)
 	      "  trace-diff  compare two traces event by event\n"
 	      "  compare     run one workload under each MMU mode, side by side\n"
 	      "  bench       guest MIPS under the monitor against the bare core\n"
+	      "  place       place VMs onto nodes (bin packing: exact optimum and heuristics), rebalance\n"
 	      "\n"
 	      "  vmlab <command> --help   options of one command\n"
 	      "  vmlab --version\n",
@@ -57,6 +60,8 @@ int main(int argc, char **argv)
 		return mon_tracediff_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare"))
 		return mon_modes_compare_main(argc - 1, argv + 1); /* monitor/compare.c */
+	if (!strcmp(cmd, "place"))
+		return place_main(argc - 1, argv + 1); /* monitor/cloud/place_cli.c */
 	if (!strcmp(cmd, "bench"))
 		return mon_bench_main(argc - 1, argv + 1);
 	fprintf(stderr, "vmlab: unknown command '%s' (try vmlab --help)\n", cmd);

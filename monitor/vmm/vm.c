@@ -190,6 +190,8 @@ struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err,
 		goto fail;
 	}
 	vm->cpu_ok = true;
+	if (cfg->no_fast_tlb)
+		cpu_ftlb_set_enabled(&vm->cpu, false);
 	if (vm->bare)
 		goto devices;
 	if (tlb_init(&vm->tlb, cfg->tlb_sets, cfg->tlb_ways, tlb_policy_of(cfg->tlb_policy), cfg->seed)) {
@@ -409,7 +411,7 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 	if (r != CPU_EXIT_BUDGET && r != CPU_EXIT_NONE) {
 		if ((unsigned)r <= CPU_EXIT_UNSUPPORTED)
 			vm->stats.exits[r]++;
-		mon_exit_dispatch(vm);
+		mon_exit_handle(vm);
 		handled = true;
 		if (vm->pending_fill) /* paused inside a TLB miss: the rest when it ends */
 			return true;
@@ -427,6 +429,7 @@ static void vm_miss_continue(struct vm *vm)
 	do
 		mon_miss_step(vm);
 	while (vm->pending_fill && !vm->miss_phases && !vm->stopped);
+	mon_exit_drain(vm);
 	if (vm->pending_fill || vm->stopped)
 		return;
 	vm_after_exit(vm);
