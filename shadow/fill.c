@@ -116,21 +116,21 @@ static void phase_pmap(struct shadow_vm *vm, struct shadow_fill *f)
 static void phase_shadow(struct shadow_vm *vm, struct shadow_fill *f)
 {
 	const struct shadow_walk *w = &f->walk;
-	uint64_t e = f->ma | GPTE_P | GPTE_A;
+	uint64_t e = f->ma | PTE_P | PTE_A;
 	if (w->w && w->dirty && !f->pt_page)
-		e |= GPTE_RW | GPTE_D;
+		e |= PTE_RW | PTE_D;
 	if (w->u)
-		e |= GPTE_US;
+		e |= PTE_US;
 	if (!w->x)
-		e |= GPTE_NX;
-	if (w->ref[w->nrefs - 1].val & GPTE_G) /* the guest's G bit; CR4.PGE applies at install */
-		e |= GPTE_G;
+		e |= PTE_NX;
+	if (w->ref[w->nrefs - 1].val & PTE_G) /* the guest's G bit; CR4.PGE applies at install */
+		e |= PTE_G;
 	if (shadow_fill_table(vm, f->view, f->va, e, &f->spte_ma, &f->tables_alloc) < 0) {
 		finish(f, SHADOW_FILL_ERROR, "out of machine frames for shadow tables");
 		return;
 	}
 	f->spte = e;
-	if (e & GPTE_RW)
+	if (e & PTE_RW)
 		vm->mapped_w[f->pa >> PAGE_SHIFT] = 1;
 	finish(f, SHADOW_HIDDEN_FAULT, NULL);
 }

@@ -1,0 +1,110 @@
+/*
+ * monitor/vmm/stats.c — counts derived from a run's statistics, and the
+ * end-of-run summary (its cost-model lines come from cost.c).
+ */
+#include <string.h>
+
+#include "monitor/vmm/modes.h"
+#include "monitor/vmm/vm.h"
+
+uint64_t mon_stats_exits(const struct mon_stats *s)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i <= CPU_EXIT_UNSUPPORTED; i++)
+		if (i != CPU_EXIT_BUDGET)
+			n += s->exits[i];
+	return n;
+}
+
+uint64_t mon_vm_tlb_hits(const struct vm *vm)
+{
+	return vm->tlb.stats.hits + vm->cpu.stats.ftlb_hits;
+}
+
+uint64_t mon_vm_true_faults(const struct vm *vm)
+{
+	const struct mon_modes *m = vm->modes;
+	/* swtlb: a refill upcall that wrote no TLB entry went on to the guest's own #PF path */
+	uint64_t fell = m && m->refills > m->tlb_writes ? m->refills - m->tlb_writes : 0;
+	return vm->stats.true_faults + fell;
+}
+
+const struct mon_stats *mon_vm_stats(const struct vm *vm)
+{
+	return &vm->stats;
+}
+
+static const char *stop_name(enum mon_stop_reason r)
+{
+	switch (r) {
+	case MON_STOP_NONE: return "running";
+	case MON_STOP_HALT: return "halt";
+	case MON_STOP_DEBUG_EXIT: return "debug-exit";
+	case MON_STOP_TRIPLE_FAULT: return "triple-fault";
+	case MON_STOP_UNSUPPORTED: return "unsupported";
+	case MON_STOP_MAX_INSNS: return "max-insns";
+	case MON_STOP_NO_MEMORY: return "no-memory";
+	case MON_STOP_BAD_GUEST: return "bad-guest";
+	case MON_STOP_USER: return "stopped";
+	}
+	return "?";
+}
+
+void mon_print_summary(const struct vm *vm, FILE *f)
+{
+	const struct mon_stats *s = &vm->stats;
+	const struct mon_cost *c = &vm->cfg.cost;
+	fprintf(f, "=== vmlab summary: vm%u ===\n", vm->vmid);
+	if (vm->stop.message[0])
+		fprintf(f, "stop:            %s, status %d: %s\n", stop_name(vm->stop.reason), vm->stop.status,
+			vm->stop.message);
+	else
+		fprintf(f, "stop:            %s\n", stop_name(vm->stop.reason));
+	fprintf(f, "instructions:    %llu (guest user %llu, guest kernel %llu)\n",
+		(unsigned long long)(s->insns_user + s->insns_kernel), (unsigned long long)s->insns_user,
+		(unsigned long long)s->insns_kernel);
+	fprintf(f, "exits:           %llu (sensitive %llu, exception %llu, tlb-miss %llu, other %llu)\n",
+		(unsigned long long)mon_stats_exits(s), (unsigned long long)(s->exits[CPU_EXIT_SENSITIVE] + s->exits[CPU_EXIT_IO]),
+		(unsigned long long)s->exits[CPU_EXIT_EXCEPTION], (unsigned long long)s->exits[CPU_EXIT_TLB_MISS],
+		(unsigned long long)(s->exits[CPU_EXIT_HLT] + s->exits[CPU_EXIT_TRIPLE_FAULT] + s->exits[CPU_EXIT_UNSUPPORTED]));
+	fprintf(f, "  by instruction:");
+	unsigned shown = 0;
+	for (unsigned i = 1; i < SOP_COUNT; i++)
+		if (s->sens[i]) {
+			fprintf(f, "%s %s %llu", shown++ ? "," : "", cpu_sens_op_name((enum cpu_sens_op)i),
+				(unsigned long long)s->sens[i]);
+		}
+	fprintf(f, "%s\n", shown ? "" : " none");
+	fprintf(f, "round trips:     %llu (reflections %llu: syscalls %llu, interrupts %llu)\n",
+		(unsigned long long)s->round_trips, (unsigned long long)s->reflections,
+		(unsigned long long)s->syscalls, (unsigned long long)s->irqs);
+	uint64_t hits = mon_vm_tlb_hits(vm), miss = vm->tlb.stats.misses;
+	double rate = hits + miss ? 100.0 * (double)hits / (double)(hits + miss) : 0.0;
+	if (vm->cfg.bare_core)
+		fprintf(f, "TLB:             not simulated (bare core: the CPU's own paging TLB)\n");
+	else
+		fprintf(f, "TLB:             %ux%u %s: hits %llu, misses %llu, hit rate %.2f%%, evictions %llu\n",
+			vm->tlb.sets, vm->tlb.ways, tlb_policy_name(vm->tlb.policy), (unsigned long long)hits,
+			(unsigned long long)miss, rate, (unsigned long long)vm->tlb.stats.evictions);
+	fprintf(f, "faults:          hidden %llu, true %llu\n", (unsigned long long)s->hidden_faults,
+		(unsigned long long)mon_vm_true_faults(vm));
+	fprintf(f, "shadow:          hardware walks %llu (%llu refilled the TLB, no exit), VMM fills %llu, "
+		   "walk refs %llu, traced PT writes %llu, CR3 writes %llu, resets %llu\n",
+		(unsigned long long)s->hw_walks, (unsigned long long)vm->sh.stats.hw_refills,
+		(unsigned long long)s->shadow_fills, (unsigned long long)s->walk_refs,
+		(unsigned long long)s->pt_writes, (unsigned long long)s->cr3_writes,
+		(unsigned long long)s->shadow_resets);
+	fprintf(f, "io:              %llu port accesses\n", (unsigned long long)s->io_accesses);
+	struct mon_cost_counts n;
+	mon_vm_cost_counts(vm, &n);
+	fprintf(f, "modelled cycles: %llu (each event's count x its price, summed: docs/cost-model.md)\n",
+		(unsigned long long)mon_cost_cycles(c, &n));
+	fprintf(f, "  counts:        ");
+	for (unsigned t = 0; t < MON_COST_TERMS; t++)
+		fprintf(f, "%s%s %llu", t ? ", " : "", mon_cost_name((enum mon_cost_term)t),
+			(unsigned long long)n.n[t]);
+	fprintf(f, "\n  prices:        ");
+	mon_cost_print_prices(f, c);
+	fprintf(f, " (cycles per event)\n");
+	mon_modes_summary(vm, f);
+}
