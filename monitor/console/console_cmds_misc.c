@@ -86,7 +86,7 @@ static void phase_note(struct con_session *s, const struct con_cmd *c)
 		return;
 	for (size_t i = 0; i < sizeof inspect / sizeof inspect[0]; i++)
 		if (c->id == inspect[i] || (c->id == CON_INFO && !strcmp(c->topic, "registers"))) {
-			fprintf(s->out, "(phase %llu/%llu: the state shown is the one after the whole exit)\n",
+			fprintf(s->out, "(phase %llu/%llu: the state shown is the one after the whole exit or hardware refill)\n",
 				(unsigned long long)(s->phase_cur - s->phase_first + 1),
 				(unsigned long long)(s->phase_end - s->phase_first));
 			return;

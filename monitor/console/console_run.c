@@ -280,9 +280,12 @@ static void phases_begin(struct con_session *s, uint64_t idx)
 	s->phase_first = s->phase_cur = idx;
 	s->phase_end = s->nevents;
 	show_phase(s);
+	bool vmm = false; /* a TLB miss the CPU's page walker refilled never reaches the VMM */
+	for (uint64_t i = idx; i < s->phase_end && !vmm; i++)
+		vmm = !strcmp(ev_at(s, i)->who, "VMM");
 	if (s->phase_end - s->phase_cur > 1)
-		fprintf(s->out, "(in the VMM: %llu more phase%s; stepi shows the next, finish the rest)\n",
-			(unsigned long long)(s->phase_end - s->phase_cur - 1),
+		fprintf(s->out, "(in the %s: %llu more phase%s; stepi shows the next, finish the rest)\n",
+			vmm ? "VMM" : "CPU's page walker, no exit", (unsigned long long)(s->phase_end - s->phase_cur - 1),
 			s->phase_end - s->phase_cur - 1 == 1 ? "" : "s");
 	else
 		s->in_phases = false;
