@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/vmm/modes.h"
 #include "monitor/vmm/monitor.h"
 
 #define DEFAULT_KERNEL "build/guestos/kernel.elf"
