@@ -134,6 +134,24 @@ bool mon_parse_size(const char *s, uint64_t *out);
 /* Parse a decimal or 0x-hex unsigned number. Returns false on garbage/overflow. */
 bool mon_parse_u64(const char *s, uint64_t *out);
 
+/* ---- boot modules -------------------------------------------------------- */
+
+/* One program of a boot module: the whole module (an ELF file) or one pack entry. */
+struct mon_program {
+	char name[32];        /* the module's file name, or the pack entry's name (NUL-terminated) */
+	const uint8_t *image; /* the ELF image, inside the module's bytes */
+	size_t size;
+	bool in_pack;         /* a pack entry (guestos/pack.h) rather than a whole module */
+};
+typedef void (*mon_program_fn)(void *ctx, const struct mon_program *p);
+/*
+ * Call fn for each program of boot module `modname` (data[0..size)), in the
+ * order the guest kernel adds them. Returns how many, or -1 if the module is
+ * neither an ELF file nor a well-formed pack.
+ */
+int mon_module_programs(const char *modname, const uint8_t *data, size_t size,
+			mon_program_fn fn, void *ctx);
+
 /* ---- trace events ---------------------------------------------------------- */
 
 /* Which fields of a mon_event are meaningful. */
@@ -283,6 +301,7 @@ struct shadow_vm *mon_vm_shadow(struct vm *vm);
 
 /* A translation as the console prints it: VA -> PA (guest walk) -> MA (pmap). */
 struct mon_xlat {
+	bool noncanonical;  /* bits 63..47 differ: the CPU raises #GP before any walk (nothing else set) */
 	bool pa_ok;         /* the guest's page tables map va */
 	pa_t pa;
 	uint32_t pf_error;  /* when !pa_ok: the #PF error code the guest would see */
@@ -292,7 +311,8 @@ struct mon_xlat {
 	pa_t ref_pa[5];     /* PA of each entry read, top level first */
 	uint64_t ref_val[5];
 };
-/* Translate without side effects (no A/D bits, no TLB fill). Returns true if VA->MA succeeded. */
+/* Translate a read at the current virtual CPL (a user-mode view sees only user pages)
+ * without side effects (no A/D bits, no TLB fill). Returns true if VA->MA succeeded. */
 bool mon_translate(struct vm *vm, va_t va, struct mon_xlat *out);
 
 /* Read guest memory by VA (current guest CR3), PA, or MA without side effects.
