@@ -10,6 +10,7 @@
 
 int mon_run_main(int argc, char **argv);           /* vmlab run (run.c) */
 int mon_bench_main(int argc, char **argv);         /* vmlab bench (run.c) */
+#define MON_BENCH_MAX_RUNS 99                      /* vmlab bench --repeat N: at most this many */
 int mon_modes_compare_main(int argc, char **argv); /* vmlab compare (compare.c) */
 
 #endif
