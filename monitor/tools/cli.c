@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "monitor/vmm/monitor.h"
+#include "tlb/tlb.h"
 
 #define DEFAULT_KERNEL "build/guestos/kernel.elf"
 #define DEFAULT_INITRD "build/guestos/initrd.pack"
