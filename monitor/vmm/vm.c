@@ -176,6 +176,7 @@ struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err,
 	mon_pic_reset(&vm->pic);
 	mon_pit_reset(&vm->pit);
 	vm->next_tick = UINT64_MAX;
+	vm->pause_at = UINT64_MAX;
 	snprintf(vm->who, sizeof vm->who, "kernel");
 	vm->bare = cfg->bare_core;
 	vm->ram_size = cfg->mem_size + (vm->bare ? 0 : shadow_pool_bytes(cfg));
@@ -350,6 +351,8 @@ static uint64_t vm_budget(struct vm *vm, enum mon_step_kind kind)
 		b = vm->next_tick - now;
 	if (vm->cfg.max_insns && vm->cfg.max_insns + 1 - now < b)
 		b = vm->cfg.max_insns + 1 - now;
+	if (vm->pause_at > now && vm->pause_at - now < b)
+		b = vm->pause_at - now;
 	return b ? b : 1;
 }
 
@@ -453,7 +456,18 @@ enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind)
 	} else {
 		vm_run_once(vm, kind);
 	}
-	return vm->stopped ? MON_STOPPED : MON_RUNNING;
+	if (vm->stopped)
+		return MON_STOPPED;
+	if (vm->cpu.icount >= vm->pause_at && !vm->pending_fill) {
+		vm->pause_at = UINT64_MAX;
+		return MON_PAUSED;
+	}
+	return MON_RUNNING;
+}
+
+void mon_vm_pause_at(struct vm *vm, uint64_t icount)
+{
+	vm->pause_at = icount;
 }
 
 void mon_vm_set_miss_phases(struct vm *vm, bool on)
