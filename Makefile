@@ -55,7 +55,13 @@ $(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
 LIBS_cpu     := $(BUILD)/libcpu.a
 LIBS_tlb     := $(BUILD)/libtlb.a $(LIBS_cpu)
 LIBS_shadow  := $(BUILD)/libshadow.a $(LIBS_tlb)
-LIBS_monitor := $(BUILD)/libmonitor.a $(LIBS_shadow)
+# monitor/draw/: the pictures and the report, a front end above the VMM
+draw_SRC := $(wildcard monitor/draw/*.c)
+draw_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(draw_SRC))
+$(BUILD)/libdraw.a: $(draw_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+LIBS_monitor := $(BUILD)/libdraw.a $(BUILD)/libmonitor.a $(LIBS_shadow)
 ALL_LIBS     := $(LIBS_monitor)
 
 $(BUILD)/obj/%.o: %.c

@@ -6,6 +6,8 @@
  *   vmlab trace-diff A B         compare two traces
  *   vmlab compare [options]      one workload under each MMU mode
  *   vmlab bench [options]        guest MIPS under the monitor vs the bare core
+ *   vmlab draw PICTURE TRACE ..  a trace as SVG (monitor/draw/)
+ *   vmlab report [options]       the HTML lab report (monitor/draw/)
  *
  * Bad input: one line on stderr naming the problem, exit status 2.
  */
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "monitor/console.h"
+#include "monitor/draw/draw.h"
 #include "monitor/modes.h"
 #include "monitor/monitor.h"
 
@@ -28,6 +31,8 @@ static void usage(FILE *f)
 	      "  trace-diff  compare two traces event by event\n"
 	      "  compare     run one workload under each MMU mode, side by side\n"
 	      "  bench       guest MIPS under the monitor against the bare core\n"
+	      "  draw        a trace as a picture (SVG): sequence diagram, page-table walk, TLB grid\n"
+	      "  report      one HTML page: summary, compare's table as bars, the pictures\n"
 	      "\n"
 	      "  vmlab <command> --help   options of one command\n"
 	      "  vmlab --version\n",
@@ -57,6 +62,10 @@ int main(int argc, char **argv)
 		return mon_tracediff_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare"))
 		return mon_modes_compare_main(argc - 1, argv + 1); /* monitor/compare.c */
+	if (!strcmp(cmd, "draw"))
+		return draw_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return report_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))
 		return mon_bench_main(argc - 1, argv + 1);
 	fprintf(stderr, "vmlab: unknown command '%s' (try vmlab --help)\n", cmd);
