@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "monitor/draw/draw.h"
-#include "monitor/monitor.h"
+#include "monitor/vmm/monitor.h"
 
 static void usage(FILE *f)
 {

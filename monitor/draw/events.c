@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/console.h"
+#include "monitor/console/console.h"
 #include "monitor/draw/draw.h"
-#include "monitor/monitor.h"
+#include "monitor/vmm/monitor.h"
 
 static struct draw_event *events_push(struct draw_events *t)
 {

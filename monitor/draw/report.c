@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/console.h"
+#include "monitor/console/console.h"
 #include "monitor/draw/draw.h"
 #include "monitor/draw/svg.h"
-#include "monitor/monitor.h"
+#include "monitor/vmm/monitor.h"
 
 #define REPORT_MAX_ROWS 32
 #define REPORT_SEQ_DEFAULT 40
