@@ -12,6 +12,7 @@
 
 #include "monitor/draw/draw.h"
 #include "monitor/draw/svg.h"
+#include "cpu/x86_pte.h"
 #include "shadow/shadow.h"
 
 #define PAGE_MASK_LOW 0xfffull
@@ -23,12 +24,12 @@ static void pte_flags(uint64_t e, char *buf, size_t len)
 		uint64_t bit;
 		const char *name;
 	} bits[] = {
-		{GPTE_P, "P"}, {GPTE_RW, "RW"}, {GPTE_US, "US"}, {GPTE_A, "A"},
-		{GPTE_D, "D"}, {GPTE_PS, "PS"}, {GPTE_G, "G"},   {GPTE_NX, "NX"},
+		{PTE_P, "P"}, {PTE_RW, "RW"}, {PTE_US, "US"}, {PTE_A, "A"},
+		{PTE_D, "D"}, {PTE_PS, "PS"}, {PTE_G, "G"},   {PTE_NX, "NX"},
 	};
 	size_t p = 0;
 	buf[0] = 0;
-	if (!(e & GPTE_P)) {
+	if (!(e & PTE_P)) {
 		snprintf(buf, len, "not present");
 		return;
 	}

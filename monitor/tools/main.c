@@ -8,12 +8,14 @@
  *   vmlab bench [options]        guest MIPS under the monitor vs the bare core
  *   vmlab draw PICTURE TRACE ..  a trace as SVG (monitor/draw/)
  *   vmlab report [options]       the HTML lab report (monitor/draw/)
+ *   vmlab place [options]        VMs onto nodes: the lecture's bin packing
  *
  * Bad input: one line on stderr naming the problem, exit status 2.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "monitor/cloud/place.h"
 #include "monitor/console/console.h"
 #include "monitor/draw/draw.h"
 #include "monitor/vmm/modes.h"
@@ -33,6 +35,7 @@ static void usage(FILE *f)
 	      "  bench       guest MIPS under the monitor against the bare core\n"
 	      "  draw        a trace as a picture (SVG): sequence diagram, page-table walk, TLB grid\n"
 	      "  report      one HTML page: summary, compare's table as bars, the pictures\n"
+	      "  place       place VMs onto nodes (bin packing: exact optimum and heuristics), rebalance\n"
 	      "\n"
 	      "  vmlab <command> --help   options of one command\n"
 	      "  vmlab --version\n",
@@ -66,6 +69,8 @@ int main(int argc, char **argv)
 		return draw_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
 		return report_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "place"))
+		return place_main(argc - 1, argv + 1); /* monitor/cloud/place_cli.c */
 	if (!strcmp(cmd, "bench"))
 		return mon_bench_main(argc - 1, argv + 1);
 	fprintf(stderr, "vmlab: unknown command '%s' (try vmlab --help)\n", cmd);
