@@ -27,6 +27,7 @@
 #include <stdio.h>
 
 struct mon_event;
+struct vm;
 
 /* ---- events (draw/events.c) ----------------------------------------------- */
 
@@ -118,7 +119,7 @@ struct draw_tlb_entry {
 	char perm[24];
 };
 
-#define DRAW_TLB_MAX_SETS 256
+#define DRAW_TLB_MAX_SETS 64
 #define DRAW_TLB_MAX_WAYS 16
 struct draw_tlb {
 	unsigned sets, ways;
@@ -134,6 +135,14 @@ int draw_tlb_from_events(struct draw_tlb *now, struct draw_tlb *prev, const stru
 			 unsigned sets, unsigned ways, char *err, size_t errlen);
 /* The grid; entries that differ from prev (if given) are highlighted. */
 void draw_tlb_svg(FILE *f, const struct draw_tlb *now, const struct draw_tlb *prev);
+
+/* ---- from a running VM (draw/live.c) --------------------------------------- */
+
+/* The VM's TLB as it is. Returns 0, or -1 with err if it is too large to draw. */
+int draw_tlb_from_vm(struct draw_tlb *t, struct vm *vm, char *err, size_t errlen);
+/* va's walk now: the guest's entries (as mon_translate reads them), pmap,
+ * the shadow table's entries in the current view, the TLB entry if present. */
+void draw_walk_from_vm(struct draw_walk *w, struct vm *vm, uint64_t va);
 
 /* ---- front ends (draw/cli.c, draw/report.c) -------------------------------- */
 int draw_main(int argc, char **argv);   /* vmlab draw sequence|walk|tlb ... */

@@ -72,6 +72,22 @@ xmllint --noout "$out/report.html" || bad "report: not well-formed (X)HTML"
 grep -q '<th>TLB</th><td>16x4 lru: hits' "$out/report.html" || bad "report: no summary table"
 grep -q '<td>hello / nested</td>' "$out/report.html" || bad "report: no compare table"
 
+# The console's draw command, on the live VM: a TLB miss stepped into, then drawn.
+printf '%s\n' "until tlb-miss" "finish" "draw walk 0x101000 $out/console-walk.svg" "draw tlb $out/console-tlb.svg" \
+  "draw sequence $out/console-sequence.svg" "draw walk 0x101000" "draw pie $out/x.svg" >"$out/console.cmd"
+"$vmlab" console --no-color --kernel "$kernel" --module "$initrd" --cmdline run=hello --script "$out/console.cmd" \
+  >"$out/console.out" 2>&1
+for p in walk tlb sequence; do
+  grep -q "^wrote $out/console-$p.svg ($p)" "$out/console.out" || bad "console: draw $p did not say it wrote"
+  xmllint --noout "$out/console-$p.svg" || bad "console: draw $p: not well-formed"
+done
+# the boot code's page: a 2 MiB page, so three guest levels, and the shadow table beside them
+[ "$(grep -c '<g class="pte"' "$out/console-walk.svg")" = 3 ] || bad "console: the walk does not show 3 guest levels"
+grep -q '<g class="spte"' "$out/console-walk.svg" || bad "console: the walk shows no shadow entry"
+grep -q 'data-changed="1"' "$out/console-tlb.svg" || bad "console: the TLB grid marks no change of the last step"
+grep -q "error: draw walk needs an address and a file name" "$out/console.out" || bad "console: draw walk without a file accepted"
+grep -q "error: draw what?" "$out/console.out" || bad "console: draw pie accepted"
+
 # Bad input: one line on stderr, exit 2, nothing written.
 expect_bad() { # what args...
   local what=$1; shift
