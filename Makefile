@@ -7,6 +7,7 @@
 #   make coverage   line coverage of the suite (gcovr summary + HTML in build/coverage/)
 #   make bench      benchmarks: guest MIPS and ratios
 #   make golden     regenerate golden traces (review the diff!)
+#   make web        vmlab in the browser, a static site in build/web/ (docs/pictures.md)
 #
 # Each module folder holds plain C files; every *.c in cpu/ tlb/ shadow/ goes
 # into lib<module>.a, every *.c in monitor/<part>/ (except monitor/tools/main.c)
