@@ -51,18 +51,8 @@ static int write_picture(FILE *f, void *ctx, char *err, size_t errlen)
 		draw_walk_svg(f, &w);
 		return 0;
 	}
-	if (!strcmp(j->c->topic, "tlb")) {
-		struct draw_tlb *now = malloc(sizeof *now);
-		if (!now) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		int rc = draw_tlb_from_vm(now, j->s->vm, err, errlen);
-		if (!rc)
-			draw_tlb_svg(f, now, j->s->tlb_before);
-		free(now);
-		return rc;
-	}
+	if (!strcmp(j->c->topic, "tlb"))
+		return draw_tlb_vm_svg(f, j->s->vm, j->s->tlb_before, err, errlen);
 	struct draw_events t = {0};
 	con_draw_events(j->s, &t, CON_DRAW_EVENTS);
 	int rc = t.n ? draw_sequence_svg(f, &t, 0, 0, err, errlen) : -1;

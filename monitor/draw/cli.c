@@ -48,16 +48,8 @@ static int bad(const char *fmt, const char *arg)
 
 static int parse_window(struct draw_args *a, const char *s)
 {
-	uint64_t first, count = 0;
-	char buf[64];
-	snprintf(buf, sizeof buf, "%s", s);
-	char *colon = strchr(buf, ':');
-	if (colon)
-		*colon++ = 0;
-	if (!mon_parse_u64(buf, &first) || !first || (colon && (!mon_parse_u64(colon, &count) || !count)))
+	if (!draw_parse_window(s, &a->first, &a->count))
 		return bad("--window wants FIRST[:COUNT] (event numbers from 1), not '%s'", s);
-	a->first = (size_t)first - 1;
-	a->count = (size_t)count;
 	return 0;
 }
 
@@ -129,15 +121,7 @@ static int write_picture(FILE *f, void *ctx, char *err, size_t errlen)
 		draw_walk_svg(f, &w);
 		return 0;
 	}
-	struct draw_tlb *now = malloc(sizeof *now), *prev = malloc(sizeof *prev);
-	int rc = -1;
-	if (!now || !prev)
-		snprintf(err, errlen, "out of memory");
-	else if (!(rc = draw_tlb_from_events(now, prev, &a->ev, a->sets, a->ways, err, errlen)))
-		draw_tlb_svg(f, now, prev);
-	free(now);
-	free(prev);
-	return rc;
+	return draw_tlb_events_svg(f, &a->ev, a->sets, a->ways, err, errlen);
 }
 
 int draw_main(int argc, char **argv)

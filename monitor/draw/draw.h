@@ -67,6 +67,11 @@ void draw_events_free(struct draw_events *t);
 /* Fill kind (if empty) and the address fields a text line spells out:
  * "VA 0x..", the last "PA 0x..", "MA 0x..", "= 0x.." and "[set S way W]". */
 void draw_infer_text(struct draw_event *e);
+/* The permissions a tlb_install event's text ends with ("U R X"), into out. */
+void draw_install_perm(const struct draw_event *e, char *out, size_t len);
+/* Parse a window "FIRST[:COUNT]" (event numbers from 1) into a 0-based first
+ * and a count (0: to the end). Returns false if s is not one. */
+bool draw_parse_window(const char *s, size_t *first, size_t *count);
 
 /* ---- the sequence diagram (draw/sequence.c) -------------------------------- */
 
@@ -135,6 +140,9 @@ int draw_tlb_from_events(struct draw_tlb *now, struct draw_tlb *prev, const stru
 			 unsigned sets, unsigned ways, char *err, size_t errlen);
 /* The grid; entries that differ from prev (if given) are highlighted. */
 void draw_tlb_svg(FILE *f, const struct draw_tlb *now, const struct draw_tlb *prev);
+/* draw_tlb_from_events then draw_tlb_svg. Returns 0 or -1 with err. */
+int draw_tlb_events_svg(FILE *f, const struct draw_events *t, unsigned sets, unsigned ways, char *err,
+			size_t errlen);
 
 /* ---- from a running VM (draw/live.c) --------------------------------------- */
 
@@ -143,6 +151,9 @@ int draw_tlb_from_vm(struct draw_tlb *t, struct vm *vm, char *err, size_t errlen
 /* va's walk now: the guest's entries (as mon_translate reads them), pmap,
  * the shadow table's entries in the current view, the TLB entry if present. */
 void draw_walk_from_vm(struct draw_walk *w, struct vm *vm, uint64_t va);
+/* The VM's TLB as a grid, entries that differ from prev (may be NULL) marked.
+ * Returns 0 or -1 with err. */
+int draw_tlb_vm_svg(FILE *f, struct vm *vm, const struct draw_tlb *prev, char *err, size_t errlen);
 
 /* ---- front ends (draw/cli.c, draw/report.c) -------------------------------- */
 int draw_main(int argc, char **argv);   /* vmlab draw sequence|walk|tlb ... */

@@ -274,3 +274,14 @@ int draw_events_load(struct draw_events *t, const char *path, char *err, size_t 
 	fclose(fp);
 	return rc;
 }
+
+void draw_install_perm(const struct draw_event *e, char *out, size_t len)
+{
+	const char *p = strchr(e->text, ']');
+	snprintf(out, len, "%s", p ? p + 1 + strspn(p + 1, " ") : "");
+	char *paren = strchr(out, '('); /* swtlb adds a remark in parentheses */
+	if (paren)
+		*paren = 0;
+	for (size_t n = strlen(out); n && out[n - 1] == ' ';)
+		out[--n] = 0;
+}

@@ -4,6 +4,7 @@
  * as it is, and a walk with the shadow table's levels and the TLB entry.
  * Used by the console's `draw` command and by the browser front end.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "monitor/draw/draw.h"
@@ -105,4 +106,18 @@ void draw_walk_from_vm(struct draw_walk *w, struct vm *vm, uint64_t va)
 	}
 	shadow_levels(w, vm);
 	tlb_entry(w, vm);
+}
+
+int draw_tlb_vm_svg(FILE *f, struct vm *vm, const struct draw_tlb *prev, char *err, size_t errlen)
+{
+	struct draw_tlb *now = malloc(sizeof *now);
+	if (!now) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = draw_tlb_from_vm(now, vm, err, errlen);
+	if (!rc)
+		draw_tlb_svg(f, now, prev);
+	free(now);
+	return rc;
 }

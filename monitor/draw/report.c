@@ -238,15 +238,7 @@ static int pic_walk(FILE *f, void *ctx, char *err, size_t errlen)
 static int pic_tlb(FILE *f, void *ctx, char *err, size_t errlen)
 {
 	struct report *r = ctx;
-	struct draw_tlb *now = malloc(sizeof *now), *prev = malloc(sizeof *prev);
-	int rc = -1;
-	if (!now || !prev)
-		snprintf(err, errlen, "out of memory");
-	else if (!(rc = draw_tlb_from_events(now, prev, &r->ev, 16, 4, err, errlen)))
-		draw_tlb_svg(f, now, prev);
-	free(now);
-	free(prev);
-	return rc;
+	return draw_tlb_events_svg(f, &r->ev, 16, 4, err, errlen);
 }
 
 static int write_pictures(FILE *f, struct report *r, char *err, size_t errlen)
@@ -313,16 +305,8 @@ static int parse(struct report *r, int argc, char **argv)
 			if (!mon_parse_u64(v, &r->va))
 				return bad("--va wants an address, not '%s'", v);
 			r->has_va = true;
-		} else {
-			uint64_t first, count = 0;
-			char buf[64], *colon;
-			snprintf(buf, sizeof buf, "%s", v);
-			if ((colon = strchr(buf, ':')))
-				*colon++ = 0;
-			if (!mon_parse_u64(buf, &first) || !first || (colon && (!mon_parse_u64(colon, &count) || !count)))
-				return bad("--window wants FIRST[:COUNT] (event numbers from 1), not '%s'", v);
-			r->first = (size_t)first - 1;
-			r->count = (size_t)count;
+		} else if (!draw_parse_window(v, &r->first, &r->count)) {
+			return bad("--window wants FIRST[:COUNT] (event numbers from 1), not '%s'", v);
 		}
 	}
 	if (!r->out)

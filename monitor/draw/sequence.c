@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "monitor/draw/draw.h"
+#include "monitor/vmm/monitor.h"
 #include "monitor/draw/svg.h"
 
 enum lane { L_APP, L_CPU, L_TLB, L_VMM, L_KERNEL, L_FIXED };
@@ -142,6 +143,23 @@ static void draw_event_row(FILE *f, struct seq *q, const struct draw_event *e, i
 	}
 	svg_text(f, text_x, y + 4, NULL, "start", "%-10s %s", e->who, e->text);
 	svg_group_end(f);
+}
+
+bool draw_parse_window(const char *s, size_t *first, size_t *count)
+{
+	uint64_t f, c = 0;
+	char buf[64];
+	if (strlen(s) >= sizeof buf)
+		return false;
+	snprintf(buf, sizeof buf, "%s", s);
+	char *colon = strchr(buf, ':');
+	if (colon)
+		*colon++ = 0;
+	if (!mon_parse_u64(buf, &f) || !f || (colon && (!mon_parse_u64(colon, &c) || !c)))
+		return false;
+	*first = (size_t)f - 1;
+	*count = (size_t)c;
+	return true;
 }
 
 int draw_sequence_svg(FILE *f, const struct draw_events *t, size_t first, size_t count, char *err,

@@ -10,6 +10,7 @@
  * entries and shows the ASID as "-"; the console and the browser draw the
  * real TLB.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "monitor/draw/draw.h"
@@ -37,13 +38,7 @@ static bool replay(struct draw_tlb *t, const struct draw_event *e, unsigned vm)
 		s->va = e->va;
 		s->ma = e->ma;
 		s->stamp = e->icount;
-		const char *p = strchr(e->text, ']');
-		snprintf(s->perm, sizeof s->perm, "%s", p ? p + 1 + strspn(p + 1, " ") : "");
-		char *paren = strchr(s->perm, '(');
-		if (paren)
-			*paren = 0;
-		for (size_t n = strlen(s->perm); n && s->perm[n - 1] == ' ';)
-			s->perm[--n] = 0;
+		draw_install_perm(e, s->perm, sizeof s->perm);
 		return true;
 	}
 	if (!strcmp(e->kind, "invlpg") && (e->has & DRAW_HAS_VA)) {
@@ -154,4 +149,18 @@ void draw_tlb_svg(FILE *f, const struct draw_tlb *t, const struct draw_tlb *prev
 			cell(f, t, prev, set, way);
 	}
 	svg_end(f);
+}
+
+int draw_tlb_events_svg(FILE *f, const struct draw_events *t, unsigned sets, unsigned ways, char *err,
+			size_t errlen)
+{
+	struct draw_tlb *now = malloc(sizeof *now), *prev = malloc(sizeof *prev);
+	int rc = -1;
+	if (!now || !prev)
+		snprintf(err, errlen, "out of memory");
+	else if (!(rc = draw_tlb_from_events(now, prev, t, sets, ways, err, errlen)))
+		draw_tlb_svg(f, now, prev);
+	free(now);
+	free(prev);
+	return rc;
 }

@@ -71,13 +71,7 @@ static bool walk_take(struct draw_walk *w, const struct draw_event *e)
 		w->tlb_ok = (e->has & DRAW_HAS_SETWAY) != 0;
 		w->set = e->set;
 		w->way = e->way;
-		const char *p = strchr(e->text, ']');
-		snprintf(w->perm, sizeof w->perm, "%s", p ? p + 1 + strspn(p + 1, " ") : "");
-		char *paren = strchr(w->perm, '(');
-		if (paren) /* swtlb adds a remark in parentheses */
-			*paren = 0;
-		for (size_t n = strlen(w->perm); n && w->perm[n - 1] == ' ';)
-			w->perm[--n] = 0;
+		draw_install_perm(e, w->perm, sizeof w->perm);
 	} else if (!strcmp(e->kind, "true_fault")) {
 		w->fault = true;
 		snprintf(w->fault_text, sizeof w->fault_text, "%.119s", e->text);
@@ -124,6 +118,14 @@ int draw_walk_from_events(struct draw_walk *w, const struct draw_events *t, uint
 
 static const char *const level_names[5] = {"", "L1 (PT)", "L2 (PD)", "L3 (PDPT)", "L4 (PML4)"};
 
+/* A box of width w with a line of text and a smaller line under it. */
+static void two_line_box(FILE *f, int x, int y, int w, const char *cls, const char *line1, const char *line2)
+{
+	svg_rect(f, x, y, w, BOX_H, cls);
+	svg_text(f, x + 8, y + 18, NULL, "start", "%s", line1);
+	svg_text(f, x + 8, y + 36, "small", "start", "%s", line2);
+}
+
 static void entry_box(FILE *f, int x, int y, const char *cls, const char *space, unsigned level,
 		      uint64_t va, uint64_t at, uint64_t val, const char *group)
 {
@@ -161,16 +163,13 @@ static void guest_column(FILE *f, const struct draw_walk *w, int frame_y)
 	}
 	y = frame_y;
 	svg_group(f, w->fault ? "frame fault" : "frame guest-frame", NULL);
+	char line[96];
 	if (w->fault || !w->pa_ok) {
-		svg_rect(f, COL_GUEST, y, BOX_W, BOX_H, "box box-fault");
-		svg_text(f, COL_GUEST + 8, y + 18, NULL, "start", "no valid mapping: #PF into kernel A");
-		svg_text(f, COL_GUEST + 8, y + 36, "small", "start", "%.60s",
-			 w->fault_text[0] ? w->fault_text : "(true fault)");
+		snprintf(line, sizeof line, "%.60s", w->fault_text[0] ? w->fault_text : "(true fault)");
+		two_line_box(f, COL_GUEST, y, BOX_W, "box box-fault", "no valid mapping: #PF into kernel A", line);
 	} else {
-		svg_rect(f, COL_GUEST, y, BOX_W, BOX_H, "box box-guest");
-		svg_text(f, COL_GUEST + 8, y + 18, NULL, "start", "guest frame PA 0x%llx",
-			 (unsigned long long)w->pa);
-		svg_text(f, COL_GUEST + 8, y + 36, "small", "start", "what kernel A believes is RAM");
+		snprintf(line, sizeof line, "guest frame PA 0x%llx", (unsigned long long)w->pa);
+		two_line_box(f, COL_GUEST, y, BOX_W, "box box-guest", line, "what kernel A believes is RAM");
 	}
 	svg_group_end(f);
 }
@@ -188,18 +187,16 @@ static void shadow_column(FILE *f, const struct draw_walk *w, int frame_y)
 	if (!w->nshadow && w->ma_ok) {
 		y = frame_y - LEVEL_STEP; /* beside the guest's last level */
 		svg_group(f, "spte", "data-level=\"1\"");
-		svg_rect(f, COL_SHADOW, y, BOX_W, BOX_H, "box box-shadow");
-		svg_text(f, COL_SHADOW + 8, y + 18, NULL, "start", "shadow entry filled: VA -> MA");
-		svg_text(f, COL_SHADOW + 8, y + 36, "small", "start", "(levels above: see the console's draw walk)");
+		two_line_box(f, COL_SHADOW, y, BOX_W, "box box-shadow", "shadow entry filled: VA -> MA",
+			     "(levels above: see the console's draw walk)");
 		svg_group_end(f);
 	}
 	if (!w->ma_ok)
 		return;
+	char line[64];
+	snprintf(line, sizeof line, "machine frame MA 0x%llx", (unsigned long long)w->ma);
 	svg_group(f, "frame machine-frame", NULL);
-	svg_rect(f, COL_SHADOW, frame_y, BOX_W, BOX_H, "box box-shadow");
-	svg_text(f, COL_SHADOW + 8, frame_y + 18, NULL, "start", "machine frame MA 0x%llx",
-		 (unsigned long long)w->ma);
-	svg_text(f, COL_SHADOW + 8, frame_y + 36, "small", "start", "where the bytes really are");
+	two_line_box(f, COL_SHADOW, frame_y, BOX_W, "box box-shadow", line, "where the bytes really are");
 	svg_group_end(f);
 	svg_group(f, "pmap", NULL);
 	svg_line(f, COL_GUEST + BOX_W + 4, frame_y + BOX_H / 2, COL_SHADOW - 4, frame_y + BOX_H / 2,
@@ -214,13 +211,12 @@ static void tlb_box(FILE *f, const struct draw_walk *w, int y)
 		return;
 	char attrs[96];
 	snprintf(attrs, sizeof attrs, "data-set=\"%d\" data-way=\"%d\"", w->set, w->way);
+	char line[160];
+	snprintf(line, sizeof line, "TLB install [set %d way %d]: VA 0x%llx -> MA 0x%llx  %s", w->set, w->way,
+		 (unsigned long long)(w->va & ~PAGE_MASK_LOW), (unsigned long long)(w->ma & ~PAGE_MASK_LOW), w->perm);
 	svg_group(f, "tlb-entry", attrs);
-	svg_rect(f, COL_GUEST, y, COL_SHADOW + BOX_W - COL_GUEST, BOX_H, "box box-tlb");
-	svg_text(f, COL_GUEST + 8, y + 18, NULL, "start", "TLB install [set %d way %d]: VA 0x%llx -> MA 0x%llx  %s",
-		 w->set, w->way, (unsigned long long)(w->va & ~PAGE_MASK_LOW),
-		 (unsigned long long)(w->ma & ~PAGE_MASK_LOW), w->perm);
-	svg_text(f, COL_GUEST + 8, y + 36, "small", "start",
-		 "VA -> MA in one step: the next access hits and skips both tables");
+	two_line_box(f, COL_GUEST, y, COL_SHADOW + BOX_W - COL_GUEST, "box box-tlb", line,
+		     "VA -> MA in one step: the next access hits and skips both tables");
 	svg_group_end(f);
 }
 

@@ -144,10 +144,7 @@ const char *web_picture(struct web *w, const char *which)
 	if (!strcmp(which, "walk")) {
 		rc = picture_walk(w, f, &t);
 	} else if (!strcmp(which, "tlb")) {
-		struct draw_tlb *now = malloc(sizeof *now);
-		if (now && !(rc = draw_tlb_from_vm(now, w->vm, err, sizeof err)))
-			draw_tlb_svg(f, now, w->s.tlb_before);
-		free(now);
+		rc = draw_tlb_vm_svg(f, w->vm, w->s.tlb_before, err, sizeof err);
 	} else if (!strcmp(which, "sequence") && t.n) {
 		size_t first = t.n > WEB_SEQ_EVENTS ? t.n - WEB_SEQ_EVENTS : 0;
 		rc = draw_sequence_svg(f, &t, first, 0, err, sizeof err);
