@@ -10,7 +10,7 @@
 web-test: $(BUILD)/vmlab e2e-gold-guest
 	@mkdir -p $(BUILD)/tests/web
 	@if command -v emcc >/dev/null && command -v chromium >/dev/null && command -v npm >/dev/null; then \
-	  $(MAKE) --no-print-directory web >$(BUILD)/tests/web/build.log 2>&1 || \
+	  $(MAKE) --no-print-directory -j2 web >$(BUILD)/tests/web/build.log 2>&1 || \
 	    { echo "FAIL web: make web failed:"; tail -20 $(BUILD)/tests/web/build.log; exit 1; }; fi
 	@tests/web/web.sh $(BUILD)/vmlab $(E2E_GOLD_KERNEL) $(E2E_GOLD_INITRD) $(BUILD)/tests/web
 
