@@ -5,7 +5,7 @@
 set -u
 # libxml2-utils: xmllint checks the pictures; emscripten, chromium: vmlab in the browser
 # (make web, and its test in headless Chromium)
-PKGS="gcc make pkg-config libcapstone-dev libreadline-dev check gcovr qemu-system-x86 tmux libxml2-utils emscripten chromium"
+PKGS="gcc make pkg-config libcapstone-dev libreadline-dev check gcovr qemu-system-x86 tmux valgrind libxml2-utils emscripten chromium"
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
