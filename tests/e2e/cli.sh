@@ -16,7 +16,7 @@ one_line() { # name: stderr must be exactly one line
 }
 mkdir -p "$out"
 check help 0 "$vmlab" --help
-for c in run console trace-diff compare bench; do
+for c in run console trace-diff compare bench place; do
   grep -q "^  $c " "$out/cli.stdout" || { echo "FAIL cli help lacks $c"; fail=1; }
 done
 check version 0 "$vmlab" --version

@@ -18,8 +18,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "monitor/console.h"
-#include "monitor/vm.h"
+#include "monitor/console/console.h"
+#include "monitor/vmm/vm.h"
 
 #define LOAD_PA 0x100000ull
 
