@@ -3,7 +3,9 @@
 # Quiet when everything is there. Uses sudo when not root; when it cannot
 # install, prints the exact apt-get line to run and exits non-zero.
 set -u
-PKGS="gcc make pkg-config libcapstone-dev libreadline-dev check gcovr qemu-system-x86 tmux"
+# clang + libclang-rt-14-dev: libFuzzer for `make fuzz-smoke` / `make fuzz` (they print
+# "skipped: clang libFuzzer not installed" without them).
+PKGS="gcc make pkg-config libcapstone-dev libreadline-dev check gcovr qemu-system-x86 tmux clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -23,15 +23,15 @@ endif
 
 $(BUILD)/fuzz/replay-%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(FUZZ_OBJ) $(LIBS_monitor)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS_SAN) -o $@ $(filter %.o,$^) $(LINK_monitor) $(LDLIBS)
 
 $(BUILD)/fuzz/lf-%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ) $(LIBS_monitor)
 	@mkdir -p $(dir $@)
-	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $(filter %.o,$^) $(LINK_monitor) $(LDLIBS)
 
 $(BUILD)/fuzz/adv-guests: $(BUILD)/obj/tests/fuzz/adv_main.o $(FUZZ_OBJ) $(LIBS_monitor)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS_SAN) -o $@ $(filter %.o,$^) $(LINK_monitor) $(LDLIBS)
 
 ALL_TARGETS += $(FUZZ_REPLAY) $(BUILD)/fuzz/adv-guests
 

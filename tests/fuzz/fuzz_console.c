@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/console.h"
+#include "monitor/console/console.h"
 #include "tests/fuzz/gen.h"
 #include "tests/fuzz/harness.h"
 #include "tests/fuzz/vmrun.h"

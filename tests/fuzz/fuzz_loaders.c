@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "monitor/boot.h"
-#include "monitor/console.h"
-#include "monitor/vm.h"
+#include "monitor/vmm/boot.h"
+#include "monitor/console/console.h"
+#include "monitor/vmm/vm.h"
 #include "tests/fuzz/gen.h"
 #include "tests/fuzz/harness.h"
 #include "tests/fuzz/vmrun.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "monitor/console.h"
+#include "monitor/console/console.h"
 #include "tests/fuzz/harness.h"
 
 static void parse_lines(const uint8_t *p, size_t n)

@@ -380,7 +380,9 @@ static void act_cr(struct emit *e, struct gen_src *s)
 	uint64_t v;
 	switch (n) {
 	case 0: v = 0x80000011ull ^ (1ull << gen_below(s, 64)) ^ (gen_below(s, 2) ? 0 : gen_u32(s)); break;
-	case 3: v = gen_below(s, 2) ? PML4_PA + 0x1000 * gen_below(s, 8) : pick_pte(s); break;
+	case 3: /* mostly a reload (a flush); a hostile root ends most guests at the next fault */
+		v = gen_below(s, 4) ? PML4_PA : gen_below(s, 2) ? PML4_PA + 0x1000 * gen_below(s, 8) : pick_pte(s);
+		break;
 	case 4: v = 0x20ull ^ (gen_below(s, 2) ? (1ull << gen_below(s, 32)) : gen_u32(s)); break;
 	default: v = pick_value(s); break;
 	}
@@ -526,19 +528,19 @@ static void act_misc(struct emit *e, struct gen_src *s)
 {
 	static const uint8_t ops[][4] = {
 		{ 2, 0xfa }, { 2, 0xfb }, { 3, 0x0f, 0x01, 0x38 }, { 3, 0x0f, 0x09 }, { 3, 0x0f, 0x08 },
-		{ 3, 0x0f, 0x06 }, { 4, 0x0f, 0x01, 0xf0 }, { 4, 0x0f, 0x01, 0xe0 }, { 4, 0x0f, 0x01, 0xf8 },
+		{ 3, 0x0f, 0x06 }, { 4, 0x0f, 0x01, 0xe0 }, { 4, 0x0f, 0x01, 0xf8 },
 		{ 3, 0x0f, 0xa2 }, { 3, 0x0f, 0x31 }, { 4, 0x0f, 0x01, 0xc1 }, { 3, 0x0f, 0x05 },
 		{ 4, 0x48, 0x0f, 0x07 }, { 3, 0x8e, 0xd0 }, { 3, 0x8e, 0xd8 }, { 3, 0x8e, 0xe0 }, { 3, 0x8e, 0xe8 },
-		{ 4, 0x0f, 0x00, 0xd8 }, { 4, 0x0f, 0x00, 0xd0 }, { 4, 0x0f, 0x00, 0xc8 }, { 3, 0x50, 0x9d },
+		{ 4, 0x0f, 0x00, 0xd8 }, { 4, 0x0f, 0x00, 0xc8 }, { 3, 0x50, 0x9d },
 		{ 2, 0x9c }, { 2, 0xf4 },
 		/* rarely: */
-		{ 4, 0x0f, 0x01, 0xf9 }, { 3, 0x0f, 0x33 }, { 3, 0x0f, 0x34 }, { 4, 0x0f, 0x00, 0xe0 },
+		{ 4, 0x0f, 0x01, 0xf0 }, { 4, 0x0f, 0x00, 0xd0 }, { 4, 0x0f, 0x01, 0xf9 }, { 3, 0x0f, 0x33 }, { 3, 0x0f, 0x34 }, { 4, 0x0f, 0x00, 0xe0 },
 		{ 4, 0x0f, 0x02, 0xc0 }, { 4, 0x0f, 0x03, 0xc0 }, { 4, 0x0f, 0x01, 0xd0 }, { 4, 0x0f, 0x01, 0xca },
 		{ 4, 0x0f, 0x01, 0xcb }, { 4, 0x0f, 0xae, 0xf0 },
-	}; /* cli sti invlpg wbinvd invd clts lmsw smsw swapgs cpuid rdtsc vmcall syscall sysretq
-	      mov ss/ds/fs/gs,ax ltr lldt str push+popf pushf hlt;
-	      rdtscp rdpmc sysenter verr lar lsl xgetbv clac stac mfence */
-	enum { COMMON = 24, ALL = sizeof ops / sizeof ops[0] };
+	}; /* cli sti invlpg wbinvd invd clts smsw swapgs cpuid rdtsc vmcall syscall sysretq
+	      mov ss/ds/fs/gs,ax ltr str push+popf pushf hlt;
+	      lmsw lldt rdtscp rdpmc sysenter verr lar lsl xgetbv clac stac mfence */
+	enum { COMMON = 22, ALL = sizeof ops / sizeof ops[0] };
 	unsigned i = gen_below(s, 16) ? gen_below(s, COMMON) : gen_below(s, ALL);
 	if (ops[i][1] == 0xf4 && gen_below(s, 8)) /* hlt with IF=0 ends the guest: rarely */
 		i = 0;
@@ -549,11 +551,20 @@ static void act_misc(struct emit *e, struct gen_src *s)
 	b(e, ops[i][0] - 1u, &ops[i][1]);
 }
 
+/* A random byte for code, seldom one the core stops at (x87 escapes d8-df, int1). */
+static uint8_t code_byte(struct gen_src *s)
+{
+	uint8_t c = gen_u8(s);
+	if (((c >= 0xd8 && c <= 0xdf) || c == 0xf1) && gen_below(s, 16))
+		c = 0x90;
+	return c;
+}
+
 static void act_raw(struct emit *e, struct gen_src *s)
 {
 	unsigned n = 1 + gen_below(s, 48);
 	for (unsigned i = 0; i < n; i++)
-		B(e, gen_u8(s));
+		B(e, code_byte(s));
 }
 
 /* Enter user mode on the (random) user code pages; faults come back to the next action. */
@@ -587,7 +598,7 @@ void gen_adversarial(struct gen_guest *g, struct gen_src *s, unsigned max_action
 	gen_src_seed(&ucode, gen_u64(s));
 	uint8_t *u = at(g, UCODE_PA);
 	for (unsigned i = 0; i < GEN_UCODE_BYTES; i++)
-		u[i] = gen_u8(&ucode);
+		u[i] = code_byte(&ucode);
 	struct emit e = { g, CODE_PA, 0, CODE_BYTES - 64 };
 	emit_setup(&e);
 	unsigned n = 0;

@@ -69,6 +69,7 @@ struct vm *fz_vm_create(const uint8_t *elf, size_t len, const struct fz_mode *m,
 	cfg.nmodules = 0;
 	cfg.modules_given = true;
 	cfg.mem_size = 4ull << 20;
+	cfg.shadow_pool = 512ull << 10; /* small: fewer host pages per VM, and shadow resets get exercised */
 	cfg.max_insns = budget;
 	cfg.quiet = true;
 	cfg.check_isolation = check_every_exit && !m->bare;

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "monitor/monitor.h"
+#include "monitor/vmm/monitor.h"
 
 /* One combination of monitor modes. */
 struct fz_mode {
