@@ -327,6 +327,10 @@ void cpu_io_complete_out(struct cpu *cpu);
 /* The fast translation cache must forget a page, or everything. */
 void cpu_ftlb_invalidate(struct cpu *cpu, va_t va);
 void cpu_ftlb_flush(struct cpu *cpu);
+/* Turn the fast translation cache off (every access then asks the MMU) or
+ * back on. Slower, and nothing else may change: the equality test of the
+ * simulated TLB's statistics runs with it off. On by default. */
+void cpu_ftlb_set_enabled(struct cpu *cpu, bool on);
 
 /* Machine memory at [ma, ma+len) was written by someone other than the core:
  * forget pre-decoded instructions there. */

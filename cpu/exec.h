@@ -103,6 +103,7 @@ struct cpu_internal {
 	uint64_t *fetch_touch; /* the MMU's stamp for that page, or NULL */
 	struct ftlb_entry *ftlb; /* current set: ftlb_set[cpl == 3] */
 	unsigned ftlb_cpl;       /* CPL the current set belongs to */
+	bool ftlb_off;           /* cpu_ftlb_set_enabled(false): never fill the fast cache */
 	struct ftlb_entry ftlb_set[2][3][FTLB_SIZE]; /* [user][access][index] */
 	/* fault unwinding */
 	jmp_buf *catcher;

@@ -96,6 +96,12 @@ void cpu_ftlb_invalidate(struct cpu *cpu, va_t va)
 	in->fetch_page = FTLB_EMPTY;
 }
 
+void cpu_ftlb_set_enabled(struct cpu *cpu, bool on)
+{
+	cpu->in->ftlb_off = !on;
+	cpu_ftlb_flush(cpu);
+}
+
 /*
  * Translate va for an access through the MMU (the slow path) and fill the
  * fast cache when allowed. Returns the host pointer for va. A miss or fault
@@ -130,7 +136,7 @@ uint8_t *cpu_xlat(struct cpu *cpu, va_t va, enum cpu_access acc, unsigned cpl)
 	if (acc == ACC_WRITE && in->codepage[page])
 		cpu_icache_invalidate_page(cpu, page);
 	uint8_t *host = cpu->ram + x.ma;
-	if (x.cacheable && !(acc == ACC_WRITE && in->codepage[page])) {
+	if (x.cacheable && !in->ftlb_off && !(acc == ACC_WRITE && in->codepage[page])) {
 		e->tag = va & PAGE_MASK;
 		e->addend = (uint64_t)(uintptr_t)host - va;
 		e->touch = x.touch;

@@ -13,10 +13,10 @@ static const char *const level_name[5] = {"", "PT  ", "PD  ", "PDPT", "PML4"};
 static void print_pte_flags(FILE *f, uint64_t e)
 {
 	static const struct { uint64_t bit; const char *name; } bits[] = {
-		{GPTE_P, "P"}, {GPTE_RW, "RW"}, {GPTE_US, "US"}, {GPTE_PWT, "PWT"}, {GPTE_PCD, "PCD"},
-		{GPTE_A, "A"}, {GPTE_D, "D"}, {GPTE_PS, "PS"}, {GPTE_G, "G"}, {GPTE_NX, "NX"},
+		{PTE_P, "P"}, {PTE_RW, "RW"}, {PTE_US, "US"}, {PTE_PWT, "PWT"}, {PTE_PCD, "PCD"},
+		{PTE_A, "A"}, {PTE_D, "D"}, {PTE_PS, "PS"}, {PTE_G, "G"}, {PTE_NX, "NX"},
 	};
-	if (!(e & GPTE_P)) {
+	if (!(e & PTE_P)) {
 		fputs("  not present", f);
 		return;
 	}
@@ -106,15 +106,15 @@ static void shadow_walk_print(struct con_session *s, ma_t table, va_t va)
 			shadow_pt_index(level, va), (unsigned long long)at, (unsigned long long)e);
 		print_pte_flags(s->out, e);
 		fputc('\n', s->out);
-		if (!(e & GPTE_P))
+		if (!(e & PTE_P))
 			return;
-		if (level == 1 || (e & GPTE_PS)) {
+		if (level == 1 || (e & PTE_PS)) {
 			fprintf(s->out, "    -> MA 0x%016llx\n",
-				(unsigned long long)((e & GPTE_ADDR_MASK & ~(shadow_level_span(level) - 1)) +
+				(unsigned long long)((e & PTE_ADDR_MASK & ~(shadow_level_span(level) - 1)) +
 						     (va & (shadow_level_span(level) - 1))));
 			return;
 		}
-		table = e & GPTE_ADDR_MASK;
+		table = e & PTE_ADDR_MASK;
 	}
 }
 

@@ -7,17 +7,14 @@
  * program of the same name hides an earlier one (the kernel's program_find
  * searches from the last), so the modules are read last to first and the
  * first time a name is met decides its symbols.
- *
- * Every pack offset and size is bounds-checked like the kernel does: a bad
- * entry is skipped, a bad pack yields no symbols, never a read past its end.
+ * The modules are parsed by mon_module_programs (monitor/vmm/bootpack.c),
+ * which checks every pack offset and size like the kernel does.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "guestos/pack.h"
 #include "monitor/console/console.h"
-
-#define NAME_MAX_LEN (PACK_NAME_MAX - 1) /* BOOT_NAME_MAX and PACK_NAME_MAX, NUL included */
 
 struct loader {
 	struct con_symtab *t;
@@ -40,19 +37,6 @@ static bool first_time(struct loader *l, const char *name)
 	return true;
 }
 
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* The symbols of one program image; a pack member without any falls back to userdir/name. */
 static void add_program(struct loader *l, const char *name, const uint8_t *data, size_t size, bool member)
 {
@@ -67,22 +51,17 @@ static void add_program(struct loader *l, const char *name, const uint8_t *data,
 	}
 }
 
-/* The programs of a pack, last entry first. */
-static void add_pack(struct loader *l, const uint8_t *b, size_t len)
+/* A module's programs, collected so they can be read last first. */
+struct module_programs {
+	struct mon_program p[PACK_MAX_ENTRIES];
+	unsigned n;
+};
+
+static void collect(void *ctx, const struct mon_program *p)
 {
-	const size_t entsz = PACK_NAME_MAX + 16; /* struct pack_entry as laid out in the file */
-	uint32_t count = le32(b + 8);
-	if (count > PACK_MAX_ENTRIES || sizeof(struct pack_header) + count * entsz > len)
-		return;
-	for (uint32_t i = count; i-- > 0;) {
-		const uint8_t *e = b + sizeof(struct pack_header) + i * entsz;
-		char name[PACK_NAME_MAX];
-		snprintf(name, sizeof name, "%.*s", NAME_MAX_LEN, (const char *)e);
-		uint64_t off = le64(e + PACK_NAME_MAX), size = le64(e + PACK_NAME_MAX + 8);
-		if (off > len || size > len - off)
-			continue; /* the kernel skips it too */
-		add_program(l, name, b + off, size, true);
-	}
+	struct module_programs *m = ctx;
+	if (m->n < PACK_MAX_ENTRIES)
+		m->p[m->n++] = *p;
 }
 
 static void add_module(struct loader *l, const char *path)
@@ -92,13 +71,10 @@ static void add_module(struct loader *l, const char *path)
 	uint8_t *b = con_file_read(path, &len, err, sizeof err);
 	if (!b)
 		return;
-	const char *slash = strrchr(path, '/');
-	char name[PACK_NAME_MAX];
-	snprintf(name, sizeof name, "%.*s", NAME_MAX_LEN, slash ? slash + 1 : path);
-	if (len >= 8 && !memcmp(b, PACK_MAGIC, 8))
-		add_pack(l, b, len);
-	else if (len >= 4 && !memcmp(b, "\177ELF", 4))
-		add_program(l, name, b, len, false);
+	struct module_programs m = {.n = 0};
+	(void)mon_module_programs(path, b, len, collect, &m);
+	for (unsigned i = m.n; i-- > 0;)
+		add_program(l, m.p[i].name, m.p[i].image, m.p[i].size, m.p[i].in_pack);
 	free(b);
 }
 

@@ -390,6 +390,8 @@ static bool parse_flag(struct mon_config *cfg, const char *arg)
 		cfg->bare_core = true;
 	else if (!strcmp(arg, "--check-isolation"))
 		cfg->check_isolation = true;
+	else if (!strcmp(arg, "--no-fast-tlb"))
+		cfg->no_fast_tlb = true;
 	else
 		return false;
 	return true;
@@ -457,7 +459,9 @@ void mon_cli_print_run_options(FILE *f)
 	      "  --bare-core              no monitor: the guest at real CPL 0 on the bare core\n"
 	      "                           (paging and IDT in the core; the bench baseline)\n"
 	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"
-	      "                           outside this VM's frames (slow; for tests)\n",
+	      "                           outside this VM's frames (slow; for tests)\n"
+	      "  --no-fast-tlb            the core's host-side translation cache off: every access\n"
+	      "                           asks the MMU (slow; statistics must not change; for tests)\n",
 	      f);
 	mon_modes_print_options(f);
 }

@@ -18,9 +18,6 @@
 
 #include "monitor/vmm/vm.h"
 
-#define PACK_MAGIC "VLABPACK"
-#define PACK_NAME 32
-
 static uint64_t fnv1a(const uint8_t *p, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -63,28 +60,14 @@ static void learn_elf(struct vm *vm, const char *name, const uint8_t *img, size_
 	s->hash = fnv1a(buf, sizeof buf);
 }
 
+static void learn_program(void *vm, const struct mon_program *p)
+{
+	learn_elf(vm, p->name, p->image, p->size);
+}
+
 void mon_appname_learn(struct vm *vm, const char *path, const uint8_t *data, size_t size)
 {
-	if (size >= 16 && !memcmp(data, PACK_MAGIC, 8)) {
-		uint32_t count;
-		memcpy(&count, data + 8, 4);
-		for (uint32_t i = 0; i < count && i < 64; i++) {
-			size_t at = 16 + (size_t)i * (PACK_NAME + 16);
-			if (at + PACK_NAME + 16 > size)
-				return;
-			char name[PACK_NAME + 1];
-			memcpy(name, data + at, PACK_NAME);
-			name[PACK_NAME] = 0;
-			uint64_t off, len;
-			memcpy(&off, data + at + PACK_NAME, 8);
-			memcpy(&len, data + at + PACK_NAME + 8, 8);
-			if (off <= size && len <= size - off)
-				learn_elf(vm, name, data + off, len);
-		}
-		return;
-	}
-	const char *base = strrchr(path, '/');
-	learn_elf(vm, base ? base + 1 : path, data, size);
+	(void)mon_module_programs(path, data, size, learn_program, vm);
 }
 
 /*

@@ -14,12 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu/x86_pte.h"
 #include "guestos/boot.h"
 #include "monitor/vmm/boot.h"
 
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_PS 0x80ull
 #define PDPT_PA 0x4000ull
 #define PD_PA 0x5000ull
 
@@ -104,12 +102,12 @@ static bool build_tables(const struct mon_gmem *g)
 		return false;
 	uint64_t top = g->size < (4ull << 30) ? g->size : (4ull << 30);
 	uint64_t npages = (top + (2ull << 20) - 1) >> 21; /* 2 MiB pages */
-	bool ok = put64(g, BOOT_FW_PML4, PDPT_PA | PTE_P | PTE_W);
+	bool ok = put64(g, BOOT_FW_PML4, PDPT_PA | PTE_P | PTE_RW);
 	for (unsigned i = 0; i < 4 && ok; i++)
 		if ((uint64_t)i * 512 < npages)
-			ok = put64(g, PDPT_PA + 8 * i, (PD_PA + 0x1000ull * i) | PTE_P | PTE_W);
+			ok = put64(g, PDPT_PA + 8 * i, (PD_PA + 0x1000ull * i) | PTE_P | PTE_RW);
 	for (uint64_t p = 0; p < npages && ok; p++)
-		ok = put64(g, PD_PA + 8 * p, (p << 21) | PTE_P | PTE_W | PTE_PS);
+		ok = put64(g, PD_PA + 8 * p, (p << 21) | PTE_P | PTE_RW | PTE_PS);
 	return ok;
 }
 

@@ -277,7 +277,7 @@ static enum shadow_fill_kind forecast(struct vm *vm, const struct shadow_fill *f
 	struct shadow_lookup l;
 	if (shadow_lookup_va(&vm->sh, f->view, f->va, &l)) {
 		uint64_t e = l.entry[3];
-		bool ok = f->acc == ACC_WRITE ? (e & GPTE_RW) != 0 : f->acc == ACC_EXEC ? !(e & GPTE_NX) : true;
+		bool ok = f->acc == ACC_WRITE ? (e & PTE_RW) != 0 : f->acc == ACC_EXEC ? !(e & PTE_NX) : true;
 		if (ok)
 			return SHADOW_HIDDEN_FAULT;
 	}

@@ -80,13 +80,13 @@ bool mon_swtlb_miss(struct vm *vm, va_t va, enum cpu_access acc)
 static void tlb_write(struct vm *vm, va_t va, uint64_t entry, unsigned len)
 {
 	struct mon_modes *m = vm->modes;
-	pa_t pa = entry & GPTE_ADDR_MASK;
+	pa_t pa = entry & PTE_ADDR_MASK;
 	unsigned perm = TLB_R;
-	if (entry & GPTE_RW)
+	if (entry & PTE_RW)
 		perm |= TLB_W;
-	if (entry & GPTE_US)
+	if (entry & PTE_US)
 		perm |= TLB_U;
-	if (!(entry & GPTE_NX))
+	if (!(entry & PTE_NX))
 		perm |= TLB_X;
 	m->tlb_writes++;
 	bool tr = MON_TRACING(vm, MON_CAT_TLB | MON_CAT_SHADOW);
@@ -101,7 +101,7 @@ static void tlb_write(struct vm *vm, va_t va, uint64_t entry, unsigned len)
 			       "privileged TLB write trapped: VA 0x%llx PA 0x%llx %s",
 			       (unsigned long long)(va & PAGE_MASK), (unsigned long long)pa, tlb_perm_str(perm, p));
 	}
-	if (!(entry & GPTE_P) || (entry & GPTE_RSVD_MASK)) {
+	if (!(entry & PTE_P) || (entry & PTE_RSVD_MASK)) {
 		mon_reflect(vm, VEC_GP, true, 0, false, "#GP (TLB write of a bad entry)");
 		return;
 	}

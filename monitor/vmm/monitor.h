@@ -110,6 +110,8 @@ struct mon_config {
 	bool check_isolation;                   /* check the isolation invariant after every exit */
 	bool bare_core;                         /* no monitor: the kernel at real CPL 0 on the core's own
 						   paging and IDT delivery, PA == MA (bench baseline) */
+	bool no_fast_tlb;                       /* the core's host-side translation cache off: slower,
+						   same statistics (tests check exactly that) */
 };
 
 /* Fill cfg with the defaults (kernel build/guestos/kernel.elf, 64 MiB as under QEMU, 16x4 LRU, seed 1). */
@@ -131,6 +133,24 @@ void mon_cli_print_run_options(FILE *f);
 bool mon_parse_size(const char *s, uint64_t *out);
 /* Parse a decimal or 0x-hex unsigned number. Returns false on garbage/overflow. */
 bool mon_parse_u64(const char *s, uint64_t *out);
+
+/* ---- boot modules -------------------------------------------------------- */
+
+/* One program of a boot module: the whole module (an ELF file) or one pack entry. */
+struct mon_program {
+	char name[32];        /* the module's file name, or the pack entry's name (NUL-terminated) */
+	const uint8_t *image; /* the ELF image, inside the module's bytes */
+	size_t size;
+	bool in_pack;         /* a pack entry (guestos/pack.h) rather than a whole module */
+};
+typedef void (*mon_program_fn)(void *ctx, const struct mon_program *p);
+/*
+ * Call fn for each program of boot module `modname` (data[0..size)), in the
+ * order the guest kernel adds them. Returns how many, or -1 if the module is
+ * neither an ELF file nor a well-formed pack.
+ */
+int mon_module_programs(const char *modname, const uint8_t *data, size_t size,
+			mon_program_fn fn, void *ctx);
 
 /* ---- trace events ---------------------------------------------------------- */
 

@@ -190,6 +190,8 @@ struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err,
 		goto fail;
 	}
 	vm->cpu_ok = true;
+	if (cfg->no_fast_tlb)
+		cpu_ftlb_set_enabled(&vm->cpu, false);
 	if (vm->bare)
 		goto devices;
 	if (tlb_init(&vm->tlb, cfg->tlb_sets, cfg->tlb_ways, tlb_policy_of(cfg->tlb_policy), cfg->seed)) {

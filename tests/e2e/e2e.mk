@@ -4,6 +4,7 @@
 #   make e2e-bare            a bare-metal ELF (no page tables, UART, hlt) runs; debug-exit status
 #   make e2e-isolation       a guest rewriting its page tables maliciously never gets a foreign frame
 #   make e2e-fuzz            seeded random-code guests (40 bare, 20 guestos apps): clean, explained stops
+#   make e2e-fasttlb-off     the host fast TLB off changes no output, summary or TLB trace
 #   make e2e-shadow-pressure a 32 KiB shadow pool: constant resets, same output
 #   make e2e-demo-<name>     guestos demo under vmlab; serial output == tests/guest/expected/<name>.out
 #   make e2e-golden-<name>   a trace window compared byte for byte with tests/e2e/golden/<name>.trace
@@ -56,6 +57,14 @@ e2e-demo-$(1): $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD)
 endef
 $(foreach d,$(E2E_DEMOS),$(eval $(call e2e_demo_rule,$(d))))
 
+# The host fast TLB changes nothing students see: every demo (and hello and
+# pingpong under the other MMU modes) with it on and off, summaries and TLB traces identical.
+E2E_FASTTLB_MODES := hello:--mmu=swtlb hello:--mmu=nested hello:--paravirt pingpong:--mmu=swtlb pingpong:--mmu=nested
+e2e-fasttlb-off: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
+	@set -e; $(foreach d,$(E2E_DEMOS),tests/e2e/fasttlb.sh $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD) $(E2E_OUT) $(d) "$(GUEST_CMD_$(d))";) \
+	$(foreach m,$(E2E_FASTTLB_MODES),tests/e2e/fasttlb.sh $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD) $(E2E_OUT) \
+	  $(subst :--,-,$(subst :--mmu=,-,$(m))) "run=$(word 1,$(subst :, ,$(m)))" $(word 2,$(subst :, ,$(m)));)
+
 # Shadow pressure: a 32 KiB shadow pool (8 frames) runs out constantly; every
 # reset drops all shadow state and the TLB, and the output must not change.
 e2e-shadow-pressure: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
@@ -104,9 +113,9 @@ golden-e2e:
 e2e-bench: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
 	@tests/e2e/bench.sh $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
 
-TEST_STEPS += e2e-cli e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+TEST_STEPS += e2e-cli e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure e2e-fasttlb-off $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))
 BENCH_STEPS += e2e-bench
 
-.PHONY: e2e-cli e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure golden-e2e e2e-bench e2e-gold-guest $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+.PHONY: e2e-cli e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure e2e-fasttlb-off golden-e2e e2e-bench e2e-gold-guest $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))

@@ -572,6 +572,24 @@ START_TEST(test_rmw_hit_counted)
 }
 END_TEST
 
+START_TEST(test_fast_cache_off_asks_mmu_every_time)
+{
+	M.stamp = true;
+	cpu_ftlb_set_enabled(&C, false);
+	for (unsigned k = 0; k < 10; k++)
+		CODE_AT(CODE + 2 * k, 0x01, 0x03); /* add [rbx], eax */
+	C.gpr[RBX] = 0x5000;
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_BUDGET);
+	ck_assert_uint_eq(M.calls, 20); /* 10 fetches, 10 read-modify-writes */
+	ck_assert_uint_eq(C.stats.ftlb_hits, 0);
+	cpu_ftlb_set_enabled(&C, true);
+	C.rip = CODE;
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_BUDGET);
+	ck_assert_uint_eq(M.calls, 22);
+	ck_assert_uint_eq(C.stats.ftlb_hits, 18);
+}
+END_TEST
+
 START_TEST(test_noncanonical_branch_faults_at_branch)
 {
 	put64(0x7ff8, 0x0000800000000000ull);
@@ -644,6 +662,7 @@ int main(void)
 	tcase_add_test(tc, test_touch_stamps);
 	tcase_add_test(tc, test_fetch_icache_miss_counted_once);
 	tcase_add_test(tc, test_rmw_hit_counted);
+	tcase_add_test(tc, test_fast_cache_off_asks_mmu_every_time);
 	tcase_add_test(tc, test_noncanonical_branch_faults_at_branch);
 	tcase_add_test(tc, test_partial_last_page);
 	tcase_add_test(tc, test_outside_ram_is_clean);
