@@ -2,9 +2,9 @@
  * tests/fuzz/fuzz_loaders.c — the loaders of everything a user hands vmlab:
  * kernel ELF files (mon_elf_parse, then mon_boot_load into a flat 4 MiB
  * guest memory, with the input also as a boot module and a command line),
- * ELF symbol tables (con_symtab_add_elf), and boot modules as the monitor
- * (appname.c) and the console (console_modules.c) read them: ELF programs
- * and VLABPACK packs. Input: the file itself. Invariants: no sanitizer
+ * ELF symbol tables (con_symtab_add_elf), and boot modules (ELF programs
+ * and VLABPACK packs: mon_module_programs, and its users, the monitor's app
+ * naming and the console's module symbols). Input: the file itself. Invariants: no sanitizer
  * report; a rejected file gives a one-line reason.
  */
 #include <stdio.h>
@@ -87,6 +87,23 @@ static void console_modules(const uint8_t *data, size_t size)
 	con_symtab_free(&s.syms);
 }
 
+/* Every program of a boot module (bootpack.c): each image must lie inside the module. */
+static const uint8_t *mod_lo, *mod_hi;
+
+static void check_program(void *ctx, const struct mon_program *p)
+{
+	(void)ctx;
+	if (p->image < mod_lo || p->size > (size_t)(mod_hi - p->image) || !memchr(p->name, 0, sizeof p->name))
+		fz_fail("fuzz-loaders", "a boot-module program outside its module or with an unterminated name");
+}
+
+static void module_programs(const uint8_t *data, size_t size)
+{
+	mod_lo = data;
+	mod_hi = data + size;
+	(void)mon_module_programs("fuzz.pack", data, size, check_program, NULL);
+}
+
 /* The monitor's app naming learns the entry pages of boot modules. */
 static void appnames(const uint8_t *data, size_t size)
 {
@@ -107,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	kernel_elf(data, size);
 	symbols(data, size);
+	module_programs(data, size);
 	console_modules(data, size);
 	appnames(data, size);
 	fz_count("loaders", size);
