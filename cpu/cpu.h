@@ -28,6 +28,13 @@ typedef uint64_t va_t; /* virtual: what guest code issues */
 typedef uint64_t pa_t; /* guest-physical: what the guest's page tables produce */
 typedef uint64_t ma_t; /* machine: offset into the one host buffer that is real RAM */
 
+/* A 48-bit VA is canonical when bits 63..47 are all equal; any other VA faults
+ * (#GP, #SS on the stack) before the page walk. */
+static inline bool cpu_va_canonical(va_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1ull << PAGE_SHIFT)
 #define PAGE_MASK (~(PAGE_SIZE - 1))

@@ -63,7 +63,7 @@ static _Noreturn void page_fault(struct cpu *cpu, va_t va, uint32_t err)
 
 static bool canonical(va_t va)
 {
-	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+	return cpu_va_canonical(va);
 }
 
 void cpu_ftlb_sync_cpl(struct cpu *cpu)

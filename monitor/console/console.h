@@ -278,6 +278,20 @@ void con_phase_flush(struct con_session *s);
 void con_miss_flush(struct con_session *s);
 /* Does event ev (with the events after it, for fault classification) match u? */
 bool con_event_matches(const struct con_session *s, uint64_t idx, enum con_until u);
+/* (console_cmds_mmu.c) What an access that mon_translate could not take to a
+ * PA would really do, in one phrase: "#GP: non-canonical ...", "present,
+ * supervisor-only: user access faults (error 0x5)" or "#PF, error code 0x0
+ * (...)". Returns buf. con_xlat_unmapped: the words before it in a sentence
+ * ("not mapped by the guest: it would take " when nothing maps the VA, or ""). */
+const char *con_xlat_fault(const struct mon_xlat *x, char *buf, size_t len);
+const char *con_xlat_unmapped(const struct mon_xlat *x);
+/* (console_backtrace.c) The `backtrace` command. */
+int con_cmd_backtrace(struct con_session *s);
+/* Scan the code of a function from its start to pc (code[0] is at start,
+ * len bytes, linear decode): 0 if its frame is set up at pc (rbp is its frame
+ * pointer), 1 if not yet or no longer (the return address is at rsp +
+ * *ra_off, rbp is the caller's), -1 if that cannot be told. */
+int con_prologue_scan(const uint8_t *code, size_t len, uint64_t start, uint64_t pc, uint64_t *ra_off);
 /* Disassemble n instructions at va into s->out, marking RIP. Returns how many decoded. */
 unsigned con_disas(struct con_session *s, uint64_t va, unsigned n, bool mark_rip);
 

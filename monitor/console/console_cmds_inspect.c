@@ -1,6 +1,6 @@
 /*
  * monitor/console/console_cmds_inspect.c — looking at the guest: regs, x/xp/xm,
- * disas (capstone, with symbols), backtrace.
+ * disas (capstone, with symbols); backtrace is console_backtrace.c.
  *
  * Memory is read without side effects through the monitor (mon_read_va/pa/ma):
  * reading an unmapped address prints what was readable and then the fault
@@ -15,7 +15,6 @@
 
 #define X_MAX_BYTES (CON_MAX_COUNT * 8)
 #define STR_MAX 256
-#define BT_MAX_FRAMES 32
 
 enum space { SP_VA, SP_PA, SP_MA };
 static const char *const space_name[] = {"VA", "PA", "MA"};
@@ -35,9 +34,10 @@ static int read_fault(struct con_session *s, enum space sp, uint64_t addr)
 	if (sp == SP_VA) {
 		struct mon_xlat x;
 		mon_translate(s->vm, addr, &x);
+		char why[160];
 		if (!x.pa_ok)
-			return con_error(s, "cannot read VA 0x%llx: not mapped by the guest (it would take #PF, error code 0x%x)",
-					 (unsigned long long)addr, x.pf_error);
+			return con_error(s, "cannot read VA 0x%llx: %s%s", (unsigned long long)addr,
+					 con_xlat_unmapped(&x), con_xlat_fault(&x, why, sizeof why));
 		return con_error(s, "cannot read VA 0x%llx: it maps to PA 0x%llx, outside guest memory",
 				 (unsigned long long)addr, (unsigned long long)x.pa);
 	}
@@ -235,30 +235,6 @@ static int cmd_regs(struct con_session *s)
 	return 0;
 }
 
-/* Frame-pointer backtrace: [rbp] = caller's rbp, [rbp+8] = return address. */
-static int cmd_backtrace(struct con_session *s)
-{
-	const struct cpu *cpu = mon_vm_cpu(s->vm);
-	char a[200];
-	fprintf(s->out, "#0  %s\n", con_fmt_addr(s, cpu->rip, a, sizeof a));
-	uint64_t fp = cpu->gpr[RBP];
-	for (int i = 1; i < BT_MAX_FRAMES && fp; i++) {
-		uint64_t frame[2];
-		if (mon_read_va(s->vm, fp, frame, sizeof frame) != sizeof frame) {
-			fprintf(s->out, "(frame pointer 0x%llx not readable: the chain ends)\n",
-				(unsigned long long)fp);
-			return 0;
-		}
-		if (!frame[1])
-			break;
-		fprintf(s->out, "#%-2d %s\n", i, con_fmt_addr(s, frame[1], a, sizeof a));
-		if (frame[0] <= fp)
-			break; /* the chain must go up the stack */
-		fp = frame[0];
-	}
-	return 0;
-}
-
 int con_cmd_inspect(struct con_session *s, const struct con_cmd *c)
 {
 	switch (c->id) {
@@ -276,7 +252,7 @@ int con_cmd_inspect(struct con_session *s, const struct con_cmd *c)
 		return con_disas(s, va, n, true) == n ? 0 : -1;
 	}
 	case CON_BACKTRACE:
-		return cmd_backtrace(s);
+		return con_cmd_backtrace(s);
 	default:
 		return con_error(s, "internal: not an inspection command");
 	}

@@ -34,16 +34,40 @@ static void pf_text(uint32_t err, char *buf, size_t len)
 		 err & PFERR_I ? ", instruction fetch" : "");
 }
 
+/* A walk that completed but failed only on U/S: the page is there, for the kernel. */
+static bool supervisor_only(const struct mon_xlat *x)
+{
+	return (x->pf_error & (PFERR_P | PFERR_U | PFERR_RSVD)) == (PFERR_P | PFERR_U);
+}
+
+const char *con_xlat_unmapped(const struct mon_xlat *x)
+{
+	return !x->noncanonical && !(x->pf_error & PFERR_P) ? "not mapped by the guest: it would take " : "";
+}
+
+const char *con_xlat_fault(const struct mon_xlat *x, char *buf, size_t len)
+{
+	char why[128];
+	if (x->noncanonical) {
+		snprintf(buf, len, "#GP: non-canonical (bits 63..47 must be all 0 or all 1)");
+	} else if (supervisor_only(x)) {
+		snprintf(buf, len, "present, supervisor-only: user access faults (error 0x%x)", x->pf_error);
+	} else {
+		pf_text(x->pf_error, why, sizeof why);
+		snprintf(buf, len, "#PF, error code 0x%x (%s)", x->pf_error, why);
+	}
+	return buf;
+}
+
 static int cmd_translate(struct con_session *s, va_t va)
 {
 	struct mon_xlat x;
 	bool ok = mon_translate(s->vm, va, &x);
 	fprintf(s->out, "VA 0x%016llx", (unsigned long long)va);
 	if (!x.pa_ok) {
-		char why[128];
-		pf_text(x.pf_error, why, sizeof why);
-		fprintf(s->out, " -> %snot mapped by the guest: it would take #PF, error code 0x%x (%s)%s\n",
-			con_color_on(s->color, CON_C_ERR), x.pf_error, why, con_color_off(s->color));
+		char why[160];
+		fprintf(s->out, " -> %s%s%s%s\n", con_color_on(s->color, CON_C_ERR), con_xlat_unmapped(&x),
+			con_xlat_fault(&x, why, sizeof why), con_color_off(s->color));
 		return 0;
 	}
 	fprintf(s->out, " -> PA 0x%016llx", (unsigned long long)x.pa);
@@ -78,10 +102,9 @@ static int cmd_pt(struct con_session *s, va_t va)
 		else
 			fprintf(s->out, " (outside guest memory)\n");
 	} else {
-		char why[128];
-		pf_text(x.pf_error, why, sizeof why);
-		fprintf(s->out, "  -> %s#PF, error code 0x%x (%s)%s\n", con_color_on(s->color, CON_C_ERR),
-			x.pf_error, why, con_color_off(s->color));
+		char why[160];
+		fprintf(s->out, "  -> %s%s%s\n", con_color_on(s->color, CON_C_ERR), con_xlat_fault(&x, why, sizeof why),
+			con_color_off(s->color));
 	}
 	return 0;
 }

@@ -57,7 +57,7 @@ static const struct cmd_row cmds[] = {
 	{{CON_STATS, "stats", "", "stats", "counters: instructions, exits, round trips, TLB, faults, cycles"}, ARG_NONE},
 	{{CON_VM, "vm", "", "vm", "the VM: id, who runs, virtual CPL, instruction count, state"}, ARG_NONE},
 	{{CON_TRACE, "trace", "", "trace [n]", "the last n trace events (default 10)"}, ARG_OPT_COUNT},
-	{{CON_BACKTRACE, "backtrace", "bt where", "backtrace", "guest call stack (frame-pointer chain), with symbols"}, ARG_NONE},
+	{{CON_BACKTRACE, "backtrace", "bt where", "backtrace", "guest call stack (return address at [rsp] until the prologue has run, then the rbp chain)"}, ARG_NONE},
 	{{CON_HELP, "help", "h ?", "help [cmd]", "list the commands, or explain one"}, ARG_TOPIC},
 	{{CON_QUIT, "quit", "q exit", "quit", "leave the console"}, ARG_NONE},
 };

@@ -94,20 +94,8 @@ void mon_emulate_io(struct vm *vm, const struct cpu_sens *s)
 		cpu_io_complete_out(cpu);
 	} else {
 		v = mon_dev_in(vm, s->port, size);
-		if (cpu_io_complete_in(cpu, v)) {
-			/* ins: the destination page is not in the TLB yet; fill it and store again */
-			uint64_t rip = cpu->rip;
-			struct cpu_sens keep = cpu->exit.sens;
-			mon_handle_miss(vm, keep.ea, ACC_WRITE);
-			if (vm->stopped || cpu->rip != rip)
-				return; /* a true fault was reflected: the element is lost, as on a faulting ins */
-			cpu->exit.sens = keep;
-			if (cpu_io_complete_in(cpu, v)) {
-				mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "ins destination 0x%llx stays unwritable",
-					    (unsigned long long)keep.ea);
-				return;
-			}
-		}
+		if (cpu_io_complete_in(cpu, v) && !mon_complete_ins(vm, v))
+			return; /* ins: the destination page was not in the TLB and could not be stored */
 	}
 	if (out && s->port == 0x1f7 && MON_TRACING(vm, MON_CAT_DISK))
 		trace_disk(vm, (uint8_t)v);

@@ -96,7 +96,7 @@ static void exception(struct vm *vm)
 	mon_reflect(vm, e->vector, e->has_error, e->error, e->soft, why);
 }
 
-void mon_exit_dispatch(struct vm *vm)
+static void exit_dispatch(struct vm *vm)
 {
 	struct cpu *cpu = &vm->cpu;
 	const struct cpu_exit *e = &cpu->exit;
@@ -137,4 +137,35 @@ void mon_exit_dispatch(struct vm *vm)
 	default:
 		break;
 	}
+}
+
+/* One exit; re-entry would be a monitor bug (unbounded recursion on a guest's
+ * say-so), so it stops the VM instead. */
+static void exit_once(struct vm *vm)
+{
+	if (vm->in_exit) {
+		mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "monitor error: exit handling re-entered at RIP 0x%llx",
+			    (unsigned long long)vm->cpu.rip);
+		return;
+	}
+	vm->in_exit = true;
+	exit_dispatch(vm);
+	vm->in_exit = false;
+}
+
+void mon_exit_drain(struct vm *vm)
+{
+	while (vm->exit_pending && !vm->stopped && !vm->pending_fill) {
+		vm->exit_pending = false;
+		exit_once(vm);
+	}
+	if (vm->stopped)
+		vm->exit_pending = false;
+}
+
+void mon_exit_handle(struct vm *vm)
+{
+	vm->exit_pending = false;
+	exit_once(vm);
+	mon_exit_drain(vm);
 }

@@ -24,6 +24,10 @@ bool mon_pa_to_ma(struct vm *vm, pa_t pa, ma_t *ma)
 bool mon_translate(struct vm *vm, va_t va, struct mon_xlat *out)
 {
 	memset(out, 0, sizeof *out);
+	if (!cpu_va_canonical(va)) {
+		out->noncanonical = true;
+		return false;
+	}
 	struct shadow_walk w;
 	enum tlb_view view = vm->v.cpl == 3 ? TLB_VIEW_USER : TLB_VIEW_KERNEL;
 	shadow_walk_begin(&w, vm->v.cr3 & CR3_ADDR_MASK, va, ACC_READ,
@@ -73,14 +77,12 @@ size_t mon_read_pa(struct vm *vm, pa_t pa, void *buf, size_t len)
 size_t mon_read_va(struct vm *vm, va_t va, void *buf, size_t len)
 {
 	size_t done = 0;
-	while (done < len) {
-		struct mon_xlat x;
+	while (done < len && cpu_va_canonical(va + done)) {
 		struct shadow_walk w;
 		shadow_walk_begin(&w, vm->v.cr3 & CR3_ADDR_MASK, va + done, ACC_READ,
 				  shadow_walk_flags(&vm->sh, TLB_VIEW_KERNEL) | SHADOW_WALK_NO_AD);
 		if (shadow_walk_run(&w, &vm->sh.pmap) != SHADOW_WALK_OK)
 			break;
-		(void)x;
 		size_t n = PAGE_SIZE - ((va + done) & (PAGE_SIZE - 1));
 		if (n > len - done)
 			n = len - done;

@@ -180,20 +180,20 @@ static bool fill_outcome(struct vm *vm, struct shadow_fill *f, enum shadow_fill_
 	}
 }
 
-/* Emulate a write to a guest PT page: open the window, single-step, compare. */
-static void pt_write(struct vm *vm, const struct shadow_fill *f)
+/*
+ * Inside an open PT-write window: single-step the instruction that writes the
+ * PT page (a second page it touches is filled on the way). Returns the exit
+ * the step ended in, or CPU_EXIT_NONE once the window has been closed early
+ * (the VM stopped or a fault was reflected).
+ */
+static enum cpu_exit_reason pt_write_step(struct vm *vm)
 {
 	struct cpu *cpu = &vm->cpu;
-	if (shadow_ptwrite_begin(&vm->sh, f)) {
-		mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "cannot emulate the PT write at VA 0x%llx",
-			    (unsigned long long)f->va);
-		return;
-	}
 	enum cpu_exit_reason r = CPU_EXIT_NONE;
 	for (int tries = 0; tries < 8; tries++) {
 		r = cpu_step(cpu);
 		if (r != CPU_EXIT_TLB_MISS)
-			break;
+			return r;
 		struct shadow_fill g;
 		enum shadow_fill_kind k = do_fill(vm, &g, cpu->exit.va, cpu->exit.access);
 		trace_fill(vm, &g);
@@ -206,9 +206,37 @@ static void pt_write(struct vm *vm, const struct shadow_fill *f)
 					    (unsigned long long)cpu->rip);
 			else
 				fill_outcome(vm, &g, k);
-			return;
+			return CPU_EXIT_NONE;
 		}
 		fill_outcome(vm, &g, k);
+	}
+	return r;
+}
+
+/*
+ * Emulate a write to a guest PT page: open the window, let the write happen
+ * (single-step the instruction, or with ins_value store the element of an
+ * ins whose port was already read), close the window and trace what changed.
+ * An exit the single step ended in is left in cpu->exit for the caller's
+ * loop (vm->exit_pending): exit handling never calls itself.
+ */
+static void pt_write(struct vm *vm, const struct shadow_fill *f, const uint32_t *ins_value)
+{
+	struct cpu *cpu = &vm->cpu;
+	if (shadow_ptwrite_begin(&vm->sh, f)) {
+		mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "cannot emulate the PT write at VA 0x%llx",
+			    (unsigned long long)f->va);
+		return;
+	}
+	enum cpu_exit_reason r = CPU_EXIT_NONE;
+	if (!ins_value) {
+		r = pt_write_step(vm);
+		if (!vm->sh.ptw.active)
+			return;
+	} else if (cpu_io_complete_in(cpu, *ins_value)) {
+		mon_vm_halt(vm, MON_STOP_UNSUPPORTED, 1,
+			    "ins element at VA 0x%llx crosses from a guest PT page into another page",
+			    (unsigned long long)f->va);
 	}
 	mon_vm_account(vm);
 	struct shadow_ptw_rec rec;
@@ -228,7 +256,7 @@ static void pt_write(struct vm *vm, const struct shadow_fill *f)
 	if (r != CPU_EXIT_NONE && r != CPU_EXIT_BUDGET && r != CPU_EXIT_TLB_MISS) {
 		if ((unsigned)r <= CPU_EXIT_UNSUPPORTED)
 			vm->stats.exits[r]++;
-		mon_exit_dispatch(vm);
+		vm->exit_pending = true;
 	}
 }
 
@@ -238,7 +266,7 @@ static void miss_outcome(struct vm *vm, struct shadow_fill *f, enum shadow_fill_
 	if (fill_outcome(vm, f, k))
 		return;
 	if (k == SHADOW_PT_WRITE) {
-		pt_write(vm, f);
+		pt_write(vm, f, NULL);
 		return;
 	}
 	mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "TLB miss at VA 0x%llx left pending",
@@ -251,6 +279,27 @@ void mon_handle_miss(struct vm *vm, va_t va, enum cpu_access acc)
 	enum shadow_fill_kind k = do_fill(vm, &f, va, acc);
 	trace_fill(vm, &f);
 	miss_outcome(vm, &f, k);
+}
+
+bool mon_complete_ins(struct vm *vm, uint32_t value)
+{
+	struct cpu *cpu = &vm->cpu;
+	struct shadow_fill f;
+	enum shadow_fill_kind k = do_fill(vm, &f, cpu->exit.sens.ea, ACC_WRITE);
+	trace_fill(vm, &f);
+	if (k == SHADOW_PT_WRITE) {
+		pt_write(vm, &f, &value);
+		return !vm->stopped;
+	}
+	fill_outcome(vm, &f, k);
+	if (k != SHADOW_HIDDEN_FAULT)
+		return false; /* a true fault was reflected: the element is lost, as on a faulting ins */
+	if (cpu_io_complete_in(cpu, value)) {
+		mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "ins destination 0x%llx stays unwritable",
+			    (unsigned long long)cpu->exit.sens.ea);
+		return false;
+	}
+	return true;
 }
 
 /* ---- the same miss, one phase per call (the console's stepi) ---- */

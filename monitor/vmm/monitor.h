@@ -301,6 +301,7 @@ struct shadow_vm *mon_vm_shadow(struct vm *vm);
 
 /* A translation as the console prints it: VA -> PA (guest walk) -> MA (pmap). */
 struct mon_xlat {
+	bool noncanonical;  /* bits 63..47 differ: the CPU raises #GP before any walk (nothing else set) */
 	bool pa_ok;         /* the guest's page tables map va */
 	pa_t pa;
 	uint32_t pf_error;  /* when !pa_ok: the #PF error code the guest would see */
@@ -310,7 +311,8 @@ struct mon_xlat {
 	pa_t ref_pa[5];     /* PA of each entry read, top level first */
 	uint64_t ref_val[5];
 };
-/* Translate without side effects (no A/D bits, no TLB fill). Returns true if VA->MA succeeded. */
+/* Translate a read at the current virtual CPL (a user-mode view sees only user pages)
+ * without side effects (no A/D bits, no TLB fill). Returns true if VA->MA succeeded. */
 bool mon_translate(struct vm *vm, va_t va, struct mon_xlat *out);
 
 /* Read guest memory by VA (current guest CR3), PA, or MA without side effects.

@@ -411,7 +411,7 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 	if (r != CPU_EXIT_BUDGET && r != CPU_EXIT_NONE) {
 		if ((unsigned)r <= CPU_EXIT_UNSUPPORTED)
 			vm->stats.exits[r]++;
-		mon_exit_dispatch(vm);
+		mon_exit_handle(vm);
 		handled = true;
 		if (vm->pending_fill) /* paused inside a TLB miss: the rest when it ends */
 			return true;
@@ -429,6 +429,7 @@ static void vm_miss_continue(struct vm *vm)
 	do
 		mon_miss_step(vm);
 	while (vm->pending_fill && !vm->miss_phases && !vm->stopped);
+	mon_exit_drain(vm);
 	if (vm->pending_fill || vm->stopped)
 		return;
 	vm_after_exit(vm);

@@ -95,6 +95,8 @@ struct vm {
 	enum shadow_fill_kind fill_forecast; /* how it will end (mmu.c: forecast) */
 	struct shadow_walk fill_walk; /* the forecast's side-effect-free walk (its head line) */
 	uint16_t ptw_pending;      /* a PT-write window is open */
+	bool exit_pending;         /* cpu->exit holds an exit still to handle (a PT-write step's) */
+	bool in_exit;              /* an exit is being handled (exit handling never re-enters) */
 	char who[MON_WHO_MAX];
 	struct mon_trace trace;
 	struct mon_stats stats;
@@ -117,8 +119,12 @@ void mon_vm_halt(struct vm *vm, enum mon_stop_reason r, int status, const char *
 /* Account instructions retired since the last call to the current virtual CPL. */
 void mon_vm_account(struct vm *vm);
 
-/* exit.c: handle cpu->exit. */
-void mon_exit_dispatch(struct vm *vm);
+/* exit.c: handle cpu->exit, then any exit that handling left pending
+ * (vm->exit_pending), one after the other in a loop: exit handling never
+ * calls itself. */
+void mon_exit_handle(struct vm *vm);
+/* Handle the exits left pending (after a miss finished phase by phase). */
+void mon_exit_drain(struct vm *vm);
 
 /* emulate_*.c */
 void mon_emulate_sens(struct vm *vm);   /* CPU_EXIT_SENSITIVE at virtual CPL 0 */
@@ -151,5 +157,11 @@ void mon_handle_miss(struct vm *vm, va_t va, enum cpu_access acc);
  * mon_miss_step until pending_fill is clear (the last step acts on the result). */
 void mon_miss_begin(struct vm *vm, va_t va, enum cpu_access acc);
 void mon_miss_step(struct vm *vm);
+/* An ins whose destination missed in the TLB: fill it (emulating the store
+ * inside a PT-write window if it is a guest PT page) and store `value`, the
+ * element already read from the port. False if it was not stored (the VM
+ * stopped, or a true fault was reflected: the element is lost, as on a
+ * faulting ins). */
+bool mon_complete_ins(struct vm *vm, uint32_t value);
 
 #endif
