@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 	static struct gen_guest g;
 	struct tally t[64];
 	unsigned nt = 0, nmodes = 0, fails = 0;
-	unsigned long long bytes = 0, guests = 0;
+	unsigned long long bytes = 0, guests = 0, insns = 0;
 	for (unsigned m = 0; m < FZ_NMODES; m++) {
 		if (only && strcmp(only, fz_mode(m)->name))
 			continue;
@@ -136,7 +136,10 @@ int main(int argc, char **argv)
 			}
 			alarm(0);
 			tally_add(t, &nt, r.message);
-			bytes += g.code_bytes;
+			/* the action code up to the one that was next when the guest stopped */
+			if (r.resume > GEN_CODE_PA && r.resume - GEN_CODE_PA <= g.code_bytes)
+				bytes += r.resume - GEN_CODE_PA;
+			insns += r.icount;
 			guests++;
 		}
 	}
@@ -144,8 +147,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "adv-guests: no mode named '%s'\n", only);
 		return 2;
 	}
-	printf("%s adversarial guests: %llu (%u modes x %lu seeds from %lu, %llu code bytes), %u failed; stops:\n",
-	       fails ? "FAIL" : "ok  ", guests, nmodes, seeds, first, bytes, fails);
+	printf("%s adversarial guests: %llu (%u modes x %lu seeds from %lu; %llu bytes of actions reached, %llu guest "
+	       "instructions run), %u failed; stops:\n",
+	       fails ? "FAIL" : "ok  ", guests, nmodes, seeds, first, bytes, insns, fails);
 	for (unsigned i = 0; i < nt; i++)
 		printf("       %4u x %s\n", t[i].n, t[i].what);
 	return fails ? 1 : 0;

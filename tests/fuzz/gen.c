@@ -11,7 +11,7 @@
 #include "tests/fuzz/gen.h"
 
 /* ---- guest-physical layout (gen.h draws it) ---- */
-#define CODE_PA 0x100000ull
+#define CODE_PA GEN_CODE_PA
 #define CODE_BYTES 0x6000u           /* set-up and actions */
 #define HANDLER_PA 0x106000ull       /* exception handlers, up to 0x108000 */
 #define SYS_PA 0x108000ull
@@ -19,7 +19,7 @@
 #define TSS_PA (SYS_PA + 0x80)
 #define GDTR_PA (SYS_PA + 0x100)
 #define IDTR_PA (SYS_PA + 0x110)
-#define RESUME_PA (SYS_PA + 0x120)   /* where the handler jumps (adversarial guests) */
+#define RESUME_PA GEN_RESUME_PA      /* where the handler jumps (SYS_PA + 0x120) */
 #define SCRATCH_PA (SYS_PA + 0x200)  /* random pseudo-descriptors for lgdt/lidt */
 #define IDT_PA 0x109000ull
 #define PML4_PA 0x10a000ull

@@ -45,6 +45,8 @@
 #define GEN_UCODE_BYTES 0x2000u
 #define GEN_ELF_HDR 0x1000u          /* file offset of the segment */
 #define GEN_ELF_BYTES (GEN_ELF_HDR + GEN_IMAGE_BYTES)
+#define GEN_CODE_PA GEN_BASE         /* the set-up and the actions */
+#define GEN_RESUME_PA 0x108120ull    /* adversarial guests: the address of the next action */
 
 /* Where the bytes come from: a seeded PRNG, or a buffer (then zeros once it is used up). */
 struct gen_src {

@@ -20,15 +20,17 @@ for n in "$@"; do
   w=$lf/work/$n
   mkdir -p "$w/corpus"
   log=$w/log.txt
+  lenctl=""
   case $n in
-    cpl3) maxlen=8193 ;;
+    cpl3) maxlen=8193; lenctl="-len_control=0" ;;   # whole code pages from the start
+    vm) maxlen=4096; lenctl="-len_control=0" ;;
     loaders) maxlen=65536 ;;
     *) maxlen=4096 ;;
   esac
   dict=""
   [ -f tests/fuzz/$n.dict ] && dict="-dict=tests/fuzz/$n.dict"
   nice "$lf/fuzz/lf-$n" -max_total_time="$secs" -seed=1 -timeout=20 -rss_limit_mb=2048 -max_len=$maxlen \
-    -print_final_stats=1 -artifact_prefix="$w/" $dict "$w/corpus" "tests/fuzz/corpus/$n" >"$log" 2>&1
+    -print_final_stats=1 -artifact_prefix="$w/" $lenctl $dict "$w/corpus" "tests/fuzz/corpus/$n" >"$log" 2>&1
   rc=$?
   stats=$(sed -n 's/^fuzz-stats: //p' "$log" | tail -1)
   cov=$(grep -E '^#[0-9]+' "$log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+')

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "shadow/shadow.h"
+#include "tests/fuzz/gen.h"
 #include "tests/fuzz/vmrun.h"
 
 static const struct fz_mode modes[FZ_NMODES] = {
@@ -108,6 +109,8 @@ int fz_run_guest(const uint8_t *elf, size_t len, const struct fz_mode *m, uint64
 	r->reason = st->reason;
 	snprintf(r->message, sizeof r->message, "%s", st->message);
 	r->icount = mon_vm_icount(vm);
+	if (mon_read_pa(vm, GEN_RESUME_PA, &r->resume, sizeof r->resume) != sizeof r->resume)
+		r->resume = 0;
 	int rc = 0;
 	if (!iso_ok)
 		rc = violated(r, m, why);

@@ -33,6 +33,7 @@ struct fz_result {
 	enum mon_stop_reason reason;
 	char message[MON_ERR_MAX];
 	uint64_t icount;
+	uint64_t resume;  /* at the stop, the guest's 8 bytes at GEN_RESUME_PA (how far an adversarial guest got) */
 	char violation[2 * MON_ERR_MAX + 128]; /* empty: every invariant held */
 };
 
