@@ -5,7 +5,7 @@
 set -u
 # clang + libclang-rt-14-dev: libFuzzer for `make fuzz-smoke` / `make fuzz` (they print
 # "skipped: clang libFuzzer not installed" without them).
-PKGS="gcc make pkg-config libcapstone-dev libreadline-dev check gcovr qemu-system-x86 tmux clang libclang-rt-14-dev"
+PKGS="gcc make pkg-config libcapstone-dev libreadline-dev check gcovr qemu-system-x86 tmux valgrind clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
