@@ -6,11 +6,18 @@
  * stalling it).
  *
  *   adv-guests [--seeds N] [--first S] [--max-insns B] [--timeout SEC] [--mode NAME]
+ *              [--iso-every N] [--cpl3]
  *   adv-guests --write SEED FILE      the guest of SEED as an ELF, for `vmlab run --kernel FILE`
+ *
+ * --cpl3: instead of hostile kernels, two pages of seeded random code run at
+ * CPL 3 (gen_cpl3_guest), 20,000 instructions each unless --max-insns says.
+ * --iso-every N: the isolation check after every N-th monitor step instead
+ * of after every exit.
  *
  * Deterministic: the same seeds make the same guests on every machine.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +37,7 @@ static void on_alarm(int sig)
 {
 	(void)sig;
 	char msg[160];
-	int n = snprintf(msg, sizeof msg, "FAIL adversarial seed %d mode %s: no stop before the timeout (host hang)\n",
+	int n = snprintf(msg, sizeof msg, "FAIL adv-guests seed %d mode %s: no stop before the timeout (host hang)\n",
 			 (int)cur_seed, fz_mode((unsigned)cur_mode)->name);
 	if (write(report_fd, msg, (size_t)n) < 0)
 		_exit(1);
@@ -40,6 +47,7 @@ static void on_alarm(int sig)
 static int usage(void)
 {
 	fprintf(stderr, "usage: adv-guests [--seeds N] [--first S] [--max-insns B] [--timeout SEC] [--mode NAME]\n"
+			"                  [--iso-every N] [--cpl3]\n"
 			"       adv-guests --write SEED FILE\n");
 	return 2;
 }
@@ -86,11 +94,16 @@ static void tally_add(struct tally *t, unsigned *nt, const char *msg)
 
 int main(int argc, char **argv)
 {
-	unsigned long seeds = 8, first = 1, budget = 200000, timeout = 20;
+	unsigned long seeds = 8, first = 1, budget = 0, timeout = 20, iso_every = 1;
 	const char *only = NULL;
+	bool cpl3 = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--write") && i + 2 < argc)
 			return write_guest(argv[i + 1], argv[i + 2]);
+		if (!strcmp(argv[i], "--cpl3")) {
+			cpl3 = true;
+			continue;
+		}
 		if (i + 1 >= argc)
 			return usage();
 		const char *v = argv[++i];
@@ -104,9 +117,13 @@ int main(int argc, char **argv)
 			timeout = strtoul(v, NULL, 0);
 		else if (!strcmp(argv[i - 1], "--mode"))
 			only = v;
+		else if (!strcmp(argv[i - 1], "--iso-every"))
+			iso_every = strtoul(v, NULL, 0);
 		else
 			return usage();
 	}
+	if (!budget)
+		budget = cpl3 ? 20000 : 200000;
 	signal(SIGALRM, on_alarm);
 	fflush(stderr);
 	report_fd = dup(2);
@@ -125,19 +142,28 @@ int main(int argc, char **argv)
 		for (unsigned long seed = first; seed < first + seeds; seed++) {
 			struct gen_src s;
 			gen_src_seed(&s, seed);
-			gen_adversarial(&g, &s, MAX_ACTIONS);
+			if (cpl3) {
+				static uint8_t code[GEN_UCODE_BYTES];
+				gen_random_code(&s, code, sizeof code);
+				gen_cpl3_guest(&g, code, sizeof code);
+			} else {
+				gen_adversarial(&g, &s, MAX_ACTIONS);
+			}
 			cur_seed = (sig_atomic_t)seed;
 			cur_mode = (sig_atomic_t)m;
 			alarm((unsigned)timeout);
 			struct fz_result r;
-			if (fz_run_guest(g.elf, sizeof g.elf, fz_mode(m), budget, 1, &r)) {
-				printf("FAIL adversarial seed %lu: %s\n", seed, r.violation);
+			if (fz_run_guest(g.elf, sizeof g.elf, fz_mode(m), budget, (unsigned)iso_every, &r)) {
+				printf("FAIL %s seed %lu: %s\n", cpl3 ? "cpl3" : "adversarial", seed, r.violation);
 				fails++;
 			}
 			alarm(0);
 			tally_add(t, &nt, r.message);
-			/* the action code up to the one that was next when the guest stopped */
-			if (r.resume > GEN_CODE_PA && r.resume - GEN_CODE_PA <= g.code_bytes)
+			/* CPL 3: the code pages; a kernel: the action code up to the one that
+			 * was next when the guest stopped */
+			if (cpl3)
+				bytes += g.code_bytes;
+			else if (r.resume > GEN_CODE_PA && r.resume - GEN_CODE_PA <= g.code_bytes)
 				bytes += r.resume - GEN_CODE_PA;
 			insns += r.icount;
 			guests++;
@@ -147,9 +173,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "adv-guests: no mode named '%s'\n", only);
 		return 2;
 	}
-	printf("%s adversarial guests: %llu (%u modes x %lu seeds from %lu; %llu bytes of actions reached, %llu guest "
-	       "instructions run), %u failed; stops:\n",
-	       fails ? "FAIL" : "ok  ", guests, nmodes, seeds, first, bytes, insns, fails);
+	printf("%s %s guests: %llu (%u modes x %lu seeds from %lu; %llu %s, %llu guest instructions run), "
+	       "%u failed; stops:\n",
+	       fails ? "FAIL" : "ok  ", cpl3 ? "random CPL 3" : "adversarial", guests, nmodes, seeds, first,
+	       bytes, cpl3 ? "bytes of code" : "bytes of actions reached", insns, fails);
 	for (unsigned i = 0; i < nt; i++)
 		printf("       %4u x %s\n", t[i].n, t[i].what);
 	return fails ? 1 : 0;

@@ -288,12 +288,18 @@ static void emit_cpl3_handlers(struct emit *e)
 	B(e, 0x48, 0x0f, 0x07);                   /* sysretq */
 }
 
-void gen_cpl3_guest(struct gen_guest *g, const uint8_t *code, size_t len)
+/* What every generated kernel starts from: the ELF headers, descriptors and page tables. */
+static void guest_begin(struct gen_guest *g)
 {
 	memset(g, 0, sizeof *g);
 	elf_wrap(g);
 	build_sys(g);
 	build_tables(g);
+}
+
+void gen_cpl3_guest(struct gen_guest *g, const uint8_t *code, size_t len)
+{
+	guest_begin(g);
 	struct emit h = { g, HANDLER_PA, 0, 0x2000 };
 	emit_cpl3_handlers(&h);
 	struct emit e = { g, CODE_PA, 0, CODE_BYTES };
@@ -560,6 +566,12 @@ static uint8_t code_byte(struct gen_src *s)
 	return c;
 }
 
+void gen_random_code(struct gen_src *s, uint8_t *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = code_byte(s);
+}
+
 static void act_raw(struct emit *e, struct gen_src *s)
 {
 	unsigned n = 1 + gen_below(s, 48);
@@ -588,17 +600,12 @@ static void emit_adv_handler(struct emit *e, bool restore_cr3)
 
 void gen_adversarial(struct gen_guest *g, struct gen_src *s, unsigned max_actions)
 {
-	memset(g, 0, sizeof *g);
-	elf_wrap(g);
-	build_sys(g);
-	build_tables(g);
+	guest_begin(g);
 	struct emit h = { g, HANDLER_PA, 0, 0x2000 };
 	emit_adv_handler(&h, gen_below(s, 2));
 	struct gen_src ucode; /* user pages: random code, from 8 bytes of s */
 	gen_src_seed(&ucode, gen_u64(s));
-	uint8_t *u = at(g, UCODE_PA);
-	for (unsigned i = 0; i < GEN_UCODE_BYTES; i++)
-		u[i] = code_byte(&ucode);
+	gen_random_code(&ucode, at(g, UCODE_PA), GEN_UCODE_BYTES);
 	struct emit e = { g, CODE_PA, 0, CODE_BYTES - 64 };
 	emit_setup(&e);
 	unsigned n = 0;

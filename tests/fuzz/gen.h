@@ -74,6 +74,8 @@ struct gen_guest {
 
 /* A CPL 3 guest running `code` (len bytes, tiled over the two user code pages; len 0: zeros). */
 void gen_cpl3_guest(struct gen_guest *g, const uint8_t *code, size_t len);
+/* n bytes of random code from s, seldom an instruction the core stops at (x87 escapes, int1). */
+void gen_random_code(struct gen_src *s, uint8_t *buf, size_t n);
 /* A raw kernel: `code` at the entry point, on the firmware's page tables and GDT, no IDT. */
 void gen_raw_kernel(struct gen_guest *g, const uint8_t *code, size_t len);
 /* An adversarial guest of at most max_actions actions drawn from src. */
