@@ -232,12 +232,31 @@ struct mon_stop {
 	char message[MON_ERR_MAX];  /* one explanatory line */
 };
 
+/* The VM's images, in memory (the VMM reads no files). `name` is for messages and,
+ * for a module, the program name the guest sees. */
+struct mon_image {
+	const char *name;
+	const uint8_t *data;
+	size_t size;
+};
+struct mon_images {
+	struct mon_image kernel;                    /* ELF64 */
+	struct mon_image modules[MON_MAX_MODULES];  /* boot modules (ELF programs or packs) */
+	unsigned nmodules;
+	struct mon_image disk;                      /* initial disk contents (size 0: zeros) */
+};
 /*
- * Create a VM: allocate machine RAM, load the kernel ELF and modules, build
- * the firmware hand-off (guestos/boot.h) and set the vCPU up. Returns NULL
- * with one line in err on failure (nothing is left allocated). vmids count
- * from 0 per `vmid` argument so that tests can make vm0 and vm1.
+ * Create a VM from images: allocate machine RAM, load the kernel and modules,
+ * build the firmware hand-off (guestos/boot.h) and set the vCPU up. The images
+ * are copied: the caller may free them afterwards. cfg->kernel and
+ * cfg->modules are not used. Returns NULL with one line in err on failure
+ * (nothing is left allocated). vmids count from 0 per `vmid` argument so that
+ * tests can make vm0 and vm1.
  */
+struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_images *img, unsigned vmid,
+			      char *err, size_t errlen);
+/* The front ends' convenience (monitor/tools/images.c): read cfg->kernel and
+ * cfg->modules from files, then mon_vm_create_from. */
 struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err, size_t errlen);
 void mon_vm_destroy(struct vm *vm);
 
