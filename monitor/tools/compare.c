@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/vmm/modes.h"
+#include "monitor/tools/tools.h"
+#include "tlb/tlb.h"
 
 #define CMP_MAX_WORKLOADS 8
 #define CMP_MODES 4
@@ -62,7 +63,8 @@ struct cmp_row {
 static void collect(struct vm *vm, struct cmp_row *r)
 {
 	const struct mon_stats *s = mon_vm_stats(vm);
-	const struct mon_modes *m = vm->modes;
+	struct mon_mode_stats m;
+	mon_vm_mode_stats(vm, &m);
 	memset(r, 0, sizeof *r);
 	r->insns = s->insns_user + s->insns_kernel;
 	r->exits = mon_stats_exits(s);
@@ -70,15 +72,14 @@ static void collect(struct vm *vm, struct cmp_row *r)
 	r->ex_exc = s->exits[CPU_EXIT_EXCEPTION];
 	r->ex_miss = s->exits[CPU_EXIT_TLB_MISS];
 	r->round_trips = s->round_trips;
-	uint64_t hits = mon_vm_tlb_hits(vm), miss = vm->tlb.stats.misses;
+	uint64_t hits = mon_vm_tlb_hits(vm), miss = mon_vm_tlb(vm)->stats.misses;
 	r->tlb_misses = miss;
 	r->hit_rate = hits + miss ? 100.0 * (double)hits / (double)(hits + miss) : 0.0;
 	r->hidden = s->hidden_faults;
 	r->true_ = mon_vm_true_faults(vm);
 	r->walk_refs = s->walk_refs;
 	r->pt_writes = s->pt_writes;
-	for (unsigned i = 0; m && i < VMLAB_HC_COUNT; i++)
-		r->hypercalls += m->hypercalls[i];
+	r->hypercalls = m.hypercalls;
 	r->cycles = mon_vm_cycles(vm);
 }
 

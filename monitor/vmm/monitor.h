@@ -129,6 +129,13 @@ int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
 /* Print the run options' help text. */
 void mon_cli_print_run_options(FILE *f);
 
+/* --mmu, --paravirt, --strict-x86 (monitor/vmm/modes.c): like mon_cli_parse_option
+ * (1 taken, 0 not ours, -1 bad). */
+int mon_modes_parse_option(struct mon_config *cfg, int argc, char **argv, int *i, char *err,
+			   size_t errlen);
+void mon_modes_print_options(FILE *f);
+const char *mon_modes_name(const struct mon_config *cfg); /* "shadow", "nested+paravirt", ... */
+
 /* Parse "16M", "4096", "1G", "0x100000" into bytes. Returns false on garbage/overflow. */
 bool mon_parse_size(const char *s, uint64_t *out);
 /* Parse a decimal or 0x-hex unsigned number. Returns false on garbage/overflow. */
@@ -196,7 +203,9 @@ struct vm;
 struct tlb;
 struct shadow_vm;
 
-enum mon_state { MON_RUNNING = 0, MON_STOPPED = 1 };
+/* RUNNING: call mon_vm_step again; PAUSED: a pause point was reached (the VM can go
+ * on); STOPPED: for good (mon_vm_stop says why). */
+enum mon_state { MON_RUNNING = 0, MON_STOPPED = 1, MON_PAUSED = 2 };
 
 enum mon_step_kind {
 	MON_STEP_INSN = 0, /* one guest instruction, or one exit handled (whichever comes first) */
@@ -223,12 +232,31 @@ struct mon_stop {
 	char message[MON_ERR_MAX];  /* one explanatory line */
 };
 
+/* The VM's images, in memory (the VMM reads no files). `name` is for messages and,
+ * for a module, the program name the guest sees. */
+struct mon_image {
+	const char *name;
+	const uint8_t *data;
+	size_t size;
+};
+struct mon_images {
+	struct mon_image kernel;                    /* ELF64 */
+	struct mon_image modules[MON_MAX_MODULES];  /* boot modules (ELF programs or packs) */
+	unsigned nmodules;
+	struct mon_image disk;                      /* initial disk contents (size 0: zeros) */
+};
 /*
- * Create a VM: allocate machine RAM, load the kernel ELF and modules, build
- * the firmware hand-off (guestos/boot.h) and set the vCPU up. Returns NULL
- * with one line in err on failure (nothing is left allocated). vmids count
- * from 0 per `vmid` argument so that tests can make vm0 and vm1.
+ * Create a VM from images: allocate machine RAM, load the kernel and modules,
+ * build the firmware hand-off (guestos/boot.h) and set the vCPU up. The images
+ * are copied: the caller may free them afterwards. cfg->kernel and
+ * cfg->modules are not used. Returns NULL with one line in err on failure
+ * (nothing is left allocated). vmids count from 0 per `vmid` argument so that
+ * tests can make vm0 and vm1.
  */
+struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_images *img, unsigned vmid,
+			      char *err, size_t errlen);
+/* The front ends' convenience (monitor/tools/images.c): read cfg->kernel and
+ * cfg->modules from files, then mon_vm_create_from. */
 struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err, size_t errlen);
 void mon_vm_destroy(struct vm *vm);
 
@@ -260,6 +288,10 @@ struct mon_miss {
 /* Is a TLB miss half-handled (phase steps)? Fills *out if so. */
 bool mon_vm_miss(const struct vm *vm, struct mon_miss *out);
 
+/* Pause at the first instruction boundary where icount >= `icount` (outside a
+ * half-handled TLB miss): that mon_vm_step returns MON_PAUSED, once. */
+void mon_vm_pause_at(struct vm *vm, uint64_t icount);
+
 /* Stop the VM from outside (console `kill`). */
 void mon_vm_request_stop(struct vm *vm, const char *why);
 
@@ -267,6 +299,11 @@ const struct mon_stop *mon_vm_stop(const struct vm *vm);
 
 /* Receive every trace event (whatever the trace categories/file say). NULL to remove. */
 void mon_vm_set_event_sink(struct vm *vm, mon_event_fn fn, void *ctx);
+/* The categories the sink wants (default MON_CAT_ALL). Fewer is faster: MON_CAT_INSN
+ * events make the VM run one instruction at a time. */
+void mon_vm_set_sink_cats(struct vm *vm, uint32_t cats);
+/* End the run's trace file: flush it and give it its name. 0, or -1 if writing failed. */
+int mon_vm_trace_finish(struct vm *vm);
 
 /* Serial (UART) output: by default also written to stdout as it comes. */
 void mon_vm_set_serial_echo(struct vm *vm, FILE *f);     /* NULL: capture only */
@@ -293,9 +330,13 @@ const struct mon_vcpu *mon_vm_vcpu(const struct vm *vm);
 uint64_t mon_vm_guest_rflags(const struct vm *vm);
 const char *mon_vm_who(const struct vm *vm);          /* "kernel", "app:<name>" */
 unsigned mon_vm_id(const struct vm *vm);
+const struct mon_config *mon_vm_config(const struct vm *vm); /* the options it was created with */
+/* Is a user->kernel round trip open (the guest kernel entered from user mode, not yet back)? */
+bool mon_vm_in_round_trip(const struct vm *vm);
 uint64_t mon_vm_icount(const struct vm *vm);
 
-/* The TLB and shadow state, for the console's `tlb` and `shadow` commands (NULL until present). */
+/* The TLB and shadow state, for the console's `tlb` and `shadow` commands (the
+ * shadow: NULL if the VM has none). */
 struct tlb *mon_vm_tlb(struct vm *vm);
 struct shadow_vm *mon_vm_shadow(struct vm *vm);
 
@@ -322,6 +363,50 @@ size_t mon_read_pa(struct vm *vm, pa_t pa, void *buf, size_t len);
 size_t mon_read_ma(struct vm *vm, ma_t ma, void *buf, size_t len);
 /* PA -> MA through this VM's pmap. false if the page is outside guest memory. */
 bool mon_pa_to_ma(struct vm *vm, pa_t pa, ma_t *ma);
+
+/* ---- changing the guest (debuggers) ------------------------------------------ */
+
+/* The guest's translation of va (current CR3, no side effects). false if unmapped. */
+bool mon_va_to_pa(struct vm *vm, va_t va, pa_t *pa);
+/*
+ * Write guest memory by VA (current guest CR3), PA, or MA (only this VM's own
+ * frames). Like the VMM's own writes: a changed guest page-table entry drops
+ * the shadow and TLB entries it governs; pre-decoded code there is forgotten.
+ * Returns bytes written (stops early at an unmapped page or the end of memory).
+ */
+size_t mon_write_va(struct vm *vm, va_t va, const void *buf, size_t len);
+size_t mon_write_pa(struct vm *vm, pa_t pa, const void *buf, size_t len);
+size_t mon_write_ma(struct vm *vm, ma_t ma, const void *buf, size_t len);
+
+/* The registers as the guest believes them (virtual IF, CPL in CS/SS, virtual CRs). */
+struct mon_regs {
+	uint64_t gpr[16];       /* RAX RCX RDX RBX RSP RBP RSI RDI R8..R15 */
+	uint64_t rip, rflags;
+	uint16_t seg[6];        /* ES CS SS DS FS GS selectors */
+	uint64_t fs_base, gs_base, kernel_gs_base;
+	uint64_t cr0, cr2, cr3, cr4, efer;
+};
+void mon_vm_get_regs(const struct vm *vm, struct mon_regs *r);
+/* Write back what changed. Only the GPRs, RIP, RFLAGS (its IF is the virtual IF)
+ * and the FS/GS bases are writable: 0, or -1 with one line in err (nothing changed). */
+int mon_vm_set_regs(struct vm *vm, const struct mon_regs *r, char *err, size_t errlen);
+
+/* ---- snapshots (monitor/vmm/snapshot.c) ------------------------------------------ */
+
+/*
+ * The whole VM state (CPU, vCPU, RAM, pmap, shadow, TLB, frames, devices with
+ * the disk, stats, icount) as a versioned, checksummed byte stream; malloc'ed,
+ * *len bytes. Call between mon_vm_step calls (any step kind, any miss phase).
+ * NULL with one line in err on failure.
+ */
+uint8_t *mon_vm_save(struct vm *vm, size_t *len, char *err, size_t errlen);
+/*
+ * Put a saved state into vm, which must have been created with the same
+ * machine options (its output and trace options may differ). It then continues
+ * exactly as the saved VM would have. 0, or -1 with one line in err (not a
+ * snapshot, other version, corrupted, truncated, other options) and vm unchanged.
+ */
+int mon_vm_restore(struct vm *vm, const uint8_t *buf, size_t len, char *err, size_t errlen);
 
 /* ---- stats ------------------------------------------------------------------- */
 
@@ -351,6 +436,13 @@ uint64_t mon_stats_exits(const struct mon_stats *s);
 /* Simulated-TLB hits: the TLB's own lookups plus the core's fast-cache hits, which stand
  * for hits of its entries the TLB never sees. */
 uint64_t mon_vm_tlb_hits(const struct vm *vm);
+/* What the MMU modes did (all 0 in plain shadow mode). */
+struct mon_mode_stats {
+	uint64_t refills;    /* --mmu=swtlb: misses reflected to the guest's refill handler */
+	uint64_t tlb_writes; /* --mmu=swtlb: privileged TLB writes emulated */
+	uint64_t hypercalls; /* --paravirt: vmcalls of every kind */
+};
+void mon_vm_mode_stats(const struct vm *vm, struct mon_mode_stats *out);
 /* True faults: #PFs injected for the guest's own table, plus (swtlb) refill
  * upcalls the guest's handler turned into its own #PF. */
 uint64_t mon_vm_true_faults(const struct vm *vm);
@@ -379,9 +471,5 @@ uint64_t mon_vm_cycles(const struct vm *vm);
 void mon_cost_print_prices(FILE *f, const struct mon_cost *c);
 /* The end-of-run summary (deterministic). */
 void mon_print_summary(const struct vm *vm, FILE *f);
-
-/* ---- subcommands (monitor/main.c dispatches) ---------------------------------- */
-int mon_run_main(int argc, char **argv);     /* vmlab run */
-int mon_bench_main(int argc, char **argv);   /* vmlab bench */
 
 #endif
