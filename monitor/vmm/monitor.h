@@ -292,6 +292,18 @@ bool mon_vm_miss(const struct vm *vm, struct mon_miss *out);
  * half-handled TLB miss): that mon_vm_step returns MON_PAUSED, once. */
 void mon_vm_pause_at(struct vm *vm, uint64_t icount);
 
+/*
+ * Breakpoints (replace the list; n = 0 clears; at most 64): mon_vm_step
+ * returns MON_PAUSED before an instruction at one of these RIPs (any address
+ * space), nothing of it run; the next mon_vm_step runs it. Checked on the
+ * core's instruction-decode path only: a run with breakpoints goes at full
+ * speed (make bench-break). Guest behaviour is unchanged; the one trace: each
+ * stop counts its instruction fetch twice in the TLB hit count. 0, or -1 with err.
+ */
+int mon_vm_break_set(struct vm *vm, const va_t *va, unsigned n, char *err, size_t errlen);
+/* Is the VM paused on a breakpoint (RIP is the breakpoint's address)? */
+bool mon_vm_at_break(const struct vm *vm);
+
 /* Stop the VM from outside (console `kill`). */
 void mon_vm_request_stop(struct vm *vm, const char *why);
 
