@@ -6,6 +6,8 @@
  *   vmlab trace-diff A B         compare two traces
  *   vmlab compare [options]      one workload under each MMU mode
  *   vmlab bench [options]        guest MIPS under the monitor vs the bare core
+ *   vmlab grade LAB SUBMISSION   score a programming lab submission (monitor/grade/)
+ *   vmlab lab export|new|check   instructor tools for labs
  *
  * Bad input: one line on stderr naming the problem, exit status 2.
  */
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "monitor/console.h"
+#include "monitor/grade/grade.h"
 #include "monitor/modes.h"
 #include "monitor/monitor.h"
 
@@ -28,6 +31,8 @@ static void usage(FILE *f)
 	      "  trace-diff  compare two traces event by event\n"
 	      "  compare     run one workload under each MMU mode, side by side\n"
 	      "  bench       guest MIPS under the monitor against the bare core\n"
+	      "  grade       score a lab submission (or a folder of them) in a sandbox\n"
+	      "  lab         lab tools: export a student copy, scaffold, check a lab\n"
 	      "\n"
 	      "  vmlab <command> --help   options of one command\n"
 	      "  vmlab --version\n",
@@ -59,6 +64,10 @@ int main(int argc, char **argv)
 		return mon_modes_compare_main(argc - 1, argv + 1); /* monitor/compare.c */
 	if (!strcmp(cmd, "bench"))
 		return mon_bench_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "grade"))
+		return grade_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "lab"))
+		return grade_lab_main(argc - 1, argv + 1);
 	fprintf(stderr, "vmlab: unknown command '%s' (try vmlab --help)\n", cmd);
 	return 2;
 }
