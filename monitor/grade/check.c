@@ -233,6 +233,15 @@ static bool answer_of(const char *answers, const char *key, double *v)
 	return false;
 }
 
+double grade_check_expected(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref)
+{
+	struct grade_outcome ro;
+	char d[GRADE_PATH_MAX], o[GRADE_PATH_MAX];
+	run_reference(g, c, ref, &ro);
+	outpaths(ref, c, d, o);
+	return number_after(o, c->grep);
+}
+
 static void judge_answer(const struct grade_check *c, struct grade_site *ref, const char *answers,
 			 struct grade_result *r)
 {

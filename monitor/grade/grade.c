@@ -81,6 +81,9 @@ static void site_env(struct grade_env *e, const struct grade_ctx *g, const char 
 	memset(e, 0, sizeof *e);
 	grade_env_set(e, "BUILD", "build");
 	grade_env_set(e, "VMLAB", "build/vmlab");
+	/* how the tree was built (e.g. "make -s SAN=1" for the sanitizer suite) */
+	const char *mk = getenv("VMLAB_GRADE_MAKE");
+	grade_env_set(e, "MAKE", mk && *mk ? mk : "make -s");
 	grade_env_set(e, "KERNEL", "build/guestos/kernel.elf");
 	grade_env_set(e, "INITRD", "build/guestos/initrd.pack");
 	grade_env_set(e, "LAB", lab);
@@ -150,35 +153,46 @@ static void run_checks(const struct grade_ctx *g, struct grade_site *sub, struct
 	}
 }
 
+/* The reference site of a student's variant (its tree made if needed). */
+static int ref_site(const struct grade_ctx *g, const char *student, struct grade_site *ref, char *tree,
+		    char *variant, size_t vlen, char *err, size_t errlen)
+{
+	memset(ref, 0, sizeof *ref);
+	site_env(&ref->env, g, student);
+	grade_env_describe(&ref->env, &g->rubric, variant, vlen);
+	snprintf(tree, GRADE_PATH_MAX, "%s/ref-%016llx", g->workroot,
+		 (unsigned long long)(hash_str(variant) ^ reference_stamp(g)));
+	char outdir[GRADE_PATH_MAX + 16];
+	snprintf(outdir, sizeof outdir, "%s/grade-out", tree);
+	ref->tree = tree;
+	if (grade_ref_tree(g, tree, err, errlen) || grade_mkdirs(outdir))
+		return -1;
+	return 0;
+}
+
 int grade_submission(struct grade_ctx *g, const char *subdir, const char *student,
 		     unsigned slot, struct grade_report *rep)
 {
 	memset(rep, 0, sizeof *rep);
 	snprintf(rep->student, sizeof rep->student, "%s", student);
-	struct grade_site sub = { .sandboxed = true, .slot = slot }, ref = { 0 };
+	struct grade_site sub = { .sandboxed = true, .slot = slot }, ref;
 	site_env(&sub.env, g, student);
-	site_env(&ref.env, g, student);
-	grade_env_describe(&sub.env, &g->rubric, rep->variant, sizeof rep->variant);
-
-	char reftree[GRADE_PATH_MAX], tree[GRADE_PATH_MAX], err[300], outdir[GRADE_PATH_MAX + 16];
-	snprintf(reftree, sizeof reftree, "%s/ref-%016llx", g->workroot,
-		 (unsigned long long)(hash_str(rep->variant) ^ reference_stamp(g)));
+	char reftree[GRADE_PATH_MAX], tree[GRADE_PATH_MAX], err[300];
 	snprintf(tree, sizeof tree, "%s/work-%u", g->workroot, slot);
-	snprintf(outdir, sizeof outdir, "%s/grade-out", reftree);
 	grade_rmtree(tree);
 	int taken = 0;
-	if (grade_ref_tree(g, reftree, err, sizeof err) || grade_mkdirs(outdir) ||
+	if (ref_site(g, student, &ref, reftree, rep->variant, sizeof rep->variant, err, sizeof err) ||
 	    grade_work_tree(g, subdir, tree, &taken, err, sizeof err)) {
 		fprintf(stderr, "grade: %s: %s\n", student, err);
 		return -1;
 	}
 	make_out_dirs(g, tree);
+	chmod(g->workroot, 0711); /* the sandbox's uid must reach its tree (mkdtemp makes 0700) */
 	if (grade_sandbox_own(&g->sandbox, slot, tree)) {
 		fprintf(stderr, "grade: %s: cannot hand %s to the sandbox uid\n", student, tree);
 		return -1;
 	}
 	sub.tree = tree;
-	ref.tree = reftree;
 	char ans[GRADE_PATH_MAX + 16];
 	snprintf(ans, sizeof ans, "%s/answers.txt", subdir ? subdir : "/nonexistent");
 	char *answers = grade_read_file(ans, NULL);
@@ -189,4 +203,25 @@ int grade_submission(struct grade_ctx *g, const char *subdir, const char *studen
 	if (!g->keep)
 		grade_rmtree(tree);
 	return 0;
+}
+
+char *grade_answer_key(struct grade_ctx *g, const char *student)
+{
+	struct grade_site ref;
+	char tree[GRADE_PATH_MAX], variant[256], err[300];
+	if (ref_site(g, student, &ref, tree, variant, sizeof variant, err, sizeof err))
+		return NULL;
+	char *key = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&key, &len);
+	if (!m)
+		return NULL;
+	fprintf(m, "# answer key for %s (%s)\n", student, variant);
+	for (int i = 0; i < g->rubric.nchecks; i++) {
+		const struct grade_check *c = &g->rubric.checks[i];
+		if (c->kind == GK_ANSWER)
+			fprintf(m, "%s = %.17g\n", c->key, grade_check_expected(g, c, &ref));
+	}
+	fclose(m);
+	return key;
 }

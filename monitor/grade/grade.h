@@ -58,6 +58,8 @@ struct grade_rubric {
 	char title[128];
 	char holes[GRADE_MAX_HOLES][256]; /* files the student hands in, relative to the root */
 	int nholes;
+	char privates[GRADE_MAX_HOLES][256]; /* files and folders never exported */
+	int nprivates;
 	struct grade_var vars[GRADE_MAX_VARS];
 	int nvars;
 	unsigned timeout;           /* default per-check seconds */
@@ -180,6 +182,14 @@ struct grade_site {
 void grade_check_run(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *sub,
 		     struct grade_site *ref, const char *answers, struct grade_result *res);
 
+/* Copy the reference sources (no build folders, no dot files) into dst. */
+int grade_copy_sources(const char *root, const char *dst);
+/* Replace hole file rel in tree by its stubbed, unmarked version. */
+int grade_stub_hole(const struct grade_ctx *g, const char *tree, const char *rel, char *err, size_t errlen);
+
+/* The number an answer check expects (NAN if the reference output has none). */
+double grade_check_expected(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref);
+
 /* Grade one submission folder; slot picks the sandbox uid (parallel workers). */
 int grade_submission(struct grade_ctx *g, const char *subdir, const char *student,
 		     unsigned slot, struct grade_report *rep);
@@ -194,6 +204,14 @@ void grade_report_write(FILE *f, const struct grade_report *rep, const struct gr
 /* Serialize/parse a report as one JSON object (the per-student result files). */
 void grade_report_json(FILE *f, const struct grade_report *rep, const struct grade_ctx *g);
 void grade_json_string(FILE *f, const char *s);
+
+/* ---- instructor tools (export.c, labcheck.c) */
+/* Write the student tree of the lab to dir (which must not exist). */
+int grade_export(const struct grade_ctx *g, const char *dir, char *err, size_t errlen);
+/* Does the exported tree hold any solution text? 0 no; 1 yes (named in err). */
+int grade_export_leaks(const struct grade_ctx *g, const char *dir, char *err, size_t errlen);
+/* The right answers for a student (answers.txt text, malloc'd). */
+char *grade_answer_key(struct grade_ctx *g, const char *student);
 
 /* ---- front ends */
 int grade_main(int argc, char **argv);

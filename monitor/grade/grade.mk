@@ -9,3 +9,21 @@ $(BUILD)/libgrade.a: $(GRADE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 $(BUILD)/vmlab: $(BUILD)/libgrade.a
+
+# Unit tests tests/unit/test_grade_*.c link the grader library alone.
+LIBS_grade := $(BUILD)/libgrade.a
+
+# `vmlab lab check` for every lab with a rubric: the reference scores full marks,
+# the export scores zero on code checks and holds no solution text.
+LABS_RUBRICS := $(sort $(wildcard labs/*/rubric))
+labs-grade: $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
+	@set -e; for r in $(LABS_RUBRICS); do \
+	  VMLAB_GRADE_MAKE="$(MAKE) -s SAN=$(SAN) OPT=$(OPT)" \
+	    $(BUILD)/vmlab lab check $$(basename $$(dirname $$r)) --build $(BUILD); done
+
+# The grader against real bad submissions (tests/grade/bad-submissions.sh).
+grade-sandbox: $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
+	@VMLAB_GRADE_MAKE="$(MAKE) -s SAN=$(SAN) OPT=$(OPT)" tests/grade/bad-submissions.sh $(BUILD)
+
+TEST_STEPS += labs-grade grade-sandbox
+.PHONY: labs-grade grade-sandbox

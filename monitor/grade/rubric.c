@@ -2,7 +2,7 @@
  * monitor/grade/rubric.c — read a lab's rubric file (format: labs/README.md,
  * "Rubric format"). One directive per line, '#' starts a comment:
  *
- *   lab NAME | title TEXT | hole FILE | timeout SECONDS
+ *   lab NAME | title TEXT | hole FILE | private PATH | timeout SECONDS
  *   vary VAR range LO HI | vary VAR pick V1 V2 ...
  *   check NAME POINTS public|hidden KIND [key=value ...] : COMMAND
  */
@@ -200,6 +200,15 @@ static const char *parse_line(struct grade_rubric *r, char *line)
 		if (!f || f[0] == '/' || strstr(f, ".."))
 			return "hole wants a file path inside the tree";
 		return copy_word(r->holes[r->nholes++], sizeof r->holes[0], f) ? "hole path too long" : NULL;
+	}
+	if (!strcmp(dir, "private")) {
+		if (r->nprivates >= GRADE_MAX_HOLES)
+			return "too many private lines";
+		char *f = word(&rest);
+		if (!f || f[0] == '/' || strstr(f, ".."))
+			return "private wants a path inside the tree";
+		return copy_word(r->privates[r->nprivates++], sizeof r->privates[0], f) ? "private path too long"
+											 : NULL;
 	}
 	if (!strcmp(dir, "timeout")) {
 		char *end;

@@ -56,6 +56,11 @@ static int copy_entries(const char *src, const char *dst, bool (*skip)(const cha
 	return rc;
 }
 
+int grade_copy_sources(const char *root, const char *dst)
+{
+	return copy_entries(root, dst, skip_top, false);
+}
+
 int grade_ref_tree(const struct grade_ctx *g, const char *dst, char *err, size_t errlen)
 {
 	char b[GRADE_PATH_MAX];
@@ -80,8 +85,7 @@ int grade_ref_tree(const struct grade_ctx *g, const char *dst, char *err, size_t
 	return 0;
 }
 
-/* Write the stubbed version of hole file rel in tree. */
-static int stub_hole(const struct grade_ctx *g, const char *tree, const char *rel, char *err, size_t errlen)
+int grade_stub_hole(const struct grade_ctx *g, const char *tree, const char *rel, char *err, size_t errlen)
 {
 	char path[GRADE_PATH_MAX];
 	snprintf(path, sizeof path, "%s/%s", tree, rel);
@@ -141,7 +145,7 @@ int grade_work_tree(const struct grade_ctx *g, const char *sub, const char *tree
 		return -1;
 	}
 	for (int i = 0; i < g->rubric.nholes; i++) {
-		if (stub_hole(g, tree, g->rubric.holes[i], err, errlen))
+		if (grade_stub_hole(g, tree, g->rubric.holes[i], err, errlen))
 			return -1;
 		int t = sub ? take_hand_in(sub, tree, g->rubric.holes[i], err, errlen) : 0;
 		if (t < 0)
