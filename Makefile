@@ -8,8 +8,9 @@
 #   make bench      benchmarks: guest MIPS and ratios
 #   make golden     regenerate golden traces (review the diff!)
 #
-# Each module folder holds plain C files; every *.c in cpu/ tlb/ shadow/ monitor/
-# (except monitor/main.c) goes into lib<module>.a. Unit tests are
+# Each module folder holds plain C files; every *.c in cpu/ tlb/ shadow/ goes
+# into lib<module>.a, every *.c in monitor/<part>/ (except monitor/tools/main.c)
+# into libmon_<part>.a (MON_FRONTENDS, MON_CORE below). Unit tests are
 # tests/unit/test_<module>_*.c, one Check binary each. Other parts add their
 # own rules in a fragment (*.mk in their folder) that appends to TEST_STEPS,
 # BENCH_STEPS and the build targets.
@@ -41,30 +42,47 @@ LDLIBS   = $(PKG_LIBS)
 .DEFAULT_GOAL := all
 
 # ---- libraries, one per module, in dependency order (monitor -> shadow -> tlb -> cpu)
-MODULES := monitor shadow tlb cpu
+# monitor/ is several libraries, one per subfolder (libmon_<part>.a, every
+# *.c of monitor/<part>/ except tools/main.c):
+#   front ends (any order; they may use each other and the VMM, never the reverse):
+MON_FRONTENDS := tools console cloud grade
+#   the VMM core, then the devices it drives:
+MON_CORE      := vmm dev
+MON_PARTS := $(MON_FRONTENDS) $(MON_CORE)
+MODULES := shadow tlb cpu
 define module_lib
-$(1)_SRC := $$(filter-out monitor/main.c,$$(wildcard $(1)/*.c))
+$(1)_SRC := $$(filter-out monitor/tools/main.c,$$(wildcard $(2)/*.c))
 $(1)_OBJ := $$(patsubst %.c,$$(BUILD)/obj/%.o,$$($(1)_SRC))
 $$(BUILD)/lib$(1).a: $$($(1)_OBJ)
 	@mkdir -p $$(dir $$@)
 	rm -f $$@ && ar rcs $$@ $$^
 endef
-$(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
+$(foreach m,$(MODULES),$(eval $(call module_lib,$(m),$(m))))
+$(foreach p,$(MON_PARTS),$(eval $(call module_lib,mon_$(p),monitor/$(p))))
 
-# What a module links against (itself and everything below it).
+# What a module links against (itself and everything below it). LIBS_x are
+# the files (prerequisites), LINK_x the link-line form of the same.
 LIBS_cpu     := $(BUILD)/libcpu.a
 LIBS_tlb     := $(BUILD)/libtlb.a $(LIBS_cpu)
 LIBS_shadow  := $(BUILD)/libshadow.a $(LIBS_tlb)
-LIBS_monitor := $(BUILD)/libmonitor.a $(LIBS_shadow)
+LIBS_mon_front := $(foreach p,$(MON_FRONTENDS),$(BUILD)/libmon_$(p).a)
+LIBS_mon_core  := $(foreach p,$(MON_CORE),$(BUILD)/libmon_$(p).a)
+LIBS_monitor := $(LIBS_mon_front) $(LIBS_mon_core) $(LIBS_shadow)
 ALL_LIBS     := $(LIBS_monitor)
+LINK_cpu     := $(LIBS_cpu)
+LINK_tlb     := $(LIBS_tlb)
+LINK_shadow  := $(LIBS_shadow)
+# The front ends are one link group; the core comes after it, so a core
+# symbol that needs a front end fails to link (dependencies go one way).
+LINK_monitor := -Wl,--start-group $(LIBS_mon_front) -Wl,--end-group $(LIBS_mon_core) $(LIBS_shadow)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # ---- the program
-$(BUILD)/vmlab: $(BUILD)/obj/monitor/main.o $(ALL_LIBS)
-	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
+$(BUILD)/vmlab: $(BUILD)/obj/monitor/tools/main.o $(ALL_LIBS)
+	$(CC) $(LDFLAGS_SAN) -o $@ $< $(LINK_monitor) $(LDLIBS)
 
 # ---- unit tests: tests/unit/test_<module>_<name>.c -> $(BUILD)/tests/test_<module>_<name>
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -73,13 +91,14 @@ unit_module = $(word 2,$(subst _, ,$(notdir $(1))))
 .SECONDEXPANSION:
 $(BUILD)/tests/test_%: tests/unit/test_%.c $$(LIBS_$$(call unit_module,$$@))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -o $@ $< $(LIBS_$(call unit_module,$@)) $(LDFLAGS_SAN) $(CHECK_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -o $@ $< $(LINK_$(call unit_module,$@)) $(LDFLAGS_SAN) $(CHECK_LIBS) $(LDLIBS)
 
 unit-%: $(BUILD)/tests/test_%
 	$<
 
 # Build-only targets per module, so one part can be built while another is broken.
 $(foreach m,$(MODULES),$(eval $(m): $(BUILD)/lib$(m).a $(filter $(BUILD)/tests/test_$(m)_%,$(UNIT_BIN))))
+monitor: $(LIBS_mon_front) $(LIBS_mon_core) $(filter $(BUILD)/tests/test_monitor_%,$(UNIT_BIN))
 
 # ---- fragments add: ALL_TARGETS, TEST_STEPS (make targets run by tests/run.sh), BENCH_STEPS
 ALL_TARGETS := $(BUILD)/vmlab

@@ -28,6 +28,13 @@ typedef uint64_t va_t; /* virtual: what guest code issues */
 typedef uint64_t pa_t; /* guest-physical: what the guest's page tables produce */
 typedef uint64_t ma_t; /* machine: offset into the one host buffer that is real RAM */
 
+/* A 48-bit VA is canonical when bits 63..47 are all equal; any other VA faults
+ * (#GP, #SS on the stack) before the page walk. */
+static inline bool cpu_va_canonical(va_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1ull << PAGE_SHIFT)
 #define PAGE_MASK (~(PAGE_SIZE - 1))
@@ -327,6 +334,10 @@ void cpu_io_complete_out(struct cpu *cpu);
 /* The fast translation cache must forget a page, or everything. */
 void cpu_ftlb_invalidate(struct cpu *cpu, va_t va);
 void cpu_ftlb_flush(struct cpu *cpu);
+/* Turn the fast translation cache off (every access then asks the MMU) or
+ * back on. Slower, and nothing else may change: the equality test of the
+ * simulated TLB's statistics runs with it off. On by default. */
+void cpu_ftlb_set_enabled(struct cpu *cpu, bool on);
 
 /* Machine memory at [ma, ma+len) was written by someone other than the core:
  * forget pre-decoded instructions there. */

@@ -103,6 +103,7 @@ struct cpu_internal {
 	uint64_t *fetch_touch; /* the MMU's stamp for that page, or NULL */
 	struct ftlb_entry *ftlb; /* current set: ftlb_set[cpl == 3] */
 	unsigned ftlb_cpl;       /* CPL the current set belongs to */
+	bool ftlb_off;           /* cpu_ftlb_set_enabled(false): never fill the fast cache */
 	struct ftlb_entry ftlb_set[2][3][FTLB_SIZE]; /* [user][access][index] */
 	/* fault unwinding */
 	jmp_buf *catcher;
@@ -188,11 +189,15 @@ void cpu_icache_free(struct cpu *cpu);
  * Faults (#PF on fetch, #UD, #NM, ...) unwind via cpu_fault. Returns NULL
  * when the instruction is valid but unimplemented: cpu->exit is filled. */
 const struct insn *cpu_icache_fetch(struct cpu *cpu);
+/* The decode half of cpu_icache_fetch, for a fetch already translated (and
+ * counted) at host pointer `host`: an icache miss. */
+const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host);
 /* A write hit machine page `page` which holds pre-decoded code: forget it. */
 void cpu_icache_invalidate_page(struct cpu *cpu, uint64_t page);
 
 /* The hot part of cpu_icache_fetch: the fetch page shortcut and one icache
- * compare. */
+ * compare. The fetch is counted once, here or in cpu_icache_fetch: a miss of
+ * the icache after a fetch-page hit decodes without translating again. */
 static inline const struct insn *icache_lookup(struct cpu *cpu)
 {
 	struct cpu_internal *in = cpu->in;
@@ -206,6 +211,7 @@ static inline const struct insn *icache_lookup(struct cpu *cpu)
 			cpu->stats.icache_hits++;
 			return &e->insn;
 		}
+		return cpu_icache_fill(cpu, cpu->ram + ma);
 	}
 	return cpu_icache_fetch(cpu);
 }
@@ -357,7 +363,7 @@ static inline uint8_t *rmw_begin(struct cpu *cpu, va_t va, unsigned size)
 	if ((va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size) {
 		if (LIKELY(e->tag == (va & PAGE_MASK))) {
 			if (e->touch)
-				*e->touch = cpu->icount;
+				cpu_touch(cpu, e->touch); /* one hit: the write's translation serves the read too */
 			return (uint8_t *)(uintptr_t)(va + e->addend);
 		}
 		return cpu_xlat(cpu, va, ACC_WRITE, cpu->cpl);

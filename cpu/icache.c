@@ -122,17 +122,15 @@ static void decode_failed(struct cpu *cpu, enum dec_status st, const uint8_t *bu
 	cpu->exit.nbytes = (uint8_t)n;
 }
 
-const struct insn *cpu_icache_fetch(struct cpu *cpu)
+/* Decode (and cache when it lies within one page) the instruction at
+ * cpu->rip, whose first byte is at host pointer `host`, already translated
+ * (and counted as a fetch) by the caller. */
+const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 {
 	struct cpu_internal *in = cpu->in;
 	va_t va = cpu->rip;
-	const uint8_t *host = fetch_page(cpu, va);
 	ma_t ma = (ma_t)(host - cpu->ram);
 	struct icache_entry *e = &in->icache[ma & (ICACHE_SIZE - 1)];
-	if (e->ma == ma) {
-		cpu->stats.icache_hits++;
-		return &e->insn;
-	}
 	cpu->stats.icache_misses++;
 	uint8_t buf[15];
 	unsigned avail = PAGE_SIZE - (va & (PAGE_SIZE - 1));
@@ -159,4 +157,17 @@ const struct insn *cpu_icache_fetch(struct cpu *cpu)
 	}
 	decode_failed(cpu, st, buf, avail);
 	return NULL;
+}
+
+const struct insn *cpu_icache_fetch(struct cpu *cpu)
+{
+	struct cpu_internal *in = cpu->in;
+	const uint8_t *host = fetch_page(cpu, cpu->rip);
+	ma_t ma = (ma_t)(host - cpu->ram);
+	struct icache_entry *e = &in->icache[ma & (ICACHE_SIZE - 1)];
+	if (e->ma == ma) {
+		cpu->stats.icache_hits++;
+		return &e->insn;
+	}
+	return cpu_icache_fill(cpu, host);
 }

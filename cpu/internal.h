@@ -149,7 +149,7 @@ void cpu_paging_cr3_written(struct cpu *cpu, bool noflush);
 
 static inline bool cpu_sys_canonical(uint64_t va)
 {
-	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+	return cpu_va_canonical(va);
 }
 /* cpu_fault(#GP, 0) unless CPL is 0. */
 void cpu_sys_need_cpl0(struct cpu *cpu);

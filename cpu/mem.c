@@ -63,7 +63,7 @@ static _Noreturn void page_fault(struct cpu *cpu, va_t va, uint32_t err)
 
 static bool canonical(va_t va)
 {
-	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+	return cpu_va_canonical(va);
 }
 
 void cpu_ftlb_sync_cpl(struct cpu *cpu)
@@ -94,6 +94,12 @@ void cpu_ftlb_invalidate(struct cpu *cpu, va_t va)
 			if (in->ftlb_set[u][a][k].tag == (va & PAGE_MASK))
 				in->ftlb_set[u][a][k].tag = FTLB_EMPTY;
 	in->fetch_page = FTLB_EMPTY;
+}
+
+void cpu_ftlb_set_enabled(struct cpu *cpu, bool on)
+{
+	cpu->in->ftlb_off = !on;
+	cpu_ftlb_flush(cpu);
 }
 
 /*
@@ -130,7 +136,7 @@ uint8_t *cpu_xlat(struct cpu *cpu, va_t va, enum cpu_access acc, unsigned cpl)
 	if (acc == ACC_WRITE && in->codepage[page])
 		cpu_icache_invalidate_page(cpu, page);
 	uint8_t *host = cpu->ram + x.ma;
-	if (x.cacheable && !(acc == ACC_WRITE && in->codepage[page])) {
+	if (x.cacheable && !in->ftlb_off && !(acc == ACC_WRITE && in->codepage[page])) {
 		e->tag = va & PAGE_MASK;
 		e->addend = (uint64_t)(uintptr_t)host - va;
 		e->touch = x.touch;

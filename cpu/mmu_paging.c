@@ -28,18 +28,7 @@
 #include <string.h>
 
 #include "cpu/internal.h"
-
-#define MAXPHYADDR 40
-#define PTE_P (1ull << 0)
-#define PTE_RW (1ull << 1)
-#define PTE_US (1ull << 2)
-#define PTE_A (1ull << 5)
-#define PTE_D (1ull << 6)
-#define PTE_PS (1ull << 7)
-#define PTE_G (1ull << 8)
-#define PTE_XD (1ull << 63)
-#define PTE_ADDR (((1ull << MAXPHYADDR) - 1) & ~0xfffull)
-#define PTE_RSVD_HI ((((1ull << 52) - 1)) & ~((1ull << MAXPHYADDR) - 1))
+#include "cpu/x86_pte.h"
 
 #define PG_TLB_SIZE 64
 
@@ -117,9 +106,9 @@ static void drop_va(struct cpu_paging *p, va_t va)
 /* Reserved bits of an entry at `level` (leaf: whether PS/level-1 maps a page). */
 static bool pte_reserved(const struct cpu *cpu, uint64_t pte, unsigned level, bool leaf)
 {
-	if (pte & PTE_RSVD_HI)
+	if (pte & PTE_RSVD_MASK)
 		return true;
-	if ((pte & PTE_XD) && !(cpu->efer & EFER_NXE))
+	if ((pte & PTE_NX) && !(cpu->efer & EFER_NXE))
 		return true;
 	if (level == 4 && (pte & PTE_PS))
 		return true;
@@ -152,7 +141,7 @@ static enum mmu_result walk(struct cpu *cpu, va_t va, enum cpu_access acc, unsig
 	pa_t at[4];
 	uint64_t pte[4];
 	unsigned perm = PERM_W | PERM_U;
-	pa_t table = cpu->cr3 & PTE_ADDR;
+	pa_t table = cpu->cr3 & PTE_FRAME_MASK;
 	unsigned level = 4, n = 0;
 	for (;; level--) {
 		pa_t a = table + 8 * pt_index(level, va);
@@ -173,15 +162,15 @@ static enum mmu_result walk(struct cpu *cpu, va_t va, enum cpu_access acc, unsig
 			perm &= ~(unsigned)PERM_W;
 		if (!(v & PTE_US))
 			perm &= ~(unsigned)PERM_U;
-		if ((v & PTE_XD) && (cpu->efer & EFER_NXE))
+		if ((v & PTE_NX) && (cpu->efer & EFER_NXE))
 			perm |= PERM_NX;
 		if (leaf)
 			break;
-		table = v & PTE_ADDR;
+		table = v & PTE_FRAME_MASK;
 	}
 	unsigned shift = 12 + 9 * (level - 1);
 	uint64_t leafpte = pte[n - 1];
-	pa_t pbase = leafpte & PTE_ADDR & ~((1ull << shift) - 1);
+	pa_t pbase = leafpte & PTE_FRAME_MASK & ~((1ull << shift) - 1);
 	pa_t frame = pbase + (va & ((1ull << shift) - 1) & PAGE_MASK);
 	if (frame + PAGE_SIZE > cpu->ram_size)
 		goto rsvd;

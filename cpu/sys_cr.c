@@ -7,9 +7,9 @@
  * hardware.
  */
 #include "cpu/internal.h"
+#include "cpu/x86_pte.h"
 
-#define MAXPHYADDR 40 /* as CPUID 0x80000008 reports */
-#define CR3_RSVD_HI (~0ull << MAXPHYADDR)
+#define CR3_RSVD_HI (~0ull << X86_MAXPHYADDR)
 #define CR3_NOFLUSH (1ull << 63)
 /* CR4 bits the core accepts; anything else is #GP(0) (CPUID does not report them). */
 #define CR4_SUPPORTED (CR4_TSD | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE)

@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu/x86_pte.h"
 #include "guestos/boot.h"
 
 #define KERNEL_NAME "guestos 1.0 x86_64"
@@ -57,21 +58,12 @@
 #define PAGE_ROUND_UP(a) (((uint64_t)(a) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
 
 /*
- * Page-table entry (all four levels):
- *   63  62..52  51........12  11..9  8  7  6  5  4  3  2  1  0
- *   NX  (avail) frame address  avail  G  PS D  A  CD WT US RW P
- * A non-present user PTE with PTE_SWAPPED set holds a swap slot in bits
- * 51..12 and keeps its RW/US/NX bits for when the page comes back.
+ * Page-table entries: the bits are cpu/x86_pte.h's (PTE_P, PTE_RW, ...,
+ * PTE_ADDR_MASK). A non-present user PTE with PTE_SWAPPED (an available bit)
+ * set holds a swap slot in bits 51..12 and keeps its RW/US/NX bits for when
+ * the page comes back.
  */
-#define PTE_P (1ull << 0)
-#define PTE_RW (1ull << 1)
-#define PTE_US (1ull << 2)
-#define PTE_A (1ull << 5)
-#define PTE_D (1ull << 6)
-#define PTE_PS (1ull << 7)
 #define PTE_SWAPPED (1ull << 9)
-#define PTE_NX (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
 
 /* ---- segments (GDT layout; STAR relies on the order) */
 #define SEL_KCODE 0x08

@@ -165,7 +165,7 @@ void upage_free(uint64_t pa)
 /* Bring swapped-out page `va` of `p` (PTE *pte) back; 0 or -1. */
 int swap_in(struct proc *p, uint64_t va, uint64_t *pte)
 {
-	uint64_t slot = (*pte & PTE_ADDR) >> 12;
+	uint64_t slot = (*pte & PTE_ADDR_MASK) >> 12;
 	uint64_t pa = upage_alloc(p, va);
 	if (!pa)
 		return -1;
@@ -180,7 +180,7 @@ int swap_in(struct proc *p, uint64_t va, uint64_t *pte)
 /* Release the swap slot held by a swapped-out PTE. */
 void swap_drop(uint64_t pte)
 {
-	slot_free((pte & PTE_ADDR) >> 12);
+	slot_free((pte & PTE_ADDR_MASK) >> 12);
 }
 
 void swap_report(void)

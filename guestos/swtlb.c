@@ -48,7 +48,7 @@ int swtlb_refill(struct trapframe *tf)
 		nx |= (*e & PTE_NX) != 0;
 		if (level == 1 || (*e & PTE_PS))
 			break;
-		table = P2V(*e & PTE_ADDR);
+		table = P2V(*e & PTE_ADDR_MASK);
 	}
 	if (!us || (write && !rw) || (exec && nx)) {
 		tf->error = err | 1; /* present, but a protection violation */
@@ -61,7 +61,7 @@ int swtlb_refill(struct trapframe *tf)
 	}
 	uint64_t leaf = *ent[n - 1];
 	uint64_t span = 1ull << (12 + 9 * (level - 1));
-	uint64_t pa = ((leaf & PTE_ADDR) & ~(span - 1)) | (va & (span - 1) & ~(PAGE_SIZE - 1));
+	uint64_t pa = ((leaf & PTE_ADDR_MASK) & ~(span - 1)) | (va & (span - 1) & ~(PAGE_SIZE - 1));
 	uint64_t entry = pa | PTE_P | PTE_US | (nx ? PTE_NX : 0);
 	if (rw && (leaf & PTE_D))
 		entry |= PTE_RW;

@@ -96,7 +96,7 @@ uint64_t *vm_walk(uint64_t *pml4, uint64_t va, int create)
 				return NULL;
 			*e = pa | PTE_P | PTE_RW | PTE_US;
 		}
-		table = P2V(*e & PTE_ADDR);
+		table = P2V(*e & PTE_ADDR_MASK);
 	}
 	return &table[PT_INDEX(0, va)];
 }
@@ -108,12 +108,12 @@ static void free_level(uint64_t *table, int level)
 		uint64_t e = table[i];
 		if (level == 0) {
 			if (e & PTE_P)
-				upage_free(e & PTE_ADDR);
+				upage_free(e & PTE_ADDR_MASK);
 			else if (e & PTE_SWAPPED)
 				swap_drop(e);
 		} else if (e & PTE_P) {
-			free_level(P2V(e & PTE_ADDR), level - 1);
-			kfree_frame(e & PTE_ADDR);
+			free_level(P2V(e & PTE_ADDR_MASK), level - 1);
+			kfree_frame(e & PTE_ADDR_MASK);
 		}
 	}
 }
@@ -135,7 +135,7 @@ void vm_unmap_range(struct proc *p, uint64_t start, uint64_t end)
 		if (!pte)
 			continue;
 		if (*pte & PTE_P) {
-			upage_free(*pte & PTE_ADDR);
+			upage_free(*pte & PTE_ADDR_MASK);
 			pv_pte_set(pte, 0, p == curproc ? va : 0);
 		} else if (*pte & PTE_SWAPPED) {
 			swap_drop(*pte);
@@ -253,7 +253,7 @@ static uint8_t *user_page(struct proc *p, uint64_t va, int write)
 		pte = vm_walk(p->pml4, va, 0);
 	}
 	*pte |= PTE_A | (write ? PTE_D : 0);
-	return (uint8_t *)P2V(*pte & PTE_ADDR) + (va & (PAGE_SIZE - 1));
+	return (uint8_t *)P2V(*pte & PTE_ADDR_MASK) + (va & (PAGE_SIZE - 1));
 }
 
 static int user_range_ok(uint64_t va, uint64_t n)

@@ -55,9 +55,9 @@ static void finish(struct shadow_fill *f, enum shadow_fill_kind kind, const char
 static bool spte_allows(uint64_t e, enum cpu_access acc)
 {
 	if (acc == ACC_WRITE)
-		return (e & GPTE_RW) != 0;
+		return (e & PTE_RW) != 0;
 	if (acc == ACC_EXEC)
-		return !(e & GPTE_NX);
+		return !(e & PTE_NX);
 	return true;
 }
 
@@ -65,13 +65,13 @@ static bool spte_allows(uint64_t e, enum cpu_access acc)
 static unsigned spte_perm(const struct shadow_vm *vm, uint64_t e)
 {
 	unsigned p = TLB_R;
-	if (e & GPTE_RW)
+	if (e & PTE_RW)
 		p |= TLB_W;
-	if (!(e & GPTE_NX))
+	if (!(e & PTE_NX))
 		p |= TLB_X;
-	if (e & GPTE_US)
+	if (e & PTE_US)
 		p |= TLB_U;
-	if ((e & GPTE_G) && (vm->cr4 & CR4_PGE))
+	if ((e & PTE_G) && (vm->cr4 & CR4_PGE))
 		p |= TLB_G;
 	return p;
 }
@@ -140,21 +140,21 @@ static void phase_shadow(struct shadow_vm *vm, struct shadow_fill *f)
 {
 	/* LAB-HOLE-BEGIN shadow-fill stub: (void)vm; finish(f, SHADOW_FILL_ERROR, "not implemented: phase_shadow"); return; */
 	const struct shadow_walk *w = &f->walk;
-	uint64_t e = f->ma | GPTE_P | GPTE_A;
+	uint64_t e = f->ma | PTE_P | PTE_A;
 	if (w->w && w->dirty && !f->pt_page)
-		e |= GPTE_RW | GPTE_D;
+		e |= PTE_RW | PTE_D;
 	if (w->u)
-		e |= GPTE_US;
+		e |= PTE_US;
 	if (!w->x)
-		e |= GPTE_NX;
-	if (w->ref[w->nrefs - 1].val & GPTE_G) /* the guest's G bit; CR4.PGE applies at install */
-		e |= GPTE_G;
+		e |= PTE_NX;
+	if (w->ref[w->nrefs - 1].val & PTE_G) /* the guest's G bit; CR4.PGE applies at install */
+		e |= PTE_G;
 	if (shadow_fill_table(vm, f->view, f->va, e, &f->spte_ma, &f->tables_alloc) < 0) {
 		finish(f, SHADOW_FILL_ERROR, "out of machine frames for shadow tables");
 		return;
 	}
 	f->spte = e;
-	if (e & GPTE_RW)
+	if (e & PTE_RW)
 		vm->mapped_w[f->pa >> PAGE_SHIFT] = 1;
 	/* LAB-HOLE-END shadow-fill */
 	f->phase = SHADOW_PH_INSTALL;

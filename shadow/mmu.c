@@ -150,7 +150,7 @@ static void iso_entry(void *ctx, int root, enum tlb_view view, unsigned level, v
 	(void)root;
 	(void)view;
 	(void)ema;
-	ma_t t = e & GPTE_ADDR_MASK;
+	ma_t t = e & PTE_ADDR_MASK;
 	uint16_t o = shadow_mframe_owner(c->vm->mf, t);
 	if (level > 1 && o != SHADOW_OWNER_MONITOR)
 		violation(c, "shadow table entry", va, t, o);

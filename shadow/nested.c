@@ -18,16 +18,16 @@ static int nested_map(struct shadow_nested *n, pa_t pa, ma_t ma)
 	ma_t table = n->root;
 	for (unsigned level = 4; level > 1; level--) {
 		uint64_t *e = nested_entry(n, table, level, pa);
-		if (!(*e & GPTE_P)) {
+		if (!(*e & PTE_P)) {
 			ma_t t = shadow_mframe_alloc(n->mf, SHADOW_OWNER_MONITOR);
 			if (t == MA_NONE)
 				return -1;
 			n->tables++;
-			*e = t | GPTE_P | GPTE_RW | GPTE_US;
+			*e = t | PTE_P | PTE_RW | PTE_US;
 		}
-		table = *e & GPTE_ADDR_MASK;
+		table = *e & PTE_ADDR_MASK;
 	}
-	*nested_entry(n, table, 1, pa) = ma | GPTE_P | GPTE_RW | GPTE_US;
+	*nested_entry(n, table, 1, pa) = ma | PTE_P | PTE_RW | PTE_US;
 	return 0;
 }
 
@@ -37,8 +37,8 @@ static void nested_free_table(struct shadow_nested *n, ma_t t, unsigned level)
 	if (level > 1) {
 		for (unsigned i = 0; i < 512; i++) {
 			uint64_t *e = shadow_mframe_word(n->mf, t + 8ull * i);
-			if (e && (*e & GPTE_P))
-				nested_free_table(n, *e & GPTE_ADDR_MASK, level - 1);
+			if (e && (*e & PTE_P))
+				nested_free_table(n, *e & PTE_ADDR_MASK, level - 1);
 		}
 	}
 	shadow_mframe_release(n->mf, t);
@@ -81,9 +81,9 @@ bool shadow_nested_walk(const struct shadow_nested *n, pa_t pa, struct shadow_nw
 		ma_t at = table + 8ull * shadow_pt_index(level, pa);
 		w->ref_ma[w->nrefs++] = at;
 		const uint64_t *e = shadow_mframe_word(n->mf, at);
-		if (!e || !(*e & GPTE_P))
+		if (!e || !(*e & PTE_P))
 			return false; /* an EPT violation: pa is not guest RAM */
-		table = *e & GPTE_ADDR_MASK;
+		table = *e & PTE_ADDR_MASK;
 	}
 	w->ma = table | (pa & (PAGE_SIZE - 1));
 	w->ok = true;

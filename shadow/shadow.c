@@ -18,7 +18,7 @@
 
 #include "shadow/shadow.h"
 
-#define SPTE_TABLE (GPTE_P | GPTE_RW | GPTE_US)
+#define SPTE_TABLE (PTE_P | PTE_RW | PTE_US)
 
 static uint64_t *word(const struct shadow_vm *vm, ma_t ma)
 {
@@ -31,10 +31,10 @@ static unsigned free_table(struct shadow_vm *vm, int r, ma_t ma, unsigned level)
 	unsigned leaves = 0;
 	for (unsigned i = 0; i < 512; i++) {
 		uint64_t e = *word(vm, ma + 8ull * i);
-		if (!(e & GPTE_P))
+		if (!(e & PTE_P))
 			continue;
 		if (level > 1)
-			leaves += free_table(vm, r, e & GPTE_ADDR_MASK, level - 1);
+			leaves += free_table(vm, r, e & PTE_ADDR_MASK, level - 1);
 		else
 			leaves++;
 	}
@@ -153,14 +153,14 @@ int shadow_fill_table(struct shadow_vm *vm, enum tlb_view view, va_t va, uint64_
 	ma_t table = rt->l4[view];
 	for (unsigned level = 4; level > 1; level--) {
 		uint64_t *e = word(vm, table + 8ull * shadow_pt_index(level, va));
-		if (!(*e & GPTE_P)) {
+		if (!(*e & PTE_P)) {
 			ma_t t = table_alloc(vm, r);
 			if (t == MA_NONE)
 				return -1;
 			(*tables_alloc)++;
 			*e = t | SPTE_TABLE;
 		}
-		table = *e & GPTE_ADDR_MASK;
+		table = *e & PTE_ADDR_MASK;
 	}
 	*spte_ma = table + 8ull * shadow_pt_index(1, va);
 	*word(vm, *spte_ma) = leaf;
@@ -180,9 +180,9 @@ bool shadow_lookup_va(const struct shadow_vm *vm, enum tlb_view view, va_t va,
 		uint64_t e = *word(vm, ema);
 		l->entry_ma[l->levels] = ema;
 		l->entry[l->levels++] = e;
-		if (!(e & GPTE_P))
+		if (!(e & PTE_P))
 			return false;
-		table = e & GPTE_ADDR_MASK;
+		table = e & PTE_ADDR_MASK;
 	}
 	l->present = true;
 	l->ma = table;
@@ -195,14 +195,14 @@ static unsigned clear_in(struct shadow_vm *vm, int r, ma_t l4, va_t va, unsigned
 	ma_t table = l4;
 	for (unsigned l = 4; l > level; l--) {
 		uint64_t e = *word(vm, table + 8ull * shadow_pt_index(l, va));
-		if (!(e & GPTE_P))
+		if (!(e & PTE_P))
 			return 0;
-		table = e & GPTE_ADDR_MASK;
+		table = e & PTE_ADDR_MASK;
 	}
 	uint64_t *e = word(vm, table + 8ull * shadow_pt_index(level, va));
-	if (!(*e & GPTE_P))
+	if (!(*e & PTE_P))
 		return 0;
-	unsigned n = level > 1 ? free_table(vm, r, *e & GPTE_ADDR_MASK, level - 1) : 1;
+	unsigned n = level > 1 ? free_table(vm, r, *e & PTE_ADDR_MASK, level - 1) : 1;
 	*e = 0;
 	return n;
 }
@@ -254,14 +254,14 @@ static void visit(const struct shadow_vm *vm, int r, int view, ma_t table, unsig
 	for (unsigned i = 0; i < 512; i++) {
 		ma_t ema = table + 8ull * i;
 		uint64_t e = *word(vm, ema);
-		if (!(e & GPTE_P))
+		if (!(e & PTE_P))
 			continue;
 		va_t va = base | ((uint64_t)i << (PAGE_SHIFT + 9 * (level - 1)));
 		if (level == 4 && (va & (1ull << 47)))
 			va |= 0xffff000000000000ull; /* canonical */
 		fn(ctx, r, (enum tlb_view)view, level, va, ema, e);
 		if (level > 1)
-			visit(vm, r, view, e & GPTE_ADDR_MASK, level - 1, va, fn, ctx);
+			visit(vm, r, view, e & PTE_ADDR_MASK, level - 1, va, fn, ctx);
 	}
 }
 
@@ -288,15 +288,15 @@ static void protect_one(void *c, int r, enum tlb_view view, unsigned level, va_t
 	(void)r;
 	(void)view;
 	(void)va;
-	if (level == 1 && (e & GPTE_RW) && (e & GPTE_ADDR_MASK) == p->frame) {
-		*word(p->vm, ema) = e & ~GPTE_RW;
+	if (level == 1 && (e & PTE_RW) && (e & PTE_ADDR_MASK) == p->frame) {
+		*word(p->vm, ema) = e & ~PTE_RW;
 		p->n++;
 	}
 }
 
 unsigned shadow_protect_frame(struct shadow_vm *vm, ma_t frame)
 {
-	struct protect_ctx p = { vm, frame & GPTE_ADDR_MASK, 0 };
+	struct protect_ctx p = { vm, frame & PTE_ADDR_MASK, 0 };
 	shadow_for_each_entry(vm, protect_one, &p);
 	return p.n;
 }

@@ -26,7 +26,7 @@
  *          8 G | 7 PS | 6 D | 5 A | 4 PCD | 3 PWT | 2 U/S | 1 R/W | 0 P
  *   PS=1 at level 3: 1 GiB page, address bits 51..30 (29..13 reserved, 12 = PAT)
  *   PS=1 at level 2: 2 MiB page, address bits 51..21 (20..13 reserved, 12 = PAT)
- *   PS at level 4 is reserved. NX is reserved unless EFER.NXE. M = SHADOW_MAXPHYADDR.
+ *   PS at level 4 is reserved. NX is reserved unless EFER.NXE. M = X86_MAXPHYADDR.
  *
  * Shadow tables use the same entry format, with MAs instead of PAs, in
  * monitor-owned machine frames; so `xm` in the console can show them.
@@ -45,23 +45,10 @@
 #define VMLAB_SHADOW_H
 
 #include "cpu/cpu.h"
+#include "cpu/x86_pte.h"
 #include "tlb/tlb.h"
 
-/* ---- page-table entry bits (guest and shadow) ---- */
-#define GPTE_P (1ull << 0)
-#define GPTE_RW (1ull << 1)
-#define GPTE_US (1ull << 2)
-#define GPTE_PWT (1ull << 3)
-#define GPTE_PCD (1ull << 4)
-#define GPTE_A (1ull << 5)
-#define GPTE_D (1ull << 6)
-#define GPTE_PS (1ull << 7)
-#define GPTE_G (1ull << 8)
-#define GPTE_NX (1ull << 63)
-/* SIMPLIFICATION: MAXPHYADDR is fixed at 40 bits (1 TiB); bits 51..40 of entries are reserved. */
-#define SHADOW_MAXPHYADDR 40
-#define GPTE_ADDR_MASK 0x000ffffffffff000ull              /* bits 51..12 */
-#define GPTE_RSVD_MASK (0x000fffffffffffffull & ~((1ull << SHADOW_MAXPHYADDR) - 1))
+/* ---- page-table entry bits (guest and shadow): PTE_* of cpu/x86_pte.h ---- */
 #define CR3_ADDR_MASK 0x000ffffffffff000ull
 #define CR3_PCID_MASK 0xfffull
 #define CR3_NOFLUSH (1ull << 63)

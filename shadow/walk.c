@@ -53,15 +53,15 @@ static enum shadow_walk_status fault(struct shadow_walk *w, uint32_t bits)
 /* Reserved bits set in present entry v at `level`? (Intel SDM vol. 3, 4.5) */
 static bool reserved(uint64_t v, unsigned level, unsigned flags)
 {
-	if (v & GPTE_RSVD_MASK)
+	if (v & PTE_RSVD_MASK)
 		return true;
-	if ((v & GPTE_NX) && !(flags & SHADOW_WALK_NXE))
+	if ((v & PTE_NX) && !(flags & SHADOW_WALK_NXE))
 		return true;
-	if (level == 4 && (v & GPTE_PS))
+	if (level == 4 && (v & PTE_PS))
 		return true;
-	if (level == 3 && (v & GPTE_PS) && (v & 0x3fffe000ull)) /* bits 29..13 */
+	if (level == 3 && (v & PTE_PS) && (v & 0x3fffe000ull)) /* bits 29..13 */
 		return true;
-	if (level == 2 && (v & GPTE_PS) && (v & 0x1fe000ull)) /* bits 20..13 */
+	if (level == 2 && (v & PTE_PS) && (v & 0x1fe000ull)) /* bits 20..13 */
 		return true;
 	return false;
 }
@@ -89,9 +89,9 @@ static void set_accessed_dirty(struct shadow_walk *w, const struct shadow_pmap *
 {
 	for (unsigned i = 0; i < w->nrefs; i++) {
 		struct shadow_walk_ref *r = &w->ref[i];
-		r->newval = r->val | GPTE_A;
+		r->newval = r->val | PTE_A;
 		if (i == w->nrefs - 1 && w->acc == ACC_WRITE)
-			r->newval |= GPTE_D;
+			r->newval |= PTE_D;
 		if (r->newval != r->val)
 			shadow_pmap_write64(pm, r->pa, r->newval);
 	}
@@ -113,31 +113,31 @@ enum shadow_walk_status shadow_walk_step(struct shadow_walk *w, const struct sha
 	}
 	r->val = r->newval = v;
 
-	if (!(v & GPTE_P))
+	if (!(v & PTE_P))
 		return fault(w, 0);
 	if (reserved(v, level, w->flags))
 		return fault(w, PFERR_P | PFERR_RSVD);
-	w->all_rw &= (v & GPTE_RW) != 0;
-	w->all_us &= (v & GPTE_US) != 0;
-	if ((w->flags & SHADOW_WALK_NXE) && (v & GPTE_NX))
+	w->all_rw &= (v & PTE_RW) != 0;
+	w->all_us &= (v & PTE_US) != 0;
+	if ((w->flags & SHADOW_WALK_NXE) && (v & PTE_NX))
 		w->any_nx = true;
 
-	bool leaf = level == 1 || ((level == 2 || level == 3) && (v & GPTE_PS));
+	bool leaf = level == 1 || ((level == 2 || level == 3) && (v & PTE_PS));
 	if (!leaf) {
-		w->table = v & GPTE_ADDR_MASK;
+		w->table = v & PTE_ADDR_MASK;
 		w->level = level - 1;
 		return SHADOW_WALK_RUNNING;
 	}
 	w->page_shift = PAGE_SHIFT + 9 * (level - 1);
 	uint64_t size = 1ull << w->page_shift;
-	w->page_pa = v & GPTE_ADDR_MASK & ~(size - 1);
+	w->page_pa = v & PTE_ADDR_MASK & ~(size - 1);
 	w->pa = w->page_pa | (w->va & (size - 1));
 	if (!allowed(w))
 		return fault(w, PFERR_P);
-	w->g = (v & GPTE_G) && (w->flags & SHADOW_WALK_PGE);
+	w->g = (v & PTE_G) && (w->flags & SHADOW_WALK_PGE);
 	if (!(w->flags & SHADOW_WALK_NO_AD))
 		set_accessed_dirty(w, pm);
-	w->dirty = (r->newval & GPTE_D) != 0;
+	w->dirty = (r->newval & PTE_D) != 0;
 	w->status = SHADOW_WALK_OK;
 	return w->status;
 }

@@ -1,17 +1,13 @@
-# monitor/grade/grade.mk — the grader and lab tools (`vmlab grade`, `vmlab lab`):
-# lib grade, linked into vmlab. It uses no VMM code: it runs vmlab builds as programs.
-GRADE_SRC := $(wildcard monitor/grade/*.c)
-GRADE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(GRADE_SRC))
+# monitor/grade/grade.mk — the grader and lab tools (`vmlab grade`, `vmlab lab`),
+# libmon_grade.a (a front end, see MON_FRONTENDS in the Makefile). It uses no VMM
+# code: it runs vmlab builds as programs.
 # Paths are built with snprintf into PATH_MAX buffers; gcc's truncation guesses
 # fire on every one of them (a path that long is refused by the kernel anyway).
-$(GRADE_OBJ): CFLAGS += -Wno-format-truncation
-$(BUILD)/libgrade.a: $(GRADE_OBJ)
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
-$(BUILD)/vmlab: $(BUILD)/libgrade.a
+$(mon_grade_OBJ): CFLAGS += -Wno-format-truncation
 
 # Unit tests tests/unit/test_grade_*.c link the grader library alone.
-LIBS_grade := $(BUILD)/libgrade.a
+LIBS_grade := $(BUILD)/libmon_grade.a
+LINK_grade := $(LIBS_grade)
 
 # `vmlab lab check` for every lab with a rubric: the reference scores full marks,
 # the export scores zero on code checks and holds no solution text.

@@ -1,9 +1,11 @@
 # tests/e2e/e2e.mk — end-to-end tests of `vmlab run` (the monitor's owner).
 #
 #   make e2e-cli             CLI: help, version, bad input -> one line, exit 2; bad ELF -> no trace left
+#   make e2e-adversarial     guests that once crashed/hung/exhausted the monitor: clean, explained stops
 #   make e2e-bare            a bare-metal ELF (no page tables, UART, hlt) runs; debug-exit status
 #   make e2e-isolation       a guest rewriting its page tables maliciously never gets a foreign frame
 #   make e2e-fuzz            seeded random-code guests (40 bare, 20 guestos apps): clean, explained stops
+#   make e2e-fasttlb-off     the host fast TLB off changes no output, summary or TLB trace
 #   make e2e-shadow-pressure a 32 KiB shadow pool: constant resets, same output
 #   make e2e-demo-<name>     guestos demo under vmlab; serial output == tests/guest/expected/<name>.out
 #   make e2e-golden-<name>   a trace window compared byte for byte with tests/e2e/golden/<name>.trace
@@ -30,6 +32,24 @@ $(E2E_OUT)/bare-exit.elf: tests/e2e/bare/bare.c $(E2E_BARE_DEPS)
 E2E_BARE_ELFS := $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf $(E2E_OUT)/evil.elf $(E2E_OUT)/timer.elf $(E2E_OUT)/sens.elf $(E2E_OUT)/user.elf
 ALL_TARGETS += $(E2E_BARE_ELFS)
 
+# adversarial guests (tests/e2e/bare/adv.c), one ELF per case
+E2E_ADV_CASES := insb-pt rep-movsb rep-outsb rep-insb uart-flood spin
+E2E_ADV_DEF_insb-pt := -DCASE_INSB_PT
+E2E_ADV_DEF_rep-movsb := -DCASE_REP_MOVSB
+E2E_ADV_DEF_rep-outsb := -DCASE_REP_OUTSB
+E2E_ADV_DEF_rep-insb := -DCASE_REP_OUTSB -DINS
+E2E_ADV_DEF_uart-flood := -DCASE_UART_FLOOD
+E2E_ADV_DEF_spin := -DCASE_SPIN
+E2E_ADV_ELFS := $(patsubst %,$(E2E_OUT)/adv-%.elf,$(E2E_ADV_CASES))
+$(E2E_OUT)/adv-%.elf: tests/e2e/bare/adv.c $(E2E_BARE_DEPS)
+	@mkdir -p $(dir $@)
+	gcc $(E2E_BARE_CFLAGS) $(E2E_ADV_DEF_$*) -o $@ $<
+ALL_TARGETS += $(E2E_ADV_ELFS)
+
+# Guests that once crashed, hung or exhausted the monitor (issue 10); each run under timeout.
+e2e-adversarial: $(VMLAB) $(E2E_ADV_ELFS) $(E2E_KERNEL) $(E2E_INITRD)
+	@tests/e2e/adversarial.sh $(VMLAB) $(E2E_OUT) $(E2E_KERNEL) $(E2E_INITRD)
+
 e2e-cli: $(VMLAB) $(E2E_OUT)/bare.elf
 	@tests/e2e/cli.sh $(VMLAB) $(E2E_OUT)
 
@@ -55,6 +75,14 @@ e2e-demo-$(1): $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD)
 	@tests/e2e/demo.sh $$(GUEST_OPTS_$(1)) $$(VMLAB) $$(E2E_KERNEL) $$(E2E_INITRD) $$(E2E_OUT) $(1) "$$(GUEST_CMD_$(1))"
 endef
 $(foreach d,$(E2E_DEMOS),$(eval $(call e2e_demo_rule,$(d))))
+
+# The host fast TLB changes nothing students see: every demo (and hello and
+# pingpong under the other MMU modes) with it on and off, summaries and TLB traces identical.
+E2E_FASTTLB_MODES := hello:--mmu=swtlb hello:--mmu=nested hello:--paravirt pingpong:--mmu=swtlb pingpong:--mmu=nested
+e2e-fasttlb-off: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
+	@set -e; $(foreach d,$(E2E_DEMOS),tests/e2e/fasttlb.sh $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD) $(E2E_OUT) $(d) "$(GUEST_CMD_$(d))";) \
+	$(foreach m,$(E2E_FASTTLB_MODES),tests/e2e/fasttlb.sh $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD) $(E2E_OUT) \
+	  $(subst :--,-,$(subst :--mmu=,-,$(m))) "run=$(word 1,$(subst :, ,$(m)))" $(word 2,$(subst :, ,$(m)));)
 
 # Shadow pressure: a 32 KiB shadow pool (8 frames) runs out constantly; every
 # reset drops all shadow state and the TLB, and the output must not change.
@@ -104,9 +132,9 @@ golden-e2e:
 e2e-bench: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
 	@tests/e2e/bench.sh $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
 
-TEST_STEPS += e2e-cli e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+TEST_STEPS += e2e-cli e2e-adversarial e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure e2e-fasttlb-off $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))
 BENCH_STEPS += e2e-bench
 
-.PHONY: e2e-cli e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure golden-e2e e2e-bench e2e-gold-guest $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+.PHONY: e2e-cli e2e-adversarial e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure e2e-fasttlb-off golden-e2e e2e-bench e2e-gold-guest $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))

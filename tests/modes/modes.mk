@@ -1,4 +1,4 @@
-# tests/modes/modes.mk — the MMU modes side by side (issue 6; monitor/modes.h).
+# tests/modes/modes.mk — the MMU modes side by side (issue 6; monitor/vmm/modes.h).
 #
 #   make modes-demo-<mode>-<demo>  a guestos demo under --mmu=swtlb / nested / --paravirt;
 #                                  serial output == tests/guest/expected/<demo>.out

@@ -538,6 +538,58 @@ START_TEST(test_touch_stamps)
 }
 END_TEST
 
+/* Every guest access is one access of the TLB the MMU stands for: either the
+ * MMU sees it or it is counted as a fast-cache hit, never both, never neither. */
+START_TEST(test_fetch_icache_miss_counted_once)
+{
+	M.stamp = true;
+	cpu_ftlb_flush(&C);
+	memset(ram + CODE, 0x90, 10); /* 10 nops, each decoded for the first time */
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_BUDGET);
+	ck_assert_uint_eq(C.stats.icache_misses, 10);
+	ck_assert_uint_eq(M.calls, 1);            /* the first fetch */
+	ck_assert_uint_eq(C.stats.ftlb_hits, 9);  /* the other nine, once each */
+}
+END_TEST
+
+START_TEST(test_rmw_hit_counted)
+{
+	M.stamp = true;
+	cpu_ftlb_flush(&C);
+	for (unsigned k = 0; k < 10; k++)
+		CODE_AT(CODE + 2 * k, 0x01, 0x03); /* add [rbx], eax */
+	C.gpr[RBX] = 0x5000;
+	C.gpr[RAX] = 1;
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_BUDGET);
+	ck_assert_uint_eq(M.calls, 2);            /* first fetch, first write */
+	ck_assert_uint_eq(C.stats.ftlb_hits, 18); /* 9 fetches + 9 read-modify-writes */
+	ck_assert_uint_eq(M.touch, 9);
+	C.rip = CODE;
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_BUDGET); /* all warm */
+	ck_assert_uint_eq(M.calls, 2);
+	ck_assert_uint_eq(C.stats.ftlb_hits, 38);
+	ck_assert_uint_eq(get64(0x5000), 20);
+}
+END_TEST
+
+START_TEST(test_fast_cache_off_asks_mmu_every_time)
+{
+	M.stamp = true;
+	cpu_ftlb_set_enabled(&C, false);
+	for (unsigned k = 0; k < 10; k++)
+		CODE_AT(CODE + 2 * k, 0x01, 0x03); /* add [rbx], eax */
+	C.gpr[RBX] = 0x5000;
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_BUDGET);
+	ck_assert_uint_eq(M.calls, 20); /* 10 fetches, 10 read-modify-writes */
+	ck_assert_uint_eq(C.stats.ftlb_hits, 0);
+	cpu_ftlb_set_enabled(&C, true);
+	C.rip = CODE;
+	ck_assert_int_eq(cpu_run(&C, 10), CPU_EXIT_BUDGET);
+	ck_assert_uint_eq(M.calls, 22);
+	ck_assert_uint_eq(C.stats.ftlb_hits, 18);
+}
+END_TEST
+
 START_TEST(test_noncanonical_branch_faults_at_branch)
 {
 	put64(0x7ff8, 0x0000800000000000ull);
@@ -608,6 +660,9 @@ int main(void)
 	tcase_add_test(tc, test_repe_cmps_and_df);
 	tcase_add_test(tc, test_call_ret_enter_leave);
 	tcase_add_test(tc, test_touch_stamps);
+	tcase_add_test(tc, test_fetch_icache_miss_counted_once);
+	tcase_add_test(tc, test_rmw_hit_counted);
+	tcase_add_test(tc, test_fast_cache_off_asks_mmu_every_time);
 	tcase_add_test(tc, test_noncanonical_branch_faults_at_branch);
 	tcase_add_test(tc, test_partial_last_page);
 	tcase_add_test(tc, test_outside_ram_is_clean);

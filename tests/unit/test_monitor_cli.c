@@ -2,7 +2,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "monitor/monitor.h"
+#include "monitor/vmm/monitor.h"
 
 static int parse(struct mon_config *c, const char *a, const char *b, char *err)
 {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/console.h"
+#include "monitor/console/console.h"
 
 static bool fake_sym(void *ctx, const char *name, uint64_t *out)
 {

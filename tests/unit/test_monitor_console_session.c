@@ -18,8 +18,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "monitor/console.h"
-#include "monitor/vm.h"
+#include "monitor/console/console.h"
+#include "monitor/vmm/vm.h"
 
 #define LOAD_PA 0x100000ull
 
@@ -46,6 +46,18 @@ static const uint8_t guest_code[] = {
 
 /* The looping guest for Ctrl-C: jmp $ */
 static const uint8_t loop_code[] = {0xeb, 0xfe};
+
+/* The user-mode guest: iretq to user mode (vCPL 3) at 0x10000f, under the
+ * firmware's identity map, whose pages are all supervisor-only. */
+static const uint8_t user_code[] = {
+	0x6a, 0x2b,                   /* 00 push 0x2b (ss) */
+	0x6a, 0x00,                   /* 02 push 0 (rsp) */
+	0x6a, 0x02,                   /* 04 push 2 (rflags) */
+	0x6a, 0x33,                   /* 06 push 0x33 (cs, RPL 3) */
+	0x68, 0x0f, 0x00, 0x10, 0x00, /* 08 push 0x10000f (rip) */
+	0x48, 0xcf,                   /* 0d iretq */
+	0x90,                         /* 0f nop (the fetch faults: supervisor-only) */
+};
 
 static char dir[64], elf_path[128];
 
@@ -146,6 +158,11 @@ static void setup_main(void)
 static void setup_loop(void)
 {
 	boot(loop_code, sizeof loop_code, false);
+}
+
+static void setup_user(void)
+{
+	boot(user_code, sizeof user_code, false);
 }
 
 static void teardown(void)
@@ -442,9 +459,15 @@ START_TEST(breakpoint_on_symbol)
 	o = run("continue");
 	HAS(o, "breakpoint 1 at 0x0000000000100022 <func>");
 	HAS(o, "=> 0x0000000000100022 <func>:");
+	/* at the first instruction the frame is not set up: the return address is at [rsp] */
+	o = run("bt");
+	HAS(o, "#0  0x0000000000100022 <func>\n#1  0x0000000000100021 <_start+0x21>\n");
+	o = run("stepi");
+	o = run("bt");
+	HAS(o, "#0  0x0000000000100023 <func+0x1>\n#1  0x0000000000100021 <_start+0x21>\n");
 	o = run("x/gx 0x200000");
 	HAS(o, "0x0000000000200000:  0x0000000000000055");
-	o = run("step 2");
+	o = run("step 1");
 	o = run("bt");
 	HAS(o, "#0  0x0000000000100026 <func+0x4>");
 	HAS(o, "#1  0x0000000000100021 <_start+0x21>");
@@ -518,6 +541,86 @@ START_TEST(memory_and_translate)
 	HAS(o, "VA 0x0000000000100000 -> PA");
 	o = run("stats");
 	HAS(o, "instructions");
+}
+END_TEST
+
+/* A bare-metal non-canonical VA: the CPU's #GP, before any walk. */
+START_TEST(translate_noncanonical)
+{
+	const char *o = run("translate 0x800000000000");
+	HAS(o, "VA 0x0000800000000000 -> #GP: non-canonical");
+	o = run("pt 0xffff7fffffffffff");
+	HAS(o, "-> #GP: non-canonical");
+	LACKS(o, "PML4");
+	o = run("x/gx 0x800000000000");
+	HAS(o, "error: cannot read VA 0x800000000000: #GP: non-canonical");
+	o = run("translate 0xffff800000000000");
+	HAS(o, "not mapped by the guest: it would take #PF, error code 0x0");
+}
+END_TEST
+
+/* From user mode a supervisor-only page is present but faults: error 0x5, not "not mapped". */
+START_TEST(translate_supervisor_from_user)
+{
+	for (int i = 0; i < 60 && mon_vm_vcpu(fx.vm)->cpl != 3; i++) /* phases count as stepi */
+		run("stepi");
+	ck_assert_uint_eq(mon_vm_vcpu(fx.vm)->cpl, 3);
+	const char *o = run("translate 0x100000");
+	HAS(o, "VA 0x0000000000100000 -> present, supervisor-only: user access faults (error 0x5)\n");
+	o = run("pt 0x100000");
+	HAS(o, "-> present, supervisor-only: user access faults (error 0x5)");
+	o = run("translate 0x800000000000");
+	HAS(o, "#GP: non-canonical");
+	o = run("translate 0x700000000000");
+	HAS(o, "not mapped by the guest: it would take #PF, error code 0x4 (not present, read, user)");
+}
+END_TEST
+
+/* The prologue scan on hand-written code: where the return address is, instruction by instruction. */
+START_TEST(prologue_scan)
+{
+	static const uint8_t late_prologue[] = {
+		0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, /* 00 movabs rax, imm64 (vm_fault's start) */
+		0x55,                               /* 0a push rbp */
+		0x48, 0x89, 0xe5,                   /* 0b mov rbp, rsp */
+		0x41, 0x57,                         /* 0e push r15 */
+		0x5d,                               /* 10 pop rbp (skipping r15 for the test) */
+		0xc3,                               /* 11 ret */
+		0x90,                               /* 12 nop: reached from the body */
+	};
+	const uint64_t base = 0x1000;
+	uint64_t off = 99;
+	ck_assert_int_eq(con_prologue_scan(late_prologue, sizeof late_prologue, base, base, &off), 1);
+	ck_assert_uint_eq(off, 0);
+	ck_assert_int_eq(con_prologue_scan(late_prologue, sizeof late_prologue, base, base + 0x0a, &off), 1);
+	ck_assert_uint_eq(off, 0);
+	ck_assert_int_eq(con_prologue_scan(late_prologue, sizeof late_prologue, base, base + 0x0b, &off), 1);
+	ck_assert_uint_eq(off, 8);
+	ck_assert_int_eq(con_prologue_scan(late_prologue, sizeof late_prologue, base, base + 0x0e, &off), 0);
+	ck_assert_int_eq(con_prologue_scan(late_prologue, sizeof late_prologue, base, base + 0x10, &off), 0);
+	ck_assert_int_eq(con_prologue_scan(late_prologue, sizeof late_prologue, base, base + 0x11, &off), 1);
+	ck_assert_uint_eq(off, 8); /* r15 is still pushed */
+	ck_assert_int_eq(con_prologue_scan(late_prologue, sizeof late_prologue, base, base + 0x12, &off), 0);
+	/* not on an instruction boundary */
+	ck_assert_int_eq(con_prologue_scan(late_prologue, sizeof late_prologue, base, base + 0x05, &off), -1);
+	static const uint8_t leaf[] = {
+		0x53,                   /* 00 push rbx */
+		0x48, 0x83, 0xec, 0x18, /* 01 sub rsp, 0x18 */
+		0x90,                   /* 05 nop */
+	};
+	ck_assert_int_eq(con_prologue_scan(leaf, sizeof leaf, base, base + 5, &off), 1);
+	ck_assert_uint_eq(off, 0x20);
+	static const uint8_t with_leave[] = {
+		0x55, 0x48, 0x89, 0xe5, /* 00 push rbp; mov rbp, rsp */
+		0x48, 0x83, 0xec, 0x10, /* 04 sub rsp, 0x10 */
+		0xc9,                   /* 08 leave */
+		0xc3,                   /* 09 ret */
+	};
+	ck_assert_int_eq(con_prologue_scan(with_leave, sizeof with_leave, base, base + 8, &off), 0);
+	ck_assert_int_eq(con_prologue_scan(with_leave, sizeof with_leave, base, base + 9, &off), 1);
+	ck_assert_uint_eq(off, 0);
+	static const uint8_t aligned[] = {0x48, 0x83, 0xe4, 0xf0, 0x90}; /* and rsp, -16; nop */
+	ck_assert_int_eq(con_prologue_scan(aligned, sizeof aligned, base, base + 4, &off), -1);
 }
 END_TEST
 
@@ -693,9 +796,16 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tl, setup_loop, teardown);
 	tcase_set_timeout(tl, 30);
 	tcase_add_test(tl, ctrl_c_stops_continue);
+	tcase_add_test(tl, translate_noncanonical);
 	suite_add_tcase(s, tl);
+	TCase *tu = tcase_create("user-mode guest");
+	tcase_add_checked_fixture(tu, setup_user, teardown);
+	tcase_set_timeout(tu, 30);
+	tcase_add_test(tu, translate_supervisor_from_user);
+	suite_add_tcase(s, tu);
 	TCase *tcli = tcase_create("command line");
 	tcase_add_test(tcli, cli_bad_input);
+	tcase_add_test(tcli, prologue_scan);
 	tcase_add_test(tcli, until_matching);
 	suite_add_tcase(s, tcli);
 	return s;

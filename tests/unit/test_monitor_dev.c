@@ -2,7 +2,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "monitor/dev.h"
+#include "monitor/dev/dev.h"
 
 START_TEST(uart_resets_to_5_bit_words)
 {

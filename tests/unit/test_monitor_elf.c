@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "guestos/boot.h"
-#include "monitor/boot.h"
+#include "monitor/vmm/boot.h"
 #include "tests/elf_image.h"
 
 #define MEM (4ull << 20)

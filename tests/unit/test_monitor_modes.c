@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_monitor_modes.c — the MMU modes on tiny hand-assembled
- * guests (monitor/modes.h): the hypervisor CPUID leaves, the console
+ * guests (monitor/vmm/modes.h): the hypervisor CPUID leaves, the console
  * hypercall and vmcall's #UD without --paravirt, the swtlb MSRs (refill
  * vector, privileged TLB write into the apps' view, #GP outside swtlb),
  * nested mode (no TLB-miss exits, 2-D walks counted, an EPT violation is a
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "monitor/modes.h"
+#include "monitor/vmm/modes.h"
 #include "tests/elf_image.h"
 
 /* Write code as an ELF64 ET_EXEC loaded at PA 0x100000 (VA == PA under the

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "monitor/vm.h"
+#include "monitor/vmm/vm.h"
 
 static char path[64];
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "monitor/console.h"
+#include "monitor/console/console.h"
 
 static char dir[64];
 static char out[16384], err[4096];

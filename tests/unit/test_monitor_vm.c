@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "monitor/monitor.h"
+#include "monitor/vmm/monitor.h"
 #include "shadow/shadow.h"
 #include "tests/elf_image.h"
 

@@ -68,7 +68,7 @@ static inline void gwrite(struct shadow_vm *vm, pa_t pa, uint64_t v)
 
 /*
  * Map va -> pa in the guest table rooted at cr3 with leaf flags `leaf`
- * (GPTE_P etc.) at `level` (1: 4 KiB, 2: 2 MiB). Intermediate entries get
+ * (PTE_P etc.) at `level` (1: 4 KiB, 2: 2 MiB). Intermediate entries get
  * `upper` flags. Returns the PA of the leaf entry.
  */
 static inline pa_t env_map(struct env *e, unsigned i, pa_t cr3, va_t va, pa_t pa, uint64_t leaf,
@@ -79,7 +79,7 @@ static inline pa_t env_map(struct env *e, unsigned i, pa_t cr3, va_t va, pa_t pa
 	for (unsigned l = 4; l > level; l--) {
 		pa_t epa = table + 8ull * shadow_pt_index(l, va);
 		uint64_t v = gread(vm, epa);
-		if (!(v & GPTE_P)) {
+		if (!(v & PTE_P)) {
 			pa_t t = e->next_pt[i];
 			e->next_pt[i] += PAGE_SIZE;
 			v = t | upper;
@@ -87,13 +87,13 @@ static inline pa_t env_map(struct env *e, unsigned i, pa_t cr3, va_t va, pa_t pa
 			v |= upper;
 		}
 		gwrite(vm, epa, v);
-		table = v & GPTE_ADDR_MASK;
+		table = v & PTE_ADDR_MASK;
 	}
 	pa_t epa = table + 8ull * shadow_pt_index(level, va);
-	gwrite(vm, epa, pa | leaf | (level > 1 ? GPTE_PS : 0));
+	gwrite(vm, epa, pa | leaf | (level > 1 ? PTE_PS : 0));
 	return epa;
 }
 
-#define UPPER_ALL (GPTE_P | GPTE_RW | GPTE_US)
+#define UPPER_ALL (PTE_P | PTE_RW | PTE_US)
 
 #endif

@@ -41,7 +41,7 @@ static enum shadow_fill_kind fill(va_t va, enum cpu_access acc, struct shadow_fi
 
 START_TEST(hidden_fault_then_hit)
 {
-	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
 	shadow_set_view(V, TLB_VIEW_USER);
 	struct mmu_xlat x;
 	ck_assert_int_eq(xlat(UVA + 8, ACC_READ, &x), MMU_MISS);
@@ -71,7 +71,7 @@ END_TEST
 
 START_TEST(dirty_tracking)
 {
-	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_RW | GPTE_US, UPPER_ALL, 1);
+	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_RW | PTE_US, UPPER_ALL, 1);
 	shadow_set_view(V, TLB_VIEW_USER);
 	struct shadow_fill f;
 	struct mmu_xlat x;
@@ -79,10 +79,10 @@ START_TEST(dirty_tracking)
 	ck_assert(!(f.perm & TLB_W)); /* clean page: mapped read-only */
 	ck_assert_int_eq(xlat(UVA, ACC_WRITE, &x), MMU_MISS);
 	ck_assert_uint_eq(E->tlb.stats.perm_misses, 1);
-	ck_assert(!(gread(V, leaf) & GPTE_D));
+	ck_assert(!(gread(V, leaf) & PTE_D));
 	ck_assert_int_eq(fill(UVA, ACC_WRITE, &f), SHADOW_HIDDEN_FAULT);
 	ck_assert(f.walked && f.shadow_present && !f.shadow_hit);
-	ck_assert(gread(V, leaf) & GPTE_D);
+	ck_assert(gread(V, leaf) & PTE_D);
 	ck_assert(f.perm & TLB_W);
 	ck_assert(f.ins.replaced);
 	ck_assert_int_eq(xlat(UVA, ACC_WRITE, &x), MMU_OK);
@@ -91,7 +91,7 @@ END_TEST
 
 START_TEST(true_fault_and_ring_compression)
 {
-	env_map(E, 0, CR3A, KVA, KPA, GPTE_P | GPTE_RW | GPTE_D, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, KVA, KPA, PTE_P | PTE_RW | PTE_D, UPPER_ALL, 1);
 	struct shadow_fill f;
 	struct mmu_xlat x;
 	/* the guest kernel (kernel view) reaches its page */
@@ -125,7 +125,7 @@ END_TEST
 
 START_TEST(phases_step_one_at_a_time)
 {
-	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
 	struct shadow_fill f;
 	shadow_fill_begin(V, &f, UVA, ACC_READ, 5);
 	enum shadow_phase seen[16];
@@ -147,7 +147,7 @@ END_TEST
 
 START_TEST(bad_pa)
 {
-	env_map(E, 0, CR3A, UVA, 0x40000000, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, UVA, 0x40000000, PTE_P | PTE_US, UPPER_ALL, 1);
 	struct shadow_fill f;
 	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_BAD_PA);
 	ck_assert_ptr_nonnull(f.why);
@@ -160,21 +160,21 @@ END_TEST
 
 START_TEST(pt_write_emulated_invalidates)
 {
-	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_RW | GPTE_US | GPTE_D, UPPER_ALL, 1);
+	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_RW | PTE_US | PTE_D, UPPER_ALL, 1);
 	pa_t ptpage = leaf & PAGE_MASK;
-	env_map(E, 0, CR3A, PTVA, ptpage, GPTE_P | GPTE_RW | GPTE_D, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, PTVA, ptpage, PTE_P | PTE_RW | PTE_D, UPPER_ALL, 1);
 	struct shadow_fill f;
 	/* the kernel writes through PTVA before the page is known as a PT page: writable */
 	ck_assert_int_eq(fill(PTVA, ACC_WRITE, &f), SHADOW_HIDDEN_FAULT);
 	ck_assert(f.perm & TLB_W);
 	struct shadow_lookup l;
 	ck_assert(shadow_lookup_va(V, TLB_VIEW_KERNEL, PTVA, &l));
-	ck_assert(l.entry[3] & GPTE_RW);
+	ck_assert(l.entry[3] & PTE_RW);
 	/* a walk through that page marks it: the writable alias is revoked at once */
 	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
 	ck_assert(shadow_is_pt_page(V, ptpage));
 	ck_assert(shadow_lookup_va(V, TLB_VIEW_KERNEL, PTVA, &l));
-	ck_assert(!(l.entry[3] & GPTE_RW));
+	ck_assert(!(l.entry[3] & PTE_RW));
 	struct tlb_key k = { .vmid = 0, .view = TLB_VIEW_KERNEL, .va = PTVA };
 	ck_assert_ptr_null(tlb_probe(&E->tlb, &k, NULL));
 	/* reading the PT page is fine; writing it is a PT_WRITE exit */
@@ -184,10 +184,10 @@ START_TEST(pt_write_emulated_invalidates)
 	ck_assert(f.pt_page);
 	/* the monitor emulates it: UVA now maps KPA */
 	struct shadow_ptw_rec rec;
-	ck_assert_int_eq(shadow_ptwrite_emulate(V, leaf, KPA | GPTE_P | GPTE_US, 8, &rec), 0);
+	ck_assert_int_eq(shadow_ptwrite_emulate(V, leaf, KPA | PTE_P | PTE_US, 8, &rec), 0);
 	ck_assert_uint_eq(rec.nchanged, 1);
 	ck_assert_uint_eq(rec.ch[0].pa, leaf);
-	ck_assert_uint_eq(rec.ch[0].new_, KPA | GPTE_P | GPTE_US);
+	ck_assert_uint_eq(rec.ch[0].new_, KPA | PTE_P | PTE_US);
 	ck_assert_uint_eq(rec.tlb_dropped, 1);
 	ck_assert_uint_eq(rec.shadow_cleared, 1);
 	k.va = UVA;
@@ -197,7 +197,7 @@ START_TEST(pt_write_emulated_invalidates)
 	ck_assert_uint_eq(f.pa, KPA);
 	ck_assert_uint_eq(E->tlb.stats.flushes[TLB_CAUSE_PTWRITE], 2);
 	/* a write that changes nothing invalidates nothing */
-	ck_assert_int_eq(shadow_ptwrite_emulate(V, leaf + 4, (KPA | GPTE_P | GPTE_US) >> 32, 4, &rec), 0);
+	ck_assert_int_eq(shadow_ptwrite_emulate(V, leaf + 4, (KPA | PTE_P | PTE_US) >> 32, 4, &rec), 0);
 	ck_assert_uint_eq(rec.nchanged, 0);
 	ck_assert_int_eq(shadow_ptwrite_emulate(V, ENV_MEM, 0, 8, &rec), -1);
 }
@@ -205,11 +205,11 @@ END_TEST
 
 START_TEST(monitor_writes_are_tracked)
 {
-	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
 	struct shadow_fill f;
 	fill(UVA, ACC_READ, &f);
 	/* the monitor "DMAs" 16 bytes over the leaf entry and its neighbour, and 8000 bytes of data */
-	uint64_t buf[2] = { KPA | GPTE_P | GPTE_US, 0x1234 };
+	uint64_t buf[2] = { KPA | PTE_P | PTE_US, 0x1234 };
 	struct shadow_ptw_rec rec;
 	ck_assert_int_eq(shadow_write_pa(V, leaf, buf, sizeof buf, &rec), 0);
 	ck_assert_uint_eq(rec.nchanged, 2);
@@ -227,8 +227,8 @@ END_TEST
 
 START_TEST(pt_write_upper_level_clears_subtree)
 {
-	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
-	env_map(E, 0, CR3A, UVA + PAGE_SIZE, UPA + PAGE_SIZE, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, UVA + PAGE_SIZE, UPA + PAGE_SIZE, PTE_P | PTE_US, UPPER_ALL, 1);
 	struct shadow_fill f;
 	fill(UVA, ACC_READ, &f);
 	pa_t pde = f.walk.ref[2].pa;
@@ -247,8 +247,8 @@ END_TEST
 
 START_TEST(pt_write_single_step_window)
 {
-	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
-	env_map(E, 0, CR3A, PTVA, leaf & PAGE_MASK, GPTE_P | GPTE_RW | GPTE_D, UPPER_ALL, 1);
+	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, PTVA, leaf & PAGE_MASK, PTE_P | PTE_RW | PTE_D, UPPER_ALL, 1);
 	struct shadow_fill f, g;
 	fill(UVA, ACC_READ, &f);
 	ck_assert_int_eq(fill(PTVA + (leaf & 0xfff), ACC_WRITE, &g), SHADOW_PT_WRITE);
@@ -259,12 +259,12 @@ START_TEST(pt_write_single_step_window)
 	ck_assert(!x.cacheable);
 	ck_assert_uint_eq(x.ma, shadow_pa_to_ma(&V->pmap, leaf));
 	/* "the CPU" executes the write */
-	uint64_t nv = UPA | GPTE_P; /* now supervisor-only */
+	uint64_t nv = UPA | PTE_P; /* now supervisor-only */
 	memcpy(E->ram + x.ma, &nv, 8);
 	struct shadow_ptw_rec rec;
 	ck_assert_int_eq(shadow_ptwrite_end(V, &rec), 0);
 	ck_assert_uint_eq(rec.nchanged, 1);
-	ck_assert_uint_eq(rec.ch[0].old & ~(GPTE_A | GPTE_D), UPA | GPTE_P | GPTE_US);
+	ck_assert_uint_eq(rec.ch[0].old & ~(PTE_A | PTE_D), UPA | PTE_P | PTE_US);
 	ck_assert_uint_eq(rec.tlb_dropped, 1);
 	ck_assert_int_eq(xlat(PTVA, ACC_WRITE, &x), MMU_MISS); /* window closed */
 	shadow_set_view(V, TLB_VIEW_USER);
@@ -275,7 +275,7 @@ END_TEST
 
 START_TEST(unshadow_after_many_writes)
 {
-	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	pa_t leaf = env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
 	pa_t ptpage = leaf & PAGE_MASK;
 	struct shadow_fill f;
 	fill(UVA, ACC_READ, &f);
@@ -311,7 +311,7 @@ START_TEST(unshadow_freed_pml4)
 	/* a process's PML4 (not the current one) is freed and reused for data */
 	pa_t cr3b = E->next_pt[0];
 	E->next_pt[0] += PAGE_SIZE;
-	env_map(E, 0, cr3b, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, cr3b, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
 	struct shadow_flush_rec r;
 	struct shadow_fill f;
 	shadow_write_cr3(V, cr3b, &r);
@@ -333,9 +333,9 @@ END_TEST
 /* A table shared by more address spaces than SHADOW_PTUSE_MAX goes wild. */
 START_TEST(wild_pt_page_resets_everything)
 {
-	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
 	uint64_t pml4e = gread(V, CR3A); /* -> the shared PDPT */
-	pa_t pdpt = pml4e & GPTE_ADDR_MASK;
+	pa_t pdpt = pml4e & PTE_ADDR_MASK;
 	struct shadow_flush_rec r;
 	struct shadow_fill f;
 	for (unsigned i = 0; i <= SHADOW_PTUSE_MAX; i++) {
@@ -347,7 +347,7 @@ START_TEST(wild_pt_page_resets_everything)
 	}
 	ck_assert(V->pt[pdpt >> PAGE_SHIFT]->wild);
 	struct shadow_ptw_rec rec;
-	ck_assert_int_eq(shadow_ptwrite_emulate(V, pdpt + 8, 0x5000 | GPTE_P, 8, &rec), 0);
+	ck_assert_int_eq(shadow_ptwrite_emulate(V, pdpt + 8, 0x5000 | PTE_P, 8, &rec), 0);
 	ck_assert(rec.wild);
 	ck_assert_uint_eq(V->stats.resets, 1);
 	ck_assert_uint_eq(tlb_count_valid(&E->tlb), 0);
@@ -362,8 +362,8 @@ START_TEST(out_of_monitor_frames)
 {
 	pa_t cr3b = E->next_pt[0];
 	E->next_pt[0] += PAGE_SIZE;
-	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
-	env_map(E, 0, cr3b, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
+	env_map(E, 0, cr3b, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
 	while (E->mf.nfree > 5)
 		shadow_mframe_alloc(&E->mf, SHADOW_OWNER_MONITOR);
 	struct shadow_fill f;
@@ -382,8 +382,8 @@ END_TEST
 
 START_TEST(invlpg)
 {
-	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
-	env_map(E, 0, CR3A, KVA, KPA, GPTE_P | GPTE_G, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, KVA, KPA, PTE_P | PTE_G, UPPER_ALL, 1);
 	struct shadow_fill f;
 	fill(UVA, ACC_READ, &f);
 	fill(KVA, ACC_READ, &f);
@@ -404,9 +404,9 @@ START_TEST(cr3_switch_root_cache_and_globals)
 {
 	pa_t cr3b = E->next_pt[0];
 	E->next_pt[0] += PAGE_SIZE;
-	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
-	env_map(E, 0, CR3A, KVA, KPA, GPTE_P | GPTE_G, UPPER_ALL, 1);
-	env_map(E, 0, cr3b, UVA, KPA + PAGE_SIZE, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, KVA, KPA, PTE_P | PTE_G, UPPER_ALL, 1);
+	env_map(E, 0, cr3b, UVA, KPA + PAGE_SIZE, PTE_P | PTE_US, UPPER_ALL, 1);
 	struct shadow_fill f;
 	fill(UVA, ACC_READ, &f);
 	fill(KVA, ACC_READ, &f);
@@ -444,7 +444,7 @@ END_TEST
 START_TEST(pcid_rules)
 {
 	struct shadow_flush_rec r;
-	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
 	shadow_set_paging(V, ENV_CR0, ENV_CR4 | CR4_PCIDE, ENV_EFER, &r);
 	ck_assert(!r.flushed_tlb && !r.reset); /* PCIDE 0 -> 1 flushes nothing */
 	struct shadow_fill f;
@@ -469,7 +469,7 @@ END_TEST
 
 START_TEST(wp_change_resets_shadow)
 {
-	env_map(E, 0, CR3A, KVA, KPA, GPTE_P | GPTE_D, UPPER_ALL, 1); /* read-only supervisor */
+	env_map(E, 0, CR3A, KVA, KPA, PTE_P | PTE_D, UPPER_ALL, 1); /* read-only supervisor */
 	struct shadow_fill f;
 	ck_assert_int_eq(fill(KVA, ACC_WRITE, &f), SHADOW_TRUE_FAULT);
 	ck_assert_int_eq(fill(KVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
@@ -484,7 +484,7 @@ END_TEST
 
 START_TEST(pge_toggle_flushes_globals_keeps_shadow)
 {
-	env_map(E, 0, CR3A, KVA, KPA, GPTE_P | GPTE_G, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, KVA, KPA, PTE_P | PTE_G, UPPER_ALL, 1);
 	struct shadow_fill f;
 	fill(KVA, ACC_READ, &f);
 	ck_assert(f.perm & TLB_G);
@@ -504,7 +504,7 @@ END_TEST
 
 START_TEST(isolation_check_can_fail)
 {
-	env_map(E, 0, CR3A, UVA, UPA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
 	struct shadow_fill f;
 	fill(UVA, ACC_READ, &f);
 	char why[200];
@@ -512,7 +512,7 @@ START_TEST(isolation_check_can_fail)
 	/* corrupt the shadow leaf: point it at a monitor frame */
 	uint64_t *spte = shadow_mframe_word(&E->mf, f.spte_ma);
 	uint64_t saved = *spte;
-	*spte = (V->root[V->cur].l4[TLB_VIEW_KERNEL]) | GPTE_P;
+	*spte = (V->root[V->cur].l4[TLB_VIEW_KERNEL]) | PTE_P;
 	ck_assert_uint_eq(shadow_check_isolation(V, why, sizeof why), 1);
 	ck_assert_ptr_nonnull(strstr(why, "monitor"));
 	*spte = saved;

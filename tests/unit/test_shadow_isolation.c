@@ -43,11 +43,11 @@ static va_t random_va(void)
 static uint64_t random_entry(void)
 {
 	uint64_t r = rnd();
-	uint64_t flags = GPTE_P | (r & (GPTE_A | GPTE_D | GPTE_G));
+	uint64_t flags = PTE_P | (r & (PTE_A | PTE_D | PTE_G));
 	if ((r >> 30 & 7) != 0)
-		flags |= GPTE_RW;
+		flags |= PTE_RW;
 	if ((r >> 33 & 7) != 0)
-		flags |= GPTE_US;
+		flags |= PTE_US;
 	pa_t target;
 	switch (r >> 8 & 15) {
 	case 0: case 1: case 2: case 3: case 4: case 5: case 6: /* another table page */
@@ -61,7 +61,7 @@ static uint64_t random_entry(void)
 		break;
 	case 12: case 13: /* a large page (PS), maybe misaligned */
 		target = ((rnd() % 4) << 21) | ((rnd() % 8 == 0) ? 0x2000 : 0);
-		flags |= GPTE_PS;
+		flags |= PTE_PS;
 		break;
 	case 14: /* reserved address bits */
 		target = (1ull << 44) | PT_LO;
@@ -70,9 +70,9 @@ static uint64_t random_entry(void)
 		return rnd();
 	}
 	if ((r >> 36 & 3) == 0)
-		flags |= GPTE_NX;
+		flags |= PTE_NX;
 	if ((r >> 21 & 31) == 0)
-		flags &= ~GPTE_P;
+		flags &= ~PTE_P;
 	return target | flags;
 }
 
@@ -113,11 +113,11 @@ static void check_leaf(void *ctx, int root, enum tlb_view view, unsigned level, 
 	shadow_walk_run(&w, &c->vm->pmap);
 	ck_assert_msg(w.status == SHADOW_WALK_OK, "step %d: stale shadow leaf va 0x%llx view %d", c->step,
 		      (unsigned long long)va, view);
-	ck_assert_msg(shadow_pa_to_ma(&c->vm->pmap, w.pa & PAGE_MASK) == (e & GPTE_ADDR_MASK),
+	ck_assert_msg(shadow_pa_to_ma(&c->vm->pmap, w.pa & PAGE_MASK) == (e & PTE_ADDR_MASK),
 		      "step %d: shadow leaf va 0x%llx maps the wrong frame", c->step, (unsigned long long)va);
-	ck_assert(!(e & GPTE_RW) || (w.w && w.dirty));
-	ck_assert(!(e & GPTE_RW) || !shadow_is_pt_page(c->vm, w.pa));
-	ck_assert((e & GPTE_NX) || w.x);
+	ck_assert(!(e & PTE_RW) || (w.w && w.dirty));
+	ck_assert(!(e & PTE_RW) || !shadow_is_pt_page(c->vm, w.pa));
+	ck_assert((e & PTE_NX) || w.x);
 	c->checked++;
 }
 

@@ -39,10 +39,10 @@ static void setup(void)
 {
 	E = env_new(1, 21);
 	V = &E->vm[0];
-	env_map(E, 0, ENV_PT_BASE, CODE_VA, CODE_PA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, ENV_PT_BASE, CODE_VA, CODE_PA, PTE_P | PTE_US, UPPER_ALL, 1);
 	for (unsigned i = 0; i < NPAGES; i++)
 		env_map(E, 0, ENV_PT_BASE, DATA_VA + i * PAGE_SIZE, DATA_PA + i * PAGE_SIZE,
-			GPTE_P | GPTE_RW | GPTE_US | GPTE_NX, UPPER_ALL, 1);
+			PTE_P | PTE_RW | PTE_US | PTE_NX, UPPER_ALL, 1);
 	ck_assert(shadow_pmap_write(&V->pmap, CODE_PA, prog, sizeof prog));
 	gwrite(V, DATA_PA, 41);
 	gwrite(V, OTHER_PA, 0x77);
@@ -109,7 +109,7 @@ START_TEST(app_runs_through_shadow_mmu)
 	struct shadow_walk w;
 	shadow_walk_begin(&w, ENV_PT_BASE, DATA_VA + 5 * PAGE_SIZE, ACC_READ, SHADOW_WALK_NO_AD | SHADOW_WALK_NXE);
 	ck_assert_int_eq(shadow_walk_run(&w, &V->pmap), SHADOW_WALK_OK);
-	ck_assert_uint_eq(w.ref[3].val & (GPTE_A | GPTE_D), GPTE_A | GPTE_D);
+	ck_assert_uint_eq(w.ref[3].val & (PTE_A | PTE_D), PTE_A | PTE_D);
 }
 END_TEST
 
@@ -121,7 +121,7 @@ static uint64_t remap_and_rerun(void)
 	shadow_walk_begin(&w, ENV_PT_BASE, DATA_VA, ACC_READ, SHADOW_WALK_NO_AD | SHADOW_WALK_NXE);
 	ck_assert_int_eq(shadow_walk_run(&w, &V->pmap), SHADOW_WALK_OK);
 	struct shadow_ptw_rec rec;
-	ck_assert_int_eq(shadow_ptwrite_emulate(V, w.ref[3].pa, OTHER_PA | GPTE_P | GPTE_US, 8, &rec), 0);
+	ck_assert_int_eq(shadow_ptwrite_emulate(V, w.ref[3].pa, OTHER_PA | PTE_P | PTE_US, 8, &rec), 0);
 	C.rip = CODE_VA + SECOND_OFF;
 	run_app();
 	return C.gpr[RDX];

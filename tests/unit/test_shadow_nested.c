@@ -48,7 +48,7 @@ END_TEST
 
 START_TEST(cold_4level_miss_is_24_references)
 {
-	pa_t leaf = env_map(E, 0, CR3, VA, PA, GPTE_P | GPTE_RW | GPTE_US, UPPER_ALL, 1);
+	pa_t leaf = env_map(E, 0, CR3, VA, PA, PTE_P | PTE_RW | PTE_US, UPPER_ALL, 1);
 	struct shadow_walk2d w;
 	ck_assert_int_eq(shadow_walk2d(&N, &w, CR3, VA, ACC_WRITE, FLAGS), SHADOW_WALK_OK);
 	ck_assert_uint_eq(w.refs, 24);
@@ -59,17 +59,17 @@ START_TEST(cold_4level_miss_is_24_references)
 	for (unsigned i = 0; i < 4; i++) {
 		ck_assert_uint_eq(w.nw[i].pa, w.g.ref[i].pa);
 		ck_assert_uint_eq(w.nw[i].ma, shadow_pa_to_ma(&V->pmap, w.g.ref[i].pa));
-		ck_assert(gread(V, w.g.ref[i].pa) & GPTE_A);
+		ck_assert(gread(V, w.g.ref[i].pa) & PTE_A);
 	}
 	ck_assert_uint_eq(w.g.ref[3].pa, leaf);
-	ck_assert(gread(V, leaf) & GPTE_D);
+	ck_assert(gread(V, leaf) & PTE_D);
 	ck_assert_uint_eq(w.nw[4].pa, PA | 0x234);
 }
 END_TEST
 
 START_TEST(large_page_is_19_references)
 {
-	env_map(E, 0, CR3, 0x40000000ull, 0x0ull, GPTE_P | GPTE_US, UPPER_ALL, 2);
+	env_map(E, 0, CR3, 0x40000000ull, 0x0ull, PTE_P | PTE_US, UPPER_ALL, 2);
 	struct shadow_walk2d w;
 	ck_assert_int_eq(shadow_walk2d(&N, &w, CR3, 0x40012345ull, ACC_READ, FLAGS), SHADOW_WALK_OK);
 	ck_assert_uint_eq(w.refs, 3 * 5 + 4);
@@ -80,7 +80,7 @@ END_TEST
 START_TEST(guest_fault_counts_the_references_made)
 {
 	/* upper levels present, the PT entry absent: 4 x (4 + 1) = 20, then #PF */
-	pa_t leaf = env_map(E, 0, CR3, VA, PA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	pa_t leaf = env_map(E, 0, CR3, VA, PA, PTE_P | PTE_US, UPPER_ALL, 1);
 	gwrite(V, leaf, 0);
 	struct shadow_walk2d w;
 	ck_assert_int_eq(shadow_walk2d(&N, &w, CR3, VA, ACC_READ, FLAGS), SHADOW_WALK_FAULT);
@@ -88,7 +88,7 @@ START_TEST(guest_fault_counts_the_references_made)
 	ck_assert_uint_eq(w.refs, 20);
 	ck_assert_uint_eq(w.g.err, PFERR_U);
 	/* a user write to a read-only page: protection fault, 20 references */
-	env_map(E, 0, CR3, VA, PA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	env_map(E, 0, CR3, VA, PA, PTE_P | PTE_US, UPPER_ALL, 1);
 	ck_assert_int_eq(shadow_walk2d(&N, &w, CR3, VA, ACC_WRITE, FLAGS), SHADOW_WALK_FAULT);
 	ck_assert_uint_eq(w.g.err, PFERR_P | PFERR_W | PFERR_U);
 }
@@ -96,8 +96,8 @@ END_TEST
 
 START_TEST(pa_outside_ram_is_an_ept_violation)
 {
-	pa_t leaf = env_map(E, 0, CR3, VA, PA, GPTE_P | GPTE_US, UPPER_ALL, 1);
-	gwrite(V, leaf, (ENV_MEM + 0x5000) | GPTE_P | GPTE_US); /* data page outside RAM */
+	pa_t leaf = env_map(E, 0, CR3, VA, PA, PTE_P | PTE_US, UPPER_ALL, 1);
+	gwrite(V, leaf, (ENV_MEM + 0x5000) | PTE_P | PTE_US); /* data page outside RAM */
 	struct shadow_walk2d w;
 	ck_assert_int_eq(shadow_walk2d(&N, &w, CR3, VA, ACC_READ, FLAGS), SHADOW_WALK_FAULT);
 	ck_assert(w.bad_pa);

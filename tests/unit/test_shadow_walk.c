@@ -35,7 +35,7 @@ static struct shadow_walk walk(va_t va, enum cpu_access acc, unsigned flags)
 
 START_TEST(ok_4k_records_entries_and_sets_accessed)
 {
-	pa_t leaf = env_map(E, 0, CR3, VA, PA, GPTE_P | GPTE_US, UPPER_ALL, 1);
+	pa_t leaf = env_map(E, 0, CR3, VA, PA, PTE_P | PTE_US, UPPER_ALL, 1);
 	struct shadow_walk w = walk(VA, ACC_READ, USER | WP | NXE);
 	ck_assert_int_eq(w.status, SHADOW_WALK_OK);
 	ck_assert_uint_eq(w.pa, PA | 0x234);
@@ -45,24 +45,24 @@ START_TEST(ok_4k_records_entries_and_sets_accessed)
 	ck_assert_uint_eq(w.ref[3].pa, leaf);
 	for (unsigned i = 0; i < 4; i++) {
 		ck_assert_uint_eq(w.ref[i].level, 4 - i);
-		ck_assert(!(w.ref[i].val & GPTE_A));
-		ck_assert(w.ref[i].newval & GPTE_A);
+		ck_assert(!(w.ref[i].val & PTE_A));
+		ck_assert(w.ref[i].newval & PTE_A);
 		ck_assert_uint_eq(gread(V, w.ref[i].pa), w.ref[i].newval);
 	}
-	ck_assert(!(gread(V, leaf) & GPTE_D));
+	ck_assert(!(gread(V, leaf) & PTE_D));
 	ck_assert(!w.w && w.u && w.x && !w.dirty);
 }
 END_TEST
 
 START_TEST(write_sets_dirty_on_leaf_only)
 {
-	pa_t leaf = env_map(E, 0, CR3, VA, PA, GPTE_P | GPTE_RW | GPTE_US, UPPER_ALL, 1);
+	pa_t leaf = env_map(E, 0, CR3, VA, PA, PTE_P | PTE_RW | PTE_US, UPPER_ALL, 1);
 	struct shadow_walk w = walk(VA, ACC_WRITE, USER | WP | NXE);
 	ck_assert_int_eq(w.status, SHADOW_WALK_OK);
-	ck_assert(gread(V, leaf) & GPTE_D);
+	ck_assert(gread(V, leaf) & PTE_D);
 	ck_assert(w.dirty && w.w);
 	for (unsigned i = 0; i < 3; i++)
-		ck_assert(!(gread(V, w.ref[i].pa) & GPTE_D));
+		ck_assert(!(gread(V, w.ref[i].pa) & PTE_D));
 }
 END_TEST
 
@@ -81,13 +81,13 @@ START_TEST(not_present_error_codes)
 	w = walk(VA, ACC_EXEC, WP);
 	ck_assert_uint_eq(w.err, 0);
 	/* a faulting walk sets no A bits */
-	ck_assert(!(gread(V, w.ref[0].pa) & GPTE_A));
+	ck_assert(!(gread(V, w.ref[0].pa) & PTE_A));
 }
 END_TEST
 
 START_TEST(protection_error_codes)
 {
-	env_map(E, 0, CR3, VA, PA, GPTE_P, UPPER_ALL, 1); /* supervisor, read-only */
+	env_map(E, 0, CR3, VA, PA, PTE_P, UPPER_ALL, 1); /* supervisor, read-only */
 	struct shadow_walk w = walk(VA, ACC_READ, USER | WP | NXE);
 	ck_assert_uint_eq(w.err, PFERR_P | PFERR_U);
 	w = walk(VA, ACC_WRITE, WP | NXE);
@@ -97,7 +97,7 @@ START_TEST(protection_error_codes)
 	ck_assert_int_eq(w.status, SHADOW_WALK_OK);
 	ck_assert(w.w);
 	/* a read-only upper level makes the page read-only for users */
-	env_map(E, 0, CR3, 0x800000, PA, GPTE_P | GPTE_RW | GPTE_US, GPTE_P | GPTE_US, 1);
+	env_map(E, 0, CR3, 0x800000, PA, PTE_P | PTE_RW | PTE_US, PTE_P | PTE_US, 1);
 	w = walk(0x800000, ACC_WRITE, USER | WP | NXE);
 	ck_assert_uint_eq(w.err, PFERR_P | PFERR_W | PFERR_U);
 	w = walk(0x800000, ACC_READ, USER | WP | NXE);
@@ -108,7 +108,7 @@ END_TEST
 
 START_TEST(nx_and_reserved_bits)
 {
-	env_map(E, 0, CR3, VA, PA, GPTE_P | GPTE_US | GPTE_NX, UPPER_ALL, 1);
+	env_map(E, 0, CR3, VA, PA, PTE_P | PTE_US | PTE_NX, UPPER_ALL, 1);
 	struct shadow_walk w = walk(VA, ACC_EXEC, USER | WP | NXE);
 	ck_assert_uint_eq(w.err, PFERR_P | PFERR_U | PFERR_I);
 	w = walk(VA, ACC_READ, USER | WP | NXE);
@@ -118,7 +118,7 @@ START_TEST(nx_and_reserved_bits)
 	w = walk(VA, ACC_READ, USER | WP);
 	ck_assert_uint_eq(w.err, PFERR_P | PFERR_RSVD | PFERR_U);
 	/* an address bit above MAXPHYADDR in a PDE */
-	pa_t leaf = env_map(E, 0, CR3, 0x40000000, PA, GPTE_P, UPPER_ALL, 1);
+	pa_t leaf = env_map(E, 0, CR3, 0x40000000, PA, PTE_P, UPPER_ALL, 1);
 	struct shadow_walk w2 = walk(0x40000000, ACC_READ, WP | NXE);
 	ck_assert_int_eq(w2.status, SHADOW_WALK_OK);
 	gwrite(V, w2.ref[2].pa, gread(V, w2.ref[2].pa) | (1ull << 45));
@@ -127,7 +127,7 @@ START_TEST(nx_and_reserved_bits)
 	ck_assert_uint_eq(w2.nrefs, 3);
 	(void)leaf;
 	/* PS in a PML4 entry is reserved */
-	gwrite(V, CR3 + 8 * 3, 0x20000 | GPTE_P | GPTE_PS);
+	gwrite(V, CR3 + 8 * 3, 0x20000 | PTE_P | PTE_PS);
 	w2 = walk(3ull << 39, ACC_READ, WP | NXE);
 	ck_assert_uint_eq(w2.err, PFERR_P | PFERR_RSVD);
 }
@@ -135,7 +135,7 @@ END_TEST
 
 START_TEST(large_pages)
 {
-	env_map(E, 0, CR3, 0x200000, 0x400000, GPTE_P | GPTE_RW | GPTE_US | GPTE_G, UPPER_ALL, 2);
+	env_map(E, 0, CR3, 0x200000, 0x400000, PTE_P | PTE_RW | PTE_US | PTE_G, UPPER_ALL, 2);
 	struct shadow_walk w = walk(0x2abcde, ACC_WRITE, USER | WP | NXE | SHADOW_WALK_PGE);
 	ck_assert_int_eq(w.status, SHADOW_WALK_OK);
 	ck_assert_uint_eq(w.nrefs, 3);
@@ -150,7 +150,7 @@ START_TEST(large_pages)
 	w = walk(0x2abcde, ACC_READ, WP | NXE);
 	ck_assert_uint_eq(w.err, PFERR_P | PFERR_RSVD);
 	/* 1 GiB page (PS in a PDPTE) */
-	env_map(E, 0, CR3, 0x8000000000ull, 0x40000000, GPTE_P | GPTE_PS, UPPER_ALL, 3);
+	env_map(E, 0, CR3, 0x8000000000ull, 0x40000000, PTE_P | PTE_PS, UPPER_ALL, 3);
 	w = walk(0x8000012345ull, ACC_READ, WP | NXE);
 	ck_assert_int_eq(w.status, SHADOW_WALK_OK);
 	ck_assert_uint_eq(w.nrefs, 2);
@@ -163,7 +163,7 @@ START_TEST(tables_outside_guest_ram)
 {
 	/* the PML4 entry points far beyond guest RAM: the walker reads "all ones"
 	 * (never host memory outside the VM) and faults with RSVD */
-	gwrite(V, CR3, 0x7f000000 | GPTE_P | GPTE_RW | GPTE_US);
+	gwrite(V, CR3, 0x7f000000 | PTE_P | PTE_RW | PTE_US);
 	struct shadow_walk w = walk(0x1000, ACC_READ, USER | WP | NXE);
 	ck_assert_int_eq(w.status, SHADOW_WALK_FAULT);
 	ck_assert_uint_eq(w.err, PFERR_P | PFERR_RSVD | PFERR_U);
@@ -177,7 +177,7 @@ END_TEST
 
 START_TEST(stepping_and_inspect_only)
 {
-	pa_t leaf = env_map(E, 0, CR3, VA, PA, GPTE_P | GPTE_RW, UPPER_ALL, 1);
+	pa_t leaf = env_map(E, 0, CR3, VA, PA, PTE_P | PTE_RW, UPPER_ALL, 1);
 	struct shadow_walk w;
 	shadow_walk_begin(&w, CR3 | 0x18, VA, ACC_WRITE, WP | NXE | SHADOW_WALK_NO_AD);
 	for (int i = 0; i < 3; i++) {
@@ -186,7 +186,7 @@ START_TEST(stepping_and_inspect_only)
 	}
 	ck_assert_int_eq(shadow_walk_step(&w, &V->pmap), SHADOW_WALK_OK);
 	ck_assert_int_eq(shadow_walk_step(&w, &V->pmap), SHADOW_WALK_OK);
-	ck_assert_uint_eq(gread(V, leaf) & (GPTE_A | GPTE_D), 0);
+	ck_assert_uint_eq(gread(V, leaf) & (PTE_A | PTE_D), 0);
 	ck_assert_uint_eq(w.ref[3].newval, w.ref[3].val);
 }
 END_TEST

@@ -1,0 +1,139 @@
+/*
+ * monitor/console/console_cmds_misc.c — stats, vm, trace, help, quit, and the
+ * dispatcher from a parsed command to its group.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/console/console.h"
+
+static int cmd_vm(struct con_session *s)
+{
+	const struct mon_stop *st = mon_vm_stop(s->vm);
+	const struct mon_vcpu *v = mon_vm_vcpu(s->vm);
+	fprintf(s->out, "vm%u: %s", mon_vm_id(s->vm), st->reason == MON_STOP_NONE ? "running" : "stopped");
+	if (st->reason != MON_STOP_NONE)
+		fprintf(s->out, " (%s; exit status %d)", st->message, st->status);
+	fprintf(s->out, "\n  who %s, vCPL %u, virtual IF %s, icount %llu, CR3 0x%llx\n", mon_vm_who(s->vm),
+		v->cpl, v->iflag ? "on" : "off", (unsigned long long)mon_vm_icount(s->vm),
+		(unsigned long long)v->cr3);
+	fprintf(s->out, "  %llu trace events seen, %zu symbols loaded\n", (unsigned long long)s->nevents,
+		s->syms.n);
+	return 0;
+}
+
+static int cmd_trace(struct con_session *s, const struct con_cmd *c)
+{
+	uint64_t n = c->has_n ? c->n : 10;
+	uint64_t have = s->nevents < CON_RING ? s->nevents : CON_RING;
+	if (n > have)
+		n = have;
+	if (!n) {
+		fprintf(s->out, "no trace events yet\n");
+		return 0;
+	}
+	for (uint64_t i = s->nevents - n; i < s->nevents; i++) {
+		char line[512];
+		mon_event_format(&s->ring[i % CON_RING], MON_TRACE_TEXT, line, sizeof line);
+		fprintf(s->out, "%s\n", line);
+	}
+	return 0;
+}
+
+static int cmd_help(struct con_session *s, const struct con_cmd *c)
+{
+	if (c->topic[0]) {
+		for (size_t i = 0; con_cmd_at(i); i++) {
+			const struct con_cmd_info *ci = con_cmd_at(i);
+			if (strcmp(ci->name, c->topic))
+				continue;
+			fprintf(s->out, "%s\n  %s\n", ci->usage, ci->help);
+			if (ci->aliases[0])
+				fprintf(s->out, "  also: %s (and any unambiguous prefix)\n", ci->aliases);
+			if (ci->id == CON_STEPI || ci->id == CON_NEXT_EXIT)
+				fprintf(s->out, "  A TLB miss (shadow mode) really pauses in the monitor between phases:\n"
+						"  miss -> lookup -> walk (one entry per stepi) -> pmap -> install -> retry;\n"
+						"  tlb/pt/shadow/regs show the state of that moment. Other exits are\n"
+						"  handled in one go: their phases are replayed from the trace, and\n"
+						"  registers/TLB already show the state after the whole exit.\n");
+			if (ci->id == CON_X)
+				fprintf(s->out, "  e.g. x/4gx $rsp, x/s 0x402000, x/8i main, x/16xb main+4\n");
+			return 0;
+		}
+	}
+	fprintf(s->out, "Commands (any unambiguous prefix works; addresses take numbers, symbols,\n"
+			"prog:symbol, $registers and + -):\n");
+	for (size_t i = 0; con_cmd_at(i); i++) {
+		const struct con_cmd_info *ci = con_cmd_at(i);
+		fprintf(s->out, "  %-28s %s\n", ci->usage, ci->help);
+	}
+	return 0;
+}
+
+static int cmd_stats(struct con_session *s)
+{
+	mon_print_summary(s->vm, s->out);
+	return 0;
+}
+
+/* Inspection in the middle of a replayed exit (not a paused TLB miss, which
+ * shows the live state) shows the state after the whole exit. */
+static void phase_note(struct con_session *s, const struct con_cmd *c)
+{
+	static const enum con_cmd_id inspect[] = {CON_REGS, CON_TLB, CON_PT, CON_SHADOW, CON_TRANSLATE,
+						  CON_X, CON_XP, CON_XM, CON_BACKTRACE};
+	if (!s->in_phases)
+		return;
+	for (size_t i = 0; i < sizeof inspect / sizeof inspect[0]; i++)
+		if (c->id == inspect[i] || (c->id == CON_INFO && !strcmp(c->topic, "registers"))) {
+			fprintf(s->out, "(phase %llu/%llu: the state shown is the one after the whole exit)\n",
+				(unsigned long long)(s->phase_cur - s->phase_first + 1),
+				(unsigned long long)(s->phase_end - s->phase_first));
+			return;
+		}
+}
+
+int con_exec(struct con_session *s, const struct con_cmd *c)
+{
+	phase_note(s, c);
+	switch (c->id) {
+	case CON_STEP: case CON_STEPI: case CON_NEXT_EXIT: case CON_UNTIL: case CON_CONTINUE:
+	case CON_FINISH:
+		return con_cmd_run(s, c);
+	case CON_BREAK: case CON_TBREAK: case CON_WATCH: case CON_DELETE: case CON_INFO:
+		return con_cmd_bp(s, c);
+	case CON_REGS: case CON_X: case CON_XP: case CON_XM: case CON_DISAS: case CON_BACKTRACE:
+		return con_cmd_inspect(s, c);
+	case CON_TLB: case CON_PT: case CON_SHADOW: case CON_TRANSLATE:
+		return con_cmd_mmu(s, c);
+	case CON_STATS:
+		return cmd_stats(s);
+	case CON_VM:
+		return cmd_vm(s);
+	case CON_TRACE:
+		return cmd_trace(s, c);
+	case CON_HELP:
+		return cmd_help(s, c);
+	case CON_QUIT:
+		s->quit = true;
+		return 0;
+	case CON_NCMDS:
+		break;
+	}
+	return con_error(s, "internal: unknown command id");
+}
+
+int con_exec_line(struct con_session *s, const char *line)
+{
+	struct con_cmd c;
+	char err[256];
+	struct con_resolver r = con_session_resolver(s);
+	int rc = con_parse(line, &r, &c, err, sizeof err);
+	if (rc < 0)
+		return con_error(s, "%s", err);
+	if (rc == 0)
+		return 0;
+	rc = con_exec(s, &c);
+	fflush(s->out);
+	return rc;
+}

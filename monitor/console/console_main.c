@@ -1,0 +1,122 @@
+/*
+ * monitor/console/console_main.c — `vmlab console [run options] [--script FILE] [--no-color]`:
+ * option parsing, the VM (created exactly as `vmlab run` creates it, stopped
+ * before its first instruction), symbols, and the choice of front end.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "monitor/console/console.h"
+
+struct con_opts {
+	const char *script;
+	bool no_color;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: vmlab console [run options] [--script FILE] [--no-color]\n"
+	      "  --script FILE  run the commands in FILE (batch: no prompt, each command echoed)\n"
+	      "  --no-color     plain output even on a terminal\n"
+	      "Without --script, a terminal on stdin gets the interactive console (readline);\n"
+	      "any other stdin is read in batch mode. Type 'help' in the console for commands.\n"
+	      "Run options (as for vmlab run):\n",
+	      f);
+	mon_cli_print_run_options(f);
+}
+
+/* Parse argv. Returns 0, 2 after a one-line error, or -1 after --help. */
+static int parse_args(int argc, char **argv, struct mon_config *cfg, struct con_opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		char err[MON_ERR_MAX];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return -1;
+		} else if (!strcmp(a, "--script") || !strncmp(a, "--script=", 9)) {
+			if (a[8] == '=') {
+				o->script = a + 9;
+			} else if (i + 1 < argc) {
+				o->script = argv[++i];
+			} else {
+				fprintf(stderr, "vmlab console: --script needs a file\n");
+				return 2;
+			}
+			if (!*o->script) {
+				fprintf(stderr, "vmlab console: --script needs a file\n");
+				return 2;
+			}
+		} else if (!strcmp(a, "--no-color") || !strcmp(a, "--no-colour")) {
+			o->no_color = true;
+		} else {
+			int rc = mon_cli_parse_option(cfg, argc, argv, &i, err, sizeof err);
+			if (rc < 0) {
+				fprintf(stderr, "vmlab console: %s\n", err);
+				return 2;
+			}
+			if (rc == 0) {
+				fprintf(stderr, "vmlab console: unknown option '%s' (try vmlab console --help)\n", a);
+				return 2;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Colour only on a terminal, never with --no-color, NO_COLOR or TERM=dumb. */
+static bool want_color(const struct con_opts *o)
+{
+	const char *term = getenv("TERM");
+	const char *nc = getenv("NO_COLOR");
+	return !o->no_color && isatty(STDOUT_FILENO) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+}
+
+int con_main(int argc, char **argv)
+{
+	struct mon_config cfg;
+	struct con_opts o = {0};
+	mon_config_defaults(&cfg);
+	cfg.quiet = true;
+	int rc = parse_args(argc, argv, &cfg, &o);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	FILE *script = NULL;
+	if (o.script && !(script = fopen(o.script, "r"))) {
+		fprintf(stderr, "vmlab console: cannot open script %s\n", o.script);
+		return 2;
+	}
+	char err[MON_ERR_MAX];
+	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
+	if (!vm) {
+		fprintf(stderr, "vmlab console: %s\n", err);
+		if (script)
+			fclose(script);
+		return 1;
+	}
+	struct con_session *s = calloc(1, sizeof *s);
+	if (!s) {
+		fprintf(stderr, "vmlab console: out of memory\n");
+		mon_vm_destroy(vm);
+		if (script)
+			fclose(script);
+		return 1;
+	}
+	con_session_init(s, vm, stdout, want_color(&o));
+	s->interrupt = con_sigint_flag();
+	con_session_load_symbols(s, cfg.kernel, cfg.modules, cfg.nmodules);
+	if (script)
+		rc = con_repl_batch(s, script);
+	else if (isatty(STDIN_FILENO))
+		rc = con_repl_interactive(s);
+	else
+		rc = con_repl_batch(s, stdin);
+	fflush(stdout);
+	con_session_free(s);
+	free(s);
+	mon_vm_destroy(vm);
+	if (script)
+		fclose(script);
+	return rc;
+}

@@ -1,0 +1,467 @@
+/*
+ * monitor/tools/cli.c — `vmlab run` options: defaults, parsing, help text.
+ *
+ * Every option accepts `--opt VALUE` and `--opt=VALUE`. A bad value is
+ * reported as one line naming the option and the value; the caller exits 2.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/vmm/modes.h"
+#include "monitor/vmm/monitor.h"
+
+#define DEFAULT_KERNEL "build/guestos/kernel.elf"
+#define DEFAULT_INITRD "build/guestos/initrd.pack"
+/* SIMPLIFICATION: at most 1 GiB of guest RAM: the pmap hands every PA page its
+ * machine frame eagerly (zeroed), so --mem is real host memory. */
+#define MAX_MEM (1ull << 30)
+
+static const struct mon_cost default_cost = {
+	.insn = 1, .tlb_hit = 0, .tlb_miss = 10, .walk_ref = 20, .exit = 500,
+	.emulate = 100, .reflect = 200, .shadow_fill = 50, .pt_write = 150, .io = 200,
+};
+
+void mon_config_defaults(struct mon_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->kernel = DEFAULT_KERNEL;
+	cfg->modules[0] = DEFAULT_INITRD;
+	cfg->nmodules = 1;
+	cfg->mem_size = 64ull << 20;
+	cfg->trace_format = MON_TRACE_TEXT;
+	cfg->trace_cats = MON_CAT_DEFAULT;
+	cfg->seed = 1;
+	cfg->tlb_sets = 16;
+	cfg->tlb_ways = 4;
+	cfg->tlb_policy = MON_TLB_LRU;
+	cfg->mmu = MON_MMU_SHADOW;
+	cfg->pit_scale = 100;
+	cfg->cost = default_cost;
+}
+
+bool mon_parse_u64(const char *s, uint64_t *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool mon_parse_size(const char *s, uint64_t *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return false;
+	unsigned shift = 0;
+	if (*end) {
+		switch (*end) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		default: return false;
+		}
+		end++;
+		if (*end == 'i' && end[1] == 'B')
+			end += 2;
+		else if (*end == 'B')
+			end++;
+		if (*end)
+			return false;
+	}
+	if (shift && v > (~0ull >> shift))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Category names, in bit order (enum mon_cat). */
+static const char *const cat_names[] = {
+	"insn", "tlb", "shadow", "exit", "irq", "io", "syscall", "fault", "pt", "vm", "disk",
+};
+
+/* Parse "tlb,shadow" or "all" or "default" into a mask. */
+static bool parse_cats(const char *s, uint32_t *mask, char *bad, size_t badlen)
+{
+	uint32_t m = 0;
+	const char *p = s;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		bool found = false;
+		if (n == 3 && !strncmp(p, "all", 3)) {
+			m |= MON_CAT_ALL;
+			found = true;
+		} else if (n == 7 && !strncmp(p, "default", 7)) {
+			m |= MON_CAT_DEFAULT;
+			found = true;
+		}
+		for (unsigned i = 0; !found && i < sizeof cat_names / sizeof cat_names[0]; i++)
+			if (strlen(cat_names[i]) == n && !strncmp(p, cat_names[i], n)) {
+				m |= 1u << i;
+				found = true;
+			}
+		if (!found) {
+			snprintf(bad, badlen, "%.*s", (int)(n > 40 ? 40 : n), p);
+			return false;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!m) {
+		snprintf(bad, badlen, "(empty)");
+		return false;
+	}
+	*mask = m;
+	return true;
+}
+
+/* Parse "16x4": both powers of two, sets 1..4096, ways 1..64. */
+static bool parse_tlb_geometry(const char *s, unsigned *sets, unsigned *ways)
+{
+	char *end;
+	errno = 0;
+	unsigned long a = strtoul(s, &end, 10);
+	if (errno || end == s || (*end != 'x' && *end != 'X'))
+		return false;
+	const char *w = end + 1;
+	unsigned long b = strtoul(w, &end, 10);
+	if (errno || end == w || *end)
+		return false;
+	if (a < 1 || a > 4096 || (a & (a - 1)) || b < 1 || b > 64)
+		return false;
+	*sets = (unsigned)a;
+	*ways = (unsigned)b;
+	return true;
+}
+
+/* Parse "exit=300,walk_ref=10" into cfg->cost. */
+static bool parse_cost(const char *s, struct mon_cost *c, char *bad, size_t badlen)
+{
+	static const struct { const char *name; size_t off; } fields[] = {
+		{ "insn", offsetof(struct mon_cost, insn) },
+		{ "tlb_hit", offsetof(struct mon_cost, tlb_hit) },
+		{ "tlb_miss", offsetof(struct mon_cost, tlb_miss) },
+		{ "walk_ref", offsetof(struct mon_cost, walk_ref) },
+		{ "exit", offsetof(struct mon_cost, exit) },
+		{ "emulate", offsetof(struct mon_cost, emulate) },
+		{ "reflect", offsetof(struct mon_cost, reflect) },
+		{ "shadow_fill", offsetof(struct mon_cost, shadow_fill) },
+		{ "pt_write", offsetof(struct mon_cost, pt_write) },
+		{ "io", offsetof(struct mon_cost, io) },
+	};
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", s);
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		uint64_t v;
+		if (!eq) {
+			snprintf(bad, badlen, "%.40s", tok);
+			return false;
+		}
+		*eq = 0;
+		unsigned i;
+		for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
+			if (!strcmp(tok, fields[i].name))
+				break;
+		if (i == sizeof fields / sizeof fields[0] || !mon_parse_u64(eq + 1, &v) || v > 1000000) {
+			*eq = '=';
+			snprintf(bad, badlen, "%.40s", tok);
+			return false;
+		}
+		*(uint32_t *)((char *)c + fields[i].off) = (uint32_t)v;
+	}
+	return true;
+}
+
+/*
+ * One handler per option that takes a value: parse `val` into cfg, or write
+ * one line naming the problem into err and return -1. A handler returning
+ * -2 means "bad value" (the generic message is written by the caller).
+ */
+typedef int (*opt_fn)(struct mon_config *cfg, const char *val, char *err, size_t errlen);
+
+static int opt_kernel(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	cfg->kernel = val;
+	return *val ? 0 : -2;
+}
+
+static int opt_module(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	if (!*val)
+		return -2;
+	if (!cfg->modules_given) { /* the first --module replaces the default initrd */
+		cfg->nmodules = 0;
+		cfg->modules_given = true;
+	}
+	if (cfg->nmodules >= MON_MAX_MODULES) {
+		seterr(err, errlen, "too many --module options (at most %d)", MON_MAX_MODULES);
+		return -1;
+	}
+	cfg->modules[cfg->nmodules++] = val;
+	return 0;
+}
+
+static int opt_mem(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	uint64_t v;
+	if (!mon_parse_size(val, &v) || v < (2ull << 20) || v > MAX_MEM || (v & (PAGE_SIZE - 1))) {
+		seterr(err, errlen, "bad --mem '%s' (want a page multiple from 2M to 1G, e.g. 16M)", val);
+		return -1;
+	}
+	cfg->mem_size = v;
+	return 0;
+}
+
+static int opt_cmdline(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	if (strlen(val) >= MON_CMDLINE_MAX) {
+		seterr(err, errlen, "--cmdline longer than %d bytes", MON_CMDLINE_MAX - 1);
+		return -1;
+	}
+	snprintf(cfg->cmdline, sizeof cfg->cmdline, "%s", val);
+	return 0;
+}
+
+static int opt_trace(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	cfg->trace_file = val;
+	return *val ? 0 : -2;
+}
+
+static int opt_trace_format(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	if (!strcmp(val, "text"))
+		cfg->trace_format = MON_TRACE_TEXT;
+	else if (!strcmp(val, "jsonl"))
+		cfg->trace_format = MON_TRACE_JSONL;
+	else
+		return -2;
+	return 0;
+}
+
+static int opt_trace_categories(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	char bad[64];
+	if (parse_cats(val, &cfg->trace_cats, bad, sizeof bad))
+		return 0;
+	seterr(err, errlen, "bad --trace-categories: unknown category '%s' (know: insn tlb shadow exit irq io "
+			    "syscall fault pt vm disk all)", bad);
+	return -1;
+}
+
+static int opt_trace_after(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	cfg->trace_after = val;
+	return (*val && strlen(val) <= 40) ? 0 : -2;
+}
+
+static int opt_trace_from(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	return mon_parse_u64(val, &cfg->trace_from) ? 0 : -2;
+}
+
+static int opt_trace_limit(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	return mon_parse_u64(val, &cfg->trace_limit) ? 0 : -2;
+}
+
+static int opt_seed(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	return mon_parse_u64(val, &cfg->seed) ? 0 : -2;
+}
+
+static int opt_max_insns(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	return mon_parse_u64(val, &cfg->max_insns) ? 0 : -2;
+}
+
+static int opt_tlb(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	if (parse_tlb_geometry(val, &cfg->tlb_sets, &cfg->tlb_ways))
+		return 0;
+	seterr(err, errlen, "bad --tlb '%s' (want SETSxWAYS, sets a power of two up to 4096, ways 1..64)", val);
+	return -1;
+}
+
+static int opt_tlb_policy(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	if (!strcmp(val, "lru"))
+		cfg->tlb_policy = MON_TLB_LRU;
+	else if (!strcmp(val, "fifo"))
+		cfg->tlb_policy = MON_TLB_FIFO;
+	else if (!strcmp(val, "random"))
+		cfg->tlb_policy = MON_TLB_RANDOM;
+	else
+		return -2;
+	return 0;
+}
+
+static int opt_pit_scale(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	uint64_t v;
+	if (!mon_parse_u64(val, &v) || v < 1 || v > 100000) {
+		seterr(err, errlen, "bad --pit-scale '%s' (want 1..100000 guest instructions per PIT clock)", val);
+		return -1;
+	}
+	cfg->pit_scale = v;
+	return 0;
+}
+
+static int opt_shadow_pool(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	uint64_t v;
+	if (!mon_parse_size(val, &v) || v < (32ull << 10) || v > MAX_MEM || (v & (PAGE_SIZE - 1))) {
+		seterr(err, errlen, "bad --shadow-pool '%s' (want a page multiple from 32K to 1G)", val);
+		return -1;
+	}
+	cfg->shadow_pool = v;
+	return 0;
+}
+
+static int opt_cost(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	char bad[64];
+	if (parse_cost(val, &cfg->cost, bad, sizeof bad))
+		return 0;
+	seterr(err, errlen, "bad --cost entry '%s' (want name=N, names as in docs/cost-model.md)", bad);
+	return -1;
+}
+
+/* The options that take a value (--mmu is modes.c's). */
+static const struct {
+	const char *name;
+	opt_fn fn;
+} value_opts[] = {
+	{ "--kernel", opt_kernel },
+	{ "--module", opt_module },
+	{ "--mem", opt_mem },
+	{ "--cmdline", opt_cmdline },
+	{ "--trace", opt_trace },
+	{ "--trace-format", opt_trace_format },
+	{ "--trace-categories", opt_trace_categories },
+	{ "--trace-from", opt_trace_from },
+	{ "--trace-limit", opt_trace_limit },
+	{ "--trace-after", opt_trace_after },
+	{ "--seed", opt_seed },
+	{ "--tlb", opt_tlb },
+	{ "--tlb-policy", opt_tlb_policy },
+	{ "--max-insns", opt_max_insns },
+	{ "--cost", opt_cost },
+	{ "--pit-scale", opt_pit_scale },
+	{ "--shadow-pool", opt_shadow_pool },
+};
+#define NVALUE_OPTS (sizeof value_opts / sizeof value_opts[0])
+
+/* The flags (no value). */
+static bool parse_flag(struct mon_config *cfg, const char *arg)
+{
+	if (!strcmp(arg, "--quiet"))
+		cfg->quiet = true;
+	else if (!strcmp(arg, "--bare-core"))
+		cfg->bare_core = true;
+	else if (!strcmp(arg, "--check-isolation"))
+		cfg->check_isolation = true;
+	else if (!strcmp(arg, "--no-fast-tlb"))
+		cfg->no_fast_tlb = true;
+	else
+		return false;
+	return true;
+}
+
+int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
+			 char *err, size_t errlen)
+{
+	const char *arg = argv[*i];
+	if (strncmp(arg, "--", 2))
+		return 0;
+	int mode_opt = mon_modes_parse_option(cfg, argc, argv, i, err, errlen); /* --mmu, --paravirt, --strict-x86 */
+	if (mode_opt)
+		return mode_opt;
+	if (parse_flag(cfg, arg))
+		return 1;
+	size_t nlen = strcspn(arg, "=");
+	unsigned k;
+	for (k = 0; k < NVALUE_OPTS; k++)
+		if (strlen(value_opts[k].name) == nlen && !strncmp(arg, value_opts[k].name, nlen))
+			break;
+	if (k == NVALUE_OPTS)
+		return 0;
+	const char *name = value_opts[k].name, *val;
+	if (arg[nlen] == '=') {
+		val = arg + nlen + 1;
+	} else if (*i + 1 < argc) {
+		val = argv[++*i];
+	} else {
+		seterr(err, errlen, "option %s needs a value", name);
+		return -1;
+	}
+	int r = value_opts[k].fn(cfg, val, err, errlen);
+	if (r == -2)
+		seterr(err, errlen, "bad value '%s' for %s", val, name);
+	return r < 0 ? -1 : 1;
+}
+
+void mon_cli_print_run_options(FILE *f)
+{
+	fputs("Options:\n"
+	      "  --kernel FILE            guest kernel ELF64 (default " DEFAULT_KERNEL ")\n"
+	      "  --module FILE            boot module, repeatable (default " DEFAULT_INITRD ")\n"
+	      "  --mem SIZE               guest RAM, e.g. 16M (default 64M, as the QEMU runs; 2M..1G)\n"
+	      "  --cmdline STR            kernel command line (boot_info.cmdline)\n"
+	      "  --trace FILE             write the trace to FILE\n"
+	      "  --trace-format FMT       text (default) or jsonl\n"
+	      "  --trace-categories LIST  comma list of insn,tlb,shadow,exit,irq,io,syscall,fault,pt,vm,disk,\n"
+	      "                           all, default (= all but insn)\n"
+	      "  --trace-from N           trace only from instruction count N\n"
+	      "  --trace-limit N          write at most N trace events\n"
+	      "  --trace-after KIND[@WHO][#N]  start the trace file at the Nth (default first) event\n"
+	      "                           of KIND (tlb_miss, tlb_install, true_fault, syscall, cr3,\n"
+	      "                           disk_read, ...) while WHO (app, kernel) runs\n"
+	      "  --seed N                 seed for the pmap and random TLB replacement (default 1)\n"
+	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4)\n"
+	      "  --tlb-policy P           lru (default), fifo or random\n"
+	      "  --max-insns N            stop cleanly after N guest instructions\n"
+	      "  --pit-scale N            guest instructions per 8254 input clock (default 100:\n"
+	      "                           a 100 Hz timer ticks every 1193100 instructions)\n"
+	      "  --cost name=N,...        change the cost model (docs/cost-model.md)\n"
+	      "  --quiet                  no end-of-run summary\n"
+	      "  --shadow-pool SIZE       machine memory for shadow tables (default mem/4, at least 4M);\n"
+	      "                           when it runs out all shadow state is dropped and refilled\n"
+	      "  --bare-core              no monitor: the guest at real CPL 0 on the bare core\n"
+	      "                           (paging and IDT in the core; the bench baseline)\n"
+	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"
+	      "                           outside this VM's frames (slow; for tests)\n"
+	      "  --no-fast-tlb            the core's host-side translation cache off: every access\n"
+	      "                           asks the MMU (slow; statistics must not change; for tests)\n",
+	      f);
+	mon_modes_print_options(f);
+}

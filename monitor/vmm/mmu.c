@@ -1,0 +1,458 @@
+/*
+ * monitor/vmm/mmu.c — TLB misses: run shadow/'s miss handler and turn its record
+ * into the trace of ARCHITECTURE.md (miss -> VMM -> shadow lookup -> guest
+ * walk -> pmap -> TLB install -> retry), inject true faults as #PF into the
+ * guest kernel, and emulate writes to guest page-table pages by
+ * single-stepping the instruction inside a PT-write window.
+ */
+#include <string.h>
+
+#include "monitor/vmm/vm.h"
+
+static const char *acc_name(enum cpu_access a)
+{
+	return a == ACC_WRITE ? "write" : a == ACC_EXEC ? "exec" : "read";
+}
+
+/* The trace of a fill, one function per phase: trace_fill (one-shot) and
+ * mon_miss_step (phase by phase) emit the same lines in the same order. */
+static void trace_miss(struct vm *vm, const struct shadow_fill *f)
+{
+	struct mon_event e = { .has = MON_EV_VA, .va = f->va };
+	if (MON_TRACING(vm, MON_CAT_TLB))
+		mon_trace_emit(vm, MON_CAT_TLB, NULL, "tlb_miss", &e, "TLB miss VA 0x%016llx (%s) -> VMM",
+			       (unsigned long long)f->va, acc_name(f->acc));
+}
+
+/* After LOOKUP: a shadow hit, or the head line of the guest walk w (its result). */
+static void trace_lookup(struct vm *vm, const struct shadow_fill *f, const struct shadow_walk *w)
+{
+	if (!MON_TRACING(vm, MON_CAT_SHADOW))
+		return;
+	struct mon_event e = { .has = MON_EV_VA, .va = f->va };
+	if (f->shadow_hit) {
+		mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "shadow_hit", &e, "shadow hit: no guest walk");
+	} else if (f->walked) {
+		if (w->status == SHADOW_WALK_OK) {
+			struct mon_event r = { .has = MON_EV_PA, .pa = w->pa & PAGE_MASK };
+			mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "walk", &r,
+				       "shadow miss; walk guest PT cr3=PA 0x%llx: %u refs -> PA 0x%llx",
+				       (unsigned long long)f->cr3, w->nrefs, (unsigned long long)(w->pa & PAGE_MASK));
+		} else {
+			mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "walk", NULL,
+				       "shadow miss; walk guest PT cr3=PA 0x%llx: %u refs -> #PF err 0x%x",
+				       (unsigned long long)f->cr3, w->nrefs, w->err);
+		}
+	}
+}
+
+static void trace_walk_ref(struct vm *vm, const struct shadow_walk_ref *ref)
+{
+	if (!MON_TRACING(vm, MON_CAT_SHADOW))
+		return;
+	struct mon_event r = { .has = MON_EV_PA | MON_EV_VALUE, .pa = ref->pa, .value = ref->val };
+	mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "walk_ref", &r, "  L%u entry at PA 0x%llx = 0x%llx",
+		       ref->level, (unsigned long long)ref->pa, (unsigned long long)ref->val);
+}
+
+static void trace_pmap(struct vm *vm, const struct shadow_fill *f)
+{
+	if (!MON_TRACING(vm, MON_CAT_SHADOW))
+		return;
+	struct mon_event r = { .has = MON_EV_PA | MON_EV_MA, .pa = f->pa, .ma = f->ma };
+	mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "pmap", &r, "pmap PA 0x%llx -> MA 0x%llx",
+		       (unsigned long long)f->pa, (unsigned long long)f->ma);
+}
+
+static void trace_install(struct vm *vm, const struct shadow_fill *f)
+{
+	if (!MON_TRACING(vm, MON_CAT_TLB))
+		return;
+	char perm[16];
+	struct mon_event r = { .has = MON_EV_VA | MON_EV_MA | MON_EV_SETWAY, .va = f->va_page,
+			       .ma = f->ma, .set = (int)f->ins.slot.set, .way = (int)f->ins.slot.way };
+	mon_trace_emit(vm, MON_CAT_TLB, "VMM", "tlb_install", &r,
+		       "TLB install VA 0x%llx -> MA 0x%llx [set %u way %u] %s",
+		       (unsigned long long)f->va_page, (unsigned long long)f->ma, f->ins.slot.set,
+		       f->ins.slot.way, tlb_perm_str(f->perm, perm));
+	if (f->ins.evicted) {
+		struct mon_event v = { .has = MON_EV_VA | MON_EV_MA, .va = f->ins.victim.va,
+				       .ma = f->ins.victim.ma };
+		mon_trace_emit(vm, MON_CAT_TLB, "VMM", "tlb_evict", &v, "  evicted VA 0x%llx -> MA 0x%llx",
+			       (unsigned long long)f->ins.victim.va, (unsigned long long)f->ins.victim.ma);
+	}
+}
+
+static void trace_retry(struct vm *vm)
+{
+	if (MON_TRACING(vm, MON_CAT_TLB))
+		mon_trace_emit(vm, MON_CAT_TLB, "VMM", "retry", NULL, "-> %s retry", vm->who);
+}
+
+/* The trace of a finished fill after its miss line, up to (not including) the retry. */
+static void trace_body(struct vm *vm, const struct shadow_fill *f)
+{
+	trace_lookup(vm, f, &f->walk);
+	if (f->walked)
+		for (unsigned i = 0; i < f->walk.nrefs; i++)
+			trace_walk_ref(vm, &f->walk.ref[i]);
+	if (f->kind == SHADOW_HIDDEN_FAULT) {
+		trace_pmap(vm, f);
+		trace_install(vm, f);
+	}
+}
+
+/* The whole trace of a finished fill. */
+static void trace_fill(struct vm *vm, const struct shadow_fill *f)
+{
+	trace_miss(vm, f);
+	trace_body(vm, f);
+	if (f->kind == SHADOW_HIDDEN_FAULT)
+		trace_retry(vm);
+}
+
+/* The shadow pool ran out: drop every shadow table and this VM's TLB entries. */
+static void pool_reset(struct vm *vm)
+{
+	if (MON_TRACING(vm, MON_CAT_SHADOW))
+		mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "shadow_reset", NULL,
+			       "shadow pool exhausted: all shadow tables and this VM's TLB entries dropped");
+	vm->stats.shadow_resets++;
+	shadow_reset(&vm->sh);
+	tlb_flush_vmid(&vm->tlb, (uint16_t)vm->vmid, false, TLB_CAUSE_SHADOW);
+	cpu_ftlb_flush(&vm->cpu);
+}
+
+/* Run the fill; out of shadow frames once, drop all shadow state and retry. */
+static enum shadow_fill_kind do_fill(struct vm *vm, struct shadow_fill *f, va_t va, enum cpu_access acc)
+{
+	enum shadow_fill_kind k = shadow_fill(&vm->sh, f, va, acc, vm->cpu.icount);
+	if (k == SHADOW_FILL_ERROR && vm->mf.nfree == 0) {
+		pool_reset(vm);
+		k = shadow_fill(&vm->sh, f, va, acc, vm->cpu.icount);
+	}
+	if (f->walked)
+		vm->stats.walk_refs += f->walk.nrefs;
+	return k;
+}
+
+/* A true fault: the guest's CR2 and the trace line (the #PF reflection follows). */
+static void true_fault(struct vm *vm, const struct shadow_fill *f)
+{
+	vm->stats.true_faults++;
+	vm->v.cr2 = f->va;
+	if (MON_TRACING(vm, MON_CAT_FAULT)) {
+		struct mon_event e = { .has = MON_EV_VA, .va = f->va };
+		/* The error code says which: nothing mapped, or mapped but not for this access. */
+		const char *why = (f->err & PFERR_RSVD) ? "guest PT has reserved bits set for"
+				  : (f->err & PFERR_P)  ? "guest PT forbids this access to"
+							: "guest PT has no valid mapping for";
+		mon_trace_emit(vm, MON_CAT_FAULT, "VMM", "true_fault", &e,
+			       "true fault: %s VA 0x%llx (%s), inject #PF err 0x%x", why,
+			       (unsigned long long)f->va, acc_name(f->acc), f->err);
+	}
+}
+
+/* Handle the fill outcomes that do not need the PT-write window. Returns true if handled. */
+static bool fill_outcome(struct vm *vm, struct shadow_fill *f, enum shadow_fill_kind k)
+{
+	switch (k) {
+	case SHADOW_HIDDEN_FAULT:
+		vm->stats.hidden_faults++;
+		vm->stats.shadow_fills++;
+		return true;
+	case SHADOW_TRUE_FAULT:
+		true_fault(vm, f);
+		mon_reflect(vm, VEC_PF, true, f->err, false, "#PF");
+		return true;
+	case SHADOW_BAD_PA:
+		mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1,
+			    "guest maps VA 0x%llx to PA 0x%llx outside its %llu MiB of memory (%s)",
+			    (unsigned long long)f->va, (unsigned long long)f->walk.pa,
+			    (unsigned long long)(vm->cfg.mem_size >> 20), f->why ? f->why : "no frame");
+		return true;
+	case SHADOW_FILL_ERROR:
+		mon_vm_halt(vm, vm->mf.nfree == 0 ? MON_STOP_NO_MEMORY : MON_STOP_BAD_GUEST, 1,
+			    "cannot map VA 0x%llx: %s", (unsigned long long)f->va, f->why ? f->why : "monitor error");
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Inside an open PT-write window: single-step the instruction that writes the
+ * PT page (a second page it touches is filled on the way). Returns the exit
+ * the step ended in, or CPU_EXIT_NONE once the window has been closed early
+ * (the VM stopped or a fault was reflected).
+ */
+static enum cpu_exit_reason pt_write_step(struct vm *vm)
+{
+	struct cpu *cpu = &vm->cpu;
+	enum cpu_exit_reason r = CPU_EXIT_NONE;
+	for (int tries = 0; tries < 8; tries++) {
+		r = cpu_step(cpu);
+		if (r != CPU_EXIT_TLB_MISS)
+			return r;
+		struct shadow_fill g;
+		enum shadow_fill_kind k = do_fill(vm, &g, cpu->exit.va, cpu->exit.access);
+		trace_fill(vm, &g);
+		if (k != SHADOW_HIDDEN_FAULT) {
+			struct shadow_ptw_rec rec;
+			shadow_ptwrite_end(&vm->sh, &rec);
+			if (k == SHADOW_PT_WRITE)
+				mon_vm_halt(vm, MON_STOP_UNSUPPORTED, 1,
+					    "instruction at RIP 0x%llx writes two guest PT pages at once",
+					    (unsigned long long)cpu->rip);
+			else
+				fill_outcome(vm, &g, k);
+			return CPU_EXIT_NONE;
+		}
+		fill_outcome(vm, &g, k);
+	}
+	return r;
+}
+
+/*
+ * Emulate a write to a guest PT page: open the window, let the write happen
+ * (single-step the instruction, or with ins_value store the element of an
+ * ins whose port was already read), close the window and trace what changed.
+ * An exit the single step ended in is left in cpu->exit for the caller's
+ * loop (vm->exit_pending): exit handling never calls itself.
+ */
+static void pt_write(struct vm *vm, const struct shadow_fill *f, const uint32_t *ins_value)
+{
+	struct cpu *cpu = &vm->cpu;
+	if (shadow_ptwrite_begin(&vm->sh, f)) {
+		mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "cannot emulate the PT write at VA 0x%llx",
+			    (unsigned long long)f->va);
+		return;
+	}
+	enum cpu_exit_reason r = CPU_EXIT_NONE;
+	if (!ins_value) {
+		r = pt_write_step(vm);
+		if (!vm->sh.ptw.active)
+			return;
+	} else if (cpu_io_complete_in(cpu, *ins_value)) {
+		mon_vm_halt(vm, MON_STOP_UNSUPPORTED, 1,
+			    "ins element at VA 0x%llx crosses from a guest PT page into another page",
+			    (unsigned long long)f->va);
+	}
+	mon_vm_account(vm);
+	struct shadow_ptw_rec rec;
+	memset(&rec, 0, sizeof rec);
+	shadow_ptwrite_end(&vm->sh, &rec);
+	vm->stats.pt_writes += rec.nchanged;
+	if (MON_TRACING(vm, MON_CAT_PT)) {
+		for (unsigned i = 0; i < rec.nchanged && i < SHADOW_PTW_REC_MAX; i++) {
+			struct mon_event e = { .has = MON_EV_PA | MON_EV_VALUE, .pa = rec.ch[i].pa,
+					       .value = rec.ch[i].new_ };
+			mon_trace_emit(vm, MON_CAT_PT, "VMM", "pt_write", &e,
+				       "traced PT write at PA 0x%llx: 0x%llx -> 0x%llx (shadow cleared %u, TLB dropped %u)",
+				       (unsigned long long)rec.ch[i].pa, (unsigned long long)rec.ch[i].old,
+				       (unsigned long long)rec.ch[i].new_, rec.shadow_cleared, rec.tlb_dropped);
+		}
+	}
+	if (r != CPU_EXIT_NONE && r != CPU_EXIT_BUDGET && r != CPU_EXIT_TLB_MISS) {
+		if ((unsigned)r <= CPU_EXIT_UNSUPPORTED)
+			vm->stats.exits[r]++;
+		vm->exit_pending = true;
+	}
+}
+
+/* What the monitor does once the fill f has ended in k. */
+static void miss_outcome(struct vm *vm, struct shadow_fill *f, enum shadow_fill_kind k)
+{
+	if (fill_outcome(vm, f, k))
+		return;
+	if (k == SHADOW_PT_WRITE) {
+		pt_write(vm, f, NULL);
+		return;
+	}
+	mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "TLB miss at VA 0x%llx left pending",
+		    (unsigned long long)f->va);
+}
+
+void mon_handle_miss(struct vm *vm, va_t va, enum cpu_access acc)
+{
+	struct shadow_fill f;
+	enum shadow_fill_kind k = do_fill(vm, &f, va, acc);
+	trace_fill(vm, &f);
+	miss_outcome(vm, &f, k);
+}
+
+bool mon_complete_ins(struct vm *vm, uint32_t value)
+{
+	struct cpu *cpu = &vm->cpu;
+	struct shadow_fill f;
+	enum shadow_fill_kind k = do_fill(vm, &f, cpu->exit.sens.ea, ACC_WRITE);
+	trace_fill(vm, &f);
+	if (k == SHADOW_PT_WRITE) {
+		pt_write(vm, &f, &value);
+		return !vm->stopped;
+	}
+	fill_outcome(vm, &f, k);
+	if (k != SHADOW_HIDDEN_FAULT)
+		return false; /* a true fault was reflected: the element is lost, as on a faulting ins */
+	if (cpu_io_complete_in(cpu, value)) {
+		mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "ins destination 0x%llx stays unwritable",
+			    (unsigned long long)cpu->exit.sens.ea);
+		return false;
+	}
+	return true;
+}
+
+/* ---- the same miss, one phase per call (the console's stepi) ---- */
+
+static bool is_canonical(va_t va)
+{
+	uint64_t top = va >> 47;
+	return top == 0 || top == 0x1ffff;
+}
+
+/*
+ * How the begun fill f will end, found without side effects (shadow lookup,
+ * guest walk without A/D updates into *w, pmap): the console needs it to stop
+ * at the miss of an `until hidden-fault` before the VMM has done anything, and
+ * the walk's head line names its result before its entries are read.
+ * SIMPLIFICATION: a fill that runs out of shadow frames (FILL_ERROR, then a
+ * reset and a second fill) is forecast as its first try would end otherwise.
+ */
+static enum shadow_fill_kind forecast(struct vm *vm, const struct shadow_fill *f, struct shadow_walk *w)
+{
+	memset(w, 0, sizeof *w);
+	if (!is_canonical(f->va))
+		return SHADOW_FILL_ERROR;
+	struct shadow_lookup l;
+	if (shadow_lookup_va(&vm->sh, f->view, f->va, &l)) {
+		uint64_t e = l.entry[3];
+		bool ok = f->acc == ACC_WRITE ? (e & PTE_RW) != 0 : f->acc == ACC_EXEC ? !(e & PTE_NX) : true;
+		if (ok)
+			return SHADOW_HIDDEN_FAULT;
+	}
+	shadow_walk_begin(w, f->cr3, f->va, f->acc, shadow_walk_flags(&vm->sh, f->view) | SHADOW_WALK_NO_AD);
+	if (shadow_walk_run(w, &vm->sh.pmap) == SHADOW_WALK_FAULT)
+		return SHADOW_TRUE_FAULT;
+	pa_t pa = w->pa & PAGE_MASK;
+	bool pt = shadow_is_pt_page(&vm->sh, pa);
+	for (unsigned i = 0; i < w->nrefs; i++) /* the walk marks the tables it reads as PT pages */
+		pt |= (w->ref[i].pa & PAGE_MASK) == pa && !w->ref[i].outside;
+	if (f->acc == ACC_WRITE && pt)
+		return SHADOW_PT_WRITE;
+	if (shadow_pa_to_ma(&vm->sh.pmap, pa) == MA_NONE)
+		return SHADOW_BAD_PA;
+	return SHADOW_HIDDEN_FAULT;
+}
+
+void mon_miss_begin(struct vm *vm, va_t va, enum cpu_access acc)
+{
+	struct shadow_fill *f = &vm->fill;
+	shadow_fill_begin(&vm->sh, f, va, acc, vm->cpu.icount);
+	vm->fill_forecast = forecast(vm, f, &vm->fill_walk);
+	vm->pending_fill = 1;
+	trace_miss(vm, f);
+}
+
+void mon_miss_step(struct vm *vm)
+{
+	struct shadow_fill *f = &vm->fill;
+	if (!vm->pending_fill)
+		return;
+	if (vm->pending_fill == 2) { /* a true fault decided: deliver #PF through the guest's IDT */
+		vm->pending_fill = 0;
+		mon_reflect(vm, VEC_PF, true, f->err, false, "#PF");
+		return;
+	}
+	if (f->phase == SHADOW_PH_DONE && f->kind == SHADOW_TRUE_FAULT) { /* CR2, then the reflection */
+		vm->pending_fill = 2;
+		if (f->walked)
+			vm->stats.walk_refs += f->walk.nrefs;
+		true_fault(vm, f);
+		return;
+	}
+	if (f->phase == SHADOW_PH_DONE) { /* the VMM acts on the result and the guest resumes */
+		vm->pending_fill = 0;
+		if (f->walked)
+			vm->stats.walk_refs += f->walk.nrefs;
+		if (f->kind == SHADOW_HIDDEN_FAULT)
+			trace_retry(vm);
+		miss_outcome(vm, f, f->kind);
+		return;
+	}
+	enum shadow_phase ph = f->phase;
+	unsigned nrefs = f->walk.nrefs;
+	shadow_fill_step(&vm->sh, f);
+	if (ph == SHADOW_PH_SHADOW && f->phase == SHADOW_PH_INSTALL) /* the shadow leaf and the TLB entry: one step */
+		shadow_fill_step(&vm->sh, f);
+	if (f->phase == SHADOW_PH_DONE && f->kind == SHADOW_FILL_ERROR && vm->mf.nfree == 0) {
+		/* as do_fill: out of shadow frames, drop everything and fill again in one go */
+		pool_reset(vm);
+		shadow_fill(&vm->sh, f, f->va, f->acc, f->now);
+		trace_body(vm, f);
+		return;
+	}
+	switch (ph) {
+	case SHADOW_PH_LOOKUP:
+		trace_lookup(vm, f, &vm->fill_walk);
+		break;
+	case SHADOW_PH_WALK:
+		if (f->walk.nrefs > nrefs)
+			trace_walk_ref(vm, &f->walk.ref[f->walk.nrefs - 1]);
+		break;
+	case SHADOW_PH_PMAP:
+		if (f->phase != SHADOW_PH_DONE)
+			trace_pmap(vm, f);
+		break;
+	case SHADOW_PH_SHADOW:
+	case SHADOW_PH_INSTALL:
+		if (f->kind == SHADOW_HIDDEN_FAULT) {
+			if (f->shadow_hit)
+				trace_pmap(vm, f);
+			trace_install(vm, f);
+		}
+		break;
+	case SHADOW_PH_DONE:
+		break;
+	}
+}
+
+bool mon_vm_miss(const struct vm *vm, struct mon_miss *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!vm->pending_fill)
+		return false;
+	const struct shadow_fill *f = &vm->fill;
+	out->va = f->va;
+	switch (vm->fill_forecast) {
+	case SHADOW_HIDDEN_FAULT: out->forecast = MON_MISS_HIDDEN; break;
+	case SHADOW_TRUE_FAULT: out->forecast = MON_MISS_TRUE; break;
+	case SHADOW_PT_WRITE: out->forecast = MON_MISS_PT_WRITE; break;
+	default: out->forecast = MON_MISS_OTHER; break;
+	}
+	switch (f->phase) {
+	case SHADOW_PH_LOOKUP:
+		snprintf(out->next, sizeof out->next, "shadow lookup");
+		break;
+	case SHADOW_PH_WALK:
+		snprintf(out->next, sizeof out->next, "guest walk: L%u entry", f->walk.level);
+		break;
+	case SHADOW_PH_PMAP:
+		snprintf(out->next, sizeof out->next, "pmap PA -> MA");
+		break;
+	case SHADOW_PH_SHADOW:
+		snprintf(out->next, sizeof out->next, "shadow entry + TLB install");
+		break;
+	case SHADOW_PH_INSTALL:
+		snprintf(out->next, sizeof out->next, "TLB install");
+		break;
+	case SHADOW_PH_DONE:
+		snprintf(out->next, sizeof out->next, "%s",
+			 f->kind == SHADOW_HIDDEN_FAULT ? "retry (back to the guest)"
+			 : vm->pending_fill == 2 ? "reflect #PF into the guest kernel"
+			 : f->kind == SHADOW_TRUE_FAULT ? "true fault: set CR2, inject #PF"
+			 : f->kind == SHADOW_PT_WRITE ? "emulate the PT write"
+						      : "stop the VM");
+		break;
+	}
+	return true;
+}

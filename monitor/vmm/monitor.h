@@ -1,0 +1,362 @@
+/*
+ * monitor/vmm/monitor.h — the virtual machine monitor (VMM): public interface.
+ *
+ * One `struct vm` is one virtual machine: machine RAM, the real CPU it runs on
+ * (cpu/), the virtual CPU state the guest kernel believes in (virtual CPL,
+ * CR0/CR3/CR4/EFER, GDTR/IDTR/TR, MSRs, IF), the MMU (shadow/ + tlb/), the
+ * virtual devices, the trace and the stats. There is no global state: two
+ * VMs can live in one process (they get different vmids).
+ *
+ * Typical use (this is what `vmlab run` does):
+ *
+ *     struct mon_config cfg;
+ *     mon_config_defaults(&cfg);
+ *     ... mon_cli_parse_option() for each argument ...
+ *     char err[MON_ERR_MAX];
+ *     struct vm *vm = mon_vm_create(&cfg, err, sizeof err);   // loads the ELF, boots
+ *     if (!vm) { fprintf(stderr, "vmlab: %s\n", err); ... }
+ *     while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING) ;
+ *     mon_print_summary(vm, stdout);
+ *     int status = mon_vm_stop(vm)->status;
+ *     mon_vm_destroy(vm);
+ *
+ * The console drives the same VM in smaller steps (MON_STEP_INSN,
+ * MON_STEP_EXIT), watches every trace event through an event sink
+ * (mon_vm_set_event_sink) and inspects state with the mon_read_* /
+ * mon_translate helpers. All output is deterministic: no host time, no host
+ * addresses.
+ */
+#ifndef VMLAB_MONITOR_H
+#define VMLAB_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cpu/cpu.h"
+
+#define MON_ERR_MAX 256
+#define MON_MAX_MODULES 16
+#define MON_CMDLINE_MAX 256
+
+/* ---- configuration (the `vmlab run` options) ------------------------------ */
+
+enum mon_trace_format { MON_TRACE_TEXT = 0, MON_TRACE_JSONL = 1 };
+enum mon_tlb_policy { MON_TLB_LRU = 0, MON_TLB_FIFO = 1, MON_TLB_RANDOM = 2 };
+enum mon_mmu_mode { MON_MMU_SHADOW = 0, MON_MMU_SWTLB = 1, MON_MMU_NESTED = 2 }; /* monitor/modes.h */
+
+/* Trace event categories (bit set; --trace-categories insn,tlb,... or all). */
+enum mon_cat {
+	MON_CAT_INSN = 1u << 0,    /* every retired guest instruction (huge) */
+	MON_CAT_TLB = 1u << 1,     /* simulated TLB: miss, install, flush, evict */
+	MON_CAT_SHADOW = 1u << 2,  /* shadow lookup, guest walk, pmap, fill */
+	MON_CAT_EXIT = 1u << 3,    /* every exit to the VMM and the resume */
+	MON_CAT_IRQ = 1u << 4,     /* timer ticks, interrupt injection */
+	MON_CAT_IO = 1u << 5,      /* port accesses */
+	MON_CAT_SYSCALL = 1u << 6, /* syscall / sysret round trips */
+	MON_CAT_FAULT = 1u << 7,   /* exceptions reflected into the guest kernel (true faults) */
+	MON_CAT_PT = 1u << 8,      /* traced writes to guest page-table pages */
+	MON_CAT_VM = 1u << 9,      /* boot, stop, CR3 switch, mode changes */
+	MON_CAT_DISK = 1u << 10,   /* disk commands (sector reads/writes: swap traffic) */
+	MON_CAT_ALL = 0x7ffu,
+	MON_CAT_DEFAULT = MON_CAT_ALL & ~MON_CAT_INSN
+};
+
+/*
+ * The cost model: modelled cycles = sum over events of count * cost.
+ * Documented in docs/cost-model.md; every field can be changed with
+ * `--cost name=N[,name=N...]` (names as in the struct).
+ */
+struct mon_cost {
+	uint32_t insn;        /* one retired guest instruction */
+	uint32_t tlb_hit;     /* a simulated TLB hit (one per translated access) */
+	uint32_t tlb_miss;    /* a simulated TLB miss detected by hardware */
+	uint32_t walk_ref;    /* one memory reference of a page-table walk */
+	uint32_t exit;        /* one guest -> VMM exit and the resume (world switch) */
+	uint32_t emulate;     /* emulating one sensitive instruction */
+	uint32_t reflect;     /* reflecting an exception/interrupt/syscall into the guest kernel */
+	uint32_t shadow_fill; /* filling one shadow entry */
+	uint32_t pt_write;    /* emulating one traced write to a guest PT page */
+	uint32_t io;          /* one device port access */
+};
+
+struct mon_config {
+	const char *kernel;                     /* ELF64 to boot */
+	const char *modules[MON_MAX_MODULES];   /* boot modules (initrd.pack by default) */
+	unsigned nmodules;
+	bool modules_given;                     /* --module used: no default initrd */
+	uint64_t mem_size;                      /* guest-physical RAM bytes */
+	char cmdline[MON_CMDLINE_MAX];
+	const char *trace_file;                 /* NULL: no trace */
+	enum mon_trace_format trace_format;
+	uint32_t trace_cats;                    /* enum mon_cat bits */
+	uint64_t trace_from;                    /* first instruction count traced */
+	uint64_t trace_limit;                   /* max events written (0: no limit) */
+	const char *trace_after;                /* KIND[@app|@kernel]: the file starts at the first
+						   such event (with the events of the same
+						   instruction before it); NULL: from the start */
+	uint64_t seed;
+	unsigned tlb_sets, tlb_ways;
+	enum mon_tlb_policy tlb_policy;
+	uint64_t max_insns;                     /* clean stop past this many (0: no limit) */
+	enum mon_mmu_mode mmu;
+	bool paravirt;                          /* --paravirt: CPUID says "vmlab", vmcall hypercalls */
+	bool strict_x86;                        /* --strict-x86: pre-VT x86 (popf, sgdt/sidt/smsw/str/sldt untrapped) */
+	uint64_t shadow_pool;                   /* bytes of machine memory for shadow tables (0: mem/4, >= 4M) */
+	uint64_t pit_scale;                     /* guest instructions per PIT input clock (default 100) */
+	struct mon_cost cost;
+	bool quiet;                             /* no summary */
+	bool check_isolation;                   /* check the isolation invariant after every exit */
+	bool bare_core;                         /* no monitor: the kernel at real CPL 0 on the core's own
+						   paging and IDT delivery, PA == MA (bench baseline) */
+	bool no_fast_tlb;                       /* the core's host-side translation cache off: slower,
+						   same statistics (tests check exactly that) */
+};
+
+/* Fill cfg with the defaults (kernel build/guestos/kernel.elf, 64 MiB as under QEMU, 16x4 LRU, seed 1). */
+void mon_config_defaults(struct mon_config *cfg);
+
+/*
+ * Parse one `vmlab run` option at argv[*i] (forms `--opt VALUE` and
+ * `--opt=VALUE`). Returns 1 if it was a run option (and *i now indexes its
+ * last word), 0 if it is not a run option (nothing changed), -1 on a bad value
+ * (err holds one line naming the problem). The console reuses this.
+ */
+int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
+			 char *err, size_t errlen);
+
+/* Print the run options' help text. */
+void mon_cli_print_run_options(FILE *f);
+
+/* Parse "16M", "4096", "1G", "0x100000" into bytes. Returns false on garbage/overflow. */
+bool mon_parse_size(const char *s, uint64_t *out);
+/* Parse a decimal or 0x-hex unsigned number. Returns false on garbage/overflow. */
+bool mon_parse_u64(const char *s, uint64_t *out);
+
+/* ---- boot modules -------------------------------------------------------- */
+
+/* One program of a boot module: the whole module (an ELF file) or one pack entry. */
+struct mon_program {
+	char name[32];        /* the module's file name, or the pack entry's name (NUL-terminated) */
+	const uint8_t *image; /* the ELF image, inside the module's bytes */
+	size_t size;
+	bool in_pack;         /* a pack entry (guestos/pack.h) rather than a whole module */
+};
+typedef void (*mon_program_fn)(void *ctx, const struct mon_program *p);
+/*
+ * Call fn for each program of boot module `modname` (data[0..size)), in the
+ * order the guest kernel adds them. Returns how many, or -1 if the module is
+ * neither an ELF file nor a well-formed pack.
+ */
+int mon_module_programs(const char *modname, const uint8_t *data, size_t size,
+			mon_program_fn fn, void *ctx);
+
+/* ---- trace events ---------------------------------------------------------- */
+
+/* Which fields of a mon_event are meaningful. */
+#define MON_EV_VA (1u << 0)
+#define MON_EV_PA (1u << 1)
+#define MON_EV_MA (1u << 2)
+#define MON_EV_SETWAY (1u << 3)
+#define MON_EV_VALUE (1u << 4)
+
+#define MON_WHO_MAX 24
+#define MON_TEXT_MAX 200
+
+/*
+ * One trace event. `text` is the human part of the line (after "who");
+ * the structured fields repeat the numbers for JSON Lines and the console.
+ * Text form:  [%9llu] vm<id> <who padded to 10> <text>
+ */
+struct mon_event {
+	uint64_t icount;            /* guest instructions retired so far */
+	unsigned vmid;
+	enum mon_cat cat;
+	const char *kind;           /* short machine name: "tlb_miss", "exit", "io_out", ... */
+	char who[MON_WHO_MAX];      /* "app:hello", "kernel", "VMM" */
+	char text[MON_TEXT_MAX];
+	uint32_t has;               /* MON_EV_* */
+	va_t va;
+	pa_t pa;
+	ma_t ma;
+	int set, way;
+	uint64_t value;
+};
+
+typedef void (*mon_event_fn)(void *ctx, const struct mon_event *ev);
+
+/* Format an event as one line (no newline) in text or JSON Lines form. */
+void mon_event_format(const struct mon_event *ev, enum mon_trace_format fmt, char *buf,
+		      size_t len);
+
+/* ---- the VM ------------------------------------------------------------------ */
+
+struct vm;
+struct tlb;
+struct shadow_vm;
+
+enum mon_state { MON_RUNNING = 0, MON_STOPPED = 1 };
+
+enum mon_step_kind {
+	MON_STEP_INSN = 0, /* one guest instruction, or one exit handled (whichever comes first) */
+	MON_STEP_EXIT = 1, /* run until one exit has been handled */
+	MON_STEP_RUN = 2   /* run a large slice (checks stop conditions between slices) */
+};
+
+/* Why the VM stopped. */
+enum mon_stop_reason {
+	MON_STOP_NONE = 0,
+	MON_STOP_HALT,        /* hlt with IF=0: status 0 */
+	MON_STOP_DEBUG_EXIT,  /* write to port 0xf4: status (value<<1)|1 */
+	MON_STOP_TRIPLE_FAULT,
+	MON_STOP_UNSUPPORTED, /* an instruction the core or the monitor does not implement */
+	MON_STOP_MAX_INSNS,   /* --max-insns exceeded */
+	MON_STOP_NO_MEMORY,   /* the guest asked for more machine memory than it has */
+	MON_STOP_BAD_GUEST,   /* anything else the guest did that cannot continue */
+	MON_STOP_USER         /* stopped by the console */
+};
+
+struct mon_stop {
+	enum mon_stop_reason reason;
+	int status;                 /* process exit status vmlab run uses */
+	char message[MON_ERR_MAX];  /* one explanatory line */
+};
+
+/*
+ * Create a VM: allocate machine RAM, load the kernel ELF and modules, build
+ * the firmware hand-off (guestos/boot.h) and set the vCPU up. Returns NULL
+ * with one line in err on failure (nothing is left allocated). vmids count
+ * from 0 per `vmid` argument so that tests can make vm0 and vm1.
+ */
+struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err, size_t errlen);
+void mon_vm_destroy(struct vm *vm);
+
+/* Advance the VM. Returns MON_STOPPED once it has stopped (see mon_vm_stop). */
+enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind);
+
+/*
+ * Phase steps (the console's stepi): when on, a TLB-miss exit in shadow mode
+ * is handled one phase per mon_vm_step call, whatever the step kind: the call
+ * that meets the miss returns once the miss has reached the VMM (its
+ * tlb_miss event), and each following call runs one phase: the shadow lookup,
+ * one guest page-table entry, the pmap, the shadow entry and TLB install, and
+ * last what the VMM does with the result (the retry; for a true fault CR2 and
+ * then, one more step, the #PF reflection; PT-write emulation; a stop). Between calls the VM really is in that state (mon_vm_tlb,
+ * mon_vm_shadow, guest memory). When off, mon_vm_step first finishes a miss
+ * left half-done, then returns. Each phase emits the same events, in the same
+ * order, as the one-shot handling. Other exits (and misses under
+ * --mmu=swtlb|nested) are always handled at once.
+ */
+void mon_vm_set_miss_phases(struct vm *vm, bool on);
+
+/* How a TLB miss in progress will end (worked out without side effects). */
+enum mon_miss_end { MON_MISS_NONE = 0, MON_MISS_HIDDEN, MON_MISS_TRUE, MON_MISS_PT_WRITE, MON_MISS_OTHER };
+struct mon_miss {
+	va_t va;                    /* the VA that missed */
+	enum mon_miss_end forecast;
+	char next[48];              /* what the next phase step does ("guest walk: L2 entry") */
+};
+/* Is a TLB miss half-handled (phase steps)? Fills *out if so. */
+bool mon_vm_miss(const struct vm *vm, struct mon_miss *out);
+
+/* Stop the VM from outside (console `kill`). */
+void mon_vm_request_stop(struct vm *vm, const char *why);
+
+const struct mon_stop *mon_vm_stop(const struct vm *vm);
+
+/* Receive every trace event (whatever the trace categories/file say). NULL to remove. */
+void mon_vm_set_event_sink(struct vm *vm, mon_event_fn fn, void *ctx);
+
+/* Serial (UART) output: by default also written to stdout as it comes. */
+void mon_vm_set_serial_echo(struct vm *vm, FILE *f);     /* NULL: capture only */
+const char *mon_vm_serial(const struct vm *vm, size_t *len);
+
+/* The last up-to-max trace events (oldest first); returns how many. */
+unsigned mon_vm_recent_events(const struct vm *vm, struct mon_event *out, unsigned max);
+
+/* ---- inspection ----------------------------------------------------------- */
+
+/* The virtual CPU the guest kernel believes in. */
+struct mon_vcpu {
+	unsigned cpl;               /* virtual CPL: 0 guest kernel, 3 guest user */
+	bool iflag;                 /* virtual RFLAGS.IF */
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	struct cpu_dtr gdtr, idtr;
+	uint16_t tr;
+	uint64_t star, lstar, cstar, fmask, fs_base, gs_base, kernel_gs_base;
+};
+
+struct cpu *mon_vm_cpu(struct vm *vm);               /* the real (deprivileged) CPU state */
+const struct mon_vcpu *mon_vm_vcpu(const struct vm *vm);
+/* RFLAGS as the guest kernel sees it (real flags + virtual IF). */
+uint64_t mon_vm_guest_rflags(const struct vm *vm);
+const char *mon_vm_who(const struct vm *vm);          /* "kernel", "app:<name>" */
+unsigned mon_vm_id(const struct vm *vm);
+uint64_t mon_vm_icount(const struct vm *vm);
+
+/* The TLB and shadow state, for the console's `tlb` and `shadow` commands (NULL until present). */
+struct tlb *mon_vm_tlb(struct vm *vm);
+struct shadow_vm *mon_vm_shadow(struct vm *vm);
+
+/* A translation as the console prints it: VA -> PA (guest walk) -> MA (pmap). */
+struct mon_xlat {
+	bool noncanonical;  /* bits 63..47 differ: the CPU raises #GP before any walk (nothing else set) */
+	bool pa_ok;         /* the guest's page tables map va */
+	pa_t pa;
+	uint32_t pf_error;  /* when !pa_ok: the #PF error code the guest would see */
+	bool ma_ok;         /* the pmap maps pa */
+	ma_t ma;
+	unsigned nrefs;     /* page-table entries read */
+	pa_t ref_pa[5];     /* PA of each entry read, top level first */
+	uint64_t ref_val[5];
+};
+/* Translate a read at the current virtual CPL (a user-mode view sees only user pages)
+ * without side effects (no A/D bits, no TLB fill). Returns true if VA->MA succeeded. */
+bool mon_translate(struct vm *vm, va_t va, struct mon_xlat *out);
+
+/* Read guest memory by VA (current guest CR3), PA, or MA without side effects.
+ * Return bytes read (stops early at an unmapped page or the end of memory). */
+size_t mon_read_va(struct vm *vm, va_t va, void *buf, size_t len);
+size_t mon_read_pa(struct vm *vm, pa_t pa, void *buf, size_t len);
+size_t mon_read_ma(struct vm *vm, ma_t ma, void *buf, size_t len);
+/* PA -> MA through this VM's pmap. false if the page is outside guest memory. */
+bool mon_pa_to_ma(struct vm *vm, pa_t pa, ma_t *ma);
+
+/* ---- stats ------------------------------------------------------------------- */
+
+struct mon_stats {
+	uint64_t insns_user, insns_kernel;     /* guest user / guest kernel (virtual CPL) */
+	uint64_t exits[CPU_EXIT_UNSUPPORTED + 1]; /* by cpu exit reason */
+	uint64_t sens[SOP_COUNT];              /* sensitive-instruction exits by op */
+	uint64_t round_trips;                  /* user->kernel reflections returned by iretq/sysret */
+	uint64_t reflections;                  /* exceptions/interrupts/syscalls reflected */
+	uint64_t syscalls;
+	uint64_t irqs;                         /* interrupts injected */
+	uint64_t tlb_hits, tlb_misses;
+	uint64_t hidden_faults, true_faults;
+	uint64_t pt_writes;                    /* traced writes to guest PT pages */
+	uint64_t shadow_fills;
+	uint64_t shadow_resets;                 /* shadow pool ran out: everything dropped */
+	uint64_t walk_refs;
+	uint64_t io_accesses;
+	uint64_t cr3_writes;
+};
+
+const struct mon_stats *mon_vm_stats(const struct vm *vm);
+/* All VM exits counted in s (every reason but the instruction budget, which is no exit). */
+uint64_t mon_stats_exits(const struct mon_stats *s);
+/* Simulated-TLB hits: the TLB's own lookups plus the core's fast-cache hits, which stand
+ * for hits of its entries the TLB never sees. */
+uint64_t mon_vm_tlb_hits(const struct vm *vm);
+/* Modelled cycles of the run so far under the VM's cost model. */
+uint64_t mon_vm_cycles(const struct vm *vm);
+/* The end-of-run summary (deterministic). */
+void mon_print_summary(const struct vm *vm, FILE *f);
+
+/* ---- subcommands (monitor/main.c dispatches) ---------------------------------- */
+int mon_run_main(int argc, char **argv);     /* vmlab run */
+int mon_bench_main(int argc, char **argv);   /* vmlab bench */
+#define MON_BENCH_MAX_RUNS 99                   /* vmlab bench --repeat N: at most this many */
+
+#endif

@@ -1,0 +1,238 @@
+/*
+ * monitor/vmm/run.c — `vmlab run` and `vmlab bench` (`vmlab compare` is monitor/tools/compare.c).
+ *
+ * run: parse options (exit 2 on bad input), create the VM, run it to its
+ * stop, print the summary on stderr (stdout carries only the guest's serial
+ * output, so it can be compared byte for byte with QEMU's). Exit status: 0
+ * for hlt with IF=0, (value << 1) | 1 for the debug-exit port, 1 for any
+ * other stop (after one explanatory line and the last trace events).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "monitor/vmm/vm.h"
+
+/* Parse all run options; returns 0, 1 (help printed) or 2 (error printed). */
+static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_config *cfg)
+{
+	mon_config_defaults(cfg);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: vmlab %s [options]\n", cmd);
+			if (!strcmp(cmd, "bench"))
+				printf("  --repeat N               runs of each (monitor, bare core), alternating;\n"
+				       "                           min and median of thread CPU time (default 3)\n");
+			mon_cli_print_run_options(stdout);
+			return 1;
+		}
+		char err[MON_ERR_MAX];
+		int r = mon_cli_parse_option(cfg, argc, argv, &i, err, sizeof err);
+		if (r < 0) {
+			fprintf(stderr, "vmlab %s: %s\n", cmd, err);
+			return 2;
+		}
+		if (r == 0) {
+			fprintf(stderr, "vmlab %s: unknown option '%s' (try vmlab %s --help)\n", cmd, argv[i], cmd);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/* One line, then the last few trace events (the context of the stop). */
+static void report_stop(struct vm *vm)
+{
+	const struct mon_stop *st = mon_vm_stop(vm);
+	fprintf(stderr, "vmlab: vm%u stopped: %s\n", mon_vm_id(vm), st->message);
+	if (st->reason == MON_STOP_HALT || st->reason == MON_STOP_DEBUG_EXIT)
+		return;
+	struct mon_event ev[8];
+	unsigned n = mon_vm_recent_events(vm, ev, 8);
+	if (n)
+		fprintf(stderr, "last %u events:\n", n);
+	for (unsigned i = 0; i < n; i++) {
+		char line[512];
+		mon_event_format(&ev[i], MON_TRACE_TEXT, line, sizeof line);
+		fprintf(stderr, "  %s\n", line);
+	}
+}
+
+int mon_run_main(int argc, char **argv)
+{
+	struct mon_config cfg;
+	int r = parse_run_args("run", argc, argv, &cfg);
+	if (r)
+		return r == 1 ? 0 : 2;
+	char err[MON_ERR_MAX];
+	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
+	if (!vm) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		return 1;
+	}
+	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
+		;
+	fflush(stdout);
+	report_stop(vm);
+	if (!cfg.quiet)
+		mon_print_summary(vm, stderr);
+	int status = mon_vm_stop(vm)->status;
+	if (mon_trace_close(vm, true)) {
+		fprintf(stderr, "vmlab run: cannot write trace file %s\n", cfg.trace_file);
+		status = status ? status : 1;
+	}
+	mon_vm_destroy(vm);
+	return status;
+}
+
+/* The calling thread's CPU time: other processes on a busy machine do not count. */
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* One configuration timed over several runs. */
+struct bench_series {
+	const char *name;
+	struct mon_config cfg;
+	double secs[MON_BENCH_MAX_RUNS];
+	unsigned n;
+	uint64_t insns, exits;
+	char stop[MON_ERR_MAX];
+};
+
+/* Run one VM to its stop with the serial output discarded; adds its time to s. */
+static int timed_run(struct bench_series *s, char *err, size_t errlen)
+{
+	struct vm *vm = mon_vm_create(&s->cfg, 0, err, errlen);
+	if (!vm)
+		return -1;
+	mon_vm_set_serial_echo(vm, NULL);
+	double t0 = cpu_seconds();
+	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
+		;
+	s->secs[s->n++] = cpu_seconds() - t0;
+	const struct mon_stats *st = mon_vm_stats(vm);
+	s->insns = st->insns_user + st->insns_kernel;
+	s->exits = mon_stats_exits(st);
+	snprintf(s->stop, sizeof s->stop, "%s", mon_vm_stop(vm)->message);
+	mon_vm_destroy(vm);
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Sorts the times; *min and *median of them. */
+static void min_median(struct bench_series *s, double *min, double *median)
+{
+	qsort(s->secs, s->n, sizeof s->secs[0], cmp_double);
+	*min = s->secs[0];
+	*median = s->n % 2 ? s->secs[s->n / 2] : (s->secs[s->n / 2 - 1] + s->secs[s->n / 2]) / 2;
+}
+
+static double mips(uint64_t insns, double secs)
+{
+	return secs > 0 ? (double)insns / secs / 1e6 : 0.0;
+}
+
+/* Print one series; returns its minimum time, *noise = (median - min) / min. */
+static double report_series(struct bench_series *s, double *noise)
+{
+	double min, med;
+	min_median(s, &min, &med);
+	*noise = min > 0 ? (med - min) / min : 0.0;
+	printf("bench: %-9s %llu guest instructions, %u runs: min %.3f s, median %.3f s of thread CPU time: "
+	       "%.1f guest MIPS (median %.1f)",
+	       s->name, (unsigned long long)s->insns, s->n, min, med, mips(s->insns, min), mips(s->insns, med));
+	if (!s->cfg.bare_core)
+		printf("; %llu exits, %.1f per million instructions", (unsigned long long)s->exits,
+		       s->insns ? (double)s->exits * 1e6 / (double)s->insns : 0.0);
+	printf(" (%s)\n", s->stop);
+	return min;
+}
+
+/* Takes "--repeat N" out of argv (bench's own option); returns N, 0 on a bad value. */
+static unsigned take_repeat(int *argc, char **argv)
+{
+	unsigned n = 3;
+	for (int i = 1; i < *argc; i++) {
+		const char *v = NULL;
+		int words = 0;
+		if (!strcmp(argv[i], "--repeat") && i + 1 < *argc)
+			v = argv[i + 1], words = 2;
+		else if (!strncmp(argv[i], "--repeat=", 9))
+			v = argv[i] + 9, words = 1;
+		if (!words)
+			continue;
+		uint64_t x;
+		if (!mon_parse_u64(v, &x) || x < 1 || x > MON_BENCH_MAX_RUNS)
+			return 0;
+		n = (unsigned)x;
+		memmove(&argv[i], &argv[i + words], sizeof(char *) * (size_t)(*argc - i - words));
+		*argc -= words;
+		i--;
+	}
+	return n;
+}
+
+/*
+ * bench: the workload under the full monitor and on the bare core (no
+ * monitor: the kernel at real CPL 0, the core's own paging and IDT delivery),
+ * alternately, --repeat times each (default 3), timed by thread CPU time:
+ * min and median, guest MIPS, exits per million instructions, and the
+ * slowdown of the monitor from the minimum times. A monitor that looks
+ * faster than the bare core by less than the runs' own spread is reported as
+ * "no measurable slowdown", not as a speed-up.
+ * Host time appears only here, never in traces or summaries.
+ */
+int mon_bench_main(int argc, char **argv)
+{
+	unsigned repeat = take_repeat(&argc, argv);
+	if (!repeat) {
+		fprintf(stderr, "vmlab bench: --repeat needs a number from 1 to %u\n", MON_BENCH_MAX_RUNS);
+		return 2;
+	}
+	struct bench_series *mon = calloc(2, sizeof *mon), *bare = mon + 1;
+	if (!mon) {
+		fprintf(stderr, "vmlab bench: out of memory\n");
+		return 1;
+	}
+	int r = parse_run_args("bench", argc, argv, &mon->cfg);
+	if (r) {
+		free(mon);
+		return r == 1 ? 0 : 2;
+	}
+	mon->name = "monitor:";
+	bare->name = "bare core:";
+	bare->cfg = mon->cfg;
+	bare->cfg.bare_core = true;
+	bare->cfg.trace_file = NULL;
+	char err[MON_ERR_MAX];
+	for (unsigned k = 0; k < repeat; k++) {
+		if (timed_run(mon, err, sizeof err) || timed_run(bare, err, sizeof err)) {
+			fprintf(stderr, "vmlab bench: %s%s\n", mon->n == k + 1 ? "bare core: " : "", err);
+			free(mon);
+			return 1;
+		}
+	}
+	double nm, nb, tm = report_series(mon, &nm), tb = report_series(bare, &nb);
+	double per_m = tm / (double)(mon->insns ? mon->insns : 1), per_b = tb / (double)(bare->insns ? bare->insns : 1);
+	double noise = nm > nb ? nm : nb, slow = per_b > 0 ? per_m / per_b : 0.0;
+	if (slow >= 1.0 || slow == 0.0)
+		printf("bench: slowdown of the monitor against the bare core: %.2fx (time per guest instruction, minimum times)\n",
+		       slow);
+	else if (1.0 - slow <= noise)
+		printf("bench: slowdown of the monitor against the bare core: none measurable (%.2fx, inside this run's "
+		       "timing noise of %.0f%%)\n", slow, noise * 100);
+	else
+		printf("bench: slowdown of the monitor against the bare core: %.2fx: the monitor ran faster by more than "
+		       "this run's timing noise (%.0f%%)\n", slow, noise * 100);
+	free(mon);
+	return 0;
+}

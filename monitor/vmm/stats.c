@@ -1,0 +1,106 @@
+/*
+ * monitor/vmm/stats.c — the end-of-run summary and the cost model
+ * (docs/cost-model.md): modelled cycles = sum of count x cost.
+ */
+#include <string.h>
+
+#include "monitor/vmm/modes.h"
+#include "monitor/vmm/vm.h"
+
+uint64_t mon_stats_exits(const struct mon_stats *s)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i <= CPU_EXIT_UNSUPPORTED; i++)
+		if (i != CPU_EXIT_BUDGET)
+			n += s->exits[i];
+	return n;
+}
+
+uint64_t mon_vm_tlb_hits(const struct vm *vm)
+{
+	return vm->tlb.stats.hits + vm->cpu.stats.ftlb_hits;
+}
+
+uint64_t mon_vm_cycles(const struct vm *vm)
+{
+	const struct mon_cost *c = &vm->cfg.cost;
+	const struct mon_stats *s = &vm->stats;
+	uint64_t sens = 0;
+	for (unsigned i = 0; i < SOP_COUNT; i++)
+		sens += s->sens[i];
+	return (s->insns_user + s->insns_kernel) * c->insn + mon_vm_tlb_hits(vm) * c->tlb_hit +
+	       vm->tlb.stats.misses * c->tlb_miss + s->walk_refs * c->walk_ref +
+	       mon_stats_exits(s) * c->exit + sens * c->emulate + s->reflections * c->reflect +
+	       s->shadow_fills * c->shadow_fill + s->pt_writes * c->pt_write + s->io_accesses * c->io;
+}
+
+const struct mon_stats *mon_vm_stats(const struct vm *vm)
+{
+	return &vm->stats;
+}
+
+static const char *stop_name(enum mon_stop_reason r)
+{
+	switch (r) {
+	case MON_STOP_NONE: return "running";
+	case MON_STOP_HALT: return "halt";
+	case MON_STOP_DEBUG_EXIT: return "debug-exit";
+	case MON_STOP_TRIPLE_FAULT: return "triple-fault";
+	case MON_STOP_UNSUPPORTED: return "unsupported";
+	case MON_STOP_MAX_INSNS: return "max-insns";
+	case MON_STOP_NO_MEMORY: return "no-memory";
+	case MON_STOP_BAD_GUEST: return "bad-guest";
+	case MON_STOP_USER: return "stopped";
+	}
+	return "?";
+}
+
+void mon_print_summary(const struct vm *vm, FILE *f)
+{
+	const struct mon_stats *s = &vm->stats;
+	const struct mon_cost *c = &vm->cfg.cost;
+	fprintf(f, "=== vmlab summary: vm%u ===\n", vm->vmid);
+	if (vm->stop.message[0])
+		fprintf(f, "stop:            %s, status %d: %s\n", stop_name(vm->stop.reason), vm->stop.status,
+			vm->stop.message);
+	else
+		fprintf(f, "stop:            %s\n", stop_name(vm->stop.reason));
+	fprintf(f, "instructions:    %llu (guest user %llu, guest kernel %llu)\n",
+		(unsigned long long)(s->insns_user + s->insns_kernel), (unsigned long long)s->insns_user,
+		(unsigned long long)s->insns_kernel);
+	fprintf(f, "exits:           %llu (sensitive %llu, exception %llu, tlb-miss %llu, other %llu)\n",
+		(unsigned long long)mon_stats_exits(s), (unsigned long long)(s->exits[CPU_EXIT_SENSITIVE] + s->exits[CPU_EXIT_IO]),
+		(unsigned long long)s->exits[CPU_EXIT_EXCEPTION], (unsigned long long)s->exits[CPU_EXIT_TLB_MISS],
+		(unsigned long long)(s->exits[CPU_EXIT_HLT] + s->exits[CPU_EXIT_TRIPLE_FAULT] + s->exits[CPU_EXIT_UNSUPPORTED]));
+	fprintf(f, "  by instruction:");
+	unsigned shown = 0;
+	for (unsigned i = 1; i < SOP_COUNT; i++)
+		if (s->sens[i]) {
+			fprintf(f, "%s %s %llu", shown++ ? "," : "", cpu_sens_op_name((enum cpu_sens_op)i),
+				(unsigned long long)s->sens[i]);
+		}
+	fprintf(f, "%s\n", shown ? "" : " none");
+	fprintf(f, "round trips:     %llu (reflections %llu: syscalls %llu, interrupts %llu)\n",
+		(unsigned long long)s->round_trips, (unsigned long long)s->reflections,
+		(unsigned long long)s->syscalls, (unsigned long long)s->irqs);
+	uint64_t hits = mon_vm_tlb_hits(vm), miss = vm->tlb.stats.misses;
+	double rate = hits + miss ? 100.0 * (double)hits / (double)(hits + miss) : 0.0;
+	if (vm->cfg.bare_core)
+		fprintf(f, "TLB:             not simulated (bare core: the CPU's own paging TLB)\n");
+	else
+		fprintf(f, "TLB:             %ux%u %s: hits %llu, misses %llu, hit rate %.2f%%, evictions %llu\n",
+			vm->tlb.sets, vm->tlb.ways, tlb_policy_name(vm->tlb.policy), (unsigned long long)hits,
+			(unsigned long long)miss, rate, (unsigned long long)vm->tlb.stats.evictions);
+	fprintf(f, "faults:          hidden %llu, true %llu\n", (unsigned long long)s->hidden_faults,
+		(unsigned long long)s->true_faults);
+	fprintf(f, "shadow:          fills %llu, walk refs %llu, traced PT writes %llu, CR3 writes %llu, resets %llu\n",
+		(unsigned long long)s->shadow_fills, (unsigned long long)s->walk_refs,
+		(unsigned long long)s->pt_writes, (unsigned long long)s->cr3_writes,
+		(unsigned long long)s->shadow_resets);
+	fprintf(f, "io:              %llu port accesses\n", (unsigned long long)s->io_accesses);
+	fprintf(f, "modelled cycles: %llu (insn %u, tlb_hit %u, tlb_miss %u, walk_ref %u, exit %u, emulate %u, "
+		   "reflect %u, shadow_fill %u, pt_write %u, io %u)\n",
+		(unsigned long long)mon_vm_cycles(vm), c->insn, c->tlb_hit, c->tlb_miss, c->walk_ref, c->exit,
+		c->emulate, c->reflect, c->shadow_fill, c->pt_write, c->io);
+	mon_modes_summary(vm, f);
+}

@@ -1,0 +1,262 @@
+/*
+ * monitor/vmm/trace.c — trace events: one line each, text or JSON Lines, to a
+ * file (written under a temporary name, renamed when the run ends), to the
+ * console's event sink, and into a ring of the last MON_RING_MAX events that
+ * a clean stop prints.
+ *
+ * Text:   [      1042] vm0 app:hello  TLB miss VA 0x401000 (read) -> VMM
+ * JSONL:  {"icount":1042,"vm":0,"who":"app:hello","cat":"tlb","kind":"tlb_miss",
+ *          "text":"TLB miss VA 0x401000 (read) -> VMM","va":"0x401000"}
+ * Both carry the same fields; numbers in JSON are hex strings for addresses.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "monitor/vmm/vm.h"
+
+static const char *const cat_names[] = {
+	"insn", "tlb", "shadow", "exit", "irq", "io", "syscall", "fault", "pt", "vm", "disk",
+};
+
+static const char *cat_name(enum mon_cat c)
+{
+	for (unsigned i = 0; i < sizeof cat_names / sizeof cat_names[0]; i++)
+		if (c == (1u << i))
+			return cat_names[i];
+	return "?";
+}
+
+/* Append a JSON string literal of s to buf at *pos. */
+static void json_str(char *buf, size_t len, size_t *pos, const char *s)
+{
+	size_t p = *pos;
+	if (p + 1 < len)
+		buf[p++] = '"';
+	for (; *s && p + 7 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			buf[p++] = '\\';
+			buf[p++] = (char)c;
+		} else if (c < 0x20) {
+			p += (size_t)snprintf(buf + p, len - p, "\\u%04x", c);
+		} else {
+			buf[p++] = (char)c;
+		}
+	}
+	if (p + 1 < len)
+		buf[p++] = '"';
+	buf[p < len ? p : len - 1] = 0;
+	*pos = p;
+}
+
+static void jappend(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void jappend(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+{
+	if (*pos >= len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*pos += (size_t)n;
+	if (*pos >= len)
+		*pos = len - 1;
+}
+
+void mon_event_format(const struct mon_event *ev, enum mon_trace_format fmt, char *buf,
+		      size_t len)
+{
+	if (!len)
+		return;
+	if (fmt == MON_TRACE_TEXT) {
+		snprintf(buf, len, "[%9llu] vm%u %-10s %s", (unsigned long long)ev->icount, ev->vmid,
+			 ev->who, ev->text);
+		return;
+	}
+	size_t p = 0;
+	jappend(buf, len, &p, "{\"icount\":%llu,\"vm\":%u,\"who\":", (unsigned long long)ev->icount,
+		ev->vmid);
+	json_str(buf, len, &p, ev->who);
+	jappend(buf, len, &p, ",\"cat\":\"%s\",\"kind\":", cat_name(ev->cat));
+	json_str(buf, len, &p, ev->kind ? ev->kind : "");
+	jappend(buf, len, &p, ",\"text\":");
+	json_str(buf, len, &p, ev->text);
+	if (ev->has & MON_EV_VA)
+		jappend(buf, len, &p, ",\"va\":\"0x%llx\"", (unsigned long long)ev->va);
+	if (ev->has & MON_EV_PA)
+		jappend(buf, len, &p, ",\"pa\":\"0x%llx\"", (unsigned long long)ev->pa);
+	if (ev->has & MON_EV_MA)
+		jappend(buf, len, &p, ",\"ma\":\"0x%llx\"", (unsigned long long)ev->ma);
+	if (ev->has & MON_EV_SETWAY)
+		jappend(buf, len, &p, ",\"set\":%d,\"way\":%d", ev->set, ev->way);
+	if (ev->has & MON_EV_VALUE)
+		jappend(buf, len, &p, ",\"value\":\"0x%llx\"", (unsigned long long)ev->value);
+	jappend(buf, len, &p, "}");
+}
+
+void mon_trace_update_mask(struct vm *vm)
+{
+	struct mon_trace *t = &vm->trace;
+	/* The ring (clean-stop reports) always sees the crossings; TLB and shadow
+	 * internals only when somebody traces them (they are most of the cost). */
+	uint32_t m = MON_CAT_DEFAULT & ~(MON_CAT_TLB | MON_CAT_SHADOW);
+	if (t->f)
+		m |= t->cats;
+	if (t->sink)
+		m |= MON_CAT_ALL;
+	t->mask = m;
+}
+
+void mon_vm_set_event_sink(struct vm *vm, mon_event_fn fn, void *ctx)
+{
+	vm->trace.sink = fn;
+	vm->trace.sink_ctx = ctx;
+	mon_trace_update_mask(vm);
+}
+
+/* Write one event to the trace file if its category, icount and the limit allow. */
+static void write_event(struct mon_trace *t, const struct mon_event *ev)
+{
+	if (!(t->cats & ev->cat) || ev->icount < t->from || (t->limit && t->written >= t->limit))
+		return;
+	char line[512];
+	mon_event_format(ev, t->fmt, line, sizeof line);
+	if (fprintf(t->f, "%s\n", line) < 0)
+		t->write_error = true;
+	t->written++;
+}
+
+/* --trace-after KIND[@app|@kernel]: does this event start the file? */
+static bool trigger_matches(const struct vm *vm, struct mon_trace *t, const struct mon_event *ev)
+{
+	if (!ev->kind || strcmp(ev->kind, t->after_kind))
+		return false;
+	if (t->after_who[0] && strncmp(vm->who, t->after_who, strlen(t->after_who)))
+		return false;
+	return ++t->after_seen >= t->after_nth;
+}
+
+/* The trigger fired: first write the ring's earlier events of the same instruction. */
+static void preroll(struct mon_trace *t, const struct mon_event *trigger)
+{
+	unsigned n = t->ring_count, start = (t->ring_next + MON_RING_MAX - n) % MON_RING_MAX;
+	bool in_ring = trigger->cat != MON_CAT_INSN; /* then it is the ring's newest entry */
+	unsigned last = in_ring && n ? n - 1 : n;
+	unsigned first = last;
+	while (first > 0 && t->ring[(start + first - 1) % MON_RING_MAX].icount == trigger->icount)
+		first--;
+	for (unsigned i = first; i < last; i++)
+		write_event(t, &t->ring[(start + i) % MON_RING_MAX]);
+}
+
+void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char *kind,
+		    const struct mon_event *fields, const char *fmt, ...)
+{
+	struct mon_trace *t = &vm->trace;
+	struct mon_event ev;
+	if (fields)
+		ev = *fields;
+	else
+		ev.has = 0;
+	ev.icount = vm->cpu.icount;
+	ev.vmid = vm->vmid;
+	ev.cat = cat;
+	ev.kind = kind;
+	snprintf(ev.who, sizeof ev.who, "%s", who ? who : vm->who);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ev.text, sizeof ev.text, fmt, ap);
+	va_end(ap);
+	if (cat != MON_CAT_INSN) {
+		t->ring[t->ring_next] = ev;
+		t->ring_next = (t->ring_next + 1) % MON_RING_MAX;
+		if (t->ring_count < MON_RING_MAX)
+			t->ring_count++;
+	}
+	if (t->sink)
+		t->sink(t->sink_ctx, &ev);
+	if (!t->f)
+		return;
+	if (!t->started) {
+		if (!trigger_matches(vm, t, &ev))
+			return;
+		t->started = true;
+		preroll(t, &ev);
+	}
+	write_event(t, &ev);
+}
+
+unsigned mon_vm_recent_events(const struct vm *vm, struct mon_event *out, unsigned max)
+{
+	const struct mon_trace *t = &vm->trace;
+	unsigned n = t->ring_count < max ? t->ring_count : max;
+	unsigned start = (t->ring_next + MON_RING_MAX - n) % MON_RING_MAX;
+	for (unsigned i = 0; i < n; i++)
+		out[i] = t->ring[(start + i) % MON_RING_MAX];
+	return n;
+}
+
+int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_t errlen)
+{
+	struct mon_trace *t = &vm->trace;
+	t->fmt = cfg->trace_format;
+	t->cats = cfg->trace_cats;
+	t->from = cfg->trace_from;
+	t->limit = cfg->trace_limit;
+	t->started = true;
+	if (cfg->trace_after) {
+		/* KIND[@WHO][#N] */
+		const char *a = cfg->trace_after;
+		size_t kl = strcspn(a, "@#");
+		snprintf(t->after_kind, sizeof t->after_kind, "%.*s", (int)kl, a);
+		const char *at = strchr(a, '@'), *hash = strchr(a, '#');
+		if (at)
+			snprintf(t->after_who, sizeof t->after_who, "%.*s",
+				 (int)(hash && hash > at ? (size_t)(hash - at - 1) : strlen(at + 1)), at + 1);
+		t->after_nth = hash ? strtoull(hash + 1, NULL, 10) : 1;
+		t->started = false;
+	}
+	if (cfg->trace_file) {
+		size_t n = strlen(cfg->trace_file) + 16;
+		t->path = strdup(cfg->trace_file);
+		t->tmp_path = malloc(n);
+		if (!t->path || !t->tmp_path) {
+			snprintf(err, errlen, "out of host memory");
+			return -1;
+		}
+		snprintf(t->tmp_path, n, "%s.tmp%u", cfg->trace_file, vm->vmid);
+		t->f = fopen(t->tmp_path, "w");
+		if (!t->f) {
+			snprintf(err, errlen, "cannot write trace file %s", cfg->trace_file);
+			return -1;
+		}
+	}
+	mon_trace_update_mask(vm);
+	return 0;
+}
+
+int mon_trace_close(struct vm *vm, bool keep)
+{
+	struct mon_trace *t = &vm->trace;
+	int rc = 0;
+	if (t->f) {
+		if (fclose(t->f) || t->write_error)
+			rc = -1;
+		t->f = NULL;
+		if (keep && rc == 0) {
+			if (rename(t->tmp_path, t->path))
+				rc = -1;
+		} else {
+			unlink(t->tmp_path);
+		}
+	}
+	free(t->path);
+	free(t->tmp_path);
+	t->path = t->tmp_path = NULL;
+	mon_trace_update_mask(vm);
+	return rc;
+}

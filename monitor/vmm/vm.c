@@ -1,0 +1,514 @@
+/*
+ * monitor/vmm/vm.c — creating, running and destroying one virtual machine.
+ *
+ * Machine RAM is one host buffer: the guest's frames (the pmap, handed out in
+ * a seeded scattered order by shadow/) plus a pool of monitor frames for the
+ * shadow tables. The guest kernel runs on the real CPU at CPL 3 with the
+ * virtualization controls on (every sensitive instruction exits); its
+ * virtual CPL, control registers and IF live in vm->v.
+ *
+ * The run loop: cpu_run for a slice that ends no later than the next PIT
+ * edge, dispatch the exit, raise due timer edges, inject interrupts if the
+ * virtual IF allows, check --max-insns.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guestos/boot.h"
+#include "monitor/vmm/boot.h"
+#include "monitor/vmm/modes.h"
+#include "monitor/vmm/vm.h"
+
+/* Shadow-table pool: --shadow-pool, or a quarter of guest memory, at least 4 MiB. */
+static uint64_t shadow_pool_bytes(const struct mon_config *cfg)
+{
+	if (cfg->shadow_pool)
+		return cfg->shadow_pool;
+	uint64_t p = cfg->mem_size / 4;
+	return p < (4ull << 20) ? (4ull << 20) : p;
+}
+
+static uint8_t *pmap_page(void *ctx, pa_t pa)
+{
+	struct vm *vm = ctx;
+	if (vm->bare)
+		return pa < vm->ram_size ? vm->ram + (pa & PAGE_MASK) : NULL;
+	ma_t ma = shadow_pa_to_ma(&vm->sh.pmap, pa & PAGE_MASK);
+	return ma == MA_NONE ? NULL : vm->ram + ma;
+}
+
+/* Read a whole file into a malloc'd buffer. NULL with err on failure. */
+static uint8_t *read_file(const char *path, size_t *size, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "cannot open %s", path);
+		return NULL;
+	}
+	uint8_t *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > (1ull << 32)) {
+				snprintf(err, errlen, "%s is too large", path);
+				goto fail;
+			}
+			uint8_t *n = realloc(buf, cap);
+			if (!n) {
+				snprintf(err, errlen, "out of host memory reading %s", path);
+				goto fail;
+			}
+			buf = n;
+		}
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				snprintf(err, errlen, "cannot read %s", path);
+				goto fail;
+			}
+			break;
+		}
+	}
+	fclose(f);
+	*size = len;
+	return buf ? buf : calloc(1, 1);
+fail:
+	fclose(f);
+	free(buf);
+	return NULL;
+}
+
+/* Load the kernel and modules and set the vCPU to the firmware hand-off state. */
+static int vm_boot(struct vm *vm, char *err, size_t errlen)
+{
+	const struct mon_config *c = &vm->cfg;
+	size_t ksize;
+	uint8_t *kimg = read_file(c->kernel, &ksize, err, errlen);
+	if (!kimg)
+		return -1;
+	struct mon_elf elf;
+	char why[MON_ERR_MAX];
+	if (mon_elf_parse(kimg, ksize, c->mem_size, &elf, why, sizeof why)) {
+		snprintf(err, errlen, "%s: %s", c->kernel, why);
+		free(kimg);
+		return -1;
+	}
+	struct mon_module mods[MON_MAX_MODULES];
+	uint8_t *mbuf[MON_MAX_MODULES] = { 0 };
+	int rc = -1;
+	for (unsigned i = 0; i < c->nmodules; i++) {
+		size_t n;
+		mbuf[i] = read_file(c->modules[i], &n, err, errlen);
+		if (!mbuf[i])
+			goto out;
+		mods[i].name = c->modules[i];
+		mods[i].data = mbuf[i];
+		mods[i].size = n;
+		mon_appname_learn(vm, c->modules[i], mbuf[i], n);
+	}
+	struct mon_gmem g = { pmap_page, vm, c->mem_size };
+	struct mon_boot_regs r;
+	if (mon_boot_load(&g, kimg, &elf, mods, c->nmodules, c->cmdline, &r, why, sizeof why)) {
+		snprintf(err, errlen, "%s", why);
+		goto out;
+	}
+	struct cpu *cpu = &vm->cpu;
+	cpu->rip = r.rip;
+	cpu->gpr[RSP] = r.rsp;
+	cpu->gpr[RDI] = r.rdi;
+	cpu_set_rflags(cpu, RFLAGS_FIXED);
+	/* The real CPU: CPL 3 under the virtualization controls; segment
+	 * selectors show what the guest kernel expects to see. */
+	cpu->cpl = 3;
+	cpu->seg[SEG_CS].sel = BOOT_SEL_CODE64;
+	for (int s = 0; s < 6; s++)
+		if (s != SEG_CS)
+			cpu->seg[s].sel = BOOT_SEL_DATA;
+	cpu->cr0 = CR0_PE | CR0_PG;
+	cpu->cr4 = CR4_PAE;
+	cpu->efer = EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE;
+	cpu->gdtr.base = r.gdt_base;
+	cpu->gdtr.limit = r.gdt_limit;
+	cpu->ctl.virt = true;
+	cpu->ctl.sensitive = SENS_ALL;
+	if (vm->bare) { /* the kernel owns the real CPU */
+		cpu->cpl = 0;
+		cpu->ctl.virt = false;
+		cpu->cr0 = r.cr0;
+		cpu->cr3 = r.cr3;
+		cpu_mmu_use_paging(cpu);
+	}
+	vm->v.cpl = 0;
+	vm->v.iflag = false;
+	vm->v.cr0 = r.cr0;
+	vm->v.cr3 = r.cr3;
+	vm->v.cr4 = r.cr4;
+	vm->v.efer = r.efer;
+	vm->v.gdtr = cpu->gdtr;
+	rc = 0;
+out:
+	for (unsigned i = 0; i < c->nmodules; i++)
+		free(mbuf[i]);
+	free(kimg);
+	return rc;
+}
+
+static enum tlb_policy tlb_policy_of(enum mon_tlb_policy p)
+{
+	return p == MON_TLB_FIFO ? TLB_POLICY_FIFO : p == MON_TLB_RANDOM ? TLB_POLICY_RANDOM : TLB_POLICY_LRU;
+}
+
+struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err, size_t errlen)
+{
+	struct vm *vm = calloc(1, sizeof *vm);
+	if (!vm) {
+		snprintf(err, errlen, "out of host memory");
+		return NULL;
+	}
+	vm->vmid = vmid;
+	vm->cfg = *cfg;
+	vm->stop.reason = MON_STOP_NONE;
+	vm->uart.echo = stdout;
+	mon_uart_reset(&vm->uart);
+	mon_pic_reset(&vm->pic);
+	mon_pit_reset(&vm->pit);
+	vm->next_tick = UINT64_MAX;
+	snprintf(vm->who, sizeof vm->who, "kernel");
+	vm->bare = cfg->bare_core;
+	vm->ram_size = cfg->mem_size + (vm->bare ? 0 : shadow_pool_bytes(cfg));
+	vm->ram = calloc(1, vm->ram_size);
+	if (!vm->ram) {
+		snprintf(err, errlen, "cannot allocate %llu MiB of machine memory for the guest",
+			 (unsigned long long)(vm->ram_size >> 20));
+		goto fail;
+	}
+	if (cpu_init(&vm->cpu, vm->ram, vm->ram_size)) {
+		snprintf(err, errlen, "cannot set up the CPU");
+		goto fail;
+	}
+	vm->cpu_ok = true;
+	if (cfg->no_fast_tlb)
+		cpu_ftlb_set_enabled(&vm->cpu, false);
+	if (vm->bare)
+		goto devices;
+	if (tlb_init(&vm->tlb, cfg->tlb_sets, cfg->tlb_ways, tlb_policy_of(cfg->tlb_policy), cfg->seed)) {
+		snprintf(err, errlen, "cannot set up a %ux%u TLB", cfg->tlb_sets, cfg->tlb_ways);
+		goto fail;
+	}
+	vm->tlb_ok = true;
+	tlb_set_drop_hook(&vm->tlb, shadow_tlb_drop_hook, &vm->cpu);
+	if (shadow_mframe_init(&vm->mf, vm->ram, vm->ram_size, cfg->seed)) {
+		snprintf(err, errlen, "cannot set up machine frames");
+		goto fail;
+	}
+	vm->mf_ok = true;
+	if (shadow_vm_init(&vm->sh, &vm->mf, &vm->tlb, (uint16_t)vmid, cfg->mem_size, 0,
+			   CR0_PE | CR0_PG, BOOT_FW_PML4, CR4_PAE,
+			   EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE)) {
+		snprintf(err, errlen, "guest memory of %llu MiB does not fit in machine memory",
+			 (unsigned long long)(cfg->mem_size >> 20));
+		goto fail;
+	}
+	vm->sh_ok = true;
+	shadow_attach_cpu(&vm->sh, &vm->cpu);
+	shadow_set_view(&vm->sh, TLB_VIEW_KERNEL);
+devices:
+	if (mon_ata_init(&vm->ata, MON_DISK_BYTES)) {
+		snprintf(err, errlen, "cannot allocate the swap disk");
+		goto fail;
+	}
+	if (vm_boot(vm, err, errlen))
+		goto fail;
+	if (mon_modes_init(vm, err, errlen)) /* --mmu=swtlb|nested, --paravirt, --strict-x86 */
+		goto fail;
+	if (mon_trace_open(vm, cfg, err, errlen))
+		goto fail;
+	if (MON_TRACING(vm, MON_CAT_VM))
+		mon_trace_emit(vm, MON_CAT_VM, "VMM", "boot", NULL,
+			       "boot: %llu MiB RAM, entry PA 0x%llx, TLB %ux%u %s, seed %llu",
+			       (unsigned long long)(cfg->mem_size >> 20), (unsigned long long)vm->cpu.rip,
+			       cfg->tlb_sets, cfg->tlb_ways, tlb_policy_name(vm->tlb.policy),
+			       (unsigned long long)cfg->seed);
+	return vm;
+fail:
+	mon_trace_close(vm, false);
+	mon_vm_destroy(vm);
+	return NULL;
+}
+
+void mon_vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	mon_trace_close(vm, true);
+	mon_modes_free(vm);
+	if (vm->sh_ok)
+		shadow_vm_free(&vm->sh);
+	if (vm->mf_ok)
+		shadow_mframe_free(&vm->mf);
+	if (vm->tlb_ok)
+		tlb_free(&vm->tlb);
+	if (vm->cpu_ok)
+		cpu_free(&vm->cpu);
+	mon_ata_free(&vm->ata);
+	mon_uart_free(&vm->uart);
+	free(vm->ram);
+	free(vm);
+}
+
+void mon_vm_account(struct vm *vm)
+{
+	uint64_t d = vm->cpu.icount - vm->last_icount;
+	if (vm->cfg.bare_core) {
+		/* No virtual CPL: the core itself switches rings inside cpu_run and counts by real CPL. */
+		vm->stats.insns_user = vm->cpu.stats.insns_user;
+		vm->stats.insns_kernel = vm->cpu.stats.insns_kernel;
+	} else if (vm->v.cpl == 3)
+		vm->stats.insns_user += d;
+	else
+		vm->stats.insns_kernel += d;
+	vm->last_icount = vm->cpu.icount;
+}
+
+/* Who runs: "kernel", or the app of the current address space (appname.c). */
+void mon_vm_set_who(struct vm *vm)
+{
+	if (vm->v.cpl != 3) {
+		snprintf(vm->who, sizeof vm->who, "kernel");
+		return;
+	}
+	pa_t cr3 = vm->v.cr3 & CR3_ADDR_MASK;
+	unsigned i;
+	for (i = 0; i < vm->napps; i++)
+		if (vm->app_cr3[i] == cr3)
+			break;
+	if (i == vm->napps && vm->napps < sizeof vm->app_cr3 / sizeof vm->app_cr3[0]) {
+		vm->app_sig[vm->napps] = -1;
+		vm->app_cr3[vm->napps++] = cr3;
+	}
+	const char *name = i < vm->napps ? mon_appname_identify(vm, i) : NULL;
+	if (name)
+		snprintf(vm->who, sizeof vm->who, "app:%s", name);
+	else
+		snprintf(vm->who, sizeof vm->who, "app:%u", i + 1);
+}
+
+void mon_vm_halt(struct vm *vm, enum mon_stop_reason r, int status, const char *fmt, ...)
+{
+	if (vm->stopped)
+		return;
+	mon_vm_account(vm);
+	vm->stopped = true;
+	vm->stop.reason = r;
+	vm->stop.status = status;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(vm->stop.message, sizeof vm->stop.message, fmt, ap);
+	va_end(ap);
+	if (MON_TRACING(vm, MON_CAT_VM))
+		mon_trace_emit(vm, MON_CAT_VM, "VMM", "stop", NULL, "stop: %s", vm->stop.message);
+}
+
+void mon_vm_request_stop(struct vm *vm, const char *why)
+{
+	mon_vm_halt(vm, MON_STOP_USER, 1, "%s", why ? why : "stopped by request");
+}
+
+void mon_vm_next_tick(struct vm *vm)
+{
+	uint64_t scale = vm->cfg.pit_scale ? vm->cfg.pit_scale : 1;
+	uint64_t t = mon_pit_next_irq(&vm->pit, vm->cpu.icount / scale);
+	vm->next_tick = (t == UINT64_MAX || t > UINT64_MAX / scale) ? UINT64_MAX : t * scale;
+}
+
+/* Raise the timer edge if it is due and compute the next one. */
+static void vm_timer(struct vm *vm)
+{
+	if (vm->next_tick <= vm->cpu.icount) {
+		mon_pic_raise(&vm->pic, 0);
+		mon_pit_irq_done(&vm->pit, vm->next_tick / (vm->cfg.pit_scale ? vm->cfg.pit_scale : 1));
+		if (MON_TRACING(vm, MON_CAT_IRQ))
+			mon_trace_emit(vm, MON_CAT_IRQ, "VMM", "timer", NULL, "PIT tick: IRQ 0 raised");
+		mon_vm_next_tick(vm);
+	}
+}
+
+/* Instructions the next cpu_run may execute. */
+static uint64_t vm_budget(struct vm *vm, enum mon_step_kind kind)
+{
+	uint64_t b = kind == MON_STEP_INSN ? 1 : MON_SLICE;
+	uint64_t now = vm->cpu.icount;
+	if (vm->next_tick != UINT64_MAX && vm->next_tick > now && vm->next_tick - now < b)
+		b = vm->next_tick - now;
+	if (vm->cfg.max_insns && vm->cfg.max_insns + 1 - now < b)
+		b = vm->cfg.max_insns + 1 - now;
+	return b ? b : 1;
+}
+
+/* insn tracing: disassemble the instruction at RIP (before it runs). */
+static void insn_text(struct vm *vm, char *dis, size_t len)
+{
+	uint8_t b[15];
+	size_t n = mon_read_va(vm, vm->cpu.rip, b, sizeof b);
+	snprintf(dis, len, "(unmapped)");
+	if (n)
+		cpu_disasm(b, n, vm->cpu.rip, dis, len);
+}
+
+/* After an exit has been handled: the --check-isolation invariant. */
+static void vm_after_exit(struct vm *vm)
+{
+	if (vm->cfg.check_isolation) {
+		char why[160];
+		if (shadow_check_isolation(&vm->sh, why, sizeof why))
+			mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "ISOLATION VIOLATED: %s", why);
+	}
+}
+
+/* Between runs: timer edges, interrupt injection, --max-insns. */
+static void vm_after_run(struct vm *vm)
+{
+	if (vm->stopped)
+		return;
+	vm_timer(vm);
+	mon_irq_check(vm);
+	if (vm->cfg.max_insns && vm->cpu.icount > vm->cfg.max_insns)
+		mon_vm_halt(vm, MON_STOP_MAX_INSNS, 1,
+			    "no end after --max-insns %llu guest instructions (guest hang?)",
+			    (unsigned long long)vm->cfg.max_insns);
+}
+
+/* Run once: returns true if an exit (other than the budget) was handled
+ * (or, with phase steps, a TLB miss has begun: vm->pending_fill). */
+static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
+{
+	struct cpu *cpu = &vm->cpu;
+	bool insn = MON_TRACING(vm, MON_CAT_INSN);
+	char dis[96];
+	uint64_t rip = cpu->rip, before = cpu->icount;
+	if (insn) /* one instruction per run, traced once it has retired */
+		insn_text(vm, dis, sizeof dis);
+	bool shadow = vm->sti_shadow; /* the instruction after sti runs before any interrupt */
+	enum cpu_exit_reason r = cpu_run(cpu, (insn || shadow) ? 1 : vm_budget(vm, kind));
+	vm->sti_shadow = false;
+	if (insn && cpu->icount == before + 1) {
+		struct mon_event f = { .has = MON_EV_VA, .va = rip };
+		mon_trace_emit(vm, MON_CAT_INSN, NULL, "insn", &f, "0x%llx: %s", (unsigned long long)rip, dis);
+	}
+	if (vm->bare) { /* the real CPU's state is the guest's */
+		vm->v.iflag = cpu_get_rflags(cpu) & RFLAGS_IF;
+		if (vm->v.cpl != cpu->cpl) {
+			mon_vm_account(vm);
+			vm->v.cpl = cpu->cpl;
+		}
+	}
+	mon_vm_account(vm);
+	mon_modes_after_run(vm); /* --strict-x86 explanations */
+	bool handled = false;
+	if (r != CPU_EXIT_BUDGET && r != CPU_EXIT_NONE) {
+		if ((unsigned)r <= CPU_EXIT_UNSUPPORTED)
+			vm->stats.exits[r]++;
+		mon_exit_handle(vm);
+		handled = true;
+		if (vm->pending_fill) /* paused inside a TLB miss: the rest when it ends */
+			return true;
+		vm_after_exit(vm);
+	}
+	if (vm->stopped)
+		return true;
+	vm_after_run(vm);
+	return handled;
+}
+
+/* The next phase of the half-handled miss (all of them without phase steps). */
+static void vm_miss_continue(struct vm *vm)
+{
+	do
+		mon_miss_step(vm);
+	while (vm->pending_fill && !vm->miss_phases && !vm->stopped);
+	mon_exit_drain(vm);
+	if (vm->pending_fill || vm->stopped)
+		return;
+	vm_after_exit(vm);
+	vm_after_run(vm);
+}
+
+enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind)
+{
+	if (vm->stopped)
+		return MON_STOPPED;
+	if (vm->pending_fill) {
+		vm_miss_continue(vm);
+	} else if (kind == MON_STEP_EXIT) {
+		while (!vm->stopped && !vm_run_once(vm, kind))
+			;
+	} else {
+		vm_run_once(vm, kind);
+	}
+	return vm->stopped ? MON_STOPPED : MON_RUNNING;
+}
+
+void mon_vm_set_miss_phases(struct vm *vm, bool on)
+{
+	vm->miss_phases = on && !vm->bare;
+}
+
+const struct mon_stop *mon_vm_stop(const struct vm *vm)
+{
+	return &vm->stop;
+}
+
+void mon_vm_set_serial_echo(struct vm *vm, FILE *f)
+{
+	vm->uart.echo = f;
+}
+
+const char *mon_vm_serial(const struct vm *vm, size_t *len)
+{
+	*len = vm->uart.len;
+	return vm->uart.out ? vm->uart.out : "";
+}
+
+struct cpu *mon_vm_cpu(struct vm *vm)
+{
+	return &vm->cpu;
+}
+
+const struct mon_vcpu *mon_vm_vcpu(const struct vm *vm)
+{
+	return &vm->v;
+}
+
+uint64_t mon_vm_guest_rflags(const struct vm *vm)
+{
+	uint64_t f = cpu_get_rflags(&vm->cpu) & ~(RFLAGS_IF | RFLAGS_IOPL);
+	return vm->v.iflag ? f | RFLAGS_IF : f;
+}
+
+const char *mon_vm_who(const struct vm *vm)
+{
+	return vm->who;
+}
+
+unsigned mon_vm_id(const struct vm *vm)
+{
+	return vm->vmid;
+}
+
+uint64_t mon_vm_icount(const struct vm *vm)
+{
+	return vm->cpu.icount;
+}
+
+struct tlb *mon_vm_tlb(struct vm *vm)
+{
+	return &vm->tlb;
+}
+
+struct shadow_vm *mon_vm_shadow(struct vm *vm)
+{
+	return &vm->sh;
+}

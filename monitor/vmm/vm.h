@@ -1,0 +1,167 @@
+/*
+ * monitor/vmm/vm.h — the insides of struct vm, shared by the files of monitor/
+ * (vm.c, exit.c, emulate_*.c, reflect.c, trace.c, stats.c, inspect.c) and the
+ * console. Everything a VM is lives here; nothing is global.
+ */
+#ifndef VMLAB_MONITOR_VM_H
+#define VMLAB_MONITOR_VM_H
+
+#include "monitor/dev/dev.h"
+#include "monitor/vmm/monitor.h"
+#include "shadow/shadow.h"
+#include "tlb/tlb.h"
+
+#define MON_RING_MAX 16        /* trace events kept for clean-stop reports */
+#define MON_SLICE 100000       /* instructions per cpu_run slice in MON_STEP_RUN */
+#define MON_DISK_BYTES (32ull << 20)
+#define MON_NAME_MAX 16
+
+/* ---- trace.c ---- */
+struct mon_trace {
+	FILE *f;                   /* NULL: no trace file */
+	char *path, *tmp_path;     /* written to tmp_path, renamed to path at the end */
+	enum mon_trace_format fmt;
+	uint32_t cats;             /* categories written to the file */
+	uint64_t from, limit, written;
+	uint32_t mask;             /* categories anybody wants (file, sink, ring): the fast check */
+	mon_event_fn sink;
+	void *sink_ctx;
+	struct mon_event ring[MON_RING_MAX];
+	unsigned ring_next, ring_count;
+	bool write_error;
+	bool started;              /* --trace-after: the trigger has been seen */
+	char after_kind[24], after_who[24];
+	uint64_t after_nth, after_seen; /* start at the after_nth matching event */
+};
+
+/* Does anybody want events of category `cat`? One AND: costs nothing when off. */
+#define MON_TRACING(vm, cat) ((vm)->trace.mask & (cat))
+
+/*
+ * Emit one event of category `cat` (caller checks MON_TRACING first).
+ * `who` NULL means the VM's current runner (kernel / app:<name>).
+ * `kind` is the short machine name; the text is printf-formatted.
+ */
+void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char *kind,
+		    const struct mon_event *fields, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* Open the trace file (temp name). Returns 0 or -1 with err. */
+int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_t errlen);
+/* Finish: flush and rename (keep = true) or remove the temp file. Returns 0 or -1. */
+int mon_trace_close(struct vm *vm, bool keep);
+void mon_trace_update_mask(struct vm *vm);
+
+/* ---- appname.c: which boot program runs in an address space ---- */
+#define MON_APPSIG_MAX 64
+struct mon_appsig {
+	char name[MON_WHO_MAX - 4];
+	va_t page;                 /* the VA page holding the program's entry point */
+	uint64_t hash;             /* FNV-1a of that page's image */
+};
+void mon_appname_learn(struct vm *vm, const char *path, const uint8_t *data, size_t size);
+const char *mon_appname_identify(struct vm *vm, unsigned slot);
+
+/* ---- the VM ---- */
+struct vm {
+	unsigned vmid;
+	struct mon_config cfg;
+	uint8_t *ram;              /* machine RAM: guest frames + shadow tables */
+	uint64_t ram_size;
+	struct cpu cpu;            /* the real CPU the guest runs on, deprivileged */
+	bool cpu_ok;
+	struct mon_vcpu v;         /* what the guest kernel believes */
+	struct tlb tlb;
+	bool tlb_ok;
+	struct shadow_mframe mf;
+	bool mf_ok;
+	struct shadow_vm sh;
+	bool sh_ok;
+	/* devices */
+	struct mon_uart uart;
+	struct mon_pic pic;
+	struct mon_pit pit;
+	struct mon_ata ata;
+	uint64_t next_tick;        /* icount of the next PIT IRQ 0 edge (UINT64_MAX: none) */
+	/* run state */
+	struct mon_stop stop;
+	bool stopped;
+	bool bare;                 /* --bare-core: no monitor, PA == MA, no shadow/TLB */
+	bool sti_shadow;           /* sti just set IF: no interrupt before the next instruction */
+	bool in_reflection;        /* a user->kernel crossing is open (for round trips) */
+	unsigned pending_fill;     /* shadow fill in progress (console stepping): `fill` is half done
+				      (2: a true fault decided, its #PF not yet reflected) */
+	bool miss_phases;          /* mon_vm_set_miss_phases: handle misses one phase per step */
+	struct shadow_fill fill;   /* the fill in progress */
+	enum shadow_fill_kind fill_forecast; /* how it will end (mmu.c: forecast) */
+	struct shadow_walk fill_walk; /* the forecast's side-effect-free walk (its head line) */
+	uint16_t ptw_pending;      /* a PT-write window is open */
+	bool exit_pending;         /* cpu->exit holds an exit still to handle (a PT-write step's) */
+	bool in_exit;              /* an exit is being handled (exit handling never re-enters) */
+	char who[MON_WHO_MAX];
+	struct mon_trace trace;
+	struct mon_stats stats;
+	uint64_t last_icount;      /* for user/kernel instruction accounting */
+	/* names of user address spaces, learned from CR3 values (appname.c) */
+	pa_t app_cr3[64];
+	int app_sig[64];           /* index into sigs of the program identified there, or -1 */
+	unsigned napps;
+	struct mon_appsig sigs[MON_APPSIG_MAX];
+	unsigned nsigs;
+	struct mon_modes *modes;   /* MMU modes, paravirt, strict-x86 (monitor/modes.h) */
+};
+
+/* vm.c */
+void mon_vm_set_who(struct vm *vm);
+/* Recompute vm->next_tick (instruction count of the next PIT edge) from the PIT. */
+void mon_vm_next_tick(struct vm *vm);
+void mon_vm_halt(struct vm *vm, enum mon_stop_reason r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Account instructions retired since the last call to the current virtual CPL. */
+void mon_vm_account(struct vm *vm);
+
+/* exit.c: handle cpu->exit, then any exit that handling left pending
+ * (vm->exit_pending), one after the other in a loop: exit handling never
+ * calls itself. */
+void mon_exit_handle(struct vm *vm);
+/* Handle the exits left pending (after a miss finished phase by phase). */
+void mon_exit_drain(struct vm *vm);
+
+/* emulate_*.c */
+void mon_emulate_sens(struct vm *vm);   /* CPU_EXIT_SENSITIVE at virtual CPL 0 */
+void mon_emulate_io(struct vm *vm, const struct cpu_sens *s);
+/* A device port access: returns the value read (in) */
+uint32_t mon_dev_in(struct vm *vm, uint16_t port, unsigned size);
+void mon_dev_out(struct vm *vm, uint16_t port, unsigned size, uint32_t v);
+/* Is an interrupt waiting that the guest would take now? */
+void mon_irq_check(struct vm *vm);
+/* hlt with RIP past it: stop if IF=0, else idle until the next timer edge. */
+void mon_hlt_wait(struct vm *vm);
+
+/* reflect.c */
+/* Deliver vector through the guest's IDT (virtual CPL switch, guest stack frame). */
+void mon_reflect(struct vm *vm, uint8_t vector, bool has_error, uint32_t error, bool soft,
+		 const char *why);
+/* syscall from guest user mode: enter the guest kernel at LSTAR. */
+void mon_reflect_syscall(struct vm *vm, unsigned len);
+void mon_emulate_iretq(struct vm *vm);
+void mon_emulate_sysret(struct vm *vm, unsigned opsize);
+/* Guest virtual memory access as the guest kernel (virtual CPL 0), with A/D
+ * updates and PT-write emulation; false on a guest page fault (*pf_err set). */
+bool mon_guest_rw(struct vm *vm, va_t va, void *buf, size_t len, bool write, uint32_t *pf_err);
+/* Switch virtual CPL (0 or 3): real CS/SS RPL stays 3, the shadow view follows. */
+void mon_set_vcpl(struct vm *vm, unsigned cpl);
+
+/* mmu.c: TLB miss handling with trace */
+void mon_handle_miss(struct vm *vm, va_t va, enum cpu_access acc);
+/* Phase steps: begin a miss (pending_fill set, tlb_miss traced), then one phase per
+ * mon_miss_step until pending_fill is clear (the last step acts on the result). */
+void mon_miss_begin(struct vm *vm, va_t va, enum cpu_access acc);
+void mon_miss_step(struct vm *vm);
+/* An ins whose destination missed in the TLB: fill it (emulating the store
+ * inside a PT-write window if it is a guest PT page) and store `value`, the
+ * element already read from the port. False if it was not stored (the VM
+ * stopped, or a true fault was reflected: the element is lost, as on a
+ * faulting ins). */
+bool mon_complete_ins(struct vm *vm, uint32_t value);
+
+#endif
