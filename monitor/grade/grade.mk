@@ -23,3 +23,9 @@ grade-sandbox: $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initr
 
 TEST_STEPS += labs-grade grade-sandbox
 .PHONY: labs-grade grade-sandbox
+
+# Gradescope: run_autograder on a fake /autograder tree, and the zip (labs/gradescope/).
+gradescope-test: $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
+	@VMLAB_GRADE_MAKE="$(MAKE) -s SAN=$(SAN) OPT=$(OPT)" labs/gradescope/test.sh $(BUILD)
+TEST_STEPS += gradescope-test
+.PHONY: gradescope-test
