@@ -449,6 +449,7 @@ static void restore_pass(struct vm *vm, struct rbuf *r, bool apply)
 		vm->uart.out = u.out;
 		vm->uart.cap = u.cap;
 		vm->uart.echo = u.echo;
+		vm->uart.echo_ctx = u.echo_ctx;
 		vm->uart.len = 0;
 		vm->uart.oom = false;
 		if (olen > vm->uart.cap) {

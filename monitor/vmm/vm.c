@@ -125,7 +125,6 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
 	vm->vmid = vmid;
 	vm->cfg = *cfg;
 	vm->stop.reason = MON_STOP_NONE;
-	vm->uart.echo = stdout;
 	mon_uart_reset(&vm->uart);
 	mon_pic_reset(&vm->pic);
 	mon_pit_reset(&vm->pit);
@@ -458,9 +457,16 @@ const struct mon_stop *mon_vm_stop(const struct vm *vm)
 	return &vm->stop;
 }
 
-void mon_vm_set_serial_echo(struct vm *vm, FILE *f)
+void mon_vm_set_serial_sink(struct vm *vm, mon_text_fn fn, void *ctx)
 {
-	vm->uart.echo = f;
+	vm->uart.echo = fn;
+	vm->uart.echo_ctx = ctx;
+}
+
+void mon_vm_set_message_sink(struct vm *vm, mon_text_fn fn, void *ctx)
+{
+	vm->msg = fn;
+	vm->msg_ctx = ctx;
 }
 
 const char *mon_vm_serial(const struct vm *vm, size_t *len)
