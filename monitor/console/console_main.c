@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "monitor/console/console.h"
@@ -85,6 +86,12 @@ int con_main(int argc, char **argv)
 	FILE *script = NULL;
 	if (o.script && !(script = fopen(o.script, "r"))) {
 		fprintf(stderr, "vmlab console: cannot open script %s\n", o.script);
+		return 2;
+	}
+	struct stat st;
+	if (script && !fstat(fileno(script), &st) && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "vmlab console: script %s is a directory, not a file of commands\n", o.script);
+		fclose(script);
 		return 2;
 	}
 	char err[MON_ERR_MAX];

@@ -57,12 +57,29 @@ struct td_line {
 	char *text;
 };
 
+/* What --ignore takes: the fields vmlab's traces have ("event" = "text"), and
+ * words of the event text whose value varies between runs (matched ignoring
+ * case: "seed" blanks "seed 1"; va, pa, ma, set and way blank theirs too). */
+static const char *const td_fields[] = {
+	"icount", "vm", "who", "cat", "kind", "text", "event", "va", "pa", "ma", "set", "way", "value",
+	"seed", "rip", "err", "vector", "lba",
+};
+#define TD_NFIELDS (sizeof td_fields / sizeof td_fields[0])
+#define TD_FIELD_LIST "icount vm who cat kind text event va pa ma set way value seed rip err vector lba"
+
 static int usage(const char *why)
 {
-	if (why)
+	if (why) {
 		fprintf(stderr, "vmlab trace-diff: %s\n", why);
-	fprintf(why ? stderr : stdout,
-		"usage: vmlab trace-diff EXPECTED ACTUAL [--ignore FIELD]... [--context N]\n");
+		return 2;
+	}
+	fputs("usage: vmlab trace-diff EXPECTED ACTUAL [--ignore FIELD[,FIELD...]]... [--context N]\n"
+	      "  --ignore FIELD  leave FIELD out of the comparison, and blank the value after the word\n"
+	      "                  FIELD inside event texts (--ignore ma hides \"MA 0x1a7000\"). Fields:\n"
+	      "                  " TD_FIELD_LIST "\n"
+	      "  --context N     events of context around the first difference (default 3)\n"
+	      "Exit status: 0 equal, 1 different, 2 bad input.\n",
+	      stdout);
 	return 2;
 }
 
@@ -87,6 +104,14 @@ static int add_ignore(struct td_opts *o, const char *list)
 	while (*list) {
 		size_t n = strcspn(list, ",");
 		if (n) {
+			unsigned k = 0;
+			while (k < TD_NFIELDS && (strlen(td_fields[k]) != n || strncasecmp(td_fields[k], list, n)))
+				k++;
+			if (k == TD_NFIELDS) {
+				fprintf(stderr, "vmlab trace-diff: --ignore: unknown field '%.*s' (fields: %s)\n",
+					(int)(n > 40 ? 40 : n), list, TD_FIELD_LIST);
+				return 2;
+			}
 			if (o->nignore == TD_MAX_IGNORE)
 				return usage("too many --ignore fields");
 			if (!(o->ignore[o->nignore] = strndup(list, n)))

@@ -36,7 +36,7 @@
 
 #include "cpu/cpu.h"
 
-#define MON_ERR_MAX 256
+#define MON_ERR_MAX 512 /* room for a list of valid values */
 #define MON_MAX_MODULES 16
 #define MON_CMDLINE_MAX 256
 
@@ -93,7 +93,7 @@ struct mon_config {
 	uint32_t trace_cats;                    /* enum mon_cat bits */
 	uint64_t trace_from;                    /* first instruction count traced */
 	uint64_t trace_limit;                   /* max events written (0: no limit) */
-	const char *trace_after;                /* KIND[@app|@kernel]: the file starts at the first
+	const char *trace_after;                /* KIND[@WHO][#N]: the file starts at the Nth
 						   such event (with the events of the same
 						   instruction before it); NULL: from the start */
 	uint64_t seed;
@@ -153,6 +153,22 @@ int mon_module_programs(const char *modname, const uint8_t *data, size_t size,
 			mon_program_fn fn, void *ctx);
 
 /* ---- trace events ---------------------------------------------------------- */
+
+/* (trace_after.c) Is kind one of the event kinds a trace holds? */
+bool mon_trace_kind_known(const char *kind);
+/* All the event kinds, space-separated, into buf. Returns buf. */
+const char *mon_trace_kinds(char *buf, size_t len);
+
+/* --trace-after KIND[@WHO][#N], parsed: the Nth (default first) event of kind
+ * KIND ('-' may stand for '_') while WHO (app, app:NAME or kernel; "" any) runs. */
+struct mon_trace_after {
+	char kind[24];
+	char who[24];
+	uint64_t nth;
+};
+/* Parse and check s. Returns 0, or -1 with one line in err naming the
+ * problem (an unknown event lists the valid ones). */
+int mon_trace_after_parse(const char *s, struct mon_trace_after *out, char *err, size_t errlen);
 
 /* Which fields of a mon_event are meaningful. */
 #define MON_EV_VA (1u << 0)

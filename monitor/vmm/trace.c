@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "monitor/vmm/vm.h"
@@ -133,11 +134,11 @@ static void write_event(struct mon_trace *t, const struct mon_event *ev)
 /* --trace-after KIND[@app|@kernel]: does this event start the file? */
 static bool trigger_matches(const struct vm *vm, struct mon_trace *t, const struct mon_event *ev)
 {
-	if (!ev->kind || strcmp(ev->kind, t->after_kind))
+	if (!ev->kind || strcmp(ev->kind, t->after.kind))
 		return false;
-	if (t->after_who[0] && strncmp(vm->who, t->after_who, strlen(t->after_who)))
+	if (t->after.who[0] && strncmp(vm->who, t->after.who, strlen(t->after.who)))
 		return false;
-	return ++t->after_seen >= t->after_nth;
+	return ++t->after_seen >= t->after.nth;
 }
 
 /* The trigger fired: first write the ring's earlier events of the same instruction. */
@@ -209,18 +210,16 @@ int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_
 	t->limit = cfg->trace_limit;
 	t->started = true;
 	if (cfg->trace_after) {
-		/* KIND[@WHO][#N] */
-		const char *a = cfg->trace_after;
-		size_t kl = strcspn(a, "@#");
-		snprintf(t->after_kind, sizeof t->after_kind, "%.*s", (int)kl, a);
-		const char *at = strchr(a, '@'), *hash = strchr(a, '#');
-		if (at)
-			snprintf(t->after_who, sizeof t->after_who, "%.*s",
-				 (int)(hash && hash > at ? (size_t)(hash - at - 1) : strlen(at + 1)), at + 1);
-		t->after_nth = hash ? strtoull(hash + 1, NULL, 10) : 1;
+		if (mon_trace_after_parse(cfg->trace_after, &t->after, err, errlen))
+			return -1;
 		t->started = false;
 	}
 	if (cfg->trace_file) {
+		struct stat st;
+		if (!stat(cfg->trace_file, &st) && S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "trace file %s is a directory", cfg->trace_file);
+			return -1;
+		}
 		size_t n = strlen(cfg->trace_file) + 16;
 		t->path = strdup(cfg->trace_file);
 		t->tmp_path = malloc(n);

@@ -91,7 +91,8 @@ static int vm_boot(struct vm *vm, char *err, size_t errlen)
 		return -1;
 	struct mon_elf elf;
 	char why[MON_ERR_MAX];
-	if (mon_elf_parse(kimg, ksize, c->mem_size, &elf, why, sizeof why)) {
+	/* any PA the ELF names: mon_boot_load says how much memory it needs */
+	if (mon_elf_parse(kimg, ksize, UINT64_MAX, &elf, why, sizeof why)) {
 		snprintf(err, errlen, "%s: %s", c->kernel, why);
 		free(kimg);
 		return -1;

@@ -30,8 +30,8 @@ struct mon_trace {
 	unsigned ring_next, ring_count;
 	bool write_error;
 	bool started;              /* --trace-after: the trigger has been seen */
-	char after_kind[24], after_who[24];
-	uint64_t after_nth, after_seen; /* start at the after_nth matching event */
+	struct mon_trace_after after;
+	uint64_t after_seen;       /* matching events seen: the file starts at the after.nth */
 };
 
 /* Does anybody want events of category `cat`? One AND: costs nothing when off. */

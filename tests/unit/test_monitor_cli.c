@@ -42,7 +42,8 @@ START_TEST(options)
 	ck_assert(strstr(err, "--tlb"));
 	ck_assert_int_eq(parse(&c, "--mem", "8M", err), 1);
 	ck_assert_uint_eq(c.mem_size, 8ull << 20);
-	ck_assert_int_eq(parse(&c, "--mem", "1M", err), -1);
+	ck_assert_int_eq(parse(&c, "--mem", "1020K", err), -1);
+	ck_assert(strstr(err, "from 1M to 1G"));
 	ck_assert_int_eq(parse(&c, "--module", "a", err), 1);
 	ck_assert_int_eq(parse(&c, "--module", "b", err), 1);
 	ck_assert_uint_eq(c.nmodules, 2);
