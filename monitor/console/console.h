@@ -180,6 +180,10 @@ enum con_color { CON_C_NONE, CON_C_ADDR, CON_C_SYM, CON_C_ERR, CON_C_HEAD, CON_C
 /* The escape sequence starting colour c ("" when colour is off), and the reset. */
 const char *con_color_on(bool enabled, enum con_color c);
 const char *con_color_off(bool enabled);
+/* Write typed text (a script line, a word in an error) to f with every control
+ * byte and every byte that is not printable UTF-8 as \xNN: a script's
+ * garbage never reaches the terminal raw. */
+void con_put_text(FILE *f, const char *text);
 
 /* ---- a console session (console_run.c, console_cmds_*.c, console_repl.c) ---- */
 #include <signal.h>
