@@ -3,7 +3,7 @@
 # Quiet when everything is there. Uses sudo when not root; when it cannot
 # install, prints the exact apt-get line to run and exits non-zero.
 set -u
-PKGS="gcc make pkg-config libcapstone-dev libreadline-dev check gcovr qemu-system-x86 tmux"
+PKGS="gcc make pkg-config libcapstone-dev libreadline-dev check gcovr qemu-system-x86 tmux valgrind"
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -373,5 +373,6 @@ void mon_print_summary(const struct vm *vm, FILE *f);
 /* ---- subcommands (monitor/main.c dispatches) ---------------------------------- */
 int mon_run_main(int argc, char **argv);     /* vmlab run */
 int mon_bench_main(int argc, char **argv);   /* vmlab bench */
+#define MON_BENCH_MAX_RUNS 99                   /* vmlab bench --repeat N: at most this many */
 
 #endif

@@ -20,3 +20,19 @@ BENCH_STEPS += cpubench
 cpubench: $(BUILD)/cpubench $(BUILD)/bench/workload.bin
 	$(BUILD)/cpubench $(BUILD)/bench/workload.bin
 .PHONY: cpubench
+
+# The CoreMark-class benchmark kernel (tests/bench/mark/): one ELF that boots
+# bare under vmlab (--kernel) and under QEMU (PVH). `make bench` runs it on
+# vmlab's monitor and bare core, under QEMU TCG, and under callgrind.
+$(BUILD)/bench/mark.elf: tests/bench/mark/start.S tests/bench/mark/mark.c tests/bench/mark/mark.ld tests/e2e/bare/bare_io.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_GUEST_CFLAGS) -T tests/bench/mark/mark.ld -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
+	  -Wl,--no-warn-rwx-segments -o $@ tests/bench/mark/start.S tests/bench/mark/mark.c
+ALL_TARGETS += $(BUILD)/bench/mark.elf
+
+BENCH_STEPS += bench-mark
+bench-mark: $(BUILD)/vmlab $(BUILD)/bench/mark.elf
+	@tests/bench/mark.sh $(BUILD)/vmlab $(BUILD)/bench/mark.elf $(MARK_ITERS) $(MARK_RUNS)
+MARK_ITERS ?= 1000
+MARK_RUNS ?= 3
+.PHONY: bench-mark

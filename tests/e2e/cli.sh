@@ -41,6 +41,9 @@ ls "$out"/t2.trace* >/dev/null 2>&1 && { echo "FAIL cli: trace left for a bad EL
 check bench 0 "$vmlab" bench --kernel "$out/bare.elf" --module /dev/null --mem 4M
 grep -q "guest MIPS" "$out/cli.stdout" && grep -q "slowdown" "$out/cli.stdout" || { echo "FAIL cli bench output"; fail=1; }
 check bench-bad-option 2 "$vmlab" bench --tlb 0x0; one_line bench-bad-option
+check bench-bad-repeat 2 "$vmlab" bench --repeat 0; one_line bench-bad-repeat
+check bench-repeat 0 "$vmlab" bench --kernel "$out/bare.elf" --module /dev/null --mem 4M --repeat=2
+grep -q "bare core: .* 2 runs: min .* median" "$out/cli.stdout" || { echo "FAIL cli bench --repeat output"; fail=1; }
 check bare-core 0 "$vmlab" run --bare-core --kernel "$out/bare.elf" --module /dev/null --mem 4M --quiet
 grep -q "hello from a bare-metal guest" "$out/cli.stdout" || { echo "FAIL cli --bare-core output"; fail=1; }
 # the bare core's summary speaks of the bare core: its own CPL split, no simulated TLB
