@@ -83,6 +83,10 @@ int con_main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &cfg, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	if (cfg.stats_json) {
+		fprintf(stderr, "vmlab console: --stats-json is an option of vmlab run (here: the stats command)\n");
+		return 2;
+	}
 	FILE *script = NULL;
 	if (o.script && !(script = fopen(o.script, "r"))) {
 		fprintf(stderr, "vmlab console: cannot open script %s\n", o.script);

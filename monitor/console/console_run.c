@@ -46,7 +46,7 @@ void con_session_init(struct con_session *s, struct vm *vm, FILE *out, bool colo
 	 * the trace file asked for it. (What the monitor's API lacks: a sink with
 	 * its own category mask.)
 	 */
-	if (!(vm->trace.f && (vm->trace.cats & MON_CAT_INSN)))
+	if (!(vm->trace.out.f && (vm->trace.cats & MON_CAT_INSN)))
 		vm->trace.mask &= ~(uint32_t)MON_CAT_INSN;
 	mon_vm_set_serial_echo(vm, out);
 }

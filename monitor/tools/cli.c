@@ -253,6 +253,13 @@ static int opt_trace(struct mon_config *cfg, const char *val, char *err, size_t 
 	return *val ? 0 : -2;
 }
 
+static int opt_stats_json(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	cfg->stats_json = val;
+	return *val ? 0 : -2;
+}
+
 static int opt_trace_format(struct mon_config *cfg, const char *val, char *err, size_t errlen)
 {
 	(void)err, (void)errlen;
@@ -377,6 +384,7 @@ static const struct {
 	{ "--mem", opt_mem },
 	{ "--cmdline", opt_cmdline },
 	{ "--trace", opt_trace },
+	{ "--stats-json", opt_stats_json },
 	{ "--trace-format", opt_trace_format },
 	{ "--trace-categories", opt_trace_categories },
 	{ "--trace-from", opt_trace_from },
@@ -483,6 +491,8 @@ void mon_cli_print_run_options(FILE *f)
 	      "                           a 100 Hz timer ticks every 1193100 instructions)\n"
 	      "  --cost name=N,...        change the cost model (docs/cost-model.md)\n"
 	      "  --quiet                  no end-of-run summary\n"
+	      "  --stats-json FILE        also write the summary to FILE as JSON (the same fields;\n"
+	      "                           vmlab run only)\n"
 	      "  --shadow-pool SIZE       machine memory for shadow tables (default mem/4, at least 4M);\n"
 	      "                           when it runs out all shadow state is dropped and refilled\n"
 	      "  --bare-core              no monitor: the guest at real CPL 0 on the bare core\n"

@@ -107,6 +107,7 @@ struct mon_config {
 	uint64_t pit_scale;                     /* guest instructions per PIT input clock (default 100) */
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */
+	const char *stats_json;                 /* --stats-json FILE: the summary as JSON (NULL: none) */
 	bool check_isolation;                   /* check the isolation invariant after every exit */
 	bool bare_core;                         /* no monitor: the kernel at real CPL 0 on the core's own
 						   paging and IDT delivery, PA == MA (bench baseline) */
@@ -369,6 +370,10 @@ uint64_t mon_vm_tlb_hits(const struct vm *vm);
 uint64_t mon_vm_cycles(const struct vm *vm);
 /* The end-of-run summary (deterministic). */
 void mon_print_summary(const struct vm *vm, FILE *f);
+/* The same summary as one JSON object, the same fields under snake_case names (stats_json.c). */
+void mon_print_summary_json(const struct vm *vm, FILE *f);
+/* "halt", "triple-fault", ...: the stop reason as the summary names it. */
+const char *mon_stop_name(enum mon_stop_reason r);
 
 /* ---- subcommands (monitor/main.c dispatches) ---------------------------------- */
 int mon_run_main(int argc, char **argv);     /* vmlab run */

@@ -37,6 +37,10 @@ static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_con
 			return 2;
 		}
 	}
+	if (cfg->stats_json && strcmp(cmd, "run")) {
+		fprintf(stderr, "vmlab %s: --stats-json is an option of vmlab run\n", cmd);
+		return 2;
+	}
 	return 0;
 }
 
@@ -65,9 +69,15 @@ int mon_run_main(int argc, char **argv)
 	if (r)
 		return r == 1 ? 0 : 2;
 	char err[MON_ERR_MAX];
+	struct mon_outfile sj = {0}; /* --stats-json: opened before the run, so a bad path costs no run */
+	if (cfg.stats_json && mon_outfile_open(&sj, cfg.stats_json, "--stats-json file", 0, err, sizeof err)) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		return 2;
+	}
 	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
 	if (!vm) {
 		fprintf(stderr, "vmlab run: %s\n", err);
+		mon_outfile_close(&sj, false);
 		return 1;
 	}
 	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
@@ -80,6 +90,14 @@ int mon_run_main(int argc, char **argv)
 	if (mon_trace_close(vm, true)) {
 		fprintf(stderr, "vmlab run: cannot write trace file %s\n", cfg.trace_file);
 		status = status ? status : 1;
+	}
+	if (sj.f) {
+		mon_print_summary_json(vm, sj.f);
+		sj.write_error = ferror(sj.f);
+		if (mon_outfile_close(&sj, true)) {
+			fprintf(stderr, "vmlab run: cannot write --stats-json file %s\n", cfg.stats_json);
+			status = status ? status : 1;
+		}
 	}
 	mon_vm_destroy(vm);
 	return status;

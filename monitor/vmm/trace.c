@@ -12,8 +12,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "monitor/vmm/vm.h"
 
@@ -29,8 +27,7 @@ static const char *cat_name(enum mon_cat c)
 	return "?";
 }
 
-/* Append a JSON string literal of s to buf at *pos. */
-static void json_str(char *buf, size_t len, size_t *pos, const char *s)
+void mon_json_str(char *buf, size_t len, size_t *pos, const char *s)
 {
 	size_t p = *pos;
 	if (p + 1 < len)
@@ -81,11 +78,11 @@ void mon_event_format(const struct mon_event *ev, enum mon_trace_format fmt, cha
 	size_t p = 0;
 	jappend(buf, len, &p, "{\"icount\":%llu,\"vm\":%u,\"who\":", (unsigned long long)ev->icount,
 		ev->vmid);
-	json_str(buf, len, &p, ev->who);
+	mon_json_str(buf, len, &p, ev->who);
 	jappend(buf, len, &p, ",\"cat\":\"%s\",\"kind\":", cat_name(ev->cat));
-	json_str(buf, len, &p, ev->kind ? ev->kind : "");
+	mon_json_str(buf, len, &p, ev->kind ? ev->kind : "");
 	jappend(buf, len, &p, ",\"text\":");
-	json_str(buf, len, &p, ev->text);
+	mon_json_str(buf, len, &p, ev->text);
 	if (ev->has & MON_EV_VA)
 		jappend(buf, len, &p, ",\"va\":\"0x%llx\"", (unsigned long long)ev->va);
 	if (ev->has & MON_EV_PA)
@@ -105,7 +102,7 @@ void mon_trace_update_mask(struct vm *vm)
 	/* The ring (clean-stop reports) always sees the crossings; TLB and shadow
 	 * internals only when somebody traces them (they are most of the cost). */
 	uint32_t m = MON_CAT_DEFAULT & ~(MON_CAT_TLB | MON_CAT_SHADOW);
-	if (t->f)
+	if (t->out.f)
 		m |= t->cats;
 	if (t->sink)
 		m |= MON_CAT_ALL;
@@ -126,8 +123,8 @@ static void write_event(struct mon_trace *t, const struct mon_event *ev)
 		return;
 	char line[512];
 	mon_event_format(ev, t->fmt, line, sizeof line);
-	if (fprintf(t->f, "%s\n", line) < 0)
-		t->write_error = true;
+	if (fprintf(t->out.f, "%s\n", line) < 0)
+		t->out.write_error = true;
 	t->written++;
 }
 
@@ -180,7 +177,7 @@ void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char
 	}
 	if (t->sink)
 		t->sink(t->sink_ctx, &ev);
-	if (!t->f)
+	if (!t->out.f)
 		return;
 	if (!t->started) {
 		if (!trigger_matches(vm, t, &ev))
@@ -214,48 +211,15 @@ int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_
 			return -1;
 		t->started = false;
 	}
-	if (cfg->trace_file) {
-		struct stat st;
-		if (!stat(cfg->trace_file, &st) && S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "trace file %s is a directory", cfg->trace_file);
-			return -1;
-		}
-		size_t n = strlen(cfg->trace_file) + 16;
-		t->path = strdup(cfg->trace_file);
-		t->tmp_path = malloc(n);
-		if (!t->path || !t->tmp_path) {
-			snprintf(err, errlen, "out of host memory");
-			return -1;
-		}
-		snprintf(t->tmp_path, n, "%s.tmp%u", cfg->trace_file, vm->vmid);
-		t->f = fopen(t->tmp_path, "w");
-		if (!t->f) {
-			snprintf(err, errlen, "cannot write trace file %s", cfg->trace_file);
-			return -1;
-		}
-	}
+	if (cfg->trace_file && mon_outfile_open(&t->out, cfg->trace_file, "trace file", vm->vmid, err, errlen))
+		return -1;
 	mon_trace_update_mask(vm);
 	return 0;
 }
 
 int mon_trace_close(struct vm *vm, bool keep)
 {
-	struct mon_trace *t = &vm->trace;
-	int rc = 0;
-	if (t->f) {
-		if (fclose(t->f) || t->write_error)
-			rc = -1;
-		t->f = NULL;
-		if (keep && rc == 0) {
-			if (rename(t->tmp_path, t->path))
-				rc = -1;
-		} else {
-			unlink(t->tmp_path);
-		}
-	}
-	free(t->path);
-	free(t->tmp_path);
-	t->path = t->tmp_path = NULL;
+	int rc = mon_outfile_close(&vm->trace.out, keep);
 	mon_trace_update_mask(vm);
 	return rc;
 }

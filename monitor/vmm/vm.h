@@ -16,10 +16,22 @@
 #define MON_DISK_BYTES (32ull << 20)
 #define MON_NAME_MAX 16
 
+/* ---- outfile.c: a file written whole or not at all ---- */
+struct mon_outfile {
+	FILE *f;                   /* NULL: not open */
+	char *path, *tmp;          /* written to tmp, renamed to path when complete */
+	bool write_error;
+};
+/* Open path's temporary name (path.tmpTAG) for writing; refuses a directory.
+ * Returns 0, or -1 with one line in err naming `what` and path. */
+int mon_outfile_open(struct mon_outfile *o, const char *path, const char *what, unsigned tag, char *err,
+		     size_t errlen);
+/* Close: keep = rename to the real name, else remove. Returns 0, or -1 if the file is not complete. */
+int mon_outfile_close(struct mon_outfile *o, bool keep);
+
 /* ---- trace.c ---- */
 struct mon_trace {
-	FILE *f;                   /* NULL: no trace file */
-	char *path, *tmp_path;     /* written to tmp_path, renamed to path at the end */
+	struct mon_outfile out;    /* the trace file (out.f NULL: none) */
 	enum mon_trace_format fmt;
 	uint32_t cats;             /* categories written to the file */
 	uint64_t from, limit, written;
@@ -28,7 +40,6 @@ struct mon_trace {
 	void *sink_ctx;
 	struct mon_event ring[MON_RING_MAX];
 	unsigned ring_next, ring_count;
-	bool write_error;
 	bool started;              /* --trace-after: the trigger has been seen */
 	struct mon_trace_after after;
 	uint64_t after_seen;       /* matching events seen: the file starts at the after.nth */
@@ -45,6 +56,8 @@ struct mon_trace {
 void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char *kind,
 		    const struct mon_event *fields, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* Append a JSON string literal of s to buf at *pos (NUL-terminated, truncated to len). */
+void mon_json_str(char *buf, size_t len, size_t *pos, const char *s);
 /* Open the trace file (temp name). Returns 0 or -1 with err. */
 int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_t errlen);
 /* Finish: flush and rename (keep = true) or remove the temp file. Returns 0 or -1. */

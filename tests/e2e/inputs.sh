@@ -29,6 +29,9 @@ bad console-trace-dir 1 "is a directory" "${con[@]}" --trace "$out/inputs-dir" -
 bad console-script-dir 2 "is a directory" "${con[@]}" --script "$out/inputs-dir"
 bad mem-too-small 1 "need at least --mem " "${run[@]}" --mem 2M
 bad mem-below-1M 2 "from 1M to 1G" "${run[@]}" --mem 512K
+bad stats-json-dir 2 "--stats-json file $out/inputs-dir is a directory" "${run[@]}" --stats-json "$out/inputs-dir"
+bad stats-json-nodir 2 "cannot write --stats-json file" "${run[@]}" --stats-json "$out/no-such-dir/s.json"
+bad stats-json-console 2 "is an option of vmlab run" "${con[@]}" --stats-json "$out/s.json" --script /dev/null
 printf '[1] vm0 kernel a\n' >"$out/in-a.txt"
 bad tracediff-ignore 2 "unknown field 'icnt' (fields: icount" "$vmlab" trace-diff "$out/in-a.txt" "$out/in-a.txt" --ignore icnt
 ls "$out"/in.trace* >/dev/null 2>&1 && { echo "FAIL inputs: a trace file was left behind"; fail=1; }

@@ -10,19 +10,22 @@ fail=0
 list=$("$vmlab" run --trace-after not-an-event 2>&1 | sed -n 's/.*(events: \(.*\))$/\1/p')
 [ -n "$list" ] || { echo "FAIL trace kinds: --trace-after did not list the events"; exit 1; }
 seen=""
-run() { # options...
-  "$vmlab" run --kernel "$kernel" --module "$initrd" --quiet --trace-format jsonl \
+run() { # options...: a window of at most 50000 events (the kinds, not the volume, matter)
+  "$vmlab" run --kernel "$kernel" --module "$initrd" --quiet --trace-format jsonl --trace-limit 50000 --max-insns 20000000 \
     --trace "$out/kinds.jsonl" "$@" >/dev/null 2>&1
   seen="$seen $(grep -o '"kind":"[^"]*"' "$out/kinds.jsonl" | sort -u | sed 's/"kind":"\(.*\)"/\1/' | tr '\n' ' ')"
 }
 for mode in --mmu=shadow --mmu=swtlb --mmu=nested --paravirt --strict-x86; do
   run "$mode" --cmdline run=hello
 done
-run --cmdline run=pagetouch
-run --cmdline "mem=1M run=swaptest:4"
+run --trace-after true_fault --cmdline run=pagetouch
+run --trace-after disk_read --cmdline "mem=1M run=swaptest:4"
+run --trace-after disk_read --paravirt --cmdline "mem=1M run=swaptest:4"
 run --cmdline run=misbehave
-run --shadow-pool 32K --cmdline run=spawn
+run --strict-x86 --cmdline run=misbehave
+run --trace-after shadow_reset --shadow-pool 32K --cmdline run=spawn
 run --trace-categories insn --trace-limit 3 --cmdline run=hello
+rm -f "$out/kinds.jsonl"
 for k in $(echo "$seen" | tr ' ' '\n' | sort -u); do
   case " $list " in
     *" $k "*) ;;
