@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/vmm/modes.h"
 #include "monitor/vmm/monitor.h"
+#include "tlb/tlb.h"
 
 #define DEFAULT_KERNEL "build/guestos/kernel.elf"
 #define DEFAULT_INITRD "build/guestos/initrd.pack"

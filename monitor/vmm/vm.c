@@ -516,5 +516,15 @@ struct tlb *mon_vm_tlb(struct vm *vm)
 
 struct shadow_vm *mon_vm_shadow(struct vm *vm)
 {
-	return &vm->sh;
+	return vm->sh_ok ? &vm->sh : NULL;
+}
+
+const struct mon_config *mon_vm_config(const struct vm *vm)
+{
+	return &vm->cfg;
+}
+
+bool mon_vm_in_round_trip(const struct vm *vm)
+{
+	return vm->in_reflection;
 }

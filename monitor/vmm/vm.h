@@ -16,19 +16,6 @@
 #define MON_DISK_BYTES (32ull << 20)
 #define MON_NAME_MAX 16
 
-/* ---- outfile.c: a file written whole or not at all ---- */
-struct mon_outfile {
-	FILE *f;                   /* NULL: not open */
-	char *path, *tmp;          /* written to tmp, renamed to path when complete */
-	bool write_error;
-};
-/* Open path's temporary name (path.tmpTAG) for writing; refuses a directory.
- * Returns 0, or -1 with one line in err naming `what` and path. */
-int mon_outfile_open(struct mon_outfile *o, const char *path, const char *what, unsigned tag, char *err,
-		     size_t errlen);
-/* Close: keep = rename to the real name, else remove. Returns 0, or -1 if the file is not complete. */
-int mon_outfile_close(struct mon_outfile *o, bool keep);
-
 /* ---- trace.c ---- */
 struct mon_trace {
 	struct mon_outfile out;    /* the trace file (out.f NULL: none) */
@@ -38,6 +25,7 @@ struct mon_trace {
 	uint32_t mask;             /* categories anybody wants (file, sink, ring): the fast check */
 	mon_event_fn sink;
 	void *sink_ctx;
+	uint32_t sink_cats;        /* the categories the sink wants */
 	struct mon_event ring[MON_RING_MAX];
 	unsigned ring_next, ring_count;
 	bool started;              /* --trace-after: the trigger has been seen */
