@@ -214,6 +214,9 @@ static double cpu_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* A run shorter than this (thread CPU time) is not timed into a slowdown. */
+#define BENCH_MIN_SECS 0.1
+
 /* One configuration timed over several runs. */
 struct bench_series {
 	const char *name;
@@ -343,6 +346,14 @@ int mon_bench_main(int argc, char **argv)
 		}
 	}
 	double nm, nb, tm = report_series(mon, &nm), tb = report_series(bare, &nb);
+	if (tm < BENCH_MIN_SECS || tb < BENCH_MIN_SECS) {
+		/* start-up and the first misses dominate a short run: its ratio means nothing */
+		printf("bench: slowdown of the monitor against the bare core: not measured: the %s run took %.1f ms "
+		       "of CPU time, too short to time (want %.0f ms: a longer workload, e.g. --cmdline run=cpubench)\n",
+		       tm < tb ? "monitor's" : "bare core's", 1e3 * (tm < tb ? tm : tb), 1e3 * BENCH_MIN_SECS);
+		free(mon);
+		return 0;
+	}
 	double per_m = tm / (double)(mon->insns ? mon->insns : 1), per_b = tb / (double)(bare->insns ? bare->insns : 1);
 	double noise = nm > nb ? nm : nb, slow = per_b > 0 ? per_m / per_b : 0.0;
 	if (slow >= 1.0 || slow == 0.0)

@@ -34,6 +34,11 @@ bad stats-json-nodir 2 "cannot write --stats-json file" "${run[@]}" --stats-json
 bad stats-json-console 2 "is an option of vmlab run" "${con[@]}" --stats-json "$out/s.json" --script /dev/null
 printf '[1] vm0 kernel a\n' >"$out/in-a.txt"
 bad tracediff-ignore 2 "unknown field 'icnt' (fields: icount" "$vmlab" trace-diff "$out/in-a.txt" "$out/in-a.txt" --ignore icnt
+# a run too short to time: bench says so instead of printing a ratio of start-up costs
+"$vmlab" bench --repeat 1 --kernel "$kernel" --module "$initrd" --cmdline run=hello >"$out/in.stdout" 2>&1
+if grep -q "slowdown of the monitor against the bare core: not measured: .* too short to time" "$out/in.stdout" &&
+   ! grep -q "slowdown.*[0-9]x" "$out/in.stdout"; then echo "ok   inputs bench-too-short"
+else echo "FAIL inputs bench-too-short: $(tail -1 "$out/in.stdout")"; fail=1; fi
 ls "$out"/in.trace* >/dev/null 2>&1 && { echo "FAIL inputs: a trace file was left behind"; fail=1; }
 # the spellings that are right: the console's tlb-miss works for --trace-after too
 "${run[@]}" --quiet --trace-after tlb-miss@app --trace-limit 20 --trace "$out/in.trace" >/dev/null 2>&1 &&
