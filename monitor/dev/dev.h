@@ -30,6 +30,8 @@ struct mon_uart {
 	size_t len, cap;
 	FILE *echo;       /* also written here as it comes (NULL: capture only) */
 	bool oom;         /* capture buffer could not grow */
+	size_t limit;     /* bytes kept and echoed at most (0: none) */
+	bool full;        /* the guest wrote past the limit: the rest was dropped */
 };
 void mon_uart_reset(struct mon_uart *u);
 void mon_uart_free(struct mon_uart *u);

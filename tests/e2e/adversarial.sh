@@ -57,4 +57,16 @@ for g in 16x3 1x6; do
   adv tlb-$g-movsb 0 "" "rep movsb of 512 KiB done" -- run $(bare rep-movsb) --tlb $g --quiet
 done
 
+# 3. --max-insns bounds port string instructions (one exit per element) too,
+#    and `vmlab run` has a default limit that the summary names
+adv rep-outsb 1 "max-insns 10000" "" -- run $(bare rep-outsb) --max-insns 10000
+adv rep-insb 1 "max-insns 10000" "" -- run $(bare rep-insb) --max-insns 10000
+"$vmlab" run --help | grep -q "(default 10000000000; 0: no limit)" || { echo "FAIL adversarial: run --help names no default --max-insns"; fail=1; }
+
+# 4. serial output is bounded: the VM stops at the documented limit, and the
+#    output up to it was streamed
+adv uart-flood 1 "max-output" "" -- run $(bare uart-flood) --max-output 64K
+sz=$(wc -c <"$out/adv-uart-flood.out")
+[ "$sz" -ge 65536 ] && [ "$sz" -le 70000 ] || { echo "FAIL adversarial uart-flood: $sz bytes streamed, want 64 KiB"; fail=1; }
+
 exit $fail
