@@ -4,9 +4,11 @@
  * run: parse options (exit 2 on bad input), create the VM, run it to its
  * stop, print the summary on stderr (stdout carries only the guest's serial
  * output, so it can be compared byte for byte with QEMU's). Exit status: 0
- * for hlt with IF=0, (value << 1) | 1 for the debug-exit port, 1 for any
- * other stop (after one explanatory line and the last trace events).
+ * for hlt with IF=0, (value << 1) | 1 for the debug-exit port, 128 + the
+ * signal number after SIGINT/SIGTERM (the summary says "interrupted"), 1 for
+ * any other stop (after one explanatory line and the last trace events).
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -65,23 +67,28 @@ int mon_run_main(int argc, char **argv)
 	if (r)
 		return r == 1 ? 0 : 2;
 	char err[MON_ERR_MAX];
+	tool_catch_interrupts();
 	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
 	if (!vm) {
 		fprintf(stderr, "vmlab run: %s\n", err);
 		return 1;
 	}
 	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
-		;
+		if (tool_interrupted())
+			mon_vm_interrupt(vm, tool_interrupted() == SIGINT ? "SIGINT" : "SIGTERM");
 	fflush(stdout);
 	report_stop(vm);
 	if (!cfg.quiet)
 		mon_print_summary(vm, stderr);
 	int status = mon_vm_stop(vm)->status;
+	bool interrupted = mon_vm_stop(vm)->reason == MON_STOP_INTERRUPTED;
 	if (mon_vm_trace_finish(vm)) {
 		fprintf(stderr, "vmlab run: cannot write trace file %s\n", cfg.trace_file);
 		status = status ? status : 1;
 	}
 	mon_vm_destroy(vm);
+	if (interrupted) /* as a shell reports a process ended by the signal */
+		status = 128 + tool_interrupted();
 	return status;
 }
 

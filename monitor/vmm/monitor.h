@@ -279,6 +279,9 @@ bool mon_vm_miss(const struct vm *vm, struct mon_miss *out);
 
 /* Stop the VM from outside (console `kill`). */
 void mon_vm_request_stop(struct vm *vm, const char *why);
+/* Stop the VM from outside because the user interrupted the run (SIGINT,
+ * SIGTERM): stop reason "interrupted", status 1, `why` in the message. */
+void mon_vm_interrupt(struct vm *vm, const char *why);
 
 const struct mon_stop *mon_vm_stop(const struct vm *vm);
 

@@ -323,6 +323,11 @@ void mon_vm_request_stop(struct vm *vm, const char *why)
 	mon_vm_halt(vm, MON_STOP_USER, 1, "%s", why ? why : "stopped by request");
 }
 
+void mon_vm_interrupt(struct vm *vm, const char *why)
+{
+	mon_vm_halt(vm, MON_STOP_INTERRUPTED, 1, "interrupted%s%s", why ? ": " : "", why ? why : "");
+}
+
 void mon_vm_next_tick(struct vm *vm)
 {
 	uint64_t scale = vm->cfg.pit_scale ? vm->cfg.pit_scale : 1;
