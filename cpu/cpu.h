@@ -342,6 +342,9 @@ void cpu_ftlb_set_enabled(struct cpu *cpu, bool on);
 /* Machine memory at [ma, ma+len) was written by someone other than the core:
  * forget pre-decoded instructions there. */
 void cpu_code_written(struct cpu *cpu, ma_t ma, uint64_t len);
+/* The caller has overwritten the architectural state (registers, icount, RAM;
+ * a snapshot restored) with RFLAGS `rflags`: forget every cache of the old one. */
+void cpu_state_loaded(struct cpu *cpu, uint64_t rflags);
 
 /* Bare-metal MMUs (cpu/mmu_flat.c, cpu/mmu_paging.c). */
 void cpu_mmu_use_flat(struct cpu *cpu);    /* VA == MA, bounds-checked against ram_size */

@@ -22,7 +22,7 @@ WEB_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-tautological-constant-out-of-r
 # the page is the front end) and no native capstone (capstone_js.c answers).
 WEB_SRC := $(wildcard cpu/*.c tlb/*.c shadow/*.c monitor/vmm/*.c monitor/dev/*.c monitor/draw/*.c monitor/web/*.c) \
   $(filter-out monitor/console/console_repl.c monitor/console/console_main.c,$(wildcard monitor/console/*.c)) \
-  monitor/tools/traceparse.c monitor/tools/cli.c
+  monitor/tools/traceparse.c monitor/tools/cli.c monitor/tools/images.c
 WEB_OBJS := $(patsubst %.c,$(WEB_OBJ)/%.o,$(WEB_SRC))
 WEB_GUEST := build/guestos/kernel.elf build/guestos/initrd.pack
 WEB_USER  := $(filter-out %/obj,$(wildcard build/guestos/user/*))
