@@ -4,6 +4,7 @@
  * (mon_vm_create_from). The VMM itself reads no files.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "monitor/vmm/monitor.h"
 
@@ -50,6 +51,18 @@ fail:
 	return NULL;
 }
 
+static void to_file(void *f, const char *text, size_t len)
+{
+	fwrite(text, 1, len, f);
+	if (memchr(text, '\n', len))
+		fflush(f);
+}
+
+void mon_vm_set_serial_echo(struct vm *vm, FILE *f)
+{
+	mon_vm_set_serial_sink(vm, f ? to_file : NULL, f);
+}
+
 struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err, size_t errlen)
 {
 	struct mon_images img = {.nmodules = cfg->nmodules};
@@ -70,6 +83,10 @@ struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err,
 		img.modules[i].data = buf[i + 1];
 	}
 	vm = mon_vm_create_from(cfg, &img, vmid, err, errlen);
+	if (vm) {
+		mon_vm_set_serial_echo(vm, stdout);
+		mon_vm_set_message_sink(vm, to_file, stderr);
+	}
 out:
 	for (unsigned i = 0; i <= MON_MAX_MODULES; i++)
 		free(buf[i]);

@@ -125,7 +125,6 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
 	vm->vmid = vmid;
 	vm->cfg = *cfg;
 	vm->stop.reason = MON_STOP_NONE;
-	vm->uart.echo = stdout;
 	vm->uart.limit = cfg->max_output ? cfg->max_output : MON_MAX_OUTPUT_DEFAULT;
 	mon_uart_reset(&vm->uart);
 	mon_pic_reset(&vm->pic);
@@ -374,6 +373,10 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 	if (insn) /* one instruction per run, traced once it has retired */
 		insn_text(vm, dis, sizeof dis);
 	bool shadow = vm->sti_shadow; /* the instruction after sti runs before any interrupt */
+	if (vm->at_break) { /* resuming from a breakpoint: its instruction runs now */
+		cpu_break_skip(cpu);
+		vm->at_break = false;
+	}
 	enum cpu_exit_reason r = cpu_run(cpu, (insn || shadow) ? 1 : vm_budget(vm, kind));
 	vm->sti_shadow = false;
 	if (insn && cpu->icount == before + 1) {
@@ -389,6 +392,10 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 	}
 	mon_vm_account(vm);
 	mon_modes_after_run(vm); /* --strict-x86 explanations */
+	if (r == CPU_EXIT_BREAKPOINT) { /* nothing of the instruction ran: pause before it */
+		vm->at_break = true;
+		return true;
+	}
 	bool handled = false;
 	if (r != CPU_EXIT_BUDGET && r != CPU_EXIT_NONE) {
 		if ((unsigned)r <= CPU_EXIT_UNSUPPORTED)
@@ -432,6 +439,8 @@ enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind)
 	}
 	if (vm->stopped)
 		return MON_STOPPED;
+	if (vm->at_break)
+		return MON_PAUSED;
 	if (vm->cpu.icount >= vm->pause_at && !vm->pending_fill) {
 		vm->pause_at = UINT64_MAX;
 		return MON_PAUSED;
@@ -444,6 +453,20 @@ void mon_vm_pause_at(struct vm *vm, uint64_t icount)
 	vm->pause_at = icount;
 }
 
+int mon_vm_break_set(struct vm *vm, const va_t *va, unsigned n, char *err, size_t errlen)
+{
+	if (cpu_break_set(&vm->cpu, va, n)) {
+		snprintf(err, errlen, "at most %u breakpoints", CPU_BREAK_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+bool mon_vm_at_break(const struct vm *vm)
+{
+	return vm->at_break;
+}
+
 void mon_vm_set_miss_phases(struct vm *vm, bool on)
 {
 	vm->miss_phases = on && !vm->bare;
@@ -454,9 +477,16 @@ const struct mon_stop *mon_vm_stop(const struct vm *vm)
 	return &vm->stop;
 }
 
-void mon_vm_set_serial_echo(struct vm *vm, FILE *f)
+void mon_vm_set_serial_sink(struct vm *vm, mon_text_fn fn, void *ctx)
 {
-	vm->uart.echo = f;
+	vm->uart.echo = fn;
+	vm->uart.echo_ctx = ctx;
+}
+
+void mon_vm_set_message_sink(struct vm *vm, mon_text_fn fn, void *ctx)
+{
+	vm->msg = fn;
+	vm->msg_ctx = ctx;
 }
 
 const char *mon_vm_serial(const struct vm *vm, size_t *len)
