@@ -121,6 +121,12 @@ for f in keys.jsonl long.txt; do
   fi
 done
 
+# 8. an oversized kernel is refused before it is read; a stream is read with a bound
+truncate -s 300M "$out/adv-big.elf"
+adv big-kernel 1 "adv-big.elf is too large" "" -- run --kernel "$out/adv-big.elf" --module /dev/null
+rm -f "$out/adv-big.elf"
+adv zero-kernel 1 "/dev/zero is too large" "" -- run --kernel /dev/zero --module /dev/null
+
 # 10. the exit codes are in --help
 for c in "2N+1" "130, 143" "bad command line"; do
   "$vmlab" --help | grep -q -- "$c" || { echo "FAIL adversarial: vmlab --help lacks exit status '$c'"; fail=1; }
