@@ -389,7 +389,7 @@ static int parse_draw(const char *a, const struct con_resolver *r, struct con_cm
 		return perr(err, errlen, "draw %s needs a file name", cmd->topic);
 	if (strlen(file) >= sizeof cmd->file)
 		return perr(err, errlen, "file name too long");
-	snprintf(cmd->file, sizeof cmd->file, "%s", file);
+	memcpy(cmd->file, file, strlen(file) + 1); /* fits: checked above */
 	*file = 0;
 	size_t len = strlen(rest);
 	while (len && (rest[len - 1] == ' ' || rest[len - 1] == '\t'))

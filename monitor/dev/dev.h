@@ -28,7 +28,8 @@ struct mon_uart {
 	uint8_t dll, dlm;
 	char *out;        /* everything transmitted */
 	size_t len, cap;
-	FILE *echo;       /* also written here as it comes (NULL: capture only) */
+	void (*echo)(void *ctx, const char *p, size_t n); /* also given here as it comes (NULL: capture only) */
+	void *echo_ctx;
 	bool oom;         /* capture buffer could not grow */
 };
 void mon_uart_reset(struct mon_uart *u);

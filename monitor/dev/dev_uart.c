@@ -46,9 +46,8 @@ static void uart_emit(struct mon_uart *u, uint8_t c)
 	}
 	u->out[u->len++] = (char)c;
 	if (u->echo) {
-		fputc(c, u->echo);
-		if (c == '\n')
-			fflush(u->echo);
+		char ch = (char)c;
+		u->echo(u->echo_ctx, &ch, 1);
 	}
 }
 

@@ -27,7 +27,7 @@ static const struct {
 	{"tlb_miss", "miss"},       {"tlb_hit", "hit"},        {"shadow_hit", "walk"},
 	{"walk", "walk"},           {"walk_ref", "walk"},      {"walk2d", "walk"},
 	{"walk2d_ref", "walk"},     {"guest_walk", "walk"},    {"pmap", "pmap"},
-	{"tlb_install", "install"}, {"tlb_write", "install"},  {"tlb_evict", "evict"},
+	{"tlb_install", "install"}, {"tlb_write", "tlb write"}, {"tlb_evict", "evict"},
 	{"retry", "retry"},         {"resume", "retry"},       {"true_fault", "true fault"},
 	{"reflect", "reflect"},     {"upcall", "reflect"},     {"syscall", "syscall"},
 	{"return", "return"},       {"emulate", "emulate"},    {"pt_write", "pt write"},
@@ -36,7 +36,18 @@ static const struct {
 };
 
 /* Kinds whose arrow ends at the TLB when the text names no actor. */
-static const char *const to_tlb[] = {"tlb_install", "tlb_write", "tlb_evict", "tlb_hit", "invlpg"};
+static const char *const to_tlb[] = {"tlb_install", "tlb_evict", "tlb_hit", "invlpg"};
+
+/* Kinds the monitor reports (who = VMM) about a crossing its text does not
+ * draw with "->": where the arrow really starts and ends (swtlb's upcall
+ * into kernel A, kernel A's trapping TLB write). */
+static const struct {
+	const char *kind;
+	int from, to; /* enum lane; -1: as usual */
+} crossings[] = {
+	{"upcall", -1, L_KERNEL},
+	{"tlb_write", L_KERNEL, L_VMM},
+};
 
 const char *draw_phase(const struct draw_event *e)
 {
@@ -79,16 +90,31 @@ static int actor_lane(struct seq *q, const char *s, unsigned vm)
 	return (int)q->nlanes++;
 }
 
+/* A crossing's fixed lane for kind (from or to), or -1. */
+static int crossing_lane(struct seq *q, const struct draw_event *e, bool from)
+{
+	for (size_t i = 0; i < sizeof crossings / sizeof crossings[0]; i++) {
+		int l = from ? crossings[i].from : crossings[i].to;
+		if (!strcmp(e->kind, crossings[i].kind) && l >= 0)
+			return l == L_KERNEL ? actor_lane(q, "kernel", e->vm) : l;
+	}
+	return -1;
+}
+
 static int src_lane(struct seq *q, const struct draw_event *e)
 {
-	int l = actor_lane(q, e->who, e->vm);
+	int l = crossing_lane(q, e, true);
+	if (l < 0)
+		l = actor_lane(q, e->who, e->vm);
 	return l < 0 ? L_VMM : l;
 }
 
 /* Where the text sends the event: the last "-> ACTOR". */
 static int dst_lane(struct seq *q, const struct draw_event *e, int src)
 {
-	int dst = -1;
+	int dst = crossing_lane(q, e, false);
+	if (dst >= 0)
+		return dst;
 	for (const char *p = e->text; (p = strstr(p, "-> ")); p += 3) {
 		int l = actor_lane(q, p + 3, e->vm);
 		if (l >= 0)

@@ -24,14 +24,16 @@ pictures=(
   "syscall-sequence|sequence|syscall"
   "syscall-walk|walk --va 0xffffffff8010e000|syscall"
   "syscall-tlb|tlb|syscall"
+  "swtlb-sequence|sequence|tests/modes/golden/swtlb-miss.trace"
 )
 n=0
 for p in "${pictures[@]}"; do
   IFS='|' read -r name args trace <<<"$p"
+  case $trace in */*) ;; *) trace=$traces/$trace.trace ;; esac
   # shellcheck disable=SC2086
-  "$vmlab" draw $args "$traces/$trace.trace" -o "$out/$name.svg" || { bad "$name: vmlab draw failed"; continue; }
+  "$vmlab" draw $args "$trace" -o "$out/$name.svg" || { bad "$name: vmlab draw failed"; continue; }
   # shellcheck disable=SC2086
-  "$vmlab" draw $args "$traces/$trace.trace" >"$out/$name.again.svg"
+  "$vmlab" draw $args "$trace" >"$out/$name.again.svg"
   cmp -s "$out/$name.svg" "$out/$name.again.svg" || bad "$name: two draws differ"
   xmllint --noout "$out/$name.svg" || bad "$name: not well-formed XML"
   if [ $update = 1 ]; then cp "$out/$name.svg" "$gold/$name.svg"; n=$((n + 1)); continue; fi
@@ -61,6 +63,7 @@ grep -q 'data-level="1" data-index="0" data-at="0x274000" data-value="0x271005"'
   bad "hidden fault walk: the L1 entry is not the trace's"
 grep -q 'class="frame fault"' "$out/true-fault-walk.svg" || bad "true fault walk: no fault box"
 [ "$(grep -c 'data-phase="miss"' "$out/syscall-sequence.svg")" = 4 ] || bad "syscall: not 4 miss arrows"
+grep -q 'data-kind="tlb_write" data-phase="tlb write"' "$out/swtlb-sequence.svg" || bad "swtlb: no TLB write arrow"
 
 # The report: summary, compare as bars, pictures; valid HTML.
 "$vmlab" run --kernel "$kernel" --module "$initrd" --cmdline run=hello >/dev/null 2>"$out/summary.txt"
