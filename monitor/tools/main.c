@@ -9,6 +9,8 @@
  *   vmlab draw PICTURE TRACE ..  a trace as SVG (monitor/draw/)
  *   vmlab report [options]       the HTML lab report (monitor/draw/)
  *   vmlab place [options]        VMs onto nodes: the lecture's bin packing
+ *   vmlab grade LAB SUBMISSION   score a programming lab submission (monitor/grade/)
+ *   vmlab lab export|new|check   instructor tools for labs
  *
  * Bad input: one line on stderr naming the problem, exit status 2.
  */
@@ -18,6 +20,7 @@
 #include "monitor/cloud/place.h"
 #include "monitor/console/console.h"
 #include "monitor/draw/draw.h"
+#include "monitor/grade/grade.h"
 #include "monitor/tools/tools.h"
 
 #define VMLAB_VERSION "0.1"
@@ -35,6 +38,8 @@ static void usage(FILE *f)
 	      "  draw        a trace as a picture (SVG): sequence diagram, page-table walk, TLB grid\n"
 	      "  report      one HTML page: summary, compare's table as bars, the pictures\n"
 	      "  place       place VMs onto nodes (bin packing: exact optimum and heuristics), rebalance\n"
+	      "  grade       score a lab submission (or a folder of them) in a sandbox\n"
+	      "  lab         lab tools: export a student copy, scaffold, check a lab\n"
 	      "\n"
 	      "  vmlab <command> --help   options of one command\n"
 	      "  vmlab --version\n",
@@ -72,6 +77,10 @@ int main(int argc, char **argv)
 		return place_main(argc - 1, argv + 1); /* monitor/cloud/place_cli.c */
 	if (!strcmp(cmd, "bench"))
 		return mon_bench_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "grade"))
+		return grade_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "lab"))
+		return grade_lab_main(argc - 1, argv + 1);
 	fprintf(stderr, "vmlab: unknown command '%s' (try vmlab --help)\n", cmd);
 	return 2;
 }

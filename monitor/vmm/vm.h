@@ -19,7 +19,8 @@
 /* ---- trace.c ---- */
 struct mon_trace {
 	FILE *f;                   /* NULL: no trace file */
-	char *path, *tmp_path;     /* written to tmp_path, renamed to path at the end */
+	char *path, *tmp_path;     /* written to tmp_path, renamed to path at the end
+				      (tmp_path NULL: written through, see trace.c) */
 	enum mon_trace_format fmt;
 	uint32_t cats;             /* categories written to the file */
 	uint64_t from, limit, written;
