@@ -107,4 +107,23 @@ for sig in INT TERM; do
   fi
 done
 
+# 7. trace-diff against a hostile trace: a JSONL object with 60000 keys
+#    (quadratic duplicate-key checks took minutes) and a 2 MiB line are
+#    refused at once with one line naming the limit
+awk 'BEGIN { printf "{"; for (i = 0; i < 60000; i++) printf "%s\"k%d\":\"v\"", i ? "," : "", i; print "}" }' >"$out/adv-keys.jsonl"
+awk 'BEGIN { printf "[        1] vm0 kernel     "; for (i = 0; i < 2097152; i += 8) printf "xxxxxxxx"; print "" }' >"$out/adv-long.txt"
+for f in keys.jsonl long.txt; do
+  timeout -k 5 20 "$vmlab" trace-diff "$out/adv-$f" "$out/adv-$f" >"$out/adv-td.out" 2>"$out/adv-td.err"; rc=$?
+  if [ $rc = 2 ] && [ "$(wc -l <"$out/adv-td.err")" = 1 ] && grep -q "more than" "$out/adv-td.err"; then
+    echo "ok   adversarial trace-diff $f: $(cat "$out/adv-td.err")"
+  else
+    echo "FAIL adversarial trace-diff $f: status $rc (124: too slow), want 2 and one line naming the limit"; head -c 300 "$out/adv-td.err"; fail=1
+  fi
+done
+
+# 10. the exit codes are in --help
+for c in "2N+1" "130, 143" "bad command line"; do
+  "$vmlab" --help | grep -q -- "$c" || { echo "FAIL adversarial: vmlab --help lacks exit status '$c'"; fail=1; }
+done
+
 exit $fail
