@@ -4,9 +4,11 @@
  * run: parse options (exit 2 on bad input), create the VM, run it to its
  * stop, print the summary on stderr (stdout carries only the guest's serial
  * output, so it can be compared byte for byte with QEMU's). Exit status: 0
- * for hlt with IF=0, (value << 1) | 1 for the debug-exit port, 1 for any
- * other stop (after one explanatory line and the last trace events).
+ * for hlt with IF=0, (value << 1) | 1 for the debug-exit port, 128 + the
+ * signal number after SIGINT/SIGTERM (the summary says "interrupted"), 1 for
+ * any other stop (after one explanatory line and the last trace events).
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,11 +16,13 @@
 #include "monitor/console/console.h"
 #include "monitor/tools/tools.h"
 
-/* `vmlab run`'s own options: snapshots. */
+/* `vmlab run`'s own options: snapshots and breakpoints. */
 struct run_snap {
 	uint64_t save_at;
 	const char *save_file;    /* --save-at ICOUNT FILE; NULL: none */
 	const char *restore_file; /* --restore FILE; NULL: boot */
+	va_t brk[64];             /* --break VA: report each arrival on stderr */
+	unsigned nbrk;
 };
 
 /* --save-at ICOUNT FILE, --restore FILE: 1 taken, 0 not these, -1 bad (message printed). */
@@ -31,6 +35,15 @@ static int parse_snap_option(struct run_snap *s, int argc, char **argv, int *i)
 		}
 		s->save_file = argv[*i + 2];
 		*i += 2;
+		return 1;
+	}
+	if (!strcmp(argv[*i], "--break")) {
+		if (*i + 1 >= argc || !mon_parse_u64(argv[*i + 1], &s->brk[s->nbrk]) || s->nbrk == 64) {
+			fprintf(stderr, "vmlab run: --break needs an address (at most 64 of them)\n");
+			return -1;
+		}
+		s->nbrk++;
+		++*i;
 		return 1;
 	}
 	if (!strcmp(argv[*i], "--restore")) {
@@ -59,7 +72,9 @@ static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_con
 				printf("  --save-at ICOUNT FILE    write a snapshot of the whole VM to FILE at the first\n"
 				       "                           instruction boundary at or after ICOUNT, then go on\n"
 				       "  --restore FILE           start from a snapshot instead of booting (same machine\n"
-				       "                           options as when it was saved; output options may differ)\n");
+				       "                           options as when it was saved; output options may differ)\n"
+				       "  --break VA               a breakpoint: each time RIP reaches VA, one line on\n"
+				       "                           stderr (icount, who), then on (repeatable, at most 64)\n");
 			mon_cli_print_run_options(stdout);
 			return 1;
 		}
@@ -158,6 +173,7 @@ int mon_run_main(int argc, char **argv)
 	if (r)
 		return r == 1 ? 0 : 2;
 	char err[MON_ERR_MAX];
+	tool_catch_interrupts();
 	struct mon_outfile sj = {0}; /* --stats-json: opened before the run, so a bad path costs no run */
 	if (cfg.stats_json && mon_outfile_open(&sj, cfg.stats_json, "--stats-json file", 0, err, sizeof err)) {
 		fprintf(stderr, "vmlab run: %s\n", err);
@@ -174,12 +190,24 @@ int mon_run_main(int argc, char **argv)
 		return 1;
 	}
 	int snap_status = 0;
+	if (snap.nbrk && mon_vm_break_set(vm, snap.brk, snap.nbrk, err, sizeof err)) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		mon_vm_destroy(vm);
+		return 2;
+	}
 	if (snap.save_file)
 		mon_vm_pause_at(vm, snap.save_at);
 	enum mon_state st;
-	while ((st = mon_vm_step(vm, MON_STEP_RUN)) != MON_STOPPED)
-		if (st == MON_PAUSED && save_snapshot(vm, snap.save_file))
+	while ((st = mon_vm_step(vm, MON_STEP_RUN)) != MON_STOPPED) {
+		if (st == MON_PAUSED && mon_vm_at_break(vm))
+			fprintf(stderr, "vmlab run: breakpoint 0x%llx at icount %llu (%s)\n",
+				(unsigned long long)mon_vm_cpu(vm)->rip, (unsigned long long)mon_vm_icount(vm),
+				mon_vm_who(vm));
+		else if (st == MON_PAUSED && save_snapshot(vm, snap.save_file))
 			snap_status = 1;
+		if (tool_interrupted())
+			mon_vm_interrupt(vm, tool_interrupted() == SIGINT ? "SIGINT" : "SIGTERM");
+	}
 	fflush(stdout);
 	if (snap.save_file && mon_vm_icount(vm) < snap.save_at) {
 		fprintf(stderr, "vmlab run: the VM stopped at icount %llu, before --save-at %llu: no snapshot\n",
@@ -190,6 +218,7 @@ int mon_run_main(int argc, char **argv)
 	if (!cfg.quiet)
 		mon_print_summary(vm, stderr);
 	int status = mon_vm_stop(vm)->status;
+	bool interrupted = mon_vm_stop(vm)->reason == MON_STOP_INTERRUPTED;
 	if (mon_vm_trace_finish(vm)) {
 		fprintf(stderr, "vmlab run: cannot write trace file %s\n", cfg.trace_file);
 		status = status ? status : 1;
@@ -203,6 +232,8 @@ int mon_run_main(int argc, char **argv)
 		}
 	}
 	mon_vm_destroy(vm);
+	if (interrupted) /* as a shell reports a process ended by the signal */
+		return 128 + tool_interrupted();
 	return status ? status : snap_status;
 }
 

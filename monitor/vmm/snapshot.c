@@ -66,7 +66,7 @@ struct wbuf {
 
 static void put(struct wbuf *b, const void *src, size_t n)
 {
-	if (b->oom)
+	if (b->oom || n == 0) /* n == 0: src may be NULL (no serial output yet) */
 		return;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 1u << 20;
@@ -209,7 +209,7 @@ uint8_t *mon_vm_save(struct vm *vm, size_t *len, char *err, size_t errlen)
 	s = section(&b, TAG_RUN);
 	put(&b, &vm->stop, sizeof vm->stop);
 	uint8_t flags[6] = {vm->stopped, vm->sti_shadow, vm->in_reflection, vm->exit_pending,
-			    (uint8_t)vm->pending_fill, 0};
+			    (uint8_t)vm->pending_fill, vm->at_break};
 	put(&b, flags, sizeof flags);
 	put(&b, &vm->fill, sizeof vm->fill);
 	put(&b, &vm->fill_forecast, sizeof vm->fill_forecast);
@@ -286,7 +286,7 @@ static void get(struct rbuf *r, void *dst, size_t n)
 		fail(r, "truncated");
 		return;
 	}
-	if (dst)
+	if (dst && n)
 		memcpy(dst, r->p + r->pos, n);
 	r->pos += n;
 }
@@ -449,6 +449,7 @@ static void restore_pass(struct vm *vm, struct rbuf *r, bool apply)
 		vm->uart.out = u.out;
 		vm->uart.cap = u.cap;
 		vm->uart.echo = u.echo;
+		vm->uart.echo_ctx = u.echo_ctx;
 		vm->uart.len = 0;
 		vm->uart.oom = false;
 		if (olen > vm->uart.cap) {
@@ -505,6 +506,7 @@ static void restore_pass(struct vm *vm, struct rbuf *r, bool apply)
 		vm->in_reflection = flags[2];
 		vm->exit_pending = flags[3];
 		vm->pending_fill = flags[4];
+		vm->at_break = flags[5];
 		vm->last_icount = last;
 		vm->napps = (unsigned)napps;
 		vm->nsigs = (unsigned)nsigs;

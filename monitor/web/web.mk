@@ -25,7 +25,8 @@ WEB_SRC := $(wildcard cpu/*.c tlb/*.c shadow/*.c monitor/vmm/*.c monitor/dev/*.c
   monitor/tools/traceparse.c monitor/tools/cli.c monitor/tools/images.c
 WEB_OBJS := $(patsubst %.c,$(WEB_OBJ)/%.o,$(WEB_SRC))
 WEB_GUEST := build/guestos/kernel.elf build/guestos/initrd.pack
-WEB_USER  := $(filter-out %/obj,$(wildcard build/guestos/user/*))
+# the user programs, for the console's symbols (names from guestos/user/user.mk, read before this file)
+WEB_USER  := $(patsubst %,build/guestos/user/%,$(GUEST_USER_NAMES))
 WEB_EXPORTS := _web_new,_web_exec,_web_picture,_web_icount
 WEB_NODE  := monitor/web/node_modules
 WEB_PAGE  := $(WEB_OUT)/index.html $(WEB_OUT)/app.js $(WEB_OUT)/style.css
@@ -42,7 +43,7 @@ $(WEB_OBJ)/%.o: %.c | $(WEB_OUT)/inc/capstone
 	@mkdir -p $(dir $@)
 	$(EMCC) $(WEB_CFLAGS) -MMD -MP -c $< -o $@
 
-$(WEB_OUT)/vmlab.js: $(WEB_OBJS) $(WEB_GUEST)
+$(WEB_OUT)/vmlab.js: $(WEB_OBJS) $(WEB_GUEST) $(WEB_USER)
 	$(EMCC) -O2 -o $@ $(WEB_OBJS) -sENVIRONMENT=web,worker -sMODULARIZE=1 -sEXPORT_NAME=createVmlab \
 	  -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=256MB -sEXPORTED_FUNCTIONS=$(WEB_EXPORTS) \
 	  -sEXPORTED_RUNTIME_METHODS=cwrap \

@@ -31,3 +31,9 @@ snapshot-cli: $(BUILD)/vmlab
 
 TEST_STEPS += snapshot-cli
 .PHONY: snapshot-cli
+
+# make bench: continuing to breakpoints against a plain run (issue 13: within 10%).
+BENCH_STEPS += bench-break
+bench-break: $(BUILD)/vmlab
+	@tests/api/break_bench.sh $(BUILD)/vmlab build/guestos/kernel.elf 5
+.PHONY: bench-break
