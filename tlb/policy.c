@@ -34,27 +34,42 @@ uint64_t tlb_rng_next(uint64_t *state)
  *           clock), so two uses in one instruction tie.
  *   FIFO:   smallest insertion sequence number (unique).
  *   random: xorshift64* modulo ways.
+ * Whatever the policy, an entry the current instruction has used (stamp ==
+ * now) is never the victim while another way is not: every translation one
+ * instruction needs at once can coexist (as real TLBs guarantee forward
+ * progress), given the ways tlb_min_ways() asks for.
  */
-unsigned tlb_policy_victim(struct tlb *t, unsigned set)
+unsigned tlb_policy_victim(struct tlb *t, unsigned set, uint64_t now)
 {
 	const struct tlb_entry *e = &t->e[(size_t)set * t->ways];
-	unsigned best = 0;
+	unsigned best = t->ways;
 
 	switch (t->policy) {
-	case TLB_POLICY_RANDOM:
-		return (unsigned)(tlb_rng_next(&t->rng) % t->ways);
+	case TLB_POLICY_RANDOM: {
+		unsigned w = (unsigned)(tlb_rng_next(&t->rng) % t->ways);
+		for (unsigned k = 0; k < t->ways; k++)
+			if (e[(w + k) % t->ways].stamp != now)
+				return (w + k) % t->ways;
+		return w;
+	}
 	case TLB_POLICY_FIFO:
-		for (unsigned w = 1; w < t->ways; w++)
-			if (e[w].seq < e[best].seq)
+		for (unsigned w = 0; w < t->ways; w++)
+			if (e[w].stamp != now && (best == t->ways || e[w].seq < e[best].seq))
 				best = w;
-		return best;
+		return best == t->ways ? 0 : best;
 	case TLB_POLICY_LRU:
 	default:
+		best = 0;
 		for (unsigned w = 1; w < t->ways; w++)
 			if (e[w].stamp < e[best].stamp)
 				best = w;
 		return best;
 	}
+}
+
+unsigned tlb_min_ways(unsigned sets)
+{
+	return sets == 1 ? 6 : 3;
 }
 
 static const char *const policy_names[TLB_POLICY_COUNT] = { "lru", "fifo", "random" };

@@ -131,7 +131,7 @@ static bool same_translation(const struct tlb_entry *a, const struct tlb_entry *
 }
 
 /* The way an insert into `set` uses: same translation, else an invalid way, else the victim. */
-static unsigned choose_way(struct tlb *t, unsigned set, const struct tlb_entry *e, bool *same)
+static unsigned choose_way(struct tlb *t, unsigned set, const struct tlb_entry *e, uint64_t now, bool *same)
 {
 	struct tlb_entry *row = &t->e[(size_t)set * t->ways];
 	*same = false;
@@ -144,7 +144,7 @@ static unsigned choose_way(struct tlb *t, unsigned set, const struct tlb_entry *
 	for (unsigned w = 0; w < t->ways; w++)
 		if (!row[w].valid)
 			return w;
-	return tlb_policy_victim(t, set);
+	return tlb_policy_victim(t, set, now);
 }
 
 struct tlb_entry *tlb_insert(struct tlb *t, const struct tlb_entry *e, uint64_t now,
@@ -158,7 +158,7 @@ struct tlb_entry *tlb_insert(struct tlb *t, const struct tlb_entry *e, uint64_t 
 
 	unsigned set = tlb_set_index(t, e->va, large);
 	bool same;
-	unsigned way = choose_way(t, set, e, &same);
+	unsigned way = choose_way(t, set, e, now, &same);
 	struct tlb_entry *slot = &t->e[(size_t)set * t->ways + way];
 	struct tlb_insert_result res = { .slot = { set, way }, .replaced = same };
 

@@ -225,8 +225,18 @@ unsigned tlb_flush_all(struct tlb *t, enum tlb_cause cause);
 const struct tlb_entry *tlb_entry_at(const struct tlb *t, unsigned set, unsigned way);
 unsigned tlb_count_valid(const struct tlb *t);
 
-/* The policy's victim way in a full set (exposed for tests; random advances the PRNG). */
-unsigned tlb_policy_victim(struct tlb *t, unsigned set);
+/* The policy's victim way in a full set, never one used at instruction count
+ * `now` while another is not (exposed for tests; random advances the PRNG). */
+unsigned tlb_policy_victim(struct tlb *t, unsigned set, uint64_t now);
+
+/*
+ * The fewest ways a TLB of `sets` sets needs so that one instruction always
+ * makes progress: it may need three translations at once (code, source,
+ * destination, e.g. movs or push [mem]), each of which may straddle two
+ * pages. Two neighbouring pages fall into different sets when sets >= 2, so
+ * at most 3 land in one set; with one set all 6 do.
+ */
+unsigned tlb_min_ways(unsigned sets);
 
 /* Deterministic PRNG used by policy random (xorshift64*, never seeded to 0). */
 uint64_t tlb_rng_next(uint64_t *state);

@@ -2,7 +2,7 @@
  * monitor/console/console.h — the student console (`vmlab console`) and the trace
  * comparer (`vmlab trace-diff`).
  *
- * The CLI (monitor/main.c) dispatches:
+ * The CLI (monitor/tools/main.c) dispatches:
  *   vmlab console [run options] [--script FILE] [--no-color]  -> con_main()
  *   vmlab trace-diff EXPECTED ACTUAL [--ignore F]... [--context N] -> mon_tracediff_main()
  * argv[0] is the subcommand name ("console" / "trace-diff"); options follow.

@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "monitor/console/console.h"
-#include "monitor/vmm/vm.h"
+#include "shadow/shadow.h"
+#include "tlb/tlb.h"
 
 static const char *const level_name[5] = {"", "PT  ", "PD  ", "PDPT", "PML4"};
 
@@ -145,8 +146,8 @@ static int cmd_shadow(struct con_session *s, va_t va)
 {
 	struct vm *vm = s->vm;
 	cmd_translate(s, va);
-	const struct shadow_vm *sh = &vm->sh;
-	if (!vm->sh_ok || sh->cur < 0) {
+	const struct shadow_vm *sh = mon_vm_shadow(vm);
+	if (!sh || sh->cur < 0) {
 		fprintf(s->out, "no shadow address space yet (the guest has not enabled its own paging)\n");
 		return 0;
 	}
@@ -161,23 +162,23 @@ static int cmd_shadow(struct con_session *s, va_t va)
 			fprintf(s->out, " shadow PML4 at MA 0x%llx\n", (unsigned long long)r->l4[view]);
 			shadow_walk_print(s, r->l4[view], va);
 		}
-		struct tlb_key key = {.vmid = (uint16_t)vm->vmid, .asid = shadow_asid(sh), .view = (uint8_t)view, .va = va};
+		struct tlb_key key = {.vmid = (uint16_t)mon_vm_id(vm), .asid = shadow_asid(sh), .view = (uint8_t)view, .va = va};
 		struct tlb_slot slot;
-		const struct tlb_entry *e = tlb_probe(&vm->tlb, &key, &slot);
+		const struct tlb_entry *e = tlb_probe(mon_vm_tlb(vm), &key, &slot);
 		char perm[32];
 		if (e)
 			fprintf(s->out, "    TLB: set %u way %u: VA 0x%llx -> MA 0x%llx %s\n", slot.set, slot.way,
 				(unsigned long long)e->va, (unsigned long long)e->ma, tlb_perm_str(e->perm, perm));
 		else
 			fprintf(s->out, "    TLB: no entry (a fill would use set %u)\n",
-				tlb_set_index(&vm->tlb, va, false));
+				tlb_set_index(mon_vm_tlb(vm), va, false));
 	}
 	return 0;
 }
 
 static int cmd_tlb(struct con_session *s)
 {
-	const struct tlb *t = &s->vm->tlb;
+	const struct tlb *t = mon_vm_tlb(s->vm);
 	uint64_t now = mon_vm_icount(s->vm);
 	fprintf(s->out, "TLB %u sets x %u ways, %s: %u valid entr%s\n", t->sets, t->ways,
 		tlb_policy_name(t->policy), tlb_count_valid(t), tlb_count_valid(t) == 1 ? "y" : "ies");

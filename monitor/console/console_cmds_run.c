@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "monitor/console/console.h"
-#include "monitor/vmm/vm.h"
 
 /* stepi: the next phase of the exit being shown (a paused TLB miss: really run
  * it), else one instruction (or one exit). */
@@ -35,7 +34,7 @@ static int cmd_finish(struct con_session *s)
 			con_print_where(s);
 		return 0;
 	}
-	if (mon_vm_vcpu(s->vm)->cpl == 3 || !s->vm->in_reflection)
+	if (mon_vm_vcpu(s->vm)->cpl == 3 || !mon_vm_in_round_trip(s->vm))
 		return con_error(s, "finish: not inside a round trip (%s, no exit being shown)",
 				 mon_vm_vcpu(s->vm)->cpl == 3 ? "guest user mode" : "guest kernel not entered from user mode");
 	struct con_goal g = {.to_user = true};

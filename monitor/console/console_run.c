@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include "monitor/console/console.h"
-#include "monitor/vmm/vm.h"
 
 /* The event sink: remember every event except single instructions. */
 static void sink(void *ctx, const struct mon_event *ev)
@@ -39,15 +38,9 @@ void con_session_init(struct con_session *s, struct vm *vm, FILE *out, bool colo
 	s->color = color;
 	s->next_bp_id = 1;
 	mon_vm_set_event_sink(vm, sink, s);
-	/*
-	 * A sink makes the monitor trace every category, single instructions
-	 * included, and tracing those runs the guest one instruction at a time
-	 * (about 200x slower). The console never wants them: keep INSN only if
-	 * the trace file asked for it. (What the monitor's API lacks: a sink with
-	 * its own category mask.)
-	 */
-	if (!(vm->trace.f && (vm->trace.cats & MON_CAT_INSN)))
-		vm->trace.mask &= ~(uint32_t)MON_CAT_INSN;
+	/* Tracing single instructions runs the guest one instruction at a time
+	 * (about 200x slower): the console never wants them. */
+	mon_vm_set_sink_cats(vm, MON_CAT_ALL & ~(uint32_t)MON_CAT_INSN);
 	mon_vm_set_serial_echo(vm, out);
 }
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/vmm/modes.h"
 #include "monitor/vmm/monitor.h"
+#include "tlb/tlb.h"
 
 #define DEFAULT_KERNEL "build/guestos/kernel.elf"
 #define DEFAULT_INITRD "build/guestos/initrd.pack"
@@ -305,8 +305,14 @@ static int opt_max_insns(struct mon_config *cfg, const char *val, char *err, siz
 
 static int opt_tlb(struct mon_config *cfg, const char *val, char *err, size_t errlen)
 {
-	if (parse_tlb_geometry(val, &cfg->tlb_sets, &cfg->tlb_ways))
-		return 0;
+	if (parse_tlb_geometry(val, &cfg->tlb_sets, &cfg->tlb_ways)) {
+		if (cfg->tlb_ways >= tlb_min_ways(cfg->tlb_sets))
+			return 0;
+		seterr(err, errlen, "--tlb %s has too few ways: one instruction can need %u translations in one "
+		       "set at once; use at least %ux%u", val, tlb_min_ways(cfg->tlb_sets), cfg->tlb_sets,
+		       tlb_min_ways(cfg->tlb_sets));
+		return -1;
+	}
 	seterr(err, errlen, "bad --tlb '%s' (want SETSxWAYS, sets a power of two up to 4096, ways 1..64)", val);
 	return -1;
 }
@@ -447,7 +453,7 @@ void mon_cli_print_run_options(FILE *f)
 	      "                           of KIND (tlb_miss, tlb_install, true_fault, syscall, cr3,\n"
 	      "                           disk_read, ...) while WHO (app, kernel) runs\n"
 	      "  --seed N                 seed for the pmap and random TLB replacement (default 1)\n"
-	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4)\n"
+	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4; at least 3 ways, 6 with 1 set)\n"
 	      "  --tlb-policy P           lru (default), fifo or random\n"
 	      "  --max-insns N            stop cleanly after N guest instructions\n"
 	      "  --pit-scale N            guest instructions per 8254 input clock (default 100:\n"

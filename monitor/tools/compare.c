@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/vmm/modes.h"
+#include "monitor/tools/tools.h"
+#include "tlb/tlb.h"
 
 #define CMP_MAX_WORKLOADS 8
 #define CMP_MODES 4
@@ -61,8 +62,9 @@ struct cmp_row {
 static void collect(struct vm *vm, struct cmp_row *r)
 {
 	const struct mon_stats *s = mon_vm_stats(vm);
-	const struct mon_cost *c = &vm->cfg.cost;
-	const struct mon_modes *m = vm->modes;
+	const struct mon_cost *c = &mon_vm_config(vm)->cost;
+	struct mon_mode_stats m;
+	mon_vm_mode_stats(vm, &m);
 	memset(r, 0, sizeof *r);
 	r->insns = s->insns_user + s->insns_kernel;
 	r->exits = mon_stats_exits(s);
@@ -70,16 +72,15 @@ static void collect(struct vm *vm, struct cmp_row *r)
 	r->ex_exc = s->exits[CPU_EXIT_EXCEPTION];
 	r->ex_miss = s->exits[CPU_EXIT_TLB_MISS];
 	r->round_trips = s->round_trips;
-	uint64_t hits = mon_vm_tlb_hits(vm), miss = vm->tlb.stats.misses;
+	uint64_t hits = mon_vm_tlb_hits(vm), miss = mon_vm_tlb(vm)->stats.misses;
 	r->tlb_misses = miss;
 	r->hit_rate = hits + miss ? 100.0 * (double)hits / (double)(hits + miss) : 0.0;
 	r->hidden = s->hidden_faults;
 	/* swtlb: a refill that wrote no TLB entry went on to the guest's own #PF path */
-	r->true_ = s->true_faults + (m && m->refills > m->tlb_writes ? m->refills - m->tlb_writes : 0);
+	r->true_ = s->true_faults + (m.refills > m.tlb_writes ? m.refills - m.tlb_writes : 0);
 	r->walk_refs = s->walk_refs;
 	r->pt_writes = s->pt_writes;
-	for (unsigned i = 0; m && i < VMLAB_HC_COUNT; i++)
-		r->hypercalls += m->hypercalls[i];
+	r->hypercalls = m.hypercalls;
 	r->cycles = mon_vm_cycles(vm);
 	r->bare = r->insns * c->insn + miss * (c->tlb_miss + 4ull * c->walk_ref);
 }

@@ -15,8 +15,7 @@
 
 #include "monitor/cloud/place.h"
 #include "monitor/console/console.h"
-#include "monitor/vmm/modes.h"
-#include "monitor/vmm/monitor.h"
+#include "monitor/tools/tools.h"
 
 #define VMLAB_VERSION "0.1"
 
@@ -59,7 +58,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "trace-diff"))
 		return mon_tracediff_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare"))
-		return mon_modes_compare_main(argc - 1, argv + 1); /* monitor/compare.c */
+		return mon_modes_compare_main(argc - 1, argv + 1); /* tools/compare.c */
 	if (!strcmp(cmd, "place"))
 		return place_main(argc - 1, argv + 1); /* monitor/cloud/place_cli.c */
 	if (!strcmp(cmd, "bench"))

@@ -216,3 +216,15 @@ void mon_modes_summary(const struct vm *vm, FILE *f)
 	if (vm->cfg.strict_x86)
 		mon_strict_summary(vm, f);
 }
+
+void mon_vm_mode_stats(const struct vm *vm, struct mon_mode_stats *out)
+{
+	const struct mon_modes *m = vm->modes;
+	memset(out, 0, sizeof *out);
+	if (!m)
+		return;
+	out->refills = m->refills;
+	out->tlb_writes = m->tlb_writes;
+	for (unsigned i = 0; i < VMLAB_HC_COUNT; i++)
+		out->hypercalls += m->hypercalls[i];
+}

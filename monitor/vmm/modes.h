@@ -5,7 +5,7 @@
  * Popek-Goldberg holes of pre-VT x86), and `vmlab compare`.
  *
  * Files: modes.c (options, set-up, CPUID/MSR/vmcall dispatch, summary),
- * mode_nested.c, mode_swtlb.c, paravirt.c, strict.c, compare.c.
+ * mode_nested.c, mode_swtlb.c, paravirt.c, strict.c (and tools/compare.c).
  * The rest of the monitor calls only the mon_modes_* hooks below; each is a
  * no-op (returns false/0) in plain shadow mode.
  *
@@ -76,12 +76,7 @@ struct mon_modes {
 	uint64_t untrapped_seen[SOP_COUNT]; /* cpu->stats.untrapped already explained */
 };
 
-/* modes.c: hooks for the rest of the monitor */
-/* --mmu, --paravirt, --strict-x86: like mon_cli_parse_option (1 taken, 0 not ours, -1 bad). */
-int mon_modes_parse_option(struct mon_config *cfg, int argc, char **argv, int *i, char *err,
-			   size_t errlen);
-void mon_modes_print_options(FILE *f);
-const char *mon_modes_name(const struct mon_config *cfg); /* "shadow", "nested+paravirt", ... */
+/* modes.c: hooks for the rest of the monitor (the option parsing is public: monitor.h) */
 /* After the VM booted: set up the mode (nested table, MMU, strict controls). 0 or -1 + err. */
 int mon_modes_init(struct vm *vm, char *err, size_t errlen);
 void mon_modes_free(struct vm *vm);
@@ -107,7 +102,5 @@ void mon_paravirt_call(struct vm *vm, const struct cpu_sens *s);
 void mon_strict_init(struct vm *vm);
 void mon_strict_check(struct vm *vm);
 void mon_strict_summary(const struct vm *vm, FILE *f);
-/* compare.c */
-int mon_modes_compare_main(int argc, char **argv);
 
 #endif

@@ -129,6 +129,13 @@ int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
 /* Print the run options' help text. */
 void mon_cli_print_run_options(FILE *f);
 
+/* --mmu, --paravirt, --strict-x86 (monitor/vmm/modes.c): like mon_cli_parse_option
+ * (1 taken, 0 not ours, -1 bad). */
+int mon_modes_parse_option(struct mon_config *cfg, int argc, char **argv, int *i, char *err,
+			   size_t errlen);
+void mon_modes_print_options(FILE *f);
+const char *mon_modes_name(const struct mon_config *cfg); /* "shadow", "nested+paravirt", ... */
+
 /* Parse "16M", "4096", "1G", "0x100000" into bytes. Returns false on garbage/overflow. */
 bool mon_parse_size(const char *s, uint64_t *out);
 /* Parse a decimal or 0x-hex unsigned number. Returns false on garbage/overflow. */
@@ -267,6 +274,11 @@ const struct mon_stop *mon_vm_stop(const struct vm *vm);
 
 /* Receive every trace event (whatever the trace categories/file say). NULL to remove. */
 void mon_vm_set_event_sink(struct vm *vm, mon_event_fn fn, void *ctx);
+/* The categories the sink wants (default MON_CAT_ALL). Fewer is faster: MON_CAT_INSN
+ * events make the VM run one instruction at a time. */
+void mon_vm_set_sink_cats(struct vm *vm, uint32_t cats);
+/* End the run's trace file: flush it and give it its name. 0, or -1 if writing failed. */
+int mon_vm_trace_finish(struct vm *vm);
 
 /* Serial (UART) output: by default also written to stdout as it comes. */
 void mon_vm_set_serial_echo(struct vm *vm, FILE *f);     /* NULL: capture only */
@@ -293,9 +305,13 @@ const struct mon_vcpu *mon_vm_vcpu(const struct vm *vm);
 uint64_t mon_vm_guest_rflags(const struct vm *vm);
 const char *mon_vm_who(const struct vm *vm);          /* "kernel", "app:<name>" */
 unsigned mon_vm_id(const struct vm *vm);
+const struct mon_config *mon_vm_config(const struct vm *vm); /* the options it was created with */
+/* Is a user->kernel round trip open (the guest kernel entered from user mode, not yet back)? */
+bool mon_vm_in_round_trip(const struct vm *vm);
 uint64_t mon_vm_icount(const struct vm *vm);
 
-/* The TLB and shadow state, for the console's `tlb` and `shadow` commands (NULL until present). */
+/* The TLB and shadow state, for the console's `tlb` and `shadow` commands (the
+ * shadow: NULL if the VM has none). */
 struct tlb *mon_vm_tlb(struct vm *vm);
 struct shadow_vm *mon_vm_shadow(struct vm *vm);
 
@@ -349,14 +365,16 @@ uint64_t mon_stats_exits(const struct mon_stats *s);
 /* Simulated-TLB hits: the TLB's own lookups plus the core's fast-cache hits, which stand
  * for hits of its entries the TLB never sees. */
 uint64_t mon_vm_tlb_hits(const struct vm *vm);
+/* What the MMU modes did (all 0 in plain shadow mode). */
+struct mon_mode_stats {
+	uint64_t refills;    /* --mmu=swtlb: misses reflected to the guest's refill handler */
+	uint64_t tlb_writes; /* --mmu=swtlb: privileged TLB writes emulated */
+	uint64_t hypercalls; /* --paravirt: vmcalls of every kind */
+};
+void mon_vm_mode_stats(const struct vm *vm, struct mon_mode_stats *out);
 /* Modelled cycles of the run so far under the VM's cost model. */
 uint64_t mon_vm_cycles(const struct vm *vm);
 /* The end-of-run summary (deterministic). */
 void mon_print_summary(const struct vm *vm, FILE *f);
-
-/* ---- subcommands (monitor/main.c dispatches) ---------------------------------- */
-int mon_run_main(int argc, char **argv);     /* vmlab run */
-int mon_bench_main(int argc, char **argv);   /* vmlab bench */
-#define MON_BENCH_MAX_RUNS 99                   /* vmlab bench --repeat N: at most this many */
 
 #endif

@@ -107,7 +107,7 @@ void mon_trace_update_mask(struct vm *vm)
 	if (t->f)
 		m |= t->cats;
 	if (t->sink)
-		m |= MON_CAT_ALL;
+		m |= t->sink_cats;
 	t->mask = m;
 }
 
@@ -115,7 +115,19 @@ void mon_vm_set_event_sink(struct vm *vm, mon_event_fn fn, void *ctx)
 {
 	vm->trace.sink = fn;
 	vm->trace.sink_ctx = ctx;
+	vm->trace.sink_cats = MON_CAT_ALL;
 	mon_trace_update_mask(vm);
+}
+
+void mon_vm_set_sink_cats(struct vm *vm, uint32_t cats)
+{
+	vm->trace.sink_cats = cats;
+	mon_trace_update_mask(vm);
+}
+
+int mon_vm_trace_finish(struct vm *vm)
+{
+	return mon_trace_close(vm, true);
 }
 
 /* Write one event to the trace file if its category, icount and the limit allow. */

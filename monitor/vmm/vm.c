@@ -194,6 +194,11 @@ struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err,
 		cpu_ftlb_set_enabled(&vm->cpu, false);
 	if (vm->bare)
 		goto devices;
+	if (cfg->tlb_ways < tlb_min_ways(cfg->tlb_sets)) {
+		snprintf(err, errlen, "a %ux%u TLB has too few ways: use at least %ux%u", cfg->tlb_sets,
+			 cfg->tlb_ways, cfg->tlb_sets, tlb_min_ways(cfg->tlb_sets));
+		goto fail;
+	}
 	if (tlb_init(&vm->tlb, cfg->tlb_sets, cfg->tlb_ways, tlb_policy_of(cfg->tlb_policy), cfg->seed)) {
 		snprintf(err, errlen, "cannot set up a %ux%u TLB", cfg->tlb_sets, cfg->tlb_ways);
 		goto fail;
@@ -510,5 +515,15 @@ struct tlb *mon_vm_tlb(struct vm *vm)
 
 struct shadow_vm *mon_vm_shadow(struct vm *vm)
 {
-	return &vm->sh;
+	return vm->sh_ok ? &vm->sh : NULL;
+}
+
+const struct mon_config *mon_vm_config(const struct vm *vm)
+{
+	return &vm->cfg;
+}
+
+bool mon_vm_in_round_trip(const struct vm *vm)
+{
+	return vm->in_reflection;
 }

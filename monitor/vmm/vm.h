@@ -26,6 +26,7 @@ struct mon_trace {
 	uint32_t mask;             /* categories anybody wants (file, sink, ring): the fast check */
 	mon_event_fn sink;
 	void *sink_ctx;
+	uint32_t sink_cats;        /* the categories the sink wants */
 	struct mon_event ring[MON_RING_MAX];
 	unsigned ring_next, ring_count;
 	bool write_error;

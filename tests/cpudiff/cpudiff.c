@@ -38,6 +38,23 @@ static enum mmu_result window_translate(void *ctx, struct cpu *cpu, va_t va, enu
 	return MMU_OK;
 }
 
+/* Is the test's first instruction a rep/repe/repne string instruction? */
+static bool rep_string(const struct tcase *t)
+{
+	bool rep = false;
+	unsigned i = 0;
+	for (; i < t->first_len; i++) {
+		uint8_t b = t->bytes[i];
+		if (b == 0xf2 || b == 0xf3)
+			rep = true;
+		else if (!(b == 0x66 || b == 0x67 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 ||
+			   b == 0x64 || b == 0x65 || (b & 0xf0) == 0x40))
+			break;
+	}
+	uint8_t op = i < t->first_len ? t->bytes[i] : 0;
+	return rep && ((op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf));
+}
+
 static enum cpu_exit_reason run_emul(struct cpu *cpu, const uint8_t *win, const struct tcase *t, struct state *out)
 {
 	memcpy(cpu->ram, win, 0x1000); /* code page as run natively (exits included) */
@@ -46,7 +63,14 @@ static enum cpu_exit_reason run_emul(struct cpu *cpu, const uint8_t *win, const 
 	memcpy(cpu->gpr, t->in.gpr, sizeof(cpu->gpr));
 	cpu_set_rflags(cpu, t->in.flags);
 	cpu->rip = BASE + CODE_OFF;
-	enum cpu_exit_reason r = cpu_run(cpu, t->ninsn);
+	/* a rep string instruction counts one instruction per page-bounded piece
+	 * (cpu/exec_string.c): run it piece by piece until it is done */
+	enum cpu_exit_reason r = CPU_EXIT_BUDGET;
+	if (rep_string(t))
+		for (unsigned k = 0; k < 64 && r == CPU_EXIT_BUDGET && cpu->rip == BASE + CODE_OFF; k++)
+			r = cpu_run(cpu, 1);
+	if (r == CPU_EXIT_BUDGET)
+		r = cpu_run(cpu, t->ninsn - (cpu->rip != BASE + CODE_OFF));
 	memcpy(out->gpr, cpu->gpr, sizeof(out->gpr));
 	out->flags = cpu_get_rflags(cpu);
 	return r;

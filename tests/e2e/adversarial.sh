@@ -38,4 +38,23 @@ adv insb-pt-trace 0 "traced PT write" "rep insb into the page directory done" --
 grep -q "traced PT write" "$out/adv-insb.trace" || { echo "FAIL adversarial insb-pt: no traced PT write"; fail=1; }
 
 
+# 2. a misaligned rep movsb of 512 KiB at the default TLB geometry finishes, its
+#    progress counted (one instruction per page-bounded piece, not 0)
+adv rep-movsb 0 "" "rep movsb of 512 KiB done" -- run $(bare rep-movsb)
+n=$(sed -n 's/^instructions: *\([0-9]*\).*/\1/p' "$out/adv-rep-movsb.err")
+[ "${n:-0}" -gt 256 ] || { echo "FAIL adversarial rep-movsb: only ${n:-0} instructions counted for 512 KiB"; fail=1; }
+for p in fifo random; do
+  adv rep-movsb-$p 0 "" "rep movsb of 512 KiB done" -- run $(bare rep-movsb) --quiet --tlb-policy $p --tlb 1x6
+done
+#    too small a TLB is refused with the minimum named; the smallest allowed ones work
+for g in 1x1 1x2 2x2 16x1 1x5 64x2; do
+  adv tlb-$g 2 "at least" "" -- run --tlb $g --quiet
+done
+for g in 16x3 1x6; do
+  if [ -n "$kernel" ]; then
+    adv tlb-$g-hello 0 "" "" -- run --kernel "$kernel" --module "$initrd" --cmdline run=hello --tlb $g --quiet
+  fi
+  adv tlb-$g-movsb 0 "" "rep movsb of 512 KiB done" -- run $(bare rep-movsb) --tlb $g --quiet
+done
+
 exit $fail

@@ -35,9 +35,14 @@ START_TEST(options)
 	char err[MON_ERR_MAX];
 	mon_config_defaults(&c);
 	ck_assert_uint_eq(c.tlb_sets, 16);
-	ck_assert_int_eq(parse(&c, "--tlb=32x2", NULL, err), 1);
+	ck_assert_int_eq(parse(&c, "--tlb=32x3", NULL, err), 1);
 	ck_assert_uint_eq(c.tlb_sets, 32);
-	ck_assert_uint_eq(c.tlb_ways, 2);
+	ck_assert_uint_eq(c.tlb_ways, 3);
+	/* too few ways for one instruction's translations: refused, the minimum named */
+	ck_assert_int_eq(parse(&c, "--tlb=32x2", NULL, err), -1);
+	ck_assert(strstr(err, "at least 32x3"));
+	ck_assert_int_eq(parse(&c, "--tlb=1x5", NULL, err), -1);
+	ck_assert(strstr(err, "at least 1x6"));
 	ck_assert_int_eq(parse(&c, "--tlb", "3x2", err), -1);
 	ck_assert(strstr(err, "--tlb"));
 	ck_assert_int_eq(parse(&c, "--mem", "8M", err), 1);

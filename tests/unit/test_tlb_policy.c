@@ -268,6 +268,55 @@ START_TEST(random_is_seeded)
 }
 END_TEST
 
+/* Fill a 1-set TLB with pages 0..ways-1 inserted at instruction counts 1, 2, ... */
+static void fill_one_set(struct tlb *t, enum tlb_policy pol, unsigned ways, uint64_t seed)
+{
+	ck_assert_int_eq(tlb_init(t, 1, ways, pol, seed), 0);
+	for (unsigned i = 0; i < ways; i++)
+		tlb_insert(t, &(struct tlb_entry){ .va = (uint64_t)i << 12, .ma = 0x1000, .perm = TLB_R },
+			   1 + i, NULL);
+}
+
+/*
+ * An entry the current instruction has used (stamp == now) is never the
+ * victim while another way is not, whatever the policy: that is what lets
+ * an instruction's code, source and destination pages coexist (issue 10:
+ * a misaligned rep movsb livelocked).
+ */
+START_TEST(victim_spares_the_current_instruction)
+{
+	struct tlb t;
+	struct tlb_insert_result r;
+	/* FIFO would evict page 0 (first in); the instruction at count 10 just used it */
+	fill_one_set(&t, TLB_POLICY_FIFO, 3, 0);
+	ck_assert_ptr_nonnull(tlb_lookup(&t, &(struct tlb_key){ .va = 0 }, 10, NULL));
+	tlb_insert(&t, &(struct tlb_entry){ .va = 0x9000, .ma = 0x2000, .perm = TLB_R }, 10, &r);
+	ck_assert(r.evicted);
+	ck_assert_uint_eq(r.victim.va, 0x1000);
+	tlb_free(&t);
+	/* random: every seed spares the two pages in use and evicts page 2 */
+	for (uint64_t seed = 0; seed < 64; seed++) {
+		fill_one_set(&t, TLB_POLICY_RANDOM, 3, seed);
+		tlb_lookup(&t, &(struct tlb_key){ .va = 0 }, 10, NULL);
+		tlb_lookup(&t, &(struct tlb_key){ .va = 0x1000 }, 10, NULL);
+		tlb_insert(&t, &(struct tlb_entry){ .va = 0x9000, .ma = 0x2000, .perm = TLB_R }, 10, &r);
+		ck_assert_uint_eq(r.victim.va, 0x2000);
+		tlb_free(&t);
+	}
+	/* every way in use (too small a TLB): still a victim, never a failure */
+	fill_one_set(&t, TLB_POLICY_FIFO, 2, 0);
+	tlb_lookup(&t, &(struct tlb_key){ .va = 0 }, 10, NULL);
+	tlb_lookup(&t, &(struct tlb_key){ .va = 0x1000 }, 10, NULL);
+	ck_assert_ptr_nonnull(tlb_insert(&t, &(struct tlb_entry){ .va = 0x9000, .ma = 0x2000, .perm = TLB_R },
+					 10, &r));
+	tlb_free(&t);
+	/* the minimum ways: 3 translations per set, 6 when there is one set */
+	ck_assert_uint_eq(tlb_min_ways(1), 6);
+	ck_assert_uint_eq(tlb_min_ways(2), 3);
+	ck_assert_uint_eq(tlb_min_ways(4096), 3);
+}
+END_TEST
+
 /* The CPU's fast cache writes icount through &entry->stamp: LRU sees those hits. */
 START_TEST(lru_sees_touch_stamps)
 {
@@ -439,6 +488,7 @@ int main(void)
 	tcase_add_test(tc, random_matches_model);
 	tcase_add_test(tc, random_is_seeded);
 	tcase_add_test(tc, lru_sees_touch_stamps);
+	tcase_add_test(tc, victim_spares_the_current_instruction);
 	tcase_add_test(tc, globals_asids_views_and_stats);
 	tcase_add_test(tc, permission_misses_and_replace_hook);
 	tcase_add_test(tc, large_entries);

@@ -51,7 +51,7 @@ void adv_main(void)
 #elif defined(CASE_REP_OUTSB)
 void adv_main(void)
 {
-	const void *src = (const void *)0x100000;
+	const void *src = (const void *)0x400000; /* data, never the code */
 	uint64_t n = 1ull << 40;
 #ifdef INS
 	__asm__ volatile("rep insb" : "+D"(src), "+c"(n) : "d"(0x80) : "memory");

@@ -1,5 +1,5 @@
 /*
- * monitor/vmm/run.c — `vmlab run` and `vmlab bench` (`vmlab compare` is monitor/tools/compare.c).
+ * monitor/tools/run.c — `vmlab run` and `vmlab bench` (`vmlab compare` is compare.c).
  *
  * run: parse options (exit 2 on bad input), create the VM, run it to its
  * stop, print the summary on stderr (stdout carries only the guest's serial
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "monitor/vmm/vm.h"
+#include "monitor/tools/tools.h"
 
 /* Parse all run options; returns 0, 1 (help printed) or 2 (error printed). */
 static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_config *cfg)
@@ -77,7 +77,7 @@ int mon_run_main(int argc, char **argv)
 	if (!cfg.quiet)
 		mon_print_summary(vm, stderr);
 	int status = mon_vm_stop(vm)->status;
-	if (mon_trace_close(vm, true)) {
+	if (mon_vm_trace_finish(vm)) {
 		fprintf(stderr, "vmlab run: cannot write trace file %s\n", cfg.trace_file);
 		status = status ? status : 1;
 	}

@@ -1,0 +1,16 @@
+/*
+ * monitor/tools/tools.h — the command-line front ends' subcommands, which
+ * monitor/tools/main.c dispatches. They use only the VMM's public API
+ * (monitor/vmm/monitor.h).
+ */
+#ifndef VMLAB_MONITOR_TOOLS_H
+#define VMLAB_MONITOR_TOOLS_H
+
+#include "monitor/vmm/monitor.h"
+
+int mon_run_main(int argc, char **argv);           /* vmlab run (run.c) */
+int mon_bench_main(int argc, char **argv);         /* vmlab bench (run.c) */
+#define MON_BENCH_MAX_RUNS 99                      /* vmlab bench --repeat N: at most this many */
+int mon_modes_compare_main(int argc, char **argv); /* vmlab compare (compare.c) */
+
+#endif
