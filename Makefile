@@ -7,6 +7,7 @@
 #   make coverage   line coverage of the suite (gcovr summary + HTML in build/coverage/)
 #   make bench      benchmarks: guest MIPS and ratios
 #   make golden     regenerate golden traces (review the diff!)
+#   make web        vmlab in the browser, a static site in build/web/ (docs/pictures.md)
 #
 # Each module folder holds plain C files; every *.c in cpu/ tlb/ shadow/ goes
 # into lib<module>.a, every *.c in monitor/<part>/ (except monitor/tools/main.c)
@@ -45,7 +46,7 @@ LDLIBS   = $(PKG_LIBS)
 # monitor/ is several libraries, one per subfolder (libmon_<part>.a, every
 # *.c of monitor/<part>/ except tools/main.c):
 #   front ends (any order; they may use each other and the VMM, never the reverse):
-MON_FRONTENDS := tools console cloud
+MON_FRONTENDS := tools console draw cloud
 #   the VMM core, then the devices it drives:
 MON_CORE      := vmm dev
 MON_PARTS := $(MON_FRONTENDS) $(MON_CORE)

@@ -188,6 +188,7 @@ enum cpu_exit_reason {
 	CPU_EXIT_TLB_MISS,     /* MMU said MMU_MISS: exit.va, exit.access; insn restarts */
 	CPU_EXIT_TRIPLE_FAULT, /* a fault while delivering #DF */
 	CPU_EXIT_UNSUPPORTED,  /* valid x86 the core does not implement: exit.bytes; RIP at it */
+	CPU_EXIT_BREAKPOINT,   /* RIP is on a cpu_break_set address: nothing of it ran */
 };
 
 /* The sensitive instructions, as decoded for whoever emulates them. */
@@ -342,6 +343,22 @@ void cpu_ftlb_set_enabled(struct cpu *cpu, bool on);
 /* Machine memory at [ma, ma+len) was written by someone other than the core:
  * forget pre-decoded instructions there. */
 void cpu_code_written(struct cpu *cpu, ma_t ma, uint64_t len);
+/* The caller has overwritten the architectural state (registers, icount, RAM;
+ * a snapshot restored) with RFLAGS `rflags`: forget every cache of the old one. */
+void cpu_state_loaded(struct cpu *cpu, uint64_t rflags);
+
+/*
+ * Debugger breakpoints (cpu/breakpoint.c): cpu_run stops with
+ * CPU_EXIT_BREAKPOINT before an instruction whose RIP is in the list, whatever
+ * the address space. Checked only when an instruction is decoded (such an
+ * instruction is never kept pre-decoded), so runs go at full speed. Replaces
+ * the list (at most CPU_BREAK_MAX; n = 0 clears it); -1 if too many.
+ */
+#define CPU_BREAK_MAX 64
+int cpu_break_set(struct cpu *cpu, const va_t *va, unsigned n);
+/* Let the instruction at the current RIP run once more without stopping (resuming
+ * from a breakpoint): until it retires, its breakpoint does not fire. */
+void cpu_break_skip(struct cpu *cpu);
 
 /* Bare-metal MMUs (cpu/mmu_flat.c, cpu/mmu_paging.c). */
 void cpu_mmu_use_flat(struct cpu *cpu);    /* VA == MA, bounds-checked against ram_size */

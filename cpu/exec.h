@@ -134,6 +134,11 @@ struct cpu_internal {
 	const struct insn *blk_first, *blk_end; /* the running block; blk_end = blk_first stops it */
 	uint64_t *blk_touch;         /* fetch stamp of the running block, hits not yet counted, or NULL */
 	uint64_t blk_base;           /* icount when the running block started */
+	/* debugger breakpoints (breakpoint.c) */
+	va_t brk[CPU_BREAK_MAX];
+	unsigned nbrk;
+	va_t brk_skip_rip;           /* cpu_break_skip: this RIP ... */
+	uint64_t brk_skip_icount;    /* ... at this icount runs (UINT64_MAX: none) */
 };
 
 /* ---- memory (mem.c) ---- */
@@ -211,6 +216,12 @@ const struct insn *cpu_icache_fetch(struct cpu *cpu);
 /* The decode half of cpu_icache_fetch, for a fetch already translated (and
  * counted) at host pointer `host`: an icache miss. */
 const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host);
+/* (breakpoint.c) Is there a breakpoint on the instruction at RIP? BRK_STOP: stop
+ * before it; BRK_RUN: yes, but it runs (cpu_break_skip) and must not be cached.
+ * Only called on icache misses when nbrk != 0. */
+enum cpu_brk { BRK_NONE = 0, BRK_STOP, BRK_RUN };
+enum cpu_brk cpu_break_check(struct cpu *cpu);
+extern const struct insn cpu_break_insn; /* stops with CPU_EXIT_BREAKPOINT, changes nothing */
 /* A write hit machine page `page` which holds pre-decoded code: forget it. */
 void cpu_icache_invalidate_page(struct cpu *cpu, uint64_t page);
 

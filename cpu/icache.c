@@ -134,6 +134,9 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 	ma_t ma = (ma_t)(host - cpu->ram);
 	struct icache_entry *e = &in->icache[ma & (ICACHE_SIZE - 1)];
 	cpu->stats.icache_misses++;
+	enum cpu_brk brk = UNLIKELY(in->nbrk) ? cpu_break_check(cpu) : BRK_NONE;
+	if (brk == BRK_STOP)
+		return &cpu_break_insn;
 	uint8_t buf[15];
 	unsigned avail = PAGE_SIZE - (va & (PAGE_SIZE - 1));
 	if (avail > 15)
@@ -141,7 +144,7 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 	memcpy(buf, host, avail);
 	enum dec_status st = cpu_decode(buf, avail, &e->insn);
 	if (st == DEC_OK) {
-		e->ma = ma;
+		e->ma = brk ? MA_NONE : ma; /* a breakpoint's instruction is decoded every time */
 		if (!in->codepage[ma >> PAGE_SHIFT])
 			cpu_mark_code_page(cpu, ma >> PAGE_SHIFT);
 		return &e->insn;

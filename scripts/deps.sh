@@ -3,14 +3,26 @@
 # Quiet when everything is there. Uses sudo when not root; when it cannot
 # install, prints the exact apt-get line to run and exits non-zero.
 set -u
-PKGS="gcc make pkg-config libcapstone-dev libreadline-dev check gcovr qemu-system-x86 tmux valgrind"
+# libxml2-utils: xmllint checks the pictures; emscripten, chromium: vmlab in the browser
+# (make web, and its test in headless Chromium). clang + libclang-rt-14-dev: libFuzzer
+# for `make fuzz-smoke` / `make fuzz` (they print "skipped: clang libFuzzer not installed" without them).
+PKGS="gcc make pkg-config libcapstone-dev libreadline-dev check gcovr qemu-system-x86 tmux valgrind libxml2-utils emscripten chromium clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing="$missing $p"
   fi
 done
-[ -z "$missing" ] && exit 0
+# npm: Debian's, unless the machine already has one (e.g. NodeSource's node ships its own)
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+# The browser front end's JavaScript packages (versions locked by package-lock.json).
+web_node() {
+  if [ ! -d monitor/web/node_modules ] && command -v npm >/dev/null 2>&1; then
+    (cd monitor/web && npm ci --no-audit --no-fund --loglevel=error) ||
+      { echo "vmlab deps: npm ci in monitor/web failed" >&2; return 1; }
+  fi
+}
+[ -z "$missing" ] && { web_node; exit; }
 echo "vmlab deps: installing:$missing"
 if [ "$(id -u)" -eq 0 ]; then
   SUDO=""
@@ -27,4 +39,5 @@ if ! $SUDO apt-get update -q >/dev/null || ! $SUDO apt-get install -y -q --no-in
   echo "vmlab deps: install failed; run: sudo apt-get install -y$missing" >&2
   exit 1
 fi
+web_node || exit 1
 echo "vmlab deps: done"

@@ -109,7 +109,7 @@ enum con_cmd_id {
 	CON_STEP, CON_STEPI, CON_NEXT_EXIT, CON_UNTIL, CON_CONTINUE, CON_FINISH,
 	CON_BREAK, CON_TBREAK, CON_WATCH, CON_DELETE, CON_INFO,
 	CON_REGS, CON_X, CON_XP, CON_XM, CON_DISAS, CON_TLB, CON_PT, CON_SHADOW, CON_TRANSLATE,
-	CON_STATS, CON_VM, CON_TRACE, CON_BACKTRACE, CON_HELP, CON_QUIT,
+	CON_STATS, CON_VM, CON_TRACE, CON_BACKTRACE, CON_DRAW, CON_HELP, CON_QUIT,
 	CON_NCMDS
 };
 
@@ -146,7 +146,8 @@ struct con_cmd {
 	char expr[CON_EXPR_MAX];    /* the address expression as typed */
 	struct con_fmt fmt;         /* x, xp, xm */
 	enum con_until until;
-	char topic[32];             /* help TOPIC, info WHAT */
+	char topic[32];             /* help TOPIC, info WHAT, draw PICTURE */
+	char file[200];             /* draw ... FILE */
 };
 
 /* A command table row, for help and completion. */
@@ -220,6 +221,7 @@ struct con_session {
 	bool quit;
 	unsigned errors;        /* commands that failed */
 	size_t serial_eol_at;   /* serial length at which the console last ended a guest line */
+	struct draw_tlb *tlb_before; /* the TLB before the last run command (draw tlb), or NULL */
 };
 
 /* Set the session up on a created VM: event sink, serial echo to out. */
@@ -300,6 +302,12 @@ int con_cmd_run(struct con_session *s, const struct con_cmd *c);     /* step .. 
 int con_cmd_bp(struct con_session *s, const struct con_cmd *c);      /* break .. info */
 int con_cmd_inspect(struct con_session *s, const struct con_cmd *c); /* regs x xp xm disas bt */
 int con_cmd_mmu(struct con_session *s, const struct con_cmd *c);     /* tlb pt shadow translate */
+int con_cmd_draw(struct con_session *s, const struct con_cmd *c);    /* draw walk|tlb|sequence */
+/* Remember the TLB as it is before a run command, for `draw tlb`'s highlights. */
+void con_draw_before_step(struct con_session *s);
+/* The session's last n trace events (at most CON_RING) appended to t. */
+struct draw_events;
+void con_draw_events(const struct con_session *s, struct draw_events *t, uint64_t n);
 /* (stats vm trace help quit are run by con_exec itself, console_cmds_misc.c) */
 /* The breakpoint or watchpoint that the guest's current state triggers, or NULL. */
 struct con_bp *con_bp_check(struct con_session *s, bool skip_break);

@@ -99,6 +99,7 @@ int con_exec(struct con_session *s, const struct con_cmd *c)
 	switch (c->id) {
 	case CON_STEP: case CON_STEPI: case CON_NEXT_EXIT: case CON_UNTIL: case CON_CONTINUE:
 	case CON_FINISH:
+		con_draw_before_step(s);
 		return con_cmd_run(s, c);
 	case CON_BREAK: case CON_TBREAK: case CON_WATCH: case CON_DELETE: case CON_INFO:
 		return con_cmd_bp(s, c);
@@ -112,6 +113,8 @@ int con_exec(struct con_session *s, const struct con_cmd *c)
 		return cmd_vm(s);
 	case CON_TRACE:
 		return cmd_trace(s, c);
+	case CON_DRAW:
+		return con_cmd_draw(s, c);
 	case CON_HELP:
 		return cmd_help(s, c);
 	case CON_QUIT:

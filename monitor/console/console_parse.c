@@ -25,6 +25,7 @@ enum argspec {
 	ARG_FMT_ADDR, /* /FMT (in the command word) and an address expression */
 	ARG_DISAS,    /* [addr] [n] */
 	ARG_TOPIC,    /* [command name] */
+	ARG_DRAW,     /* walk <addr> FILE | tlb FILE | sequence FILE */
 };
 
 struct cmd_row {
@@ -58,6 +59,7 @@ static const struct cmd_row cmds[] = {
 	{{CON_VM, "vm", "", "vm", "the VM: id, who runs, virtual CPL, instruction count, state"}, ARG_NONE},
 	{{CON_TRACE, "trace", "", "trace [n]", "the last n trace events (default 10)"}, ARG_OPT_COUNT},
 	{{CON_BACKTRACE, "backtrace", "bt where", "backtrace", "guest call stack (return address at [rsp] until the prologue has run, then the rbp chain)"}, ARG_NONE},
+	{{CON_DRAW, "draw", "", "draw walk <va> FILE | tlb FILE | sequence FILE", "write a picture (SVG): va's walk, the TLB, the last events"}, ARG_DRAW},
 	{{CON_HELP, "help", "h ?", "help [cmd]", "list the commands, or explain one"}, ARG_TOPIC},
 	{{CON_QUIT, "quit", "q exit", "quit", "leave the console"}, ARG_NONE},
 };
@@ -365,6 +367,39 @@ static int parse_topic(const char *a, struct con_cmd *cmd, char *err, size_t err
 	return 0;
 }
 
+/* draw walk <addr> FILE | draw tlb FILE | draw sequence FILE (FILE is the last word). */
+static int parse_draw(const char *a, const struct con_resolver *r, struct con_cmd *cmd, char *err,
+		      size_t errlen)
+{
+	static const char *const pictures[] = {"walk", "tlb", "sequence"};
+	size_t n = strcspn(a, " \t");
+	bool known = false;
+	for (size_t i = 0; i < sizeof pictures / sizeof pictures[0]; i++)
+		known |= n == strlen(pictures[i]) && !strncmp(a, pictures[i], n);
+	if (!known)
+		return perr(err, errlen, "draw what? walk <va> FILE, tlb FILE or sequence FILE");
+	snprintf(cmd->topic, sizeof cmd->topic, "%.*s", (int)n, a);
+	char rest[CON_EXPR_MAX + sizeof cmd->file];
+	snprintf(rest, sizeof rest, "%s", skip_ws(a + n));
+	char *file = strrchr(rest, ' '), *tab = strrchr(rest, '\t');
+	if (tab > file)
+		file = tab;
+	file = file ? file + 1 : rest;
+	if (!*file)
+		return perr(err, errlen, "draw %s needs a file name", cmd->topic);
+	if (strlen(file) >= sizeof cmd->file)
+		return perr(err, errlen, "file name too long");
+	memcpy(cmd->file, file, strlen(file) + 1); /* fits: checked above */
+	*file = 0;
+	size_t len = strlen(rest);
+	while (len && (rest[len - 1] == ' ' || rest[len - 1] == '\t'))
+		rest[--len] = 0;
+	if (!strcmp(cmd->topic, "walk"))
+		return *rest ? parse_addr(rest, r, cmd, err, errlen)
+			     : perr(err, errlen, "draw walk needs an address and a file name");
+	return *rest ? perr(err, errlen, "draw %s takes only a file name", cmd->topic) : 0;
+}
+
 static int parse_args(const struct cmd_row *row, const char *fmt, const char *a,
 		      const struct con_resolver *r, struct con_cmd *cmd, char *err, size_t errlen)
 {
@@ -395,6 +430,8 @@ static int parse_args(const struct cmd_row *row, const char *fmt, const char *a,
 		return parse_disas(a, r, cmd, err, errlen);
 	case ARG_TOPIC:
 		return parse_topic(a, cmd, err, errlen);
+	case ARG_DRAW:
+		return parse_draw(a, r, cmd, err, errlen);
 	}
 	return perr(err, errlen, "internal: bad argument spec");
 }

@@ -49,6 +49,8 @@ void con_session_free(struct con_session *s)
 	if (s->vm)
 		mon_vm_set_event_sink(s->vm, NULL, NULL);
 	con_symtab_free(&s->syms);
+	free(s->tlb_before);
+	s->tlb_before = NULL;
 }
 
 int con_error(struct con_session *s, const char *fmt, ...)

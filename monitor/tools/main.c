@@ -6,6 +6,8 @@
  *   vmlab trace-diff A B         compare two traces
  *   vmlab compare [options]      one workload under each MMU mode
  *   vmlab bench [options]        guest MIPS under the monitor vs the bare core
+ *   vmlab draw PICTURE TRACE ..  a trace as SVG (monitor/draw/)
+ *   vmlab report [options]       the HTML lab report (monitor/draw/)
  *   vmlab place [options]        VMs onto nodes: the lecture's bin packing
  *
  * Bad input: one line on stderr naming the problem, exit status 2.
@@ -15,6 +17,7 @@
 
 #include "monitor/cloud/place.h"
 #include "monitor/console/console.h"
+#include "monitor/draw/draw.h"
 #include "monitor/tools/tools.h"
 
 #define VMLAB_VERSION "0.1"
@@ -29,6 +32,8 @@ static void usage(FILE *f)
 	      "  trace-diff  compare two traces event by event\n"
 	      "  compare     run one workload under each MMU mode, side by side\n"
 	      "  bench       guest MIPS under the monitor against the bare core\n"
+	      "  draw        a trace as a picture (SVG): sequence diagram, page-table walk, TLB grid\n"
+	      "  report      one HTML page: summary, compare's table as bars, the pictures\n"
 	      "  place       place VMs onto nodes (bin packing: exact optimum and heuristics), rebalance\n"
 	      "\n"
 	      "  vmlab <command> --help   options of one command\n"
@@ -59,6 +64,10 @@ int main(int argc, char **argv)
 		return mon_tracediff_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare"))
 		return mon_modes_compare_main(argc - 1, argv + 1); /* tools/compare.c */
+	if (!strcmp(cmd, "draw"))
+		return draw_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return report_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "place"))
 		return place_main(argc - 1, argv + 1); /* monitor/cloud/place_cli.c */
 	if (!strcmp(cmd, "bench"))

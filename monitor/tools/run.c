@@ -11,10 +11,53 @@
 #include <string.h>
 #include <time.h>
 
+#include "monitor/console/console.h"
 #include "monitor/tools/tools.h"
 
+/* `vmlab run`'s own options: snapshots and breakpoints. */
+struct run_snap {
+	uint64_t save_at;
+	const char *save_file;    /* --save-at ICOUNT FILE; NULL: none */
+	const char *restore_file; /* --restore FILE; NULL: boot */
+	va_t brk[64];             /* --break VA: report each arrival on stderr */
+	unsigned nbrk;
+};
+
+/* --save-at ICOUNT FILE, --restore FILE: 1 taken, 0 not these, -1 bad (message printed). */
+static int parse_snap_option(struct run_snap *s, int argc, char **argv, int *i)
+{
+	if (!strcmp(argv[*i], "--save-at")) {
+		if (*i + 2 >= argc || !mon_parse_u64(argv[*i + 1], &s->save_at)) {
+			fprintf(stderr, "vmlab run: --save-at needs an instruction count and a file\n");
+			return -1;
+		}
+		s->save_file = argv[*i + 2];
+		*i += 2;
+		return 1;
+	}
+	if (!strcmp(argv[*i], "--break")) {
+		if (*i + 1 >= argc || !mon_parse_u64(argv[*i + 1], &s->brk[s->nbrk]) || s->nbrk == 64) {
+			fprintf(stderr, "vmlab run: --break needs an address (at most 64 of them)\n");
+			return -1;
+		}
+		s->nbrk++;
+		++*i;
+		return 1;
+	}
+	if (!strcmp(argv[*i], "--restore")) {
+		if (*i + 1 >= argc) {
+			fprintf(stderr, "vmlab run: --restore needs a snapshot file\n");
+			return -1;
+		}
+		s->restore_file = argv[++*i];
+		return 1;
+	}
+	return 0;
+}
+
 /* Parse all run options; returns 0, 1 (help printed) or 2 (error printed). */
-static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_config *cfg)
+static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_config *cfg,
+			  struct run_snap *snap)
 {
 	mon_config_defaults(cfg);
 	for (int i = 1; i < argc; i++) {
@@ -23,8 +66,22 @@ static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_con
 			if (!strcmp(cmd, "bench"))
 				printf("  --repeat N               runs of each (monitor, bare core), alternating;\n"
 				       "                           min and median of thread CPU time (default 3)\n");
+			if (snap)
+				printf("  --save-at ICOUNT FILE    write a snapshot of the whole VM to FILE at the first\n"
+				       "                           instruction boundary at or after ICOUNT, then go on\n"
+				       "  --restore FILE           start from a snapshot instead of booting (same machine\n"
+				       "                           options as when it was saved; output options may differ)\n"
+				       "  --break VA               a breakpoint: each time RIP reaches VA, one line on\n"
+				       "                           stderr (icount, who), then on (repeatable, at most 64)\n");
 			mon_cli_print_run_options(stdout);
 			return 1;
+		}
+		if (snap) {
+			int s = parse_snap_option(snap, argc, argv, &i);
+			if (s < 0)
+				return 2;
+			if (s)
+				continue;
 		}
 		char err[MON_ERR_MAX];
 		int r = mon_cli_parse_option(cfg, argc, argv, &i, err, sizeof err);
@@ -58,10 +115,55 @@ static void report_stop(struct vm *vm)
 	}
 }
 
+/* Write the snapshot under a temporary name, then rename: never half a file. 0 or -1. */
+static int save_snapshot(struct vm *vm, const char *path)
+{
+	char err[MON_ERR_MAX];
+	size_t len;
+	uint8_t *buf = mon_vm_save(vm, &len, err, sizeof err);
+	if (!buf) {
+		fprintf(stderr, "vmlab run: cannot save a snapshot: %s\n", err);
+		return -1;
+	}
+	size_t n = strlen(path) + 8;
+	char *tmp = malloc(n);
+	FILE *f = tmp ? (snprintf(tmp, n, "%s.tmp", path), fopen(tmp, "wb")) : NULL;
+	bool ok = f && fwrite(buf, 1, len, f) == len;
+	if (f && fclose(f))
+		ok = false;
+	if (ok && rename(tmp, path))
+		ok = false;
+	if (!ok) {
+		if (tmp)
+			remove(tmp);
+		fprintf(stderr, "vmlab run: cannot write snapshot %s\n", path);
+	}
+	free(tmp);
+	free(buf);
+	return ok ? 0 : -1;
+}
+
+static int restore_snapshot(struct vm *vm, const char *path)
+{
+	char err[MON_ERR_MAX];
+	size_t len;
+	uint8_t *buf = con_file_read(path, &len, err, sizeof err);
+	if (!buf) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		return -1;
+	}
+	int rc = mon_vm_restore(vm, buf, len, err, sizeof err);
+	free(buf);
+	if (rc)
+		fprintf(stderr, "vmlab run: %s: %s\n", path, err);
+	return rc;
+}
+
 int mon_run_main(int argc, char **argv)
 {
 	struct mon_config cfg;
-	int r = parse_run_args("run", argc, argv, &cfg);
+	struct run_snap snap = {0};
+	int r = parse_run_args("run", argc, argv, &cfg, &snap);
 	if (r)
 		return r == 1 ? 0 : 2;
 	char err[MON_ERR_MAX];
@@ -70,9 +172,32 @@ int mon_run_main(int argc, char **argv)
 		fprintf(stderr, "vmlab run: %s\n", err);
 		return 1;
 	}
-	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
-		;
+	if (snap.restore_file && restore_snapshot(vm, snap.restore_file)) {
+		mon_vm_destroy(vm);
+		return 1;
+	}
+	int snap_status = 0;
+	if (snap.nbrk && mon_vm_break_set(vm, snap.brk, snap.nbrk, err, sizeof err)) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		mon_vm_destroy(vm);
+		return 2;
+	}
+	if (snap.save_file)
+		mon_vm_pause_at(vm, snap.save_at);
+	enum mon_state st;
+	while ((st = mon_vm_step(vm, MON_STEP_RUN)) != MON_STOPPED)
+		if (st == MON_PAUSED && mon_vm_at_break(vm))
+			fprintf(stderr, "vmlab run: breakpoint 0x%llx at icount %llu (%s)\n",
+				(unsigned long long)mon_vm_cpu(vm)->rip, (unsigned long long)mon_vm_icount(vm),
+				mon_vm_who(vm));
+		else if (st == MON_PAUSED && save_snapshot(vm, snap.save_file))
+			snap_status = 1;
 	fflush(stdout);
+	if (snap.save_file && mon_vm_icount(vm) < snap.save_at) {
+		fprintf(stderr, "vmlab run: the VM stopped at icount %llu, before --save-at %llu: no snapshot\n",
+			(unsigned long long)mon_vm_icount(vm), (unsigned long long)snap.save_at);
+		snap_status = 1;
+	}
 	report_stop(vm);
 	if (!cfg.quiet)
 		mon_print_summary(vm, stderr);
@@ -82,7 +207,7 @@ int mon_run_main(int argc, char **argv)
 		status = status ? status : 1;
 	}
 	mon_vm_destroy(vm);
-	return status;
+	return status ? status : snap_status;
 }
 
 /* The calling thread's CPU time: other processes on a busy machine do not count. */
@@ -203,7 +328,7 @@ int mon_bench_main(int argc, char **argv)
 		fprintf(stderr, "vmlab bench: out of memory\n");
 		return 1;
 	}
-	int r = parse_run_args("bench", argc, argv, &mon->cfg);
+	int r = parse_run_args("bench", argc, argv, &mon->cfg, NULL);
 	if (r) {
 		free(mon);
 		return r == 1 ? 0 : 2;

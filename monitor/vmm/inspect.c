@@ -74,19 +74,30 @@ size_t mon_read_pa(struct vm *vm, pa_t pa, void *buf, size_t len)
 	return done;
 }
 
+bool mon_va_to_pa(struct vm *vm, va_t va, pa_t *pa)
+{
+	if (!cpu_va_canonical(va))
+		return false;
+	struct shadow_walk w;
+	shadow_walk_begin(&w, vm->v.cr3 & CR3_ADDR_MASK, va, ACC_READ,
+			  shadow_walk_flags(&vm->sh, TLB_VIEW_KERNEL) | SHADOW_WALK_NO_AD);
+	if (shadow_walk_run(&w, &vm->sh.pmap) != SHADOW_WALK_OK)
+		return false;
+	*pa = w.pa;
+	return true;
+}
+
 size_t mon_read_va(struct vm *vm, va_t va, void *buf, size_t len)
 {
 	size_t done = 0;
-	while (done < len && cpu_va_canonical(va + done)) {
-		struct shadow_walk w;
-		shadow_walk_begin(&w, vm->v.cr3 & CR3_ADDR_MASK, va + done, ACC_READ,
-				  shadow_walk_flags(&vm->sh, TLB_VIEW_KERNEL) | SHADOW_WALK_NO_AD);
-		if (shadow_walk_run(&w, &vm->sh.pmap) != SHADOW_WALK_OK)
+	while (done < len) {
+		pa_t pa;
+		if (!mon_va_to_pa(vm, va + done, &pa))
 			break;
 		size_t n = PAGE_SIZE - ((va + done) & (PAGE_SIZE - 1));
 		if (n > len - done)
 			n = len - done;
-		if (mon_read_pa(vm, w.pa, (uint8_t *)buf + done, n) != n)
+		if (mon_read_pa(vm, pa, (uint8_t *)buf + done, n) != n)
 			break;
 		done += n;
 	}

@@ -203,7 +203,9 @@ struct vm;
 struct tlb;
 struct shadow_vm;
 
-enum mon_state { MON_RUNNING = 0, MON_STOPPED = 1 };
+/* RUNNING: call mon_vm_step again; PAUSED: a pause point was reached (the VM can go
+ * on); STOPPED: for good (mon_vm_stop says why). */
+enum mon_state { MON_RUNNING = 0, MON_STOPPED = 1, MON_PAUSED = 2 };
 
 enum mon_step_kind {
 	MON_STEP_INSN = 0, /* one guest instruction, or one exit handled (whichever comes first) */
@@ -230,12 +232,31 @@ struct mon_stop {
 	char message[MON_ERR_MAX];  /* one explanatory line */
 };
 
+/* The VM's images, in memory (the VMM reads no files). `name` is for messages and,
+ * for a module, the program name the guest sees. */
+struct mon_image {
+	const char *name;
+	const uint8_t *data;
+	size_t size;
+};
+struct mon_images {
+	struct mon_image kernel;                    /* ELF64 */
+	struct mon_image modules[MON_MAX_MODULES];  /* boot modules (ELF programs or packs) */
+	unsigned nmodules;
+	struct mon_image disk;                      /* initial disk contents (size 0: zeros) */
+};
 /*
- * Create a VM: allocate machine RAM, load the kernel ELF and modules, build
- * the firmware hand-off (guestos/boot.h) and set the vCPU up. Returns NULL
- * with one line in err on failure (nothing is left allocated). vmids count
- * from 0 per `vmid` argument so that tests can make vm0 and vm1.
+ * Create a VM from images: allocate machine RAM, load the kernel and modules,
+ * build the firmware hand-off (guestos/boot.h) and set the vCPU up. The images
+ * are copied: the caller may free them afterwards. cfg->kernel and
+ * cfg->modules are not used. Returns NULL with one line in err on failure
+ * (nothing is left allocated). vmids count from 0 per `vmid` argument so that
+ * tests can make vm0 and vm1.
  */
+struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_images *img, unsigned vmid,
+			      char *err, size_t errlen);
+/* The front ends' convenience (monitor/tools/images.c): read cfg->kernel and
+ * cfg->modules from files, then mon_vm_create_from. */
 struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err, size_t errlen);
 void mon_vm_destroy(struct vm *vm);
 
@@ -266,6 +287,22 @@ struct mon_miss {
 };
 /* Is a TLB miss half-handled (phase steps)? Fills *out if so. */
 bool mon_vm_miss(const struct vm *vm, struct mon_miss *out);
+
+/* Pause at the first instruction boundary where icount >= `icount` (outside a
+ * half-handled TLB miss): that mon_vm_step returns MON_PAUSED, once. */
+void mon_vm_pause_at(struct vm *vm, uint64_t icount);
+
+/*
+ * Breakpoints (replace the list; n = 0 clears; at most 64): mon_vm_step
+ * returns MON_PAUSED before an instruction at one of these RIPs (any address
+ * space), nothing of it run; the next mon_vm_step runs it. Checked on the
+ * core's instruction-decode path only: a run with breakpoints goes at full
+ * speed (make bench-break). Guest behaviour is unchanged; the one trace: each
+ * stop counts its instruction fetch twice in the TLB hit count. 0, or -1 with err.
+ */
+int mon_vm_break_set(struct vm *vm, const va_t *va, unsigned n, char *err, size_t errlen);
+/* Is the VM paused on a breakpoint (RIP is the breakpoint's address)? */
+bool mon_vm_at_break(const struct vm *vm);
 
 /* Stop the VM from outside (console `kill`). */
 void mon_vm_request_stop(struct vm *vm, const char *why);
@@ -338,6 +375,50 @@ size_t mon_read_pa(struct vm *vm, pa_t pa, void *buf, size_t len);
 size_t mon_read_ma(struct vm *vm, ma_t ma, void *buf, size_t len);
 /* PA -> MA through this VM's pmap. false if the page is outside guest memory. */
 bool mon_pa_to_ma(struct vm *vm, pa_t pa, ma_t *ma);
+
+/* ---- changing the guest (debuggers) ------------------------------------------ */
+
+/* The guest's translation of va (current CR3, no side effects). false if unmapped. */
+bool mon_va_to_pa(struct vm *vm, va_t va, pa_t *pa);
+/*
+ * Write guest memory by VA (current guest CR3), PA, or MA (only this VM's own
+ * frames). Like the VMM's own writes: a changed guest page-table entry drops
+ * the shadow and TLB entries it governs; pre-decoded code there is forgotten.
+ * Returns bytes written (stops early at an unmapped page or the end of memory).
+ */
+size_t mon_write_va(struct vm *vm, va_t va, const void *buf, size_t len);
+size_t mon_write_pa(struct vm *vm, pa_t pa, const void *buf, size_t len);
+size_t mon_write_ma(struct vm *vm, ma_t ma, const void *buf, size_t len);
+
+/* The registers as the guest believes them (virtual IF, CPL in CS/SS, virtual CRs). */
+struct mon_regs {
+	uint64_t gpr[16];       /* RAX RCX RDX RBX RSP RBP RSI RDI R8..R15 */
+	uint64_t rip, rflags;
+	uint16_t seg[6];        /* ES CS SS DS FS GS selectors */
+	uint64_t fs_base, gs_base, kernel_gs_base;
+	uint64_t cr0, cr2, cr3, cr4, efer;
+};
+void mon_vm_get_regs(const struct vm *vm, struct mon_regs *r);
+/* Write back what changed. Only the GPRs, RIP, RFLAGS (its IF is the virtual IF)
+ * and the FS/GS bases are writable: 0, or -1 with one line in err (nothing changed). */
+int mon_vm_set_regs(struct vm *vm, const struct mon_regs *r, char *err, size_t errlen);
+
+/* ---- snapshots (monitor/vmm/snapshot.c) ------------------------------------------ */
+
+/*
+ * The whole VM state (CPU, vCPU, RAM, pmap, shadow, TLB, frames, devices with
+ * the disk, stats, icount) as a versioned, checksummed byte stream; malloc'ed,
+ * *len bytes. Call between mon_vm_step calls (any step kind, any miss phase).
+ * NULL with one line in err on failure.
+ */
+uint8_t *mon_vm_save(struct vm *vm, size_t *len, char *err, size_t errlen);
+/*
+ * Put a saved state into vm, which must have been created with the same
+ * machine options (its output and trace options may differ). It then continues
+ * exactly as the saved VM would have. 0, or -1 with one line in err (not a
+ * snapshot, other version, corrupted, truncated, other options) and vm unchanged.
+ */
+int mon_vm_restore(struct vm *vm, const uint8_t *buf, size_t len, char *err, size_t errlen);
 
 /* ---- stats ------------------------------------------------------------------- */
 

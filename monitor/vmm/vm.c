@@ -38,82 +38,40 @@ static uint8_t *pmap_page(void *ctx, pa_t pa)
 	return ma == MA_NONE ? NULL : vm->ram + ma;
 }
 
-/* Read a whole file into a malloc'd buffer. NULL with err on failure. */
-static uint8_t *read_file(const char *path, size_t *size, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "cannot open %s", path);
-		return NULL;
-	}
-	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 65536;
-			if (cap > (1ull << 32)) {
-				snprintf(err, errlen, "%s is too large", path);
-				goto fail;
-			}
-			uint8_t *n = realloc(buf, cap);
-			if (!n) {
-				snprintf(err, errlen, "out of host memory reading %s", path);
-				goto fail;
-			}
-			buf = n;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				snprintf(err, errlen, "cannot read %s", path);
-				goto fail;
-			}
-			break;
-		}
-	}
-	fclose(f);
-	*size = len;
-	return buf ? buf : calloc(1, 1);
-fail:
-	fclose(f);
-	free(buf);
-	return NULL;
-}
-
 /* Load the kernel and modules and set the vCPU to the firmware hand-off state. */
-static int vm_boot(struct vm *vm, char *err, size_t errlen)
+static int vm_boot(struct vm *vm, const struct mon_images *img, char *err, size_t errlen)
 {
 	const struct mon_config *c = &vm->cfg;
-	size_t ksize;
-	uint8_t *kimg = read_file(c->kernel, &ksize, err, errlen);
-	if (!kimg)
-		return -1;
 	struct mon_elf elf;
 	char why[MON_ERR_MAX];
-	if (mon_elf_parse(kimg, ksize, c->mem_size, &elf, why, sizeof why)) {
-		snprintf(err, errlen, "%s: %s", c->kernel, why);
-		free(kimg);
+	if (mon_elf_parse(img->kernel.data, img->kernel.size, c->mem_size, &elf, why, sizeof why)) {
+		snprintf(err, errlen, "%s: %s", img->kernel.name, why);
+		return -1;
+	}
+	if (img->nmodules > MON_MAX_MODULES) {
+		snprintf(err, errlen, "at most %u boot modules", MON_MAX_MODULES);
 		return -1;
 	}
 	struct mon_module mods[MON_MAX_MODULES];
-	uint8_t *mbuf[MON_MAX_MODULES] = { 0 };
-	int rc = -1;
-	for (unsigned i = 0; i < c->nmodules; i++) {
-		size_t n;
-		mbuf[i] = read_file(c->modules[i], &n, err, errlen);
-		if (!mbuf[i])
-			goto out;
-		mods[i].name = c->modules[i];
-		mods[i].data = mbuf[i];
-		mods[i].size = n;
-		mon_appname_learn(vm, c->modules[i], mbuf[i], n);
+	for (unsigned i = 0; i < img->nmodules; i++) {
+		mods[i].name = img->modules[i].name;
+		mods[i].data = img->modules[i].data;
+		mods[i].size = img->modules[i].size;
+		mon_appname_learn(vm, img->modules[i].name, img->modules[i].data, img->modules[i].size);
+	}
+	if (img->disk.size) {
+		if (img->disk.size > vm->ata.sectors * ATA_SECTOR) {
+			snprintf(err, errlen, "disk image %s is larger than the %llu MiB disk", img->disk.name,
+				 (unsigned long long)(MON_DISK_BYTES >> 20));
+			return -1;
+		}
+		memcpy(vm->ata.disk, img->disk.data, img->disk.size);
 	}
 	struct mon_gmem g = { pmap_page, vm, c->mem_size };
 	struct mon_boot_regs r;
-	if (mon_boot_load(&g, kimg, &elf, mods, c->nmodules, c->cmdline, &r, why, sizeof why)) {
+	if (mon_boot_load(&g, img->kernel.data, &elf, mods, img->nmodules, c->cmdline, &r, why, sizeof why)) {
 		snprintf(err, errlen, "%s", why);
-		goto out;
+		return -1;
 	}
 	struct cpu *cpu = &vm->cpu;
 	cpu->rip = r.rip;
@@ -148,12 +106,7 @@ static int vm_boot(struct vm *vm, char *err, size_t errlen)
 	vm->v.cr4 = r.cr4;
 	vm->v.efer = r.efer;
 	vm->v.gdtr = cpu->gdtr;
-	rc = 0;
-out:
-	for (unsigned i = 0; i < c->nmodules; i++)
-		free(mbuf[i]);
-	free(kimg);
-	return rc;
+	return 0;
 }
 
 static enum tlb_policy tlb_policy_of(enum mon_tlb_policy p)
@@ -161,7 +114,8 @@ static enum tlb_policy tlb_policy_of(enum mon_tlb_policy p)
 	return p == MON_TLB_FIFO ? TLB_POLICY_FIFO : p == MON_TLB_RANDOM ? TLB_POLICY_RANDOM : TLB_POLICY_LRU;
 }
 
-struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err, size_t errlen)
+struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_images *img, unsigned vmid,
+			      char *err, size_t errlen)
 {
 	struct vm *vm = calloc(1, sizeof *vm);
 	if (!vm) {
@@ -176,6 +130,7 @@ struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err,
 	mon_pic_reset(&vm->pic);
 	mon_pit_reset(&vm->pit);
 	vm->next_tick = UINT64_MAX;
+	vm->pause_at = UINT64_MAX;
 	snprintf(vm->who, sizeof vm->who, "kernel");
 	vm->bare = cfg->bare_core;
 	vm->ram_size = cfg->mem_size + (vm->bare ? 0 : shadow_pool_bytes(cfg));
@@ -225,7 +180,7 @@ devices:
 		snprintf(err, errlen, "cannot allocate the swap disk");
 		goto fail;
 	}
-	if (vm_boot(vm, err, errlen))
+	if (vm_boot(vm, img, err, errlen))
 		goto fail;
 	if (mon_modes_init(vm, err, errlen)) /* --mmu=swtlb|nested, --paravirt, --strict-x86 */
 		goto fail;
@@ -350,6 +305,8 @@ static uint64_t vm_budget(struct vm *vm, enum mon_step_kind kind)
 		b = vm->next_tick - now;
 	if (vm->cfg.max_insns && vm->cfg.max_insns + 1 - now < b)
 		b = vm->cfg.max_insns + 1 - now;
+	if (vm->pause_at > now && vm->pause_at - now < b)
+		b = vm->pause_at - now;
 	return b ? b : 1;
 }
 
@@ -397,6 +354,10 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 	if (insn) /* one instruction per run, traced once it has retired */
 		insn_text(vm, dis, sizeof dis);
 	bool shadow = vm->sti_shadow; /* the instruction after sti runs before any interrupt */
+	if (vm->at_break) { /* resuming from a breakpoint: its instruction runs now */
+		cpu_break_skip(cpu);
+		vm->at_break = false;
+	}
 	enum cpu_exit_reason r = cpu_run(cpu, (insn || shadow) ? 1 : vm_budget(vm, kind));
 	vm->sti_shadow = false;
 	if (insn && cpu->icount == before + 1) {
@@ -412,6 +373,10 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 	}
 	mon_vm_account(vm);
 	mon_modes_after_run(vm); /* --strict-x86 explanations */
+	if (r == CPU_EXIT_BREAKPOINT) { /* nothing of the instruction ran: pause before it */
+		vm->at_break = true;
+		return true;
+	}
 	bool handled = false;
 	if (r != CPU_EXIT_BUDGET && r != CPU_EXIT_NONE) {
 		if ((unsigned)r <= CPU_EXIT_UNSUPPORTED)
@@ -453,7 +418,34 @@ enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind)
 	} else {
 		vm_run_once(vm, kind);
 	}
-	return vm->stopped ? MON_STOPPED : MON_RUNNING;
+	if (vm->stopped)
+		return MON_STOPPED;
+	if (vm->at_break)
+		return MON_PAUSED;
+	if (vm->cpu.icount >= vm->pause_at && !vm->pending_fill) {
+		vm->pause_at = UINT64_MAX;
+		return MON_PAUSED;
+	}
+	return MON_RUNNING;
+}
+
+void mon_vm_pause_at(struct vm *vm, uint64_t icount)
+{
+	vm->pause_at = icount;
+}
+
+int mon_vm_break_set(struct vm *vm, const va_t *va, unsigned n, char *err, size_t errlen)
+{
+	if (cpu_break_set(&vm->cpu, va, n)) {
+		snprintf(err, errlen, "at most %u breakpoints", CPU_BREAK_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+bool mon_vm_at_break(const struct vm *vm)
+{
+	return vm->at_break;
 }
 
 void mon_vm_set_miss_phases(struct vm *vm, bool on)

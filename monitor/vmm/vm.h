@@ -28,6 +28,7 @@ struct mon_trace {
 	void *sink_ctx;
 	uint32_t sink_cats;        /* the categories the sink wants */
 	struct mon_event ring[MON_RING_MAX];
+	char ring_kind[MON_RING_MAX][32]; /* the ring's kind names after a restore (snapshot.c) */
 	unsigned ring_next, ring_count;
 	bool write_error;
 	bool started;              /* --trace-after: the trigger has been seen */
@@ -98,6 +99,8 @@ struct vm {
 	uint16_t ptw_pending;      /* a PT-write window is open */
 	bool exit_pending;         /* cpu->exit holds an exit still to handle (a PT-write step's) */
 	bool in_exit;              /* an exit is being handled (exit handling never re-enters) */
+	bool at_break;             /* stopped on a breakpoint: the next run lets that instruction go */
+	uint64_t pause_at;         /* mon_vm_pause_at: pause once icount reaches it (UINT64_MAX: no) */
 	char who[MON_WHO_MAX];
 	struct mon_trace trace;
 	struct mon_stats stats;

@@ -1,0 +1,49 @@
+/*
+ * cpu/breakpoint.c — debugger breakpoints without slowing the run loop. The
+ * check sits on the icache miss path only: setting breakpoints empties the
+ * icache, and an instruction with a breakpoint is never cached, so every
+ * arrival at it decodes again and meets the check. All other instructions
+ * hit the icache as before.
+ */
+#include "cpu/exec.h"
+
+static enum cpu_exit_reason stop_here(struct cpu *cpu, const struct insn *i)
+{
+	(void)cpu;
+	(void)i;
+	return CPU_EXIT_BREAKPOINT;
+}
+
+/* len 0: the run loop's RIP advance leaves RIP on the instruction */
+const struct insn cpu_break_insn = {.fn = stop_here, .len = 0};
+
+int cpu_break_set(struct cpu *cpu, const va_t *va, unsigned n)
+{
+	struct cpu_internal *in = cpu->in;
+	if (n > CPU_BREAK_MAX)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		in->brk[i] = va[i];
+	in->nbrk = n;
+	/* forget pre-decoded code: a cached instruction would pass a new breakpoint */
+	for (uint64_t p = 0; p < in->npages; p++)
+		if (in->codepage[p])
+			cpu_icache_invalidate_page(cpu, p);
+	return 0;
+}
+
+void cpu_break_skip(struct cpu *cpu)
+{
+	cpu->in->brk_skip_rip = cpu->rip;
+	cpu->in->brk_skip_icount = cpu->icount;
+}
+
+enum cpu_brk cpu_break_check(struct cpu *cpu)
+{
+	struct cpu_internal *in = cpu->in;
+	for (unsigned i = 0; i < in->nbrk; i++)
+		if (in->brk[i] == cpu->rip)
+			return cpu->rip == in->brk_skip_rip && cpu->icount == in->brk_skip_icount ? BRK_RUN
+												 : BRK_STOP;
+	return BRK_NONE;
+}

@@ -1,0 +1,59 @@
+# tests/fuzz/fuzz.mk — fuzzing (docs/fuzzing.md).
+#
+#   make fuzz-replay       every corpus file and crash input of tests/fuzz/ through each harness
+#                          (plain driver, any compiler: part of make test)
+#   make fuzz-adversarial  seeded hostile guest kernels in all 13 mode combinations (make test)
+#   make fuzz-smoke        each libFuzzer harness for FUZZ_SMOKE_SECS seconds (make test; clang)
+#   make fuzz              each libFuzzer harness for FUZZ_SECS seconds (default 600), niced
+#
+# Harnesses: tests/fuzz/fuzz_NAME.c, each an LLVMFuzzerTestOneInput. libFuzzer
+# builds live in build/libfuzzer (clang, ASan+UBSan, whatever BUILD is).
+
+FUZZ_NAMES := cpl3 vm loaders console tracediff
+FUZZ_OBJ = $(patsubst %,$(BUILD)/obj/tests/fuzz/%.o,gen vmrun harness)
+FUZZ_REPLAY := $(patsubst %,$(BUILD)/fuzz/replay-%,$(FUZZ_NAMES))
+FUZZ_LF_BUILD := build/libfuzzer
+FUZZ_SMOKE_SECS ?= 4
+FUZZ_SECS ?= 600
+FUZZ_ADV_SEEDS ?= 4
+
+ifeq ($(FUZZ),1)
+  CFLAGS_COMMON += -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp
+endif
+
+$(BUILD)/fuzz/replay-%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(FUZZ_OBJ) $(LIBS_monitor)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_SAN) -o $@ $(filter %.o,$^) $(LINK_monitor) $(LDLIBS)
+
+$(BUILD)/fuzz/lf-%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ) $(LIBS_monitor)
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $(filter %.o,$^) $(LINK_monitor) $(LDLIBS)
+
+$(BUILD)/fuzz/adv-guests: $(BUILD)/obj/tests/fuzz/adv_main.o $(FUZZ_OBJ) $(LIBS_monitor)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_SAN) -o $@ $(filter %.o,$^) $(LINK_monitor) $(LDLIBS)
+
+ALL_TARGETS += $(FUZZ_REPLAY) $(BUILD)/fuzz/adv-guests
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  echo "replay $$n: $$(ls tests/fuzz/corpus/$$n | wc -l) corpus files, $$(ls tests/fuzz/crashes/$$n 2>/dev/null | wc -l) crash inputs"; \
+	  $(BUILD)/fuzz/replay-$$n tests/fuzz/corpus/$$n $$(test -d tests/fuzz/crashes/$$n && echo tests/fuzz/crashes/$$n); \
+	done
+
+fuzz-adversarial: $(BUILD)/fuzz/adv-guests
+	$(BUILD)/fuzz/adv-guests --seeds $(FUZZ_ADV_SEEDS) --timeout 60
+
+# The libFuzzer binaries (clang only): a sub-make in their own build folder.
+fuzz-build-lf:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_LF_BUILD) CC=clang SAN=1 FUZZ=1 OPT=-O1 \
+	  $(patsubst %,$(FUZZ_LF_BUILD)/fuzz/lf-%,$(FUZZ_NAMES))
+
+fuzz-smoke:
+	@tests/fuzz/run.sh $(FUZZ_SMOKE_SECS) $(FUZZ_LF_BUILD) "$(MAKE) --no-print-directory fuzz-build-lf" $(FUZZ_NAMES)
+
+fuzz:
+	@tests/fuzz/run.sh $(FUZZ_SECS) $(FUZZ_LF_BUILD) "$(MAKE) --no-print-directory fuzz-build-lf" $(FUZZ_NAMES)
+
+TEST_STEPS += fuzz-replay fuzz-adversarial fuzz-smoke
+.PHONY: fuzz-replay fuzz-adversarial fuzz-build-lf fuzz-smoke fuzz
