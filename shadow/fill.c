@@ -126,16 +126,19 @@ static void phase_walk(struct shadow_vm *vm, struct shadow_fill *f)
 
 static void phase_pmap(struct shadow_vm *vm, struct shadow_fill *f)
 {
+	/* LAB-HOLE-BEGIN shadow-fill stub: (void)vm; finish(f, SHADOW_FILL_ERROR, "not implemented: phase_pmap"); return; */
 	f->ma = shadow_pa_to_ma(&vm->pmap, f->pa);
 	if (f->ma == MA_NONE) {
 		finish(f, SHADOW_BAD_PA, "the guest page table maps a PA outside guest RAM");
 		return;
 	}
+	/* LAB-HOLE-END shadow-fill */
 	f->phase = SHADOW_PH_SHADOW;
 }
 
 static void phase_shadow(struct shadow_vm *vm, struct shadow_fill *f)
 {
+	/* LAB-HOLE-BEGIN shadow-fill stub: (void)vm; finish(f, SHADOW_FILL_ERROR, "not implemented: phase_shadow"); return; */
 	const struct shadow_walk *w = &f->walk;
 	uint64_t e = f->ma | PTE_P | PTE_A;
 	if (w->w && w->dirty && !f->pt_page)
@@ -153,6 +156,7 @@ static void phase_shadow(struct shadow_vm *vm, struct shadow_fill *f)
 	f->spte = e;
 	if (e & PTE_RW)
 		vm->mapped_w[f->pa >> PAGE_SHIFT] = 1;
+	/* LAB-HOLE-END shadow-fill */
 	f->phase = SHADOW_PH_INSTALL;
 }
 

@@ -31,6 +31,12 @@ struct con_field {
 	char *key;
 	char *val;
 };
+/* Keys one JSONL event may have (the monitor writes 12): more is refused,
+ * which keeps the per-key duplicate check linear in the line. */
+#define CON_EVENT_MAX_KEYS 256
+/* con_file_read: the largest file read (a guest has at most 1 GiB; boot files are far smaller). */
+#define CON_FILE_MAX (256u << 20)
+#define CON_EVENT_MAX_KEYS_STR "256"
 struct con_event {
 	struct con_field *f;
 	size_t nf, cap;

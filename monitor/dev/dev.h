@@ -28,8 +28,11 @@ struct mon_uart {
 	uint8_t dll, dlm;
 	char *out;        /* everything transmitted */
 	size_t len, cap;
-	FILE *echo;       /* also written here as it comes (NULL: capture only) */
+	void (*echo)(void *ctx, const char *p, size_t n); /* also given here as it comes (NULL: capture only) */
+	void *echo_ctx;
 	bool oom;         /* capture buffer could not grow */
+	size_t limit;     /* bytes kept and echoed at most (0: none) */
+	bool full;        /* the guest wrote past the limit: the rest was dropped */
 };
 void mon_uart_reset(struct mon_uart *u);
 void mon_uart_free(struct mon_uart *u);

@@ -39,6 +39,8 @@ void mon_config_defaults(struct mon_config *cfg)
 	cfg->mmu = MON_MMU_SHADOW;
 	cfg->pit_scale = 100;
 	cfg->cost = default_cost;
+	cfg->max_insns = MON_MAX_INSNS_DEFAULT;
+	cfg->max_output = MON_MAX_OUTPUT_DEFAULT;
 }
 
 bool mon_parse_u64(const char *s, uint64_t *out)
@@ -342,6 +344,17 @@ static int opt_pit_scale(struct mon_config *cfg, const char *val, char *err, siz
 	return 0;
 }
 
+static int opt_max_output(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	uint64_t v;
+	if (!mon_parse_size(val, &v) || v == 0 || v > MAX_MEM) {
+		seterr(err, errlen, "bad --max-output '%s' (want a size from 1 to 1G, e.g. 64K)", val);
+		return -1;
+	}
+	cfg->max_output = v;
+	return 0;
+}
+
 static int opt_shadow_pool(struct mon_config *cfg, const char *val, char *err, size_t errlen)
 {
 	uint64_t v;
@@ -381,6 +394,7 @@ static const struct {
 	{ "--tlb", opt_tlb },
 	{ "--tlb-policy", opt_tlb_policy },
 	{ "--max-insns", opt_max_insns },
+	{ "--max-output", opt_max_output },
 	{ "--cost", opt_cost },
 	{ "--pit-scale", opt_pit_scale },
 	{ "--shadow-pool", opt_shadow_pool },
@@ -455,7 +469,10 @@ void mon_cli_print_run_options(FILE *f)
 	      "  --seed N                 seed for the pmap and random TLB replacement (default 1)\n"
 	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4; at least 3 ways, 6 with 1 set)\n"
 	      "  --tlb-policy P           lru (default), fifo or random\n"
-	      "  --max-insns N            stop cleanly after N guest instructions\n"
+	      "  --max-insns N            stop cleanly after N guest instructions and VM exits together\n"
+	      "                           (default 10000000000; 0: no limit)\n"
+	      "  --max-output SIZE        stop cleanly when the guest has printed SIZE bytes on the\n"
+	      "                           serial port (default 16M)\n"
 	      "  --pit-scale N            guest instructions per 8254 input clock (default 100:\n"
 	      "                           a 100 Hz timer ticks every 1193100 instructions)\n"
 	      "  --cost name=N,...        change the cost model (docs/cost-model.md)\n"

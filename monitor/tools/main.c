@@ -9,6 +9,8 @@
  *   vmlab draw PICTURE TRACE ..  a trace as SVG (monitor/draw/)
  *   vmlab report [options]       the HTML lab report (monitor/draw/)
  *   vmlab place [options]        VMs onto nodes: the lecture's bin packing
+ *   vmlab grade LAB SUBMISSION   score a programming lab submission (monitor/grade/)
+ *   vmlab lab export|new|check   instructor tools for labs
  *
  * Bad input: one line on stderr naming the problem, exit status 2.
  */
@@ -18,6 +20,7 @@
 #include "monitor/cloud/place.h"
 #include "monitor/console/console.h"
 #include "monitor/draw/draw.h"
+#include "monitor/grade/grade.h"
 #include "monitor/tools/tools.h"
 
 #define VMLAB_VERSION "0.1"
@@ -35,9 +38,20 @@ static void usage(FILE *f)
 	      "  draw        a trace as a picture (SVG): sequence diagram, page-table walk, TLB grid\n"
 	      "  report      one HTML page: summary, compare's table as bars, the pictures\n"
 	      "  place       place VMs onto nodes (bin packing: exact optimum and heuristics), rebalance\n"
+	      "  grade       score a lab submission (or a folder of them) in a sandbox\n"
+	      "  lab         lab tools: export a student copy, scaffold, check a lab\n"
 	      "\n"
 	      "  vmlab <command> --help   options of one command\n"
-	      "  vmlab --version\n",
+	      "  vmlab --version\n"
+	      "\n"
+	      "Exit status (vmlab run):\n"
+	      "  0          the guest halted with interrupts off (hlt, IF=0)\n"
+	      "  2N+1       the guest wrote N to the debug-exit port 0xf4\n"
+	      "  1          any other stop (explained on stderr: fault, --max-insns, --max-output, ...)\n"
+	      "             or a file that cannot be loaded\n"
+	      "  2          bad command line (one line on stderr)\n"
+	      "  130, 143   interrupted by SIGINT, SIGTERM (summary printed, trace closed)\n"
+	      "  trace-diff: 0 equal, 1 different, 2 bad input\n",
 	      f);
 }
 
@@ -72,6 +86,10 @@ int main(int argc, char **argv)
 		return place_main(argc - 1, argv + 1); /* monitor/cloud/place_cli.c */
 	if (!strcmp(cmd, "bench"))
 		return mon_bench_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "grade"))
+		return grade_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "lab"))
+		return grade_lab_main(argc - 1, argv + 1);
 	fprintf(stderr, "vmlab: unknown command '%s' (try vmlab --help)\n", cmd);
 	return 2;
 }

@@ -4,9 +4,11 @@
  * run: parse options (exit 2 on bad input), create the VM, run it to its
  * stop, print the summary on stderr (stdout carries only the guest's serial
  * output, so it can be compared byte for byte with QEMU's). Exit status: 0
- * for hlt with IF=0, (value << 1) | 1 for the debug-exit port, 1 for any
- * other stop (after one explanatory line and the last trace events).
+ * for hlt with IF=0, (value << 1) | 1 for the debug-exit port, 128 + the
+ * signal number after SIGINT/SIGTERM (the summary says "interrupted"), 1 for
+ * any other stop (after one explanatory line and the last trace events).
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -167,6 +169,7 @@ int mon_run_main(int argc, char **argv)
 	if (r)
 		return r == 1 ? 0 : 2;
 	char err[MON_ERR_MAX];
+	tool_catch_interrupts();
 	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
 	if (!vm) {
 		fprintf(stderr, "vmlab run: %s\n", err);
@@ -185,13 +188,16 @@ int mon_run_main(int argc, char **argv)
 	if (snap.save_file)
 		mon_vm_pause_at(vm, snap.save_at);
 	enum mon_state st;
-	while ((st = mon_vm_step(vm, MON_STEP_RUN)) != MON_STOPPED)
+	while ((st = mon_vm_step(vm, MON_STEP_RUN)) != MON_STOPPED) {
 		if (st == MON_PAUSED && mon_vm_at_break(vm))
 			fprintf(stderr, "vmlab run: breakpoint 0x%llx at icount %llu (%s)\n",
 				(unsigned long long)mon_vm_cpu(vm)->rip, (unsigned long long)mon_vm_icount(vm),
 				mon_vm_who(vm));
 		else if (st == MON_PAUSED && save_snapshot(vm, snap.save_file))
 			snap_status = 1;
+		if (tool_interrupted())
+			mon_vm_interrupt(vm, tool_interrupted() == SIGINT ? "SIGINT" : "SIGTERM");
+	}
 	fflush(stdout);
 	if (snap.save_file && mon_vm_icount(vm) < snap.save_at) {
 		fprintf(stderr, "vmlab run: the VM stopped at icount %llu, before --save-at %llu: no snapshot\n",
@@ -202,11 +208,14 @@ int mon_run_main(int argc, char **argv)
 	if (!cfg.quiet)
 		mon_print_summary(vm, stderr);
 	int status = mon_vm_stop(vm)->status;
+	bool interrupted = mon_vm_stop(vm)->reason == MON_STOP_INTERRUPTED;
 	if (mon_vm_trace_finish(vm)) {
 		fprintf(stderr, "vmlab run: cannot write trace file %s\n", cfg.trace_file);
 		status = status ? status : 1;
 	}
 	mon_vm_destroy(vm);
+	if (interrupted) /* as a shell reports a process ended by the signal */
+		return 128 + tool_interrupted();
 	return status ? status : snap_status;
 }
 

@@ -81,6 +81,10 @@ struct mon_cost {
 	uint32_t io;          /* one device port access */
 };
 
+/* What stops a guest that runs or prints forever (vmlab run --help and README name them). */
+#define MON_MAX_INSNS_DEFAULT 10000000000ull  /* guest instructions + exits */
+#define MON_MAX_OUTPUT_DEFAULT (16ull << 20)  /* bytes of serial output */
+
 struct mon_config {
 	const char *kernel;                     /* ELF64 to boot */
 	const char *modules[MON_MAX_MODULES];   /* boot modules (initrd.pack by default) */
@@ -99,7 +103,10 @@ struct mon_config {
 	uint64_t seed;
 	unsigned tlb_sets, tlb_ways;
 	enum mon_tlb_policy tlb_policy;
-	uint64_t max_insns;                     /* clean stop past this many (0: no limit) */
+	uint64_t max_insns;                     /* clean stop past this many instructions and exits
+						   together (0: no limit; default MON_MAX_INSNS_DEFAULT) */
+	uint64_t max_output;                    /* clean stop when the guest's serial output would
+						   pass this many bytes (default MON_MAX_OUTPUT_DEFAULT) */
 	enum mon_mmu_mode mmu;
 	bool paravirt;                          /* --paravirt: CPUID says "vmlab", vmcall hypercalls */
 	bool strict_x86;                        /* --strict-x86: pre-VT x86 (popf, sgdt/sidt/smsw/str/sldt untrapped) */
@@ -223,7 +230,10 @@ enum mon_stop_reason {
 	MON_STOP_MAX_INSNS,   /* --max-insns exceeded */
 	MON_STOP_NO_MEMORY,   /* the guest asked for more machine memory than it has */
 	MON_STOP_BAD_GUEST,   /* anything else the guest did that cannot continue */
-	MON_STOP_USER         /* stopped by the console */
+	MON_STOP_USER,        /* stopped by the console */
+	MON_STOP_MAX_OUTPUT,  /* the guest's serial output reached --max-output */
+	MON_STOP_INTERRUPTED, /* the front end asked it to stop (SIGINT/SIGTERM) */
+	MON_STOP_NO_PROGRESS  /* the same instruction exits again and again without retiring */
 };
 
 struct mon_stop {
@@ -306,6 +316,9 @@ bool mon_vm_at_break(const struct vm *vm);
 
 /* Stop the VM from outside (console `kill`). */
 void mon_vm_request_stop(struct vm *vm, const char *why);
+/* Stop the VM from outside because the user interrupted the run (SIGINT,
+ * SIGTERM): stop reason "interrupted", status 1, `why` in the message. */
+void mon_vm_interrupt(struct vm *vm, const char *why);
 
 const struct mon_stop *mon_vm_stop(const struct vm *vm);
 
@@ -317,8 +330,17 @@ void mon_vm_set_sink_cats(struct vm *vm, uint32_t cats);
 /* End the run's trace file: flush it and give it its name. 0, or -1 if writing failed. */
 int mon_vm_trace_finish(struct vm *vm);
 
-/* Serial (UART) output: by default also written to stdout as it comes. */
-void mon_vm_set_serial_echo(struct vm *vm, FILE *f);     /* NULL: capture only */
+/* Where a VM's output goes as it comes: the guest's serial (UART) bytes, and the
+ * monitor's messages (--strict-x86 explanations; whole lines with their newline).
+ * NULL: nowhere (mon_vm_serial still has the serial output). The VMM writes to no
+ * FILE: a VM from mon_vm_create_from has neither until the front end sets them. */
+typedef void (*mon_text_fn)(void *ctx, const char *text, size_t len);
+void mon_vm_set_serial_sink(struct vm *vm, mon_text_fn fn, void *ctx);
+void mon_vm_set_message_sink(struct vm *vm, mon_text_fn fn, void *ctx);
+/* The front ends' convenience (monitor/tools/images.c): the serial output to f as it
+ * comes, flushed at each newline (NULL: capture only). mon_vm_create sets stdout,
+ * and the messages to stderr. */
+void mon_vm_set_serial_echo(struct vm *vm, FILE *f);
 const char *mon_vm_serial(const struct vm *vm, size_t *len);
 
 /* The last up-to-max trace events (oldest first); returns how many. */

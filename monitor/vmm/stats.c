@@ -51,6 +51,9 @@ static const char *stop_name(enum mon_stop_reason r)
 	case MON_STOP_NO_MEMORY: return "no-memory";
 	case MON_STOP_BAD_GUEST: return "bad-guest";
 	case MON_STOP_USER: return "stopped";
+	case MON_STOP_MAX_OUTPUT: return "max-output";
+	case MON_STOP_INTERRUPTED: return "interrupted";
+	case MON_STOP_NO_PROGRESS: return "no-progress";
 	}
 	return "?";
 }

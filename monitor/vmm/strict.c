@@ -53,7 +53,12 @@ void mon_strict_check(struct vm *vm)
 		if (!first)
 			continue;
 		const char *why = explain((enum cpu_sens_op)op);
-		fprintf(stderr, "vmlab: strict-x86: %s (Popek-Goldberg: sensitive but not privileged)\n", why);
+		if (vm->msg) {
+			char line[MON_ERR_MAX];
+			int n = snprintf(line, sizeof line,
+					 "vmlab: strict-x86: %s (Popek-Goldberg: sensitive but not privileged)\n", why);
+			vm->msg(vm->msg_ctx, line, n < 0 ? 0 : (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+		}
 		if (MON_TRACING(vm, MON_CAT_EXIT))
 			mon_trace_emit(vm, MON_CAT_EXIT, "VMM", "strict", NULL, "strict-x86: %s", why);
 	}

@@ -19,7 +19,8 @@
 /* ---- trace.c ---- */
 struct mon_trace {
 	FILE *f;                   /* NULL: no trace file */
-	char *path, *tmp_path;     /* written to tmp_path, renamed to path at the end */
+	char *path, *tmp_path;     /* written to tmp_path, renamed to path at the end
+				      (tmp_path NULL: written through, see trace.c) */
 	enum mon_trace_format fmt;
 	uint32_t cats;             /* categories written to the file */
 	uint64_t from, limit, written;
@@ -99,6 +100,8 @@ struct vm {
 	uint16_t ptw_pending;      /* a PT-write window is open */
 	bool exit_pending;         /* cpu->exit holds an exit still to handle (a PT-write step's) */
 	bool in_exit;              /* an exit is being handled (exit handling never re-enters) */
+	mon_text_fn msg;           /* monitor messages (mon_vm_set_message_sink), or NULL */
+	void *msg_ctx;
 	bool at_break;             /* stopped on a breakpoint: the next run lets that instruction go */
 	uint64_t pause_at;         /* mon_vm_pause_at: pause once icount reaches it (UINT64_MAX: no) */
 	char who[MON_WHO_MAX];

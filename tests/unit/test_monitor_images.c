@@ -73,6 +73,47 @@ START_TEST(memory_images_run_like_files)
 }
 END_TEST
 
+static void collect(void *ctx, const char *text, size_t len)
+{
+	fwrite(text, 1, len, ctx);
+}
+
+/* A VM from images writes nowhere by itself; the sinks get every serial byte. */
+START_TEST(serial_through_the_sink)
+{
+	struct mon_config c;
+	mon_config_defaults(&c);
+	snprintf(c.cmdline, sizeof c.cmdline, "run=hello");
+	struct mon_images img = {.nmodules = 1};
+	img.kernel.name = c.kernel;
+	img.kernel.data = slurp(c.kernel, &img.kernel.size);
+	img.modules[0].name = c.modules[0];
+	img.modules[0].data = slurp(c.modules[0], &img.modules[0].size);
+	char err[MON_ERR_MAX] = "";
+	struct vm *vm = mon_vm_create_from(&c, &img, 0, err, sizeof err);
+	ck_assert_msg(vm != NULL, "%s", err);
+	char *buf, *msg;
+	size_t len, mlen;
+	FILE *f = open_memstream(&buf, &len), *m = open_memstream(&msg, &mlen);
+	mon_vm_set_serial_sink(vm, collect, f);
+	mon_vm_set_message_sink(vm, collect, m);
+	while (mon_vm_step(vm, MON_STEP_RUN) != MON_STOPPED)
+		;
+	fclose(f);
+	fclose(m);
+	size_t n;
+	const char *out = mon_vm_serial(vm, &n);
+	ck_assert_uint_gt(n, 0);
+	ck_assert(len == n && !memcmp(buf, out, n));
+	ck_assert_uint_eq(mlen, 0); /* no --strict-x86: nothing to say */
+	free(buf);
+	free(msg);
+	free((void *)img.kernel.data);
+	free((void *)img.modules[0].data);
+	mon_vm_destroy(vm);
+}
+END_TEST
+
 START_TEST(bad_image_named_in_error)
 {
 	struct mon_config c;
@@ -90,6 +131,7 @@ int main(void)
 	TCase *tc = tcase_create("images");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, memory_images_run_like_files);
+	tcase_add_test(tc, serial_through_the_sink);
 	tcase_add_test(tc, bad_image_named_in_error);
 	suite_add_tcase(s, tc);
 	SRunner *r = srunner_create(s);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# labs/gradescope/test.sh BUILD — run_autograder on a fake /autograder tree (a temp
+# folder, AUTOGRADER_ROOT) with the reference solution handed in flat (fill.c), and
+# check results.json has Gradescope's keys; then build the zip and look inside.
+set -u
+build=${1:-build}
+top=$(pwd)
+t=$(mktemp -d /tmp/vmlab-gradescope-XXXXXX)
+chmod 755 "$t"
+trap 'rm -rf "$t"' EXIT
+fail=0
+bad() { echo "gradescope: FAIL: $*"; fail=1; }
+mkdir -p "$t/submission"
+ln -s "$top" "$t/source"
+grep -v 'LAB-HOLE-' shadow/fill.c >"$t/submission/fill.c"
+printf '{"id": 1, "users": [{"email": "student@example.edu", "id": 7, "name": "S"}]}\n' \
+  >"$t/submission_metadata.json"
+"$build/vmlab" lab answers shadow-fill student@example.edu --build "$build" \
+  | grep -v '^#' >"$t/submission/answers.txt"
+AUTOGRADER_ROOT=$t VMLAB_LAB=shadow-fill VMLAB_BUILD=$build labs/gradescope/run_autograder
+r=$t/results/results.json
+[ -f "$r" ] || { echo "gradescope: FAIL: no results.json"; exit 1; }
+head -c 300 "$r"; echo
+# required keys: score at the top, each test with name, score, max_score; output, visibility
+for k in '^{"score":95,' '"tests":\[{"name":"build","score":10,"max_score":10,' '"visibility":"visible"' \
+         '"visibility":"after_published"' '"output":"vmlab grade shadow-fill: 95/95'; do
+  grep -q "$k" "$r" || bad "results.json has no $k"
+done
+n=$(grep -o '"name":' "$r" | wc -l)
+[ "$n" -eq "$(grep -o '"max_score":' "$r" | wc -l)" ] || bad "a test without max_score"
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  labs/gradescope/make-zip.sh shadow-fill "$t/ag.zip" >/dev/null || bad "make-zip.sh failed"
+  for f in setup.sh run_autograder gradescope-lab labs/07-shadow-fill/rubric shadow/fill.c; do
+    grep -aq "$f" "$t/ag.zip" || bad "the zip has no $f"
+  done
+else
+  echo "gradescope: skipped: the zip test (not a git checkout)"
+fi
+[ $fail -eq 0 ] && echo "gradescope: run_autograder wrote a valid results.json (95/95); zip ok"
+exit $fail

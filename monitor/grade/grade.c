@@ -1,0 +1,227 @@
+/*
+ * monitor/grade/grade.c — grade one submission: find the lab, make the work tree,
+ * run the rubric's checks in order, add up the points.
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "monitor/grade/grade.h"
+
+/* labs/NAME exactly, labs/NN-* for a number, labs/NN-NAME for a name, or a path. */
+static int find_lab(const char *root, const char *lab, char *out, size_t len)
+{
+	char p[GRADE_PATH_MAX];
+	snprintf(p, sizeof p, "%s/rubric", lab);
+	if (strchr(lab, '/') && grade_exists(p))
+		return realpath(lab, out) ? 0 : -1;
+	char labs[GRADE_PATH_MAX];
+	snprintf(labs, sizeof labs, "%s/labs", root);
+	DIR *d = opendir(labs);
+	if (!d)
+		return -1;
+	int found = -1;
+	size_t l = strlen(lab);
+	for (struct dirent *e; found && (e = readdir(d));) {
+		const char *n = e->d_name, *dash = strchr(n, '-');
+		bool hit = !strcmp(n, lab) || (!strncmp(n, lab, l) && n[l] == '-' && l <= 3) ||
+			   (dash && !strcmp(dash + 1, lab));
+		if (hit && (size_t)snprintf(out, len, "%s/%s", labs, n) < len) {
+			snprintf(p, sizeof p, "%s/rubric", out);
+			found = grade_exists(p) ? 0 : -1;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+int grade_ctx_open(struct grade_ctx *g, const char *root, const char *lab, char *err, size_t errlen)
+{
+	static char rootbuf[PATH_MAX], buildbuf[PATH_MAX];
+	if (!realpath(root, rootbuf) || !grade_exists(rootbuf)) {
+		snprintf(err, errlen, "%s: not a vmlab tree", root);
+		return -1;
+	}
+	g->root = rootbuf;
+	const char *b = g->build ? g->build : "build";
+	char bp[GRADE_PATH_MAX];
+	snprintf(bp, sizeof bp, "%s%s%s", b[0] == '/' ? "" : rootbuf, b[0] == '/' ? "" : "/", b);
+	if (!realpath(bp, buildbuf)) {
+		snprintf(err, errlen, "%s: no reference build (run make first)", bp);
+		return -1;
+	}
+	g->build = buildbuf;
+	snprintf(bp, sizeof bp, "%s/vmlab", buildbuf);
+	if (access(bp, X_OK)) {
+		snprintf(err, errlen, "%s: no reference vmlab (run make first)", bp);
+		return -1;
+	}
+	if (find_lab(rootbuf, lab, g->labdir, sizeof g->labdir)) {
+		snprintf(err, errlen, "%s: no such lab with a rubric under %s/labs", lab, rootbuf);
+		return -1;
+	}
+	char rubric[GRADE_PATH_MAX + 8];
+	snprintf(rubric, sizeof rubric, "%s/rubric", g->labdir);
+	if (grade_rubric_load(rubric, &g->rubric, err, errlen))
+		return -1;
+	grade_sandbox_probe(&g->sandbox);
+	return 0;
+}
+
+/* The variables every command may use, then the student's variant. */
+static void site_env(struct grade_env *e, const struct grade_ctx *g, const char *student)
+{
+	const char *labname = strrchr(g->labdir, '/') + 1;
+	char lab[GRADE_PATH_MAX];
+	snprintf(lab, sizeof lab, "labs/%s", labname);
+	memset(e, 0, sizeof *e);
+	grade_env_set(e, "BUILD", "build");
+	grade_env_set(e, "VMLAB", "build/vmlab");
+	/* how the tree was built (e.g. "make -s SAN=1" for the sanitizer suite) */
+	const char *mk = getenv("VMLAB_GRADE_MAKE");
+	grade_env_set(e, "MAKE", mk && *mk ? mk : "make -s");
+	grade_env_set(e, "KERNEL", "build/guestos/kernel.elf");
+	grade_env_set(e, "INITRD", "build/guestos/initrd.pack");
+	grade_env_set(e, "LAB", lab);
+	grade_env_variant(e, &g->rubric, student);
+}
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* Changes when the reference build or the rubric changes: a cached reference
+ * output is only reused for the same reference. */
+static uint64_t reference_stamp(const struct grade_ctx *g)
+{
+	static const char *const files[] = { "vmlab", "guestos/kernel.elf", "guestos/initrd.pack" };
+	uint64_t h = 0;
+	for (unsigned i = 0; i < sizeof files / sizeof files[0] + 1; i++) {
+		char p[GRADE_PATH_MAX];
+		if (i < sizeof files / sizeof files[0])
+			snprintf(p, sizeof p, "%s/%s", g->build, files[i]);
+		else
+			snprintf(p, sizeof p, "%s/rubric", g->labdir);
+		struct stat st;
+		if (stat(p, &st) == 0)
+			h = (h ^ (uint64_t)st.st_mtim.tv_sec ^ ((uint64_t)st.st_mtim.tv_nsec << 20) ^
+			     (uint64_t)st.st_size << 40) * 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* Make the check's output folders before the tree is handed to the sandbox's uid. */
+static void make_out_dirs(const struct grade_ctx *g, const char *tree)
+{
+	for (int i = 0; i < g->rubric.nchecks; i++) {
+		char d[GRADE_PATH_MAX];
+		snprintf(d, sizeof d, "%s/grade-out/%s", tree, g->rubric.checks[i].name);
+		grade_mkdirs(d);
+	}
+}
+
+static void run_checks(const struct grade_ctx *g, struct grade_site *sub, struct grade_site *ref,
+		       const char *answers, struct grade_report *rep)
+{
+	bool built = true;
+	for (int i = 0; i < g->rubric.nchecks; i++) {
+		const struct grade_check *c = &g->rubric.checks[i];
+		struct grade_result *r = &rep->r[rep->n++];
+		memset(r, 0, sizeof *r);
+		if (!built && c->kind != GK_ANSWER) {
+			snprintf(r->name, sizeof r->name, "%s", c->name);
+			r->max = c->points;
+			r->hidden = c->hidden;
+			snprintf(r->output, sizeof r->output, "not run: the build failed");
+		} else {
+			grade_check_run(g, c, sub, ref, answers, r);
+		}
+		if (c->kind == GK_BUILD && !r->passed)
+			built = false;
+		rep->score += r->score;
+		rep->max += r->max;
+		if (!g->quiet)
+			fprintf(stderr, "grade: %s: %s %g/%g\n", rep->student, r->name, r->score, r->max);
+	}
+}
+
+/* The reference site of a student's variant (its tree made if needed). */
+static int ref_site(const struct grade_ctx *g, const char *student, struct grade_site *ref, char *tree,
+		    char *variant, size_t vlen, char *err, size_t errlen)
+{
+	memset(ref, 0, sizeof *ref);
+	site_env(&ref->env, g, student);
+	grade_env_describe(&ref->env, &g->rubric, variant, vlen);
+	snprintf(tree, GRADE_PATH_MAX, "%s/ref-%016llx", g->workroot,
+		 (unsigned long long)(hash_str(variant) ^ reference_stamp(g)));
+	char outdir[GRADE_PATH_MAX + 16];
+	snprintf(outdir, sizeof outdir, "%s/grade-out", tree);
+	ref->tree = tree;
+	if (grade_ref_tree(g, tree, err, errlen) || grade_mkdirs(outdir))
+		return -1;
+	return 0;
+}
+
+int grade_submission(struct grade_ctx *g, const char *subdir, const char *student,
+		     unsigned slot, struct grade_report *rep)
+{
+	memset(rep, 0, sizeof *rep);
+	snprintf(rep->student, sizeof rep->student, "%s", student);
+	struct grade_site sub = { .sandboxed = true, .slot = slot }, ref;
+	site_env(&sub.env, g, student);
+	char reftree[GRADE_PATH_MAX], tree[GRADE_PATH_MAX], err[300];
+	snprintf(tree, sizeof tree, "%s/work-%u", g->workroot, slot);
+	grade_rmtree(tree);
+	int taken = 0;
+	if (ref_site(g, student, &ref, reftree, rep->variant, sizeof rep->variant, err, sizeof err) ||
+	    grade_work_tree(g, subdir, tree, &taken, err, sizeof err)) {
+		fprintf(stderr, "grade: %s: %s\n", student, err);
+		return -1;
+	}
+	make_out_dirs(g, tree);
+	chmod(g->workroot, 0711); /* the sandbox's uid must reach its tree (mkdtemp makes 0700) */
+	if (grade_sandbox_own(&g->sandbox, slot, tree)) {
+		fprintf(stderr, "grade: %s: cannot hand %s to the sandbox uid\n", student, tree);
+		return -1;
+	}
+	sub.tree = tree;
+	char ans[GRADE_PATH_MAX + 16];
+	snprintf(ans, sizeof ans, "%s/answers.txt", subdir ? subdir : "/nonexistent");
+	char *answers = grade_read_file(ans, NULL);
+	if (answers && strlen(answers) > 65536)
+		answers[65536] = '\0';
+	run_checks(g, &sub, &ref, answers, rep);
+	free(answers);
+	if (!g->keep)
+		grade_rmtree(tree);
+	return 0;
+}
+
+char *grade_answer_key(struct grade_ctx *g, const char *student)
+{
+	struct grade_site ref;
+	char tree[GRADE_PATH_MAX], variant[256], err[300];
+	if (ref_site(g, student, &ref, tree, variant, sizeof variant, err, sizeof err))
+		return NULL;
+	char *key = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&key, &len);
+	if (!m)
+		return NULL;
+	fprintf(m, "# answer key for %s (%s)\n", student, variant);
+	for (int i = 0; i < g->rubric.nchecks; i++) {
+		const struct grade_check *c = &g->rubric.checks[i];
+		if (c->kind == GK_ANSWER)
+			fprintf(m, "%s = %.17g\n", c->key, grade_check_expected(g, c, &ref));
+	}
+	fclose(m);
+	return key;
+}

@@ -1,0 +1,221 @@
+/*
+ * monitor/grade/grade.h — the grader and the lab tools (`vmlab grade`, `vmlab lab`).
+ *
+ * The grader never links student code into itself: it builds each submission in a
+ * work tree (a copy of the reference tree whose hole files are the student's), runs
+ * the lab's checks there under a sandbox, and compares what they print with what the
+ * same commands print on the reference build (with the same per-student variant).
+ * Labs are described by a rubric file (labs/README.md, "Rubric format").
+ */
+#ifndef GRADE_GRADE_H
+#define GRADE_GRADE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define GRADE_MAX_CHECKS 48
+#define GRADE_MAX_HOLES 16
+#define GRADE_MAX_VARS 8
+#define GRADE_NAME_MAX 64
+#define GRADE_PATH_MAX 4096
+
+/* ---- rubric (rubric.c) */
+enum grade_kind {
+	GK_BUILD,  /* the command builds the submission; every other check needs it */
+	GK_EXIT,   /* passes when the command exits 0 (unit tests) */
+	GK_OUTPUT, /* stdout+stderr+exit status equal the reference's, byte for byte */
+	GK_TRACE,  /* the trace file it writes equals the reference's under trace-diff */
+	GK_ANSWER, /* a number in the student's answers file, against the reference run */
+};
+
+struct grade_check {
+	char name[GRADE_NAME_MAX];
+	enum grade_kind kind;
+	double points;
+	bool hidden;
+	unsigned timeout;       /* wall-clock seconds */
+	char ignore[128];       /* trace: comma-separated trace-diff --ignore fields */
+	char file[GRADE_NAME_MAX]; /* trace: file name under @OUT@ (default "trace") */
+	char key[GRADE_NAME_MAX];  /* answer: key in answers.txt */
+	char grep[128];         /* answer: the number follows this text in the reference output */
+	double tol;             /* answer: tolerance (absolute, or relative if tol_rel) */
+	bool tol_rel;
+	char *cmd;              /* shell command, @VARS@ not yet substituted */
+};
+
+/* A per-student variable: @NAME@ takes a value chosen from the student id. */
+struct grade_var {
+	char name[GRADE_NAME_MAX];
+	bool range;             /* "range LO HI" or "pick V1 V2 ..." */
+	unsigned long lo, hi;
+	char picks[256];        /* space-separated choices */
+};
+
+struct grade_rubric {
+	char lab[GRADE_NAME_MAX];   /* folder name under labs/, e.g. 07-shadow-fill */
+	char title[128];
+	char holes[GRADE_MAX_HOLES][256]; /* files the student hands in, relative to the root */
+	int nholes;
+	char privates[GRADE_MAX_HOLES][256]; /* files and folders never exported */
+	int nprivates;
+	struct grade_var vars[GRADE_MAX_VARS];
+	int nvars;
+	unsigned timeout;           /* default per-check seconds */
+	struct grade_check checks[GRADE_MAX_CHECKS];
+	int nchecks;
+};
+
+/* Parse a rubric file. 0 on success; -1 with a one-line message in err. */
+int grade_rubric_load(const char *path, struct grade_rubric *r, char *err, size_t errlen);
+void grade_rubric_free(struct grade_rubric *r);
+const char *grade_kind_name(enum grade_kind k);
+/* Is this check about the student's code (the export must score zero on it)? */
+bool grade_check_is_code(const struct grade_check *c);
+
+/* ---- per-student variants (variant.c) */
+struct grade_env {
+	char names[GRADE_MAX_VARS + 8][GRADE_NAME_MAX];
+	char values[GRADE_MAX_VARS + 8][GRADE_PATH_MAX];
+	int n;
+};
+void grade_env_set(struct grade_env *e, const char *name, const char *value);
+/* The rubric's variables for this student id (same id -> same values). */
+void grade_env_variant(struct grade_env *e, const struct grade_rubric *r, const char *student);
+/* One line "SEED=123 TLB=16x4" naming the variant (for reports and cache keys). */
+void grade_env_describe(const struct grade_env *e, const struct grade_rubric *r, char *buf, size_t len);
+/* cmd with every @NAME@ replaced; malloc'd. Unknown @NAME@ stays as it is. */
+char *grade_env_expand(const struct grade_env *e, const char *cmd);
+
+/* ---- sandbox (sandbox.c) */
+enum grade_sandbox_kind { SANDBOX_BWRAP, SANDBOX_LIMITS_ONLY };
+struct grade_sandbox {
+	enum grade_sandbox_kind kind;
+	char why[256];          /* why it is weaker, when it is */
+	bool as_root;           /* runs submissions under a uid of their own */
+	unsigned uid_base;
+};
+struct grade_limits {
+	unsigned cpu_s, wall_s;
+	unsigned long mem_mb, fsize_mb, nproc;
+};
+struct grade_outcome {
+	int status;             /* exit status, or -1 */
+	int signal;             /* killing signal, or 0 */
+	bool timed_out;
+	char reason[256];       /* one line when it did not exit normally */
+};
+/* Find out what sandbox works here (bwrap, or limits only with the reason). */
+void grade_sandbox_probe(struct grade_sandbox *sb);
+/* Run `sh -c cmd` in dir (the only writable place), slot picks the uid; output goes
+ * to outpath (stdout and stderr). Never fails silently: o->reason says what happened. */
+void grade_sandbox_run(const struct grade_sandbox *sb, unsigned slot, const char *dir,
+		       const char *cmd, const struct grade_limits *lim, const char *outpath,
+		       struct grade_outcome *o);
+/* Run argv unsandboxed (trusted reference tools), output to outpath, wall timeout. */
+void grade_run_trusted(char *const argv[], const char *dir, const char *outpath,
+		       unsigned wall_s, struct grade_outcome *o);
+/* Hand the tree to the slot's uid (when running as root). */
+int grade_sandbox_own(const struct grade_sandbox *sb, unsigned slot, const char *dir);
+
+/* ---- holes and export (hole.c) */
+/* Replace the bodies marked "LAB-HOLE-BEGIN lab" ... "LAB-HOLE-END lab" in text by
+ * their stubs; malloc'd result, *count = number of holes replaced. NULL on a
+ * malformed marker (message in err). */
+char *grade_hole_stub(const char *text, const char *lab, int *count, char *err, size_t errlen);
+/* Copy of text without any LAB-HOLE marker lines (the reference as students see it). */
+char *grade_hole_unmark(const char *text);
+/* Lines of the hole bodies of lab (for the "no solution text" check), malloc'd. */
+char *grade_hole_bodies(const char *text, const char *lab);
+
+/* ---- files (files.c) */
+char *grade_read_file(const char *path, size_t *len);  /* NUL-terminated; NULL if absent */
+int grade_write_file(const char *path, const char *data, size_t len); /* atomic (tmp+rename) */
+int grade_mkdirs(const char *path);
+int grade_rmtree(const char *path);
+int grade_copy_tree(const char *src, const char *dst);  /* cp -a */
+bool grade_exists(const char *path);
+bool grade_is_dir(const char *path);
+
+/* ---- one submission (grade.c, workdir.c, check.c) */
+struct grade_result {
+	char name[GRADE_NAME_MAX];
+	double score, max;
+	bool passed, hidden;
+	char output[1024];      /* one-line reason plus a little of what it printed */
+};
+
+struct grade_ctx {
+	const char *root;       /* reference tree (has Makefile, labs/) */
+	const char *build;      /* reference build folder (absolute) */
+	char labdir[GRADE_PATH_MAX];
+	struct grade_rubric rubric;
+	struct grade_sandbox sandbox;
+	const char *workroot;   /* where work trees and the reference cache go */
+	bool keep;
+	bool quiet;
+};
+
+struct grade_report {
+	char student[GRADE_NAME_MAX];
+	char variant[256];
+	double score, max;
+	int n;
+	struct grade_result r[GRADE_MAX_CHECKS];
+};
+
+/* The reference tree at dst: symbolic links to the reference sources and build. */
+int grade_ref_tree(const struct grade_ctx *g, const char *dst, char *err, size_t errlen);
+/* A submission's work tree at tree (sub NULL: the export, every hole stubbed);
+ * *taken = how many hole files came from the submission. */
+int grade_work_tree(const struct grade_ctx *g, const char *sub, const char *tree,
+		    int *taken, char *err, size_t errlen);
+/* Where a check runs: the tree, its variables, the answers file. */
+struct grade_site {
+	const char *tree;
+	struct grade_env env;
+	bool sandboxed;
+	unsigned slot;
+};
+/* Run check c of the submission (sub) against the reference (ref); result in res. */
+void grade_check_run(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *sub,
+		     struct grade_site *ref, const char *answers, struct grade_result *res);
+
+/* Copy the reference sources (no build folders, no dot files) into dst. */
+int grade_copy_sources(const char *root, const char *dst);
+/* Replace hole file rel in tree by its stubbed, unmarked version. */
+int grade_stub_hole(const struct grade_ctx *g, const char *tree, const char *rel, char *err, size_t errlen);
+
+/* The number an answer check expects (NAN if the reference output has none). */
+double grade_check_expected(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref);
+
+/* Grade one submission folder; slot picks the sandbox uid (parallel workers). */
+int grade_submission(struct grade_ctx *g, const char *subdir, const char *student,
+		     unsigned slot, struct grade_report *rep);
+/* Resolve LAB (a folder under labs/, its number, or a path) and load its rubric. */
+int grade_ctx_open(struct grade_ctx *g, const char *root, const char *lab, char *err, size_t errlen);
+
+/* ---- reports (report.c) */
+enum grade_format { GF_TEXT, GF_JSON, GF_JUNIT, GF_GRADESCOPE };
+int grade_parse_format(const char *s, enum grade_format *f);
+void grade_report_write(FILE *f, const struct grade_report *rep, const struct grade_ctx *g,
+			enum grade_format fmt);
+/* Serialize/parse a report as one JSON object (the per-student result files). */
+void grade_report_json(FILE *f, const struct grade_report *rep, const struct grade_ctx *g);
+void grade_json_string(FILE *f, const char *s);
+
+/* ---- instructor tools (export.c, labcheck.c) */
+/* Write the student tree of the lab to dir (which must not exist). */
+int grade_export(const struct grade_ctx *g, const char *dir, char *err, size_t errlen);
+/* Does the exported tree hold any solution text? 0 no; 1 yes (named in err). */
+int grade_export_leaks(const struct grade_ctx *g, const char *dir, char *err, size_t errlen);
+/* The right answers for a student (answers.txt text, malloc'd). */
+char *grade_answer_key(struct grade_ctx *g, const char *student);
+
+/* ---- front ends */
+int grade_main(int argc, char **argv);
+int grade_batch(struct grade_ctx *g, const char *dir, const char *roster, unsigned jobs);
+int grade_lab_main(int argc, char **argv);
+
+#endif

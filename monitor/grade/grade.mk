@@ -1,0 +1,31 @@
+# monitor/grade/grade.mk — the grader and lab tools (`vmlab grade`, `vmlab lab`),
+# libmon_grade.a (a front end, see MON_FRONTENDS in the Makefile). It uses no VMM
+# code: it runs vmlab builds as programs.
+# Paths are built with snprintf into PATH_MAX buffers; gcc's truncation guesses
+# fire on every one of them (a path that long is refused by the kernel anyway).
+$(mon_grade_OBJ): CFLAGS += -Wno-format-truncation
+
+# Unit tests tests/unit/test_grade_*.c link the grader library alone.
+LIBS_grade := $(BUILD)/libmon_grade.a
+LINK_grade := $(LIBS_grade)
+
+# `vmlab lab check` for every lab with a rubric: the reference scores full marks,
+# the export scores zero on code checks and holds no solution text.
+LABS_RUBRICS := $(sort $(wildcard labs/*/rubric))
+labs-grade: $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
+	@set -e; for r in $(LABS_RUBRICS); do \
+	  VMLAB_GRADE_MAKE="$(MAKE) -s SAN=$(SAN) OPT=$(OPT)" \
+	    $(BUILD)/vmlab lab check $$(basename $$(dirname $$r)) --build $(BUILD); done
+
+# The grader against real bad submissions (tests/grade/bad-submissions.sh).
+grade-sandbox: $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
+	@VMLAB_GRADE_MAKE="$(MAKE) -s SAN=$(SAN) OPT=$(OPT)" tests/grade/bad-submissions.sh $(BUILD)
+
+TEST_STEPS += labs-grade grade-sandbox
+.PHONY: labs-grade grade-sandbox
+
+# Gradescope: run_autograder on a fake /autograder tree, and the zip (labs/gradescope/).
+gradescope-test: $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
+	@VMLAB_GRADE_MAKE="$(MAKE) -s SAN=$(SAN) OPT=$(OPT)" labs/gradescope/test.sh $(BUILD)
+TEST_STEPS += gradescope-test
+.PHONY: gradescope-test

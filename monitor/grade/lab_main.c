@@ -1,0 +1,202 @@
+/*
+ * monitor/grade/lab_main.c — `vmlab lab`: instructor tools.
+ *
+ *   vmlab lab export LAB DIR     the student tree: holes stubbed, no answers
+ *   vmlab lab check LAB          reference scores full marks, the export scores zero
+ *                                on every code check and holds no solution text
+ *   vmlab lab answers LAB ID     the answer key of one student's variant
+ *   vmlab lab new NAME           scaffold labs/NN-NAME/ (rubric, HANDOUT.md)
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "monitor/grade/grade.h"
+
+static int fail(const char *what, const char *msg)
+{
+	fprintf(stderr, "vmlab lab %s: %s\n", what, msg);
+	return 2;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: vmlab lab export LAB DIR     write the student tree of LAB to DIR\n"
+	      "       vmlab lab check LAB [--build DIR]  reference full marks, export zero, no solution text\n"
+	      "       vmlab lab answers LAB ID     the answer key of student ID's variant\n"
+	      "       vmlab lab new NAME           scaffold labs/NN-NAME/ with a rubric and a handout\n",
+	      f);
+}
+
+/* A folder of the reference's hole files, as a student who got everything right. */
+static int reference_submission(struct grade_ctx *g, const char *dir, const char *student)
+{
+	for (int i = 0; i < g->rubric.nholes; i++) {
+		char src[GRADE_PATH_MAX], dst[GRADE_PATH_MAX];
+		snprintf(src, sizeof src, "%s/%s", g->root, g->rubric.holes[i]);
+		snprintf(dst, sizeof dst, "%s/%s", dir, g->rubric.holes[i]);
+		char *slash = strrchr(dst, '/');
+		*slash = '\0';
+		grade_mkdirs(dst);
+		*slash = '/';
+		char *text = grade_read_file(src, NULL), *clean = text ? grade_hole_unmark(text) : NULL;
+		int rc = clean ? grade_write_file(dst, clean, strlen(clean)) : -1;
+		free(text);
+		free(clean);
+		if (rc)
+			return -1;
+	}
+	char *key = grade_answer_key(g, student);
+	char ans[GRADE_PATH_MAX];
+	snprintf(ans, sizeof ans, "%s/answers.txt", dir);
+	int rc = key ? grade_write_file(ans, key, strlen(key)) : -1;
+	free(key);
+	return rc;
+}
+
+static void print_failures(const struct grade_report *rep, bool want_pass, bool code_only,
+			   const struct grade_ctx *g)
+{
+	for (int i = 0; i < rep->n; i++) {
+		const struct grade_result *r = &rep->r[i];
+		if (code_only && !grade_check_is_code(&g->rubric.checks[i]))
+			continue;
+		if (r->passed != want_pass)
+			printf("  %s %s: %.*s\n", want_pass ? "reference FAILS" : "export PASSES", r->name,
+			       (int)strcspn(r->output, "\n"), r->output);
+	}
+}
+
+static int lab_check(struct grade_ctx *g)
+{
+	const char *id = "lab-check";
+	char refsub[GRADE_PATH_MAX], exp[GRADE_PATH_MAX], err[400];
+	snprintf(refsub, sizeof refsub, "%s/reference", g->workroot);
+	snprintf(exp, sizeof exp, "%s/export", g->workroot);
+	struct grade_report *rep = malloc(sizeof *rep);
+	if (!rep || reference_submission(g, refsub, id) || grade_submission(g, refsub, id, 0, rep))
+		return fail("check", "cannot grade the reference");
+	bool ok = rep->score == rep->max;
+	printf("lab check %s: reference %g/%g%s\n", g->rubric.lab, rep->score, rep->max, ok ? "" : " (must be full)");
+	print_failures(rep, true, false, g);
+	if (grade_export(g, exp, err, sizeof err))
+		return fail("check", err);
+	int leak = grade_export_leaks(g, exp, err, sizeof err);
+	printf("lab check %s: export %s\n", g->rubric.lab, leak ? err : "holds no solution text");
+	ok = ok && !leak;
+	if (grade_submission(g, NULL, id, 0, rep))
+		return fail("check", "cannot grade the export");
+	double code = 0;
+	for (int i = 0; i < rep->n; i++)
+		if (grade_check_is_code(&g->rubric.checks[i]))
+			code += rep->r[i].score;
+	bool built = rep->n && rep->r[0].passed;
+	printf("lab check %s: export %g/%g, %g on code checks%s%s\n", g->rubric.lab, rep->score, rep->max, code,
+	       code ? " (must be 0)" : "", built ? "" : ", and it does not build");
+	print_failures(rep, false, true, g);
+	ok = ok && code == 0 && built;
+	free(rep);
+	printf("lab check %s: %s\n", g->rubric.lab, ok ? "ok" : "FAIL");
+	return ok ? 0 : 1;
+}
+
+/* labs/NN-NAME with NN one more than the highest lab number. */
+static int lab_new(const char *name)
+{
+	if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(name))
+		return fail("new", "NAME wants lower-case letters, digits and '-'");
+	DIR *d = opendir("labs");
+	if (!d)
+		return fail("new", "no labs/ folder here (run from the top of the tree)");
+	int top = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		if (atoi(e->d_name) > top)
+			top = atoi(e->d_name);
+	closedir(d);
+	char dir[GRADE_PATH_MAX], p[GRADE_PATH_MAX + 16];
+	snprintf(dir, sizeof dir, "labs/%02d-%s", top + 1, name);
+	if (mkdir(dir, 0755))
+		return fail("new", strerror(errno));
+	char *rubric = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&rubric, &len);
+	if (!m)
+		return fail("new", "out of memory");
+	fprintf(m, "# %s/rubric — read by `vmlab grade` (format: labs/README.md, \"Rubric format\").\n"
+		   "lab     %s\n"
+		   "title   (one line: what students build)\n"
+		   "# hole  path/of/file.c       (mark the bodies with LAB-HOLE-BEGIN %s / LAB-HOLE-END %s)\n"
+		   "vary    SEED range 1 65535\n"
+		   "timeout 60\n"
+		   "check build 10 public build timeout=300 : make -s build/vmlab\n"
+		   "check hello 10 public output : @VMLAB@ run --mem 4M --seed @SEED@ --cmdline run=hello\n",
+		dir, name, name, name);
+	fclose(m);
+	snprintf(p, sizeof p, "%s/rubric", dir);
+	int rc = grade_write_file(p, rubric, len);
+	free(rubric);
+	char handout[512];
+	int n = snprintf(handout, sizeof handout,
+			 "# Lab: %s\n\nWhat you build, where the holes are (`vmlab lab export`), how it is "
+			 "graded (`vmlab grade`).\n", name);
+	snprintf(p, sizeof p, "%s/HANDOUT.md", dir);
+	rc |= grade_write_file(p, handout, (size_t)n);
+	if (rc)
+		return fail("new", "cannot write the scaffold");
+	printf("%s: rubric and HANDOUT.md written; edit them, then: vmlab lab check %s\n", dir, name);
+	return 0;
+}
+
+int grade_lab_main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	const char *verb = argv[1];
+	if (!strcmp(verb, "new"))
+		return argc == 3 ? lab_new(argv[2]) : fail("new", "usage: vmlab lab new NAME");
+	int want = !strcmp(verb, "check") ? 3 : (!strcmp(verb, "export") || !strcmp(verb, "answers")) ? 4 : 0;
+	struct grade_ctx *g = calloc(1, sizeof *g);
+	if (g && want && argc == want + 2 && !strcmp(argv[want], "--build")) {
+		g->build = argv[want + 1]; /* the reference build folder (default build) */
+		argc -= 2;
+	}
+	if (!want) {
+		free(g);
+		return fail(verb, "unknown (export, check, answers or new)");
+	}
+	if (argc != want) {
+		free(g);
+		return fail(verb, "wrong number of arguments (vmlab lab --help)");
+	}
+	char err[512], tmp[] = "/tmp/vmlab-lab-XXXXXX";
+	if (!g || grade_ctx_open(g, ".", argv[2], err, sizeof err)) {
+		free(g);
+		return fail(verb, g ? err : "out of memory");
+	}
+	int rc;
+	if (!strcmp(verb, "export")) {
+		rc = grade_export(g, argv[3], err, sizeof err) ? fail(verb, err) : 0;
+		if (!rc)
+			printf("%s: student tree of lab %s (build it with make)\n", argv[3], g->rubric.lab);
+	} else if (!mkdtemp(tmp)) {
+		rc = fail(verb, strerror(errno));
+	} else {
+		g->workroot = tmp;
+		g->quiet = true;
+		if (g->sandbox.kind != SANDBOX_BWRAP)
+			printf("lab check: weaker sandbox: %s\n", g->sandbox.why);
+		char *key = !strcmp(verb, "answers") ? grade_answer_key(g, argv[3]) : NULL;
+		if (key)
+			fputs(key, stdout);
+		rc = !strcmp(verb, "answers") ? (key ? 0 : 1) : lab_check(g);
+		free(key);
+		grade_rmtree(tmp);
+	}
+	grade_rubric_free(&g->rubric);
+	free(g);
+	return rc;
+}

@@ -1,0 +1,287 @@
+/*
+ * monitor/grade/sandbox.c — run untrusted student code.
+ *
+ * With bubblewrap (Debian's `bubblewrap`): new user, pid, net, ipc and uts
+ * namespaces (no network), /usr and the few /etc files a compiler needs read-only,
+ * a private /tmp, and the submission's own work tree as the only writable place.
+ * Inside or not, the process gets rlimits: CPU time, address space, file size, and
+ * (when the grader runs as root) a uid of its own per parallel slot, so the process
+ * limit is real and a fork bomb cannot touch anyone else; after every command every
+ * process of that uid is killed. Without a working bwrap the grader says so once
+ * (grade_sandbox_probe's why) and runs with the limits only: weaker, never silent.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor/grade/grade.h"
+
+#define BWRAP "/usr/bin/bwrap"
+#define MAX_ARGS 64
+
+static unsigned slot_uid(const struct grade_sandbox *sb, unsigned slot)
+{
+	return sb->uid_base + slot;
+}
+
+/* bwrap's argument list for running cmd with dir writable; NULL-terminated. */
+static int bwrap_args(const char *dir, const char *cmd, const char *argv[MAX_ARGS])
+{
+	static const char *const top[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+	static const char *const etc[] = { "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
+					   "/etc/ld.so.conf.d", "/etc/passwd", "/etc/group" };
+	static char links[6][2][64];
+	int n = 0;
+	argv[n++] = BWRAP;
+	argv[n++] = "--unshare-all";
+	argv[n++] = "--die-with-parent";
+	argv[n++] = "--new-session";
+	argv[n++] = "--ro-bind";
+	argv[n++] = "/usr";
+	argv[n++] = "/usr";
+	for (unsigned i = 0; i < sizeof top / sizeof top[0]; i++) {
+		char path[16], target[64];
+		snprintf(path, sizeof path, "/%s", top[i]);
+		ssize_t l = readlink(path, target, sizeof target - 1);
+		if (l > 0) {
+			target[l] = '\0';
+			snprintf(links[i][0], sizeof links[i][0], "%s", target);
+			snprintf(links[i][1], sizeof links[i][1], "%s", path);
+			argv[n++] = "--symlink";
+			argv[n++] = links[i][0];
+			argv[n++] = links[i][1];
+		}
+	}
+	for (unsigned i = 0; i < sizeof etc / sizeof etc[0]; i++) {
+		argv[n++] = "--ro-bind-try";
+		argv[n++] = etc[i];
+		argv[n++] = etc[i];
+	}
+	const char *rest[] = { "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+			       "--bind", dir, dir, "--chdir", dir, "--", "/bin/sh", "-c", cmd, NULL };
+	for (unsigned i = 0; i < sizeof rest / sizeof rest[0]; i++)
+		argv[n++] = rest[i];
+	return n;
+}
+
+static void set_limit(int res, rlim_t v)
+{
+	struct rlimit r = { v, v };
+	setrlimit(res, &r);
+}
+
+/* In the forked child: limits, own session, own uid, then exec. Never returns. */
+static void child_exec(const struct grade_sandbox *sb, unsigned slot, const char *dir,
+		       const char *cmd, const struct grade_limits *lim, int outfd)
+{
+	int nullfd = open("/dev/null", O_RDONLY);
+	if (nullfd < 0 || dup2(nullfd, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
+		_exit(125);
+	setsid();
+	set_limit(RLIMIT_CPU, lim->cpu_s);
+	set_limit(RLIMIT_AS, (rlim_t)lim->mem_mb << 20);
+	set_limit(RLIMIT_FSIZE, (rlim_t)lim->fsize_mb << 20);
+	set_limit(RLIMIT_CORE, 0);
+	if (sb->as_root) {
+		uid_t uid = slot_uid(sb, slot);
+		set_limit(RLIMIT_NPROC, lim->nproc);
+		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
+			_exit(125);
+	}
+	char home[GRADE_PATH_MAX + 8];
+	snprintf(home, sizeof home, "HOME=%s", dir);
+	char *envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", "TMPDIR=/tmp", home, NULL };
+	if (sb->kind == SANDBOX_BWRAP) {
+		const char *argv[MAX_ARGS];
+		bwrap_args(dir, cmd, argv);
+		execve(BWRAP, (char *const *)argv, envp);
+	} else if (chdir(dir) == 0) {
+		char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
+		execve("/bin/sh", argv, envp);
+	}
+	_exit(126);
+}
+
+/* Kill every process of the slot's uid (leftovers of a fork bomb, daemons). */
+static void sweep_uid(const struct grade_sandbox *sb, unsigned slot)
+{
+	if (!sb->as_root)
+		return;
+	pid_t p = fork();
+	if (p == 0) {
+		if (setuid(slot_uid(sb, slot)) == 0)
+			kill(-1, SIGKILL);
+		_exit(0);
+	}
+	if (p > 0)
+		waitpid(p, NULL, 0);
+}
+
+/* Wait for pid at most wall_s seconds; kill its process group on timeout. */
+static void wait_child(pid_t pid, unsigned wall_s, struct grade_outcome *o)
+{
+	struct timespec t0, now, nap = { 0, 5 * 1000 * 1000 };
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int st = 0;
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= (time_t)wall_s) {
+			o->timed_out = true;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			break;
+		}
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 100 * 1000 * 1000)
+			nap.tv_nsec *= 2; /* quick commands return quickly, long ones poll rarely */
+	}
+	o->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	o->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	/* sh and bwrap report a child killed by signal N as status 128+N */
+	if (!o->signal && o->status > 128 && o->status < 128 + 65)
+		o->signal = o->status - 128;
+}
+
+static void explain(struct grade_outcome *o, const struct grade_limits *lim)
+{
+	o->reason[0] = '\0';
+	if (o->timed_out)
+		snprintf(o->reason, sizeof o->reason, "timed out after %u s (killed)", lim->wall_s);
+	else if (o->signal == SIGXCPU)
+		snprintf(o->reason, sizeof o->reason, "CPU time limit of %u s exceeded", lim->cpu_s);
+	else if (o->signal == SIGXFSZ)
+		snprintf(o->reason, sizeof o->reason, "file size limit of %lu MB exceeded (too much output?)",
+			 lim->fsize_mb);
+	else if (o->signal == SIGKILL)
+		snprintf(o->reason, sizeof o->reason, "killed (SIGKILL)");
+	else if (o->signal)
+		snprintf(o->reason, sizeof o->reason, "crashed: %s (signal %d)", strsignal(o->signal), o->signal);
+	else if (o->status == 125 || o->status == 126)
+		snprintf(o->reason, sizeof o->reason, "sandbox could not start the command (status %d)", o->status);
+}
+
+void grade_sandbox_run(const struct grade_sandbox *sb, unsigned slot, const char *dir,
+		       const char *cmd, const struct grade_limits *lim, const char *outpath,
+		       struct grade_outcome *o)
+{
+	memset(o, 0, sizeof *o);
+	o->status = -1;
+	int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(o->reason, sizeof o->reason, "cannot write %s: %s", outpath, strerror(errno));
+		return;
+	}
+	if (sb->as_root && fchown(fd, slot_uid(sb, slot), slot_uid(sb, slot)) < 0) {
+		snprintf(o->reason, sizeof o->reason, "cannot hand %s to the sandbox: %s", outpath, strerror(errno));
+		close(fd);
+		return;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0)
+		child_exec(sb, slot, dir, cmd, lim, fd);
+	close(fd);
+	if (pid < 0) {
+		snprintf(o->reason, sizeof o->reason, "fork: %s", strerror(errno));
+		return;
+	}
+	wait_child(pid, lim->wall_s, o);
+	sweep_uid(sb, slot);
+	explain(o, lim);
+}
+
+void grade_run_trusted(char *const argv[], const char *dir, const char *outpath,
+		       unsigned wall_s, struct grade_outcome *o)
+{
+	memset(o, 0, sizeof *o);
+	o->status = -1;
+	int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(o->reason, sizeof o->reason, "cannot write %s: %s", outpath, strerror(errno));
+		return;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int nullfd = open("/dev/null", O_RDONLY);
+		if (nullfd < 0 || dup2(nullfd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 ||
+		    (dir && chdir(dir)))
+			_exit(125);
+		setpgid(0, 0);
+		execvp(argv[0], argv);
+		_exit(126);
+	}
+	close(fd);
+	if (pid < 0) {
+		snprintf(o->reason, sizeof o->reason, "fork: %s", strerror(errno));
+		return;
+	}
+	wait_child(pid, wall_s, o);
+	struct grade_limits lim = { .wall_s = wall_s };
+	explain(o, &lim);
+}
+
+int grade_sandbox_own(const struct grade_sandbox *sb, unsigned slot, const char *dir)
+{
+	if (!sb->as_root)
+		return 0;
+	char own[32];
+	snprintf(own, sizeof own, "%u:%u", slot_uid(sb, slot), slot_uid(sb, slot));
+	char *argv[] = { "chown", "-R", own, (char *)dir, NULL };
+	struct grade_outcome o;
+	grade_run_trusted(argv, NULL, "/dev/null", 120, &o);
+	return o.status == 0 ? 0 : -1;
+}
+
+void grade_sandbox_probe(struct grade_sandbox *sb)
+{
+	memset(sb, 0, sizeof *sb);
+	sb->as_root = geteuid() == 0;
+	const char *base = getenv("VMLAB_GRADE_UID_BASE");
+	sb->uid_base = base ? (unsigned)strtoul(base, NULL, 10) : 61000;
+	if (getenv("VMLAB_GRADE_NO_BWRAP")) {
+		sb->kind = SANDBOX_LIMITS_ONLY;
+		snprintf(sb->why, sizeof sb->why, "bwrap disabled by VMLAB_GRADE_NO_BWRAP");
+		return;
+	}
+	if (access(BWRAP, X_OK)) {
+		sb->kind = SANDBOX_LIMITS_ONLY;
+		snprintf(sb->why, sizeof sb->why, "%s not installed (apt-get install bubblewrap)", BWRAP);
+		return;
+	}
+	/* try it for real: user namespaces may be off (sysctl, container seccomp) */
+	char dir[] = "/tmp/vmlab-probe-XXXXXX";
+	if (!mkdtemp(dir)) {
+		sb->kind = SANDBOX_LIMITS_ONLY;
+		snprintf(sb->why, sizeof sb->why, "cannot make a probe folder: %s", strerror(errno));
+		return;
+	}
+	sb->kind = SANDBOX_BWRAP;
+	struct grade_limits lim = { .cpu_s = 10, .wall_s = 20, .mem_mb = 512, .fsize_mb = 1, .nproc = 16 };
+	struct grade_outcome o;
+	char out[sizeof dir + 8];
+	snprintf(out, sizeof out, "%s.out", dir);
+	grade_sandbox_own(sb, 0, dir);
+	grade_sandbox_run(sb, 0, dir, "exit 0", &lim, out, &o);
+	if (o.status != 0) {
+		char *msg = grade_read_file(out, NULL);
+		sb->kind = SANDBOX_LIMITS_ONLY;
+		snprintf(sb->why, sizeof sb->why, "bwrap does not work here (%.*s)",
+			 msg ? (int)strcspn(msg, "\n") : 10, msg ? msg : "no output");
+		free(msg);
+	}
+	unlink(out);
+	rmdir(dir);
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# tests/grade/bad-submissions.sh BUILD — the grader against real bad submissions.
+#
+# Nine submissions of lab shadow-fill's hole file (tests/grade/minilab/rubric), graded
+# together with --jobs 2: the reference, and the reference with one of these put at
+# the start of phase_pmap: a syntax error, an infinite loop, a segfault, a fork bomb,
+# a 1 GB printer, a write outside its tree, a network connection. Each bad one must
+# score zero on the code checks with a one-line reason, the good ones full marks, no
+# file outside the sandbox may change, and a second run must resume (grade nothing).
+set -u
+build=${1:-build}
+vmlab=$build/vmlab
+t=$(mktemp -d /tmp/vmlab-grade-test-XXXXXX)
+chmod 755 "$t"
+trap "rm -rf $t" EXIT
+fail=0
+bad() { echo "grade-sandbox: FAIL: $*"; fail=1; }
+
+ref=$(grep -v 'LAB-HOLE-' shadow/fill.c)
+headers='#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>'
+# make_sub NAME CODE: the reference with CODE first in phase_pmap's body
+make_sub() {
+  mkdir -p "$t/subs/$1/shadow"
+  { echo "$headers"; printf '%s\n' "$ref" | awk -v code="$2" '
+      { print }
+      /^static void phase_pmap/ { getline; print; print code }'; } >"$t/subs/$1/shadow/fill.c"
+  echo "hidden = $3" >"$t/subs/$1/answers.txt"
+}
+canary="$t/outside/canary"
+mkdir -p "$t/outside"
+make_sub good '' 0
+make_sub good2 '' 0
+make_sub syntax 'this is not C;' 0
+make_sub loop 'for (;;) f->now++;' 0
+make_sub segv '*(volatile int *)(uintptr_t)(16 + (f->pa & 7)) = 1;' 0
+make_sub forkbomb 'for (;;) if (fork() < 0) { finish(f, SHADOW_FILL_ERROR, "fork failed"); return; }' 0
+make_sub printer 'static char big[1 << 16]; memset(big, 120, sizeof big); for (;;) fwrite(big, 1, sizeof big, stdout);' 0
+make_sub outside "FILE *o = fopen(\"$canary\", \"w\"); if (!o) { finish(f, SHADOW_FILL_ERROR, \"cannot write outside\"); return; } fputs(\"escaped\", o); fclose(o);" 0
+# network: opens a socket, and says "no network" unless it is in the host's network
+# namespace (bwrap gives the sandbox its own, with only a loopback of its own)
+hostnet=$(stat -L -c %i /proc/self/ns/net)
+make_sub network "{ struct stat st; int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (s < 0 || stat(\"/proc/self/ns/net\", &st) || st.st_ino != ${hostnet}u) {
+    finish(f, SHADOW_FILL_ERROR, \"no network: not the host's network namespace\"); return; } close(s); }" 0
+# the right answer for good2 comes from the grader itself
+key=$("$vmlab" lab answers tests/grade/minilab good2 --build "$build" | sed -n 's/^hidden = //p')
+echo "hidden = $key" >"$t/subs/good2/answers.txt"
+
+"$vmlab" grade tests/grade/minilab "$t/subs" --jobs 2 --roster "$t/roster.csv" --build "$build" >"$t/run1.txt" 2>&1
+echo "grade exit status $?" >>"$t/run1.txt"
+cat "$t/run1.txt"
+
+# score CHECK STUDENT: the check's score in the student's result
+score() { grep -o "{\"name\":\"$1\",\"score\":[0-9.]*" "$t/roster.csv.d/$2.json" | sed 's/.*://'; }
+output() { grep -o "{\"name\":\"$1\",[^}]*" "$t/roster.csv.d/$2.json" | sed 's/.*"output":"\([^"]*\).*/\1/'; }
+for s in good good2 syntax loop segv forkbomb printer outside network; do
+  [ -f "$t/roster.csv.d/$s.json" ] || { bad "$s: no result"; continue; }
+done
+[ "$(score unit-fill good)" = 10 ] && [ "$(score hello good)" = 10 ] && [ "$(score trace good)" = 10 ] \
+  || bad "good: not full marks on code checks: $(cat "$t/roster.csv.d/good.json")"
+grep -q '^good2,45,45,' "$t/roster.csv" || bad "good2: not 45/45 in the roster: $(grep good2 "$t/roster.csv")"
+grep -q '^good,40,45,' "$t/roster.csv" || bad "good: a wrong answer should cost exactly its 5 points"
+for s in syntax loop segv forkbomb printer outside network; do
+  for c in unit-fill hello trace; do
+    [ "$(score $c $s)" = 0 ] || bad "$s: $c scored $(score $c $s), want 0"
+  done
+  echo "grade-sandbox: $s: hello: $(output hello $s | cut -c1-100)"
+done
+[ "$(score build syntax)" = 0 ] || bad "syntax: build passed"
+output build syntax | grep -q 'error:' || bad "syntax: no compiler error in the reason"
+output hello loop | grep -qE 'timed out|CPU time' || bad "loop: reason does not say timeout"
+output hello segv | grep -q 'Segmentation fault' || bad "segv: reason does not say segfault"
+output hello printer | grep -q 'file size limit' || bad "printer: reason does not say file size"
+grep -q 'no network' "$t/roster.csv.d/network.json" || bad "network: the sandbox let it connect"
+[ -e "$canary" ] && bad "outside: wrote $canary outside its sandbox"
+ps -eo user= | grep -qx 61000 && bad "processes of the sandbox uid left running"
+
+# resume: a second run grades nothing; a removed result is graded again
+rm "$t/roster.csv.d/segv.json"
+"$vmlab" grade tests/grade/minilab "$t/subs" --jobs 2 --roster "$t/roster.csv" --build "$build" >"$t/run2.txt" 2>&1
+grep -q '^8 already graded' "$t/run2.txt" || bad "resume: $(head -3 "$t/run2.txt")"
+[ -f "$t/roster.csv.d/segv.json" ] || bad "resume: segv not regraded"
+[ "$(wc -l <"$t/roster.csv")" = 10 ] || bad "roster: $(wc -l <"$t/roster.csv") lines, want 10"
+
+# JUnit XML of one submission (the Gradescope format is tested by labs/gradescope/test.sh)
+"$vmlab" grade tests/grade/minilab "$t/subs/syntax" --build "$build" --format junit --quiet >"$t/junit.xml" 2>/dev/null
+grep -q '<testsuite name="shadow-fill" tests="5" failures="5"' "$t/junit.xml" || bad "junit: $(head -3 "$t/junit.xml")"
+
+[ $fail -eq 0 ] && echo "grade-sandbox: all bad submissions scored zero with a reason; good ones full; resume ok"
+exit $fail
