@@ -160,7 +160,8 @@ START_TEST(temp_name_and_ring)
 	mon_config_defaults(&c);
 	struct vm *vm = trace_vm(&c);
 	char tmp[80];
-	snprintf(tmp, sizeof tmp, "%s.tmp0", path);
+	snprintf(tmp, sizeof tmp, "%s", vm->trace.tmp_path); /* path.tmpXXXXXX (mkstemp) */
+	ck_assert_int_eq(strncmp(tmp, path, strlen(path)), 0);
 	ck_assert_int_eq(access(tmp, F_OK), 0);   /* written under the temp name ... */
 	ck_assert_int_ne(access(path, F_OK), 0);
 	for (int i = 0; i < 40; i++)
