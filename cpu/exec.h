@@ -95,6 +95,17 @@ struct icache_entry {
 	struct insn insn;
 };
 
+/* ---- predecoded basic blocks (block.c) ---- */
+#define BLOCK_MAX 64                 /* instructions per block */
+#define BLOCK_TAB_SIZE (1u << 14)    /* direct-mapped lookup by MA */
+#define BLOCK_ARENA (4u << 20)       /* bytes; all blocks are dropped when it is full */
+struct block {
+	ma_t ma;                 /* MA of the first instruction */
+	struct block *page_next; /* the other blocks of its machine page */
+	unsigned n;              /* instructions */
+	struct insn insn[];
+};
+
 struct cpu_internal {
 	struct lazy_flags lf;
 	/* fetch shortcut: the page RIP is on */
@@ -115,6 +126,14 @@ struct cpu_internal {
 	uint8_t *codepage;           /* per RAM page: holds pre-decoded instructions */
 	uint64_t npages;
 	struct insn scratch;         /* a page-crossing instruction, decoded each time */
+	/* blocks */
+	uint8_t *arena;              /* BLOCK_ARENA bytes of blocks */
+	size_t arena_used;
+	struct block **btab;         /* BLOCK_TAB_SIZE slots */
+	struct block **page_blocks;  /* per RAM page: its blocks */
+	const struct insn *blk_first, *blk_end; /* the running block; blk_end = blk_first stops it */
+	uint64_t *blk_touch;         /* fetch stamp of the running block, hits not yet counted, or NULL */
+	uint64_t blk_base;           /* icount when the running block started */
 	/* debugger breakpoints (breakpoint.c) */
 	va_t brk[CPU_BREAK_MAX];
 	unsigned nbrk;
@@ -205,6 +224,38 @@ enum cpu_brk cpu_break_check(struct cpu *cpu);
 extern const struct insn cpu_break_insn; /* stops with CPU_EXIT_BREAKPOINT, changes nothing */
 /* A write hit machine page `page` which holds pre-decoded code: forget it. */
 void cpu_icache_invalidate_page(struct cpu *cpu, uint64_t page);
+
+/* Page `page` now holds predecoded code: writes to it must take the slow path. */
+void cpu_mark_code_page(struct cpu *cpu, uint64_t page);
+
+/* ---- blocks (block.c) ---- */
+int cpu_block_init(struct cpu *cpu);
+void cpu_block_free(struct cpu *cpu);
+/* The block starting at `ma` (RIP's page is the fetch page), decoded now;
+ * NULL when its first instruction must take the per-instruction path. */
+const struct block *cpu_block_build(struct cpu *cpu, ma_t ma);
+/* Forget the blocks of machine page `page` (and stop the running block after
+ * the current instruction). */
+void cpu_block_drop_page(struct cpu *cpu, uint64_t page);
+/* Count and stamp the running block's fetch hits: every instruction retired
+ * since it started, plus `unretired` (1: the current one was fetched but
+ * faulted or exits). */
+void cpu_block_account(struct cpu *cpu, unsigned unretired);
+
+static inline unsigned cpu_block_index(ma_t ma)
+{
+	return (unsigned)(ma ^ (ma >> 13)) & (BLOCK_TAB_SIZE - 1);
+}
+
+/* The fetch translation is gone: bring the running block's fetch hits up to
+ * date and end it after the current instruction. */
+static inline void cpu_fetch_forget(struct cpu_internal *in, struct cpu *cpu)
+{
+	if (in->blk_touch)
+		cpu_block_account(cpu, 1);
+	in->blk_end = in->blk_first;
+	in->fetch_page = FTLB_EMPTY;
+}
 
 /* The hot part of cpu_icache_fetch: the fetch page shortcut and one icache
  * compare. The fetch is counted once, here or in cpu_icache_fetch: a miss of

@@ -29,13 +29,14 @@ int cpu_icache_init(struct cpu *cpu)
 		return -1;
 	for (unsigned k = 0; k < ICACHE_SIZE; k++)
 		in->icache[k].ma = MA_NONE;
-	return 0;
+	return cpu_block_init(cpu);
 }
 
 void cpu_icache_free(struct cpu *cpu)
 {
 	free(cpu->in->icache);
 	free(cpu->in->codepage);
+	cpu_block_free(cpu);
 }
 
 void cpu_icache_invalidate_page(struct cpu *cpu, uint64_t page)
@@ -47,6 +48,7 @@ void cpu_icache_invalidate_page(struct cpu *cpu, uint64_t page)
 		if ((e->ma >> PAGE_SHIFT) == page)
 			e->ma = MA_NONE;
 	}
+	cpu_block_drop_page(cpu, page);
 	in->codepage[page] = 0;
 }
 
@@ -63,7 +65,7 @@ void cpu_code_written(struct cpu *cpu, ma_t ma, uint64_t len)
 }
 
 /* Page `page` now holds cached code: stop the fast cache from writing it. */
-static void mark_code_page(struct cpu *cpu, uint64_t page)
+void cpu_mark_code_page(struct cpu *cpu, uint64_t page)
 {
 	struct cpu_internal *in = cpu->in;
 	in->codepage[page] = 1;
@@ -83,7 +85,7 @@ static uint8_t *fetch_page(struct cpu *cpu, va_t va)
 	struct cpu_internal *in = cpu->in;
 	uint8_t *host = cpu_xlat(cpu, va, ACC_EXEC, cpu->cpl);
 	struct ftlb_entry *e = &in->ftlb[ACC_EXEC * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
-	in->fetch_page = FTLB_EMPTY;
+	cpu_fetch_forget(in, cpu);
 	if (e->tag == (va & PAGE_MASK)) {
 		in->fetch_page = va & PAGE_MASK;
 		in->fetch_ma_add = e->ma - (va & PAGE_MASK);
@@ -144,7 +146,7 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 	if (st == DEC_OK) {
 		e->ma = brk ? MA_NONE : ma; /* a breakpoint's instruction is decoded every time */
 		if (!in->codepage[ma >> PAGE_SHIFT])
-			mark_code_page(cpu, ma >> PAGE_SHIFT);
+			cpu_mark_code_page(cpu, ma >> PAGE_SHIFT);
 		return &e->insn;
 	}
 	e->ma = MA_NONE;
@@ -153,7 +155,7 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 		const uint8_t *next = cpu_xlat(cpu, (va & PAGE_MASK) + PAGE_SIZE, ACC_EXEC, cpu->cpl);
 		memcpy(buf + avail, next, 15 - avail);
 		avail = 15;
-		in->fetch_page = FTLB_EMPTY;
+		cpu_fetch_forget(in, cpu);
 		st = cpu_decode(buf, avail, &in->scratch);
 		if (st == DEC_OK)
 			return &in->scratch;

@@ -72,7 +72,7 @@ void cpu_ftlb_sync_cpl(struct cpu *cpu)
 	unsigned user = cpu->cpl == 3;
 	in->ftlb = &in->ftlb_set[user][0][0];
 	in->ftlb_cpl = cpu->cpl;
-	in->fetch_page = FTLB_EMPTY;
+	cpu_fetch_forget(in, cpu);
 }
 
 void cpu_ftlb_flush(struct cpu *cpu)
@@ -82,7 +82,7 @@ void cpu_ftlb_flush(struct cpu *cpu)
 		for (unsigned a = 0; a < 3; a++)
 			for (unsigned k = 0; k < FTLB_SIZE; k++)
 				in->ftlb_set[u][a][k].tag = FTLB_EMPTY;
-	in->fetch_page = FTLB_EMPTY;
+	cpu_fetch_forget(in, cpu);
 }
 
 void cpu_ftlb_invalidate(struct cpu *cpu, va_t va)
@@ -93,7 +93,7 @@ void cpu_ftlb_invalidate(struct cpu *cpu, va_t va)
 		for (unsigned a = 0; a < 3; a++)
 			if (in->ftlb_set[u][a][k].tag == (va & PAGE_MASK))
 				in->ftlb_set[u][a][k].tag = FTLB_EMPTY;
-	in->fetch_page = FTLB_EMPTY;
+	cpu_fetch_forget(in, cpu);
 }
 
 void cpu_ftlb_set_enabled(struct cpu *cpu, bool on)
@@ -120,6 +120,8 @@ uint8_t *cpu_xlat(struct cpu *cpu, va_t va, enum cpu_access acc, unsigned cpl)
 	}
 	if (!canonical(va))
 		cpu_fault(cpu, VEC_GP, 0);
+	if (in->blk_touch)
+		*in->blk_touch = cpu->icount; /* the MMU may read LRU stamps: this instruction was fetched */
 	struct mmu_xlat x = { 0 };
 	enum mmu_result r = cpu->mmu.translate(cpu->mmu.ctx, cpu, va, acc, cpl, &x);
 	if (r == MMU_MISS)

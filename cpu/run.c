@@ -63,11 +63,49 @@ static enum cpu_exit_reason single_step_trap(struct cpu *cpu)
 }
 
 /*
+ * Run one predecoded block (all of it fits in the budget). Handlers of its
+ * instructions other than the last return CPU_EXIT_NONE; a write to its code
+ * or a lost fetch translation ends it after the current instruction.
+ */
+static inline __attribute__((always_inline)) enum cpu_exit_reason run_block(struct cpu *cpu,
+									     const struct block *b)
+{
+	struct cpu_internal *in = cpu->in;
+	const struct insn *i = b->insn;
+	enum cpu_exit_reason r = CPU_EXIT_NONE;
+	unsigned unretired = 0;
+	uint64_t start = cpu->icount;
+	in->blk_touch = in->fetch_touch;
+	in->blk_base = start;
+	in->blk_first = i;
+	in->blk_end = i + b->n;
+	do {
+		in->insn_rip = cpu->rip;
+		in->insn_rsp = cpu->gpr[RSP];
+		cpu->rip += i->len;
+		r = i->fn(cpu, i);
+		if (UNLIKELY(r != CPU_EXIT_NONE)) {
+			if (r == CPU_EXIT_RECHECK)
+				cpu->icount++;
+			else
+				unretired = 1;
+			break;
+		}
+		cpu->icount++;
+	} while (++i < in->blk_end);
+	cpu->stats.icache_hits += cpu->icount - start + unretired;
+	if (in->blk_touch)
+		cpu_block_account(cpu, unretired);
+	return r;
+}
+
+/*
  * The instruction loop: runs until icount reaches `end` or a handler stops.
- * `stepping` is a constant in each of the two copies: the fast one never
- * looks at TF; the stepping one runs while TF is set, trapping after each
- * instruction. CPU_EXIT_RECHECK (TF may have changed: popf, iretq, ...)
- * sends the caller back to pick the right copy.
+ * `stepping` is a constant in each of the two copies: the fast one runs
+ * whole blocks when RIP is on the fetch page and the block fits in the
+ * budget, and never looks at TF; the stepping one runs one instruction at a
+ * time while TF is set, trapping after each. CPU_EXIT_RECHECK (TF may have
+ * changed: popf, iretq, ...) sends the caller back to pick the right copy.
  */
 static inline __attribute__((always_inline)) enum cpu_exit_reason run_insns(struct cpu *cpu, uint64_t end,
 									     bool stepping)
@@ -76,6 +114,19 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason run_insns(stru
 	while (LIKELY(cpu->icount < end)) {
 		if (stepping && !(cpu->rflags_ & RFLAGS_TF))
 			return CPU_EXIT_RECHECK;
+		/* with breakpoints set, every instruction takes the per-instruction path, where they are checked */
+		if (!stepping && LIKELY(!in->nbrk && (cpu->rip & PAGE_MASK) == in->fetch_page)) {
+			ma_t ma = cpu->rip + in->fetch_ma_add;
+			const struct block *b = in->btab[cpu_block_index(ma)];
+			if (UNLIKELY(!b || b->ma != ma))
+				b = cpu_block_build(cpu, ma);
+			if (LIKELY(b && cpu->icount + b->n <= end)) {
+				enum cpu_exit_reason r = run_block(cpu, b);
+				if (UNLIKELY(r != CPU_EXIT_NONE))
+					return r;
+				continue;
+			}
+		}
 		in->insn_rip = cpu->rip;
 		in->insn_rsp = cpu->gpr[RSP];
 		const struct insn *i = icache_lookup(cpu);
@@ -118,6 +169,8 @@ static enum cpu_exit_reason after_fault(struct cpu *cpu)
 	struct cpu_internal *in = cpu->in;
 	const struct cpu_fault_rec *f = &in->fault;
 	struct cpu_exit *x = &cpu->exit;
+	if (in->blk_touch)
+		cpu_block_account(cpu, 1); /* the faulting instruction was fetched */
 	if (f->miss || cpu_vector_is_fault(f->vector)) {
 		cpu->rip = in->insn_rip;
 		cpu->gpr[RSP] = in->insn_rsp;

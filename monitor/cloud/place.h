@@ -86,6 +86,12 @@ uint64_t place_lower_bound(const struct place_problem *p);
  * overloads a node. */
 bool place_evaluate(const struct place_problem *p, struct place_result *r);
 
+/* Whether vm fits on node n whose load is used[]; and the room node n has
+ * left after taking it, in ppm of n's capacity summed over dimensions (the
+ * "best fit" measure). The heuristics, the exact search and rebalance share them. */
+bool place_fits(const struct place_problem *p, const uint64_t used[PLACE_DIMS], int vm, int n);
+uint64_t place_room_after(const struct place_problem *p, const uint64_t used[PLACE_DIMS], int vm, int n);
+
 /* The VMs' order for the "decreasing" heuristics and the exact search:
  * largest normalised demand first, ties by name. */
 void place_order(const struct place_problem *p, int *order);

@@ -70,14 +70,6 @@ static uint64_t bound_rest(const struct bb *s, int i)
 	return lb;
 }
 
-static bool fits(const struct bb *s, int n, int vm)
-{
-	for (int d = 0; d < PLACE_DIMS; d++)
-		if (s->used[n][d] + s->p->vms[vm].need[d] > s->p->nodes[n].cap[d])
-			return false;
-	return true;
-}
-
 /* An unused node whose type an earlier unused node already stands for. */
 static bool symmetric_duplicate(const struct bb *s, int n)
 {
@@ -122,7 +114,7 @@ static void search(struct bb *s, int i)
 	for (int pass = 0; pass < 2 && !s->out_of_budget; pass++) {
 		for (int n = 0; n < p->nnodes && !s->out_of_budget; n++) {
 			bool opening = !s->open[n];
-			if (opening != (pass == 1) || !fits(s, n, vm))
+			if (opening != (pass == 1) || !place_fits(p, s->used[n], vm, n))
 				continue;
 			if (opening && symmetric_duplicate(s, n))
 				continue;

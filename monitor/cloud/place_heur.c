@@ -51,20 +51,19 @@ void place_order(const struct place_problem *p, int *order)
 	}
 }
 
-static bool fits(const struct place_problem *p, const uint64_t (*used)[PLACE_DIMS], int n, int vm)
+bool place_fits(const struct place_problem *p, const uint64_t used[PLACE_DIMS], int vm, int n)
 {
 	for (int d = 0; d < PLACE_DIMS; d++)
-		if (used[n][d] + p->vms[vm].need[d] > p->nodes[n].cap[d])
+		if (used[d] + p->vms[vm].need[d] > p->nodes[n].cap[d])
 			return false;
 	return true;
 }
 
-/* Slack left on node n after adding vm, in ppm of n's capacity, summed over dimensions. */
-static uint64_t slack_after(const struct place_problem *p, const uint64_t (*used)[PLACE_DIMS], int n, int vm)
+uint64_t place_room_after(const struct place_problem *p, const uint64_t used[PLACE_DIMS], int vm, int n)
 {
 	uint64_t s = 0;
 	for (int d = 0; d < PLACE_DIMS; d++)
-		s += (p->nodes[n].cap[d] - used[n][d] - p->vms[vm].need[d]) * 1000000 / p->nodes[n].cap[d];
+		s += (p->nodes[n].cap[d] - used[d] - p->vms[vm].need[d]) * 1000000 / p->nodes[n].cap[d];
 	return s;
 }
 
@@ -111,7 +110,7 @@ static void decreasing(const struct place_problem *p, struct place_result *r, bo
 		uint64_t pick_slack = UINT64_MAX;
 		for (int k = 0; k < p->nnodes; k++) {
 			int n = nodes[k];
-			if (!fits(p, (const uint64_t (*)[PLACE_DIMS])used, n, vm))
+			if (!place_fits(p, used[n], vm, n))
 				continue;
 			if (!best_fit) {
 				pick = n;
@@ -120,7 +119,7 @@ static void decreasing(const struct place_problem *p, struct place_result *r, bo
 			/* best fit among nodes already in use; when none fits, the
 			 * cheapest capacity among the empty ones (the first in order) */
 			bool in_use = used[n][PLACE_CPU] || used[n][PLACE_MEM];
-			uint64_t s = in_use ? slack_after(p, (const uint64_t (*)[PLACE_DIMS])used, n, vm) :
+			uint64_t s = in_use ? place_room_after(p, used[n], vm, n) :
 					      UINT64_MAX / 2 + (uint64_t)k;
 			if (s < pick_slack) {
 				pick = n;

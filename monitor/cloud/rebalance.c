@@ -26,14 +26,6 @@ static void add(struct load *l, const struct place_problem *p, int vm, int n, in
 		l->used[n][d] = sign > 0 ? l->used[n][d] + p->vms[vm].need[d] : l->used[n][d] - p->vms[vm].need[d];
 }
 
-static bool fits(const struct load *l, const struct place_problem *p, int vm, int n)
-{
-	for (int d = 0; d < PLACE_DIMS; d++)
-		if (l->used[n][d] + p->vms[vm].need[d] > p->nodes[n].cap[d])
-			return false;
-	return true;
-}
-
 static bool overloaded(const struct load *l, const struct place_problem *p, int n)
 {
 	for (int d = 0; d < PLACE_DIMS; d++)
@@ -48,13 +40,10 @@ static int target_for(const struct load *l, const struct place_problem *p, int v
 	int pick = PLACE_NONE;
 	uint64_t pick_key = UINT64_MAX;
 	for (int n = 0; n < p->nnodes; n++) {
-		if (n == except || !fits(l, p, vm, n))
+		if (n == except || !place_fits(p, l->used[n], vm, n))
 			continue;
 		bool open = l->used[n][PLACE_CPU] || l->used[n][PLACE_MEM];
-		uint64_t room = 0;
-		for (int d = 0; d < PLACE_DIMS; d++)
-			room += (p->nodes[n].cap[d] - l->used[n][d] - p->vms[vm].need[d]) * 1000000 / p->nodes[n].cap[d];
-		uint64_t key = room + (open ? 0 : (uint64_t)PLACE_DIMS * 1000000);
+		uint64_t key = place_room_after(p, l->used[n], vm, n) + (open ? 0 : (uint64_t)PLACE_DIMS * 1000000);
 		if (key < pick_key) {
 			pick = n;
 			pick_key = key;

@@ -31,6 +31,12 @@ struct con_field {
 	char *key;
 	char *val;
 };
+/* Keys one JSONL event may have (the monitor writes 12): more is refused,
+ * which keeps the per-key duplicate check linear in the line. */
+#define CON_EVENT_MAX_KEYS 256
+/* con_file_read: the largest file read (a guest has at most 1 GiB; boot files are far smaller). */
+#define CON_FILE_MAX (256u << 20)
+#define CON_EVENT_MAX_KEYS_STR "256"
 struct con_event {
 	struct con_field *f;
 	size_t nf, cap;
@@ -181,6 +187,10 @@ enum con_color { CON_C_NONE, CON_C_ADDR, CON_C_SYM, CON_C_ERR, CON_C_HEAD, CON_C
 /* The escape sequence starting colour c ("" when colour is off), and the reset. */
 const char *con_color_on(bool enabled, enum con_color c);
 const char *con_color_off(bool enabled);
+/* Write typed text (a script line, a word in an error) to f with every control
+ * byte and every byte that is not printable UTF-8 as \xNN: a script's
+ * garbage never reaches the terminal raw. */
+void con_put_text(FILE *f, const char *text);
 
 /* ---- a console session (console_run.c, console_cmds_*.c, console_repl.c) ---- */
 #include <signal.h>

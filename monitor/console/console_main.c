@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "monitor/console/console.h"
@@ -82,9 +83,19 @@ int con_main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &cfg, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	if (cfg.stats_json) {
+		fprintf(stderr, "vmlab console: --stats-json is an option of vmlab run (here: the stats command)\n");
+		return 2;
+	}
 	FILE *script = NULL;
 	if (o.script && !(script = fopen(o.script, "r"))) {
 		fprintf(stderr, "vmlab console: cannot open script %s\n", o.script);
+		return 2;
+	}
+	struct stat st;
+	if (script && !fstat(fileno(script), &st) && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "vmlab console: script %s is a directory, not a file of commands\n", o.script);
+		fclose(script);
 		return 2;
 	}
 	char err[MON_ERR_MAX];

@@ -304,10 +304,19 @@ static int parse_addr(const char *a, const struct con_resolver *r, struct con_cm
 	return 0;
 }
 
+/* Equal but for '_' written for '-' (tlb_miss, the trace's spelling, = tlb-miss). */
+static bool same_event_name(const char *a, const char *name)
+{
+	for (; *a && *name; a++, name++)
+		if (*a != *name && !(*a == '_' && *name == '-'))
+			return false;
+	return *a == *name;
+}
+
 static int parse_until(const char *a, struct con_cmd *cmd, char *err, size_t errlen)
 {
 	for (int i = 0; i < CON_UNTIL_COUNT; i++) {
-		if (!strcmp(a, con_until_names[i])) {
+		if (same_event_name(a, con_until_names[i])) {
 			cmd->until = (enum con_until)i;
 			return 0;
 		}

@@ -60,7 +60,9 @@ int con_repl_batch(struct con_session *s, FILE *in)
 		const char *p = line + strspn(line, " \t");
 		if (!*p)
 			continue;
-		fprintf(s->out, "%s%s\n", PROMPT, p);
+		fputs(PROMPT, s->out);
+		con_put_text(s->out, p);
+		fputc('\n', s->out);
 		con_exec_line(s, p);
 		fflush(s->out);
 	}

@@ -61,10 +61,9 @@ int con_error(struct con_session *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	for (char *p = msg; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?'; /* typed control characters never reach the terminal */
-	fprintf(s->out, "%serror: %s%s\n", con_color_on(s->color, CON_C_ERR), msg, con_color_off(s->color));
+	fprintf(s->out, "%serror: ", con_color_on(s->color, CON_C_ERR));
+	con_put_text(s->out, msg); /* it may quote what was typed */
+	fprintf(s->out, "%s\n", con_color_off(s->color));
 	s->errors++;
 	return -1;
 }
@@ -396,17 +395,20 @@ static void print_stop(struct con_session *s)
 		con_color_off(s->color));
 }
 
-/* Print the events [from, s->nevents) (at most CON_SHOW_EVENTS of them). */
+/* Print the events [from, s->nevents): the last CON_SHOW_EVENTS of them, the
+ * ones just before the stop, after a line counting those left out. */
 static void print_events(struct con_session *s, uint64_t from)
 {
 	uint64_t n = s->nevents - from;
-	if (n > CON_RING)
-		from = s->nevents - CON_RING, n = CON_RING;
-	for (uint64_t i = from; i < s->nevents && i - from < CON_SHOW_EVENTS; i++)
+	if (n > CON_SHOW_EVENTS) {
+		uint64_t kept = n < CON_RING ? n : CON_RING;
+		fprintf(s->out, "... %llu earlier event%s (see 'trace %llu')\n",
+			(unsigned long long)(n - CON_SHOW_EVENTS), n - CON_SHOW_EVENTS == 1 ? "" : "s",
+			(unsigned long long)kept);
+		from = s->nevents - CON_SHOW_EVENTS;
+	}
+	for (uint64_t i = from; i < s->nevents; i++)
 		print_event_line(s, "", ev_at(s, i));
-	if (n > CON_SHOW_EVENTS)
-		fprintf(s->out, "... %llu more events (see 'trace %llu')\n",
-			(unsigned long long)(n - CON_SHOW_EVENTS), (unsigned long long)n);
 }
 
 /* Does the goal need instruction-by-instruction stepping? */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "monitor/console/console.h"
 
@@ -190,16 +191,26 @@ void *con_file_read(const char *path, size_t *len, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot open %s", path);
 		return NULL;
 	}
+	struct stat st; /* a regular file too large is refused before anything is read */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > CON_FILE_MAX) {
+		fclose(f);
+		snprintf(err, errlen, "%s is too large (%llu bytes; at most %u MiB)", path,
+			 (unsigned long long)st.st_size, CON_FILE_MAX >> 20);
+		return NULL;
+	}
 	uint8_t *buf = NULL;
 	size_t n = 0, cap = 0;
 	for (;;) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 65536;
-			uint8_t *nb = cap > (256u << 20) ? NULL : realloc(buf, cap);
+			uint8_t *nb = cap > CON_FILE_MAX ? NULL : realloc(buf, cap);
 			if (!nb) {
 				free(buf);
 				fclose(f);
-				serr(err, errlen, cap > (256u << 20) ? "file too large" : "out of memory");
+				if (cap > CON_FILE_MAX) /* a stream (/dev/zero, a pipe): read with a bound */
+					snprintf(err, errlen, "%s is too large (more than %u MiB)", path, CON_FILE_MAX >> 20);
+				else
+					serr(err, errlen, "out of memory");
 				return NULL;
 			}
 			buf = nb;

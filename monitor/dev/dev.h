@@ -31,6 +31,8 @@ struct mon_uart {
 	void (*echo)(void *ctx, const char *p, size_t n); /* also given here as it comes (NULL: capture only) */
 	void *echo_ctx;
 	bool oom;         /* capture buffer could not grow */
+	size_t limit;     /* bytes kept and echoed at most (0: none) */
+	bool full;        /* the guest wrote past the limit: the rest was dropped */
 };
 void mon_uart_reset(struct mon_uart *u);
 void mon_uart_free(struct mon_uart *u);

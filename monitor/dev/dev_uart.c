@@ -31,9 +31,14 @@ void mon_uart_free(struct mon_uart *u)
 	u->len = u->cap = 0;
 }
 
-/* Append one transmitted byte to the capture buffer (and the echo stream). */
+/* Append one transmitted byte to the capture buffer (and the echo stream),
+ * up to u->limit bytes: a guest cannot make the host keep more. */
 static void uart_emit(struct mon_uart *u, uint8_t c)
 {
+	if (u->len >= u->limit) {
+		u->full = true; /* the monitor stops the VM (--max-output) */
+		return;
+	}
 	if (u->len == u->cap) {
 		size_t ncap = u->cap ? u->cap * 2 : 4096;
 		char *n = realloc(u->out, ncap);

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -110,19 +111,36 @@ static void child_exec(const struct grade_sandbox *sb, unsigned slot, const char
 	_exit(126);
 }
 
-/* Kill every process of the slot's uid (leftovers of a fork bomb, daemons). */
+/* Kill every process of the slot's uid (leftovers of a fork bomb, daemons), then reap
+ * them: the grader is their subreaper (grade_sandbox_run), so orphans come back to it
+ * instead of to a pid 1 that may never reap (a container's), which would leave zombies
+ * of the sandbox uid behind. kill(-1) is repeated because a fork bomb forks while the
+ * kernel walks the process list; waiting is bounded (2 s) so the grader cannot hang. */
 static void sweep_uid(const struct grade_sandbox *sb, unsigned slot)
 {
 	if (!sb->as_root)
 		return;
-	pid_t p = fork();
-	if (p == 0) {
-		if (setuid(slot_uid(sb, slot)) == 0)
-			kill(-1, SIGKILL);
-		_exit(0);
+	for (int round = 0; round < 200; round++) {
+		pid_t p = fork();
+		if (p == 0) {
+			int sent = 0;
+			if (setuid(slot_uid(sb, slot)) == 0)
+				for (int i = 0; i < 16 && kill(-1, SIGKILL) == 0; i++)
+					sent = 1;
+			_exit(sent);
+		}
+		int st = 0;
+		if (p < 0 || waitpid(p, &st, 0) != p)
+			return;
+		pid_t r;
+		while ((r = waitpid(-1, NULL, WNOHANG)) > 0)
+			;
+		bool none_left = r < 0 && errno == ECHILD;
+		if (none_left && !(WIFEXITED(st) && WEXITSTATUS(st)))
+			return; /* no child left to reap and nothing of the uid to kill */
+		struct timespec nap = { 0, 10 * 1000 * 1000 };
+		nanosleep(&nap, NULL);
 	}
-	if (p > 0)
-		waitpid(p, NULL, 0);
 }
 
 /* Wait for pid at most wall_s seconds; kill its process group on timeout. */
@@ -188,6 +206,8 @@ void grade_sandbox_run(const struct grade_sandbox *sb, unsigned slot, const char
 		close(fd);
 		return;
 	}
+	if (sb->as_root)
+		prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of the sandbox come back here */
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0)

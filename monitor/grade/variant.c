@@ -90,28 +90,12 @@ void grade_env_describe(const struct grade_env *e, const struct grade_rubric *r,
 						      e->names[j], e->values[j]);
 }
 
-/* Append len bytes to the growing buffer *out (size *cap, used *n). */
-static int append(char **out, size_t *cap, size_t *n, const char *s, size_t len)
-{
-	if (*n + len + 1 > *cap) {
-		size_t c = (*n + len + 1) * 2;
-		char *p = realloc(*out, c);
-		if (!p)
-			return -1;
-		*out = p;
-		*cap = c;
-	}
-	memcpy(*out + *n, s, len);
-	*n += len;
-	(*out)[*n] = '\0';
-	return 0;
-}
-
 char *grade_env_expand(const struct grade_env *e, const char *cmd)
 {
-	size_t cap = 0, n = 0;
 	char *out = NULL;
-	if (append(&out, &cap, &n, "", 0))
+	size_t len = 0;
+	FILE *m = open_memstream(&out, &len);
+	if (!m)
 		return NULL;
 	for (const char *p = cmd; *p;) {
 		int hit = -1;
@@ -121,13 +105,15 @@ char *grade_env_expand(const struct grade_env *e, const char *cmd)
 				if (!strncmp(p + 1, e->names[i], l) && p[1 + l] == '@')
 					hit = i;
 			}
-		int bad = hit >= 0 ? append(&out, &cap, &n, e->values[hit], strlen(e->values[hit]))
-				   : append(&out, &cap, &n, p, 1);
-		if (bad) {
-			free(out);
-			return NULL;
-		}
+		if (hit >= 0)
+			fputs(e->values[hit], m);
+		else
+			fputc(*p, m);
 		p += hit >= 0 ? strlen(e->names[hit]) + 2 : 1;
+	}
+	if (fclose(m)) {
+		free(out);
+		return NULL;
 	}
 	return out;
 }

@@ -39,6 +39,8 @@ void mon_config_defaults(struct mon_config *cfg)
 	cfg->mmu = MON_MMU_SHADOW;
 	cfg->pit_scale = 100;
 	cfg->cost = default_cost;
+	cfg->max_insns = MON_MAX_INSNS_DEFAULT;
+	cfg->max_output = MON_MAX_OUTPUT_DEFAULT;
 }
 
 bool mon_parse_u64(const char *s, uint64_t *out)
@@ -208,8 +210,11 @@ static int opt_module(struct mon_config *cfg, const char *val, char *err, size_t
 static int opt_mem(struct mon_config *cfg, const char *val, char *err, size_t errlen)
 {
 	uint64_t v;
-	if (!mon_parse_size(val, &v) || v < (2ull << 20) || v > MAX_MEM || (v & (PAGE_SIZE - 1))) {
-		seterr(err, errlen, "bad --mem '%s' (want a page multiple from 2M to 1G, e.g. 16M)", val);
+	/* Below 1M is the firmware's; whether the kernel and modules fit is checked
+	 * when they are loaded (mon_vm_create), with the minimum they need. */
+	if (!mon_parse_size(val, &v) || v < (1ull << 20) || v > MAX_MEM || (v & (PAGE_SIZE - 1))) {
+		seterr(err, errlen, "bad --mem '%s' (want a page multiple from 1M to 1G, e.g. 16M; the guest "
+				    "kernel needs about 2.5M, the demos 4M)", val);
 		return -1;
 	}
 	cfg->mem_size = v;
@@ -230,6 +235,13 @@ static int opt_trace(struct mon_config *cfg, const char *val, char *err, size_t 
 {
 	(void)err, (void)errlen;
 	cfg->trace_file = val;
+	return *val ? 0 : -2;
+}
+
+static int opt_stats_json(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	cfg->stats_json = val;
 	return *val ? 0 : -2;
 }
 
@@ -257,9 +269,11 @@ static int opt_trace_categories(struct mon_config *cfg, const char *val, char *e
 
 static int opt_trace_after(struct mon_config *cfg, const char *val, char *err, size_t errlen)
 {
-	(void)err, (void)errlen;
+	struct mon_trace_after a;
+	if (mon_trace_after_parse(val, &a, err, errlen))
+		return -1;
 	cfg->trace_after = val;
-	return (*val && strlen(val) <= 40) ? 0 : -2;
+	return 0;
 }
 
 static int opt_trace_from(struct mon_config *cfg, const char *val, char *err, size_t errlen)
@@ -325,6 +339,17 @@ static int opt_pit_scale(struct mon_config *cfg, const char *val, char *err, siz
 	return 0;
 }
 
+static int opt_max_output(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	uint64_t v;
+	if (!mon_parse_size(val, &v) || v == 0 || v > MAX_MEM) {
+		seterr(err, errlen, "bad --max-output '%s' (want a size from 1 to 1G, e.g. 64K)", val);
+		return -1;
+	}
+	cfg->max_output = v;
+	return 0;
+}
+
 static int opt_shadow_pool(struct mon_config *cfg, const char *val, char *err, size_t errlen)
 {
 	uint64_t v;
@@ -355,6 +380,7 @@ static const struct {
 	{ "--mem", opt_mem },
 	{ "--cmdline", opt_cmdline },
 	{ "--trace", opt_trace },
+	{ "--stats-json", opt_stats_json },
 	{ "--trace-format", opt_trace_format },
 	{ "--trace-categories", opt_trace_categories },
 	{ "--trace-from", opt_trace_from },
@@ -364,6 +390,7 @@ static const struct {
 	{ "--tlb", opt_tlb },
 	{ "--tlb-policy", opt_tlb_policy },
 	{ "--max-insns", opt_max_insns },
+	{ "--max-output", opt_max_output },
 	{ "--cost", opt_cost },
 	{ "--pit-scale", opt_pit_scale },
 	{ "--shadow-pool", opt_shadow_pool },
@@ -419,12 +446,30 @@ int mon_cli_parse_option(struct mon_config *cfg, int argc, char **argv, int *i,
 	return r < 0 ? -1 : 1;
 }
 
+/* The trace's event kinds (what --trace-after takes), wrapped at 80 columns. */
+static void print_kinds(FILE *f)
+{
+	char list[512];
+	mon_trace_kinds(list, sizeof list);
+	fputs("Trace events (KIND of --trace-after, \"kind\" in JSON Lines):\n ", f);
+	unsigned col = 1;
+	for (char *save = NULL, *k = strtok_r(list, " ", &save); k; k = strtok_r(NULL, " ", &save)) {
+		if (col + 1 + strlen(k) > 80) {
+			fputs("\n ", f);
+			col = 1;
+		}
+		col += (unsigned)fprintf(f, " %s", k);
+	}
+	fputc('\n', f);
+}
+
 void mon_cli_print_run_options(FILE *f)
 {
 	fputs("Options:\n"
 	      "  --kernel FILE            guest kernel ELF64 (default " DEFAULT_KERNEL ")\n"
 	      "  --module FILE            boot module, repeatable (default " DEFAULT_INITRD ")\n"
-	      "  --mem SIZE               guest RAM, e.g. 16M (default 64M, as the QEMU runs; 2M..1G)\n"
+	      "  --mem SIZE               guest RAM, e.g. 16M (default 64M, as the QEMU runs; at most 1G;\n"
+	      "                           the kernel and its modules need about 2.5M, every demo runs in 4M)\n"
 	      "  --cmdline STR            kernel command line (boot_info.cmdline)\n"
 	      "  --trace FILE             write the trace to FILE\n"
 	      "  --trace-format FMT       text (default) or jsonl\n"
@@ -433,16 +478,21 @@ void mon_cli_print_run_options(FILE *f)
 	      "  --trace-from N           trace only from instruction count N\n"
 	      "  --trace-limit N          write at most N trace events\n"
 	      "  --trace-after KIND[@WHO][#N]  start the trace file at the Nth (default first) event\n"
-	      "                           of KIND (tlb_miss, tlb_install, true_fault, syscall, cr3,\n"
-	      "                           disk_read, ...) while WHO (app, kernel) runs\n"
+	      "                           of KIND (below; tlb-miss = tlb_miss) while WHO (app,\n"
+	      "                           app:NAME, kernel) runs\n"
 	      "  --seed N                 seed for the pmap and random TLB replacement (default 1)\n"
 	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4; at least 3 ways, 6 with 1 set)\n"
 	      "  --tlb-policy P           lru (default), fifo or random\n"
-	      "  --max-insns N            stop cleanly after N guest instructions\n"
+	      "  --max-insns N            stop cleanly after N guest instructions and VM exits together\n"
+	      "                           (default 10000000000; 0: no limit)\n"
+	      "  --max-output SIZE        stop cleanly when the guest has printed SIZE bytes on the\n"
+	      "                           serial port (default 16M)\n"
 	      "  --pit-scale N            guest instructions per 8254 input clock (default 100:\n"
 	      "                           a 100 Hz timer ticks every 1193100 instructions)\n"
 	      "  --cost name=N,...        change the cost model (docs/cost-model.md)\n"
 	      "  --quiet                  no end-of-run summary\n"
+	      "  --stats-json FILE        also write the summary to FILE as JSON (the same fields;\n"
+	      "                           vmlab run only)\n"
 	      "  --shadow-pool SIZE       machine memory for shadow tables (default mem/4, at least 4M);\n"
 	      "                           when it runs out all shadow state is dropped and refilled\n"
 	      "  --bare-core              no monitor: the guest at real CPL 0 on the bare core\n"
@@ -453,4 +503,5 @@ void mon_cli_print_run_options(FILE *f)
 	      "                           asks the MMU (slow; statistics must not change; for tests)\n",
 	      f);
 	mon_modes_print_options(f);
+	print_kinds(f);
 }

@@ -42,7 +42,16 @@ static void usage(FILE *f)
 	      "  lab         lab tools: export a student copy, scaffold, check a lab\n"
 	      "\n"
 	      "  vmlab <command> --help   options of one command\n"
-	      "  vmlab --version\n",
+	      "  vmlab --version\n"
+	      "\n"
+	      "Exit status (vmlab run):\n"
+	      "  0          the guest halted with interrupts off (hlt, IF=0)\n"
+	      "  2N+1       the guest wrote N to the debug-exit port 0xf4\n"
+	      "  1          any other stop (explained on stderr: fault, --max-insns, --max-output, ...)\n"
+	      "             or a file that cannot be loaded\n"
+	      "  2          bad command line (one line on stderr)\n"
+	      "  130, 143   interrupted by SIGINT, SIGTERM (summary printed, trace closed)\n"
+	      "  trace-diff: 0 equal, 1 different, 2 bad input\n",
 	      f);
 }
 

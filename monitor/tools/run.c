@@ -4,9 +4,11 @@
  * run: parse options (exit 2 on bad input), create the VM, run it to its
  * stop, print the summary on stderr (stdout carries only the guest's serial
  * output, so it can be compared byte for byte with QEMU's). Exit status: 0
- * for hlt with IF=0, (value << 1) | 1 for the debug-exit port, 1 for any
- * other stop (after one explanatory line and the last trace events).
+ * for hlt with IF=0, (value << 1) | 1 for the debug-exit port, 128 + the
+ * signal number after SIGINT/SIGTERM (the summary says "interrupted"), 1 for
+ * any other stop (after one explanatory line and the last trace events).
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -94,6 +96,10 @@ static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_con
 			return 2;
 		}
 	}
+	if (cfg->stats_json && strcmp(cmd, "run")) {
+		fprintf(stderr, "vmlab %s: --stats-json is an option of vmlab run\n", cmd);
+		return 2;
+	}
 	return 0;
 }
 
@@ -167,9 +173,16 @@ int mon_run_main(int argc, char **argv)
 	if (r)
 		return r == 1 ? 0 : 2;
 	char err[MON_ERR_MAX];
+	tool_catch_interrupts();
+	struct mon_outfile sj = {0}; /* --stats-json: opened before the run, so a bad path costs no run */
+	if (cfg.stats_json && mon_outfile_open(&sj, cfg.stats_json, "--stats-json file", 0, err, sizeof err)) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		return 2;
+	}
 	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
 	if (!vm) {
 		fprintf(stderr, "vmlab run: %s\n", err);
+		mon_outfile_close(&sj, false);
 		return 1;
 	}
 	if (snap.restore_file && restore_snapshot(vm, snap.restore_file)) {
@@ -185,13 +198,16 @@ int mon_run_main(int argc, char **argv)
 	if (snap.save_file)
 		mon_vm_pause_at(vm, snap.save_at);
 	enum mon_state st;
-	while ((st = mon_vm_step(vm, MON_STEP_RUN)) != MON_STOPPED)
+	while ((st = mon_vm_step(vm, MON_STEP_RUN)) != MON_STOPPED) {
 		if (st == MON_PAUSED && mon_vm_at_break(vm))
 			fprintf(stderr, "vmlab run: breakpoint 0x%llx at icount %llu (%s)\n",
 				(unsigned long long)mon_vm_cpu(vm)->rip, (unsigned long long)mon_vm_icount(vm),
 				mon_vm_who(vm));
 		else if (st == MON_PAUSED && save_snapshot(vm, snap.save_file))
 			snap_status = 1;
+		if (tool_interrupted())
+			mon_vm_interrupt(vm, tool_interrupted() == SIGINT ? "SIGINT" : "SIGTERM");
+	}
 	fflush(stdout);
 	if (snap.save_file && mon_vm_icount(vm) < snap.save_at) {
 		fprintf(stderr, "vmlab run: the VM stopped at icount %llu, before --save-at %llu: no snapshot\n",
@@ -202,11 +218,22 @@ int mon_run_main(int argc, char **argv)
 	if (!cfg.quiet)
 		mon_print_summary(vm, stderr);
 	int status = mon_vm_stop(vm)->status;
+	bool interrupted = mon_vm_stop(vm)->reason == MON_STOP_INTERRUPTED;
 	if (mon_vm_trace_finish(vm)) {
 		fprintf(stderr, "vmlab run: cannot write trace file %s\n", cfg.trace_file);
 		status = status ? status : 1;
 	}
+	if (sj.f) {
+		mon_print_summary_json(vm, sj.f);
+		sj.write_error = ferror(sj.f);
+		if (mon_outfile_close(&sj, true)) {
+			fprintf(stderr, "vmlab run: cannot write --stats-json file %s\n", cfg.stats_json);
+			status = status ? status : 1;
+		}
+	}
 	mon_vm_destroy(vm);
+	if (interrupted) /* as a shell reports a process ended by the signal */
+		return 128 + tool_interrupted();
 	return status ? status : snap_status;
 }
 
@@ -217,6 +244,9 @@ static double cpu_seconds(void)
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+/* A run shorter than this (thread CPU time) is not timed into a slowdown. */
+#define BENCH_MIN_SECS 0.1
 
 /* One configuration timed over several runs. */
 struct bench_series {
@@ -347,6 +377,14 @@ int mon_bench_main(int argc, char **argv)
 		}
 	}
 	double nm, nb, tm = report_series(mon, &nm), tb = report_series(bare, &nb);
+	if (tm < BENCH_MIN_SECS || tb < BENCH_MIN_SECS) {
+		/* start-up and the first misses dominate a short run: its ratio means nothing */
+		printf("bench: slowdown of the monitor against the bare core: not measured: the %s run took %.1f ms "
+		       "of CPU time, too short to time (want %.0f ms: a longer workload, e.g. --cmdline run=cpubench)\n",
+		       tm < tb ? "monitor's" : "bare core's", 1e3 * (tm < tb ? tm : tb), 1e3 * BENCH_MIN_SECS);
+		free(mon);
+		return 0;
+	}
 	double per_m = tm / (double)(mon->insns ? mon->insns : 1), per_b = tb / (double)(bare->insns ? bare->insns : 1);
 	double noise = nm > nb ? nm : nb, slow = per_b > 0 ? per_m / per_b : 0.0;
 	if (slow >= 1.0 || slow == 0.0)

@@ -10,6 +10,9 @@
 
 int mon_run_main(int argc, char **argv);           /* vmlab run (run.c) */
 int mon_bench_main(int argc, char **argv);         /* vmlab bench (run.c) */
+/* interrupt.c: SIGINT/SIGTERM recorded for the run loop to poll (0: none yet). */
+void tool_catch_interrupts(void);
+int tool_interrupted(void);
 #define MON_BENCH_MAX_RUNS 99                      /* vmlab bench --repeat N: at most this many */
 int mon_modes_compare_main(int argc, char **argv); /* vmlab compare (compare.c) */
 

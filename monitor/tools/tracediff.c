@@ -29,6 +29,7 @@
 #define TD_MAX_IGNORE 64
 #define TD_MAX_CONTEXT 100000
 #define TD_DEFAULT_CONTEXT 3
+#define TD_MAX_LINE (1u << 20) /* a trace line is < 1 KiB; a longer one is hostile or broken */
 
 enum td_fmt { TD_UNKNOWN, TD_TEXT, TD_JSONL };
 
@@ -57,12 +58,29 @@ struct td_line {
 	char *text;
 };
 
+/* What --ignore takes: the fields vmlab's traces have ("event" = "text"), and
+ * words of the event text whose value varies between runs (matched ignoring
+ * case: "seed" blanks "seed 1"; va, pa, ma, set and way blank theirs too). */
+static const char *const td_fields[] = {
+	"icount", "vm", "who", "cat", "kind", "text", "event", "va", "pa", "ma", "set", "way", "value",
+	"seed", "rip", "err", "vector", "lba",
+};
+#define TD_NFIELDS (sizeof td_fields / sizeof td_fields[0])
+#define TD_FIELD_LIST "icount vm who cat kind text event va pa ma set way value seed rip err vector lba"
+
 static int usage(const char *why)
 {
-	if (why)
+	if (why) {
 		fprintf(stderr, "vmlab trace-diff: %s\n", why);
-	fprintf(why ? stderr : stdout,
-		"usage: vmlab trace-diff EXPECTED ACTUAL [--ignore FIELD]... [--context N]\n");
+		return 2;
+	}
+	fputs("usage: vmlab trace-diff EXPECTED ACTUAL [--ignore FIELD[,FIELD...]]... [--context N]\n"
+	      "  --ignore FIELD  leave FIELD out of the comparison, and blank the value after the word\n"
+	      "                  FIELD inside event texts (--ignore ma hides \"MA 0x1a7000\"). Fields:\n"
+	      "                  " TD_FIELD_LIST "\n"
+	      "  --context N     events of context around the first difference (default 3)\n"
+	      "Exit status: 0 equal, 1 different, 2 bad input.\n",
+	      stdout);
 	return 2;
 }
 
@@ -87,6 +105,14 @@ static int add_ignore(struct td_opts *o, const char *list)
 	while (*list) {
 		size_t n = strcspn(list, ",");
 		if (n) {
+			unsigned k = 0;
+			while (k < TD_NFIELDS && (strlen(td_fields[k]) != n || strncasecmp(td_fields[k], list, n)))
+				k++;
+			if (k == TD_NFIELDS) {
+				fprintf(stderr, "vmlab trace-diff: --ignore: unknown field '%.*s' (fields: %s)\n",
+					(int)(n > 40 ? 40 : n), list, TD_FIELD_LIST);
+				return 2;
+			}
 			if (o->nignore == TD_MAX_IGNORE)
 				return usage("too many --ignore fields");
 			if (!(o->ignore[o->nignore] = strndup(list, n)))
@@ -159,6 +185,31 @@ static bool blank_line(const char *s)
 }
 
 /*
+ * Read one line (with its newline) into f->buf, at most TD_MAX_LINE bytes:
+ * a hostile trace cannot make the host hold more. Returns its length, -1 at
+ * end of file, -2 for an over-long line, -3 out of memory.
+ */
+static ssize_t td_read_line(struct td_file *f)
+{
+	if (!f->buf) {
+		f->cap = TD_MAX_LINE + 2;
+		if (!(f->buf = malloc(f->cap)))
+			return -3;
+	}
+	size_t n = 0;
+	int c = EOF;
+	while (n <= TD_MAX_LINE && (c = getc(f->fp)) != EOF) {
+		f->buf[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	f->buf[n] = 0;
+	if (n > TD_MAX_LINE)
+		return -2;
+	return n == 0 && c == EOF ? -1 : (ssize_t)n;
+}
+
+/*
  * Read the next event of f into ev (its line stays in f->buf).
  * Returns 1, 0 at end of file, or -1 with f->err set (unreadable file,
  * malformed line, NUL byte).
@@ -167,9 +218,14 @@ static int td_next(struct td_file *f, struct con_event *ev)
 {
 	for (;;) {
 		errno = 0;
-		ssize_t n = getline(&f->buf, &f->cap, f->fp);
+		ssize_t n = td_read_line(f);
+		if (n == -2) {
+			snprintf(f->err, sizeof f->err, "%s:%zu: more than %u bytes in one line",
+				 f->name, f->lineno + 1, TD_MAX_LINE);
+			return -1;
+		}
 		if (n < 0) {
-			if (ferror(f->fp) || errno == ENOMEM) {
+			if (ferror(f->fp) || n == -3) {
 				snprintf(f->err, sizeof f->err, "cannot read %s: %s", f->name,
 					 strerror(errno ? errno : EIO));
 				return -1;

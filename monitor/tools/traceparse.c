@@ -469,6 +469,10 @@ static bool jp_member(struct jp *j, struct con_event *ev)
 		jp_err(j, "out of memory");
 		goto bad;
 	}
+	if (ev->nf >= CON_EVENT_MAX_KEYS) { /* the duplicate check below stays cheap */
+		jp_err(j, "more than " CON_EVENT_MAX_KEYS_STR " keys in one object");
+		goto bad;
+	}
 	char *key = sb_take(&k);
 	if (key && con_event_get(ev, key)) {
 		free(key);

@@ -129,12 +129,30 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+static uint64_t page_up(uint64_t v)
+{
+	return v > UINT64_MAX - (PAGE_SIZE - 1) ? UINT64_MAX & PAGE_MASK : (v + PAGE_SIZE - 1) & PAGE_MASK;
+}
+
+/* The guest memory the hand-off itself needs: the kernel image, then each module page-aligned. */
+static uint64_t boot_need(const struct mon_elf *elf, const struct mon_module *mods, unsigned nmods)
+{
+	uint64_t at = page_up(elf->hi > BOOT_FREE_PA ? elf->hi : BOOT_FREE_PA);
+	for (unsigned i = 0; i < nmods && at != (UINT64_MAX & PAGE_MASK); i++)
+		at = mods[i].size > UINT64_MAX - at ? UINT64_MAX & PAGE_MASK : page_up(at + mods[i].size);
+	return at;
+}
+
 int mon_boot_load(const struct mon_gmem *g, const uint8_t *img, const struct mon_elf *elf,
 		  const struct mon_module *mods, unsigned nmods, const char *cmdline,
 		  struct mon_boot_regs *regs, char *err, size_t errlen)
 {
-	if (g->size < BOOT_FREE_PA || elf->hi > g->size)
-		return fail(err, errlen, "kernel does not fit in guest memory");
+	uint64_t need = boot_need(elf, mods, nmods);
+	if (g->size < need)
+		return fail(err, errlen, "guest memory too small: --mem %lluK, but the kernel (to PA 0x%llx) and "
+			    "%u module%s need at least --mem %lluK before the kernel starts (4M runs every demo)",
+			    (unsigned long long)(g->size >> 10), (unsigned long long)elf->hi, nmods,
+			    nmods == 1 ? "" : "s", (unsigned long long)(need >> 10));
 	if (nmods > BOOT_MAX_MODULES)
 		return fail(err, errlen, "too many modules (max %d)", BOOT_MAX_MODULES);
 	if (strlen(cmdline) >= BOOT_CMDLINE_MAX)

@@ -195,11 +195,13 @@ void mon_modes_summary(const struct vm *vm, FILE *f)
 			(unsigned long long)m->walks2d, (unsigned long long)m->walk2d_refs,
 			m->walks2d ? (double)m->walk2d_refs / (double)m->walks2d : 0.0,
 			(unsigned long long)m->nested.tables);
-	if (vm->cfg.mmu == MON_MMU_SWTLB)
-		fprintf(f, "swtlb:           refill upcalls %llu, privileged TLB writes %llu (%llu upcalls became the guest's page faults), refill vector %s%u\n",
-			(unsigned long long)m->refills, (unsigned long long)m->tlb_writes,
-			(unsigned long long)(m->refills > m->tlb_writes ? m->refills - m->tlb_writes : 0),
+	if (vm->cfg.mmu == MON_MMU_SWTLB) {
+		uint64_t to_pf = m->refills > m->tlb_writes ? m->refills - m->tlb_writes : 0;
+		fprintf(f, "swtlb:           refill upcalls %llu, privileged TLB writes %llu (%llu upcall%s became the guest's page fault%s), refill vector %s%u\n",
+			(unsigned long long)m->refills, (unsigned long long)m->tlb_writes, (unsigned long long)to_pf,
+			to_pf == 1 ? "" : "s", to_pf == 1 ? "" : "s",
 			m->swtlb_vector < 0x100 ? "" : "none ", m->swtlb_vector & 0xff);
+	}
 	if (vm->cfg.paravirt) {
 		uint64_t n = 0;
 		for (unsigned i = 0; i < VMLAB_HC_COUNT; i++)

@@ -36,7 +36,7 @@
 
 #include "cpu/cpu.h"
 
-#define MON_ERR_MAX 256
+#define MON_ERR_MAX 512 /* room for a list of valid values */
 #define MON_MAX_MODULES 16
 #define MON_CMDLINE_MAX 256
 
@@ -81,6 +81,10 @@ struct mon_cost {
 	uint32_t io;          /* one device port access */
 };
 
+/* What stops a guest that runs or prints forever (vmlab run --help and README name them). */
+#define MON_MAX_INSNS_DEFAULT 10000000000ull  /* guest instructions + exits */
+#define MON_MAX_OUTPUT_DEFAULT (16ull << 20)  /* bytes of serial output */
+
 struct mon_config {
 	const char *kernel;                     /* ELF64 to boot */
 	const char *modules[MON_MAX_MODULES];   /* boot modules (initrd.pack by default) */
@@ -93,13 +97,16 @@ struct mon_config {
 	uint32_t trace_cats;                    /* enum mon_cat bits */
 	uint64_t trace_from;                    /* first instruction count traced */
 	uint64_t trace_limit;                   /* max events written (0: no limit) */
-	const char *trace_after;                /* KIND[@app|@kernel]: the file starts at the first
+	const char *trace_after;                /* KIND[@WHO][#N]: the file starts at the Nth
 						   such event (with the events of the same
 						   instruction before it); NULL: from the start */
 	uint64_t seed;
 	unsigned tlb_sets, tlb_ways;
 	enum mon_tlb_policy tlb_policy;
-	uint64_t max_insns;                     /* clean stop past this many (0: no limit) */
+	uint64_t max_insns;                     /* clean stop past this many instructions and exits
+						   together (0: no limit; default MON_MAX_INSNS_DEFAULT) */
+	uint64_t max_output;                    /* clean stop when the guest's serial output would
+						   pass this many bytes (default MON_MAX_OUTPUT_DEFAULT) */
 	enum mon_mmu_mode mmu;
 	bool paravirt;                          /* --paravirt: CPUID says "vmlab", vmcall hypercalls */
 	bool strict_x86;                        /* --strict-x86: pre-VT x86 (popf, sgdt/sidt/smsw/str/sldt untrapped) */
@@ -107,6 +114,7 @@ struct mon_config {
 	uint64_t pit_scale;                     /* guest instructions per PIT input clock (default 100) */
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */
+	const char *stats_json;                 /* --stats-json FILE: the summary as JSON (NULL: none) */
 	bool check_isolation;                   /* check the isolation invariant after every exit */
 	bool bare_core;                         /* no monitor: the kernel at real CPL 0 on the core's own
 						   paging and IDT delivery, PA == MA (bench baseline) */
@@ -160,6 +168,22 @@ int mon_module_programs(const char *modname, const uint8_t *data, size_t size,
 			mon_program_fn fn, void *ctx);
 
 /* ---- trace events ---------------------------------------------------------- */
+
+/* (trace_after.c) Is kind one of the event kinds a trace holds? */
+bool mon_trace_kind_known(const char *kind);
+/* All the event kinds, space-separated, into buf. Returns buf. */
+const char *mon_trace_kinds(char *buf, size_t len);
+
+/* --trace-after KIND[@WHO][#N], parsed: the Nth (default first) event of kind
+ * KIND ('-' may stand for '_') while WHO (app, app:NAME or kernel; "" any) runs. */
+struct mon_trace_after {
+	char kind[24];
+	char who[24];
+	uint64_t nth;
+};
+/* Parse and check s. Returns 0, or -1 with one line in err naming the
+ * problem (an unknown event lists the valid ones). */
+int mon_trace_after_parse(const char *s, struct mon_trace_after *out, char *err, size_t errlen);
 
 /* Which fields of a mon_event are meaningful. */
 #define MON_EV_VA (1u << 0)
@@ -223,7 +247,10 @@ enum mon_stop_reason {
 	MON_STOP_MAX_INSNS,   /* --max-insns exceeded */
 	MON_STOP_NO_MEMORY,   /* the guest asked for more machine memory than it has */
 	MON_STOP_BAD_GUEST,   /* anything else the guest did that cannot continue */
-	MON_STOP_USER         /* stopped by the console */
+	MON_STOP_USER,        /* stopped by the console */
+	MON_STOP_MAX_OUTPUT,  /* the guest's serial output reached --max-output */
+	MON_STOP_INTERRUPTED, /* the front end asked it to stop (SIGINT/SIGTERM) */
+	MON_STOP_NO_PROGRESS  /* the same instruction exits again and again without retiring */
 };
 
 struct mon_stop {
@@ -306,6 +333,9 @@ bool mon_vm_at_break(const struct vm *vm);
 
 /* Stop the VM from outside (console `kill`). */
 void mon_vm_request_stop(struct vm *vm, const char *why);
+/* Stop the VM from outside because the user interrupted the run (SIGINT,
+ * SIGTERM): stop reason "interrupted", status 1, `why` in the message. */
+void mon_vm_interrupt(struct vm *vm, const char *why);
 
 const struct mon_stop *mon_vm_stop(const struct vm *vm);
 
@@ -384,6 +414,19 @@ size_t mon_read_pa(struct vm *vm, pa_t pa, void *buf, size_t len);
 size_t mon_read_ma(struct vm *vm, ma_t ma, void *buf, size_t len);
 /* PA -> MA through this VM's pmap. false if the page is outside guest memory. */
 bool mon_pa_to_ma(struct vm *vm, pa_t pa, ma_t *ma);
+
+/* ---- output files (outfile.c): written whole or not at all ------------------ */
+struct mon_outfile {
+	FILE *f;                   /* NULL: not open */
+	char *path, *tmp;          /* written to tmp, renamed to path when complete */
+	bool write_error;
+};
+/* Open path's temporary name (path.tmpTAG) for writing; refuses a directory.
+ * Returns 0, or -1 with one line in err naming `what` and path. */
+int mon_outfile_open(struct mon_outfile *o, const char *path, const char *what, unsigned tag, char *err,
+		     size_t errlen);
+/* Close: keep = rename to the real name, else remove. Returns 0, or -1 if the file is not complete. */
+int mon_outfile_close(struct mon_outfile *o, bool keep);
 
 /* ---- changing the guest (debuggers) ------------------------------------------ */
 
@@ -492,5 +535,9 @@ uint64_t mon_vm_cycles(const struct vm *vm);
 void mon_cost_print_prices(FILE *f, const struct mon_cost *c);
 /* The end-of-run summary (deterministic). */
 void mon_print_summary(const struct vm *vm, FILE *f);
+/* The same summary as one JSON object, the same fields under snake_case names (stats_json.c). */
+void mon_print_summary_json(const struct vm *vm, FILE *f);
+/* "halt", "triple-fault", ...: the stop reason as the summary names it. */
+const char *mon_stop_name(enum mon_stop_reason r);
 
 #endif

@@ -66,7 +66,7 @@ struct wbuf {
 
 static void put(struct wbuf *b, const void *src, size_t n)
 {
-	if (b->oom)
+	if (b->oom || n == 0) /* n == 0: src may be NULL (no serial output yet) */
 		return;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 1u << 20;
@@ -286,7 +286,7 @@ static void get(struct rbuf *r, void *dst, size_t n)
 		fail(r, "truncated");
 		return;
 	}
-	if (dst)
+	if (dst && n)
 		memcpy(dst, r->p + r->pos, n);
 	r->pos += n;
 }

@@ -34,7 +34,7 @@ const struct mon_stats *mon_vm_stats(const struct vm *vm)
 	return &vm->stats;
 }
 
-static const char *stop_name(enum mon_stop_reason r)
+const char *mon_stop_name(enum mon_stop_reason r)
 {
 	switch (r) {
 	case MON_STOP_NONE: return "running";
@@ -46,6 +46,9 @@ static const char *stop_name(enum mon_stop_reason r)
 	case MON_STOP_NO_MEMORY: return "no-memory";
 	case MON_STOP_BAD_GUEST: return "bad-guest";
 	case MON_STOP_USER: return "stopped";
+	case MON_STOP_MAX_OUTPUT: return "max-output";
+	case MON_STOP_INTERRUPTED: return "interrupted";
+	case MON_STOP_NO_PROGRESS: return "no-progress";
 	}
 	return "?";
 }
@@ -56,10 +59,10 @@ void mon_print_summary(const struct vm *vm, FILE *f)
 	const struct mon_cost *c = &vm->cfg.cost;
 	fprintf(f, "=== vmlab summary: vm%u ===\n", vm->vmid);
 	if (vm->stop.message[0])
-		fprintf(f, "stop:            %s, status %d: %s\n", stop_name(vm->stop.reason), vm->stop.status,
+		fprintf(f, "stop:            %s, status %d: %s\n", mon_stop_name(vm->stop.reason), vm->stop.status,
 			vm->stop.message);
 	else
-		fprintf(f, "stop:            %s\n", stop_name(vm->stop.reason));
+		fprintf(f, "stop:            %s\n", mon_stop_name(vm->stop.reason));
 	fprintf(f, "instructions:    %llu (guest user %llu, guest kernel %llu)\n",
 		(unsigned long long)(s->insns_user + s->insns_kernel), (unsigned long long)s->insns_user,
 		(unsigned long long)s->insns_kernel);

@@ -1,6 +1,6 @@
 /*
  * monitor/vmm/trace.c — trace events: one line each, text or JSON Lines, to a
- * file (written under a temporary name, renamed when the run ends), to the
+ * file (see open_trace_file), to the
  * console's event sink, and into a ring of the last MON_RING_MAX events that
  * a clean stop prints.
  *
@@ -9,9 +9,11 @@
  *          "text":"TLB miss VA 0x401000 (read) -> VMM","va":"0x401000"}
  * Both carry the same fields; numbers in JSON are hex strings for addresses.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "monitor/vmm/vm.h"
@@ -28,8 +30,7 @@ static const char *cat_name(enum mon_cat c)
 	return "?";
 }
 
-/* Append a JSON string literal of s to buf at *pos. */
-static void json_str(char *buf, size_t len, size_t *pos, const char *s)
+void mon_json_str(char *buf, size_t len, size_t *pos, const char *s)
 {
 	size_t p = *pos;
 	if (p + 1 < len)
@@ -80,11 +81,11 @@ void mon_event_format(const struct mon_event *ev, enum mon_trace_format fmt, cha
 	size_t p = 0;
 	jappend(buf, len, &p, "{\"icount\":%llu,\"vm\":%u,\"who\":", (unsigned long long)ev->icount,
 		ev->vmid);
-	json_str(buf, len, &p, ev->who);
+	mon_json_str(buf, len, &p, ev->who);
 	jappend(buf, len, &p, ",\"cat\":\"%s\",\"kind\":", cat_name(ev->cat));
-	json_str(buf, len, &p, ev->kind ? ev->kind : "");
+	mon_json_str(buf, len, &p, ev->kind ? ev->kind : "");
 	jappend(buf, len, &p, ",\"text\":");
-	json_str(buf, len, &p, ev->text);
+	mon_json_str(buf, len, &p, ev->text);
 	if (ev->has & MON_EV_VA)
 		jappend(buf, len, &p, ",\"va\":\"0x%llx\"", (unsigned long long)ev->va);
 	if (ev->has & MON_EV_PA)
@@ -145,11 +146,11 @@ static void write_event(struct mon_trace *t, const struct mon_event *ev)
 /* --trace-after KIND[@app|@kernel]: does this event start the file? */
 static bool trigger_matches(const struct vm *vm, struct mon_trace *t, const struct mon_event *ev)
 {
-	if (!ev->kind || strcmp(ev->kind, t->after_kind))
+	if (!ev->kind || strcmp(ev->kind, t->after.kind))
 		return false;
-	if (t->after_who[0] && strncmp(vm->who, t->after_who, strlen(t->after_who)))
+	if (t->after.who[0] && strncmp(vm->who, t->after.who, strlen(t->after.who)))
 		return false;
-	return ++t->after_seen >= t->after_nth;
+	return ++t->after_seen >= t->after.nth;
 }
 
 /* The trigger fired: first write the ring's earlier events of the same instruction. */
@@ -212,6 +213,54 @@ unsigned mon_vm_recent_events(const struct vm *vm, struct mon_event *out, unsign
 	return n;
 }
 
+/*
+ * Open the trace file. A regular file at `file`, or nothing yet, is replaced
+ * atomically: the trace is written under a unique temporary name in the same
+ * folder (FILE.tmpXXXXXX) and renamed over FILE when the run ends, or removed
+ * if it fails. Anything else -- a symlink, a FIFO, a terminal, a device -- is
+ * written through and stays what it is (renaming over it would turn a
+ * /dev/null into a regular file). A directory is refused.
+ */
+static int open_trace_file(struct mon_trace *t, const char *file, char *err, size_t errlen)
+{
+	struct stat st;
+	if (lstat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "cannot write trace file %s: it is a directory", file);
+			return -1;
+		}
+		t->f = fopen(file, "w");
+		if (!t->f) {
+			snprintf(err, errlen, "cannot write trace file %s: %s", file, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	size_t n = strlen(file) + 16;
+	t->tmp_path = malloc(n);
+	if (!t->tmp_path) {
+		snprintf(err, errlen, "out of host memory");
+		return -1;
+	}
+	snprintf(t->tmp_path, n, "%s.tmpXXXXXX", file);
+	int fd = mkstemp(t->tmp_path);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot write trace file %s: %s", file, strerror(errno));
+		free(t->tmp_path);
+		t->tmp_path = NULL;
+		return -1;
+	}
+	mode_t mask = umask(0); /* mkstemp made it 0600: give it the mode fopen would */
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) || !(t->f = fdopen(fd, "w"))) {
+		snprintf(err, errlen, "cannot write trace file %s: %s", file, strerror(errno));
+		close(fd);
+		unlink(t->tmp_path);
+		return -1;
+	}
+	return 0;
+}
+
 int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_t errlen)
 {
 	struct mon_trace *t = &vm->trace;
@@ -221,31 +270,18 @@ int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_
 	t->limit = cfg->trace_limit;
 	t->started = true;
 	if (cfg->trace_after) {
-		/* KIND[@WHO][#N] */
-		const char *a = cfg->trace_after;
-		size_t kl = strcspn(a, "@#");
-		snprintf(t->after_kind, sizeof t->after_kind, "%.*s", (int)kl, a);
-		const char *at = strchr(a, '@'), *hash = strchr(a, '#');
-		if (at)
-			snprintf(t->after_who, sizeof t->after_who, "%.*s",
-				 (int)(hash && hash > at ? (size_t)(hash - at - 1) : strlen(at + 1)), at + 1);
-		t->after_nth = hash ? strtoull(hash + 1, NULL, 10) : 1;
+		if (mon_trace_after_parse(cfg->trace_after, &t->after, err, errlen))
+			return -1;
 		t->started = false;
 	}
 	if (cfg->trace_file) {
-		size_t n = strlen(cfg->trace_file) + 16;
 		t->path = strdup(cfg->trace_file);
-		t->tmp_path = malloc(n);
-		if (!t->path || !t->tmp_path) {
+		if (!t->path) {
 			snprintf(err, errlen, "out of host memory");
 			return -1;
 		}
-		snprintf(t->tmp_path, n, "%s.tmp%u", cfg->trace_file, vm->vmid);
-		t->f = fopen(t->tmp_path, "w");
-		if (!t->f) {
-			snprintf(err, errlen, "cannot write trace file %s", cfg->trace_file);
+		if (open_trace_file(t, cfg->trace_file, err, errlen))
 			return -1;
-		}
 	}
 	mon_trace_update_mask(vm);
 	return 0;
@@ -259,12 +295,12 @@ int mon_trace_close(struct vm *vm, bool keep)
 		if (fclose(t->f) || t->write_error)
 			rc = -1;
 		t->f = NULL;
-		if (keep && rc == 0) {
+		if (t->tmp_path && keep && rc == 0) {
 			if (rename(t->tmp_path, t->path))
 				rc = -1;
-		} else {
-			unlink(t->tmp_path);
 		}
+		if (t->tmp_path && (!keep || rc))
+			unlink(t->tmp_path);
 	}
 	free(t->path);
 	free(t->tmp_path);

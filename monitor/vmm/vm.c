@@ -44,7 +44,8 @@ static int vm_boot(struct vm *vm, const struct mon_images *img, char *err, size_
 	const struct mon_config *c = &vm->cfg;
 	struct mon_elf elf;
 	char why[MON_ERR_MAX];
-	if (mon_elf_parse(img->kernel.data, img->kernel.size, c->mem_size, &elf, why, sizeof why)) {
+	/* any PA the ELF names: mon_boot_load says how much memory it needs */
+	if (mon_elf_parse(img->kernel.data, img->kernel.size, UINT64_MAX, &elf, why, sizeof why)) {
 		snprintf(err, errlen, "%s: %s", img->kernel.name, why);
 		return -1;
 	}
@@ -125,6 +126,7 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
 	vm->vmid = vmid;
 	vm->cfg = *cfg;
 	vm->stop.reason = MON_STOP_NONE;
+	vm->uart.limit = cfg->max_output ? cfg->max_output : MON_MAX_OUTPUT_DEFAULT;
 	mon_uart_reset(&vm->uart);
 	mon_pic_reset(&vm->pic);
 	mon_pit_reset(&vm->pit);
@@ -278,6 +280,11 @@ void mon_vm_request_stop(struct vm *vm, const char *why)
 	mon_vm_halt(vm, MON_STOP_USER, 1, "%s", why ? why : "stopped by request");
 }
 
+void mon_vm_interrupt(struct vm *vm, const char *why)
+{
+	mon_vm_halt(vm, MON_STOP_INTERRUPTED, 1, "interrupted%s%s", why ? ": " : "", why ? why : "");
+}
+
 void mon_vm_next_tick(struct vm *vm)
 {
 	uint64_t scale = vm->cfg.pit_scale ? vm->cfg.pit_scale : 1;
@@ -297,6 +304,14 @@ static void vm_timer(struct vm *vm)
 	}
 }
 
+/* What --max-insns counts: instructions retired and exits handled (a port
+ * string instruction exits once per element, a hypercall is an exit), so
+ * no guest can keep the host busy without coming nearer to the limit. */
+static uint64_t vm_work(const struct vm *vm)
+{
+	return vm->cpu.icount + mon_stats_exits(&vm->stats);
+}
+
 /* Instructions the next cpu_run may execute. */
 static uint64_t vm_budget(struct vm *vm, enum mon_step_kind kind)
 {
@@ -304,8 +319,9 @@ static uint64_t vm_budget(struct vm *vm, enum mon_step_kind kind)
 	uint64_t now = vm->cpu.icount;
 	if (vm->next_tick != UINT64_MAX && vm->next_tick > now && vm->next_tick - now < b)
 		b = vm->next_tick - now;
-	if (vm->cfg.max_insns && vm->cfg.max_insns + 1 - now < b)
-		b = vm->cfg.max_insns + 1 - now;
+	uint64_t work = vm_work(vm);
+	if (vm->cfg.max_insns && work <= vm->cfg.max_insns && vm->cfg.max_insns + 1 - work < b)
+		b = vm->cfg.max_insns + 1 - work;
 	if (vm->pause_at > now && vm->pause_at - now < b)
 		b = vm->pause_at - now;
 	return b ? b : 1;
@@ -338,10 +354,15 @@ static void vm_after_run(struct vm *vm)
 		return;
 	vm_timer(vm);
 	mon_irq_check(vm);
-	if (vm->cfg.max_insns && vm->cpu.icount > vm->cfg.max_insns)
+	if (vm->uart.full)
+		mon_vm_halt(vm, MON_STOP_MAX_OUTPUT, 1,
+			    "the guest printed more than --max-output %llu bytes on the serial port",
+			    (unsigned long long)vm->uart.limit);
+	else if (vm->cfg.max_insns && vm_work(vm) > vm->cfg.max_insns)
 		mon_vm_halt(vm, MON_STOP_MAX_INSNS, 1,
-			    "no end after --max-insns %llu guest instructions (guest hang?)",
-			    (unsigned long long)vm->cfg.max_insns);
+			    "no end after --max-insns %llu guest instructions and exits%s (guest hang?)",
+			    (unsigned long long)vm->cfg.max_insns,
+			    vm->cfg.max_insns == MON_MAX_INSNS_DEFAULT ? ", the default (raise it with --max-insns N)" : "");
 }
 
 /* Run once: returns true if an exit (other than the budget) was handled

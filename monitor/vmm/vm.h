@@ -19,7 +19,8 @@
 /* ---- trace.c ---- */
 struct mon_trace {
 	FILE *f;                   /* NULL: no trace file */
-	char *path, *tmp_path;     /* written to tmp_path, renamed to path at the end */
+	char *path, *tmp_path;     /* written to tmp_path, renamed to path at the end
+				      (tmp_path NULL: written through, see trace.c) */
 	enum mon_trace_format fmt;
 	uint32_t cats;             /* categories written to the file */
 	uint64_t from, limit, written;
@@ -32,8 +33,8 @@ struct mon_trace {
 	unsigned ring_next, ring_count;
 	bool write_error;
 	bool started;              /* --trace-after: the trigger has been seen */
-	char after_kind[24], after_who[24];
-	uint64_t after_nth, after_seen; /* start at the after_nth matching event */
+	struct mon_trace_after after;
+	uint64_t after_seen;       /* matching events seen: the file starts at the after.nth */
 };
 
 /* Does anybody want events of category `cat`? One AND: costs nothing when off. */
@@ -47,6 +48,8 @@ struct mon_trace {
 void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char *kind,
 		    const struct mon_event *fields, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* Append a JSON string literal of s to buf at *pos (NUL-terminated, truncated to len). */
+void mon_json_str(char *buf, size_t len, size_t *pos, const char *s);
 /* Open the trace file (temp name). Returns 0 or -1 with err. */
 int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_t errlen);
 /* Finish: flush and rename (keep = true) or remove the temp file. Returns 0 or -1. */

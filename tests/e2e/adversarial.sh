@@ -57,4 +57,79 @@ for g in 16x3 1x6; do
   adv tlb-$g-movsb 0 "" "rep movsb of 512 KiB done" -- run $(bare rep-movsb) --tlb $g --quiet
 done
 
+# 3. --max-insns bounds port string instructions (one exit per element) too,
+#    and `vmlab run` has a default limit that the summary names
+adv rep-outsb 1 "max-insns 10000" "" -- run $(bare rep-outsb) --max-insns 10000
+adv rep-insb 1 "max-insns 10000" "" -- run $(bare rep-insb) --max-insns 10000
+"$vmlab" run --help | grep -q "(default 10000000000; 0: no limit)" || { echo "FAIL adversarial: run --help names no default --max-insns"; fail=1; }
+
+# 4. serial output is bounded: the VM stops at the documented limit, and the
+#    output up to it was streamed
+adv uart-flood 1 "max-output" "" -- run $(bare uart-flood) --max-output 64K
+sz=$(wc -c <"$out/adv-uart-flood.out")
+[ "$sz" -ge 65536 ] && [ "$sz" -le 70000 ] || { echo "FAIL adversarial uart-flood: $sz bytes streamed, want 64 KiB"; fail=1; }
+
+# 5. --trace FILE replaces only a regular file (atomically, through a temp
+#    name); a symlink or a FIFO is written through and stays what it was; no
+#    FILE.tmp* is ever left behind
+tdir="$out/adv-tracefile"; rm -rf "$tdir"; mkdir -p "$tdir"
+run_bare() { timeout -k 5 "$T" "$vmlab" run --kernel "$out/bare.elf" --module /dev/null --mem 4M --quiet "$@" >/dev/null 2>"$tdir/err"; }
+echo old >"$tdir/target"; ln -s target "$tdir/link"
+run_bare --trace "$tdir/link"
+{ [ -L "$tdir/link" ] && grep -q "boot:" "$tdir/target"; } || { echo "FAIL adversarial trace-symlink: the symlink was replaced or its target not written"; fail=1; }
+mkfifo "$tdir/fifo"
+timeout 60 cat "$tdir/fifo" >"$tdir/from-fifo" & reader=$!
+run_bare --trace "$tdir/fifo"
+wait $reader
+{ [ -p "$tdir/fifo" ] && grep -q "boot:" "$tdir/from-fifo"; } || { echo "FAIL adversarial trace-fifo: the FIFO was replaced or nothing came through it"; fail=1; }
+echo old >"$tdir/regular"
+run_bare --trace "$tdir/regular"
+{ [ -f "$tdir/regular" ] && ! [ -L "$tdir/regular" ] && grep -q "boot:" "$tdir/regular"; } || { echo "FAIL adversarial trace-regular: not replaced"; fail=1; }
+mkdir "$tdir/dir"
+run_bare --trace "$tdir/dir"; rc=$?
+{ [ $rc = 1 ] && [ "$(wc -l <"$tdir/err")" = 1 ] && [ -d "$tdir/dir" ]; } || { echo "FAIL adversarial trace-dir: status $rc, want 1 and one line"; cat "$tdir/err"; fail=1; }
+ls "$tdir" | grep -q "tmp" && { echo "FAIL adversarial trace: temp file left: $(ls "$tdir")"; fail=1; }
+[ $fail = 0 ] && echo "ok   adversarial trace files: symlink, FIFO written through; regular file replaced; directory refused"
+
+# 6. SIGINT/SIGTERM: the instruction finishes, the summary says "interrupted",
+#    the trace is closed (renamed into place, no temp file left); status 128+N
+for sig in INT TERM; do
+  sdir="$out/adv-signal-$sig"; rm -rf "$sdir"; mkdir -p "$sdir"
+  timeout -k 5 "$T" "$vmlab" run $(bare spin) --trace "$sdir/t.txt" >"$sdir/out" 2>"$sdir/err" & pid=$!
+  for i in $(seq 200); do ls "$sdir" | grep -q "t.txt.tmp" && break; sleep 0.1; done
+  kill -$sig $pid; wait $pid; rc=$?
+  want=$([ $sig = INT ] && echo 130 || echo 143)
+  if [ $rc = $want ] && grep -q "^stop: *interrupted" "$sdir/err" && grep -q "boot:" "$sdir/t.txt" &&
+     ! ls "$sdir" | grep -q tmp; then
+    echo "ok   adversarial SIG$sig: summary 'interrupted', trace closed, status $rc"
+  else
+    echo "FAIL adversarial SIG$sig: status $rc (want $want), files: $(ls "$sdir")"; tail -3 "$sdir/err"; fail=1
+  fi
+done
+
+# 7. trace-diff against a hostile trace: a JSONL object with 60000 keys
+#    (quadratic duplicate-key checks took minutes) and a 2 MiB line are
+#    refused at once with one line naming the limit
+awk 'BEGIN { printf "{"; for (i = 0; i < 60000; i++) printf "%s\"k%d\":\"v\"", i ? "," : "", i; print "}" }' >"$out/adv-keys.jsonl"
+awk 'BEGIN { printf "[        1] vm0 kernel     "; for (i = 0; i < 2097152; i += 8) printf "xxxxxxxx"; print "" }' >"$out/adv-long.txt"
+for f in keys.jsonl long.txt; do
+  timeout -k 5 20 "$vmlab" trace-diff "$out/adv-$f" "$out/adv-$f" >"$out/adv-td.out" 2>"$out/adv-td.err"; rc=$?
+  if [ $rc = 2 ] && [ "$(wc -l <"$out/adv-td.err")" = 1 ] && grep -q "more than" "$out/adv-td.err"; then
+    echo "ok   adversarial trace-diff $f: $(cat "$out/adv-td.err")"
+  else
+    echo "FAIL adversarial trace-diff $f: status $rc (124: too slow), want 2 and one line naming the limit"; head -c 300 "$out/adv-td.err"; fail=1
+  fi
+done
+
+# 8. an oversized kernel is refused before it is read; a stream is read with a bound
+truncate -s 300M "$out/adv-big.elf"
+adv big-kernel 1 "adv-big.elf is too large" "" -- run --kernel "$out/adv-big.elf" --module /dev/null
+rm -f "$out/adv-big.elf"
+adv zero-kernel 1 "/dev/zero is too large" "" -- run --kernel /dev/zero --module /dev/null
+
+# 10. the exit codes are in --help
+for c in "2N+1" "130, 143" "bad command line"; do
+  "$vmlab" --help | grep -q -- "$c" || { echo "FAIL adversarial: vmlab --help lacks exit status '$c'"; fail=1; }
+done
+
 exit $fail

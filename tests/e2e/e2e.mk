@@ -47,7 +47,7 @@ $(E2E_OUT)/adv-%.elf: tests/e2e/bare/adv.c $(E2E_BARE_DEPS)
 ALL_TARGETS += $(E2E_ADV_ELFS)
 
 # Guests that once crashed, hung or exhausted the monitor (issue 10); each run under timeout.
-e2e-adversarial: $(VMLAB) $(E2E_ADV_ELFS) $(E2E_KERNEL) $(E2E_INITRD)
+e2e-adversarial: $(VMLAB) $(E2E_ADV_ELFS) $(E2E_OUT)/bare.elf $(E2E_KERNEL) $(E2E_INITRD)
 	@tests/e2e/adversarial.sh $(VMLAB) $(E2E_OUT) $(E2E_KERNEL) $(E2E_INITRD)
 
 e2e-cli: $(VMLAB) $(E2E_OUT)/bare.elf

@@ -34,6 +34,13 @@ START_TEST(options)
 	struct mon_config c;
 	char err[MON_ERR_MAX];
 	mon_config_defaults(&c);
+	/* a guest that runs or prints forever is stopped by default (issue 10) */
+	ck_assert_uint_eq(c.max_insns, MON_MAX_INSNS_DEFAULT);
+	ck_assert_uint_eq(c.max_output, MON_MAX_OUTPUT_DEFAULT);
+	ck_assert_int_eq(parse(&c, "--max-output", "64K", err), 1);
+	ck_assert_uint_eq(c.max_output, 64 << 10);
+	ck_assert_int_eq(parse(&c, "--max-output", "0", err), -1);
+	ck_assert(strstr(err, "--max-output"));
 	ck_assert_uint_eq(c.tlb_sets, 16);
 	ck_assert_int_eq(parse(&c, "--tlb=32x3", NULL, err), 1);
 	ck_assert_uint_eq(c.tlb_sets, 32);
@@ -47,7 +54,8 @@ START_TEST(options)
 	ck_assert(strstr(err, "--tlb"));
 	ck_assert_int_eq(parse(&c, "--mem", "8M", err), 1);
 	ck_assert_uint_eq(c.mem_size, 8ull << 20);
-	ck_assert_int_eq(parse(&c, "--mem", "1M", err), -1);
+	ck_assert_int_eq(parse(&c, "--mem", "1020K", err), -1);
+	ck_assert(strstr(err, "from 1M to 1G"));
 	ck_assert_int_eq(parse(&c, "--module", "a", err), 1);
 	ck_assert_int_eq(parse(&c, "--module", "b", err), 1);
 	ck_assert_uint_eq(c.nmodules, 2);

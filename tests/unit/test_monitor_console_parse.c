@@ -73,6 +73,8 @@ static const struct good goods[] = {
 	{"until fault", CON_UNTIL, 0, 0, 0, 0, 0, 0, 0, CON_UNTIL_FAULT, ""},
 	{"until true-fault", CON_UNTIL, 0, 0, 0, 0, 0, 0, 0, CON_UNTIL_TRUE_FAULT, ""},
 	{"until hidden-fault", CON_UNTIL, 0, 0, 0, 0, 0, 0, 0, CON_UNTIL_HIDDEN_FAULT, ""},
+	{"until tlb_miss", CON_UNTIL, 0, 0, 0, 0, 0, 0, 0, CON_UNTIL_TLB_MISS, ""}, /* the trace's spelling */
+	{"until hidden_fault", CON_UNTIL, 0, 0, 0, 0, 0, 0, 0, CON_UNTIL_HIDDEN_FAULT, ""},
 	{"unt cr3", CON_UNTIL, 0, 0, 0, 0, 0, 0, 0, CON_UNTIL_CR3, ""},
 	{"until io", CON_UNTIL, 0, 0, 0, 0, 0, 0, 0, CON_UNTIL_IO, ""},
 	{"continue", CON_CONTINUE, 0, 0, 0, 0, 0, 0, 0, 0, ""},
@@ -174,6 +176,7 @@ static const char *const bads[][2] = {
 	{"next-exit now", "takes no arguments"},
 	{"until", "until what?"},
 	{"until banana", "until: unknown event 'banana'"},
+	{"until tlb_miss_", "until: unknown event 'tlb_miss_'"},
 	{"continue 5", "takes no arguments"},
 	{"break", "missing address"},
 	{"break nosuchsym", "no symbol 'nosuchsym'"},

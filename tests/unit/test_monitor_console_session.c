@@ -549,6 +549,28 @@ START_TEST(memory_and_translate)
 }
 END_TEST
 
+/* A garbage script: its escape codes and stray bytes are shown as \xNN, never sent raw. */
+START_TEST(garbage_script_not_echoed_raw)
+{
+	static const char script[] = "step \033[2J\xff\xc2\x9b" "1m h\xc3\xa9llo\n# \033]0;title\007\nhelp \001x\n\x9b\x80\n";
+	FILE *in = fmemopen((void *)script, sizeof script - 1, "r");
+	ck_assert_ptr_nonnull(in);
+	fflush(fx.out);
+	size_t start = fx.len;
+	con_repl_batch(&fx.s, in);
+	fclose(in);
+	fflush(fx.out);
+	const char *o = fx.buf + start;
+	HAS(o, "(vmlab) step \\x1b[2J\\xff\\xc2\\x9b1m h\xc3\xa9llo\n"); /* UTF-8 stays, C1 CSI does not */
+	HAS(o, "(vmlab) # \\x1b]0;title\\x07\n");
+	HAS(o, "error: unknown command '\\x01x'");
+	HAS(o, "(vmlab) \\x9b\\x80\n");
+	for (const unsigned char *p = (const unsigned char *)o; *p; p++)
+		ck_assert_msg(*p >= 0x20 || *p == '\n', "raw control byte 0x%02x in:\n%s", *p, o);
+	LACKS(o, "\xff");
+}
+END_TEST
+
 /* A bare-metal non-canonical VA: the CPU's #GP, before any walk. */
 START_TEST(translate_noncanonical)
 {
@@ -802,6 +824,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tl, 30);
 	tcase_add_test(tl, ctrl_c_stops_continue);
 	tcase_add_test(tl, translate_noncanonical);
+	tcase_add_test(tl, garbage_script_not_echoed_raw);
 	suite_add_tcase(s, tl);
 	TCase *tu = tcase_create("user-mode guest");
 	tcase_add_checked_fixture(tu, setup_user, teardown);

@@ -155,7 +155,16 @@ START_TEST(boot_modules_too_big)
 	struct mon_module m = { "huge", mem, MEM };
 	struct mon_boot_regs r;
 	ck_assert_int_eq(mon_boot_load(&g, img, &e, &m, 1, "", &r, err, sizeof err), -1);
-	ck_assert(strstr(err, "does not fit"));
+	/* the kernel ends at 0x101000 (page-aligned), the module needs MEM more: the real minimum */
+	ck_assert_msg(strstr(err, "guest memory too small: --mem 4096K, but the kernel (to PA 0x100020) and 1 module "
+				  "need at least --mem 5124K"), "%s", err);
+	/* a memory one page short of kernel + modules is refused; exactly enough is not */
+	struct mon_module two[2] = { { "a", mem, 5 }, { "b", mem, 4096 } };
+	struct mon_gmem tight = { flat_page, mem, 0x103000 - PAGE_SIZE };
+	ck_assert_int_eq(mon_boot_load(&tight, img, &e, two, 2, "", &r, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "2 modules need at least --mem 1036K"), "%s", err);
+	tight.size = 0x103000;
+	ck_assert_int_eq(mon_boot_load(&tight, img, &e, two, 2, "", &r, err, sizeof err), 0);
 	free(mem);
 }
 END_TEST

@@ -59,14 +59,14 @@ static char *finish(struct vm *vm)
 
 static void script(struct vm *vm)
 {
-	ev(vm, 1, MON_CAT_TLB, "miss1", "kernel");
-	ev(vm, 2, MON_CAT_IO, "io1", "kernel");
-	ev(vm, 5, MON_CAT_TLB, "miss2", "app:hello");
-	ev(vm, 5, MON_CAT_SHADOW, "walk2", "app:hello");
-	ev(vm, 5, MON_CAT_TLB, "install", "app:hello");
-	ev(vm, 7, MON_CAT_TLB, "miss3", "app:hello");
-	ev(vm, 7, MON_CAT_TLB, "install", "app:hello");
-	ev(vm, 9, MON_CAT_IO, "io2", "kernel");
+	ev(vm, 1, MON_CAT_TLB, "tlb_miss", "kernel");
+	ev(vm, 2, MON_CAT_IO, "io_in", "kernel");
+	ev(vm, 5, MON_CAT_TLB, "tlb_miss", "app:hello");
+	ev(vm, 5, MON_CAT_SHADOW, "walk", "app:hello");
+	ev(vm, 5, MON_CAT_TLB, "tlb_install", "app:hello");
+	ev(vm, 7, MON_CAT_TLB, "tlb_hit", "app:hello");
+	ev(vm, 7, MON_CAT_TLB, "tlb_install", "app:hello");
+	ev(vm, 9, MON_CAT_IO, "io_out", "kernel");
 }
 
 START_TEST(categories_from_limit)
@@ -76,13 +76,13 @@ START_TEST(categories_from_limit)
 	c.trace_cats = MON_CAT_TLB;
 	struct vm *vm = trace_vm(&c);
 	script(vm);
-	ck_assert_str_eq(finish(vm), "miss1|miss2|install|miss3|install");
+	ck_assert_str_eq(finish(vm), "tlb_miss|tlb_miss|tlb_install|tlb_hit|tlb_install");
 	mon_config_defaults(&c);
 	c.trace_from = 5;
 	c.trace_limit = 3;
 	vm = trace_vm(&c);
 	script(vm);
-	ck_assert_str_eq(finish(vm), "miss2|walk2|install");
+	ck_assert_str_eq(finish(vm), "tlb_miss|walk|tlb_install");
 }
 END_TEST
 
@@ -90,22 +90,67 @@ START_TEST(after_with_preroll)
 {
 	struct mon_config c;
 	mon_config_defaults(&c);
-	c.trace_after = "install@app";
+	c.trace_after = "tlb_install@app";
 	struct vm *vm = trace_vm(&c);
 	script(vm);
 	/* starts at the first install while an app runs, with the same instruction's events before it */
-	ck_assert_str_eq(finish(vm), "miss2|walk2|install|miss3|install|io2");
+	ck_assert_str_eq(finish(vm), "tlb_miss|walk|tlb_install|tlb_hit|tlb_install|io_out");
 	mon_config_defaults(&c);
-	c.trace_after = "install#2";
+	c.trace_after = "tlb-install#2"; /* the console's spelling */
 	c.trace_cats = MON_CAT_TLB | MON_CAT_IO;
 	vm = trace_vm(&c);
 	script(vm);
-	ck_assert_str_eq(finish(vm), "miss3|install|io2");
+	ck_assert_str_eq(finish(vm), "tlb_hit|tlb_install|io_out");
 	mon_config_defaults(&c);
-	c.trace_after = "io1@app";
+	c.trace_after = "io_in@app:hello";
 	vm = trace_vm(&c);
 	script(vm);
 	ck_assert_str_eq(finish(vm), "");
+}
+END_TEST
+
+/* --trace-after is checked before the run: unknown events, runners and counts are one line. */
+START_TEST(after_rejects_bad_input)
+{
+	static const struct { const char *arg, *msg; } bad[] = {
+		{"tlb-mis", "unknown event 'tlb_mis' (events: tlb_miss tlb_hit"},
+		{"hidden_fault", "unknown event 'hidden_fault'"},
+		{"", "unknown event ''"},
+		{"@app", "unknown event ''"},
+		{"syscall#-1", "bad count '-1' (want #N with N >= 1)"},
+		{"syscall#0", "bad count '0'"},
+		{"syscall#", "bad count ''"},
+		{"syscall#2x", "bad count '2x'"},
+		{"tlb_miss@bob", "unknown runner 'bob' (want app, app:NAME or kernel)"},
+		{"tlb_miss@app:", "unknown runner 'app:'"},
+		{"tlb_miss#2@app", "bad count '2@app'"},
+	};
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct mon_trace_after a;
+		char err[MON_ERR_MAX] = "";
+		ck_assert_int_eq(mon_trace_after_parse(bad[i].arg, &a, err, sizeof err), -1);
+		ck_assert_msg(strstr(err, bad[i].msg), "'%s': %s", bad[i].arg, err);
+		ck_assert_ptr_null(strchr(err, '\n'));
+		ck_assert_uint_lt(strlen(err), sizeof err - 1); /* the whole list fits */
+		ck_assert(strstr(err, "insn)") || !strstr(err, "events:"));
+	}
+	struct mon_trace_after a;
+	char err[MON_ERR_MAX];
+	ck_assert_int_eq(mon_trace_after_parse("true-fault@app#4", &a, err, sizeof err), 0);
+	ck_assert_str_eq(a.kind, "true_fault");
+	ck_assert_str_eq(a.who, "app");
+	ck_assert_uint_eq(a.nth, 4);
+	ck_assert_int_eq(mon_trace_after_parse("cr3", &a, err, sizeof err), 0);
+	ck_assert_str_eq(a.who, "");
+	ck_assert_uint_eq(a.nth, 1);
+	/* mon_trace_open refuses it too (a config not built by the CLI) */
+	struct mon_config c;
+	mon_config_defaults(&c);
+	c.trace_after = "tlb_mis";
+	struct vm *vm = calloc(1, sizeof *vm);
+	ck_assert_int_eq(mon_trace_open(vm, &c, err, sizeof err), -1);
+	ck_assert(strstr(err, "unknown event"));
+	free(vm);
 }
 END_TEST
 
@@ -115,7 +160,8 @@ START_TEST(temp_name_and_ring)
 	mon_config_defaults(&c);
 	struct vm *vm = trace_vm(&c);
 	char tmp[80];
-	snprintf(tmp, sizeof tmp, "%s.tmp0", path);
+	snprintf(tmp, sizeof tmp, "%s", vm->trace.tmp_path); /* path.tmpXXXXXX (mkstemp) */
+	ck_assert_int_eq(strncmp(tmp, path, strlen(path)), 0);
 	ck_assert_int_eq(access(tmp, F_OK), 0);   /* written under the temp name ... */
 	ck_assert_int_ne(access(path, F_OK), 0);
 	for (int i = 0; i < 40; i++)
@@ -137,6 +183,7 @@ int main(void)
 	TCase *tc = tcase_create("trace");
 	tcase_add_test(tc, categories_from_limit);
 	tcase_add_test(tc, after_with_preroll);
+	tcase_add_test(tc, after_rejects_bad_input);
 	tcase_add_test(tc, temp_name_and_ring);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -199,13 +199,13 @@ END_TEST
 
 static const char *J1 =
 	"{\"icount\":1042,\"vm\":\"vm0\",\"who\":\"app:hello\",\"cat\":\"tlb\",\"event\":\"TLB miss\",\"va\":\"0x401000\"}\n"
-	"{\"icount\":1042,\"vm\":\"vm0\",\"who\":\"VMM\",\"cat\":\"tlb\",\"event\":\"TLB install\",\"va\":\"0x401000\",\"ma\":\"0x1a7000\",\"slot\":{\"set\":1,\"way\":2}}\n";
+	"{\"icount\":1042,\"vm\":\"vm0\",\"who\":\"VMM\",\"cat\":\"tlb\",\"event\":\"TLB install\",\"va\":\"0x401000\",\"ma\":\"0x1a7000\",\"value\":{\"set\":1,\"way\":2}}\n";
 
 START_TEST(equal_jsonl_any_order_and_spacing)
 {
 	const char *b =
 		"  { \"vm\" : \"vm0\", \"icount\": 1042, \"who\":\"app:hello\",\"cat\":\"tlb\",\"event\":\"TLB miss\",\"va\":\"0x401000\" }\n"
-		"{\"slot\": { \"set\" : 1 , \"way\" : 2 }, \"ma\":\"0x1a7000\",\"va\":\"0x401000\",\"event\":\"TLB install\",\"cat\":\"tlb\",\"who\":\"VMM\",\"vm\":\"vm0\",\"icount\":1042}\n";
+		"{\"value\": { \"set\" : 1 , \"way\" : 2 }, \"ma\":\"0x1a7000\",\"va\":\"0x401000\",\"event\":\"TLB install\",\"cat\":\"tlb\",\"who\":\"VMM\",\"vm\":\"vm0\",\"icount\":1042}\n";
 	ck_assert_int_eq(run(file(0, J1), file(1, b), NULL, NULL, NULL), 0);
 	ck_assert_str_eq(out, "traces equal: 2 events\n");
 }
@@ -215,26 +215,26 @@ START_TEST(differ_jsonl_fields)
 {
 	const char *b =
 		"{\"icount\":1042,\"vm\":\"vm0\",\"who\":\"app:hello\",\"cat\":\"tlb\",\"event\":\"TLB miss\",\"va\":\"0x401000\"}\n"
-		"{\"icount\":1042,\"vm\":\"vm0\",\"who\":\"VMM\",\"cat\":\"tlb\",\"event\":\"TLB install\",\"va\":\"0x401000\",\"ma\":\"0x1b8000\",\"slot\":{\"set\":1,\"way\":3}}\n";
+		"{\"icount\":1042,\"vm\":\"vm0\",\"who\":\"VMM\",\"cat\":\"tlb\",\"event\":\"TLB install\",\"va\":\"0x401000\",\"ma\":\"0x1b8000\",\"value\":{\"set\":1,\"way\":3}}\n";
 	ck_assert_int_eq(run(file(0, J1), file(1, b), NULL, NULL, NULL), 1);
 	ck_assert_ptr_nonnull(strstr(out, "traces differ at event 2"));
 	ck_assert_ptr_nonnull(strstr(out, "field 'ma': expected \"0x1a7000\", actual \"0x1b8000\""));
 	ck_assert_int_eq(run(file(0, J1), file(1, b), "--ignore", "ma", NULL), 1);
-	ck_assert_ptr_nonnull(strstr(out, "field 'slot': expected \"{\"set\":1,\"way\":2}\", actual \"{\"set\":1,\"way\":3}\""));
-	ck_assert_int_eq(run(file(0, J1), file(1, b), "--ignore", "ma", "--ignore=slot"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "field 'value': expected \"{\"set\":1,\"way\":2}\", actual \"{\"set\":1,\"way\":3}\""));
+	ck_assert_int_eq(run(file(0, J1), file(1, b), "--ignore", "ma", "--ignore=value"), 0);
 }
 END_TEST
 
 START_TEST(jsonl_missing_and_extra_keys)
 {
-	const char *a = "{\"icount\":1,\"vm\":\"vm0\",\"x\":1}\n";
+	const char *a = "{\"icount\":1,\"vm\":\"vm0\",\"pa\":1}\n";
 	const char *b = "{\"icount\":1,\"vm\":\"vm0\"}\n";
-	const char *c = "{\"icount\":1,\"vm\":\"vm0\",\"x\":1,\"y\":2}\n";
+	const char *c = "{\"icount\":1,\"vm\":\"vm0\",\"pa\":1,\"value\":2}\n";
 	ck_assert_int_eq(run(file(0, a), file(1, b), NULL, NULL, NULL), 1);
-	ck_assert_ptr_nonnull(strstr(out, "field 'x': only in EXPECTED (\"1\")"));
+	ck_assert_ptr_nonnull(strstr(out, "field 'pa': only in EXPECTED (\"1\")"));
 	ck_assert_int_eq(run(file(0, a), file(1, c), NULL, NULL, NULL), 1);
-	ck_assert_ptr_nonnull(strstr(out, "field 'y': only in ACTUAL (\"2\")"));
-	ck_assert_int_eq(run(file(0, a), file(1, c), "--ignore", "y", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "field 'value': only in ACTUAL (\"2\")"));
+	ck_assert_int_eq(run(file(0, a), file(1, c), "--ignore", "value", NULL), 0);
 }
 END_TEST
 
@@ -365,11 +365,19 @@ START_TEST(bad_arguments)
 	ck_assert_ptr_nonnull(strstr(err, "unknown option '--frob'"));
 	ck_assert_int_eq(run(file(0, T1), file(1, T1), "--ignore", NULL, NULL), 2);
 	ck_assert_ptr_nonnull(strstr(err, "--ignore needs a value"));
+	/* a misspelt field is refused (it used to hide nothing, silently), with the list */
+	ck_assert_int_eq(run(file(0, T1), file(1, T1), "--ignore", "icnt", NULL), 2);
+	ck_assert_ptr_nonnull(strstr(err, "--ignore: unknown field 'icnt' (fields: icount vm who"));
+	ck_assert_ptr_eq(strchr(err, '\n'), err + strlen(err) - 1);
+	ck_assert_int_eq(run(file(0, T1), file(1, T1), "--ignore=ma,wya", NULL, NULL), 2);
+	ck_assert_ptr_nonnull(strstr(err, "unknown field 'wya'"));
+	ck_assert_int_eq(run(file(0, T1), file(1, T1), "--ignore=MA,Seed", NULL, NULL), 0);
 	ck_assert_int_eq(run(file(0, T1), file(1, T1), "--context", "-1", NULL), 2);
 	ck_assert_int_eq(run(file(0, T1), file(1, T1), "--context", "3x", NULL), 2);
 	ck_assert_int_eq(run(file(0, T1), file(1, T1), "--context", "99999999999999999999999", NULL), 2);
 	ck_assert_ptr_nonnull(strstr(err, "--context wants a number"));
 	ck_assert_int_eq(run("--help", NULL, NULL, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "icount vm who cat kind text event va pa ma set way value"));
 	ck_assert_ptr_nonnull(strstr(out, "usage: vmlab trace-diff"));
 }
 END_TEST

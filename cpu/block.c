@@ -1,0 +1,111 @@
+/*
+ * cpu/block.c — predecoded basic blocks, the run loop's fast path.
+ *
+ * A block is the run of instructions from one machine address up to and
+ * including the first that may branch or stop (jmp/jcc/call/ret/loop, far
+ * return, string and sensitive instructions), never crossing a page, at most
+ * BLOCK_MAX instructions. Blocks live in one arena, are found through a
+ * direct-mapped table keyed by MA, and each machine page keeps the list of
+ * its blocks, so a write to code drops exactly that page's blocks (the page
+ * is marked in in->codepage, as for the icache, so every write to it takes
+ * the slow path). When the arena is full every block is dropped, between
+ * blocks, never while one runs.
+ *
+ * Running a block (run.c) skips the per-instruction fetch: each instruction
+ * of it is still one hit of the fetch translation, and those hits are
+ * counted and stamped exactly as the per-instruction path does, in one go
+ * when the block ends (cpu_block_account), and brought up to date before
+ * anything can read them (the MMU slow path, a fast-cache flush, a fault).
+ */
+#include <stdlib.h>
+
+#include "cpu/exec.h"
+
+int cpu_block_init(struct cpu *cpu)
+{
+	struct cpu_internal *in = cpu->in;
+	in->arena = malloc(BLOCK_ARENA);
+	in->btab = calloc(BLOCK_TAB_SIZE, sizeof(*in->btab));
+	in->page_blocks = calloc(in->npages ? in->npages : 1, sizeof(*in->page_blocks));
+	return in->arena && in->btab && in->page_blocks ? 0 : -1;
+}
+
+void cpu_block_free(struct cpu *cpu)
+{
+	free(cpu->in->arena);
+	free(cpu->in->btab);
+	free(cpu->in->page_blocks);
+}
+
+/* Drop every block (arena full). */
+static void drop_all(struct cpu *cpu)
+{
+	struct cpu_internal *in = cpu->in;
+	memset(in->btab, 0, sizeof(*in->btab) * BLOCK_TAB_SIZE);
+	memset(in->page_blocks, 0, sizeof(*in->page_blocks) * (in->npages ? in->npages : 1));
+	in->arena_used = 0;
+}
+
+void cpu_block_drop_page(struct cpu *cpu, uint64_t page)
+{
+	struct cpu_internal *in = cpu->in;
+	for (struct block *b = in->page_blocks[page]; b; b = b->page_next) {
+		struct block **slot = &in->btab[cpu_block_index(b->ma)];
+		if (*slot == b)
+			*slot = NULL;
+	}
+	in->page_blocks[page] = NULL;
+	in->blk_end = in->blk_first; /* the running block may be one of them: stop after this instruction */
+}
+
+/* Instructions after which a block ends: they branch, or may stop the run,
+ * change the privilege level or re-run themselves. */
+static bool ends_block(insn_fn fn)
+{
+	return fn == cpu_op_jcc || fn == cpu_op_jmp_rel || fn == cpu_op_jmp_rm || fn == cpu_op_call_rel ||
+	       fn == cpu_op_call_rm || fn == cpu_op_ret || fn == cpu_op_loop || fn == cpu_op_lret ||
+	       fn == cpu_op_string || fn == cpu_op_sens;
+}
+
+const struct block *cpu_block_build(struct cpu *cpu, ma_t ma)
+{
+	struct cpu_internal *in = cpu->in;
+	size_t most = sizeof(struct block) + BLOCK_MAX * sizeof(struct insn);
+	if (in->arena_used + most > BLOCK_ARENA)
+		drop_all(cpu);
+	struct block *b = (struct block *)(void *)(in->arena + in->arena_used);
+	const uint8_t *page_end = cpu->ram + (ma & PAGE_MASK) + PAGE_SIZE;
+	const uint8_t *p = cpu->ram + ma;
+	unsigned n = 0;
+	while (n < BLOCK_MAX && p < page_end) {
+		struct insn *i = &b->insn[n];
+		if (cpu_decode(p, (unsigned)(page_end - p < 15 ? page_end - p : 15), i) != DEC_OK)
+			break; /* crossing the page, or faulting: the per-instruction path deals with it */
+		p += i->len;
+		n++;
+		if (ends_block(i->fn))
+			break;
+	}
+	if (n == 0)
+		return NULL;
+	b->ma = ma;
+	b->n = n;
+	uint64_t page = ma >> PAGE_SHIFT;
+	b->page_next = in->page_blocks[page];
+	in->page_blocks[page] = b;
+	in->btab[cpu_block_index(ma)] = b;
+	in->arena_used += (sizeof(struct block) + n * sizeof(struct insn) + 15) & ~(size_t)15;
+	if (!in->codepage[page])
+		cpu_mark_code_page(cpu, page);
+	return b;
+}
+
+void cpu_block_account(struct cpu *cpu, unsigned unretired)
+{
+	struct cpu_internal *in = cpu->in;
+	uint64_t fetched = cpu->icount - in->blk_base + unretired;
+	cpu->stats.ftlb_hits += fetched;
+	if (fetched)
+		*in->blk_touch = in->blk_base + fetched - 1; /* the last fetch's stamp */
+	in->blk_touch = NULL;
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# tests/e2e/inputs.sh VMLAB KERNEL INITRD OUTDIR — what a student may type wrong
+# (issue 11): each bad input is one line on stderr and a non-zero exit, found
+# before the guest runs (no guest output, no file left behind).
+set -u
+vmlab=$1 kernel=$2 initrd=$3 out=$4
+mkdir -p "$out/inputs-dir"
+fail=0
+# bad NAME STATUS MESSAGE-FRAGMENT command...: status, one line naming the problem, no guest output
+bad() {
+  local name=$1 want=$2 frag=$3; shift 3
+  "$@" >"$out/in.stdout" 2>"$out/in.stderr" </dev/null
+  local rc=$? n; n=$(wc -l <"$out/in.stderr")
+  if [ "$rc" != "$want" ]; then echo "FAIL inputs $name: status $rc, want $want"; cat "$out/in.stderr"; fail=1; return; fi
+  if [ "$n" != 1 ]; then echo "FAIL inputs $name: stderr has $n lines"; cat "$out/in.stderr"; fail=1; return; fi
+  if ! grep -qF -- "$frag" "$out/in.stderr"; then echo "FAIL inputs $name: no '$frag' in: $(cat "$out/in.stderr")"; fail=1; return; fi
+  if grep -q "kernel\]" "$out/in.stdout"; then echo "FAIL inputs $name: the guest ran"; fail=1; return; fi
+  echo "ok   inputs $name"
+}
+run=("$vmlab" run --kernel "$kernel" --module "$initrd")
+con=("$vmlab" console --kernel "$kernel" --module "$initrd")
+bad trace-after-unknown 2 "unknown event 'tlb_mis' (events: tlb_miss" "${run[@]}" --trace-after tlb-mis --trace "$out/in.trace"
+bad trace-after-hidden 2 "unknown event 'hidden_fault'" "${run[@]}" --trace-after hidden_fault --trace "$out/in.trace"
+bad trace-after-count 2 "bad count '-1'" "${run[@]}" --trace-after 'syscall#-1' --trace "$out/in.trace"
+bad trace-after-who 2 "unknown runner 'bob'" "${run[@]}" --trace-after 'tlb_miss@bob'
+bad console-trace-after 2 "unknown event" "${con[@]}" --trace-after nope --script /dev/null
+bad trace-dir 1 "is a directory" "${run[@]}" --trace "$out/inputs-dir"
+bad console-trace-dir 1 "is a directory" "${con[@]}" --trace "$out/inputs-dir" --script /dev/null
+bad console-script-dir 2 "is a directory" "${con[@]}" --script "$out/inputs-dir"
+bad mem-too-small 1 "need at least --mem " "${run[@]}" --mem 2M
+bad mem-below-1M 2 "from 1M to 1G" "${run[@]}" --mem 512K
+bad stats-json-dir 2 "--stats-json file $out/inputs-dir is a directory" "${run[@]}" --stats-json "$out/inputs-dir"
+bad stats-json-nodir 2 "cannot write --stats-json file" "${run[@]}" --stats-json "$out/no-such-dir/s.json"
+bad stats-json-console 2 "is an option of vmlab run" "${con[@]}" --stats-json "$out/s.json" --script /dev/null
+printf '[1] vm0 kernel a\n' >"$out/in-a.txt"
+bad tracediff-ignore 2 "unknown field 'icnt' (fields: icount" "$vmlab" trace-diff "$out/in-a.txt" "$out/in-a.txt" --ignore icnt
+# a run too short to time: bench says so instead of printing a ratio of start-up costs
+"$vmlab" bench --repeat 1 --kernel "$kernel" --module "$initrd" --cmdline run=hello >"$out/in.stdout" 2>&1
+if grep -q "slowdown of the monitor against the bare core: not measured: .* too short to time" "$out/in.stdout" &&
+   ! grep -q "slowdown.*[0-9]x" "$out/in.stdout"; then echo "ok   inputs bench-too-short"
+else echo "FAIL inputs bench-too-short: $(tail -1 "$out/in.stdout")"; fail=1; fi
+ls "$out"/in.trace* >/dev/null 2>&1 && { echo "FAIL inputs: a trace file was left behind"; fail=1; }
+# the spellings that are right: the console's tlb-miss works for --trace-after too
+"${run[@]}" --quiet --trace-after tlb-miss@app --trace-limit 20 --trace "$out/in.trace" >/dev/null 2>&1 &&
+  grep -q "TLB miss" "$out/in.trace" && echo "ok   inputs trace-after tlb-miss@app" ||
+  { echo "FAIL inputs: --trace-after tlb-miss@app wrote no TLB miss"; fail=1; }
+rm -f "$out/in.trace"
+exit $fail
