@@ -89,6 +89,7 @@ struct block *cpu_block_build(struct cpu *cpu, ma_t ma)
 		n++;
 		if (ends_block(i->fn))
 			break;
+		i->fn = cpu_specialise(i);
 	}
 	if (n == 0)
 		return NULL;

@@ -86,7 +86,9 @@ struct ftlb_entry {
  * The arithmetic flags of the last flag-setting ALU op are kept as its
  * operands and result; they are computed only when read. With op == LF_NONE
  * the flags are in cpu->rflags_. Values are stored truncated to `size`. */
-enum lf_op { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
+enum lf_op { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC,
+	     LF_SHL, LF_SHR, LF_SAR, /* a = the value shifted, b = the count (1..63) */
+	     LF_MUL };               /* a = 1 if the product overflowed the low half */
 struct lazy_flags {
 	uint64_t res, a, b;
 	uint8_t op, size, cf_in;
@@ -422,20 +424,41 @@ static inline va_t insn_ea(const struct cpu *cpu, const struct insn *i)
 	return a;
 }
 
-/* The r/m operand, register or memory, of size i->osz (or `size`). */
-static inline uint64_t rm_read(struct cpu *cpu, const struct insn *i, unsigned size)
+/* The operand form a handler body is compiled for (SPECIALISED below):
+ * decided by i->mod3 at run time, or known to be a register / memory. */
+enum form { FORM_ANY, FORM_REG, FORM_MEM };
+
+static inline __attribute__((always_inline)) bool form_reg(const struct insn *i, enum form f)
 {
-	if (i->mod3)
+	return f == FORM_REG || (f == FORM_ANY && i->mod3);
+}
+
+/* The r/m operand, register or memory, of size `size`, in form f. */
+static inline __attribute__((always_inline)) uint64_t rm_read_f(struct cpu *cpu, const struct insn *i,
+								 unsigned size, enum form f)
+{
+	if (form_reg(i, f))
 		return reg_get(cpu, i->rm, size);
 	return mem_read(cpu, insn_ea(cpu, i), size);
 }
 
-static inline void rm_write(struct cpu *cpu, const struct insn *i, unsigned size, uint64_t v)
+static inline __attribute__((always_inline)) void rm_write_f(struct cpu *cpu, const struct insn *i,
+							      unsigned size, uint64_t v, enum form f)
 {
-	if (i->mod3)
+	if (form_reg(i, f))
 		reg_set(cpu, i->rm, size, v);
 	else
 		mem_write(cpu, insn_ea(cpu, i), size, v);
+}
+
+static inline uint64_t rm_read(struct cpu *cpu, const struct insn *i, unsigned size)
+{
+	return rm_read_f(cpu, i, size, FORM_ANY);
+}
+
+static inline void rm_write(struct cpu *cpu, const struct insn *i, unsigned size, uint64_t v)
+{
+	rm_write_f(cpu, i, size, v, FORM_ANY);
 }
 
 /*
@@ -524,20 +547,42 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
 #define HANDLER(name) HANDLER_DEFINE_(name, false)
 #define HANDLER_SAVE(name) HANDLER_DEFINE_(name, true)
 
+/*
+ * Handlers specialised at predecode time by operand size x operand form.
+ * SPECIALISED(name, body, x) defines handler `name`, which runs
+ * body(cpu, i, i->osz, FORM_ANY, x), and four copies with the size and
+ * form constant: name_r64 / name_r32 (register operand, 64/32-bit),
+ * name_m64 / name_m32 (memory operand). special.c's table lists every
+ * specialised handler; cpu_specialise() picks the copy for a decoded
+ * instruction when a block is built.
+ */
+#define SPECIALISED(name, body, x)                                                     \
+	HANDLER(name) { return body(cpu, i, i->osz, FORM_ANY, x); }                    \
+	HANDLER(name##_r64) { return body(cpu, i, 8, FORM_REG, x); }                    \
+	HANDLER(name##_r32) { return body(cpu, i, 4, FORM_REG, x); }                    \
+	HANDLER(name##_m64) { return body(cpu, i, 8, FORM_MEM, x); }                    \
+	HANDLER(name##_m32) { return body(cpu, i, 4, FORM_MEM, x); }
+#define SPECIALISED_DECL(name)                                                         \
+	HANDLER_DECL(name); HANDLER_DECL(name##_r64); HANDLER_DECL(name##_r32);         \
+	HANDLER_DECL(name##_m64); HANDLER_DECL(name##_m32)
+/* (special.c) The specialised copy of i->fn for i's size and form, or i->fn
+ * (block.c and icache.c use it on every instruction they decode). */
+insn_fn cpu_specialise(const struct insn *i);
+
 /* ---- handlers (exec_*.c), named cpu_op_<what>_<operands> ---- */
 /* exec_alu.c: ext = ALU op 0..7 (add or adc sbb and sub xor cmp) where shared */
-HANDLER_DECL(cpu_op_add_rm_r); HANDLER_DECL(cpu_op_or_rm_r); HANDLER_DECL(cpu_op_adc_rm_r); HANDLER_DECL(cpu_op_sbb_rm_r);
-HANDLER_DECL(cpu_op_and_rm_r); HANDLER_DECL(cpu_op_sub_rm_r); HANDLER_DECL(cpu_op_xor_rm_r); HANDLER_DECL(cpu_op_cmp_rm_r);
-HANDLER_DECL(cpu_op_add_r_rm); HANDLER_DECL(cpu_op_or_r_rm); HANDLER_DECL(cpu_op_adc_r_rm); HANDLER_DECL(cpu_op_sbb_r_rm);
-HANDLER_DECL(cpu_op_and_r_rm); HANDLER_DECL(cpu_op_sub_r_rm); HANDLER_DECL(cpu_op_xor_r_rm); HANDLER_DECL(cpu_op_cmp_r_rm);
-HANDLER_DECL(cpu_op_add_rm_imm); HANDLER_DECL(cpu_op_or_rm_imm); HANDLER_DECL(cpu_op_adc_rm_imm); HANDLER_DECL(cpu_op_sbb_rm_imm);
-HANDLER_DECL(cpu_op_and_rm_imm); HANDLER_DECL(cpu_op_sub_rm_imm); HANDLER_DECL(cpu_op_xor_rm_imm); HANDLER_DECL(cpu_op_cmp_rm_imm);
-HANDLER_DECL(cpu_op_test_rm_r); HANDLER_DECL(cpu_op_test_rm_imm);
+SPECIALISED_DECL(cpu_op_add_rm_r); SPECIALISED_DECL(cpu_op_or_rm_r); SPECIALISED_DECL(cpu_op_adc_rm_r); SPECIALISED_DECL(cpu_op_sbb_rm_r);
+SPECIALISED_DECL(cpu_op_and_rm_r); SPECIALISED_DECL(cpu_op_sub_rm_r); SPECIALISED_DECL(cpu_op_xor_rm_r); SPECIALISED_DECL(cpu_op_cmp_rm_r);
+SPECIALISED_DECL(cpu_op_add_r_rm); SPECIALISED_DECL(cpu_op_or_r_rm); SPECIALISED_DECL(cpu_op_adc_r_rm); SPECIALISED_DECL(cpu_op_sbb_r_rm);
+SPECIALISED_DECL(cpu_op_and_r_rm); SPECIALISED_DECL(cpu_op_sub_r_rm); SPECIALISED_DECL(cpu_op_xor_r_rm); SPECIALISED_DECL(cpu_op_cmp_r_rm);
+SPECIALISED_DECL(cpu_op_add_rm_imm); SPECIALISED_DECL(cpu_op_or_rm_imm); SPECIALISED_DECL(cpu_op_adc_rm_imm); SPECIALISED_DECL(cpu_op_sbb_rm_imm);
+SPECIALISED_DECL(cpu_op_and_rm_imm); SPECIALISED_DECL(cpu_op_sub_rm_imm); SPECIALISED_DECL(cpu_op_xor_rm_imm); SPECIALISED_DECL(cpu_op_cmp_rm_imm);
+SPECIALISED_DECL(cpu_op_test_rm_r); SPECIALISED_DECL(cpu_op_test_rm_imm);
 HANDLER_DECL(cpu_op_inc_rm); HANDLER_DECL(cpu_op_dec_rm); HANDLER_DECL(cpu_op_not_rm); HANDLER_DECL(cpu_op_neg_rm);
 /* exec_mov.c */
-HANDLER_DECL(cpu_op_mov_rm_r); HANDLER_DECL(cpu_op_mov_r_rm); HANDLER_DECL(cpu_op_mov_rm_imm);
+SPECIALISED_DECL(cpu_op_mov_rm_r); SPECIALISED_DECL(cpu_op_mov_r_rm); SPECIALISED_DECL(cpu_op_mov_rm_imm);
 HANDLER_DECL(cpu_op_mov_a_moffs); HANDLER_DECL(cpu_op_mov_moffs_a);
-HANDLER_DECL(cpu_op_movzx); HANDLER_DECL(cpu_op_movsx); HANDLER_DECL(cpu_op_lea);
+SPECIALISED_DECL(cpu_op_movzx); SPECIALISED_DECL(cpu_op_movsx); SPECIALISED_DECL(cpu_op_lea);
 HANDLER_DECL(cpu_op_xchg); HANDLER_DECL(cpu_op_cmpxchg); HANDLER_DECL(cpu_op_xadd); HANDLER_DECL(cpu_op_cmpxchg_wide);
 HANDLER_DECL(cpu_op_cbw); HANDLER_DECL(cpu_op_cwd); HANDLER_DECL(cpu_op_mov_rm_sreg); HANDLER_DECL(cpu_op_mov_sreg_rm);
 HANDLER_DECL(cpu_op_cmovcc); HANDLER_DECL(cpu_op_setcc); HANDLER_DECL(cpu_op_bswap); HANDLER_DECL(cpu_op_xlat);
@@ -548,9 +593,9 @@ HANDLER_DECL(cpu_op_call_rel); HANDLER_DECL(cpu_op_call_rm); HANDLER_DECL(cpu_op
 HANDLER_DECL(cpu_op_jcc); HANDLER_DECL(cpu_op_ret); HANDLER_DECL(cpu_op_enter); HANDLER_DECL(cpu_op_leave);
 HANDLER_DECL(cpu_op_loop); HANDLER_DECL(cpu_op_lret); HANDLER_DECL(cpu_op_push_seg); HANDLER_DECL(cpu_op_pop_seg);
 /* exec_shift.c: ext = /reg (rol ror rcl rcr shl shr sal sar), ext2 = count source */
-HANDLER_DECL(cpu_op_shift); HANDLER_DECL(cpu_op_shld); HANDLER_DECL(cpu_op_shrd);
+SPECIALISED_DECL(cpu_op_shift); HANDLER_DECL(cpu_op_shld); HANDLER_DECL(cpu_op_shrd);
 /* exec_muldiv.c: mul_group ext = /reg (4 mul 5 imul 6 div 7 idiv) */
-HANDLER_DECL(cpu_op_muldiv); HANDLER_DECL(cpu_op_imul_r_rm); HANDLER_DECL(cpu_op_imul_r_rm_imm);
+HANDLER_DECL(cpu_op_muldiv); SPECIALISED_DECL(cpu_op_imul_r_rm); HANDLER_DECL(cpu_op_imul_r_rm_imm);
 /* exec_bit.c: bt* ext = 0 bt 1 bts 2 btr 3 btc */
 HANDLER_DECL(cpu_op_bt_rm_r); HANDLER_DECL(cpu_op_bt_rm_imm); HANDLER_DECL(cpu_op_bsf); HANDLER_DECL(cpu_op_bsr);
 HANDLER_DECL(cpu_op_tzcnt); HANDLER_DECL(cpu_op_lzcnt); HANDLER_DECL(cpu_op_popcnt);
