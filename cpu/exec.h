@@ -339,6 +339,44 @@ static inline int64_t sext(uint64_t v, unsigned size)
 	return (int64_t)(v << sh) >> sh;
 }
 
+/*
+ * Condition code cc inline, for a cc known at compile time (the jcc copies):
+ * ZF and SF of every lazy record come from its result; after cmp/sub and
+ * test/and/or/xor the other common conditions come from the operands.
+ * Everything else goes to cpu_cond.
+ */
+static inline __attribute__((always_inline)) bool cond_fast(struct cpu *cpu, unsigned cc)
+{
+	const struct lazy_flags *lf = &cpu->in->lf;
+	bool neg = cc & 1, r;
+	if (lf->op == LF_NONE)
+		return cpu_cond(cpu, cc);
+	switch (cc >> 1) {
+	case 2: r = lf->res == 0; return r ^ neg;
+	case 4: r = (lf->res & sign_bit(lf->size)) != 0; return r ^ neg;
+	default: break;
+	}
+	if (lf->op == LF_SUB) {
+		switch (cc >> 1) {
+		case 1: r = lf->a < lf->b; return r ^ neg;
+		case 3: r = lf->a <= lf->b; return r ^ neg;
+		case 6: r = sext(lf->a, lf->size) < sext(lf->b, lf->size); return r ^ neg;
+		case 7: r = sext(lf->a, lf->size) <= sext(lf->b, lf->size); return r ^ neg;
+		default: break;
+		}
+	} else if (lf->op == LF_LOGIC) { /* CF = OF = 0 */
+		switch (cc >> 1) {
+		case 0:
+		case 1: return neg;
+		case 3: r = lf->res == 0; return r ^ neg;
+		case 6: r = (lf->res & sign_bit(lf->size)) != 0; return r ^ neg;
+		case 7: r = lf->res == 0 || (lf->res & sign_bit(lf->size)); return r ^ neg;
+		default: break;
+		}
+	}
+	return cpu_cond(cpu, cc);
+}
+
 static inline void lf_set(struct cpu *cpu, enum lf_op op, unsigned size, uint64_t a, uint64_t b, uint64_t res)
 {
 	struct lazy_flags *lf = &cpu->in->lf;
@@ -565,6 +603,16 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
 #define SPECIALISED_DECL(name)                                                         \
 	HANDLER_DECL(name); HANDLER_DECL(name##_r64); HANDLER_DECL(name##_r32);         \
 	HANDLER_DECL(name##_m64); HANDLER_DECL(name##_m32)
+/* jcc, one copy per condition code (the condition inline, cond_fast):
+ * cpu_op_jcc_o, _no, _b, _ae, _e, _ne, _be, _a, _s, _ns, _p, _np, _l, _ge,
+ * _le, _g; special.c picks one by i->ext. */
+#define JCC_DECLS                                                                              \
+	HANDLER_DECL(cpu_op_jcc_o); HANDLER_DECL(cpu_op_jcc_no); HANDLER_DECL(cpu_op_jcc_b);         \
+	HANDLER_DECL(cpu_op_jcc_ae); HANDLER_DECL(cpu_op_jcc_e); HANDLER_DECL(cpu_op_jcc_ne);        \
+	HANDLER_DECL(cpu_op_jcc_be); HANDLER_DECL(cpu_op_jcc_a); HANDLER_DECL(cpu_op_jcc_s);         \
+	HANDLER_DECL(cpu_op_jcc_ns); HANDLER_DECL(cpu_op_jcc_p); HANDLER_DECL(cpu_op_jcc_np);        \
+	HANDLER_DECL(cpu_op_jcc_l); HANDLER_DECL(cpu_op_jcc_ge); HANDLER_DECL(cpu_op_jcc_le);        \
+	HANDLER_DECL(cpu_op_jcc_g)
 /* (special.c) The specialised copy of i->fn for i's size and form, or i->fn
  * (block.c and icache.c use it on every instruction they decode). */
 insn_fn cpu_specialise(const struct insn *i);
@@ -590,7 +638,7 @@ HANDLER_DECL(cpu_op_lahf); HANDLER_DECL(cpu_op_sahf); HANDLER_DECL(cpu_op_nop); 
 /* exec_stack.c */
 HANDLER_DECL(cpu_op_push_rm); HANDLER_DECL(cpu_op_pop_rm); HANDLER_DECL(cpu_op_push_imm);
 HANDLER_DECL(cpu_op_call_rel); HANDLER_DECL(cpu_op_call_rm); HANDLER_DECL(cpu_op_jmp_rel); HANDLER_DECL(cpu_op_jmp_rm);
-HANDLER_DECL(cpu_op_jcc); HANDLER_DECL(cpu_op_ret); HANDLER_DECL(cpu_op_enter); HANDLER_DECL(cpu_op_leave);
+HANDLER_DECL(cpu_op_jcc); JCC_DECLS; HANDLER_DECL(cpu_op_ret); HANDLER_DECL(cpu_op_enter); HANDLER_DECL(cpu_op_leave);
 HANDLER_DECL(cpu_op_loop); HANDLER_DECL(cpu_op_lret); HANDLER_DECL(cpu_op_push_seg); HANDLER_DECL(cpu_op_pop_seg);
 /* exec_shift.c: ext = /reg (rol ror rcl rcr shl shr sal sar), ext2 = count source */
 SPECIALISED_DECL(cpu_op_shift); HANDLER_DECL(cpu_op_shld); HANDLER_DECL(cpu_op_shrd);

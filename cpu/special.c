@@ -3,7 +3,8 @@
  * (SPECIALISED in exec.h): at predecode time a block's instruction gets the
  * copy of its handler compiled for its size (64 or 32 bits) and operand
  * form (register or memory), which decides nothing of that at run time.
- * Other sizes (8, 16 bits) keep the generic handler.
+ * Other sizes (8, 16 bits) keep the generic handler. jcc gets the copy
+ * for its condition code.
  */
 #include "cpu/exec.h"
 
@@ -50,8 +51,16 @@ static const struct special_row rows[] = {
 	ROW(cpu_op_imul_r_rm),
 };
 
+static const insn_fn jcc_by_cc[16] = {
+	cpu_op_jcc_o, cpu_op_jcc_no, cpu_op_jcc_b, cpu_op_jcc_ae, cpu_op_jcc_e, cpu_op_jcc_ne,
+	cpu_op_jcc_be, cpu_op_jcc_a, cpu_op_jcc_s, cpu_op_jcc_ns, cpu_op_jcc_p, cpu_op_jcc_np,
+	cpu_op_jcc_l, cpu_op_jcc_ge, cpu_op_jcc_le, cpu_op_jcc_g,
+};
+
 insn_fn cpu_specialise(const struct insn *i)
 {
+	if (i->fn == cpu_op_jcc)
+		return jcc_by_cc[i->ext & 15];
 	if (i->osz != 8 && i->osz != 4)
 		return i->fn;
 	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++)
