@@ -110,4 +110,5 @@ void mon_print_summary(const struct vm *vm, FILE *f)
 	mon_cost_print_prices(f, c);
 	fprintf(f, " (cycles per event)\n");
 	mon_modes_summary(vm, f);
+	mon_overcommit_summary(vm, f, false);
 }
