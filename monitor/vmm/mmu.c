@@ -42,12 +42,13 @@ static void trace_hwalk(struct vm *vm, const struct shadow_hwalk *w)
 		char why[64];
 		if (w->ok)
 			mon_trace_emit(vm, MON_CAT_SHADOW, "CPU", "hw_walk", &r,
-				       "shadow walk from root MA 0x%llx: %u refs -> MA 0x%llx",
-				       (unsigned long long)w->root, w->nrefs, (unsigned long long)w->ma);
+				       "shadow walk from root MA 0x%llx: %u ref%s -> MA 0x%llx",
+				       (unsigned long long)w->root, w->nrefs, mon_plural(w->nrefs),
+				       (unsigned long long)w->ma);
 		else
 			mon_trace_emit(vm, MON_CAT_SHADOW, "CPU", "shadow_fault", &r,
-				       "shadow walk: %u refs, %s -> shadow page fault, exit to VMM",
-				       w->nrefs, hwalk_why(w, why, sizeof why));
+				       "shadow walk: %u ref%s, %s -> shadow page fault, exit to VMM",
+				       w->nrefs, mon_plural(w->nrefs), hwalk_why(w, why, sizeof why));
 	}
 	if (!w->ok || !MON_TRACING(vm, MON_CAT_TLB))
 		return;
@@ -94,12 +95,12 @@ static void trace_lookup(struct vm *vm, const struct shadow_fill *f, const struc
 		if (w->status == SHADOW_WALK_OK) {
 			struct mon_event r = { .has = MON_EV_PA, .pa = w->pa & PAGE_MASK };
 			mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "walk", &r,
-				       "%s; walk guest PT cr3=PA 0x%llx: %u refs -> PA 0x%llx", why,
-				       (unsigned long long)f->cr3, w->nrefs, (unsigned long long)(w->pa & PAGE_MASK));
+				       "%s; walk guest PT cr3=PA 0x%llx: %u ref%s -> PA 0x%llx", why,
+				       (unsigned long long)f->cr3, w->nrefs, mon_plural(w->nrefs), (unsigned long long)(w->pa & PAGE_MASK));
 		} else {
 			mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "walk", NULL,
-				       "%s; walk guest PT cr3=PA 0x%llx: %u refs -> #PF err 0x%x", why,
-				       (unsigned long long)f->cr3, w->nrefs, w->err);
+				       "%s; walk guest PT cr3=PA 0x%llx: %u ref%s -> #PF err 0x%x", why,
+				       (unsigned long long)f->cr3, w->nrefs, mon_plural(w->nrefs), w->err);
 		}
 	}
 }

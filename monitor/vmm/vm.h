@@ -48,6 +48,11 @@ struct mon_trace {
 void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char *kind,
 		    const struct mon_event *fields, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* "s" unless n is 1: "1 ref", "4 refs" in trace and summary lines. */
+static inline const char *mon_plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
 /* Append a JSON string literal of s to buf at *pos (NUL-terminated, truncated to len). */
 void mon_json_str(char *buf, size_t len, size_t *pos, const char *s);
 /* Open the trace file (temp name). Returns 0 or -1 with err. */
