@@ -173,6 +173,8 @@ struct shadow_oc {
 	unsigned recent_next;
 	uint64_t double_paging;       /* a page read back from swap only to be written to the guest's disk */
 	uint64_t last_double;         /* the PA page of the last such event */
+	uint64_t ballooned;           /* pages the guest gave back (their frames and bytes dropped) */
+	uint64_t balloon_budget;      /* pages the guest's user budget shrank by instead (monitor/vmm) */
 	bool failed;                  /* a page-in found no frame (every frame pinned or a shadow table) */
 };
 
@@ -186,6 +188,9 @@ ma_t shadow_oc_page_in(const struct shadow_pmap *pm, uint64_t p);
  * read back from swap were written out. Returns true on such an event. */
 bool shadow_oc_disk_write(struct shadow_oc *oc, const struct shadow_pmap *pm, const uint8_t *sector,
 			  unsigned index);
+/* The guest gave PA page p back (balloon): drop its frame or swap slot, its bytes
+ * with them (it reads as zeros if ever touched again). 0, or -1 (already given). */
+int shadow_oc_balloon_take(struct shadow_vm *vm, uint64_t p);
 
 /* ======================= walk.c: the guest page-table walker ======================= */
 
