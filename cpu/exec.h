@@ -20,8 +20,11 @@
 
 /* ---- the decoded instruction ---- */
 struct insn;
-/* A handler executes one decoded instruction. cpu->rip already points past
- * it. Returns CPU_EXIT_NONE, or an exit reason to stop cpu_run with. */
+/* A handler executes one decoded instruction and then, threaded, the one
+ * after it in memory (see HANDLER below). Returns CPU_EXIT_NONE when the
+ * run reached a stop (cpu_insn_stop: the end of a block, or the one slot
+ * after a single cached instruction), or an exit reason to stop cpu_run
+ * with. */
 typedef enum cpu_exit_reason (*insn_fn)(struct cpu *cpu, const struct insn *i);
 
 #define R_NONE 0xff   /* no base / no index */
@@ -49,7 +52,10 @@ struct insn {
 	uint8_t rep;    /* enum rep_kind */
 	uint8_t ext;    /* per-opcode extra: condition code, ALU op, sensitive op, imm8 of enter */
 	uint8_t ext2;   /* per-opcode extra: source size of movzx/movsx, ... */
+	uint16_t off;   /* in a block: bytes from the block's first instruction */
 };
+/* Where a run of threaded handlers stops (returns CPU_EXIT_NONE). */
+enum cpu_exit_reason cpu_insn_stop(struct cpu *cpu, const struct insn *i);
 
 /* ---- decoder ---- */
 enum dec_status {
@@ -93,6 +99,7 @@ struct lazy_flags {
 struct icache_entry {
 	ma_t ma;        /* MA of the first byte, or MA_NONE */
 	struct insn insn;
+	struct insn stop; /* cpu_insn_stop: where the threaded handler of insn goes next */
 };
 
 /* ---- predecoded basic blocks (block.c) ---- */
@@ -102,7 +109,7 @@ struct icache_entry {
 struct block {
 	ma_t ma;                 /* MA of the first instruction */
 	struct block *page_next; /* the other blocks of its machine page */
-	unsigned n;              /* instructions */
+	unsigned n;              /* instructions, followed by one cpu_insn_stop */
 	struct insn insn[];
 };
 
@@ -119,21 +126,28 @@ struct cpu_internal {
 	/* fault unwinding */
 	jmp_buf *catcher;
 	struct cpu_fault_rec fault;
-	uint64_t insn_rip, insn_rsp; /* RIP/RSP at the start of the current instruction */
+	/* RIP/RSP at the start of the current instruction: insn_rip on the
+	 * per-instruction path only (a block's comes from blk_rip and the
+	 * instruction's off); insn_rsp valid while rsp_saved (HANDLER_SAVE) */
+	uint64_t insn_rip, insn_rsp;
+	bool rsp_saved;
 	uint64_t count_mark;         /* icount already attributed to stats.insns_* */
 	/* instruction cache */
 	struct icache_entry *icache; /* ICACHE_SIZE entries */
 	uint8_t *codepage;           /* per RAM page: holds pre-decoded instructions */
 	uint64_t npages;
-	struct insn scratch;         /* a page-crossing instruction, decoded each time */
+	struct insn scratch[2];      /* a page-crossing instruction, decoded each time, and its stop */
 	/* blocks */
 	uint8_t *arena;              /* BLOCK_ARENA bytes of blocks */
 	size_t arena_used;
 	struct block **btab;         /* BLOCK_TAB_SIZE slots */
 	struct block **page_blocks;  /* per RAM page: its blocks */
-	const struct insn *blk_first, *blk_end; /* the running block; blk_end = blk_first stops it */
+	struct insn *blk_first;      /* the running block's first instruction, or NULL */
 	uint64_t *blk_touch;         /* fetch stamp of the running block, hits not yet counted, or NULL */
-	uint64_t blk_base;           /* icount when the running block started */
+	uint64_t blk_base;           /* icount when the running block started: insn blk_first[icount - blk_base] runs */
+	uint64_t blk_rip;            /* RIP of blk_first */
+	struct insn *patch_at;       /* an instruction of the running block whose fn is now cpu_insn_stop, or NULL */
+	insn_fn patch_fn;            /* ... and its own fn, put back when the block ends */
 	/* debugger breakpoints (breakpoint.c) */
 	va_t brk[CPU_BREAK_MAX];
 	unsigned nbrk;
@@ -233,7 +247,7 @@ int cpu_block_init(struct cpu *cpu);
 void cpu_block_free(struct cpu *cpu);
 /* The block starting at `ma` (RIP's page is the fetch page), decoded now;
  * NULL when its first instruction must take the per-instruction path. */
-const struct block *cpu_block_build(struct cpu *cpu, ma_t ma);
+struct block *cpu_block_build(struct cpu *cpu, ma_t ma);
 /* Forget the blocks of machine page `page` (and stop the running block after
  * the current instruction). */
 void cpu_block_drop_page(struct cpu *cpu, uint64_t page);
@@ -247,13 +261,26 @@ static inline unsigned cpu_block_index(ma_t ma)
 	return (unsigned)(ma ^ (ma >> 13)) & (BLOCK_TAB_SIZE - 1);
 }
 
+/* End the running block (if any) after the current instruction: the next
+ * one's handler becomes cpu_insn_stop until the block ends (run.c puts it
+ * back), so running a block checks nothing between instructions. */
+static inline void cpu_block_stop_after_current(struct cpu_internal *in, const struct cpu *cpu)
+{
+	if (!in->blk_first || in->patch_at)
+		return;
+	struct insn *next = in->blk_first + (cpu->icount - in->blk_base) + 1;
+	in->patch_at = next;
+	in->patch_fn = next->fn;
+	next->fn = cpu_insn_stop;
+}
+
 /* The fetch translation is gone: bring the running block's fetch hits up to
  * date and end it after the current instruction. */
 static inline void cpu_fetch_forget(struct cpu_internal *in, struct cpu *cpu)
 {
 	if (in->blk_touch)
 		cpu_block_account(cpu, 1);
-	in->blk_end = in->blk_first;
+	cpu_block_stop_after_current(in, cpu);
 	in->fetch_page = FTLB_EMPTY;
 }
 
@@ -463,44 +490,75 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
 	return v;
 }
 
-/* ---- handler tables: each exec_*.c exports its handlers ---- */
-#define HANDLER(name) enum cpu_exit_reason name(struct cpu *cpu, const struct insn *i)
+/* ---- handlers ----
+ * HANDLER(name) { body } defines handler `name` around `body` (which sees
+ * cpu and i, RIP already past the instruction, and returns CPU_EXIT_NONE
+ * or an exit reason). Threaded dispatch: after the body succeeds the
+ * handler retires the instruction (icount) and tail-calls the handler of
+ * the next instruction in memory, i + 1: the next of its block, or
+ * cpu_insn_stop, which ends the run of handlers. No loop runs between the
+ * instructions of a block; the run loop sees one call per block.
+ * HANDLER_SAVE also saves RSP for the fault path (run.c restores it): for
+ * the handlers that change RSP and may fault afterwards. */
+#define HANDLER_DECL(name) enum cpu_exit_reason name(struct cpu *cpu, const struct insn *i)
+#define HANDLER_DEFINE_(name, save)                                                                  \
+	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
+										     const struct insn *i); \
+	HANDLER_DECL(name)                                                                           \
+	{                                                                                            \
+		if (save) {                                                                          \
+			cpu->in->insn_rsp = cpu->gpr[RSP];                                           \
+			cpu->in->rsp_saved = true;                                                   \
+		}                                                                                    \
+		cpu->rip += i->len;                                                                  \
+		enum cpu_exit_reason r_ = name##_body(cpu, i);                                       \
+		if (save)                                                                            \
+			cpu->in->rsp_saved = false;                                                  \
+		if (UNLIKELY(r_ != CPU_EXIT_NONE))                                                   \
+			return r_;                                                                   \
+		cpu->icount++;                                                                       \
+		return i[1].fn(cpu, i + 1);                                                          \
+	}                                                                                            \
+	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
+										     const struct insn *i)
+#define HANDLER(name) HANDLER_DEFINE_(name, false)
+#define HANDLER_SAVE(name) HANDLER_DEFINE_(name, true)
 
 /* ---- handlers (exec_*.c), named cpu_op_<what>_<operands> ---- */
 /* exec_alu.c: ext = ALU op 0..7 (add or adc sbb and sub xor cmp) where shared */
-HANDLER(cpu_op_add_rm_r); HANDLER(cpu_op_or_rm_r); HANDLER(cpu_op_adc_rm_r); HANDLER(cpu_op_sbb_rm_r);
-HANDLER(cpu_op_and_rm_r); HANDLER(cpu_op_sub_rm_r); HANDLER(cpu_op_xor_rm_r); HANDLER(cpu_op_cmp_rm_r);
-HANDLER(cpu_op_add_r_rm); HANDLER(cpu_op_or_r_rm); HANDLER(cpu_op_adc_r_rm); HANDLER(cpu_op_sbb_r_rm);
-HANDLER(cpu_op_and_r_rm); HANDLER(cpu_op_sub_r_rm); HANDLER(cpu_op_xor_r_rm); HANDLER(cpu_op_cmp_r_rm);
-HANDLER(cpu_op_add_rm_imm); HANDLER(cpu_op_or_rm_imm); HANDLER(cpu_op_adc_rm_imm); HANDLER(cpu_op_sbb_rm_imm);
-HANDLER(cpu_op_and_rm_imm); HANDLER(cpu_op_sub_rm_imm); HANDLER(cpu_op_xor_rm_imm); HANDLER(cpu_op_cmp_rm_imm);
-HANDLER(cpu_op_test_rm_r); HANDLER(cpu_op_test_rm_imm);
-HANDLER(cpu_op_inc_rm); HANDLER(cpu_op_dec_rm); HANDLER(cpu_op_not_rm); HANDLER(cpu_op_neg_rm);
+HANDLER_DECL(cpu_op_add_rm_r); HANDLER_DECL(cpu_op_or_rm_r); HANDLER_DECL(cpu_op_adc_rm_r); HANDLER_DECL(cpu_op_sbb_rm_r);
+HANDLER_DECL(cpu_op_and_rm_r); HANDLER_DECL(cpu_op_sub_rm_r); HANDLER_DECL(cpu_op_xor_rm_r); HANDLER_DECL(cpu_op_cmp_rm_r);
+HANDLER_DECL(cpu_op_add_r_rm); HANDLER_DECL(cpu_op_or_r_rm); HANDLER_DECL(cpu_op_adc_r_rm); HANDLER_DECL(cpu_op_sbb_r_rm);
+HANDLER_DECL(cpu_op_and_r_rm); HANDLER_DECL(cpu_op_sub_r_rm); HANDLER_DECL(cpu_op_xor_r_rm); HANDLER_DECL(cpu_op_cmp_r_rm);
+HANDLER_DECL(cpu_op_add_rm_imm); HANDLER_DECL(cpu_op_or_rm_imm); HANDLER_DECL(cpu_op_adc_rm_imm); HANDLER_DECL(cpu_op_sbb_rm_imm);
+HANDLER_DECL(cpu_op_and_rm_imm); HANDLER_DECL(cpu_op_sub_rm_imm); HANDLER_DECL(cpu_op_xor_rm_imm); HANDLER_DECL(cpu_op_cmp_rm_imm);
+HANDLER_DECL(cpu_op_test_rm_r); HANDLER_DECL(cpu_op_test_rm_imm);
+HANDLER_DECL(cpu_op_inc_rm); HANDLER_DECL(cpu_op_dec_rm); HANDLER_DECL(cpu_op_not_rm); HANDLER_DECL(cpu_op_neg_rm);
 /* exec_mov.c */
-HANDLER(cpu_op_mov_rm_r); HANDLER(cpu_op_mov_r_rm); HANDLER(cpu_op_mov_rm_imm);
-HANDLER(cpu_op_mov_a_moffs); HANDLER(cpu_op_mov_moffs_a);
-HANDLER(cpu_op_movzx); HANDLER(cpu_op_movsx); HANDLER(cpu_op_lea);
-HANDLER(cpu_op_xchg); HANDLER(cpu_op_cmpxchg); HANDLER(cpu_op_xadd); HANDLER(cpu_op_cmpxchg_wide);
-HANDLER(cpu_op_cbw); HANDLER(cpu_op_cwd); HANDLER(cpu_op_mov_rm_sreg); HANDLER(cpu_op_mov_sreg_rm);
-HANDLER(cpu_op_cmovcc); HANDLER(cpu_op_setcc); HANDLER(cpu_op_bswap); HANDLER(cpu_op_xlat);
-HANDLER(cpu_op_lahf); HANDLER(cpu_op_sahf); HANDLER(cpu_op_nop); HANDLER(cpu_op_flagop);
+HANDLER_DECL(cpu_op_mov_rm_r); HANDLER_DECL(cpu_op_mov_r_rm); HANDLER_DECL(cpu_op_mov_rm_imm);
+HANDLER_DECL(cpu_op_mov_a_moffs); HANDLER_DECL(cpu_op_mov_moffs_a);
+HANDLER_DECL(cpu_op_movzx); HANDLER_DECL(cpu_op_movsx); HANDLER_DECL(cpu_op_lea);
+HANDLER_DECL(cpu_op_xchg); HANDLER_DECL(cpu_op_cmpxchg); HANDLER_DECL(cpu_op_xadd); HANDLER_DECL(cpu_op_cmpxchg_wide);
+HANDLER_DECL(cpu_op_cbw); HANDLER_DECL(cpu_op_cwd); HANDLER_DECL(cpu_op_mov_rm_sreg); HANDLER_DECL(cpu_op_mov_sreg_rm);
+HANDLER_DECL(cpu_op_cmovcc); HANDLER_DECL(cpu_op_setcc); HANDLER_DECL(cpu_op_bswap); HANDLER_DECL(cpu_op_xlat);
+HANDLER_DECL(cpu_op_lahf); HANDLER_DECL(cpu_op_sahf); HANDLER_DECL(cpu_op_nop); HANDLER_DECL(cpu_op_flagop);
 /* exec_stack.c */
-HANDLER(cpu_op_push_rm); HANDLER(cpu_op_pop_rm); HANDLER(cpu_op_push_imm);
-HANDLER(cpu_op_call_rel); HANDLER(cpu_op_call_rm); HANDLER(cpu_op_jmp_rel); HANDLER(cpu_op_jmp_rm);
-HANDLER(cpu_op_jcc); HANDLER(cpu_op_ret); HANDLER(cpu_op_enter); HANDLER(cpu_op_leave);
-HANDLER(cpu_op_loop); HANDLER(cpu_op_lret); HANDLER(cpu_op_push_seg); HANDLER(cpu_op_pop_seg);
+HANDLER_DECL(cpu_op_push_rm); HANDLER_DECL(cpu_op_pop_rm); HANDLER_DECL(cpu_op_push_imm);
+HANDLER_DECL(cpu_op_call_rel); HANDLER_DECL(cpu_op_call_rm); HANDLER_DECL(cpu_op_jmp_rel); HANDLER_DECL(cpu_op_jmp_rm);
+HANDLER_DECL(cpu_op_jcc); HANDLER_DECL(cpu_op_ret); HANDLER_DECL(cpu_op_enter); HANDLER_DECL(cpu_op_leave);
+HANDLER_DECL(cpu_op_loop); HANDLER_DECL(cpu_op_lret); HANDLER_DECL(cpu_op_push_seg); HANDLER_DECL(cpu_op_pop_seg);
 /* exec_shift.c: ext = /reg (rol ror rcl rcr shl shr sal sar), ext2 = count source */
-HANDLER(cpu_op_shift); HANDLER(cpu_op_shld); HANDLER(cpu_op_shrd);
+HANDLER_DECL(cpu_op_shift); HANDLER_DECL(cpu_op_shld); HANDLER_DECL(cpu_op_shrd);
 /* exec_muldiv.c: mul_group ext = /reg (4 mul 5 imul 6 div 7 idiv) */
-HANDLER(cpu_op_muldiv); HANDLER(cpu_op_imul_r_rm); HANDLER(cpu_op_imul_r_rm_imm);
+HANDLER_DECL(cpu_op_muldiv); HANDLER_DECL(cpu_op_imul_r_rm); HANDLER_DECL(cpu_op_imul_r_rm_imm);
 /* exec_bit.c: bt* ext = 0 bt 1 bts 2 btr 3 btc */
-HANDLER(cpu_op_bt_rm_r); HANDLER(cpu_op_bt_rm_imm); HANDLER(cpu_op_bsf); HANDLER(cpu_op_bsr);
-HANDLER(cpu_op_tzcnt); HANDLER(cpu_op_lzcnt); HANDLER(cpu_op_popcnt);
+HANDLER_DECL(cpu_op_bt_rm_r); HANDLER_DECL(cpu_op_bt_rm_imm); HANDLER_DECL(cpu_op_bsf); HANDLER_DECL(cpu_op_bsr);
+HANDLER_DECL(cpu_op_tzcnt); HANDLER_DECL(cpu_op_lzcnt); HANDLER_DECL(cpu_op_popcnt);
 /* exec_string.c: ext = enum str_op */
 enum str_op { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS };
-HANDLER(cpu_op_string);
+HANDLER_DECL(cpu_op_string);
 /* exec_sens.c: ext = enum cpu_sens_op */
-HANDLER(cpu_op_sens);
+HANDLER_DECL(cpu_op_sens);
 /* count sources of shifts (ext2) */
 enum shift_count { CNT_ONE, CNT_CL, CNT_IMM };
 

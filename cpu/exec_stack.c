@@ -27,7 +27,7 @@ HANDLER(cpu_op_push_rm)
 
 /* pop r/m (8F /0) and pop r (58+r). A memory destination addressed through
  * RSP sees RSP after the pop, as the SDM says. */
-HANDLER(cpu_op_pop_rm)
+HANDLER_SAVE(cpu_op_pop_rm)
 {
 	uint64_t v = pop(cpu, i->osz);
 	rm_write(cpu, i, i->osz, v);
@@ -49,7 +49,7 @@ HANDLER(cpu_op_call_rel)
 }
 
 /* call r/m64: the target is read before the push (it may be addressed via RSP) */
-HANDLER(cpu_op_call_rm)
+HANDLER_SAVE(cpu_op_call_rm)
 {
 	uint64_t target = rm_read(cpu, i, 8);
 	push(cpu, 8, cpu->rip);
@@ -78,7 +78,7 @@ HANDLER(cpu_op_jcc)
 }
 
 /* ret / ret imm16 */
-HANDLER(cpu_op_ret)
+HANDLER_SAVE(cpu_op_ret)
 {
 	branch_to(cpu, pop(cpu, 8));
 	cpu->gpr[RSP] += (uint64_t)i->imm;
@@ -86,7 +86,7 @@ HANDLER(cpu_op_ret)
 }
 
 /* enter imm16, imm8: push rBP, copy `level` outer frame pointers, allocate */
-HANDLER(cpu_op_enter)
+HANDLER_SAVE(cpu_op_enter)
 {
 	unsigned s = i->osz, level = i->ext2 & 31;
 	uint64_t bp = cpu->gpr[RBP];
@@ -136,7 +136,7 @@ HANDLER(cpu_op_loop)
 }
 
 /* lret / lretq [imm16]: the selector checks are the system side's */
-HANDLER(cpu_op_lret)
+HANDLER_SAVE(cpu_op_lret)
 {
 	cpu_account(cpu); /* the CPL may change */
 	cpu_far_ret(cpu, i->osz, (uint16_t)i->imm);

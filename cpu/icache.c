@@ -27,8 +27,11 @@ int cpu_icache_init(struct cpu *cpu)
 	in->codepage = calloc(in->npages ? in->npages : 1, 1);
 	if (!in->icache || !in->codepage)
 		return -1;
-	for (unsigned k = 0; k < ICACHE_SIZE; k++)
+	for (unsigned k = 0; k < ICACHE_SIZE; k++) {
 		in->icache[k].ma = MA_NONE;
+		in->icache[k].stop.fn = cpu_insn_stop;
+	}
+	in->scratch[1].fn = cpu_insn_stop;
 	return cpu_block_init(cpu);
 }
 
@@ -156,9 +159,9 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 		memcpy(buf + avail, next, 15 - avail);
 		avail = 15;
 		cpu_fetch_forget(in, cpu);
-		st = cpu_decode(buf, avail, &in->scratch);
+		st = cpu_decode(buf, avail, &in->scratch[0]);
 		if (st == DEC_OK)
-			return &in->scratch;
+			return &in->scratch[0];
 	}
 	decode_failed(cpu, st, buf, avail);
 	return NULL;
