@@ -20,26 +20,10 @@
 
 #include "shadow/shadow.h"
 
-struct drop_ctx {
-	struct shadow_vm *vm;
-	ma_t frame;
-};
-
-static void drop_leaf(void *c, int r, enum tlb_view view, unsigned level, va_t va, ma_t ema, uint64_t e)
-{
-	struct drop_ctx *d = c;
-	(void)r;
-	(void)view;
-	(void)va;
-	if (level == 1 && (e & PTE_ADDR_MASK) == d->frame)
-		*shadow_mframe_word(d->vm->mf, ema) = 0;
-}
-
 /* Nothing may reach frame `ma` of page p any more: shadow leaves, TLB, decoded code. */
 static void unmap_frame(struct shadow_vm *vm, uint64_t p, ma_t ma)
 {
-	struct drop_ctx d = {vm, ma};
-	shadow_for_each_entry(vm, drop_leaf, &d);
+	shadow_clear_leaves(vm, ma, ~0ull); /* the whole entry: not present */
 	struct tlb_match m = {.match = TLB_M_VMID | TLB_M_MA, .vmid = vm->vmid, .ma = ma};
 	tlb_invalidate(vm->tlb, &m, TLB_CAUSE_SHADOW);
 	if (vm->cpu)

@@ -598,6 +598,9 @@ void shadow_roots_drop(struct shadow_vm *vm); /* all roots freed, none current *
 unsigned shadow_root_empty(struct shadow_vm *vm, int r); /* free root r's tables, keep it */
 void shadow_ptpage_forget(struct shadow_vm *vm, uint64_t pa_page_number);
 unsigned shadow_protect_frame(struct shadow_vm *vm, ma_t frame);
+/* Clear `bits` in every shadow leaf (all roots, both views) that maps `frame`
+ * (MA_NONE: any frame) and has one of them set; returns the leaves changed. */
+unsigned shadow_clear_leaves(struct shadow_vm *vm, ma_t frame, uint64_t bits);
 int shadow_fill_table(struct shadow_vm *vm, enum tlb_view view, va_t va, uint64_t leaf,
 		      ma_t *spte_ma, unsigned *tables_alloc);
 
