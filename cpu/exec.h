@@ -453,6 +453,20 @@ static inline uint64_t insn_offset(const struct cpu *cpu, const struct insn *i)
 	return a;
 }
 
+/* The operand form a handler body is compiled for (SPECIALISED below):
+ * decided by i->mod3 at run time, or known to be a register / memory;
+ * FORM_BD: memory at base register + displacement (no index, no segment
+ * override, 64-bit addressing, base not RIP), the commonest form. */
+enum form { FORM_ANY, FORM_REG, FORM_MEM, FORM_BD };
+
+static inline __attribute__((always_inline)) uint64_t insn_offset_f(const struct cpu *cpu, const struct insn *i,
+								     enum form f)
+{
+	if (f == FORM_BD)
+		return cpu->gpr[i->base] + (uint64_t)(int64_t)i->disp;
+	return insn_offset(cpu, i);
+}
+
 /* Effective address of the memory operand (segment base applied). */
 static inline va_t insn_ea(const struct cpu *cpu, const struct insn *i)
 {
@@ -462,9 +476,10 @@ static inline va_t insn_ea(const struct cpu *cpu, const struct insn *i)
 	return a;
 }
 
-/* The operand form a handler body is compiled for (SPECIALISED below):
- * decided by i->mod3 at run time, or known to be a register / memory. */
-enum form { FORM_ANY, FORM_REG, FORM_MEM };
+static inline __attribute__((always_inline)) va_t insn_ea_f(const struct cpu *cpu, const struct insn *i, enum form f)
+{
+	return f == FORM_BD ? insn_offset_f(cpu, i, f) : insn_ea(cpu, i);
+}
 
 static inline __attribute__((always_inline)) bool form_reg(const struct insn *i, enum form f)
 {
@@ -477,7 +492,7 @@ static inline __attribute__((always_inline)) uint64_t rm_read_f(struct cpu *cpu,
 {
 	if (form_reg(i, f))
 		return reg_get(cpu, i->rm, size);
-	return mem_read(cpu, insn_ea(cpu, i), size);
+	return mem_read(cpu, insn_ea_f(cpu, i, f), size);
 }
 
 static inline __attribute__((always_inline)) void rm_write_f(struct cpu *cpu, const struct insn *i,
@@ -486,7 +501,7 @@ static inline __attribute__((always_inline)) void rm_write_f(struct cpu *cpu, co
 	if (form_reg(i, f))
 		reg_set(cpu, i->rm, size, v);
 	else
-		mem_write(cpu, insn_ea(cpu, i), size, v);
+		mem_write(cpu, insn_ea_f(cpu, i, f), size, v);
 }
 
 static inline uint64_t rm_read(struct cpu *cpu, const struct insn *i, unsigned size)
@@ -588,9 +603,10 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
 /*
  * Handlers specialised at predecode time by operand size x operand form.
  * SPECIALISED(name, body, x) defines handler `name`, which runs
- * body(cpu, i, i->osz, FORM_ANY, x), and four copies with the size and
+ * body(cpu, i, i->osz, FORM_ANY, x), and six copies with the size and
  * form constant: name_r64 / name_r32 (register operand, 64/32-bit),
- * name_m64 / name_m32 (memory operand). special.c's table lists every
+ * name_m64 / name_m32 (memory operand), name_b64 / name_b32 (memory at
+ * base + displacement, FORM_BD). special.c's table lists every
  * specialised handler; cpu_specialise() picks the copy for a decoded
  * instruction when a block is built.
  */
@@ -599,10 +615,13 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
 	HANDLER(name##_r64) { return body(cpu, i, 8, FORM_REG, x); }                    \
 	HANDLER(name##_r32) { return body(cpu, i, 4, FORM_REG, x); }                    \
 	HANDLER(name##_m64) { return body(cpu, i, 8, FORM_MEM, x); }                    \
-	HANDLER(name##_m32) { return body(cpu, i, 4, FORM_MEM, x); }
+	HANDLER(name##_m32) { return body(cpu, i, 4, FORM_MEM, x); }                    \
+	HANDLER(name##_b64) { return body(cpu, i, 8, FORM_BD, x); }                     \
+	HANDLER(name##_b32) { return body(cpu, i, 4, FORM_BD, x); }
 #define SPECIALISED_DECL(name)                                                         \
 	HANDLER_DECL(name); HANDLER_DECL(name##_r64); HANDLER_DECL(name##_r32);         \
-	HANDLER_DECL(name##_m64); HANDLER_DECL(name##_m32)
+	HANDLER_DECL(name##_m64); HANDLER_DECL(name##_m32);                              \
+	HANDLER_DECL(name##_b64); HANDLER_DECL(name##_b32)
 /* jcc, one copy per condition code (the condition inline, cond_fast):
  * cpu_op_jcc_o, _no, _b, _ae, _e, _ne, _be, _a, _s, _ns, _p, _np, _l, _ge,
  * _le, _g; special.c picks one by i->ext. */

@@ -100,7 +100,7 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason shift(struct c
 		reg_set(cpu, i->rm, s, cnt ? shift_op(cpu, i->ext, s, a, cnt) : a);
 		return CPU_EXIT_NONE;
 	}
-	va_t ea = insn_ea(cpu, i);
+	va_t ea = insn_ea_f(cpu, i, f);
 	uint8_t *p = rmw_begin(cpu, ea, s);
 	uint64_t a = rmw_load(cpu, p, ea, s);
 	if (cnt)
