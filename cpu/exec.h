@@ -660,7 +660,8 @@ HANDLER_DECL(cpu_op_call_rel); HANDLER_DECL(cpu_op_call_rm); HANDLER_DECL(cpu_op
 HANDLER_DECL(cpu_op_jcc); JCC_DECLS; HANDLER_DECL(cpu_op_ret); HANDLER_DECL(cpu_op_enter); HANDLER_DECL(cpu_op_leave);
 HANDLER_DECL(cpu_op_loop); HANDLER_DECL(cpu_op_lret); HANDLER_DECL(cpu_op_push_seg); HANDLER_DECL(cpu_op_pop_seg);
 /* exec_shift.c: ext = /reg (rol ror rcl rcr shl shr sal sar), ext2 = count source */
-SPECIALISED_DECL(cpu_op_shift); HANDLER_DECL(cpu_op_shld); HANDLER_DECL(cpu_op_shrd);
+SPECIALISED_DECL(cpu_op_shift); SPECIALISED_DECL(cpu_op_shl); SPECIALISED_DECL(cpu_op_shr);
+SPECIALISED_DECL(cpu_op_sar); HANDLER_DECL(cpu_op_shld); HANDLER_DECL(cpu_op_shrd);
 /* exec_muldiv.c: mul_group ext = /reg (4 mul 5 imul 6 div 7 idiv) */
 HANDLER_DECL(cpu_op_muldiv); SPECIALISED_DECL(cpu_op_imul_r_rm); HANDLER_DECL(cpu_op_imul_r_rm_imm);
 /* exec_bit.c: bt* ext = 0 bt 1 bts 2 btr 3 btc */

@@ -49,6 +49,9 @@ static const struct special_row rows[] = {
 	ROW(cpu_op_movsx),
 	ROW(cpu_op_lea),
 	ROW(cpu_op_shift),
+	ROW(cpu_op_shl),
+	ROW(cpu_op_shr),
+	ROW(cpu_op_sar),
 	ROW(cpu_op_imul_r_rm),
 };
 
@@ -64,11 +67,14 @@ insn_fn cpu_specialise(const struct insn *i)
 		return jcc_by_cc[i->ext & 15];
 	if (i->osz != 8 && i->osz != 4)
 		return i->fn;
+	insn_fn fn = i->fn;
+	if (fn == cpu_op_shift) /* group 2 ext: 4 shl, 5 shr, 6 sal (= shl), 7 sar */
+		fn = i->ext == 4 || i->ext == 6 ? cpu_op_shl : i->ext == 5 ? cpu_op_shr : i->ext == 7 ? cpu_op_sar : fn;
 	/* memory at base + displacement: FORM_BD */
 	bool bd = !i->mod3 && i->base < 16 && i->index == R_NONE && !i->seg && i->asz == 8;
 	unsigned form = i->mod3 ? 0 : bd ? 4 : 2;
 	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++)
-		if (rows[k].generic == i->fn)
+		if (rows[k].generic == fn)
 			return rows[k].copy[form + (i->osz == 8 ? 0 : 1)];
 	return i->fn;
 }
