@@ -87,7 +87,9 @@ struct block *cpu_block_build(struct cpu *cpu, ma_t ma)
 		i->off = (uint16_t)(p - (cpu->ram + ma));
 		p += i->len;
 		n++;
-		if (ends_block(i->fn))
+		bool last = ends_block(i->fn);
+		i->fn = cpu_specialise(i);
+		if (last)
 			break;
 	}
 	if (n == 0)

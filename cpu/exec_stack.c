@@ -77,6 +77,17 @@ HANDLER(cpu_op_jcc)
 	return CPU_EXIT_NONE;
 }
 
+/* ... and its copies with the condition code constant (JCC_DECLS) */
+#define JCC(name, cc)                                   \
+	HANDLER(cpu_op_jcc_##name)                      \
+	{                                               \
+		if (cond_fast(cpu, cc))                 \
+			cpu->rip += (uint64_t)i->imm;   \
+		return CPU_EXIT_NONE;                   \
+	}
+JCC(o, 0) JCC(no, 1) JCC(b, 2) JCC(ae, 3) JCC(e, 4) JCC(ne, 5) JCC(be, 6) JCC(a, 7)
+JCC(s, 8) JCC(ns, 9) JCC(p, 10) JCC(np, 11) JCC(l, 12) JCC(ge, 13) JCC(le, 14) JCC(g, 15)
+
 /* ret / ret imm16 */
 HANDLER_SAVE(cpu_op_ret)
 {

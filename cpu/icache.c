@@ -147,6 +147,7 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 	memcpy(buf, host, avail);
 	enum dec_status st = cpu_decode(buf, avail, &e->insn);
 	if (st == DEC_OK) {
+		e->insn.fn = cpu_specialise(&e->insn);
 		e->ma = brk ? MA_NONE : ma; /* a breakpoint's instruction is decoded every time */
 		if (!in->codepage[ma >> PAGE_SHIFT])
 			cpu_mark_code_page(cpu, ma >> PAGE_SHIFT);
@@ -160,8 +161,10 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 		avail = 15;
 		cpu_fetch_forget(in, cpu);
 		st = cpu_decode(buf, avail, &in->scratch[0]);
-		if (st == DEC_OK)
+		if (st == DEC_OK) {
+			in->scratch[0].fn = cpu_specialise(&in->scratch[0]);
 			return &in->scratch[0];
+		}
 	}
 	decode_failed(cpu, st, buf, avail);
 	return NULL;
