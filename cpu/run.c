@@ -124,6 +124,8 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason run_insns(stru
 				enum cpu_exit_reason r = run_block(cpu, b);
 				if (UNLIKELY(r != CPU_EXIT_NONE))
 					return r;
+				if (UNLIKELY(in->watch_hit)) /* the block ended after the watched access */
+					return CPU_EXIT_WATCH;
 				continue;
 			}
 		}
@@ -145,6 +147,8 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason run_insns(stru
 		cpu->icount++;
 		if (stepping && (r = single_step_trap(cpu)) != CPU_EXIT_NONE)
 			return r;
+		if (UNLIKELY(in->watch_hit))
+			return CPU_EXIT_WATCH;
 	}
 	return CPU_EXIT_BUDGET;
 }
@@ -171,6 +175,7 @@ static enum cpu_exit_reason after_fault(struct cpu *cpu)
 	struct cpu_exit *x = &cpu->exit;
 	if (in->blk_touch)
 		cpu_block_account(cpu, 1); /* the faulting instruction was fetched */
+	in->watch_hit = false; /* the instruction is undone: its accesses do not count */
 	if (f->miss || cpu_vector_is_fault(f->vector)) {
 		cpu->rip = in->insn_rip;
 		cpu->gpr[RSP] = in->insn_rsp;
@@ -207,13 +212,16 @@ enum cpu_exit_reason cpu_run(struct cpu *cpu, uint64_t budget)
 
 	memset(&cpu->exit, 0, sizeof(cpu->exit));
 	in->count_mark = cpu->icount;
+	in->watch_hit = false;
 	if (cpu->cpl != in->ftlb_cpl)
 		cpu_ftlb_sync_cpl(cpu);
 	for (;;) {
 		if (setjmp(jb) == 0) {
 			do
 				r = (cpu->rflags_ & RFLAGS_TF) ? run_stepping(cpu, end) : run_fast(cpu, end);
-			while (r == CPU_EXIT_RECHECK);
+			while (r == CPU_EXIT_RECHECK && !in->watch_hit);
+			if (r == CPU_EXIT_RECHECK) /* it retired after a watched access */
+				r = CPU_EXIT_WATCH;
 			break;
 		}
 		r = after_fault(cpu);
