@@ -54,12 +54,13 @@ void cpu_watch_access(struct cpu *cpu, va_t va, unsigned size, bool write, const
 		/* the range lies in va's page: host - (va - w->va) is its first byte */
 		const uint8_t *first = host + (int64_t)(w->va - va);
 		in->watch_hit = true;
-		in->blk_end = in->blk_first; /* a running block ends after this instruction */
+		cpu_block_stop_after_current(in, cpu); /* a running block ends after this instruction */
 		in->hit.index = i;
 		in->hit.va = va;
 		in->hit.size = size;
 		in->hit.write = write;
-		in->hit.rip = in->insn_rip;
+		in->hit.rip = in->blk_first ? in->blk_rip + in->blk_first[cpu->icount - in->blk_base].off
+					    : in->insn_rip;
 		in->hit.ma = (ma_t)(first - cpu->ram);
 		memset(in->hit.old, 0, sizeof in->hit.old);
 		memcpy(in->hit.old, first, w->len);

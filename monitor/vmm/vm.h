@@ -137,6 +137,10 @@ void mon_watch_hit(struct vm *vm);
 /* debug.c: the core stopped on a breakpoint: fill vm->pause. */
 void mon_break_hit(struct vm *vm);
 
+/* overcommit.c: a double-paging event (trace), the summary's overcommit line / JSON member */
+void mon_overcommit_double_paging(struct vm *vm, uint64_t slot);
+void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json);
+
 /* exit.c: handle cpu->exit, then any exit that handling left pending
  * (vm->exit_pending), one after the other in a loop: exit handling never
  * calls itself. */
