@@ -208,11 +208,24 @@ static inline void store_le(uint8_t *p, unsigned size, uint64_t v)
 	}
 }
 
-/* Fast path: one compare on the page tag (plus the in-page check), one add. */
+/*
+ * Fast path: one compare, one add. The entry is chosen by the page of the
+ * first byte and its tag compared with the page of the last byte: equal
+ * only when both are the tagged page, since a tag sits in the slot its own
+ * page indexes and the next page indexes the next slot. An access crossing
+ * the page end therefore misses and takes the slow path.
+ */
+static inline __attribute__((always_inline)) struct ftlb_entry *ftlb_hit(struct cpu *cpu, enum cpu_access acc,
+									  va_t va, unsigned size)
+{
+	struct ftlb_entry *e = &cpu->in->ftlb[acc * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
+	return LIKELY(e->tag == ((va + size - 1) & PAGE_MASK)) ? e : NULL;
+}
+
 static inline uint64_t mem_read(struct cpu *cpu, va_t va, unsigned size)
 {
-	struct ftlb_entry *e = &cpu->in->ftlb[ACC_READ * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
-	if (LIKELY(e->tag == (va & PAGE_MASK) && (va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)) {
+	struct ftlb_entry *e = ftlb_hit(cpu, ACC_READ, va, size);
+	if (LIKELY(e != NULL)) {
 		if (e->touch)
 			cpu_touch(cpu, e->touch);
 		return load_le((const uint8_t *)(uintptr_t)(va + e->addend), size);
@@ -222,8 +235,8 @@ static inline uint64_t mem_read(struct cpu *cpu, va_t va, unsigned size)
 
 static inline void mem_write(struct cpu *cpu, va_t va, unsigned size, uint64_t v)
 {
-	struct ftlb_entry *e = &cpu->in->ftlb[ACC_WRITE * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
-	if (LIKELY(e->tag == (va & PAGE_MASK) && (va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)) {
+	struct ftlb_entry *e = ftlb_hit(cpu, ACC_WRITE, va, size);
+	if (LIKELY(e != NULL)) {
 		if (e->touch)
 			cpu_touch(cpu, e->touch);
 		store_le((uint8_t *)(uintptr_t)(va + e->addend), size, v);
@@ -534,15 +547,14 @@ static inline void rm_write(struct cpu *cpu, const struct insn *i, unsigned size
  */
 static inline uint8_t *rmw_begin(struct cpu *cpu, va_t va, unsigned size)
 {
-	struct ftlb_entry *e = &cpu->in->ftlb[ACC_WRITE * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
-	if ((va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size) {
-		if (LIKELY(e->tag == (va & PAGE_MASK))) {
-			if (e->touch)
-				cpu_touch(cpu, e->touch); /* one hit: the write's translation serves the read too */
-			return (uint8_t *)(uintptr_t)(va + e->addend);
-		}
-		return cpu_xlat(cpu, va, size, ACC_WRITE, cpu->cpl);
+	struct ftlb_entry *e = ftlb_hit(cpu, ACC_WRITE, va, size);
+	if (LIKELY(e != NULL)) {
+		if (e->touch)
+			cpu_touch(cpu, e->touch); /* one hit: the write's translation serves the read too */
+		return (uint8_t *)(uintptr_t)(va + e->addend);
 	}
+	if ((va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)
+		return cpu_xlat(cpu, va, size, ACC_WRITE, cpu->cpl);
 	unsigned first = PAGE_SIZE - (va & (PAGE_SIZE - 1));
 	cpu_xlat(cpu, va, first, ACC_WRITE, cpu->cpl);
 	cpu_xlat(cpu, (va & PAGE_MASK) + PAGE_SIZE, size - first, ACC_WRITE, cpu->cpl);

@@ -112,7 +112,12 @@ static int vm_boot(struct vm *vm, const struct mon_images *img, char *err, size_
 
 static enum tlb_policy tlb_policy_of(enum mon_tlb_policy p)
 {
-	return p == MON_TLB_FIFO ? TLB_POLICY_FIFO : p == MON_TLB_RANDOM ? TLB_POLICY_RANDOM : TLB_POLICY_LRU;
+	switch (p) {
+	case MON_TLB_FIFO: return TLB_POLICY_FIFO;
+	case MON_TLB_RANDOM: return TLB_POLICY_RANDOM;
+	case MON_TLB_CLOCK: return TLB_POLICY_CLOCK;
+	default: return TLB_POLICY_LRU;
+	}
 }
 
 struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_images *img, unsigned vmid,
