@@ -155,6 +155,11 @@ struct cpu_internal {
 	unsigned nbrk;
 	va_t brk_skip_rip;           /* cpu_break_skip: this RIP ... */
 	uint64_t brk_skip_icount;    /* ... at this icount runs (UINT64_MAX: none) */
+	/* debugger watchpoints (watchpoint.c) */
+	struct cpu_watch watch[CPU_WATCH_MAX];
+	unsigned nwatch;
+	bool watch_hit;              /* the current instruction touched a range: stop after it */
+	struct cpu_watch_hit hit;
 };
 
 /* ---- memory (mem.c) ---- */
@@ -162,7 +167,12 @@ uint64_t cpu_mem_read_slow(struct cpu *cpu, va_t va, unsigned size, unsigned cpl
 void cpu_mem_write_slow(struct cpu *cpu, va_t va, unsigned size, uint64_t v, unsigned cpl);
 /* Translate for an access of `acc` at `cpl` through the fast cache and MMU;
  * returns the host pointer for va (valid to the end of its page). */
-uint8_t *cpu_xlat(struct cpu *cpu, va_t va, enum cpu_access acc, unsigned cpl);
+uint8_t *cpu_xlat(struct cpu *cpu, va_t va, unsigned size, enum cpu_access acc, unsigned cpl);
+/* (watchpoint.c) Is a watched range on va's page? Then it never enters the fast cache. */
+bool cpu_watch_page(const struct cpu_internal *in, va_t va);
+/* (watchpoint.c) An access of `size` bytes at va (host pointer `host`) was translated:
+ * note the first watched range it touches (before a write changes it). */
+void cpu_watch_access(struct cpu *cpu, va_t va, unsigned size, bool write, const uint8_t *host);
 /* Select the fast-cache set for the current CPL (after CPL may have changed). */
 void cpu_ftlb_sync_cpl(struct cpu *cpu);
 
@@ -198,11 +208,24 @@ static inline void store_le(uint8_t *p, unsigned size, uint64_t v)
 	}
 }
 
-/* Fast path: one compare on the page tag (plus the in-page check), one add. */
+/*
+ * Fast path: one compare, one add. The entry is chosen by the page of the
+ * first byte and its tag compared with the page of the last byte: equal
+ * only when both are the tagged page, since a tag sits in the slot its own
+ * page indexes and the next page indexes the next slot. An access crossing
+ * the page end therefore misses and takes the slow path.
+ */
+static inline __attribute__((always_inline)) struct ftlb_entry *ftlb_hit(struct cpu *cpu, enum cpu_access acc,
+									  va_t va, unsigned size)
+{
+	struct ftlb_entry *e = &cpu->in->ftlb[acc * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
+	return LIKELY(e->tag == ((va + size - 1) & PAGE_MASK)) ? e : NULL;
+}
+
 static inline uint64_t mem_read(struct cpu *cpu, va_t va, unsigned size)
 {
-	struct ftlb_entry *e = &cpu->in->ftlb[ACC_READ * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
-	if (LIKELY(e->tag == (va & PAGE_MASK) && (va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)) {
+	struct ftlb_entry *e = ftlb_hit(cpu, ACC_READ, va, size);
+	if (LIKELY(e != NULL)) {
 		if (e->touch)
 			cpu_touch(cpu, e->touch);
 		return load_le((const uint8_t *)(uintptr_t)(va + e->addend), size);
@@ -212,8 +235,8 @@ static inline uint64_t mem_read(struct cpu *cpu, va_t va, unsigned size)
 
 static inline void mem_write(struct cpu *cpu, va_t va, unsigned size, uint64_t v)
 {
-	struct ftlb_entry *e = &cpu->in->ftlb[ACC_WRITE * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
-	if (LIKELY(e->tag == (va & PAGE_MASK) && (va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)) {
+	struct ftlb_entry *e = ftlb_hit(cpu, ACC_WRITE, va, size);
+	if (LIKELY(e != NULL)) {
 		if (e->touch)
 			cpu_touch(cpu, e->touch);
 		store_le((uint8_t *)(uintptr_t)(va + e->addend), size, v);
@@ -453,6 +476,20 @@ static inline uint64_t insn_offset(const struct cpu *cpu, const struct insn *i)
 	return a;
 }
 
+/* The operand form a handler body is compiled for (SPECIALISED below):
+ * decided by i->mod3 at run time, or known to be a register / memory;
+ * FORM_BD: memory at base register + displacement (no index, no segment
+ * override, 64-bit addressing, base not RIP), the commonest form. */
+enum form { FORM_ANY, FORM_REG, FORM_MEM, FORM_BD };
+
+static inline __attribute__((always_inline)) uint64_t insn_offset_f(const struct cpu *cpu, const struct insn *i,
+								     enum form f)
+{
+	if (f == FORM_BD)
+		return cpu->gpr[i->base] + (uint64_t)(int64_t)i->disp;
+	return insn_offset(cpu, i);
+}
+
 /* Effective address of the memory operand (segment base applied). */
 static inline va_t insn_ea(const struct cpu *cpu, const struct insn *i)
 {
@@ -462,9 +499,10 @@ static inline va_t insn_ea(const struct cpu *cpu, const struct insn *i)
 	return a;
 }
 
-/* The operand form a handler body is compiled for (SPECIALISED below):
- * decided by i->mod3 at run time, or known to be a register / memory. */
-enum form { FORM_ANY, FORM_REG, FORM_MEM };
+static inline __attribute__((always_inline)) va_t insn_ea_f(const struct cpu *cpu, const struct insn *i, enum form f)
+{
+	return f == FORM_BD ? insn_offset_f(cpu, i, f) : insn_ea(cpu, i);
+}
 
 static inline __attribute__((always_inline)) bool form_reg(const struct insn *i, enum form f)
 {
@@ -477,7 +515,7 @@ static inline __attribute__((always_inline)) uint64_t rm_read_f(struct cpu *cpu,
 {
 	if (form_reg(i, f))
 		return reg_get(cpu, i->rm, size);
-	return mem_read(cpu, insn_ea(cpu, i), size);
+	return mem_read(cpu, insn_ea_f(cpu, i, f), size);
 }
 
 static inline __attribute__((always_inline)) void rm_write_f(struct cpu *cpu, const struct insn *i,
@@ -486,7 +524,7 @@ static inline __attribute__((always_inline)) void rm_write_f(struct cpu *cpu, co
 	if (form_reg(i, f))
 		reg_set(cpu, i->rm, size, v);
 	else
-		mem_write(cpu, insn_ea(cpu, i), size, v);
+		mem_write(cpu, insn_ea_f(cpu, i, f), size, v);
 }
 
 static inline uint64_t rm_read(struct cpu *cpu, const struct insn *i, unsigned size)
@@ -509,17 +547,17 @@ static inline void rm_write(struct cpu *cpu, const struct insn *i, unsigned size
  */
 static inline uint8_t *rmw_begin(struct cpu *cpu, va_t va, unsigned size)
 {
-	struct ftlb_entry *e = &cpu->in->ftlb[ACC_WRITE * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
-	if ((va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size) {
-		if (LIKELY(e->tag == (va & PAGE_MASK))) {
-			if (e->touch)
-				cpu_touch(cpu, e->touch); /* one hit: the write's translation serves the read too */
-			return (uint8_t *)(uintptr_t)(va + e->addend);
-		}
-		return cpu_xlat(cpu, va, ACC_WRITE, cpu->cpl);
+	struct ftlb_entry *e = ftlb_hit(cpu, ACC_WRITE, va, size);
+	if (LIKELY(e != NULL)) {
+		if (e->touch)
+			cpu_touch(cpu, e->touch); /* one hit: the write's translation serves the read too */
+		return (uint8_t *)(uintptr_t)(va + e->addend);
 	}
-	cpu_xlat(cpu, va, ACC_WRITE, cpu->cpl);
-	cpu_xlat(cpu, (va & PAGE_MASK) + PAGE_SIZE, ACC_WRITE, cpu->cpl);
+	if ((va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)
+		return cpu_xlat(cpu, va, size, ACC_WRITE, cpu->cpl);
+	unsigned first = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+	cpu_xlat(cpu, va, first, ACC_WRITE, cpu->cpl);
+	cpu_xlat(cpu, (va & PAGE_MASK) + PAGE_SIZE, size - first, ACC_WRITE, cpu->cpl);
 	return NULL;
 }
 
@@ -588,9 +626,10 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
 /*
  * Handlers specialised at predecode time by operand size x operand form.
  * SPECIALISED(name, body, x) defines handler `name`, which runs
- * body(cpu, i, i->osz, FORM_ANY, x), and four copies with the size and
+ * body(cpu, i, i->osz, FORM_ANY, x), and six copies with the size and
  * form constant: name_r64 / name_r32 (register operand, 64/32-bit),
- * name_m64 / name_m32 (memory operand). special.c's table lists every
+ * name_m64 / name_m32 (memory operand), name_b64 / name_b32 (memory at
+ * base + displacement, FORM_BD). special.c's table lists every
  * specialised handler; cpu_specialise() picks the copy for a decoded
  * instruction when a block is built.
  */
@@ -599,10 +638,13 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
 	HANDLER(name##_r64) { return body(cpu, i, 8, FORM_REG, x); }                    \
 	HANDLER(name##_r32) { return body(cpu, i, 4, FORM_REG, x); }                    \
 	HANDLER(name##_m64) { return body(cpu, i, 8, FORM_MEM, x); }                    \
-	HANDLER(name##_m32) { return body(cpu, i, 4, FORM_MEM, x); }
+	HANDLER(name##_m32) { return body(cpu, i, 4, FORM_MEM, x); }                    \
+	HANDLER(name##_b64) { return body(cpu, i, 8, FORM_BD, x); }                     \
+	HANDLER(name##_b32) { return body(cpu, i, 4, FORM_BD, x); }
 #define SPECIALISED_DECL(name)                                                         \
 	HANDLER_DECL(name); HANDLER_DECL(name##_r64); HANDLER_DECL(name##_r32);         \
-	HANDLER_DECL(name##_m64); HANDLER_DECL(name##_m32)
+	HANDLER_DECL(name##_m64); HANDLER_DECL(name##_m32);                              \
+	HANDLER_DECL(name##_b64); HANDLER_DECL(name##_b32)
 /* jcc, one copy per condition code (the condition inline, cond_fast):
  * cpu_op_jcc_o, _no, _b, _ae, _e, _ne, _be, _a, _s, _ns, _p, _np, _l, _ge,
  * _le, _g; special.c picks one by i->ext. */
@@ -641,7 +683,8 @@ HANDLER_DECL(cpu_op_call_rel); HANDLER_DECL(cpu_op_call_rm); HANDLER_DECL(cpu_op
 HANDLER_DECL(cpu_op_jcc); JCC_DECLS; HANDLER_DECL(cpu_op_ret); HANDLER_DECL(cpu_op_enter); HANDLER_DECL(cpu_op_leave);
 HANDLER_DECL(cpu_op_loop); HANDLER_DECL(cpu_op_lret); HANDLER_DECL(cpu_op_push_seg); HANDLER_DECL(cpu_op_pop_seg);
 /* exec_shift.c: ext = /reg (rol ror rcl rcr shl shr sal sar), ext2 = count source */
-SPECIALISED_DECL(cpu_op_shift); HANDLER_DECL(cpu_op_shld); HANDLER_DECL(cpu_op_shrd);
+SPECIALISED_DECL(cpu_op_shift); SPECIALISED_DECL(cpu_op_shl); SPECIALISED_DECL(cpu_op_shr);
+SPECIALISED_DECL(cpu_op_sar); HANDLER_DECL(cpu_op_shld); HANDLER_DECL(cpu_op_shrd);
 /* exec_muldiv.c: mul_group ext = /reg (4 mul 5 imul 6 div 7 idiv) */
 HANDLER_DECL(cpu_op_muldiv); SPECIALISED_DECL(cpu_op_imul_r_rm); HANDLER_DECL(cpu_op_imul_r_rm_imm);
 /* exec_bit.c: bt* ext = 0 bt 1 bts 2 btr 3 btc */

@@ -56,7 +56,7 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm_r(struc
 			reg_set(cpu, i->rm, s, r);
 		return CPU_EXIT_NONE;
 	}
-	va_t ea = insn_ea(cpu, i);
+	va_t ea = insn_ea_f(cpu, i, f);
 	if (op == ALU_CMP) {
 		alu(cpu, op, s, mem_read(cpu, ea, s), b);
 		return CPU_EXIT_NONE;
@@ -86,7 +86,7 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm_imm(str
 			reg_set(cpu, i->rm, s, r);
 		return CPU_EXIT_NONE;
 	}
-	va_t ea = insn_ea(cpu, i);
+	va_t ea = insn_ea_f(cpu, i, f);
 	if (op == ALU_CMP) {
 		alu(cpu, op, s, mem_read(cpu, ea, s), (uint64_t)i->imm);
 		return CPU_EXIT_NONE;

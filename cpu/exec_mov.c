@@ -85,9 +85,8 @@ SPECIALISED(cpu_op_movsx, movsx, 0)
 static inline __attribute__((always_inline)) enum cpu_exit_reason lea(struct cpu *cpu, const struct insn *i,
 								       unsigned s, enum form f, int x)
 {
-	(void)f;
 	(void)x;
-	reg_set(cpu, i->reg, s, insn_offset(cpu, i));
+	reg_set(cpu, i->reg, s, insn_offset_f(cpu, i, f));
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_lea, lea, 0)

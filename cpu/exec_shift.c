@@ -54,7 +54,7 @@ static uint64_t rotate_carry(struct cpu *cpu, unsigned op, unsigned s, uint64_t 
 }
 
 /* The shifted value and the flags of one group-2 operation. */
-static uint64_t shift_op(struct cpu *cpu, unsigned op, unsigned s, uint64_t a, unsigned cnt)
+static inline __attribute__((always_inline)) uint64_t shift_op(struct cpu *cpu, unsigned op, unsigned s, uint64_t a, unsigned cnt)
 {
 	unsigned bits = s * 8, k = cnt % bits;
 	uint64_t m = size_mask(s), r, cf, of;
@@ -93,21 +93,25 @@ static uint64_t shift_op(struct cpu *cpu, unsigned op, unsigned s, uint64_t a, u
 static inline __attribute__((always_inline)) enum cpu_exit_reason shift(struct cpu *cpu, const struct insn *i,
 									 unsigned s, enum form f, int x)
 {
-	(void)x;
-	unsigned cnt = shift_count(cpu, i);
+	unsigned op = x < 0 ? i->ext : (unsigned)x, cnt = shift_count(cpu, i);
 	if (form_reg(i, f)) {
 		uint64_t a = reg_get(cpu, i->rm, s);
-		reg_set(cpu, i->rm, s, cnt ? shift_op(cpu, i->ext, s, a, cnt) : a);
+		reg_set(cpu, i->rm, s, cnt ? shift_op(cpu, op, s, a, cnt) : a);
 		return CPU_EXIT_NONE;
 	}
-	va_t ea = insn_ea(cpu, i);
+	va_t ea = insn_ea_f(cpu, i, f);
 	uint8_t *p = rmw_begin(cpu, ea, s);
 	uint64_t a = rmw_load(cpu, p, ea, s);
 	if (cnt)
-		rmw_store(cpu, p, ea, s, shift_op(cpu, i->ext, s, a, cnt));
+		rmw_store(cpu, p, ea, s, shift_op(cpu, op, s, a, cnt));
 	return CPU_EXIT_NONE;
 }
-SPECIALISED(cpu_op_shift, shift, 0)
+/* x: the operation, or -1 for i->ext (the generic handler); special.c
+ * gives shl, shr and sar their own copies */
+SPECIALISED(cpu_op_shift, shift, -1)
+SPECIALISED(cpu_op_shl, shift, SHL)
+SPECIALISED(cpu_op_shr, shift, SHR)
+SPECIALISED(cpu_op_sar, shift, SAR)
 
 /* shld/shrd: shift dest, filling from src. SIMPLIFICATION: 16-bit counts
  * above 16 (undefined in the SDM) shift the 32-bit pair dest:src. */
