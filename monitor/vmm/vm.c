@@ -179,10 +179,18 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
 		goto fail;
 	}
 	vm->sh_ok = true;
+	if (cfg->balloon && !(cfg->machine_mem && cfg->machine_mem < cfg->mem_size)) {
+		snprintf(err, errlen, "--balloon needs --machine-mem below --mem (nothing to give back otherwise)");
+		goto fail;
+	}
 	if (cfg->machine_mem && cfg->machine_mem < cfg->mem_size) {
 		/* SIMPLIFICATION: RAM stays allocated in full; the VM may hold machine_mem of it */
 		if (cfg->mmu != MON_MMU_SHADOW) {
 			snprintf(err, errlen, "--machine-mem (overcommit) needs --mmu=shadow");
+			goto fail;
+		}
+		if (cfg->balloon && !cfg->paravirt) {
+			snprintf(err, errlen, "--balloon needs --paravirt (the guest's balloon driver uses hypercalls)");
 			goto fail;
 		}
 		if (shadow_overcommit_enable(&vm->sh, cfg->machine_mem >> PAGE_SHIFT)) {

@@ -140,6 +140,10 @@ void mon_break_hit(struct vm *vm);
 /* overcommit.c: a double-paging event (trace), the summary's overcommit line / JSON member */
 void mon_overcommit_double_paging(struct vm *vm, uint64_t slot);
 void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json);
+/* --balloon: pages the monitor still wants back (0 without --balloon), and the
+ * BALLOON hypercall (op 0: that number; op 1: take the guest's frame at PA arg). */
+uint64_t mon_balloon_wanted(const struct vm *vm);
+int64_t mon_balloon_call(struct vm *vm, uint64_t op, uint64_t arg);
 
 /* exit.c: handle cpu->exit, then any exit that handling left pending
  * (vm->exit_pending), one after the other in a loop: exit handling never
