@@ -40,7 +40,7 @@ run_gdb session "break kmain" "continue" "info registers rip rsp cr3 cs eflags" 
 expect session.gdb '^Breakpoint 1, kmain \(\)'
 expect session.gdb '^rip +0xffffffff80107f80 +0xffffffff80107f80 <kmain>'
 expect session.gdb '^cr3 +0x[0-9a-f]+'
-expect session.gdb '^0xffffffff80255fe8:	0x[0-9a-f]{16}	0x[0-9a-f]{16}'
+expect session.gdb '^0xffffffff[0-9a-f]+:	0x[0-9a-f]{16}	0x[0-9a-f]{16}'
 expect session.gdb '^\$1 = .*<kmain\+1>'
 expect session.gdb '^Hardware watchpoint 2: curproc'
 expect session.gdb '^Old value = \(struct proc \*\) 0x0'
