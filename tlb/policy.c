@@ -28,42 +28,65 @@ uint64_t tlb_rng_next(uint64_t *state)
 }
 
 /*
+ * How much a way is worth keeping: 0 evictable, 1 pinned for a pending
+ * instruction (tlb_pin), 2 used by the current instruction (stamp == now).
+ */
+static unsigned keep_rank(const struct tlb *t, const struct tlb_entry *e, uint64_t now)
+{
+	if (e->stamp == now)
+		return 2;
+	return tlb_pinned(t, e) ? 1 : 0;
+}
+
+/* The policy's choice among the ways of rank <= level, or t->ways if none. */
+static unsigned victim_at(struct tlb *t, const struct tlb_entry *e, uint64_t now, unsigned level,
+			  unsigned start)
+{
+	unsigned best = t->ways;
+	for (unsigned k = 0; k < t->ways; k++) {
+		unsigned w = (start + k) % t->ways;
+		if (keep_rank(t, &e[w], now) > level)
+			continue;
+		switch (t->policy) {
+		case TLB_POLICY_RANDOM:
+			return w; /* the first eligible way from the random start */
+		case TLB_POLICY_FIFO:
+			if (best == t->ways || e[w].seq < e[best].seq)
+				best = w;
+			break;
+		case TLB_POLICY_LRU:
+		default:
+			if (best == t->ways || e[w].stamp < e[best].stamp)
+				best = w;
+			break;
+		}
+	}
+	return best;
+}
+
+/*
  * The way to evict from a full set.
  *   LRU:    smallest stamp; ties go to the lowest way. Stamps are instruction
  *           counts (slow-path lookups and CPU fast-cache hits write the same
  *           clock), so two uses in one instruction tie.
  *   FIFO:   smallest insertion sequence number (unique).
- *   random: xorshift64* modulo ways.
+ *   random: the first eligible way from xorshift64* modulo ways.
  * Whatever the policy, an entry the current instruction has used (stamp ==
- * now) is never the victim while another way is not: every translation one
- * instruction needs at once can coexist (as real TLBs guarantee forward
- * progress), given the ways tlb_min_ways() asks for.
+ * now) is never the victim while another way is not, and a pinned entry is
+ * not while an unpinned one is free to go: every translation one instruction
+ * needs at once can coexist (as real TLBs guarantee forward progress), given
+ * the ways tlb_min_ways() asks for.
  */
 unsigned tlb_policy_victim(struct tlb *t, unsigned set, uint64_t now)
 {
 	const struct tlb_entry *e = &t->e[(size_t)set * t->ways];
-	unsigned best = t->ways;
-
-	switch (t->policy) {
-	case TLB_POLICY_RANDOM: {
-		unsigned w = (unsigned)(tlb_rng_next(&t->rng) % t->ways);
-		for (unsigned k = 0; k < t->ways; k++)
-			if (e[(w + k) % t->ways].stamp != now)
-				return (w + k) % t->ways;
-		return w;
-	}
-	case TLB_POLICY_FIFO:
-		for (unsigned w = 0; w < t->ways; w++)
-			if (e[w].stamp != now && (best == t->ways || e[w].seq < e[best].seq))
-				best = w;
-		return best == t->ways ? 0 : best;
-	case TLB_POLICY_LRU:
-	default:
-		best = 0;
-		for (unsigned w = 1; w < t->ways; w++)
-			if (e[w].stamp < e[best].stamp)
-				best = w;
-		return best;
+	unsigned start = 0;
+	if (t->policy == TLB_POLICY_RANDOM)
+		start = (unsigned)(tlb_rng_next(&t->rng) % t->ways);
+	for (unsigned level = 0;; level++) {
+		unsigned w = victim_at(t, e, now, level, start);
+		if (w < t->ways)
+			return w; /* level 2 admits every way */
 	}
 }
 

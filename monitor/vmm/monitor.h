@@ -143,6 +143,10 @@ int mon_modes_parse_option(struct mon_config *cfg, int argc, char **argv, int *i
 			   size_t errlen);
 void mon_modes_print_options(FILE *f);
 const char *mon_modes_name(const struct mon_config *cfg); /* "shadow", "nested+paravirt", ... */
+/* cfg's TLB geometry is too small for its MMU mode: 1 and one line in err
+ * naming the minimum (--tlb checks the mode-independent minimum as it is
+ * parsed; the mode may come later on the command line), else 0. */
+int mon_modes_check_tlb(const struct mon_config *cfg, char *err, size_t errlen);
 
 /* Parse "16M", "4096", "1G", "0x100000" into bytes. Returns false on garbage/overflow. */
 bool mon_parse_size(const char *s, uint64_t *out);

@@ -66,6 +66,18 @@ struct mon_appsig {
 void mon_appname_learn(struct vm *vm, const char *path, const uint8_t *data, size_t size);
 const char *mon_appname_identify(struct vm *vm, unsigned slot);
 
+/*
+ * The progress guard (progress.c), a backstop behind the forward-progress
+ * rules (TLB victims, pins, string-instruction pieces): per virtual CPL, the
+ * instruction the last exit came from and how many exits in a row came from
+ * it without one instruction retiring at that CPL.
+ */
+#define MON_PROGRESS_EXITS 100000u /* exits from one unretired instruction before the stop */
+struct mon_progress {
+	uint64_t rip, rcx, insns;  /* where, the count register (rep progress), retired at that CPL */
+	uint64_t same;             /* exits in a row from there with nothing retired */
+};
+
 /* ---- the VM ---- */
 struct vm {
 	unsigned vmid;
@@ -110,6 +122,7 @@ struct vm {
 	struct mon_trace trace;
 	struct mon_stats stats;
 	uint64_t last_icount;      /* for user/kernel instruction accounting */
+	struct mon_progress progress[2]; /* [0] guest kernel, [1] guest user (progress.c) */
 	/* names of user address spaces, learned from CR3 values (appname.c) */
 	pa_t app_cr3[64];
 	int app_sig[64];           /* index into sigs of the program identified there, or -1 */
@@ -127,6 +140,10 @@ void mon_vm_halt(struct vm *vm, enum mon_stop_reason r, int status, const char *
 	__attribute__((format(printf, 4, 5)));
 /* Account instructions retired since the last call to the current virtual CPL. */
 void mon_vm_account(struct vm *vm);
+/* progress.c: an exit from the instruction at rip, taken at virtual CPL cpl with
+ * count register rcx (before it is handled); stops the VM when that instruction
+ * has exited MON_PROGRESS_EXITS times in a row without retiring. */
+void mon_progress_exit(struct vm *vm, unsigned cpl, uint64_t rip, uint64_t rcx);
 
 /* exit.c: handle cpu->exit, then any exit that handling left pending
  * (vm->exit_pending), one after the other in a loop: exit handling never

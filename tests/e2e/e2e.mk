@@ -29,7 +29,12 @@ $(E2E_OUT)/bare-exit.elf: tests/e2e/bare/bare.c $(E2E_BARE_DEPS)
 	@mkdir -p $(dir $@)
 	gcc $(E2E_BARE_CFLAGS) -DDEBUG_EXIT=0x21 -o $@ $<
 
-E2E_BARE_ELFS := $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf $(E2E_OUT)/evil.elf $(E2E_OUT)/timer.elf $(E2E_OUT)/sens.elf $(E2E_OUT)/user.elf
+# user.c with its first user instruction faulting forever (the progress guard's test)
+$(E2E_OUT)/user-stuck.elf: tests/e2e/bare/user.c $(E2E_BARE_DEPS)
+	@mkdir -p $(dir $@)
+	gcc $(E2E_BARE_CFLAGS) -DSTUCK -o $@ $<
+
+E2E_BARE_ELFS := $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf $(E2E_OUT)/evil.elf $(E2E_OUT)/timer.elf $(E2E_OUT)/sens.elf $(E2E_OUT)/user.elf $(E2E_OUT)/user-stuck.elf
 ALL_TARGETS += $(E2E_BARE_ELFS)
 
 # adversarial guests (tests/e2e/bare/adv.c), one ELF per case
@@ -47,7 +52,7 @@ $(E2E_OUT)/adv-%.elf: tests/e2e/bare/adv.c $(E2E_BARE_DEPS)
 ALL_TARGETS += $(E2E_ADV_ELFS)
 
 # Guests that once crashed, hung or exhausted the monitor (issue 10); each run under timeout.
-e2e-adversarial: $(VMLAB) $(E2E_ADV_ELFS) $(E2E_OUT)/bare.elf $(E2E_KERNEL) $(E2E_INITRD)
+e2e-adversarial: $(VMLAB) $(E2E_ADV_ELFS) $(E2E_OUT)/bare.elf $(E2E_OUT)/user-stuck.elf $(E2E_KERNEL) $(E2E_INITRD)
 	@tests/e2e/adversarial.sh $(VMLAB) $(E2E_OUT) $(E2E_KERNEL) $(E2E_INITRD)
 
 e2e-cli: $(VMLAB) $(E2E_OUT)/bare.elf
