@@ -145,6 +145,10 @@ void mon_vm_account(struct vm *vm);
  * has exited MON_PROGRESS_EXITS times in a row without retiring. */
 void mon_progress_exit(struct vm *vm, unsigned cpl, uint64_t rip, uint64_t rcx);
 
+/* overcommit.c: a double-paging event (trace), the summary's overcommit line / JSON member */
+void mon_overcommit_double_paging(struct vm *vm, uint64_t slot);
+void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json);
+
 /* exit.c: handle cpu->exit, then any exit that handling left pending
  * (vm->exit_pending), one after the other in a loop: exit handling never
  * calls itself. */
