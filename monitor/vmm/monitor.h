@@ -85,6 +85,7 @@ struct mon_cost {
 #define MON_MAX_INSNS_DEFAULT 10000000000ull  /* guest instructions + exits */
 #define MON_MAX_OUTPUT_DEFAULT (16ull << 20)  /* bytes of serial output */
 
+#define MON_PATH_MAX 1024
 struct mon_config {
 	const char *kernel;                     /* ELF64 to boot */
 	const char *modules[MON_MAX_MODULES];   /* boot modules (initrd.pack by default) */
@@ -122,9 +123,14 @@ struct mon_config {
 						   paging and IDT delivery, PA == MA (bench baseline) */
 	bool no_fast_tlb;                       /* the core's host-side translation cache off: slower,
 						   same statistics (tests check exactly that) */
+	/* The default images, found beside the program (mon_config_defaults): kernel
+	 * and modules[0] point here unless given, so a copy of a config points into
+	 * the original's (keep it alive while the copy is used). */
+	char default_kernel[MON_PATH_MAX], default_initrd[MON_PATH_MAX];
 };
 
-/* Fill cfg with the defaults (kernel build/guestos/kernel.elf, 64 MiB as under QEMU, 16x4 LRU, seed 1). */
+/* Fill cfg with the defaults (kernel guestos/kernel.elf and initrd guestos/initrd.pack beside
+ * the program, or in PREFIX/share/vmlab when installed; 64 MiB as under QEMU, 16x4 LRU, seed 1). */
 void mon_config_defaults(struct mon_config *cfg);
 
 /*

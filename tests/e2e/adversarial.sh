@@ -149,6 +149,18 @@ truncate -s 300M "$out/adv-big.elf"
 adv big-kernel 1 "adv-big.elf is too large" "" -- run --kernel "$out/adv-big.elf" --module /dev/null
 rm -f "$out/adv-big.elf"
 adv zero-kernel 1 "/dev/zero is too large" "" -- run --kernel /dev/zero --module /dev/null
+#    a boot module is copied whole into guest memory: checked against --mem
+#    before it is read (a regular file), or after --mem + 1 bytes (a stream)
+truncate -s 5M "$out/adv-big.pack"
+adv big-module 1 "adv-big.pack is too large (5242880 bytes; at most 4194304 bytes: the boot modules must fit in --mem 4096K)" "" -- \
+  run --kernel "$out/bare.elf" --module "$out/adv-big.pack" --mem 4M
+rm -f "$out/adv-big.pack"
+adv zero-module 1 "/dev/zero is too large (more than 4194304 bytes" "" -- run --kernel "$out/bare.elf" --module /dev/zero --mem 4M
+rm -f "$out/adv-fifo.pack"; mkfifo "$out/adv-fifo.pack"
+{ head -c 64M /dev/zero >"$out/adv-fifo.pack" 2>/dev/null & }
+adv fifo-module 1 "adv-fifo.pack is too large (more than 4194304 bytes" "" -- run --kernel "$out/bare.elf" --module "$out/adv-fifo.pack" --mem 4M
+wait
+rm -f "$out/adv-fifo.pack"
 
 # 10. the exit codes are in --help
 for c in "2N+1" "130, 143" "bad command line"; do
