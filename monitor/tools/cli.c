@@ -341,6 +341,8 @@ static int opt_tlb_policy(struct mon_config *cfg, const char *val, char *err, si
 		cfg->tlb_policy = MON_TLB_FIFO;
 	else if (!strcmp(val, "random"))
 		cfg->tlb_policy = MON_TLB_RANDOM;
+	else if (!strcmp(val, "clock"))
+		cfg->tlb_policy = MON_TLB_CLOCK;
 	else
 		return -2;
 	return 0;
@@ -438,6 +440,8 @@ static bool parse_flag(struct mon_config *cfg, const char *arg)
 		cfg->check_isolation = true;
 	else if (!strcmp(arg, "--no-fast-tlb"))
 		cfg->no_fast_tlb = true;
+	else if (!strcmp(arg, "--balloon"))
+		cfg->balloon = true;
 	else
 		return false;
 	return true;
@@ -516,7 +520,7 @@ void mon_cli_print_run_options(FILE *f)
 	      "  --seed N                 seed for the pmap and random TLB replacement (default 1)\n"
 	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4; at least 3 ways, 6 with 1 set;\n"
 	      "                           one more with --mmu swtlb)\n"
-	      "  --tlb-policy P           lru (default), fifo or random\n"
+	      "  --tlb-policy P           lru (default), fifo, random or clock\n"
 	      "  --max-insns N            stop cleanly after N guest instructions and VM exits together\n"
 	      "                           (default 10000000000; 0: no limit)\n"
 	      "  --max-output SIZE        stop cleanly when the guest has printed SIZE bytes on the\n"
@@ -532,6 +536,8 @@ void mon_cli_print_run_options(FILE *f)
 	      "  --machine-mem SIZE       machine frames the guest's pages may hold; less than --mem\n"
 	      "                           overcommits: the monitor pages guest pages out to a host\n"
 	      "                           swap area, FIFO (--mmu=shadow; docs/overcommit.md)\n"
+	      "  --balloon                with --machine-mem and --paravirt: ask guestos's balloon\n"
+	      "                           driver to give back the frames the machine lacks\n"
 	      "  --bare-core              no monitor: the guest at real CPL 0 on the bare core\n"
 	      "                           (paging and IDT in the core; the bench baseline)\n"
 	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"
