@@ -9,7 +9,7 @@
 # Harnesses: tests/fuzz/fuzz_NAME.c, each an LLVMFuzzerTestOneInput. libFuzzer
 # builds live in build/libfuzzer (clang, ASan+UBSan, whatever BUILD is).
 
-FUZZ_NAMES := cpl3 vm loaders console tracediff
+FUZZ_NAMES := cpl3 vm loaders console tracediff gdb
 FUZZ_OBJ = $(patsubst %,$(BUILD)/obj/tests/fuzz/%.o,gen vmrun harness)
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/fuzz/replay-%,$(FUZZ_NAMES))
 FUZZ_LF_BUILD := build/libfuzzer
