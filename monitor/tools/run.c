@@ -110,6 +110,11 @@ static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_con
 			return 2;
 		}
 	}
+	char err[MON_ERR_MAX];
+	if (mon_modes_check_tlb(cfg, err, sizeof err)) {
+		fprintf(stderr, "vmlab %s: %s\n", cmd, err);
+		return 2;
+	}
 	if (cfg->stats_json && strcmp(cmd, "run")) {
 		fprintf(stderr, "vmlab %s: --stats-json is an option of vmlab run\n", cmd);
 		return 2;

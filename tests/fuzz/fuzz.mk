@@ -61,4 +61,8 @@ fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECS) $(FUZZ_LF_BUILD) "$(MAKE) --no-print-directory fuzz-build-lf" $(FUZZ_NAMES)
 
 TEST_STEPS += fuzz-replay fuzz-adversarial fuzz-smoke
+# fuzz-smoke's libFuzzer binaries are always ASan+UBSan builds in build/libfuzzer,
+# whatever BUILD is: make test has just run exactly them
+ASAN_SKIP += fuzz-smoke
+ASAN_SKIP_WHY_fuzz-smoke := its libFuzzer builds (build/libfuzzer) are ASan+UBSan already and make test ran them
 .PHONY: fuzz-replay fuzz-adversarial fuzz-build-lf fuzz-smoke fuzz
