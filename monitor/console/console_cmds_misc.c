@@ -101,6 +101,9 @@ int con_exec(struct con_session *s, const struct con_cmd *c)
 	case CON_FINISH:
 		con_draw_before_step(s);
 		return con_cmd_run(s, c);
+	case CON_REVERSE_STEPI: case CON_REVERSE_STEP: case CON_REVERSE_CONTINUE: case CON_REVERSE_UNTIL:
+		con_draw_before_step(s);
+		return con_cmd_reverse(s, c);
 	case CON_BREAK: case CON_TBREAK: case CON_WATCH: case CON_DELETE: case CON_INFO:
 		return con_cmd_bp(s, c);
 	case CON_REGS: case CON_X: case CON_XP: case CON_XM: case CON_DISAS: case CON_BACKTRACE:
