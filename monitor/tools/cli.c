@@ -340,6 +340,8 @@ static int opt_tlb_policy(struct mon_config *cfg, const char *val, char *err, si
 		cfg->tlb_policy = MON_TLB_FIFO;
 	else if (!strcmp(val, "random"))
 		cfg->tlb_policy = MON_TLB_RANDOM;
+	else if (!strcmp(val, "clock"))
+		cfg->tlb_policy = MON_TLB_CLOCK;
 	else
 		return -2;
 	return 0;
@@ -364,6 +366,17 @@ static int opt_max_output(struct mon_config *cfg, const char *val, char *err, si
 		return -1;
 	}
 	cfg->max_output = v;
+	return 0;
+}
+
+static int opt_machine_mem(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	uint64_t v;
+	if (!mon_parse_size(val, &v) || v < (64ull << 10) || v > MAX_MEM || (v & (PAGE_SIZE - 1))) {
+		seterr(err, errlen, "bad --machine-mem '%s' (want a page multiple from 64K to 1G)", val);
+		return -1;
+	}
+	cfg->machine_mem = v;
 	return 0;
 }
 
@@ -411,6 +424,7 @@ static const struct {
 	{ "--cost", opt_cost },
 	{ "--pit-scale", opt_pit_scale },
 	{ "--shadow-pool", opt_shadow_pool },
+	{ "--machine-mem", opt_machine_mem },
 };
 #define NVALUE_OPTS (sizeof value_opts / sizeof value_opts[0])
 
@@ -499,7 +513,7 @@ void mon_cli_print_run_options(FILE *f)
 	      "                           app:NAME, kernel) runs\n"
 	      "  --seed N                 seed for the pmap and random TLB replacement (default 1)\n"
 	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4; at least 3 ways, 6 with 1 set)\n"
-	      "  --tlb-policy P           lru (default), fifo or random\n"
+	      "  --tlb-policy P           lru (default), fifo, random or clock\n"
 	      "  --max-insns N            stop cleanly after N guest instructions and VM exits together\n"
 	      "                           (default 10000000000; 0: no limit)\n"
 	      "  --max-output SIZE        stop cleanly when the guest has printed SIZE bytes on the\n"
@@ -512,6 +526,9 @@ void mon_cli_print_run_options(FILE *f)
 	      "                           vmlab run only)\n"
 	      "  --shadow-pool SIZE       machine memory for shadow tables (default mem/4, at least 4M);\n"
 	      "                           when it runs out all shadow state is dropped and refilled\n"
+	      "  --machine-mem SIZE       machine frames the guest's pages may hold; less than --mem\n"
+	      "                           overcommits: the monitor pages guest pages out to a host\n"
+	      "                           swap area, FIFO (--mmu=shadow; docs/overcommit.md)\n"
 	      "  --bare-core              no monitor: the guest at real CPL 0 on the bare core\n"
 	      "                           (paging and IDT in the core; the bench baseline)\n"
 	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"

@@ -43,7 +43,7 @@
 /* ---- configuration (the `vmlab run` options) ------------------------------ */
 
 enum mon_trace_format { MON_TRACE_TEXT = 0, MON_TRACE_JSONL = 1 };
-enum mon_tlb_policy { MON_TLB_LRU = 0, MON_TLB_FIFO = 1, MON_TLB_RANDOM = 2 };
+enum mon_tlb_policy { MON_TLB_LRU = 0, MON_TLB_FIFO = 1, MON_TLB_RANDOM = 2, MON_TLB_CLOCK = 3 };
 enum mon_mmu_mode { MON_MMU_SHADOW = 0, MON_MMU_SWTLB = 1, MON_MMU_NESTED = 2 }; /* monitor/modes.h */
 
 /* Trace event categories (bit set; --trace-categories insn,tlb,... or all). */
@@ -111,6 +111,8 @@ struct mon_config {
 	bool paravirt;                          /* --paravirt: CPUID says "vmlab", vmcall hypercalls */
 	bool strict_x86;                        /* --strict-x86: pre-VT x86 (popf, sgdt/sidt/smsw/str/sldt untrapped) */
 	uint64_t shadow_pool;                   /* bytes of machine memory for shadow tables (0: mem/4, >= 4M) */
+	uint64_t machine_mem;                   /* --machine-mem: machine frames the guest's pages may hold
+						   (0, or >= mem: all resident); less overcommits (overcommit.h) */
 	uint64_t pit_scale;                     /* guest instructions per PIT input clock (default 100) */
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */

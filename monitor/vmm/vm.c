@@ -112,7 +112,12 @@ static int vm_boot(struct vm *vm, const struct mon_images *img, char *err, size_
 
 static enum tlb_policy tlb_policy_of(enum mon_tlb_policy p)
 {
-	return p == MON_TLB_FIFO ? TLB_POLICY_FIFO : p == MON_TLB_RANDOM ? TLB_POLICY_RANDOM : TLB_POLICY_LRU;
+	switch (p) {
+	case MON_TLB_FIFO: return TLB_POLICY_FIFO;
+	case MON_TLB_RANDOM: return TLB_POLICY_RANDOM;
+	case MON_TLB_CLOCK: return TLB_POLICY_CLOCK;
+	default: return TLB_POLICY_LRU;
+	}
 }
 
 struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_images *img, unsigned vmid,
@@ -174,6 +179,17 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
 		goto fail;
 	}
 	vm->sh_ok = true;
+	if (cfg->machine_mem && cfg->machine_mem < cfg->mem_size) {
+		/* SIMPLIFICATION: RAM stays allocated in full; the VM may hold machine_mem of it */
+		if (cfg->mmu != MON_MMU_SHADOW) {
+			snprintf(err, errlen, "--machine-mem (overcommit) needs --mmu=shadow");
+			goto fail;
+		}
+		if (shadow_overcommit_enable(&vm->sh, cfg->machine_mem >> PAGE_SHIFT)) {
+			snprintf(err, errlen, "cannot set up overcommit (host memory for the swap area)");
+			goto fail;
+		}
+	}
 	shadow_attach_cpu(&vm->sh, &vm->cpu);
 	shadow_set_view(&vm->sh, TLB_VIEW_KERNEL);
 devices:
