@@ -216,7 +216,7 @@ struct con_bp {
 
 /* Reverse execution (console_reverse.c): checkpoints of the VM and of what the
  * console shows, every `every` instructions within a memory budget. */
-#define CON_SNAPSHOT_EVERY 100000ull
+#define CON_SNAPSHOT_EVERY 1000000ull
 #define CON_SNAPSHOT_BUDGET (256ull << 20)
 struct con_reverse {
 	struct rev_ring ring;  /* checkpoints; the first is the session's start */

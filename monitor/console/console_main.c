@@ -22,7 +22,7 @@ static void usage(FILE *f)
 	      "  --script FILE  run the commands in FILE (batch: no prompt, each command echoed)\n"
 	      "  --no-color     plain output even on a terminal\n"
 	      "  --snapshot-every N     reverse execution: a checkpoint every N instructions\n"
-	      "                         (default 100000; 0: only the start, going back re-runs from there)\n"
+	      "                         (default 1000000; 0: only the start, going back re-runs from there)\n"
 	      "  --snapshot-budget SIZE memory for checkpoints (default 256M, at least 1M); old ones\n"
 	      "                         are thinned out when it is reached\n"
 	      "Without --script, a terminal on stdin gets the interactive console (readline);\n"

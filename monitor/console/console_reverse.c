@@ -264,7 +264,9 @@ static int go(struct con_session *s, const struct window *w, enum motion mo, enu
 				con_phase_flush(s);
 				con_miss_flush(s);
 			}
-			quiet(s, out, false);
+			/* the console's lines, not the guest's serial output again (it would
+			 * depend on where the window starts) */
+			s->out = out;
 		}
 		move(s, mo, what, w->end.icount + 1);
 	}
