@@ -122,6 +122,9 @@ struct mon_config {
 						   paging and IDT delivery, PA == MA (bench baseline) */
 	bool no_fast_tlb;                       /* the core's host-side translation cache off: slower,
 						   same statistics (tests check exactly that) */
+	bool prefault_ram;                      /* touch every page of machine memory when the VM is
+						   created (vmlab bench: the host's first-touch page
+						   faults are then timed in neither mode) */
 };
 
 /* Fill cfg with the defaults (kernel build/guestos/kernel.elf, 64 MiB as under QEMU, 16x4 LRU, seed 1). */
