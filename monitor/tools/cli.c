@@ -9,11 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/tools/tools.h"
 #include "monitor/vmm/monitor.h"
 #include "tlb/tlb.h"
 
-#define DEFAULT_KERNEL "build/guestos/kernel.elf"
-#define DEFAULT_INITRD "build/guestos/initrd.pack"
 /* SIMPLIFICATION: at most 1 GiB of guest RAM: the pmap hands every PA page its
  * machine frame eagerly (zeroed), so --mem is real host memory. */
 #define MAX_MEM (1ull << 30)
@@ -26,8 +25,10 @@ static const struct mon_cost default_cost = {
 void mon_config_defaults(struct mon_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
-	cfg->kernel = DEFAULT_KERNEL;
-	cfg->modules[0] = DEFAULT_INITRD;
+	tool_default_image(TOOL_KERNEL_REL, cfg->default_kernel);
+	tool_default_image(TOOL_INITRD_REL, cfg->default_initrd);
+	cfg->kernel = cfg->default_kernel;
+	cfg->modules[0] = cfg->default_initrd;
 	cfg->nmodules = 1;
 	cfg->mem_size = 64ull << 20;
 	cfg->trace_format = MON_TRACE_TEXT;
@@ -340,6 +341,8 @@ static int opt_tlb_policy(struct mon_config *cfg, const char *val, char *err, si
 		cfg->tlb_policy = MON_TLB_FIFO;
 	else if (!strcmp(val, "random"))
 		cfg->tlb_policy = MON_TLB_RANDOM;
+	else if (!strcmp(val, "clock"))
+		cfg->tlb_policy = MON_TLB_CLOCK;
 	else
 		return -2;
 	return 0;
@@ -437,6 +440,8 @@ static bool parse_flag(struct mon_config *cfg, const char *arg)
 		cfg->check_isolation = true;
 	else if (!strcmp(arg, "--no-fast-tlb"))
 		cfg->no_fast_tlb = true;
+	else if (!strcmp(arg, "--balloon"))
+		cfg->balloon = true;
 	else
 		return false;
 	return true;
@@ -495,8 +500,11 @@ static void print_kinds(FILE *f)
 void mon_cli_print_run_options(FILE *f)
 {
 	fputs("Options:\n"
-	      "  --kernel FILE            guest kernel ELF64 (default " DEFAULT_KERNEL ")\n"
-	      "  --module FILE            boot module, repeatable (default " DEFAULT_INITRD ")\n"
+	      "  --kernel FILE            guest kernel ELF64 (default " TOOL_KERNEL_REL " beside the\n"
+	      "                           vmlab program, or PREFIX/share/vmlab/" TOOL_KERNEL_REL "\n"
+	      "                           for PREFIX/bin/vmlab)\n"
+	      "  --module FILE            boot module, repeatable (default " TOOL_INITRD_REL ", found\n"
+	      "                           the same way)\n"
 	      "  --mem SIZE               guest RAM, e.g. 16M (default 64M, as the QEMU runs; at most 1G;\n"
 	      "                           the kernel and its modules need about 2.5M, every demo runs in 4M)\n"
 	      "  --cmdline STR            kernel command line (boot_info.cmdline)\n"
@@ -510,8 +518,9 @@ void mon_cli_print_run_options(FILE *f)
 	      "                           of KIND (below; tlb-miss = tlb_miss) while WHO (app,\n"
 	      "                           app:NAME, kernel) runs\n"
 	      "  --seed N                 seed for the pmap and random TLB replacement (default 1)\n"
-	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4; at least 3 ways, 6 with 1 set)\n"
-	      "  --tlb-policy P           lru (default), fifo or random\n"
+	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4; at least 3 ways, 6 with 1 set;\n"
+	      "                           one more with --mmu swtlb)\n"
+	      "  --tlb-policy P           lru (default), fifo, random or clock\n"
 	      "  --max-insns N            stop cleanly after N guest instructions and VM exits together\n"
 	      "                           (default 10000000000; 0: no limit)\n"
 	      "  --max-output SIZE        stop cleanly when the guest has printed SIZE bytes on the\n"
@@ -527,6 +536,8 @@ void mon_cli_print_run_options(FILE *f)
 	      "  --machine-mem SIZE       machine frames the guest's pages may hold; less than --mem\n"
 	      "                           overcommits: the monitor pages guest pages out to a host\n"
 	      "                           swap area, FIFO (--mmu=shadow; docs/overcommit.md)\n"
+	      "  --balloon                with --machine-mem and --paravirt: ask guestos's balloon\n"
+	      "                           driver to give back the frames the machine lacks\n"
 	      "  --bare-core              no monitor: the guest at real CPL 0 on the bare core\n"
 	      "                           (paging and IDT in the core; the bench baseline)\n"
 	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"

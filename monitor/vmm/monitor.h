@@ -43,7 +43,7 @@
 /* ---- configuration (the `vmlab run` options) ------------------------------ */
 
 enum mon_trace_format { MON_TRACE_TEXT = 0, MON_TRACE_JSONL = 1 };
-enum mon_tlb_policy { MON_TLB_LRU = 0, MON_TLB_FIFO = 1, MON_TLB_RANDOM = 2 };
+enum mon_tlb_policy { MON_TLB_LRU = 0, MON_TLB_FIFO = 1, MON_TLB_RANDOM = 2, MON_TLB_CLOCK = 3 };
 enum mon_mmu_mode { MON_MMU_SHADOW = 0, MON_MMU_SWTLB = 1, MON_MMU_NESTED = 2 }; /* monitor/modes.h */
 
 /* Trace event categories (bit set; --trace-categories insn,tlb,... or all). */
@@ -85,6 +85,7 @@ struct mon_cost {
 #define MON_MAX_INSNS_DEFAULT 10000000000ull  /* guest instructions + exits */
 #define MON_MAX_OUTPUT_DEFAULT (16ull << 20)  /* bytes of serial output */
 
+#define MON_PATH_MAX 1024
 struct mon_config {
 	const char *kernel;                     /* ELF64 to boot */
 	const char *modules[MON_MAX_MODULES];   /* boot modules (initrd.pack by default) */
@@ -113,6 +114,7 @@ struct mon_config {
 	uint64_t shadow_pool;                   /* bytes of machine memory for shadow tables (0: mem/4, >= 4M) */
 	uint64_t machine_mem;                   /* --machine-mem: machine frames the guest's pages may hold
 						   (0, or >= mem: all resident); less overcommits (overcommit.h) */
+	bool balloon;                           /* --balloon: ask a --paravirt guest for frames back */
 	uint64_t pit_scale;                     /* guest instructions per PIT input clock (default 100) */
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */
@@ -125,9 +127,14 @@ struct mon_config {
 	bool prefault_ram;                      /* touch every page of machine memory when the VM is
 						   created (vmlab bench: the host's first-touch page
 						   faults are then timed in neither mode) */
+	/* The default images, found beside the program (mon_config_defaults): kernel
+	 * and modules[0] point here unless given, so a copy of a config points into
+	 * the original's (keep it alive while the copy is used). */
+	char default_kernel[MON_PATH_MAX], default_initrd[MON_PATH_MAX];
 };
 
-/* Fill cfg with the defaults (kernel build/guestos/kernel.elf, 64 MiB as under QEMU, 16x4 LRU, seed 1). */
+/* Fill cfg with the defaults (kernel guestos/kernel.elf and initrd guestos/initrd.pack beside
+ * the program, or in PREFIX/share/vmlab when installed; 64 MiB as under QEMU, 16x4 LRU, seed 1). */
 void mon_config_defaults(struct mon_config *cfg);
 
 /*
@@ -148,6 +155,10 @@ int mon_modes_parse_option(struct mon_config *cfg, int argc, char **argv, int *i
 			   size_t errlen);
 void mon_modes_print_options(FILE *f);
 const char *mon_modes_name(const struct mon_config *cfg); /* "shadow", "nested+paravirt", ... */
+/* cfg's TLB geometry is too small for its MMU mode: 1 and one line in err
+ * naming the minimum (--tlb checks the mode-independent minimum as it is
+ * parsed; the mode may come later on the command line), else 0. */
+int mon_modes_check_tlb(const struct mon_config *cfg, char *err, size_t errlen);
 
 /* Parse "16M", "4096", "1G", "0x100000" into bytes. Returns false on garbage/overflow. */
 bool mon_parse_size(const char *s, uint64_t *out);
@@ -335,6 +346,45 @@ void mon_vm_pause_at(struct vm *vm, uint64_t icount);
 int mon_vm_break_set(struct vm *vm, const va_t *va, unsigned n, char *err, size_t errlen);
 /* Is the VM paused on a breakpoint (RIP is the breakpoint's address)? */
 bool mon_vm_at_break(const struct vm *vm);
+
+/*
+ * Watchpoints (monitor/vmm/debug.c; replace the list; n = 0 clears; at most
+ * MON_WATCH_MAX): mon_vm_step returns MON_PAUSED after a guest instruction
+ * that wrote (MON_WATCH_WRITE), read (MON_WATCH_READ) or did either
+ * (MON_WATCH_ACCESS) to a byte of [va, va+len), in any address space; the
+ * instruction has retired (RIP after it) and mon_vm_pause says which range,
+ * the access, and the range's value before and after. Checked in the core's
+ * slow translation path only: the fast translation cache never keeps a
+ * watched page, every other page runs at full speed. A range is 1..8 bytes
+ * within one page. Guest behaviour is unchanged.
+ * SIMPLIFICATION: only the accesses of instructions the core executes count;
+ * what the VMM writes for the guest (exception frames of reflections, A/D
+ * bits, emulated page-table writes, disk DMA) does not pause, and a
+ * read-modify-write instruction counts as a write only.
+ * 0, or -1 with one line in err (nothing changed).
+ */
+#define MON_WATCH_MAX 16
+enum mon_watch_kind { MON_WATCH_WRITE = 1, MON_WATCH_READ = 2, MON_WATCH_ACCESS = 3 };
+struct mon_watch {
+	va_t va;
+	unsigned len;
+	enum mon_watch_kind kind;
+};
+int mon_vm_watch_set(struct vm *vm, const struct mon_watch *w, unsigned n, char *err, size_t errlen);
+
+/* Why the last mon_vm_step returned MON_PAUSED (reason NONE after any other result). */
+enum mon_pause_reason { MON_PAUSE_NONE = 0, MON_PAUSE_BREAK, MON_PAUSE_WATCH, MON_PAUSE_ICOUNT };
+struct mon_pause {
+	enum mon_pause_reason reason;
+	unsigned index;               /* BREAK: into the breakpoint list; WATCH: into the watch list */
+	va_t va;                      /* BREAK: the breakpoint (= RIP); WATCH: the range's first byte */
+	unsigned len;                 /* WATCH: the range's length in bytes */
+	bool write;                   /* WATCH: the instruction wrote (else read) */
+	va_t access;                  /* WATCH: VA of its first access that touched the range */
+	va_t rip;                     /* WATCH: the instruction (RIP before it ran) */
+	uint64_t old_value, new_value; /* WATCH: the range's bytes, little-endian, before and after */
+};
+const struct mon_pause *mon_vm_pause(const struct vm *vm);
 
 /* Stop the VM from outside (console `kill`). */
 void mon_vm_request_stop(struct vm *vm, const char *why);

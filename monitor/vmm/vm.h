@@ -66,6 +66,18 @@ struct mon_appsig {
 void mon_appname_learn(struct vm *vm, const char *path, const uint8_t *data, size_t size);
 const char *mon_appname_identify(struct vm *vm, unsigned slot);
 
+/*
+ * The progress guard (progress.c), a backstop behind the forward-progress
+ * rules (TLB victims, pins, string-instruction pieces): per virtual CPL, the
+ * instruction the last exit came from and how many exits in a row came from
+ * it without one instruction retiring at that CPL.
+ */
+#define MON_PROGRESS_EXITS 100000u /* exits from one unretired instruction before the stop */
+struct mon_progress {
+	uint64_t rip, rcx, insns;  /* where, the count register (rep progress), retired at that CPL */
+	uint64_t same;             /* exits in a row from there with nothing retired */
+};
+
 /* ---- the VM ---- */
 struct vm {
 	unsigned vmid;
@@ -106,10 +118,16 @@ struct vm {
 	void *msg_ctx;
 	bool at_break;             /* stopped on a breakpoint: the next run lets that instruction go */
 	uint64_t pause_at;         /* mon_vm_pause_at: pause once icount reaches it (UINT64_MAX: no) */
+	va_t brk[CPU_BREAK_MAX];   /* mon_vm_break_set's list (debug.c) */
+	unsigned nbrk;
+	struct mon_watch watch[MON_WATCH_MAX]; /* mon_vm_watch_set's list */
+	unsigned nwatch;
+	struct mon_pause pause;    /* why the last step paused */
 	char who[MON_WHO_MAX];
 	struct mon_trace trace;
 	struct mon_stats stats;
 	uint64_t last_icount;      /* for user/kernel instruction accounting */
+	struct mon_progress progress[2]; /* [0] guest kernel, [1] guest user (progress.c) */
 	/* names of user address spaces, learned from CR3 values (appname.c) */
 	pa_t app_cr3[64];
 	int app_sig[64];           /* index into sigs of the program identified there, or -1 */
@@ -127,10 +145,22 @@ void mon_vm_halt(struct vm *vm, enum mon_stop_reason r, int status, const char *
 	__attribute__((format(printf, 4, 5)));
 /* Account instructions retired since the last call to the current virtual CPL. */
 void mon_vm_account(struct vm *vm);
+/* debug.c: the core stopped after a watched access (CPU_EXIT_WATCH): fill vm->pause. */
+void mon_watch_hit(struct vm *vm);
+/* debug.c: the core stopped on a breakpoint: fill vm->pause. */
+void mon_break_hit(struct vm *vm);
+/* progress.c: an exit from the instruction at rip, taken at virtual CPL cpl with
+ * count register rcx (before it is handled); stops the VM when that instruction
+ * has exited MON_PROGRESS_EXITS times in a row without retiring. */
+void mon_progress_exit(struct vm *vm, unsigned cpl, uint64_t rip, uint64_t rcx);
 
 /* overcommit.c: a double-paging event (trace), the summary's overcommit line / JSON member */
 void mon_overcommit_double_paging(struct vm *vm, uint64_t slot);
 void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json);
+/* --balloon: pages the monitor still wants back (0 without --balloon), and the
+ * BALLOON hypercall (op 0: that number; op 1: take the guest's frame at PA arg). */
+uint64_t mon_balloon_wanted(const struct vm *vm);
+int64_t mon_balloon_call(struct vm *vm, uint64_t op, uint64_t arg);
 
 /* exit.c: handle cpu->exit, then any exit that handling left pending
  * (vm->exit_pending), one after the other in a loop: exit handling never
