@@ -124,6 +124,9 @@ struct mon_config {
 						   paging and IDT delivery, PA == MA (bench baseline) */
 	bool no_fast_tlb;                       /* the core's host-side translation cache off: slower,
 						   same statistics (tests check exactly that) */
+	bool prefault_ram;                      /* touch every page of machine memory when the VM is
+						   created (vmlab bench: the host's first-touch page
+						   faults are then timed in neither mode) */
 	/* The default images, found beside the program (mon_config_defaults): kernel
 	 * and modules[0] point here unless given, so a copy of a config points into
 	 * the original's (keep it alive while the copy is used). */
@@ -324,6 +327,7 @@ struct mon_miss {
 	va_t va;                    /* the VA that missed */
 	enum mon_miss_end forecast;
 	char next[48];              /* what the next phase step does ("guest walk: L2 entry") */
+	unsigned step;              /* grows with each phase run (orders the points inside one miss) */
 };
 /* Is a TLB miss half-handled (phase steps)? Fills *out if so. */
 bool mon_vm_miss(const struct vm *vm, struct mon_miss *out);
