@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -265,12 +266,34 @@ int grade_sandbox_own(const struct grade_sandbox *sb, unsigned slot, const char 
 	return o.status == 0 ? 0 : -1;
 }
 
+/*
+ * The first uid of this grader's slots. Two graders running as root on one machine
+ * must not share uids: each kills every process of its slot's uid after each
+ * command, so it would kill the other's builds. Each grader claims a block of 64
+ * uids (61064 + 64 N, clear of older graders' 61000 + slot) by holding an exclusive lock on /tmp/vmlab-grade-uids.N for
+ * its lifetime (the lock goes with the process; the descriptor is close-on-exec).
+ */
+static unsigned claim_uid_block(void)
+{
+	for (unsigned n = 0; n < 1024; n++) {
+		char path[64];
+		snprintf(path, sizeof path, "/tmp/vmlab-grade-uids.%u", n);
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 61064 + 64 * n; /* fd stays open: the block is ours until we exit */
+		close(fd);
+	}
+	return 61000;
+}
+
 void grade_sandbox_probe(struct grade_sandbox *sb)
 {
 	memset(sb, 0, sizeof *sb);
 	sb->as_root = geteuid() == 0;
 	const char *base = getenv("VMLAB_GRADE_UID_BASE");
-	sb->uid_base = base ? (unsigned)strtoul(base, NULL, 10) : 61000;
+	sb->uid_base = base ? (unsigned)strtoul(base, NULL, 10) : sb->as_root ? claim_uid_block() : 61000;
 	if (getenv("VMLAB_GRADE_NO_BWRAP")) {
 		sb->kind = SANDBOX_LIMITS_ONLY;
 		snprintf(sb->why, sizeof sb->why, "bwrap disabled by VMLAB_GRADE_NO_BWRAP");
