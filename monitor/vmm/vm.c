@@ -155,11 +155,8 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
 		cpu_ftlb_set_enabled(&vm->cpu, false);
 	if (vm->bare)
 		goto devices;
-	if (cfg->tlb_ways < tlb_min_ways(cfg->tlb_sets)) {
-		snprintf(err, errlen, "a %ux%u TLB has too few ways: use at least %ux%u", cfg->tlb_sets,
-			 cfg->tlb_ways, cfg->tlb_sets, tlb_min_ways(cfg->tlb_sets));
+	if (mon_modes_check_tlb(cfg, err, errlen))
 		goto fail;
-	}
 	if (tlb_init(&vm->tlb, cfg->tlb_sets, cfg->tlb_ways, tlb_policy_of(cfg->tlb_policy), cfg->seed)) {
 		snprintf(err, errlen, "cannot set up a %ux%u TLB", cfg->tlb_sets, cfg->tlb_ways);
 		goto fail;
@@ -251,9 +248,11 @@ void mon_vm_account(struct vm *vm)
 		/* No virtual CPL: the core itself switches rings inside cpu_run and counts by real CPL. */
 		vm->stats.insns_user = vm->cpu.stats.insns_user;
 		vm->stats.insns_kernel = vm->cpu.stats.insns_kernel;
-	} else if (vm->v.cpl == 3)
+	} else if (vm->v.cpl == 3) {
 		vm->stats.insns_user += d;
-	else
+		if (d) /* the app retired: the translations pinned for it may go (mode_swtlb.c) */
+			tlb_unpin_all(&vm->tlb);
+	} else
 		vm->stats.insns_kernel += d;
 	vm->last_icount = vm->cpu.icount;
 }
@@ -429,6 +428,9 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 	} else if (r != CPU_EXIT_BUDGET && r != CPU_EXIT_NONE) {
 		if ((unsigned)r <= CPU_EXIT_UNSUPPORTED)
 			vm->stats.exits[r]++;
+		mon_progress_exit(vm, vm->v.cpl, cpu->rip, cpu->gpr[RCX]);
+		if (vm->stopped)
+			return true;
 		mon_exit_handle(vm);
 		handled = true;
 		if (vm->pending_fill) /* paused inside a TLB miss: the rest when it ends */
