@@ -266,26 +266,27 @@ int grade_sandbox_own(const struct grade_sandbox *sb, unsigned slot, const char 
 	return o.status == 0 ? 0 : -1;
 }
 
-/*
- * The first uid of this grader's slots. Two graders running as root on one machine
- * must not share uids: each kills every process of its slot's uid after each
- * command, so it would kill the other's builds. Each grader claims a block of 64
- * uids (61064 + 64 N, clear of older graders' 61000 + slot) by holding an exclusive lock on /tmp/vmlab-grade-uids.N for
- * its lifetime (the lock goes with the process; the descriptor is close-on-exec).
- */
-static unsigned claim_uid_block(void)
+/* A range of GRADE_UIDS_PER_RUN sandbox uids no other grader on this machine uses:
+ * the first of 61000 + k * 64 whose lock file we can flock. Two graders sharing a
+ * uid would kill each other's builds in sweep_uid and share one process limit. The
+ * lock is held (fd kept open, inherited by the workers) until the grader exits. */
+#define GRADE_UID_FIRST 61000
+#define GRADE_UIDS_PER_RUN 64
+#define GRADE_UID_RANGES 64
+static unsigned claim_uid_range(void)
 {
-	for (unsigned n = 0; n < 1024; n++) {
+	const char *dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : "/tmp";
+	for (unsigned k = 0; k < GRADE_UID_RANGES; k++) {
 		char path[64];
-		snprintf(path, sizeof path, "/tmp/vmlab-grade-uids.%u", n);
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		snprintf(path, sizeof path, "%s/vmlab-grade-uids.%u.lock", dir, k);
+		int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			continue;
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			return 61064 + 64 * n; /* fd stays open: the block is ours until we exit */
+			return GRADE_UID_FIRST + k * GRADE_UIDS_PER_RUN; /* fd stays open: the lock */
 		close(fd);
 	}
-	return 61000;
+	return GRADE_UID_FIRST; /* 64 graders at once: share the first range */
 }
 
 void grade_sandbox_probe(struct grade_sandbox *sb)
@@ -293,7 +294,7 @@ void grade_sandbox_probe(struct grade_sandbox *sb)
 	memset(sb, 0, sizeof *sb);
 	sb->as_root = geteuid() == 0;
 	const char *base = getenv("VMLAB_GRADE_UID_BASE");
-	sb->uid_base = base ? (unsigned)strtoul(base, NULL, 10) : sb->as_root ? claim_uid_block() : 61000;
+	sb->uid_base = base ? (unsigned)strtoul(base, NULL, 10) : sb->as_root ? claim_uid_range() : GRADE_UID_FIRST;
 	if (getenv("VMLAB_GRADE_NO_BWRAP")) {
 		sb->kind = SANDBOX_LIMITS_ONLY;
 		snprintf(sb->why, sizeof sb->why, "bwrap disabled by VMLAB_GRADE_NO_BWRAP");

@@ -324,6 +324,7 @@ struct mon_miss {
 	va_t va;                    /* the VA that missed */
 	enum mon_miss_end forecast;
 	char next[48];              /* what the next phase step does ("guest walk: L2 entry") */
+	unsigned step;              /* grows with each phase run (orders the points inside one miss) */
 };
 /* Is a TLB miss half-handled (phase steps)? Fills *out if so. */
 bool mon_vm_miss(const struct vm *vm, struct mon_miss *out);
