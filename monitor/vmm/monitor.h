@@ -124,6 +124,9 @@ struct mon_config {
 						   paging and IDT delivery, PA == MA (bench baseline) */
 	bool no_fast_tlb;                       /* the core's host-side translation cache off: slower,
 						   same statistics (tests check exactly that) */
+	bool prefault_ram;                      /* touch every page of machine memory when the VM is
+						   created (vmlab bench: the host's first-touch page
+						   faults are then timed in neither mode) */
 	/* The default images, found beside the program (mon_config_defaults): kernel
 	 * and modules[0] point here unless given, so a copy of a config points into
 	 * the original's (keep it alive while the copy is used). */
