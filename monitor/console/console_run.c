@@ -49,6 +49,7 @@ void con_session_init(struct con_session *s, struct vm *vm, FILE *out, bool colo
 
 void con_session_free(struct con_session *s)
 {
+	con_reverse_free(s);
 	if (s->vm)
 		mon_vm_set_event_sink(s->vm, NULL, NULL);
 	con_symtab_free(&s->syms);
@@ -432,6 +433,7 @@ static void report_bp(struct con_session *s, struct con_bp *b)
 {
 	char a[200];
 	b->hits++;
+	s->last_bp_id = b->id;
 	if (b->watch)
 		fprintf(s->out, "watchpoint %u: VA %s changed to 0x%016llx\n", b->id,
 			con_fmt_addr(s, b->addr, a, sizeof a), (unsigned long long)b->old);
@@ -463,6 +465,8 @@ int con_run(struct con_session *s, const struct con_goal *g)
 	/* pause inside TLB misses only when the goal may stop at one of their events */
 	mon_vm_set_miss_phases(vm, g->any_event || g->until);
 	*s->interrupt = 0;
+	s->last_bp_id = 0;
+	con_reverse_poll(s);
 	for (;;) {
 		if (*s->interrupt) {
 			*s->interrupt = 0;
@@ -474,6 +478,7 @@ int con_run(struct con_session *s, const struct con_goal *g)
 		}
 		uint64_t before = s->nevents;
 		enum mon_state st = mon_vm_step(vm, kind);
+		con_reverse_poll(s);
 		uint64_t hit = goal_event(s, g, before);
 		if (hit != UINT64_MAX) {
 			con_serial_eol(s);

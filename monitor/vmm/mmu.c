@@ -472,6 +472,8 @@ bool mon_vm_miss(const struct vm *vm, struct mon_miss *out)
 	case SHADOW_PT_WRITE: out->forecast = MON_MISS_PT_WRITE; break;
 	default: out->forecast = MON_MISS_OTHER; break;
 	}
+	out->step = (unsigned)f->phase * 8 + (f->phase == SHADOW_PH_WALK ? 5 - f->walk.level : 0) +
+		    (vm->pending_fill == 2);
 	switch (f->phase) {
 	case SHADOW_PH_LOOKUP:
 		snprintf(out->next, sizeof out->next, "shadow lookup");

@@ -120,6 +120,15 @@ static enum tlb_policy tlb_policy_of(enum mon_tlb_policy p)
 	}
 }
 
+/* Touch every page of calloc'd memory, so the host maps it now and not at
+ * the guest's first write (a store the compiler may not drop: calloc's
+ * memory is known to be zero, a memset would be removed). */
+static void prefault(uint8_t *ram, uint64_t size)
+{
+	for (uint64_t o = 0; o < size; o += 4096)
+		((volatile uint8_t *)ram)[o] = 0;
+}
+
 struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_images *img, unsigned vmid,
 			      char *err, size_t errlen)
 {
@@ -146,6 +155,8 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
 			 (unsigned long long)(vm->ram_size >> 20));
 		goto fail;
 	}
+	if (cfg->prefault_ram)
+		prefault(vm->ram, vm->ram_size);
 	if (cpu_init(&vm->cpu, vm->ram, vm->ram_size)) {
 		snprintf(err, errlen, "cannot set up the CPU");
 		goto fail;
@@ -155,11 +166,8 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
 		cpu_ftlb_set_enabled(&vm->cpu, false);
 	if (vm->bare)
 		goto devices;
-	if (cfg->tlb_ways < tlb_min_ways(cfg->tlb_sets)) {
-		snprintf(err, errlen, "a %ux%u TLB has too few ways: use at least %ux%u", cfg->tlb_sets,
-			 cfg->tlb_ways, cfg->tlb_sets, tlb_min_ways(cfg->tlb_sets));
+	if (mon_modes_check_tlb(cfg, err, errlen))
 		goto fail;
-	}
 	if (tlb_init(&vm->tlb, cfg->tlb_sets, cfg->tlb_ways, tlb_policy_of(cfg->tlb_policy), cfg->seed)) {
 		snprintf(err, errlen, "cannot set up a %ux%u TLB", cfg->tlb_sets, cfg->tlb_ways);
 		goto fail;
@@ -253,9 +261,11 @@ void mon_vm_account(struct vm *vm)
 		/* No virtual CPL: the core itself switches rings inside cpu_run and counts by real CPL. */
 		vm->stats.insns_user = vm->cpu.stats.insns_user;
 		vm->stats.insns_kernel = vm->cpu.stats.insns_kernel;
-	} else if (vm->v.cpl == 3)
+	} else if (vm->v.cpl == 3) {
 		vm->stats.insns_user += d;
-	else
+		if (d) /* the app retired: the translations pinned for it may go (mode_swtlb.c) */
+			tlb_unpin_all(&vm->tlb);
+	} else
 		vm->stats.insns_kernel += d;
 	vm->last_icount = vm->cpu.icount;
 }
@@ -431,6 +441,9 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 	} else if (r != CPU_EXIT_BUDGET && r != CPU_EXIT_NONE) {
 		if ((unsigned)r <= CPU_EXIT_UNSUPPORTED)
 			vm->stats.exits[r]++;
+		mon_progress_exit(vm, vm->v.cpl, cpu->rip, cpu->gpr[RCX]);
+		if (vm->stopped)
+			return true;
 		mon_exit_handle(vm);
 		handled = true;
 		if (vm->pending_fill) /* paused inside a TLB miss: the rest when it ends */
