@@ -260,7 +260,8 @@ struct con_session {
 	struct draw_tlb *tlb_before; /* the TLB before the last run command (draw tlb), or NULL */
 	unsigned last_bp_id;    /* the breakpoint/watchpoint that ended the last run (0: none) */
 	struct con_reverse rev;
-	struct con_record *record; /* vmlab record: the session being written, or NULL */
+	struct con_record *record; /* the session as a record file (console_record.c), or NULL */
+	bool gdb_ok;            /* gdb-listen may block on a socket (vmlab console; not the page, fuzzers) */
 };
 
 /* Set the session up on a created VM: event sink, serial echo to out. */

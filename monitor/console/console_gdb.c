@@ -61,6 +61,8 @@ int con_gdb_serve(struct con_session *s, unsigned port, FILE *log, char *err, si
 int con_cmd_gdb_listen(struct con_session *s, const struct con_cmd *c)
 {
 	char err[MON_ERR_MAX];
+	if (!s->gdb_ok)
+		return con_error(s, "gdb-listen: this front end cannot serve gdb (use vmlab console)");
 	fflush(s->out);
 	int rc = con_gdb_serve(s, (unsigned)c->n, s->out, err, sizeof err);
 	if (rc < 0)

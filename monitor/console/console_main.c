@@ -195,6 +195,7 @@ static int session_main(int argc, char **argv, const struct launch *l)
 	con_session_init(s, vm, stdout, want_color(&o));
 	s->interrupt = con_sigint_flag();
 	s->record = rec;
+	s->gdb_ok = true;
 	con_session_load_symbols(s, cfg.kernel, cfg.modules, cfg.nmodules);
 	if (con_reverse_init(s, o.snap_every, o.snap_budget, err, sizeof err))
 		fprintf(stderr, "vmlab %s: reverse execution is off: %s\n", prog, err);
