@@ -48,7 +48,8 @@ int mon_modes_parse_option(struct mon_config *cfg, int argc, char **argv, int *i
 
 void mon_modes_print_options(FILE *f)
 {
-	fputs("  --mmu MODE               shadow (default): shadow page tables, TLB misses exit;\n"
+	fputs("  --mmu MODE               shadow (default): the CPU walks the VMM's shadow table; only\n"
+	      "                           a missing or write-protected shadow entry exits;\n"
 	      "                           swtlb: misses go to the guest kernel's TLB-refill handler;\n"
 	      "                           nested: the CPU walks guest and nested tables (no exits)\n"
 	      "  --paravirt               the guest sees CPUID 0x40000000 \"VmlabVmlabVm\" and uses\n"
