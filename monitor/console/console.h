@@ -49,6 +49,17 @@ int con_event_parse_json(struct con_event *ev, const char *line, char *err, size
 /* The value of field key, or NULL. */
 const char *con_event_get(const struct con_event *ev, const char *key);
 void con_event_free(struct con_event *ev);
+/* Append a field to ev; takes ownership of key and val (freed on failure).
+ * 0, or -1 when out of memory. */
+int con_event_add(struct con_event *ev, char *key, char *val);
+/* A comment line of a text trace ('#' first after blanks): readers skip it. */
+bool con_trace_comment(const char *line);
+/* The trace header (mon_trace_meta_format in monitor/vmm/monitor.h): if line
+ * is one, text ("# vmlab trace k=v ... options=...") or JSON Lines
+ * ({"meta":{...}}), put its fields (version, seed, kernel, modules, options,
+ * and any others) into meta and return 1; 0 if line is not a header (meta
+ * cleared); -1 with a short reason in err if it is a malformed one. */
+int con_trace_meta_parse(struct con_event *meta, const char *line, char *err, size_t errlen);
 
 /* ---- symbols (monitor/console_symbols.c): ELF symbol tables of the guest
  * kernel and of the user programs. A user symbol has its program's name as

@@ -25,8 +25,6 @@
 #include "monitor/grade/grade.h"
 #include "monitor/tools/tools.h"
 
-#define VMLAB_VERSION "0.1"
-
 static void usage(FILE *f)
 {
 	fputs("usage: vmlab <command> [options]\n"
@@ -70,7 +68,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "--version")) {
-		printf("vmlab %s\n", VMLAB_VERSION);
+		printf("vmlab %s\n", mon_version());
 		return 0;
 	}
 	if (!strcmp(cmd, "run"))

@@ -22,7 +22,7 @@ static const char *const cat_names[] = {
 	"insn", "tlb", "shadow", "exit", "irq", "io", "syscall", "fault", "pt", "vm", "disk",
 };
 
-static const char *cat_name(enum mon_cat c)
+const char *mon_trace_cat_name(uint32_t c)
 {
 	for (unsigned i = 0; i < sizeof cat_names / sizeof cat_names[0]; i++)
 		if (c == (1u << i))
@@ -82,7 +82,7 @@ void mon_event_format(const struct mon_event *ev, enum mon_trace_format fmt, cha
 	jappend(buf, len, &p, "{\"icount\":%llu,\"vm\":%u,\"who\":", (unsigned long long)ev->icount,
 		ev->vmid);
 	mon_json_str(buf, len, &p, ev->who);
-	jappend(buf, len, &p, ",\"cat\":\"%s\",\"kind\":", cat_name(ev->cat));
+	jappend(buf, len, &p, ",\"cat\":\"%s\",\"kind\":", mon_trace_cat_name(ev->cat));
 	mon_json_str(buf, len, &p, ev->kind ? ev->kind : "");
 	jappend(buf, len, &p, ",\"text\":");
 	mon_json_str(buf, len, &p, ev->text);
@@ -261,7 +261,22 @@ static int open_trace_file(struct mon_trace *t, const char *file, char *err, siz
 	return 0;
 }
 
-int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_t errlen)
+/* The file's first line: how the trace was made (mon_trace_meta_format). */
+static int write_header(struct mon_trace *t, const struct mon_config *cfg, const struct mon_images *img,
+			char *err, size_t errlen)
+{
+	char line[4096];
+	if (mon_trace_meta_format(cfg, img, t->fmt, line, sizeof line)) {
+		snprintf(err, errlen, "the trace header does not fit in %zu bytes", sizeof line);
+		return -1;
+	}
+	if (fprintf(t->f, "%s\n", line) < 0)
+		t->write_error = true;
+	return 0;
+}
+
+int mon_trace_open(struct vm *vm, const struct mon_config *cfg, const struct mon_images *img, char *err,
+		   size_t errlen)
 {
 	struct mon_trace *t = &vm->trace;
 	t->fmt = cfg->trace_format;
@@ -280,7 +295,7 @@ int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_
 			snprintf(err, errlen, "out of host memory");
 			return -1;
 		}
-		if (open_trace_file(t, cfg->trace_file, err, errlen))
+		if (open_trace_file(t, cfg->trace_file, err, errlen) || write_header(t, cfg, img, err, errlen))
 			return -1;
 	}
 	mon_trace_update_mask(vm);
