@@ -380,6 +380,22 @@ void con_reverse_print(struct con_session *s);
 /* console_repl.c: the front ends. Return the process exit status. */
 int con_repl_interactive(struct con_session *s);
 int con_repl_batch(struct con_session *s, FILE *in);
+/* The same, with `first` (if not NULL) as the line before the rest of in. */
+int con_repl_batch_from(struct con_session *s, const char *first, FILE *in);
+
+/* ---- a script's options (console_scriptline.c) ---- */
+
+/* A script's first line "#! OPTIONS", split into argv[1..argc) (argv[0] is
+ * "#!", argv[argc] NULL), --kernel and --module values found by the normal
+ * image lookup. */
+struct con_script_line {
+	char **argv;
+	int argc;
+};
+/* 1 and sl filled if line starts with "#!", 0 if not (sl empty), -1 with
+ * one line in err (an unterminated quote). */
+int con_script_line_read(struct con_script_line *sl, const char *line, char *err, size_t errlen);
+void con_script_line_free(struct con_script_line *sl);
 /* Install the SIGINT handler; returns the flag it sets. */
 volatile sig_atomic_t *con_sigint_flag(void);
 
