@@ -12,7 +12,7 @@
  * option sets: a script run with other options must not print believable
  * but different numbers. Images: the command line's --kernel and --module
  * are used when the #! line names none of that kind (another build of the
- * guest); when it does, they must be the same files.
+ * guest); naming them in both places is refused.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -81,12 +81,15 @@ static bool snap_option(int argc, char **argv, int *i, struct con_opts *o, char 
 	return false;
 }
 
-/* Parse argv (argv[0] is not an option). Returns 0, 2 after a one-line error
- * (prefixed with `where`), or -1 after --help. */
-static int parse_args(int argc, char **argv, struct mon_config *cfg, struct con_opts *o, const char *where)
+/* Parse argv (prog names the subcommand in errors). Every argument but
+ * --script's and --no-color goes into rec as well (if not NULL). Returns 0,
+ * 2 after a one-line error, or -1 after --help. */
+static int parse_args(int argc, char **argv, const char *prog, struct mon_config *cfg, struct con_opts *o,
+		      struct con_record *rec)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		const int first = i;
 		char err[MON_ERR_MAX];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
@@ -97,31 +100,38 @@ static int parse_args(int argc, char **argv, struct mon_config *cfg, struct con_
 			} else if (i + 1 < argc) {
 				o->script = argv[++i];
 			} else {
-				fprintf(stderr, "vmlab console: %s--script needs a file\n", where);
+				fprintf(stderr, "vmlab %s: --script needs a file\n", prog);
 				return 2;
 			}
 			if (!*o->script) {
-				fprintf(stderr, "vmlab console: %s--script needs a file\n", where);
+				fprintf(stderr, "vmlab %s: --script needs a file\n", prog);
 				return 2;
 			}
+			continue;
 		} else if (snap_option(argc, argv, &i, o, err, sizeof err)) {
 			if (err[0]) {
-				fprintf(stderr, "vmlab console: %s%s\n", where, err);
+				fprintf(stderr, "vmlab %s: %s\n", prog, err);
 				return 2;
 			}
 		} else if (!strcmp(a, "--no-color") || !strcmp(a, "--no-colour")) {
 			o->no_color = true;
+			continue;
 		} else {
 			int rc = mon_cli_parse_option(cfg, argc, argv, &i, err, sizeof err);
 			if (rc < 0) {
-				fprintf(stderr, "vmlab console: %s%s\n", where, err);
+				fprintf(stderr, "vmlab %s: %s\n", prog, err);
 				return 2;
 			}
 			if (rc == 0) {
-				fprintf(stderr, "vmlab console: %sunknown option '%s' (try vmlab console --help)\n", where, a);
+				fprintf(stderr, "vmlab %s: unknown option '%s' (try vmlab console --help)\n", prog, a);
 				return 2;
 			}
 		}
+		for (int k = first; k <= i && rec; k++)
+			if (con_record_opt(rec, argv[k], err, sizeof err)) {
+				fprintf(stderr, "vmlab %s: %s\n", prog, err);
+				return 2;
+			}
 	}
 	return 0;
 }
@@ -153,95 +163,61 @@ static void options_text(const struct mon_config *cfg, char *buf, size_t len)
 		snprintf(buf, len, "(the defaults)");
 }
 
-/* Are paths a and b the same file (or, if either is missing, the same string)? */
-static bool same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	if (stat(a, &sa) || stat(b, &sb))
-		return !strcmp(a, b);
-	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-static bool same_modules(const struct mon_config *a, const struct mon_config *b)
-{
-	if (a->nmodules != b->nmodules)
-		return false;
-	for (unsigned i = 0; i < a->nmodules; i++)
-		if (!same_file(a->modules[i], b->modules[i]))
-			return false;
-	return true;
-}
-
-/* The command line's images (cli) where the script's line (line) names none
- * of that kind, into both; -1 after a one-line error if they differ. */
-static int merge_images(const char *name, const struct mon_config *cli, const struct mon_config *line,
-			struct mon_config *both)
-{
-	bool line_kernel = line->kernel != line->default_kernel;
-	if (cli->kernel != cli->default_kernel && line_kernel && !same_file(cli->kernel, line->kernel)) {
-		fprintf(stderr, "vmlab console: --kernel %s is not the kernel the #! line of %s names (%s): leave it out\n",
-			cli->kernel, name, line->kernel);
-		return -1;
-	}
-	both->kernel = line_kernel || cli->kernel == cli->default_kernel ? line->kernel : cli->kernel;
-	const struct mon_config *m = line->modules_given ? line : cli;
-	if (line->modules_given && cli->modules_given && !same_modules(cli, line)) {
-		fprintf(stderr, "vmlab console: the --module files are not the ones the #! line of %s names "
-			"(%s%s): leave them out\n", name, line->modules[0], line->nmodules > 1 ? ", ..." : "");
-		return -1;
-	}
-	memcpy(both->modules, m->modules, sizeof both->modules);
-	both->nmodules = m->nmodules;
-	both->modules_given = m->modules_given;
-	return 0;
-}
-
 /*
  * The batch's first line `first` is "#! OPTIONS" (read into b->line): run
  * with those options. The command line (argc, argv; already parsed into
- * *cfg) is applied on top; it may not change them (one-line error, 2).
+ * *cfg and *o) is applied on top; it may repeat them, not change them, and
+ * not name images of a kind the line names (one-line error, 2). The line's
+ * words go into rec after the command line's (replay gets the same run).
  * On success *cfg and *o hold the result; 0.
  */
-static int use_script_line(const char *name, const char *first, int argc, char **argv, struct mon_config *cfg,
-			   struct con_opts *o, struct con_batch_opts *b)
+static int use_script_line(const char *prog, const char *name, const char *first, int argc, char **argv,
+			   struct mon_config *cfg, struct con_opts *o, struct con_batch_opts *b,
+			   struct con_record *rec)
 {
-	char err[MON_ERR_MAX], where[MON_PATH_MAX + 32];
-	snprintf(where, sizeof where, "%s, #! line: ", name);
+	char err[MON_ERR_MAX], where[MON_PATH_MAX + 64];
+	snprintf(where, sizeof where, "%s: %s, #! line", prog, name);
 	if (con_script_line_read(&b->line, first, err, sizeof err) < 0) {
-		fprintf(stderr, "vmlab console: %s%s\n", where, err);
+		fprintf(stderr, "vmlab %s: %s\n", where, err);
 		return 2;
 	}
 	struct con_opts lo = {.snap_every = CON_SNAPSHOT_EVERY, .snap_budget = CON_SNAPSHOT_BUDGET};
 	mon_config_defaults(&b->cfg_line);
 	b->cfg_line.quiet = true;
-	int rc = parse_args(b->line.argc, b->line.argv, &b->cfg_line, &lo, where);
+	int rc = parse_args(b->line.argc, b->line.argv, where, &b->cfg_line, &lo, rec);
 	if (rc || lo.script) {
 		if (rc <= 0)
-			fprintf(stderr, "vmlab console: %s%s is not an option of a script\n", where,
-				rc < 0 ? "--help" : "--script");
+			fprintf(stderr, "vmlab %s: %s is not an option of a script\n", where, rc < 0 ? "--help" : "--script");
+		return 2;
+	}
+	const struct mon_config *line = &b->cfg_line;
+	const char *kind = line->modules_given && cfg->modules_given ? "--module"
+			   : line->kernel != line->default_kernel && cfg->kernel != cfg->default_kernel ? "--kernel"
+			   : NULL;
+	if (kind) {
+		fprintf(stderr, "vmlab %s: the #! line of %s names its own %s files: leave %s out\n", prog, name,
+			kind, kind);
 		return 2;
 	}
 	/* the command line over the script's options: it may repeat them, not change them */
-	struct mon_config both = b->cfg_line;
+	struct mon_config both = *line;
 	struct con_opts bo = lo;
-	parse_args(argc, argv, &both, &bo, ""); /* it parsed before: no error now */
+	parse_args(argc, argv, prog, &both, &bo, NULL); /* it parsed before: no error now */
 	char line_opts[MON_ERR_MAX], both_opts[MON_ERR_MAX];
-	options_text(&b->cfg_line, line_opts, sizeof line_opts);
+	options_text(line, line_opts, sizeof line_opts);
 	options_text(&both, both_opts, sizeof both_opts);
 	if (strcmp(line_opts, both_opts)) {
-		fprintf(stderr, "vmlab console: the command line changes the options of %s (its #! line: %s; with "
-			"the command line: %s): leave them out\n", name, line_opts, both_opts);
+		fprintf(stderr, "vmlab %s: the command line changes the options of %s (its #! line: %s; with "
+			"the command line: %s): leave them out\n", prog, name, line_opts, both_opts);
 		return 2;
 	}
-	if (merge_images(name, cfg, &b->cfg_line, &both))
-		return 2;
 	bo.script = o->script;
 	*o = bo;
 	*cfg = both;
 	return 0;
 }
 
-/* The batch's first line (NULL at end of input or for a terminal); the caller frees it. */
+/* The batch's first line (NULL at end of input); the caller frees it. */
 static char *first_line(FILE *in)
 {
 	char *line = NULL;
@@ -256,73 +232,175 @@ static char *first_line(FILE *in)
 	return line;
 }
 
-static int run_console(struct mon_config *cfg, const struct con_opts *o, FILE *in, const char *first)
+/* What the session is for, besides the console itself. */
+struct launch {
+	const char *prog;               /* "console", "record", "replay" (error lines) */
+	const char *record_path;        /* vmlab record: write the session here when it ends */
+	const struct con_record *replay;/* vmlab replay: run these commands, same images */
+};
+
+/* The console session of vmlab console, record and replay. Returns the exit status. */
+static int session_main(int argc, char **argv, const struct launch *l)
 {
+	const char *prog = l->prog;
+	struct mon_config cfg;
+	struct con_opts o = {.snap_every = CON_SNAPSHOT_EVERY, .snap_budget = CON_SNAPSHOT_BUDGET};
+	mon_config_defaults(&cfg);
+	cfg.quiet = true;
+	struct con_record *rec = con_record_new();
+	if (!rec) {
+		fprintf(stderr, "vmlab %s: out of memory\n", prog);
+		return 1;
+	}
+	int rc = parse_args(argc, argv, prog, &cfg, &o, rec);
+	if (rc) {
+		con_record_free(rec);
+		return rc < 0 ? 0 : rc;
+	}
+	if (cfg.stats_json) {
+		fprintf(stderr, "vmlab %s: --stats-json is an option of vmlab run (here: the stats command)\n", prog);
+		con_record_free(rec);
+		return 2;
+	}
+	FILE *script = NULL;
+	if (o.script && !(script = fopen(o.script, "r"))) {
+		fprintf(stderr, "vmlab %s: cannot open script %s\n", prog, o.script);
+		con_record_free(rec);
+		return 2;
+	}
+	struct stat st;
+	if (script && !fstat(fileno(script), &st) && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "vmlab %s: script %s is a directory, not a file of commands\n", prog, o.script);
+		fclose(script);
+		con_record_free(rec);
+		return 2;
+	}
+	/* a batch's first line "#! OPTIONS": its options (not when replaying a record) */
+	FILE *in = l->replay ? NULL : script ? script : isatty(STDIN_FILENO) ? NULL : stdin;
+	char *first = in ? first_line(in) : NULL;
+	struct con_batch_opts *b = calloc(1, sizeof *b);
+	if (!b)
+		fprintf(stderr, "vmlab %s: out of memory\n", prog);
+	else if (first && !strncmp(first, "#!", 2))
+		rc = use_script_line(prog, script ? o.script : "the script on stdin", first, argc, argv, &cfg, &o, b,
+				     rec);
 	char err[MON_ERR_MAX];
-	struct vm *vm = mon_vm_create(cfg, 0, err, sizeof err);
-	if (!vm) {
-		fprintf(stderr, "vmlab console: %s\n", err);
-		return 1;
-	}
-	struct con_session *s = calloc(1, sizeof *s);
-	if (!s) {
-		fprintf(stderr, "vmlab console: out of memory\n");
+	struct vm *vm = b && !rc ? mon_vm_create(&cfg, 0, err, sizeof err) : NULL;
+	if (vm && (con_record_images(rec, &cfg, err, sizeof err) ||
+		   (l->replay && con_record_same_images(l->replay, rec, err, sizeof err)))) {
 		mon_vm_destroy(vm);
-		return 1;
+		vm = NULL;
 	}
-	con_session_init(s, vm, stdout, want_color(o));
+	struct con_session *s = vm ? calloc(1, sizeof *s) : NULL;
+	if (!s) {
+		if (b && !rc)
+			fprintf(stderr, "vmlab %s: %s\n", prog, vm ? "out of memory" : err);
+		if (vm)
+			mon_vm_destroy(vm);
+		if (script)
+			fclose(script);
+		con_record_free(rec);
+		free(first);
+		if (b)
+			con_script_line_free(&b->line);
+		free(b);
+		return rc ? rc : 1;
+	}
+	con_session_init(s, vm, stdout, want_color(&o));
 	s->interrupt = con_sigint_flag();
-	con_session_load_symbols(s, cfg->kernel, cfg->modules, cfg->nmodules);
-	if (con_reverse_init(s, o->snap_every, o->snap_budget, err, sizeof err))
-		fprintf(stderr, "vmlab console: reverse execution is off: %s\n", err);
-	int rc = in ? con_repl_batch_from(s, first, in) : con_repl_interactive(s);
+	s->record = rec;
+	s->gdb_ok = true;
+	con_session_load_symbols(s, cfg.kernel, cfg.modules, cfg.nmodules);
+	if (con_reverse_init(s, o.snap_every, o.snap_budget, err, sizeof err))
+		fprintf(stderr, "vmlab %s: reverse execution is off: %s\n", prog, err);
+	if (l->replay) {
+		rc = con_record_replay(s, l->replay, err, sizeof err);
+		fflush(stdout);
+		if (rc)
+			fprintf(stderr, "vmlab replay: %s\n", err);
+		rc = rc || s->errors ? 1 : 0;
+	} else if (in) {
+		rc = con_repl_batch_from(s, first, in);
+	} else {
+		rc = con_repl_interactive(s);
+	}
 	fflush(stdout);
+	if (l->record_path && con_record_save(rec, l->record_path, err, sizeof err)) {
+		fprintf(stderr, "vmlab record: %s\n", err);
+		rc = 1;
+	}
 	con_session_free(s);
 	free(s);
 	mon_vm_destroy(vm);
+	if (script)
+		fclose(script);
+	con_record_free(rec);
+	free(first);
+	con_script_line_free(&b->line);
+	free(b);
 	return rc;
 }
 
 int con_main(int argc, char **argv)
 {
-	struct mon_config cfg;
-	struct con_opts o = {.snap_every = CON_SNAPSHOT_EVERY, .snap_budget = CON_SNAPSHOT_BUDGET};
-	mon_config_defaults(&cfg);
-	cfg.quiet = true;
-	int rc = parse_args(argc, argv, &cfg, &o, "");
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (cfg.stats_json) {
-		fprintf(stderr, "vmlab console: --stats-json is an option of vmlab run (here: the stats command)\n");
+	return session_main(argc, argv, &(struct launch){.prog = "console"});
+}
+
+/* vmlab record FILE [console options]: argv[1] is FILE. */
+int con_record_main(int argc, char **argv)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs("usage: vmlab record FILE [console options] [--script CMDS]\n"
+		      "  a console session (vmlab console --help) whose options, guest images' hashes and\n"
+		      "  commands (with the instruction count each ran at) are written to FILE when it ends;\n"
+		      "  vmlab replay FILE prints the same transcript again\n",
+		      stdout);
+		return 0;
+	}
+	if (argc < 2 || !argv[1][0] || argv[1][0] == '-') {
+		fprintf(stderr, "vmlab record: usage: vmlab record FILE [console options] [--script CMDS]\n");
 		return 2;
 	}
-	FILE *script = NULL;
-	if (o.script && !(script = fopen(o.script, "r"))) {
-		fprintf(stderr, "vmlab console: cannot open script %s\n", o.script);
+	const char *path = argv[1];
+	argv[1] = argv[0]; /* the options follow FILE */
+	return session_main(argc - 1, argv + 1, &(struct launch){.prog = "record", .record_path = path});
+}
+
+/* vmlab replay FILE: the recorded options, checked images, the recorded commands. */
+int con_replay_main(int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs("usage: vmlab replay FILE\n"
+		      "  run a session written by vmlab record (or the console's record command) again,\n"
+		      "  with its options, on the same guest images (their hashes are checked): the\n"
+		      "  transcript is the recorded session's, byte for byte\n",
+		      stdout);
+		return 0;
+	}
+	if (argc != 2 || !argv[1][0]) {
+		fprintf(stderr, "vmlab replay: usage: vmlab replay FILE\n");
 		return 2;
 	}
-	struct stat st;
-	if (script && !fstat(fileno(script), &st) && S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "vmlab console: script %s is a directory, not a file of commands\n", o.script);
-		fclose(script);
+	struct con_record *want = con_record_new();
+	char err[MON_ERR_MAX];
+	if (!want || con_record_load(want, argv[1], err, sizeof err)) {
+		fprintf(stderr, "vmlab replay: %s\n", want ? err : "out of memory");
+		con_record_free(want);
 		return 2;
 	}
-	FILE *in = script ? script : isatty(STDIN_FILENO) ? NULL : stdin;
-	char *first = in ? first_line(in) : NULL;
-	struct con_batch_opts *b = calloc(1, sizeof *b);
-	if (!b) {
-		fprintf(stderr, "vmlab console: out of memory\n");
-		rc = 1;
-	} else if (first && !strncmp(first, "#!", 2)) {
-		rc = use_script_line(script ? o.script : "the script on stdin", first, argc, argv, &cfg, &o, b);
+	size_t n;
+	const char *const *opts = con_record_opts(want, &n);
+	char **av = calloc(n + 2, sizeof *av);
+	int rc = 1;
+	if (!av) {
+		fprintf(stderr, "vmlab replay: out of memory\n");
+	} else {
+		av[0] = argv[0];
+		for (size_t i = 0; i < n; i++)
+			av[i + 1] = (char *)opts[i];
+		rc = session_main((int)n + 1, av, &(struct launch){.prog = "replay", .replay = want});
 	}
-	if (!rc)
-		rc = run_console(&cfg, &o, in, first);
-	if (b)
-		con_script_line_free(&b->line);
-	free(b);
-	free(first);
-	if (script)
-		fclose(script);
+	free(av);
+	con_record_free(want);
 	return rc;
 }

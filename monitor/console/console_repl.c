@@ -19,7 +19,7 @@
 
 #include "monitor/console/console.h"
 
-#define PROMPT "(vmlab) "
+#define PROMPT CON_PROMPT
 #define HISTORY_MAX 1000
 
 /*
@@ -49,37 +49,25 @@ volatile sig_atomic_t *con_sigint_flag(void)
 
 /* ---- batch ---- */
 
-/* Echo and run one line of a batch (a blank one does nothing). */
-static void batch_line(struct con_session *s, char *line, ssize_t n)
+int con_repl_batch(struct con_session *s, FILE *in)
 {
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = 0;
-	const char *p = line + strspn(line, " \t");
-	if (!*p)
-		return;
-	fputs(PROMPT, s->out);
-	con_put_text(s->out, p);
-	fputc('\n', s->out);
-	con_exec_line(s, p);
-	fflush(s->out);
+	return con_repl_batch_from(s, NULL, in);
 }
 
 int con_repl_batch_from(struct con_session *s, const char *first, FILE *in)
 {
-	char *line = first ? strdup(first) : NULL;
-	size_t cap = line ? strlen(line) + 1 : 0;
+	char *line = NULL;
+	size_t cap = 0;
 	ssize_t n;
-	if (line)
-		batch_line(s, line, (ssize_t)strlen(line));
-	while (!s->quit && (n = getline(&line, &cap, in)) >= 0)
-		batch_line(s, line, n);
+	if (first)
+		con_batch_line(s, first);
+	while (!s->quit && (n = getline(&line, &cap, in)) >= 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = 0;
+		con_batch_line(s, line);
+	}
 	free(line);
 	return s->errors ? 1 : 0;
-}
-
-int con_repl_batch(struct con_session *s, FILE *in)
-{
-	return con_repl_batch_from(s, NULL, in);
 }
 
 /* ---- completion ---- */
