@@ -52,9 +52,7 @@ void mon_json_str(char *buf, size_t len, size_t *pos, const char *s)
 	*pos = p;
 }
 
-static void jappend(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void jappend(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+void mon_bufappend(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 {
 	if (*pos >= len)
 		return;
@@ -79,24 +77,24 @@ void mon_event_format(const struct mon_event *ev, enum mon_trace_format fmt, cha
 		return;
 	}
 	size_t p = 0;
-	jappend(buf, len, &p, "{\"icount\":%llu,\"vm\":%u,\"who\":", (unsigned long long)ev->icount,
+	mon_bufappend(buf, len, &p, "{\"icount\":%llu,\"vm\":%u,\"who\":", (unsigned long long)ev->icount,
 		ev->vmid);
 	mon_json_str(buf, len, &p, ev->who);
-	jappend(buf, len, &p, ",\"cat\":\"%s\",\"kind\":", mon_trace_cat_name(ev->cat));
+	mon_bufappend(buf, len, &p, ",\"cat\":\"%s\",\"kind\":", mon_trace_cat_name(ev->cat));
 	mon_json_str(buf, len, &p, ev->kind ? ev->kind : "");
-	jappend(buf, len, &p, ",\"text\":");
+	mon_bufappend(buf, len, &p, ",\"text\":");
 	mon_json_str(buf, len, &p, ev->text);
 	if (ev->has & MON_EV_VA)
-		jappend(buf, len, &p, ",\"va\":\"0x%llx\"", (unsigned long long)ev->va);
+		mon_bufappend(buf, len, &p, ",\"va\":\"0x%llx\"", (unsigned long long)ev->va);
 	if (ev->has & MON_EV_PA)
-		jappend(buf, len, &p, ",\"pa\":\"0x%llx\"", (unsigned long long)ev->pa);
+		mon_bufappend(buf, len, &p, ",\"pa\":\"0x%llx\"", (unsigned long long)ev->pa);
 	if (ev->has & MON_EV_MA)
-		jappend(buf, len, &p, ",\"ma\":\"0x%llx\"", (unsigned long long)ev->ma);
+		mon_bufappend(buf, len, &p, ",\"ma\":\"0x%llx\"", (unsigned long long)ev->ma);
 	if (ev->has & MON_EV_SETWAY)
-		jappend(buf, len, &p, ",\"set\":%d,\"way\":%d", ev->set, ev->way);
+		mon_bufappend(buf, len, &p, ",\"set\":%d,\"way\":%d", ev->set, ev->way);
 	if (ev->has & MON_EV_VALUE)
-		jappend(buf, len, &p, ",\"value\":\"0x%llx\"", (unsigned long long)ev->value);
-	jappend(buf, len, &p, "}");
+		mon_bufappend(buf, len, &p, ",\"value\":\"0x%llx\"", (unsigned long long)ev->value);
+	mon_bufappend(buf, len, &p, "}");
 }
 
 void mon_trace_update_mask(struct vm *vm)

@@ -5,7 +5,6 @@
  * name and hashed by what the guest loads (imagehash.c).
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "monitor/vmm/vm.h"
@@ -13,19 +12,6 @@
 /* The header's size limit: the options (cmdline at most 255 bytes, quoted)
  * and 16 module names with their hashes fit with room to spare. */
 #define META_OPTIONS_MAX 2048
-
-static void app(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void app(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-{
-	if (*pos >= len)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
-	va_end(ap);
-	*pos = n < 0 ? len : *pos + (size_t)n;
-}
 
 /* "initrd.pack:0123456789abcdef,strider:..." -- a module's file name without
  * its folders, any of " ,:=\"\\" and control characters replaced by '_'. */
@@ -38,12 +24,12 @@ static void modules_list(const struct mon_images *img, char *buf, size_t len)
 		const char *name = m->name ? m->name : "module";
 		const char *slash = strrchr(name, '/');
 		name = slash ? slash + 1 : name;
-		app(buf, len, &pos, "%s", i ? "," : "");
+		mon_bufappend(buf, len, &pos, "%s", i ? "," : "");
 		for (const char *c = name; *c && pos + 1 < len; c++)
 			buf[pos++] = (unsigned char)*c < 0x20 || strchr(" ,:=\"\\", *c) ? '_' : *c;
 		if (pos < len)
 			buf[pos] = 0;
-		app(buf, len, &pos, ":%016" PRIx64, mon_image_hash(name, m->data, m->size));
+		mon_bufappend(buf, len, &pos, ":%016" PRIx64, mon_image_hash(name, m->data, m->size));
 	}
 }
 
@@ -57,15 +43,15 @@ int mon_trace_meta_format(const struct mon_config *cfg, const struct mon_images 
 	uint64_t kh = mon_image_hash("kernel", img->kernel.data, img->kernel.size);
 	size_t pos = 0;
 	if (fmt == MON_TRACE_TEXT) {
-		app(buf, len, &pos, MON_TRACE_META_PREFIX "version=%s seed=%" PRIu64 " kernel=%016" PRIx64
+		mon_bufappend(buf, len, &pos, MON_TRACE_META_PREFIX "version=%s seed=%" PRIu64 " kernel=%016" PRIx64
 			" modules=%s options=%s", mon_version(), cfg->seed, kh, mods, opts);
 	} else {
-		app(buf, len, &pos, "{\"meta\":{\"version\":");
+		mon_bufappend(buf, len, &pos, "{\"meta\":{\"version\":");
 		mon_json_str(buf, len, &pos, mon_version());
-		app(buf, len, &pos, ",\"seed\":%" PRIu64 ",\"kernel\":\"%016" PRIx64 "\",\"modules\":\"%s\",\"options\":",
+		mon_bufappend(buf, len, &pos, ",\"seed\":%" PRIu64 ",\"kernel\":\"%016" PRIx64 "\",\"modules\":\"%s\",\"options\":",
 		    cfg->seed, kh, mods);
 		mon_json_str(buf, len, &pos, opts);
-		app(buf, len, &pos, "}}");
+		mon_bufappend(buf, len, &pos, "}}");
 	}
-	return pos < len ? 0 : -1;
+	return pos + 1 < len ? 0 : -1; /* mon_bufappend stops at len - 1 when the text is cut */
 }

@@ -53,6 +53,8 @@ static inline const char *mon_plural(uint64_t n)
 {
 	return n == 1 ? "" : "s";
 }
+/* printf at buf + *pos, advancing *pos (it stays below len: the text is cut there). */
+void mon_bufappend(char *buf, size_t len, size_t *pos, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Append a JSON string literal of s to buf at *pos (NUL-terminated, truncated to len). */
 void mon_json_str(char *buf, size_t len, size_t *pos, const char *s);
 /* Open the trace file (temp name). Returns 0 or -1 with err. */
