@@ -64,7 +64,7 @@ for lab in "${labs[@]}"; do
   o="$out/$ln"
   mkdir -p "$o"
   shopt -s nullglob
-  for f in "$lab"/*.vmlab; do
+  for f in "$lab"/*.vmlab "$lab"/solution/*.vmlab; do # solution/: instructors only (never exported)
     n=$(basename "$f" .vmlab)
     images=(--kernel "$kernel" --module "$initrd")
     head -1 "$f" | grep -q '^#!.* --module' && images=(--kernel "$kernel")
