@@ -29,7 +29,7 @@ struct con_record *con_record_new(void)
 {
 	struct con_record *r = calloc(1, sizeof *r);
 	if (r)
-		snprintf(r->rec.version, sizeof r->rec.version, "%s", VMLAB_VERSION);
+		snprintf(r->rec.version, sizeof r->rec.version, "%s", mon_version());
 	return r;
 }
 
@@ -134,9 +134,9 @@ int con_record_load(struct con_record *r, const char *path, char *err, size_t er
 		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
-	if (strcmp(r->rec.version, VMLAB_VERSION)) {
+	if (strcmp(r->rec.version, mon_version())) {
 		snprintf(err, errlen, "%s: recorded by vmlab %s, this is vmlab %s (the replay would not be exact)",
-			 path, r->rec.version, VMLAB_VERSION);
+			 path, r->rec.version, mon_version());
 		return -1;
 	}
 	return 0;
