@@ -2,6 +2,17 @@
  * monitor/console/console_main.c — `vmlab console [run options] [--script FILE] [--no-color]`:
  * option parsing, the VM (created exactly as `vmlab run` creates it, stopped
  * before its first instruction), symbols, and the choice of front end.
+ *
+ * A batch of commands (--script FILE, or stdin when it is not a terminal)
+ * whose first line is "#! OPTIONS" carries its own options
+ * (console_scriptline.c): the console runs with them. The command line may
+ * repeat them and add options that change no number (--trace, --no-color,
+ * ...), but an option that would change the run -- another --mem, --seed,
+ * --tlb, one the line does not give -- is refused with one line naming both
+ * option sets: a script run with other options must not print believable
+ * but different numbers. Images: the command line's --kernel and --module
+ * are used when the #! line names none of that kind (another build of the
+ * guest); naming them in both places is refused.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +30,8 @@ struct con_opts {
 static void usage(FILE *f)
 {
 	fputs("usage: vmlab console [run options] [--script FILE] [--no-color]\n"
-	      "  --script FILE  run the commands in FILE (batch: no prompt, each command echoed)\n"
+	      "  --script FILE  run the commands in FILE (batch: no prompt, each command echoed);\n"
+	      "                 a first line \"#! OPTIONS\" gives the options to run them with\n"
 	      "  --no-color     plain output even on a terminal\n"
 	      "  --snapshot-every N     reverse execution: a checkpoint every N instructions\n"
 	      "                         (default 1000000; 0: only the start, going back re-runs from there)\n"
@@ -69,11 +81,15 @@ static bool snap_option(int argc, char **argv, int *i, struct con_opts *o, char 
 	return false;
 }
 
-/* Parse argv. Returns 0, 2 after a one-line error, or -1 after --help. */
-static int parse_args(int argc, char **argv, struct mon_config *cfg, struct con_opts *o)
+/* Parse argv (prog names the subcommand in errors). Every argument but
+ * --script's and --no-color goes into rec as well (if not NULL). Returns 0,
+ * 2 after a one-line error, or -1 after --help. */
+static int parse_args(int argc, char **argv, const char *prog, struct mon_config *cfg, struct con_opts *o,
+		      struct con_record *rec)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		const int first = i;
 		char err[MON_ERR_MAX];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
@@ -84,31 +100,38 @@ static int parse_args(int argc, char **argv, struct mon_config *cfg, struct con_
 			} else if (i + 1 < argc) {
 				o->script = argv[++i];
 			} else {
-				fprintf(stderr, "vmlab console: --script needs a file\n");
+				fprintf(stderr, "vmlab %s: --script needs a file\n", prog);
 				return 2;
 			}
 			if (!*o->script) {
-				fprintf(stderr, "vmlab console: --script needs a file\n");
+				fprintf(stderr, "vmlab %s: --script needs a file\n", prog);
 				return 2;
 			}
+			continue;
 		} else if (snap_option(argc, argv, &i, o, err, sizeof err)) {
 			if (err[0]) {
-				fprintf(stderr, "vmlab console: %s\n", err);
+				fprintf(stderr, "vmlab %s: %s\n", prog, err);
 				return 2;
 			}
 		} else if (!strcmp(a, "--no-color") || !strcmp(a, "--no-colour")) {
 			o->no_color = true;
+			continue;
 		} else {
 			int rc = mon_cli_parse_option(cfg, argc, argv, &i, err, sizeof err);
 			if (rc < 0) {
-				fprintf(stderr, "vmlab console: %s\n", err);
+				fprintf(stderr, "vmlab %s: %s\n", prog, err);
 				return 2;
 			}
 			if (rc == 0) {
-				fprintf(stderr, "vmlab console: unknown option '%s' (try vmlab console --help)\n", a);
+				fprintf(stderr, "vmlab %s: unknown option '%s' (try vmlab console --help)\n", prog, a);
 				return 2;
 			}
 		}
+		for (int k = first; k <= i && rec; k++)
+			if (con_record_opt(rec, argv[k], err, sizeof err)) {
+				fprintf(stderr, "vmlab %s: %s\n", prog, err);
+				return 2;
+			}
 	}
 	return 0;
 }
@@ -121,62 +144,263 @@ static bool want_color(const struct con_opts *o)
 	return !o->no_color && isatty(STDOUT_FILENO) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
 }
 
-int con_main(int argc, char **argv)
+/* What a batch of commands runs with: its "#!" line's options (with their
+ * defaults in cfg_line, which the final config may point into). */
+struct con_batch_opts {
+	struct con_script_line line;
+	struct mon_config cfg_line;
+};
+
+/* The run options as one string, the seed included (for the conflict message). */
+static void options_text(const struct mon_config *cfg, char *buf, size_t len)
 {
+	if (!mon_config_options(cfg, buf, len))
+		snprintf(buf, len, "(too long to show)");
+	size_t n = strlen(buf);
+	if (cfg->seed != 1)
+		snprintf(buf + n, len - n, "%s--seed %llu", n ? " " : "", (unsigned long long)cfg->seed);
+	if (!buf[0])
+		snprintf(buf, len, "(the defaults)");
+}
+
+/*
+ * The batch's first line `first` is "#! OPTIONS" (read into b->line): run
+ * with those options. The command line (argc, argv; already parsed into
+ * *cfg and *o) is applied on top; it may repeat them, not change them, and
+ * not name images of a kind the line names (one-line error, 2). The line's
+ * words go into rec after the command line's (replay gets the same run).
+ * On success *cfg and *o hold the result; 0.
+ */
+static int use_script_line(const char *prog, const char *name, const char *first, int argc, char **argv,
+			   struct mon_config *cfg, struct con_opts *o, struct con_batch_opts *b,
+			   struct con_record *rec)
+{
+	char err[MON_ERR_MAX], where[MON_PATH_MAX + 64];
+	snprintf(where, sizeof where, "%s: %s, #! line", prog, name);
+	if (con_script_line_read(&b->line, first, err, sizeof err) < 0) {
+		fprintf(stderr, "vmlab %s: %s\n", where, err);
+		return 2;
+	}
+	struct con_opts lo = {.snap_every = CON_SNAPSHOT_EVERY, .snap_budget = CON_SNAPSHOT_BUDGET};
+	mon_config_defaults(&b->cfg_line);
+	b->cfg_line.quiet = true;
+	int rc = parse_args(b->line.argc, b->line.argv, where, &b->cfg_line, &lo, rec);
+	if (rc || lo.script) {
+		if (rc <= 0)
+			fprintf(stderr, "vmlab %s: %s is not an option of a script\n", where, rc < 0 ? "--help" : "--script");
+		return 2;
+	}
+	const struct mon_config *line = &b->cfg_line;
+	const char *kind = line->modules_given && cfg->modules_given ? "--module"
+			   : line->kernel != line->default_kernel && cfg->kernel != cfg->default_kernel ? "--kernel"
+			   : NULL;
+	if (kind) {
+		fprintf(stderr, "vmlab %s: the #! line of %s names its own %s files: leave %s out\n", prog, name,
+			kind, kind);
+		return 2;
+	}
+	/* the command line over the script's options: it may repeat them, not change them */
+	struct mon_config both = *line;
+	struct con_opts bo = lo;
+	parse_args(argc, argv, prog, &both, &bo, NULL); /* it parsed before: no error now */
+	char line_opts[MON_ERR_MAX], both_opts[MON_ERR_MAX];
+	options_text(line, line_opts, sizeof line_opts);
+	options_text(&both, both_opts, sizeof both_opts);
+	if (strcmp(line_opts, both_opts)) {
+		fprintf(stderr, "vmlab %s: the command line changes the options of %s (its #! line: %s; with "
+			"the command line: %s): leave them out\n", prog, name, line_opts, both_opts);
+		return 2;
+	}
+	bo.script = o->script;
+	*o = bo;
+	*cfg = both;
+	return 0;
+}
+
+/* The batch's first line (NULL at end of input); the caller frees it. */
+static char *first_line(FILE *in)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, in);
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = 0;
+	return line;
+}
+
+/* What the session is for, besides the console itself. */
+struct launch {
+	const char *prog;               /* "console", "record", "replay" (error lines) */
+	const char *record_path;        /* vmlab record: write the session here when it ends */
+	const struct con_record *replay;/* vmlab replay: run these commands, same images */
+};
+
+/* The console session of vmlab console, record and replay. Returns the exit status. */
+static int session_main(int argc, char **argv, const struct launch *l)
+{
+	const char *prog = l->prog;
 	struct mon_config cfg;
 	struct con_opts o = {.snap_every = CON_SNAPSHOT_EVERY, .snap_budget = CON_SNAPSHOT_BUDGET};
 	mon_config_defaults(&cfg);
 	cfg.quiet = true;
-	int rc = parse_args(argc, argv, &cfg, &o);
-	if (rc)
+	struct con_record *rec = con_record_new();
+	if (!rec) {
+		fprintf(stderr, "vmlab %s: out of memory\n", prog);
+		return 1;
+	}
+	int rc = parse_args(argc, argv, prog, &cfg, &o, rec);
+	if (rc) {
+		con_record_free(rec);
 		return rc < 0 ? 0 : rc;
+	}
 	if (cfg.stats_json) {
-		fprintf(stderr, "vmlab console: --stats-json is an option of vmlab run (here: the stats command)\n");
+		fprintf(stderr, "vmlab %s: --stats-json is an option of vmlab run (here: the stats command)\n", prog);
+		con_record_free(rec);
 		return 2;
 	}
 	FILE *script = NULL;
 	if (o.script && !(script = fopen(o.script, "r"))) {
-		fprintf(stderr, "vmlab console: cannot open script %s\n", o.script);
+		fprintf(stderr, "vmlab %s: cannot open script %s\n", prog, o.script);
+		con_record_free(rec);
 		return 2;
 	}
 	struct stat st;
 	if (script && !fstat(fileno(script), &st) && S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "vmlab console: script %s is a directory, not a file of commands\n", o.script);
+		fprintf(stderr, "vmlab %s: script %s is a directory, not a file of commands\n", prog, o.script);
 		fclose(script);
+		con_record_free(rec);
 		return 2;
 	}
+	/* a batch's first line "#! OPTIONS": its options (not when replaying a record) */
+	FILE *in = l->replay ? NULL : script ? script : isatty(STDIN_FILENO) ? NULL : stdin;
+	char *first = in ? first_line(in) : NULL;
+	struct con_batch_opts *b = calloc(1, sizeof *b);
+	if (!b)
+		fprintf(stderr, "vmlab %s: out of memory\n", prog);
+	else if (first && !strncmp(first, "#!", 2))
+		rc = use_script_line(prog, script ? o.script : "the script on stdin", first, argc, argv, &cfg, &o, b,
+				     rec);
 	char err[MON_ERR_MAX];
-	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
-	if (!vm) {
-		fprintf(stderr, "vmlab console: %s\n", err);
-		if (script)
-			fclose(script);
-		return 1;
-	}
-	struct con_session *s = calloc(1, sizeof *s);
-	if (!s) {
-		fprintf(stderr, "vmlab console: out of memory\n");
+	struct vm *vm = b && !rc ? mon_vm_create(&cfg, 0, err, sizeof err) : NULL;
+	if (vm && (con_record_images(rec, &cfg, err, sizeof err) ||
+		   (l->replay && con_record_same_images(l->replay, rec, err, sizeof err)))) {
 		mon_vm_destroy(vm);
+		vm = NULL;
+	}
+	struct con_session *s = vm ? calloc(1, sizeof *s) : NULL;
+	if (!s) {
+		if (b && !rc)
+			fprintf(stderr, "vmlab %s: %s\n", prog, vm ? "out of memory" : err);
+		if (vm)
+			mon_vm_destroy(vm);
 		if (script)
 			fclose(script);
-		return 1;
+		con_record_free(rec);
+		free(first);
+		if (b)
+			con_script_line_free(&b->line);
+		free(b);
+		return rc ? rc : 1;
 	}
 	con_session_init(s, vm, stdout, want_color(&o));
 	s->interrupt = con_sigint_flag();
+	s->record = rec;
+	s->gdb_ok = true;
 	con_session_load_symbols(s, cfg.kernel, cfg.modules, cfg.nmodules);
 	if (con_reverse_init(s, o.snap_every, o.snap_budget, err, sizeof err))
-		fprintf(stderr, "vmlab console: reverse execution is off: %s\n", err);
-	if (script)
-		rc = con_repl_batch(s, script);
-	else if (isatty(STDIN_FILENO))
+		fprintf(stderr, "vmlab %s: reverse execution is off: %s\n", prog, err);
+	if (l->replay) {
+		rc = con_record_replay(s, l->replay, err, sizeof err);
+		fflush(stdout);
+		if (rc)
+			fprintf(stderr, "vmlab replay: %s\n", err);
+		rc = rc || s->errors ? 1 : 0;
+	} else if (in) {
+		rc = con_repl_batch_from(s, first, in);
+	} else {
 		rc = con_repl_interactive(s);
-	else
-		rc = con_repl_batch(s, stdin);
+	}
 	fflush(stdout);
+	if (l->record_path && con_record_save(rec, l->record_path, err, sizeof err)) {
+		fprintf(stderr, "vmlab record: %s\n", err);
+		rc = 1;
+	}
 	con_session_free(s);
 	free(s);
 	mon_vm_destroy(vm);
 	if (script)
 		fclose(script);
+	con_record_free(rec);
+	free(first);
+	con_script_line_free(&b->line);
+	free(b);
+	return rc;
+}
+
+int con_main(int argc, char **argv)
+{
+	return session_main(argc, argv, &(struct launch){.prog = "console"});
+}
+
+/* vmlab record FILE [console options]: argv[1] is FILE. */
+int con_record_main(int argc, char **argv)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs("usage: vmlab record FILE [console options] [--script CMDS]\n"
+		      "  a console session (vmlab console --help) whose options, guest images' hashes and\n"
+		      "  commands (with the instruction count each ran at) are written to FILE when it ends;\n"
+		      "  vmlab replay FILE prints the same transcript again\n",
+		      stdout);
+		return 0;
+	}
+	if (argc < 2 || !argv[1][0] || argv[1][0] == '-') {
+		fprintf(stderr, "vmlab record: usage: vmlab record FILE [console options] [--script CMDS]\n");
+		return 2;
+	}
+	const char *path = argv[1];
+	argv[1] = argv[0]; /* the options follow FILE */
+	return session_main(argc - 1, argv + 1, &(struct launch){.prog = "record", .record_path = path});
+}
+
+/* vmlab replay FILE: the recorded options, checked images, the recorded commands. */
+int con_replay_main(int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs("usage: vmlab replay FILE\n"
+		      "  run a session written by vmlab record (or the console's record command) again,\n"
+		      "  with its options, on the same guest images (their hashes are checked): the\n"
+		      "  transcript is the recorded session's, byte for byte\n",
+		      stdout);
+		return 0;
+	}
+	if (argc != 2 || !argv[1][0]) {
+		fprintf(stderr, "vmlab replay: usage: vmlab replay FILE\n");
+		return 2;
+	}
+	struct con_record *want = con_record_new();
+	char err[MON_ERR_MAX];
+	if (!want || con_record_load(want, argv[1], err, sizeof err)) {
+		fprintf(stderr, "vmlab replay: %s\n", want ? err : "out of memory");
+		con_record_free(want);
+		return 2;
+	}
+	size_t n;
+	const char *const *opts = con_record_opts(want, &n);
+	char **av = calloc(n + 2, sizeof *av);
+	int rc = 1;
+	if (!av) {
+		fprintf(stderr, "vmlab replay: out of memory\n");
+	} else {
+		av[0] = argv[0];
+		for (size_t i = 0; i < n; i++)
+			av[i + 1] = (char *)opts[i];
+		rc = session_main((int)n + 1, av, &(struct launch){.prog = "replay", .replay = want});
+	}
+	free(av);
+	con_record_free(want);
 	return rc;
 }

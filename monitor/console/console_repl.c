@@ -19,7 +19,7 @@
 
 #include "monitor/console/console.h"
 
-#define PROMPT "(vmlab) "
+#define PROMPT CON_PROMPT
 #define HISTORY_MAX 1000
 
 /*
@@ -51,20 +51,20 @@ volatile sig_atomic_t *con_sigint_flag(void)
 
 int con_repl_batch(struct con_session *s, FILE *in)
 {
+	return con_repl_batch_from(s, NULL, in);
+}
+
+int con_repl_batch_from(struct con_session *s, const char *first, FILE *in)
+{
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
+	if (first)
+		con_batch_line(s, first);
 	while (!s->quit && (n = getline(&line, &cap, in)) >= 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = 0;
-		const char *p = line + strspn(line, " \t");
-		if (!*p)
-			continue;
-		fputs(PROMPT, s->out);
-		con_put_text(s->out, p);
-		fputc('\n', s->out);
-		con_exec_line(s, p);
-		fflush(s->out);
+		con_batch_line(s, line);
 	}
 	free(line);
 	return s->errors ? 1 : 0;

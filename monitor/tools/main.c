@@ -25,8 +25,6 @@
 #include "monitor/grade/grade.h"
 #include "monitor/tools/tools.h"
 
-#define VMLAB_VERSION "0.1"
-
 static void usage(FILE *f)
 {
 	fputs("usage: vmlab <command> [options]\n"
@@ -34,6 +32,8 @@ static void usage(FILE *f)
 	      "Commands:\n"
 	      "  run         boot a guest kernel under the monitor (trap and emulate, shadow paging)\n"
 	      "  console     drive a VM step by step: step, until, tlb, pt, translate, trace, ...\n"
+	      "  record      a console session into a file (options, images' hashes, commands)\n"
+	      "  replay      run a recorded console session again: the same transcript\n"
 	      "  trace-diff  compare two traces event by event\n"
 	      "  compare     run one workload under each MMU mode, side by side\n"
 	      "  bench       guest MIPS under the monitor against the bare core\n"
@@ -54,7 +54,8 @@ static void usage(FILE *f)
 	      "             or a file that cannot be loaded\n"
 	      "  2          bad command line (one line on stderr)\n"
 	      "  130, 143   interrupted by SIGINT, SIGTERM (summary printed, trace closed)\n"
-	      "  trace-diff: 0 equal, 1 different, 2 bad input\n",
+	      "  trace-diff: 0 equal, 1 different, 2 bad input, 3 made with other options\n"
+	      "             (--require-same-options)\n",
 	      f);
 }
 
@@ -70,13 +71,17 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "--version")) {
-		printf("vmlab %s\n", VMLAB_VERSION);
+		printf("vmlab %s\n", mon_version());
 		return 0;
 	}
 	if (!strcmp(cmd, "run"))
 		return mon_run_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "console"))
 		return con_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "record"))
+		return con_record_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return con_replay_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "trace-diff"))
 		return mon_tracediff_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare"))

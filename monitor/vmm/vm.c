@@ -219,7 +219,7 @@ devices:
 		goto fail;
 	if (mon_modes_init(vm, err, errlen)) /* --mmu=swtlb|nested, --paravirt, --strict-x86 */
 		goto fail;
-	if (mon_trace_open(vm, cfg, err, errlen))
+	if (mon_trace_open(vm, cfg, img, err, errlen))
 		goto fail;
 	if (MON_TRACING(vm, MON_CAT_VM))
 		mon_trace_emit(vm, MON_CAT_VM, "VMM", "boot", NULL,
@@ -474,6 +474,8 @@ enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind)
 	if (vm->stopped)
 		return MON_STOPPED;
 	vm->pause.reason = MON_PAUSE_NONE;
+	if (mon_watch_vmm_pause(vm)) /* a debugger wrote a watched range since the last step */
+		return MON_PAUSED;
 	if (vm->pending_fill) {
 		vm_miss_continue(vm);
 	} else if (kind == MON_STEP_EXIT) {
@@ -486,6 +488,8 @@ enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind)
 		vm->pause.reason = MON_PAUSE_NONE;
 		return MON_STOPPED;
 	}
+	if (!vm->pending_fill) /* the exit that wrote a watched range is over */
+		mon_watch_vmm_pause(vm);
 	if (vm->at_break || vm->pause.reason == MON_PAUSE_WATCH)
 		return MON_PAUSED;
 	if (vm->cpu.icount >= vm->pause_at && !vm->pending_fill) {

@@ -53,10 +53,13 @@ static inline const char *mon_plural(uint64_t n)
 {
 	return n == 1 ? "" : "s";
 }
+/* printf at buf + *pos, advancing *pos (it stays below len: the text is cut there). */
+void mon_bufappend(char *buf, size_t len, size_t *pos, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Append a JSON string literal of s to buf at *pos (NUL-terminated, truncated to len). */
 void mon_json_str(char *buf, size_t len, size_t *pos, const char *s);
 /* Open the trace file (temp name). Returns 0 or -1 with err. */
-int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_t errlen);
+int mon_trace_open(struct vm *vm, const struct mon_config *cfg, const struct mon_images *img, char *err,
+		   size_t errlen);
 /* Finish: flush and rename (keep = true) or remove the temp file. Returns 0 or -1. */
 int mon_trace_close(struct vm *vm, bool keep);
 void mon_trace_update_mask(struct vm *vm);
@@ -128,6 +131,15 @@ struct vm {
 	struct mon_watch watch[MON_WATCH_MAX]; /* mon_vm_watch_set's list */
 	unsigned nwatch;
 	struct mon_pause pause;    /* why the last step paused */
+	/* a watched range the VMM wrote for the guest or a debugger wrote (debug.c):
+	 * the pause it makes once the exit (or, for a debugger, the step) begins */
+	struct {
+		bool pending, write;
+		unsigned index;
+		va_t access, rip;
+		ma_t ma;               /* the range's first byte */
+		uint64_t old;
+	} vmm_watch;
 	char who[MON_WHO_MAX];
 	struct mon_trace trace;
 	struct mon_stats stats;
@@ -152,6 +164,16 @@ void mon_vm_halt(struct vm *vm, enum mon_stop_reason r, int status, const char *
 void mon_vm_account(struct vm *vm);
 /* debug.c: the core stopped after a watched access (CPU_EXIT_WATCH): fill vm->pause. */
 void mon_watch_hit(struct vm *vm);
+/* debug.c: the VMM (emulating an instruction, delivering an event) or a debugger
+ * is about to write guest-physical [pa, pa + n): note the first write watchpoint
+ * whose range the current address space maps there, with its value before. */
+void mon_watch_vmm_write(struct vm *vm, pa_t pa, size_t n);
+/* debug.c: the core stored for the VMM (an ins element, a PT write's step) with
+ * rip the instruction: note its watched access, if it made one. */
+void mon_watch_core_take(struct vm *vm, va_t rip);
+/* debug.c: turn a noted VMM write into vm->pause (unless the core's own watch
+ * paused this step). true if it did. */
+bool mon_watch_vmm_pause(struct vm *vm);
 /* debug.c: the core stopped on a breakpoint: fill vm->pause. */
 void mon_break_hit(struct vm *vm);
 /* progress.c: an exit from the instruction at rip, taken at virtual CPL cpl with
