@@ -116,7 +116,7 @@ static void tlb_write(struct vm *vm, va_t va, uint64_t entry, unsigned len)
 	struct tlb_entry e = { .vmid = vm->sh.vmid, .asid = shadow_asid(&vm->sh), .view = TLB_VIEW_USER,
 			       .perm = (uint8_t)perm, .va = va & PAGE_MASK, .ma = ma, .pa = pa };
 	struct tlb_insert_result r;
-	if (!tlb_insert(&vm->tlb, &e, vm->cpu.icount, &r)) {
+	if (!tlb_insert(vm->tlb, &e, vm->cpu.icount, &r)) {
 		mon_reflect(vm, VEC_GP, true, 0, false, "#GP (TLB write of a bad VA)");
 		return;
 	}
