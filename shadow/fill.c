@@ -141,7 +141,8 @@ static void phase_shadow(struct shadow_vm *vm, struct shadow_fill *f)
 	/* LAB-HOLE-BEGIN shadow-fill stub: (void)vm; finish(f, SHADOW_FILL_ERROR, "not implemented: phase_shadow"); return; */
 	const struct shadow_walk *w = &f->walk;
 	uint64_t e = f->ma | PTE_P | PTE_A;
-	if (w->w && w->dirty && !f->pt_page)
+	/* with a dirty log, only a write makes the page writable (and dirty) */
+	if (w->w && w->dirty && !f->pt_page && (!vm->pmap.dirty || f->acc == ACC_WRITE))
 		e |= PTE_RW | PTE_D;
 	if (w->u)
 		e |= PTE_US;
@@ -154,8 +155,10 @@ static void phase_shadow(struct shadow_vm *vm, struct shadow_fill *f)
 		return;
 	}
 	f->spte = e;
-	if (e & PTE_RW)
+	if (e & PTE_RW) {
 		vm->mapped_w[f->pa >> PAGE_SHIFT] = 1;
+		shadow_pmap_mark_dirty(&vm->pmap, f->pa);
+	}
 	/* LAB-HOLE-END shadow-fill */
 	f->phase = SHADOW_PH_INSTALL;
 }

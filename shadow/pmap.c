@@ -43,7 +43,9 @@ void shadow_pmap_free(struct shadow_pmap *pm)
 	for (uint64_t i = pm->npages; i-- > 0;)
 		shadow_mframe_release(pm->mf, pm->frame[i]);
 	free(pm->frame);
+	free(pm->dirty);
 	pm->frame = NULL;
+	pm->dirty = NULL;
 	pm->npages = pm->mem_size = 0;
 }
 
@@ -76,6 +78,7 @@ bool shadow_pmap_write64(const struct shadow_pmap *pm, pa_t pa, uint64_t v)
 	if (ma == MA_NONE || (pa & 7))
 		return false;
 	memcpy(pm->mf->ram + ma, &v, 8);
+	shadow_pmap_mark_dirty(pm, pa);
 	return true;
 }
 
@@ -89,10 +92,12 @@ static bool copy(const struct shadow_pmap *pm, pa_t pa, void *host, uint64_t len
 		uint64_t off = pa & (PAGE_SIZE - 1);
 		uint64_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
 		uint8_t *g = pm->mf->ram + shadow_pa_to_ma(pm, pa);
-		if (to_guest)
+		if (to_guest) {
 			memcpy(g, h, n);
-		else
+			shadow_pmap_mark_dirty(pm, pa);
+		} else {
 			memcpy(h, g, n);
+		}
 		pa += n;
 		h += n;
 		len -= n;

@@ -222,6 +222,7 @@ int shadow_write_pa(struct shadow_vm *vm, pa_t pa, const void *src, uint64_t len
 		uint64_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
 		pa_t page = pa & PAGE_MASK;
 		ma_t ma = shadow_pa_to_ma(&vm->pmap, page);
+		shadow_pmap_mark_dirty(&vm->pmap, page);
 		if (shadow_is_pt_page(vm, page)) {
 			rec->page = page;
 			uint64_t first = off >> 3, last = (off + n - 1) >> 3, old[512];
@@ -257,6 +258,7 @@ int shadow_ptwrite_begin(struct shadow_vm *vm, const struct shadow_fill *f)
 	vm->ptw.pa = pa;
 	vm->ptw.ma = ma;
 	memcpy(vm->ptw.snap, vm->mf->ram + ma, PAGE_SIZE);
+	shadow_pmap_mark_dirty(&vm->pmap, pa); /* the CPU writes it inside the window */
 	return 0;
 }
 

@@ -109,7 +109,16 @@ struct shadow_pmap {
 	uint64_t npages;
 	ma_t *frame;           /* per PA page: its machine frame */
 	struct shadow_mframe *mf;
+	uint8_t *dirty;        /* per PA page: written since the dirty log was last collected
+				  (dirtylog.c; NULL: no log kept) */
 };
+
+/* Note a write to the page of pa in the dirty log (if one is kept). */
+static inline void shadow_pmap_mark_dirty(const struct shadow_pmap *pm, pa_t pa)
+{
+	if (pm->dirty && pa < pm->mem_size)
+		pm->dirty[pa >> PAGE_SHIFT] = 1;
+}
 
 /*
  * Give VM `vmid` mem_size bytes (rounded up to pages) of guest-physical RAM.
@@ -512,6 +521,27 @@ void shadow_set_paging(struct shadow_vm *vm, uint64_t cr0, uint64_t cr4, uint64_
 		       struct shadow_flush_rec *rec);
 /* Switch the virtual privilege view (reflection into the guest kernel, return to the app). */
 void shadow_set_view(struct shadow_vm *vm, enum tlb_view view);
+
+/* ======================= dirtylog.c: which guest pages were written ======================= */
+
+/*
+ * Dirty logging for live migration: while a log is kept, every guest page is
+ * write-protected in the shadow tables and the TLB until its first write,
+ * which faults into the monitor (a hidden fault), is noted in pmap.dirty and
+ * gets its write permission back. The monitor's own writes (walker A/D bits,
+ * interrupt frames, PT-write emulation) are noted by the pmap writes.
+ * start: allocate the log (all clean) and write-protect everything; 0 or -1 (no host memory).
+ * collect: copy the log into out[npages] (1 = dirty), clear it, write-protect
+ *          again; returns the number of dirty pages.
+ * stop: free the log (pages stay write-protected until their next write fault).
+ * Shadow mode only: --mmu=swtlb and nested install translations without shadow leaves.
+ */
+int shadow_dirtylog_start(struct shadow_vm *vm);
+uint64_t shadow_dirtylog_collect(struct shadow_vm *vm, uint8_t *out);
+void shadow_dirtylog_stop(struct shadow_vm *vm);
+/* Clear the write permission of every shadow leaf and drop the VM's writable TLB
+ * entries (mapped_w cleared). Returns the shadow leaves changed. */
+uint64_t shadow_write_protect_all(struct shadow_vm *vm);
 
 /* Internal to shadow/ but shared between its files (not for the monitor). */
 void shadow_pt_mark(struct shadow_vm *vm, const struct shadow_walk *w);

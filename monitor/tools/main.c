@@ -9,6 +9,7 @@
  *   vmlab draw PICTURE TRACE ..  a trace as SVG (monitor/draw/)
  *   vmlab report [options]       the HTML lab report (monitor/draw/)
  *   vmlab place [options]        VMs onto nodes: the lecture's bin packing
+ *   vmlab migrate [options]      live migration of a running guest (monitor/cloud/)
  *   vmlab grade LAB SUBMISSION   score a programming lab submission (monitor/grade/)
  *   vmlab lab export|new|check   instructor tools for labs
  *
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "monitor/cloud/migrate.h"
 #include "monitor/cloud/place.h"
 #include "monitor/console/console.h"
 #include "monitor/draw/draw.h"
@@ -38,6 +40,7 @@ static void usage(FILE *f)
 	      "  draw        a trace as a picture (SVG): sequence diagram, page-table walk, TLB grid\n"
 	      "  report      one HTML page: summary, compare's table as bars, the pictures\n"
 	      "  place       place VMs onto nodes (bin packing: exact optimum and heuristics), rebalance\n"
+	      "  migrate     live migration of a running guest: pre-copy rounds, stop and copy\n"
 	      "  grade       score a lab submission (or a folder of them) in a sandbox\n"
 	      "  lab         lab tools: export a student copy, scaffold, check a lab\n"
 	      "\n"
@@ -84,6 +87,8 @@ int main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "place"))
 		return place_main(argc - 1, argv + 1); /* monitor/cloud/place_cli.c */
+	if (!strcmp(cmd, "migrate"))
+		return migrate_main(argc - 1, argv + 1); /* monitor/cloud/migrate_cli.c */
 	if (!strcmp(cmd, "bench"))
 		return mon_bench_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "grade"))

@@ -104,7 +104,7 @@ static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_con
 }
 
 /* One line, then the last few trace events (the context of the stop). */
-static void report_stop(struct vm *vm)
+void tool_report_stop(struct vm *vm)
 {
 	const struct mon_stop *st = mon_vm_stop(vm);
 	fprintf(stderr, "vmlab: vm%u stopped: %s\n", mon_vm_id(vm), st->message);
@@ -214,7 +214,7 @@ int mon_run_main(int argc, char **argv)
 			(unsigned long long)mon_vm_icount(vm), (unsigned long long)snap.save_at);
 		snap_status = 1;
 	}
-	report_stop(vm);
+	tool_report_stop(vm);
 	if (!cfg.quiet)
 		mon_print_summary(vm, stderr);
 	int status = mon_vm_stop(vm)->status;

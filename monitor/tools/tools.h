@@ -13,6 +13,8 @@ int mon_bench_main(int argc, char **argv);         /* vmlab bench (run.c) */
 /* interrupt.c: SIGINT/SIGTERM recorded for the run loop to poll (0: none yet). */
 void tool_catch_interrupts(void);
 int tool_interrupted(void);
+/* run.c: "vmlab: vmN stopped: why" on stderr, and the last trace events unless it halted. */
+void tool_report_stop(struct vm *vm);
 #define MON_BENCH_MAX_RUNS 99                      /* vmlab bench --repeat N: at most this many */
 int mon_modes_compare_main(int argc, char **argv); /* vmlab compare (compare.c) */
 

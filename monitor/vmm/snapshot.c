@@ -9,6 +9,10 @@
  * frames, shadow (pmap, roots, PT pages), devices (UART with its output so
  * far, PIC, PIT, ATA with the disk), run state, MMU modes, RAM.
  *
+ * mon_vm_save_flags(MON_SAVE_NO_GUEST_RAM) leaves the VM's own frames out of
+ * the RAM section (flag 2 per page: "left as it is"): live migration sends
+ * guest pages in its pre-copy rounds and only the rest of the state here.
+ *
  * SIMPLIFICATION: structs without pointers are stored as their bytes, so a
  * snapshot belongs to one build of vmlab: `layout` (the sizes of those
  * structs) tells another build's snapshot apart with a clear error instead
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/vmm/migrate.h"
 #include "monitor/vmm/modes.h"
 #include "monitor/vmm/vm.h"
 
@@ -107,13 +112,19 @@ static void section_end(struct wbuf *b, size_t at)
 	}
 }
 
-/* n bytes as (page count, then per page: u8 0 = all zero, 1 = its bytes). */
-static void put_sparse(struct wbuf *b, const uint8_t *mem, uint64_t n)
+/* n bytes as (page count, then per page: u8 0 = all zero, 1 = its bytes, 2 = not in
+ * this stream: the page is left as it is (skip[page] set; skip may be NULL)). */
+static void put_sparse(struct wbuf *b, const uint8_t *mem, uint64_t n, const uint8_t *skip)
 {
 	static const uint8_t zero[PAGE_SIZE];
 	put64(b, n);
 	for (uint64_t off = 0; off < n; off += PAGE_SIZE) {
 		uint64_t k = n - off < PAGE_SIZE ? n - off : PAGE_SIZE;
+		if (skip && skip[off / PAGE_SIZE]) {
+			uint8_t apart = 2;
+			put(b, &apart, 1);
+			continue;
+		}
 		uint8_t used = memcmp(mem + off, zero, k) != 0;
 		put(b, &used, 1);
 		if (used)
@@ -136,6 +147,11 @@ static void options_of(const struct vm *vm, struct snap_options *o)
 }
 
 uint8_t *mon_vm_save(struct vm *vm, size_t *len, char *err, size_t errlen)
+{
+	return mon_vm_save_flags(vm, 0, len, err, errlen);
+}
+
+uint8_t *mon_vm_save_flags(struct vm *vm, unsigned save_flags, size_t *len, char *err, size_t errlen)
 {
 	if (vm->bare) {
 		snprintf(err, errlen, "snapshots need the monitor: not with --bare-core");
@@ -206,7 +222,7 @@ uint8_t *mon_vm_save(struct vm *vm, size_t *len, char *err, size_t errlen)
 	put(&b, &vm->pic, sizeof vm->pic);
 	put(&b, &vm->pit, sizeof vm->pit);
 	put(&b, &vm->ata, sizeof vm->ata);
-	put_sparse(&b, vm->ata.disk, vm->ata.sectors * ATA_SECTOR);
+	put_sparse(&b, vm->ata.disk, vm->ata.sectors * ATA_SECTOR, NULL);
 	put64(&b, vm->next_tick);
 	section_end(&b, s);
 
@@ -245,7 +261,15 @@ uint8_t *mon_vm_save(struct vm *vm, size_t *len, char *err, size_t errlen)
 	section_end(&b, s);
 
 	s = section(&b, TAG_RAM);
-	put_sparse(&b, vm->ram, vm->ram_size);
+	uint8_t *skip = NULL;
+	if (save_flags & MON_SAVE_NO_GUEST_RAM) { /* the VM's own frames: migrate.c sends them apart */
+		skip = calloc(vm->mf.nframes ? vm->mf.nframes : 1, 1);
+		for (uint64_t i = 0; skip && i < vm->mf.nframes; i++)
+			skip[i] = vm->mf.owner[i] == vm->vmid;
+		b.oom |= skip == NULL;
+	}
+	put_sparse(&b, vm->ram, vm->ram_size, skip);
+	free(skip);
 	section_end(&b, s);
 
 	s = section(&b, TAG_END);
@@ -332,10 +356,12 @@ static void get_sparse(struct rbuf *r, uint8_t *mem, uint64_t n)
 		uint64_t k = n - off < PAGE_SIZE ? n - off : PAGE_SIZE;
 		uint8_t used = 0;
 		get(r, &used, 1);
-		if (used > 1)
+		if (used > 2)
 			fail(r, "bad page flag");
-		else if (used)
+		else if (used == 1)
 			get(r, mem ? mem + off : NULL, k);
+		else if (used == 2)
+			continue; /* sent apart (migration): the page stays as it is */
 		else if (mem)
 			memset(mem + off, 0, k);
 	}
@@ -411,6 +437,7 @@ static void restore_pass(struct vm *vm, struct rbuf *r, bool apply)
 		vm->sh.mf = sh.mf;
 		vm->sh.pmap.frame = sh.pmap.frame;
 		vm->sh.pmap.mf = sh.pmap.mf;
+		vm->sh.pmap.dirty = sh.pmap.dirty;
 		vm->sh.tlb = sh.tlb;
 		vm->sh.cpu = sh.cpu;
 		vm->sh.pt = sh.pt;

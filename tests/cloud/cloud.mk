@@ -15,3 +15,14 @@ golden-place: $(BUILD)/vmlab
 bench-place: $(BUILD)/place_bench
 	$(BUILD)/place_bench
 .PHONY: cloud-place golden-place bench-place
+
+# `vmlab migrate` (live migration): demos migrated part-way keep QEMU's output,
+# two processes over a Unix socket, report goldens (converging, round limit).
+# The goldens hold instruction counts: defined against the -O2 guest (e2e-gold-guest).
+TEST_STEPS += cloud-migrate
+GOLDEN_STEPS += golden-migrate
+cloud-migrate: $(BUILD)/vmlab e2e-gold-guest
+	tests/cloud/migrate.sh $(BUILD)/vmlab $(E2E_GOLD_KERNEL) $(E2E_GOLD_INITRD) $(BUILD)/test-out/migrate
+golden-migrate: $(BUILD)/vmlab e2e-gold-guest
+	UPDATE_GOLDEN=1 tests/cloud/migrate.sh $(BUILD)/vmlab $(E2E_GOLD_KERNEL) $(E2E_GOLD_INITRD) $(BUILD)/test-out/migrate
+.PHONY: cloud-migrate golden-migrate
