@@ -263,9 +263,9 @@ uint8_t *mon_vm_save_flags(struct vm *vm, unsigned save_flags, size_t *len, char
 	s = section(&b, TAG_RAM);
 	uint8_t *skip = NULL;
 	if (save_flags & MON_SAVE_NO_GUEST_RAM) { /* the VM's own frames: migrate.c sends them apart */
-		skip = calloc(vm->mf.nframes ? vm->mf.nframes : 1, 1);
-		for (uint64_t i = 0; skip && i < vm->mf.nframes; i++)
-			skip[i] = vm->mf.owner[i] == vm->vmid;
+		skip = calloc(vm->mf->nframes ? vm->mf->nframes : 1, 1);
+		for (uint64_t i = 0; skip && i < vm->mf->nframes; i++)
+			skip[i] = vm->mf->owner[i] == vm->vmid;
 		b.oom |= skip == NULL;
 	}
 	put_sparse(&b, vm->ram, vm->ram_size, skip);
