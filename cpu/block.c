@@ -11,6 +11,9 @@
  * the slow path). When the arena is full every block is dropped, between
  * blocks, never while one runs.
  *
+ * A block's instructions are followed by a cpu_insn_stop slot: the threaded
+ * handlers (exec.h) run from the first to it without returning to the loop.
+ *
  * Running a block (run.c) skips the per-instruction fetch: each instruction
  * of it is still one hit of the fetch translation, and those hits are
  * counted and stamped exactly as the per-instruction path does, in one go
@@ -55,7 +58,7 @@ void cpu_block_drop_page(struct cpu *cpu, uint64_t page)
 			*slot = NULL;
 	}
 	in->page_blocks[page] = NULL;
-	in->blk_end = in->blk_first; /* the running block may be one of them: stop after this instruction */
+	cpu_block_stop_after_current(in, cpu); /* the running block may be one of them */
 }
 
 /* Instructions after which a block ends: they branch, or may stop the run,
@@ -67,10 +70,10 @@ static bool ends_block(insn_fn fn)
 	       fn == cpu_op_string || fn == cpu_op_sens;
 }
 
-const struct block *cpu_block_build(struct cpu *cpu, ma_t ma)
+struct block *cpu_block_build(struct cpu *cpu, ma_t ma)
 {
 	struct cpu_internal *in = cpu->in;
-	size_t most = sizeof(struct block) + BLOCK_MAX * sizeof(struct insn);
+	size_t most = sizeof(struct block) + (BLOCK_MAX + 1) * sizeof(struct insn);
 	if (in->arena_used + most > BLOCK_ARENA)
 		drop_all(cpu);
 	struct block *b = (struct block *)(void *)(in->arena + in->arena_used);
@@ -81,20 +84,24 @@ const struct block *cpu_block_build(struct cpu *cpu, ma_t ma)
 		struct insn *i = &b->insn[n];
 		if (cpu_decode(p, (unsigned)(page_end - p < 15 ? page_end - p : 15), i) != DEC_OK)
 			break; /* crossing the page, or faulting: the per-instruction path deals with it */
+		i->off = (uint16_t)(p - (cpu->ram + ma));
 		p += i->len;
 		n++;
-		if (ends_block(i->fn))
+		bool last = ends_block(i->fn);
+		i->fn = cpu_specialise(i);
+		if (last)
 			break;
 	}
 	if (n == 0)
 		return NULL;
 	b->ma = ma;
 	b->n = n;
+	b->insn[n].fn = cpu_insn_stop;
 	uint64_t page = ma >> PAGE_SHIFT;
 	b->page_next = in->page_blocks[page];
 	in->page_blocks[page] = b;
 	in->btab[cpu_block_index(ma)] = b;
-	in->arena_used += (sizeof(struct block) + n * sizeof(struct insn) + 15) & ~(size_t)15;
+	in->arena_used += (sizeof(struct block) + (n + 1) * sizeof(struct insn) + 15) & ~(size_t)15;
 	if (!in->codepage[page])
 		cpu_mark_code_page(cpu, page);
 	return b;

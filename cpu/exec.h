@@ -20,8 +20,11 @@
 
 /* ---- the decoded instruction ---- */
 struct insn;
-/* A handler executes one decoded instruction. cpu->rip already points past
- * it. Returns CPU_EXIT_NONE, or an exit reason to stop cpu_run with. */
+/* A handler executes one decoded instruction and then, threaded, the one
+ * after it in memory (see HANDLER below). Returns CPU_EXIT_NONE when the
+ * run reached a stop (cpu_insn_stop: the end of a block, or the one slot
+ * after a single cached instruction), or an exit reason to stop cpu_run
+ * with. */
 typedef enum cpu_exit_reason (*insn_fn)(struct cpu *cpu, const struct insn *i);
 
 #define R_NONE 0xff   /* no base / no index */
@@ -49,7 +52,10 @@ struct insn {
 	uint8_t rep;    /* enum rep_kind */
 	uint8_t ext;    /* per-opcode extra: condition code, ALU op, sensitive op, imm8 of enter */
 	uint8_t ext2;   /* per-opcode extra: source size of movzx/movsx, ... */
+	uint16_t off;   /* in a block: bytes from the block's first instruction */
 };
+/* Where a run of threaded handlers stops (returns CPU_EXIT_NONE). */
+enum cpu_exit_reason cpu_insn_stop(struct cpu *cpu, const struct insn *i);
 
 /* ---- decoder ---- */
 enum dec_status {
@@ -80,7 +86,9 @@ struct ftlb_entry {
  * The arithmetic flags of the last flag-setting ALU op are kept as its
  * operands and result; they are computed only when read. With op == LF_NONE
  * the flags are in cpu->rflags_. Values are stored truncated to `size`. */
-enum lf_op { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
+enum lf_op { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC,
+	     LF_SHL, LF_SHR, LF_SAR, /* a = the value shifted, b = the count (1..63) */
+	     LF_MUL };               /* a = 1 if the product overflowed the low half */
 struct lazy_flags {
 	uint64_t res, a, b;
 	uint8_t op, size, cf_in;
@@ -93,6 +101,7 @@ struct lazy_flags {
 struct icache_entry {
 	ma_t ma;        /* MA of the first byte, or MA_NONE */
 	struct insn insn;
+	struct insn stop; /* cpu_insn_stop: where the threaded handler of insn goes next */
 };
 
 /* ---- predecoded basic blocks (block.c) ---- */
@@ -102,7 +111,7 @@ struct icache_entry {
 struct block {
 	ma_t ma;                 /* MA of the first instruction */
 	struct block *page_next; /* the other blocks of its machine page */
-	unsigned n;              /* instructions */
+	unsigned n;              /* instructions, followed by one cpu_insn_stop */
 	struct insn insn[];
 };
 
@@ -119,21 +128,28 @@ struct cpu_internal {
 	/* fault unwinding */
 	jmp_buf *catcher;
 	struct cpu_fault_rec fault;
-	uint64_t insn_rip, insn_rsp; /* RIP/RSP at the start of the current instruction */
+	/* RIP/RSP at the start of the current instruction: insn_rip on the
+	 * per-instruction path only (a block's comes from blk_rip and the
+	 * instruction's off); insn_rsp valid while rsp_saved (HANDLER_SAVE) */
+	uint64_t insn_rip, insn_rsp;
+	bool rsp_saved;
 	uint64_t count_mark;         /* icount already attributed to stats.insns_* */
 	/* instruction cache */
 	struct icache_entry *icache; /* ICACHE_SIZE entries */
 	uint8_t *codepage;           /* per RAM page: holds pre-decoded instructions */
 	uint64_t npages;
-	struct insn scratch;         /* a page-crossing instruction, decoded each time */
+	struct insn scratch[2];      /* a page-crossing instruction, decoded each time, and its stop */
 	/* blocks */
 	uint8_t *arena;              /* BLOCK_ARENA bytes of blocks */
 	size_t arena_used;
 	struct block **btab;         /* BLOCK_TAB_SIZE slots */
 	struct block **page_blocks;  /* per RAM page: its blocks */
-	const struct insn *blk_first, *blk_end; /* the running block; blk_end = blk_first stops it */
+	struct insn *blk_first;      /* the running block's first instruction, or NULL */
 	uint64_t *blk_touch;         /* fetch stamp of the running block, hits not yet counted, or NULL */
-	uint64_t blk_base;           /* icount when the running block started */
+	uint64_t blk_base;           /* icount when the running block started: insn blk_first[icount - blk_base] runs */
+	uint64_t blk_rip;            /* RIP of blk_first */
+	struct insn *patch_at;       /* an instruction of the running block whose fn is now cpu_insn_stop, or NULL */
+	insn_fn patch_fn;            /* ... and its own fn, put back when the block ends */
 	/* debugger breakpoints (breakpoint.c) */
 	va_t brk[CPU_BREAK_MAX];
 	unsigned nbrk;
@@ -182,11 +198,24 @@ static inline void store_le(uint8_t *p, unsigned size, uint64_t v)
 	}
 }
 
-/* Fast path: one compare on the page tag (plus the in-page check), one add. */
+/*
+ * Fast path: one compare, one add. The entry is chosen by the page of the
+ * first byte and its tag compared with the page of the last byte: equal
+ * only when both are the tagged page, since a tag sits in the slot its own
+ * page indexes and the next page indexes the next slot. An access crossing
+ * the page end therefore misses and takes the slow path.
+ */
+static inline __attribute__((always_inline)) struct ftlb_entry *ftlb_hit(struct cpu *cpu, enum cpu_access acc,
+									  va_t va, unsigned size)
+{
+	struct ftlb_entry *e = &cpu->in->ftlb[acc * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
+	return LIKELY(e->tag == ((va + size - 1) & PAGE_MASK)) ? e : NULL;
+}
+
 static inline uint64_t mem_read(struct cpu *cpu, va_t va, unsigned size)
 {
-	struct ftlb_entry *e = &cpu->in->ftlb[ACC_READ * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
-	if (LIKELY(e->tag == (va & PAGE_MASK) && (va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)) {
+	struct ftlb_entry *e = ftlb_hit(cpu, ACC_READ, va, size);
+	if (LIKELY(e != NULL)) {
 		if (e->touch)
 			cpu_touch(cpu, e->touch);
 		return load_le((const uint8_t *)(uintptr_t)(va + e->addend), size);
@@ -196,8 +225,8 @@ static inline uint64_t mem_read(struct cpu *cpu, va_t va, unsigned size)
 
 static inline void mem_write(struct cpu *cpu, va_t va, unsigned size, uint64_t v)
 {
-	struct ftlb_entry *e = &cpu->in->ftlb[ACC_WRITE * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
-	if (LIKELY(e->tag == (va & PAGE_MASK) && (va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)) {
+	struct ftlb_entry *e = ftlb_hit(cpu, ACC_WRITE, va, size);
+	if (LIKELY(e != NULL)) {
 		if (e->touch)
 			cpu_touch(cpu, e->touch);
 		store_le((uint8_t *)(uintptr_t)(va + e->addend), size, v);
@@ -233,7 +262,7 @@ int cpu_block_init(struct cpu *cpu);
 void cpu_block_free(struct cpu *cpu);
 /* The block starting at `ma` (RIP's page is the fetch page), decoded now;
  * NULL when its first instruction must take the per-instruction path. */
-const struct block *cpu_block_build(struct cpu *cpu, ma_t ma);
+struct block *cpu_block_build(struct cpu *cpu, ma_t ma);
 /* Forget the blocks of machine page `page` (and stop the running block after
  * the current instruction). */
 void cpu_block_drop_page(struct cpu *cpu, uint64_t page);
@@ -247,13 +276,26 @@ static inline unsigned cpu_block_index(ma_t ma)
 	return (unsigned)(ma ^ (ma >> 13)) & (BLOCK_TAB_SIZE - 1);
 }
 
+/* End the running block (if any) after the current instruction: the next
+ * one's handler becomes cpu_insn_stop until the block ends (run.c puts it
+ * back), so running a block checks nothing between instructions. */
+static inline void cpu_block_stop_after_current(struct cpu_internal *in, const struct cpu *cpu)
+{
+	if (!in->blk_first || in->patch_at)
+		return;
+	struct insn *next = in->blk_first + (cpu->icount - in->blk_base) + 1;
+	in->patch_at = next;
+	in->patch_fn = next->fn;
+	next->fn = cpu_insn_stop;
+}
+
 /* The fetch translation is gone: bring the running block's fetch hits up to
  * date and end it after the current instruction. */
 static inline void cpu_fetch_forget(struct cpu_internal *in, struct cpu *cpu)
 {
 	if (in->blk_touch)
 		cpu_block_account(cpu, 1);
-	in->blk_end = in->blk_first;
+	cpu_block_stop_after_current(in, cpu);
 	in->fetch_page = FTLB_EMPTY;
 }
 
@@ -308,6 +350,44 @@ static inline int64_t sext(uint64_t v, unsigned size)
 {
 	unsigned sh = 64 - size * 8;
 	return (int64_t)(v << sh) >> sh;
+}
+
+/*
+ * Condition code cc inline, for a cc known at compile time (the jcc copies):
+ * ZF and SF of every lazy record come from its result; after cmp/sub and
+ * test/and/or/xor the other common conditions come from the operands.
+ * Everything else goes to cpu_cond.
+ */
+static inline __attribute__((always_inline)) bool cond_fast(struct cpu *cpu, unsigned cc)
+{
+	const struct lazy_flags *lf = &cpu->in->lf;
+	bool neg = cc & 1, r;
+	if (lf->op == LF_NONE)
+		return cpu_cond(cpu, cc);
+	switch (cc >> 1) {
+	case 2: r = lf->res == 0; return r ^ neg;
+	case 4: r = (lf->res & sign_bit(lf->size)) != 0; return r ^ neg;
+	default: break;
+	}
+	if (lf->op == LF_SUB) {
+		switch (cc >> 1) {
+		case 1: r = lf->a < lf->b; return r ^ neg;
+		case 3: r = lf->a <= lf->b; return r ^ neg;
+		case 6: r = sext(lf->a, lf->size) < sext(lf->b, lf->size); return r ^ neg;
+		case 7: r = sext(lf->a, lf->size) <= sext(lf->b, lf->size); return r ^ neg;
+		default: break;
+		}
+	} else if (lf->op == LF_LOGIC) { /* CF = OF = 0 */
+		switch (cc >> 1) {
+		case 0:
+		case 1: return neg;
+		case 3: r = lf->res == 0; return r ^ neg;
+		case 6: r = (lf->res & sign_bit(lf->size)) != 0; return r ^ neg;
+		case 7: r = lf->res == 0 || (lf->res & sign_bit(lf->size)); return r ^ neg;
+		default: break;
+		}
+	}
+	return cpu_cond(cpu, cc);
 }
 
 static inline void lf_set(struct cpu *cpu, enum lf_op op, unsigned size, uint64_t a, uint64_t b, uint64_t res)
@@ -386,6 +466,20 @@ static inline uint64_t insn_offset(const struct cpu *cpu, const struct insn *i)
 	return a;
 }
 
+/* The operand form a handler body is compiled for (SPECIALISED below):
+ * decided by i->mod3 at run time, or known to be a register / memory;
+ * FORM_BD: memory at base register + displacement (no index, no segment
+ * override, 64-bit addressing, base not RIP), the commonest form. */
+enum form { FORM_ANY, FORM_REG, FORM_MEM, FORM_BD };
+
+static inline __attribute__((always_inline)) uint64_t insn_offset_f(const struct cpu *cpu, const struct insn *i,
+								     enum form f)
+{
+	if (f == FORM_BD)
+		return cpu->gpr[i->base] + (uint64_t)(int64_t)i->disp;
+	return insn_offset(cpu, i);
+}
+
 /* Effective address of the memory operand (segment base applied). */
 static inline va_t insn_ea(const struct cpu *cpu, const struct insn *i)
 {
@@ -395,20 +489,42 @@ static inline va_t insn_ea(const struct cpu *cpu, const struct insn *i)
 	return a;
 }
 
-/* The r/m operand, register or memory, of size i->osz (or `size`). */
+static inline __attribute__((always_inline)) va_t insn_ea_f(const struct cpu *cpu, const struct insn *i, enum form f)
+{
+	return f == FORM_BD ? insn_offset_f(cpu, i, f) : insn_ea(cpu, i);
+}
+
+static inline __attribute__((always_inline)) bool form_reg(const struct insn *i, enum form f)
+{
+	return f == FORM_REG || (f == FORM_ANY && i->mod3);
+}
+
+/* The r/m operand, register or memory, of size `size`, in form f. */
+static inline __attribute__((always_inline)) uint64_t rm_read_f(struct cpu *cpu, const struct insn *i,
+								 unsigned size, enum form f)
+{
+	if (form_reg(i, f))
+		return reg_get(cpu, i->rm, size);
+	return mem_read(cpu, insn_ea_f(cpu, i, f), size);
+}
+
+static inline __attribute__((always_inline)) void rm_write_f(struct cpu *cpu, const struct insn *i,
+							      unsigned size, uint64_t v, enum form f)
+{
+	if (form_reg(i, f))
+		reg_set(cpu, i->rm, size, v);
+	else
+		mem_write(cpu, insn_ea_f(cpu, i, f), size, v);
+}
+
 static inline uint64_t rm_read(struct cpu *cpu, const struct insn *i, unsigned size)
 {
-	if (i->mod3)
-		return reg_get(cpu, i->rm, size);
-	return mem_read(cpu, insn_ea(cpu, i), size);
+	return rm_read_f(cpu, i, size, FORM_ANY);
 }
 
 static inline void rm_write(struct cpu *cpu, const struct insn *i, unsigned size, uint64_t v)
 {
-	if (i->mod3)
-		reg_set(cpu, i->rm, size, v);
-	else
-		mem_write(cpu, insn_ea(cpu, i), size, v);
+	rm_write_f(cpu, i, size, v, FORM_ANY);
 }
 
 /*
@@ -421,15 +537,14 @@ static inline void rm_write(struct cpu *cpu, const struct insn *i, unsigned size
  */
 static inline uint8_t *rmw_begin(struct cpu *cpu, va_t va, unsigned size)
 {
-	struct ftlb_entry *e = &cpu->in->ftlb[ACC_WRITE * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
-	if ((va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size) {
-		if (LIKELY(e->tag == (va & PAGE_MASK))) {
-			if (e->touch)
-				cpu_touch(cpu, e->touch); /* one hit: the write's translation serves the read too */
-			return (uint8_t *)(uintptr_t)(va + e->addend);
-		}
-		return cpu_xlat(cpu, va, ACC_WRITE, cpu->cpl);
+	struct ftlb_entry *e = ftlb_hit(cpu, ACC_WRITE, va, size);
+	if (LIKELY(e != NULL)) {
+		if (e->touch)
+			cpu_touch(cpu, e->touch); /* one hit: the write's translation serves the read too */
+		return (uint8_t *)(uintptr_t)(va + e->addend);
 	}
+	if ((va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)
+		return cpu_xlat(cpu, va, ACC_WRITE, cpu->cpl);
 	cpu_xlat(cpu, va, ACC_WRITE, cpu->cpl);
 	cpu_xlat(cpu, (va & PAGE_MASK) + PAGE_SIZE, ACC_WRITE, cpu->cpl);
 	return NULL;
@@ -463,44 +578,112 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
 	return v;
 }
 
-/* ---- handler tables: each exec_*.c exports its handlers ---- */
-#define HANDLER(name) enum cpu_exit_reason name(struct cpu *cpu, const struct insn *i)
+/* ---- handlers ----
+ * HANDLER(name) { body } defines handler `name` around `body` (which sees
+ * cpu and i, RIP already past the instruction, and returns CPU_EXIT_NONE
+ * or an exit reason). Threaded dispatch: after the body succeeds the
+ * handler retires the instruction (icount) and tail-calls the handler of
+ * the next instruction in memory, i + 1: the next of its block, or
+ * cpu_insn_stop, which ends the run of handlers. No loop runs between the
+ * instructions of a block; the run loop sees one call per block.
+ * HANDLER_SAVE also saves RSP for the fault path (run.c restores it): for
+ * the handlers that change RSP and may fault afterwards. */
+#define HANDLER_DECL(name) enum cpu_exit_reason name(struct cpu *cpu, const struct insn *i)
+#define HANDLER_DEFINE_(name, save)                                                                  \
+	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
+										     const struct insn *i); \
+	HANDLER_DECL(name)                                                                           \
+	{                                                                                            \
+		if (save) {                                                                          \
+			cpu->in->insn_rsp = cpu->gpr[RSP];                                           \
+			cpu->in->rsp_saved = true;                                                   \
+		}                                                                                    \
+		cpu->rip += i->len;                                                                  \
+		enum cpu_exit_reason r_ = name##_body(cpu, i);                                       \
+		if (save)                                                                            \
+			cpu->in->rsp_saved = false;                                                  \
+		if (UNLIKELY(r_ != CPU_EXIT_NONE))                                                   \
+			return r_;                                                                   \
+		cpu->icount++;                                                                       \
+		return i[1].fn(cpu, i + 1);                                                          \
+	}                                                                                            \
+	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
+										     const struct insn *i)
+#define HANDLER(name) HANDLER_DEFINE_(name, false)
+#define HANDLER_SAVE(name) HANDLER_DEFINE_(name, true)
+
+/*
+ * Handlers specialised at predecode time by operand size x operand form.
+ * SPECIALISED(name, body, x) defines handler `name`, which runs
+ * body(cpu, i, i->osz, FORM_ANY, x), and six copies with the size and
+ * form constant: name_r64 / name_r32 (register operand, 64/32-bit),
+ * name_m64 / name_m32 (memory operand), name_b64 / name_b32 (memory at
+ * base + displacement, FORM_BD). special.c's table lists every
+ * specialised handler; cpu_specialise() picks the copy for a decoded
+ * instruction when a block is built.
+ */
+#define SPECIALISED(name, body, x)                                                     \
+	HANDLER(name) { return body(cpu, i, i->osz, FORM_ANY, x); }                    \
+	HANDLER(name##_r64) { return body(cpu, i, 8, FORM_REG, x); }                    \
+	HANDLER(name##_r32) { return body(cpu, i, 4, FORM_REG, x); }                    \
+	HANDLER(name##_m64) { return body(cpu, i, 8, FORM_MEM, x); }                    \
+	HANDLER(name##_m32) { return body(cpu, i, 4, FORM_MEM, x); }                    \
+	HANDLER(name##_b64) { return body(cpu, i, 8, FORM_BD, x); }                     \
+	HANDLER(name##_b32) { return body(cpu, i, 4, FORM_BD, x); }
+#define SPECIALISED_DECL(name)                                                         \
+	HANDLER_DECL(name); HANDLER_DECL(name##_r64); HANDLER_DECL(name##_r32);         \
+	HANDLER_DECL(name##_m64); HANDLER_DECL(name##_m32);                              \
+	HANDLER_DECL(name##_b64); HANDLER_DECL(name##_b32)
+/* jcc, one copy per condition code (the condition inline, cond_fast):
+ * cpu_op_jcc_o, _no, _b, _ae, _e, _ne, _be, _a, _s, _ns, _p, _np, _l, _ge,
+ * _le, _g; special.c picks one by i->ext. */
+#define JCC_DECLS                                                                              \
+	HANDLER_DECL(cpu_op_jcc_o); HANDLER_DECL(cpu_op_jcc_no); HANDLER_DECL(cpu_op_jcc_b);         \
+	HANDLER_DECL(cpu_op_jcc_ae); HANDLER_DECL(cpu_op_jcc_e); HANDLER_DECL(cpu_op_jcc_ne);        \
+	HANDLER_DECL(cpu_op_jcc_be); HANDLER_DECL(cpu_op_jcc_a); HANDLER_DECL(cpu_op_jcc_s);         \
+	HANDLER_DECL(cpu_op_jcc_ns); HANDLER_DECL(cpu_op_jcc_p); HANDLER_DECL(cpu_op_jcc_np);        \
+	HANDLER_DECL(cpu_op_jcc_l); HANDLER_DECL(cpu_op_jcc_ge); HANDLER_DECL(cpu_op_jcc_le);        \
+	HANDLER_DECL(cpu_op_jcc_g)
+/* (special.c) The specialised copy of i->fn for i's size and form, or i->fn
+ * (block.c and icache.c use it on every instruction they decode). */
+insn_fn cpu_specialise(const struct insn *i);
 
 /* ---- handlers (exec_*.c), named cpu_op_<what>_<operands> ---- */
 /* exec_alu.c: ext = ALU op 0..7 (add or adc sbb and sub xor cmp) where shared */
-HANDLER(cpu_op_add_rm_r); HANDLER(cpu_op_or_rm_r); HANDLER(cpu_op_adc_rm_r); HANDLER(cpu_op_sbb_rm_r);
-HANDLER(cpu_op_and_rm_r); HANDLER(cpu_op_sub_rm_r); HANDLER(cpu_op_xor_rm_r); HANDLER(cpu_op_cmp_rm_r);
-HANDLER(cpu_op_add_r_rm); HANDLER(cpu_op_or_r_rm); HANDLER(cpu_op_adc_r_rm); HANDLER(cpu_op_sbb_r_rm);
-HANDLER(cpu_op_and_r_rm); HANDLER(cpu_op_sub_r_rm); HANDLER(cpu_op_xor_r_rm); HANDLER(cpu_op_cmp_r_rm);
-HANDLER(cpu_op_add_rm_imm); HANDLER(cpu_op_or_rm_imm); HANDLER(cpu_op_adc_rm_imm); HANDLER(cpu_op_sbb_rm_imm);
-HANDLER(cpu_op_and_rm_imm); HANDLER(cpu_op_sub_rm_imm); HANDLER(cpu_op_xor_rm_imm); HANDLER(cpu_op_cmp_rm_imm);
-HANDLER(cpu_op_test_rm_r); HANDLER(cpu_op_test_rm_imm);
-HANDLER(cpu_op_inc_rm); HANDLER(cpu_op_dec_rm); HANDLER(cpu_op_not_rm); HANDLER(cpu_op_neg_rm);
+SPECIALISED_DECL(cpu_op_add_rm_r); SPECIALISED_DECL(cpu_op_or_rm_r); SPECIALISED_DECL(cpu_op_adc_rm_r); SPECIALISED_DECL(cpu_op_sbb_rm_r);
+SPECIALISED_DECL(cpu_op_and_rm_r); SPECIALISED_DECL(cpu_op_sub_rm_r); SPECIALISED_DECL(cpu_op_xor_rm_r); SPECIALISED_DECL(cpu_op_cmp_rm_r);
+SPECIALISED_DECL(cpu_op_add_r_rm); SPECIALISED_DECL(cpu_op_or_r_rm); SPECIALISED_DECL(cpu_op_adc_r_rm); SPECIALISED_DECL(cpu_op_sbb_r_rm);
+SPECIALISED_DECL(cpu_op_and_r_rm); SPECIALISED_DECL(cpu_op_sub_r_rm); SPECIALISED_DECL(cpu_op_xor_r_rm); SPECIALISED_DECL(cpu_op_cmp_r_rm);
+SPECIALISED_DECL(cpu_op_add_rm_imm); SPECIALISED_DECL(cpu_op_or_rm_imm); SPECIALISED_DECL(cpu_op_adc_rm_imm); SPECIALISED_DECL(cpu_op_sbb_rm_imm);
+SPECIALISED_DECL(cpu_op_and_rm_imm); SPECIALISED_DECL(cpu_op_sub_rm_imm); SPECIALISED_DECL(cpu_op_xor_rm_imm); SPECIALISED_DECL(cpu_op_cmp_rm_imm);
+SPECIALISED_DECL(cpu_op_test_rm_r); SPECIALISED_DECL(cpu_op_test_rm_imm);
+HANDLER_DECL(cpu_op_inc_rm); HANDLER_DECL(cpu_op_dec_rm); HANDLER_DECL(cpu_op_not_rm); HANDLER_DECL(cpu_op_neg_rm);
 /* exec_mov.c */
-HANDLER(cpu_op_mov_rm_r); HANDLER(cpu_op_mov_r_rm); HANDLER(cpu_op_mov_rm_imm);
-HANDLER(cpu_op_mov_a_moffs); HANDLER(cpu_op_mov_moffs_a);
-HANDLER(cpu_op_movzx); HANDLER(cpu_op_movsx); HANDLER(cpu_op_lea);
-HANDLER(cpu_op_xchg); HANDLER(cpu_op_cmpxchg); HANDLER(cpu_op_xadd); HANDLER(cpu_op_cmpxchg_wide);
-HANDLER(cpu_op_cbw); HANDLER(cpu_op_cwd); HANDLER(cpu_op_mov_rm_sreg); HANDLER(cpu_op_mov_sreg_rm);
-HANDLER(cpu_op_cmovcc); HANDLER(cpu_op_setcc); HANDLER(cpu_op_bswap); HANDLER(cpu_op_xlat);
-HANDLER(cpu_op_lahf); HANDLER(cpu_op_sahf); HANDLER(cpu_op_nop); HANDLER(cpu_op_flagop);
+SPECIALISED_DECL(cpu_op_mov_rm_r); SPECIALISED_DECL(cpu_op_mov_r_rm); SPECIALISED_DECL(cpu_op_mov_rm_imm);
+HANDLER_DECL(cpu_op_mov_a_moffs); HANDLER_DECL(cpu_op_mov_moffs_a);
+SPECIALISED_DECL(cpu_op_movzx); SPECIALISED_DECL(cpu_op_movsx); SPECIALISED_DECL(cpu_op_lea);
+HANDLER_DECL(cpu_op_xchg); HANDLER_DECL(cpu_op_cmpxchg); HANDLER_DECL(cpu_op_xadd); HANDLER_DECL(cpu_op_cmpxchg_wide);
+HANDLER_DECL(cpu_op_cbw); HANDLER_DECL(cpu_op_cwd); HANDLER_DECL(cpu_op_mov_rm_sreg); HANDLER_DECL(cpu_op_mov_sreg_rm);
+HANDLER_DECL(cpu_op_cmovcc); HANDLER_DECL(cpu_op_setcc); HANDLER_DECL(cpu_op_bswap); HANDLER_DECL(cpu_op_xlat);
+HANDLER_DECL(cpu_op_lahf); HANDLER_DECL(cpu_op_sahf); HANDLER_DECL(cpu_op_nop); HANDLER_DECL(cpu_op_flagop);
 /* exec_stack.c */
-HANDLER(cpu_op_push_rm); HANDLER(cpu_op_pop_rm); HANDLER(cpu_op_push_imm);
-HANDLER(cpu_op_call_rel); HANDLER(cpu_op_call_rm); HANDLER(cpu_op_jmp_rel); HANDLER(cpu_op_jmp_rm);
-HANDLER(cpu_op_jcc); HANDLER(cpu_op_ret); HANDLER(cpu_op_enter); HANDLER(cpu_op_leave);
-HANDLER(cpu_op_loop); HANDLER(cpu_op_lret); HANDLER(cpu_op_push_seg); HANDLER(cpu_op_pop_seg);
+HANDLER_DECL(cpu_op_push_rm); HANDLER_DECL(cpu_op_pop_rm); HANDLER_DECL(cpu_op_push_imm);
+HANDLER_DECL(cpu_op_call_rel); HANDLER_DECL(cpu_op_call_rm); HANDLER_DECL(cpu_op_jmp_rel); HANDLER_DECL(cpu_op_jmp_rm);
+HANDLER_DECL(cpu_op_jcc); JCC_DECLS; HANDLER_DECL(cpu_op_ret); HANDLER_DECL(cpu_op_enter); HANDLER_DECL(cpu_op_leave);
+HANDLER_DECL(cpu_op_loop); HANDLER_DECL(cpu_op_lret); HANDLER_DECL(cpu_op_push_seg); HANDLER_DECL(cpu_op_pop_seg);
 /* exec_shift.c: ext = /reg (rol ror rcl rcr shl shr sal sar), ext2 = count source */
-HANDLER(cpu_op_shift); HANDLER(cpu_op_shld); HANDLER(cpu_op_shrd);
+SPECIALISED_DECL(cpu_op_shift); SPECIALISED_DECL(cpu_op_shl); SPECIALISED_DECL(cpu_op_shr);
+SPECIALISED_DECL(cpu_op_sar); HANDLER_DECL(cpu_op_shld); HANDLER_DECL(cpu_op_shrd);
 /* exec_muldiv.c: mul_group ext = /reg (4 mul 5 imul 6 div 7 idiv) */
-HANDLER(cpu_op_muldiv); HANDLER(cpu_op_imul_r_rm); HANDLER(cpu_op_imul_r_rm_imm);
+HANDLER_DECL(cpu_op_muldiv); SPECIALISED_DECL(cpu_op_imul_r_rm); HANDLER_DECL(cpu_op_imul_r_rm_imm);
 /* exec_bit.c: bt* ext = 0 bt 1 bts 2 btr 3 btc */
-HANDLER(cpu_op_bt_rm_r); HANDLER(cpu_op_bt_rm_imm); HANDLER(cpu_op_bsf); HANDLER(cpu_op_bsr);
-HANDLER(cpu_op_tzcnt); HANDLER(cpu_op_lzcnt); HANDLER(cpu_op_popcnt);
+HANDLER_DECL(cpu_op_bt_rm_r); HANDLER_DECL(cpu_op_bt_rm_imm); HANDLER_DECL(cpu_op_bsf); HANDLER_DECL(cpu_op_bsr);
+HANDLER_DECL(cpu_op_tzcnt); HANDLER_DECL(cpu_op_lzcnt); HANDLER_DECL(cpu_op_popcnt);
 /* exec_string.c: ext = enum str_op */
 enum str_op { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS };
-HANDLER(cpu_op_string);
+HANDLER_DECL(cpu_op_string);
 /* exec_sens.c: ext = enum cpu_sens_op */
-HANDLER(cpu_op_sens);
+HANDLER_DECL(cpu_op_sens);
 /* count sources of shifts (ext2) */
 enum shift_count { CNT_ONE, CNT_CL, CNT_IMM };
 

@@ -46,18 +46,17 @@ static inline __attribute__((always_inline)) uint64_t alu(struct cpu *cpu, unsig
 }
 
 /* op Eb/Ev, Gb/Gv */
-static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm_r(struct cpu *cpu,
-									    const struct insn *i, unsigned op)
+static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm_r(struct cpu *cpu, const struct insn *i,
+									    unsigned s, enum form f, unsigned op)
 {
-	unsigned s = i->osz;
 	uint64_t b = reg_get(cpu, i->reg, s);
-	if (i->mod3) {
+	if (form_reg(i, f)) {
 		uint64_t r = alu(cpu, op, s, reg_get(cpu, i->rm, s), b);
 		if (op != ALU_CMP)
 			reg_set(cpu, i->rm, s, r);
 		return CPU_EXIT_NONE;
 	}
-	va_t ea = insn_ea(cpu, i);
+	va_t ea = insn_ea_f(cpu, i, f);
 	if (op == ALU_CMP) {
 		alu(cpu, op, s, mem_read(cpu, ea, s), b);
 		return CPU_EXIT_NONE;
@@ -68,28 +67,26 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm_r(struc
 }
 
 /* op Gb/Gv, Eb/Ev */
-static inline __attribute__((always_inline)) enum cpu_exit_reason alu_r_rm(struct cpu *cpu,
-									    const struct insn *i, unsigned op)
+static inline __attribute__((always_inline)) enum cpu_exit_reason alu_r_rm(struct cpu *cpu, const struct insn *i,
+									    unsigned s, enum form f, unsigned op)
 {
-	unsigned s = i->osz;
-	uint64_t r = alu(cpu, op, s, reg_get(cpu, i->reg, s), rm_read(cpu, i, s));
+	uint64_t r = alu(cpu, op, s, reg_get(cpu, i->reg, s), rm_read_f(cpu, i, s, f));
 	if (op != ALU_CMP)
 		reg_set(cpu, i->reg, s, r);
 	return CPU_EXIT_NONE;
 }
 
 /* op Eb/Ev, imm (and AL/rAX, imm) */
-static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm_imm(struct cpu *cpu,
-									      const struct insn *i, unsigned op)
+static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm_imm(struct cpu *cpu, const struct insn *i,
+									      unsigned s, enum form f, unsigned op)
 {
-	unsigned s = i->osz;
-	if (i->mod3) {
+	if (form_reg(i, f)) {
 		uint64_t r = alu(cpu, op, s, reg_get(cpu, i->rm, s), (uint64_t)i->imm);
 		if (op != ALU_CMP)
 			reg_set(cpu, i->rm, s, r);
 		return CPU_EXIT_NONE;
 	}
-	va_t ea = insn_ea(cpu, i);
+	va_t ea = insn_ea_f(cpu, i, f);
 	if (op == ALU_CMP) {
 		alu(cpu, op, s, mem_read(cpu, ea, s), (uint64_t)i->imm);
 		return CPU_EXIT_NONE;
@@ -99,11 +96,12 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm_imm(str
 	return CPU_EXIT_NONE;
 }
 
-/* One handler per op and form, so the op is a constant inside each. */
-#define ALU_HANDLERS(name, op)                                                 \
-	HANDLER(cpu_op_##name##_rm_r) { return alu_rm_r(cpu, i, op); }          \
-	HANDLER(cpu_op_##name##_r_rm) { return alu_r_rm(cpu, i, op); }          \
-	HANDLER(cpu_op_##name##_rm_imm) { return alu_rm_imm(cpu, i, op); }
+/* One handler per op and form, so the op is a constant inside each (and
+ * copies per size and form, SPECIALISED). */
+#define ALU_HANDLERS(name, op)                                 \
+	SPECIALISED(cpu_op_##name##_rm_r, alu_rm_r, op)         \
+	SPECIALISED(cpu_op_##name##_r_rm, alu_r_rm, op)         \
+	SPECIALISED(cpu_op_##name##_rm_imm, alu_rm_imm, op)
 ALU_HANDLERS(add, ALU_ADD)
 ALU_HANDLERS(or, ALU_OR)
 ALU_HANDLERS(adc, ALU_ADC)
@@ -113,21 +111,16 @@ ALU_HANDLERS(sub, ALU_SUB)
 ALU_HANDLERS(xor, ALU_XOR)
 ALU_HANDLERS(cmp, ALU_CMP)
 
-/* test Eb/Ev, Gb/Gv */
-HANDLER(cpu_op_test_rm_r)
+/* test Eb/Ev, Gb/Gv; test Eb/Ev, imm (and AL/rAX, imm) */
+static inline __attribute__((always_inline)) enum cpu_exit_reason test(struct cpu *cpu, const struct insn *i,
+									unsigned s, enum form f, bool imm)
 {
-	unsigned s = i->osz;
-	lf_set(cpu, LF_LOGIC, s, 0, 0, rm_read(cpu, i, s) & reg_get(cpu, i->reg, s));
+	uint64_t b = imm ? (uint64_t)i->imm & size_mask(s) : reg_get(cpu, i->reg, s);
+	lf_set(cpu, LF_LOGIC, s, 0, 0, rm_read_f(cpu, i, s, f) & b);
 	return CPU_EXIT_NONE;
 }
-
-/* test Eb/Ev, imm (and AL/rAX, imm) */
-HANDLER(cpu_op_test_rm_imm)
-{
-	unsigned s = i->osz;
-	lf_set(cpu, LF_LOGIC, s, 0, 0, rm_read(cpu, i, s) & (uint64_t)i->imm & size_mask(s));
-	return CPU_EXIT_NONE;
-}
+SPECIALISED(cpu_op_test_rm_r, test, false)
+SPECIALISED(cpu_op_test_rm_imm, test, true)
 
 /* inc/dec keep CF: it is captured into the lazy record. */
 static enum cpu_exit_reason incdec(struct cpu *cpu, const struct insn *i, bool dec)

@@ -6,25 +6,34 @@
 #include "cpu/exec.h"
 
 /* mov Eb/Ev, Gb/Gv */
-HANDLER(cpu_op_mov_rm_r)
+static inline __attribute__((always_inline)) enum cpu_exit_reason mov_rm_r(struct cpu *cpu, const struct insn *i,
+									    unsigned s, enum form f, int x)
 {
-	rm_write(cpu, i, i->osz, reg_get(cpu, i->reg, i->osz));
+	(void)x;
+	rm_write_f(cpu, i, s, reg_get(cpu, i->reg, s), f);
 	return CPU_EXIT_NONE;
 }
+SPECIALISED(cpu_op_mov_rm_r, mov_rm_r, 0)
 
 /* mov Gb/Gv, Eb/Ev (also movsxd without REX.W) */
-HANDLER(cpu_op_mov_r_rm)
+static inline __attribute__((always_inline)) enum cpu_exit_reason mov_r_rm(struct cpu *cpu, const struct insn *i,
+									    unsigned s, enum form f, int x)
 {
-	reg_set(cpu, i->reg, i->osz, rm_read(cpu, i, i->osz));
+	(void)x;
+	reg_set(cpu, i->reg, s, rm_read_f(cpu, i, s, f));
 	return CPU_EXIT_NONE;
 }
+SPECIALISED(cpu_op_mov_r_rm, mov_r_rm, 0)
 
 /* mov Eb/Ev, imm and mov r, imm (B0-BF) */
-HANDLER(cpu_op_mov_rm_imm)
+static inline __attribute__((always_inline)) enum cpu_exit_reason mov_rm_imm(struct cpu *cpu, const struct insn *i,
+									      unsigned s, enum form f, int x)
 {
-	rm_write(cpu, i, i->osz, (uint64_t)i->imm);
+	(void)x;
+	rm_write_f(cpu, i, s, (uint64_t)i->imm, f);
 	return CPU_EXIT_NONE;
 }
+SPECIALISED(cpu_op_mov_rm_imm, mov_rm_imm, 0)
 
 /* The absolute address of a moffs operand. */
 static va_t moffs(const struct cpu *cpu, const struct insn *i)
@@ -52,26 +61,35 @@ HANDLER(cpu_op_mov_moffs_a)
 }
 
 /* movzx Gv, Eb/Ew (ext2 = source size) */
-HANDLER(cpu_op_movzx)
+static inline __attribute__((always_inline)) enum cpu_exit_reason movzx(struct cpu *cpu, const struct insn *i,
+									 unsigned s, enum form f, int x)
 {
-	reg_set(cpu, i->reg, i->osz, rm_read(cpu, i, i->ext2));
+	(void)x;
+	reg_set(cpu, i->reg, s, rm_read_f(cpu, i, i->ext2, f));
 	return CPU_EXIT_NONE;
 }
+SPECIALISED(cpu_op_movzx, movzx, 0)
 
 /* movsx Gv, Eb/Ew (ext2 = source size); movsxd Gq, Ed (ext = 4) */
-HANDLER(cpu_op_movsx)
+static inline __attribute__((always_inline)) enum cpu_exit_reason movsx(struct cpu *cpu, const struct insn *i,
+									 unsigned s, enum form f, int x)
 {
+	(void)x;
 	unsigned from = i->ext2 ? i->ext2 : 4;
-	reg_set(cpu, i->reg, i->osz, (uint64_t)sext(rm_read(cpu, i, from), from));
+	reg_set(cpu, i->reg, s, (uint64_t)sext(rm_read_f(cpu, i, from, f), from));
 	return CPU_EXIT_NONE;
 }
+SPECIALISED(cpu_op_movsx, movsx, 0)
 
 /* lea Gv, M: the offset only (no segment base), truncated to the sizes */
-HANDLER(cpu_op_lea)
+static inline __attribute__((always_inline)) enum cpu_exit_reason lea(struct cpu *cpu, const struct insn *i,
+								       unsigned s, enum form f, int x)
 {
-	reg_set(cpu, i->reg, i->osz, insn_offset(cpu, i));
+	(void)x;
+	reg_set(cpu, i->reg, s, insn_offset_f(cpu, i, f));
 	return CPU_EXIT_NONE;
 }
+SPECIALISED(cpu_op_lea, lea, 0)
 
 /* xchg Eb/Ev, Gb/Gv and xchg r, rAX */
 HANDLER(cpu_op_xchg)

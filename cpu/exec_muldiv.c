@@ -3,7 +3,7 @@
  * idiv. Products and quotients up to 128 bits use the compiler's __int128.
  * div/idiv raise #DE on a zero divisor or a quotient that does not fit.
  * SF, ZF, AF, PF after mul/imul are undefined in the SDM; here they follow
- * the low half of the product (AF cleared).
+ * the low half of the product (AF cleared). The flags are left lazy (LF_MUL).
  */
 #include "cpu/exec.h"
 
@@ -12,10 +12,7 @@ typedef __int128 s128;
 
 static void mul_flags(struct cpu *cpu, uint64_t low, unsigned s, bool overflow)
 {
-	uint64_t f = szp_flags(low, s);
-	if (overflow)
-		f |= RFLAGS_CF | RFLAGS_OF;
-	flags_put(cpu, RFLAGS_ARITH, f);
+	lf_set(cpu, LF_MUL, s, overflow, 0, low);
 }
 
 /* Store a double-width result: AX for bytes, else rDX:rAX. */
@@ -104,9 +101,9 @@ HANDLER(cpu_op_muldiv)
 	return CPU_EXIT_NONE;
 }
 
-static void imul2(struct cpu *cpu, const struct insn *i, uint64_t a, uint64_t b)
+static inline __attribute__((always_inline)) void imul2(struct cpu *cpu, const struct insn *i, unsigned s,
+							 uint64_t a, uint64_t b)
 {
-	unsigned s = i->osz;
 	s128 p = (s128)sext(a, s) * sext(b, s);
 	uint64_t lo = (uint64_t)p & size_mask(s);
 	reg_set(cpu, i->reg, s, lo);
@@ -114,15 +111,18 @@ static void imul2(struct cpu *cpu, const struct insn *i, uint64_t a, uint64_t b)
 }
 
 /* imul Gv, Ev */
-HANDLER(cpu_op_imul_r_rm)
+static inline __attribute__((always_inline)) enum cpu_exit_reason imul_r_rm(struct cpu *cpu, const struct insn *i,
+									     unsigned s, enum form f, int x)
 {
-	imul2(cpu, i, reg_get(cpu, i->reg, i->osz), rm_read(cpu, i, i->osz));
+	(void)x;
+	imul2(cpu, i, s, reg_get(cpu, i->reg, s), rm_read_f(cpu, i, s, f));
 	return CPU_EXIT_NONE;
 }
+SPECIALISED(cpu_op_imul_r_rm, imul_r_rm, 0)
 
 /* imul Gv, Ev, imm */
 HANDLER(cpu_op_imul_r_rm_imm)
 {
-	imul2(cpu, i, rm_read(cpu, i, i->osz), (uint64_t)i->imm);
+	imul2(cpu, i, i->osz, rm_read(cpu, i, i->osz), (uint64_t)i->imm);
 	return CPU_EXIT_NONE;
 }

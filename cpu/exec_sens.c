@@ -50,12 +50,12 @@ static void resolve(const struct cpu *cpu, const struct insn *i, struct cpu_sens
 	}
 }
 
-HANDLER(cpu_op_sens)
+HANDLER_SAVE(cpu_op_sens)
 {
 	struct cpu_internal *in = cpu->in;
 	struct cpu_sens s;
 	resolve(cpu, i, &s);
-	cpu->rip = in->insn_rip; /* RIP at the instruction, for an exit or for cpu_exec_sens */
+	cpu->rip -= i->len; /* RIP at the instruction, for an exit or for cpu_exec_sens */
 	if (cpu->ctl.virt && cpu->cpl > 0 && (cpu->ctl.sensitive & cpu_sens_class(s.op))) {
 		cpu->exit.sens = s;
 		return CPU_EXIT_SENSITIVE;

@@ -1,6 +1,7 @@
 /*
  * cpu/exec_shift.c — shifts and rotates (group 2: rol ror rcl rcr shl shr
- * sar), shld and shrd. Flags are computed eagerly here.
+ * sar), shld and shrd. shl/shr/sar leave their flags lazy (flags.c); the
+ * rotates and double shifts compute theirs here.
  *
  * The count is masked to 5 bits (6 with a 64-bit operand). A masked count
  * of zero changes nothing, not even flags. Flags the SDM leaves undefined
@@ -53,7 +54,7 @@ static uint64_t rotate_carry(struct cpu *cpu, unsigned op, unsigned s, uint64_t 
 }
 
 /* The shifted value and the flags of one group-2 operation. */
-static uint64_t shift_op(struct cpu *cpu, unsigned op, unsigned s, uint64_t a, unsigned cnt)
+static inline __attribute__((always_inline)) uint64_t shift_op(struct cpu *cpu, unsigned op, unsigned s, uint64_t a, unsigned cnt)
 {
 	unsigned bits = s * 8, k = cnt % bits;
 	uint64_t m = size_mask(s), r, cf, of;
@@ -75,43 +76,42 @@ static uint64_t shift_op(struct cpu *cpu, unsigned op, unsigned s, uint64_t a, u
 	case SHL:
 	case SAL_ALIAS:
 		r = (a << cnt) & m;
-		cf = cnt <= bits ? (a >> (bits - cnt)) & 1 : 0;
-		of = msb(r, s) ^ cf;
-		break;
+		lf_set(cpu, LF_SHL, s, a, cnt, r);
+		return r;
 	case SHR:
 		r = a >> cnt;
-		cf = (a >> (cnt - 1)) & 1;
-		of = msb(a, s);
-		break;
-	default: { /* SAR */
-		int64_t v = sext(a, s);
-		r = (uint64_t)(v >> cnt) & m;
-		cf = (uint64_t)(v >> (cnt - 1)) & 1;
-		of = 0;
-		break;
+		lf_set(cpu, LF_SHR, s, a, cnt, r);
+		return r;
+	default: /* SAR */
+		r = (uint64_t)(sext(a, s) >> cnt) & m;
+		lf_set(cpu, LF_SAR, s, a, cnt, r);
+		return r;
 	}
-	}
-	flags_put(cpu, RFLAGS_ARITH,
-		  szp_flags(r, s) | (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0));
-	return r;
 }
 
 /* group 2: C0/C1 (imm8), D0/D1 (1), D2/D3 (CL); ext = operation */
-HANDLER(cpu_op_shift)
+static inline __attribute__((always_inline)) enum cpu_exit_reason shift(struct cpu *cpu, const struct insn *i,
+									 unsigned s, enum form f, int x)
 {
-	unsigned s = i->osz, cnt = shift_count(cpu, i);
-	if (i->mod3) {
+	unsigned op = x < 0 ? i->ext : (unsigned)x, cnt = shift_count(cpu, i);
+	if (form_reg(i, f)) {
 		uint64_t a = reg_get(cpu, i->rm, s);
-		reg_set(cpu, i->rm, s, cnt ? shift_op(cpu, i->ext, s, a, cnt) : a);
+		reg_set(cpu, i->rm, s, cnt ? shift_op(cpu, op, s, a, cnt) : a);
 		return CPU_EXIT_NONE;
 	}
-	va_t ea = insn_ea(cpu, i);
+	va_t ea = insn_ea_f(cpu, i, f);
 	uint8_t *p = rmw_begin(cpu, ea, s);
 	uint64_t a = rmw_load(cpu, p, ea, s);
 	if (cnt)
-		rmw_store(cpu, p, ea, s, shift_op(cpu, i->ext, s, a, cnt));
+		rmw_store(cpu, p, ea, s, shift_op(cpu, op, s, a, cnt));
 	return CPU_EXIT_NONE;
 }
+/* x: the operation, or -1 for i->ext (the generic handler); special.c
+ * gives shl, shr and sar their own copies */
+SPECIALISED(cpu_op_shift, shift, -1)
+SPECIALISED(cpu_op_shl, shift, SHL)
+SPECIALISED(cpu_op_shr, shift, SHR)
+SPECIALISED(cpu_op_sar, shift, SAR)
 
 /* shld/shrd: shift dest, filling from src. SIMPLIFICATION: 16-bit counts
  * above 16 (undefined in the SDM) shift the 32-bit pair dest:src. */

@@ -27,7 +27,7 @@ HANDLER(cpu_op_push_rm)
 
 /* pop r/m (8F /0) and pop r (58+r). A memory destination addressed through
  * RSP sees RSP after the pop, as the SDM says. */
-HANDLER(cpu_op_pop_rm)
+HANDLER_SAVE(cpu_op_pop_rm)
 {
 	uint64_t v = pop(cpu, i->osz);
 	rm_write(cpu, i, i->osz, v);
@@ -49,7 +49,7 @@ HANDLER(cpu_op_call_rel)
 }
 
 /* call r/m64: the target is read before the push (it may be addressed via RSP) */
-HANDLER(cpu_op_call_rm)
+HANDLER_SAVE(cpu_op_call_rm)
 {
 	uint64_t target = rm_read(cpu, i, 8);
 	push(cpu, 8, cpu->rip);
@@ -77,8 +77,19 @@ HANDLER(cpu_op_jcc)
 	return CPU_EXIT_NONE;
 }
 
+/* ... and its copies with the condition code constant (JCC_DECLS) */
+#define JCC(name, cc)                                   \
+	HANDLER(cpu_op_jcc_##name)                      \
+	{                                               \
+		if (cond_fast(cpu, cc))                 \
+			cpu->rip += (uint64_t)i->imm;   \
+		return CPU_EXIT_NONE;                   \
+	}
+JCC(o, 0) JCC(no, 1) JCC(b, 2) JCC(ae, 3) JCC(e, 4) JCC(ne, 5) JCC(be, 6) JCC(a, 7)
+JCC(s, 8) JCC(ns, 9) JCC(p, 10) JCC(np, 11) JCC(l, 12) JCC(ge, 13) JCC(le, 14) JCC(g, 15)
+
 /* ret / ret imm16 */
-HANDLER(cpu_op_ret)
+HANDLER_SAVE(cpu_op_ret)
 {
 	branch_to(cpu, pop(cpu, 8));
 	cpu->gpr[RSP] += (uint64_t)i->imm;
@@ -86,7 +97,7 @@ HANDLER(cpu_op_ret)
 }
 
 /* enter imm16, imm8: push rBP, copy `level` outer frame pointers, allocate */
-HANDLER(cpu_op_enter)
+HANDLER_SAVE(cpu_op_enter)
 {
 	unsigned s = i->osz, level = i->ext2 & 31;
 	uint64_t bp = cpu->gpr[RBP];
@@ -136,7 +147,7 @@ HANDLER(cpu_op_loop)
 }
 
 /* lret / lretq [imm16]: the selector checks are the system side's */
-HANDLER(cpu_op_lret)
+HANDLER_SAVE(cpu_op_lret)
 {
 	cpu_account(cpu); /* the CPL may change */
 	cpu_far_ret(cpu, i->osz, (uint16_t)i->imm);

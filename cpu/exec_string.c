@@ -104,6 +104,6 @@ HANDLER(cpu_op_string)
 		if (c - 1 == 0)
 			return CPU_EXIT_NONE;
 	}
-	cpu->rip = cpu->in->insn_rip; /* more to do (this chunk counts): run it again */
+	cpu->rip -= i->len; /* more to do (this chunk counts): run it again */
 	return CPU_EXIT_NONE;
 }

@@ -13,6 +13,11 @@
  *   SBB       cf ? a<=b : a<b      as SUB                       as ADD
  *   LOGIC     0                   0                            0 (undefined)
  *   INC/DEC   unchanged (cf_in)   res == 0x80.. / a == 0x80..  as ADD with b = 1
+ *   SHL       last bit out        sign(res) ^ CF               0
+ *   SHR       last bit out        sign(a)                      0
+ *   SAR       last bit out        0                            0
+ *   MUL       a (overflow)        a                            0
+ * (shifts with a masked count of 0 change no flags and record nothing.)
  */
 #include "cpu/exec.h"
 
@@ -25,6 +30,10 @@ static bool lf_cf(const struct lazy_flags *lf)
 	case LF_SBB: return lf->cf_in ? lf->a <= lf->b : lf->a < lf->b;
 	case LF_INC:
 	case LF_DEC: return lf->cf_in;
+	case LF_SHL: return lf->b <= lf->size * 8u ? (lf->a >> (lf->size * 8u - lf->b)) & 1 : 0;
+	case LF_SHR: return (lf->a >> (lf->b - 1)) & 1;
+	case LF_SAR: return ((uint64_t)(sext(lf->a, lf->size) >> (lf->b - 1))) & 1;
+	case LF_MUL: return lf->a != 0;
 	default: return false;
 	}
 }
@@ -39,6 +48,9 @@ static bool lf_of(const struct lazy_flags *lf)
 	case LF_SBB: return ((lf->a ^ lf->b) & (lf->a ^ lf->res) & sb) != 0;
 	case LF_INC: return lf->res == sb;
 	case LF_DEC: return lf->a == sb;
+	case LF_SHL: return ((lf->res & sb) != 0) != lf_cf(lf);
+	case LF_SHR: return (lf->a & sb) != 0;
+	case LF_MUL: return lf->a != 0;
 	default: return false;
 	}
 }
@@ -50,7 +62,7 @@ static uint64_t lf_all(const struct lazy_flags *lf)
 		f |= RFLAGS_CF;
 	if (lf_of(lf))
 		f |= RFLAGS_OF;
-	if (lf->op != LF_LOGIC && ((lf->a ^ lf->b ^ lf->res) & 0x10))
+	if (lf->op != LF_LOGIC && lf->op < LF_SHL && ((lf->a ^ lf->b ^ lf->res) & 0x10))
 		f |= RFLAGS_AF;
 	return f;
 }

@@ -27,8 +27,11 @@ int cpu_icache_init(struct cpu *cpu)
 	in->codepage = calloc(in->npages ? in->npages : 1, 1);
 	if (!in->icache || !in->codepage)
 		return -1;
-	for (unsigned k = 0; k < ICACHE_SIZE; k++)
+	for (unsigned k = 0; k < ICACHE_SIZE; k++) {
 		in->icache[k].ma = MA_NONE;
+		in->icache[k].stop.fn = cpu_insn_stop;
+	}
+	in->scratch[1].fn = cpu_insn_stop;
 	return cpu_block_init(cpu);
 }
 
@@ -144,6 +147,7 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 	memcpy(buf, host, avail);
 	enum dec_status st = cpu_decode(buf, avail, &e->insn);
 	if (st == DEC_OK) {
+		e->insn.fn = cpu_specialise(&e->insn);
 		e->ma = brk ? MA_NONE : ma; /* a breakpoint's instruction is decoded every time */
 		if (!in->codepage[ma >> PAGE_SHIFT])
 			cpu_mark_code_page(cpu, ma >> PAGE_SHIFT);
@@ -156,9 +160,11 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 		memcpy(buf + avail, next, 15 - avail);
 		avail = 15;
 		cpu_fetch_forget(in, cpu);
-		st = cpu_decode(buf, avail, &in->scratch);
-		if (st == DEC_OK)
-			return &in->scratch;
+		st = cpu_decode(buf, avail, &in->scratch[0]);
+		if (st == DEC_OK) {
+			in->scratch[0].fn = cpu_specialise(&in->scratch[0]);
+			return &in->scratch[0];
+		}
 	}
 	decode_failed(cpu, st, buf, avail);
 	return NULL;

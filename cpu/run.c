@@ -62,40 +62,52 @@ static enum cpu_exit_reason single_step_trap(struct cpu *cpu)
 	return r;
 }
 
+enum cpu_exit_reason cpu_insn_stop(struct cpu *cpu, const struct insn *i)
+{
+	(void)cpu;
+	(void)i;
+	return CPU_EXIT_NONE;
+}
+
+/* The running block ends: count its fetches, put back a handler that
+ * cpu_block_stop_after_current replaced. `unretired`: 1 when the current
+ * instruction was fetched but not retired (it faulted or exits). */
+static void block_end(struct cpu *cpu, unsigned unretired)
+{
+	struct cpu_internal *in = cpu->in;
+	cpu->stats.icache_hits += cpu->icount - in->blk_base + unretired;
+	if (in->blk_touch)
+		cpu_block_account(cpu, unretired);
+	if (in->patch_at) {
+		in->patch_at->fn = in->patch_fn;
+		in->patch_at = NULL;
+	}
+	in->blk_first = NULL;
+}
+
 /*
- * Run one predecoded block (all of it fits in the budget). Handlers of its
- * instructions other than the last return CPU_EXIT_NONE; a write to its code
+ * Run one predecoded block (all of it fits in the budget): one call, the
+ * handlers thread from one instruction to the next (exec.h). Handlers of
+ * its instructions other than the last never stop it; a write to its code
  * or a lost fetch translation ends it after the current instruction.
  */
 static inline __attribute__((always_inline)) enum cpu_exit_reason run_block(struct cpu *cpu,
-									     const struct block *b)
+									     struct block *b)
 {
 	struct cpu_internal *in = cpu->in;
-	const struct insn *i = b->insn;
-	enum cpu_exit_reason r = CPU_EXIT_NONE;
-	unsigned unretired = 0;
-	uint64_t start = cpu->icount;
 	in->blk_touch = in->fetch_touch;
-	in->blk_base = start;
-	in->blk_first = i;
-	in->blk_end = i + b->n;
-	do {
-		in->insn_rip = cpu->rip;
-		in->insn_rsp = cpu->gpr[RSP];
-		cpu->rip += i->len;
-		r = i->fn(cpu, i);
-		if (UNLIKELY(r != CPU_EXIT_NONE)) {
-			if (r == CPU_EXIT_RECHECK)
-				cpu->icount++;
-			else
-				unretired = 1;
-			break;
-		}
-		cpu->icount++;
-	} while (++i < in->blk_end);
-	cpu->stats.icache_hits += cpu->icount - start + unretired;
-	if (in->blk_touch)
-		cpu_block_account(cpu, unretired);
+	in->blk_base = cpu->icount;
+	in->blk_rip = cpu->rip;
+	in->blk_first = b->insn;
+	enum cpu_exit_reason r = b->insn[0].fn(cpu, b->insn);
+	unsigned unretired = 0;
+	if (UNLIKELY(r != CPU_EXIT_NONE)) {
+		if (r == CPU_EXIT_RECHECK)
+			cpu->icount++;
+		else
+			unretired = 1;
+	}
+	block_end(cpu, unretired);
 	return r;
 }
 
@@ -117,7 +129,7 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason run_insns(stru
 		/* with breakpoints set, every instruction takes the per-instruction path, where they are checked */
 		if (!stepping && LIKELY(!in->nbrk && (cpu->rip & PAGE_MASK) == in->fetch_page)) {
 			ma_t ma = cpu->rip + in->fetch_ma_add;
-			const struct block *b = in->btab[cpu_block_index(ma)];
+			struct block *b = in->btab[cpu_block_index(ma)];
 			if (UNLIKELY(!b || b->ma != ma))
 				b = cpu_block_build(cpu, ma);
 			if (LIKELY(b && cpu->icount + b->n <= end)) {
@@ -128,11 +140,10 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason run_insns(stru
 			}
 		}
 		in->insn_rip = cpu->rip;
-		in->insn_rsp = cpu->gpr[RSP];
 		const struct insn *i = icache_lookup(cpu);
 		if (UNLIKELY(!i))
 			return CPU_EXIT_UNSUPPORTED;
-		cpu->rip += i->len;
+		/* one instruction: its handler retires it and stops at the slot after it */
 		enum cpu_exit_reason r = i->fn(cpu, i);
 		if (UNLIKELY(r != CPU_EXIT_NONE)) {
 			if (r != CPU_EXIT_RECHECK)
@@ -142,7 +153,6 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason run_insns(stru
 				return r;
 			return CPU_EXIT_RECHECK;
 		}
-		cpu->icount++;
 		if (stepping && (r = single_step_trap(cpu)) != CPU_EXIT_NONE)
 			return r;
 	}
@@ -169,12 +179,17 @@ static enum cpu_exit_reason after_fault(struct cpu *cpu)
 	struct cpu_internal *in = cpu->in;
 	const struct cpu_fault_rec *f = &in->fault;
 	struct cpu_exit *x = &cpu->exit;
-	if (in->blk_touch)
-		cpu_block_account(cpu, 1); /* the faulting instruction was fetched */
-	if (f->miss || cpu_vector_is_fault(f->vector)) {
-		cpu->rip = in->insn_rip;
-		cpu->gpr[RSP] = in->insn_rsp;
+	uint64_t rip = in->insn_rip;
+	if (in->blk_first) {
+		rip = in->blk_rip + in->blk_first[cpu->icount - in->blk_base].off;
+		block_end(cpu, 1); /* the faulting instruction was fetched */
 	}
+	if (f->miss || cpu_vector_is_fault(f->vector)) {
+		cpu->rip = rip;
+		if (in->rsp_saved)
+			cpu->gpr[RSP] = in->insn_rsp;
+	}
+	in->rsp_saved = false;
 	if (f->miss) {
 		x->va = f->va;
 		x->access = f->access;

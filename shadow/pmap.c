@@ -41,7 +41,15 @@ void shadow_pmap_free(struct shadow_pmap *pm)
 		return;
 	/* release in reverse so the mframe's free stack returns to its earlier order */
 	for (uint64_t i = pm->npages; i-- > 0;)
-		shadow_mframe_release(pm->mf, pm->frame[i]);
+		if (pm->frame[i] != MA_NONE) /* overcommitted: only the resident pages hold one */
+			shadow_mframe_release(pm->mf, pm->frame[i]);
+	if (pm->oc) {
+		free(pm->oc->swap);
+		free(pm->oc->swapped);
+		free(pm->oc->fifo);
+		free(pm->oc);
+		pm->oc = NULL;
+	}
 	free(pm->frame);
 	free(pm->dirty);
 	pm->frame = NULL;
@@ -53,7 +61,10 @@ ma_t shadow_pa_to_ma(const struct shadow_pmap *pm, pa_t pa)
 {
 	if (pa >= pm->mem_size)
 		return MA_NONE;
-	return pm->frame[pa >> PAGE_SHIFT] | (pa & (PAGE_SIZE - 1));
+	ma_t f = pm->frame[pa >> PAGE_SHIFT];
+	if (f == MA_NONE && (f = shadow_oc_page_in(pm, pa >> PAGE_SHIFT)) == MA_NONE)
+		return MA_NONE; /* overcommitted and no frame to be had */
+	return f | (pa & (PAGE_SIZE - 1));
 }
 
 pa_t shadow_ma_to_pa(const struct shadow_pmap *pm, ma_t ma)
@@ -91,7 +102,10 @@ static bool copy(const struct shadow_pmap *pm, pa_t pa, void *host, uint64_t len
 	while (len) {
 		uint64_t off = pa & (PAGE_SIZE - 1);
 		uint64_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
-		uint8_t *g = pm->mf->ram + shadow_pa_to_ma(pm, pa);
+		ma_t ma = shadow_pa_to_ma(pm, pa);
+		if (ma == MA_NONE)
+			return false; /* overcommitted, no frame to be had (a part may be copied) */
+		uint8_t *g = pm->mf->ram + ma;
 		if (to_guest) {
 			memcpy(g, h, n);
 			shadow_pmap_mark_dirty(pm, pa);

@@ -222,6 +222,8 @@ int shadow_write_pa(struct shadow_vm *vm, pa_t pa, const void *src, uint64_t len
 		uint64_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
 		pa_t page = pa & PAGE_MASK;
 		ma_t ma = shadow_pa_to_ma(&vm->pmap, page);
+		if (ma == MA_NONE)
+			return -1; /* overcommitted, no frame to be had */
 		shadow_pmap_mark_dirty(&vm->pmap, page);
 		if (shadow_is_pt_page(vm, page)) {
 			rec->page = page;

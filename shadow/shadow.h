@@ -111,6 +111,7 @@ struct shadow_pmap {
 	struct shadow_mframe *mf;
 	uint8_t *dirty;        /* per PA page: written since the dirty log was last collected
 				  (dirtylog.c; NULL: no log kept) */
+	struct shadow_oc *oc;  /* overcommit (overcommit.c): frames come and go; NULL: eager */
 };
 
 /* Note a write to the page of pa in the dirty log (if one is kept). */
@@ -142,6 +143,49 @@ bool shadow_pmap_write64(const struct shadow_pmap *pm, pa_t pa, uint64_t v);
  * false (and nothing copied) if any byte is outside guest RAM. */
 bool shadow_pmap_write(const struct shadow_pmap *pm, pa_t pa, const void *src, uint64_t len);
 bool shadow_pmap_read(const struct shadow_pmap *pm, pa_t pa, void *dst, uint64_t len);
+
+/* ======================= overcommit.c: guest pages out to a host swap area ======================= */
+
+#define SHADOW_OC_RECENT 16     /* page-ins remembered for double-paging detection */
+
+/*
+ * Overcommit: at most resident_max of the VM's PA pages hold a machine frame;
+ * the others are "not resident" (pmap.frame[p] == MA_NONE): their bytes are
+ * in the host swap area (swapped[p]) or they were never touched (zeros). Any
+ * PA -> MA lookup of a non-resident page pages it in (shadow_pa_to_ma), first
+ * paging out a victim when resident_max pages are resident or no frame is free.
+ * Victim policy: FIFO, the page resident longest (the monitor cannot see the
+ * guest's working set, which is the lecture's point), never the page of an
+ * open PT-write window. Paging out drops every shadow leaf and TLB entry of
+ * the frame and the CPU's decoded code there. Deterministic.
+ */
+struct shadow_oc {
+	struct shadow_vm *sh;         /* the VM these pages belong to (for unmapping) */
+	uint64_t resident_max, nresident;
+	uint8_t *swap;                /* npages * PAGE_SIZE: slot p holds PA page p when swapped[p] */
+	uint8_t *swapped;
+	uint64_t *fifo;               /* resident pages in page-in order (ring of npages) */
+	uint64_t head, count;
+	uint64_t page_outs, page_ins; /* page_ins: only those read back from swap */
+	uint64_t zero_fills;          /* first touches: a zeroed frame, nothing read */
+	uint64_t recent[SHADOW_OC_RECENT]; /* PA pages last paged in from swap, for double paging */
+	uint8_t recent_seen[SHADOW_OC_RECENT]; /* sectors of each seen written to the guest's disk */
+	unsigned recent_next;
+	uint64_t double_paging;       /* a page read back from swap only to be written to the guest's disk */
+	uint64_t last_double;         /* the PA page of the last such event */
+	bool failed;                  /* a page-in found no frame (every frame pinned or a shadow table) */
+};
+
+/* Make the VM's memory overcommitted: give back its eager frames; at most
+ * resident_pages (>= 4) stay resident. 0 or -1 (no host memory / bad size). */
+int shadow_overcommit_enable(struct shadow_vm *vm, uint64_t resident_pages);
+/* Page in PA page p (internal to shadow_pa_to_ma): its frame, or MA_NONE. */
+ma_t shadow_oc_page_in(const struct shadow_pmap *pm, uint64_t p);
+/* A 512-byte sector the guest wrote to its disk: sector `index` (0..7) of a
+ * page? Counts a double-paging event when all 8 sectors of a page recently
+ * read back from swap were written out. Returns true on such an event. */
+bool shadow_oc_disk_write(struct shadow_oc *oc, const struct shadow_pmap *pm, const uint8_t *sector,
+			  unsigned index);
 
 /* ======================= walk.c: the guest page-table walker ======================= */
 

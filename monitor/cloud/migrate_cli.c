@@ -126,6 +126,10 @@ static int parse_args(struct mig_args *a, int argc, char **argv)
 			"only, not %s\n", a->cfg.bare_core ? "--bare-core" : mon_modes_name(&a->cfg));
 		return 2;
 	}
+	if (a->cfg.machine_mem && a->cfg.machine_mem < a->cfg.mem_size) {
+		fprintf(stderr, "vmlab migrate: live migration of an overcommitted VM (--machine-mem) is not supported\n");
+		return 2;
+	}
 	if (a->cfg.trace_file || a->cfg.stats_json) {
 		fprintf(stderr, "vmlab migrate: --trace and --stats-json are options of vmlab run\n");
 		return 2;

@@ -113,6 +113,7 @@ static const struct {
 	{"disk read", NULL, "disk_read"},
 	{"disk write", NULL, "disk_write"},
 	{"disk command", NULL, "disk_cmd"},
+	{"double paging", NULL, "double_paging"},
 	{"MMU mode", NULL, "mode"},
 };
 

@@ -367,6 +367,17 @@ static int opt_max_output(struct mon_config *cfg, const char *val, char *err, si
 	return 0;
 }
 
+static int opt_machine_mem(struct mon_config *cfg, const char *val, char *err, size_t errlen)
+{
+	uint64_t v;
+	if (!mon_parse_size(val, &v) || v < (64ull << 10) || v > MAX_MEM || (v & (PAGE_SIZE - 1))) {
+		seterr(err, errlen, "bad --machine-mem '%s' (want a page multiple from 64K to 1G)", val);
+		return -1;
+	}
+	cfg->machine_mem = v;
+	return 0;
+}
+
 static int opt_shadow_pool(struct mon_config *cfg, const char *val, char *err, size_t errlen)
 {
 	uint64_t v;
@@ -411,6 +422,7 @@ static const struct {
 	{ "--cost", opt_cost },
 	{ "--pit-scale", opt_pit_scale },
 	{ "--shadow-pool", opt_shadow_pool },
+	{ "--machine-mem", opt_machine_mem },
 };
 #define NVALUE_OPTS (sizeof value_opts / sizeof value_opts[0])
 
@@ -512,6 +524,9 @@ void mon_cli_print_run_options(FILE *f)
 	      "                           vmlab run only)\n"
 	      "  --shadow-pool SIZE       machine memory for shadow tables (default mem/4, at least 4M);\n"
 	      "                           when it runs out all shadow state is dropped and refilled\n"
+	      "  --machine-mem SIZE       machine frames the guest's pages may hold; less than --mem\n"
+	      "                           overcommits: the monitor pages guest pages out to a host\n"
+	      "                           swap area, FIFO (--mmu=shadow; docs/overcommit.md)\n"
 	      "  --bare-core              no monitor: the guest at real CPL 0 on the bare core\n"
 	      "                           (paging and IDT in the core; the bench baseline)\n"
 	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"

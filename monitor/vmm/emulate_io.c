@@ -30,7 +30,15 @@ void mon_dev_out(struct vm *vm, uint16_t port, unsigned size, uint32_t v)
 		mon_pit_write(&vm->pit, port, (uint8_t)v, vm->cpu.icount / vm->cfg.pit_scale);
 		mon_vm_next_tick(vm);
 	} else if ((port >= 0x1f0 && port <= 0x1f7) || port == 0x3f6) {
+		uint64_t lba = vm->ata.lba;
+		uint32_t left = vm->ata.remaining;
+		bool writing = vm->ata.cmd == 0x30;
 		mon_ata_write(&vm->ata, port, size, v);
+		/* a sector written to the guest's disk: double paging if it is a page just read back from swap */
+		if (writing && vm->sh.pmap.oc && vm->ata.remaining != left && lba < vm->ata.sectors &&
+		    shadow_oc_disk_write(vm->sh.pmap.oc, &vm->sh.pmap, vm->ata.disk + lba * ATA_SECTOR,
+					 (unsigned)(lba % 8)))
+			mon_overcommit_double_paging(vm, lba / 8);
 	} else if (port == DEBUG_EXIT_PORT) {
 		int status = (int)(((v & 0xff) << 1) | 1);
 		mon_vm_halt(vm, MON_STOP_DEBUG_EXIT, status,

@@ -105,6 +105,10 @@ static int check(const struct vm *vm, const struct mon_migrate_opts *o, char *er
 			 "(this VM runs %s)", vm->bare ? "--bare-core" : mon_modes_name(&vm->cfg));
 		return -1;
 	}
+	if (vm->sh.pmap.oc) {
+		snprintf(err, errlen, "live migration of an overcommitted VM (--machine-mem) is not supported");
+		return -1;
+	}
 	if (!o->link_pages || !o->link_insns) {
 		snprintf(err, errlen, "the link rate needs pages > 0 per instructions > 0");
 		return -1;

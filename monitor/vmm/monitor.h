@@ -111,6 +111,8 @@ struct mon_config {
 	bool paravirt;                          /* --paravirt: CPUID says "vmlab", vmcall hypercalls */
 	bool strict_x86;                        /* --strict-x86: pre-VT x86 (popf, sgdt/sidt/smsw/str/sldt untrapped) */
 	uint64_t shadow_pool;                   /* bytes of machine memory for shadow tables (0: mem/4, >= 4M) */
+	uint64_t machine_mem;                   /* --machine-mem: machine frames the guest's pages may hold
+						   (0, or >= mem: all resident); less overcommits (overcommit.h) */
 	uint64_t pit_scale;                     /* guest instructions per PIT input clock (default 100) */
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */

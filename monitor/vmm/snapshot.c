@@ -165,6 +165,10 @@ uint8_t *mon_vm_save_flags(struct vm *vm, unsigned save_flags, size_t *len, char
 		snprintf(err, errlen, "snapshots are of a VM with a host of its own: this one shares its host");
 		return NULL;
 	}
+	if (vm->sh.pmap.oc) {
+		snprintf(err, errlen, "snapshots of an overcommitted VM (--machine-mem) are not supported");
+		return NULL;
+	}
 	struct wbuf b = {0};
 	uint8_t head[SNAP_HEADER] = {0};
 	put(&b, head, sizeof head);
@@ -615,6 +619,10 @@ int mon_vm_restore(struct vm *vm, const uint8_t *buf, size_t len, char *err, siz
 	}
 	if (vm->bare) {
 		snprintf(err, errlen, "snapshots need the monitor: not with --bare-core");
+		return -1;
+	}
+	if (vm->sh.pmap.oc) {
+		snprintf(err, errlen, "snapshots of an overcommitted VM (--machine-mem) are not supported");
 		return -1;
 	}
 	struct rbuf r = {.p = buf, .len = len, .pos = SNAP_HEADER};

@@ -118,4 +118,5 @@ void mon_print_summary(const struct vm *vm, FILE *f)
 		(unsigned long long)mon_vm_cycles(vm), c->insn, c->tlb_hit, c->tlb_miss, c->walk_ref, c->exit,
 		c->emulate, c->reflect, c->shadow_fill, c->pt_write, c->io);
 	mon_modes_summary(vm, f);
+	mon_overcommit_summary(vm, f, false);
 }

@@ -128,5 +128,6 @@ void mon_print_summary_json(const struct vm *vm, FILE *f)
 		(unsigned long long)mon_vm_cycles(vm), c->insn, c->tlb_hit, c->tlb_miss, c->walk_ref, c->exit,
 		c->emulate, c->reflect, c->shadow_fill, c->pt_write, c->io);
 	put_mode(vm, f);
+	mon_overcommit_summary(vm, f, true);
 	fputs("\n}\n", f);
 }

@@ -148,6 +148,17 @@ static struct vm *vm_create(struct host *h, const struct mon_config *cfg, const 
 		goto fail;
 	}
 	vm->sh_ok = true;
+	if (cfg->machine_mem && cfg->machine_mem < cfg->mem_size) {
+		/* SIMPLIFICATION: RAM stays allocated in full; the VM may hold machine_mem of it */
+		if (cfg->mmu != MON_MMU_SHADOW) {
+			snprintf(err, errlen, "--machine-mem (overcommit) needs --mmu=shadow");
+			goto fail;
+		}
+		if (shadow_overcommit_enable(&vm->sh, cfg->machine_mem >> PAGE_SHIFT)) {
+			snprintf(err, errlen, "cannot set up overcommit (host memory for the swap area)");
+			goto fail;
+		}
+	}
 	shadow_attach_cpu(&vm->sh, &vm->cpu);
 	shadow_set_view(&vm->sh, TLB_VIEW_KERNEL);
 devices:

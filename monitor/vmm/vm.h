@@ -130,6 +130,10 @@ void mon_vm_halt(struct vm *vm, enum mon_stop_reason r, int status, const char *
 /* Account instructions retired since the last call to the current virtual CPL. */
 void mon_vm_account(struct vm *vm);
 
+/* overcommit.c: a double-paging event (trace), the summary's overcommit line / JSON member */
+void mon_overcommit_double_paging(struct vm *vm, uint64_t slot);
+void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json);
+
 /* exit.c: handle cpu->exit, then any exit that handling left pending
  * (vm->exit_pending), one after the other in a loop: exit handling never
  * calls itself. */

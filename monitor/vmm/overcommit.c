@@ -1,0 +1,50 @@
+/*
+ * monitor/vmm/overcommit.c — the VMM's side of overcommit: counters for the
+ * summary (text and JSON) and the trace line of a double-paging event (the
+ * paging itself is shadow/overcommit.c).
+ */
+#include <string.h>
+
+#include "monitor/vmm/overcommit.h"
+#include "monitor/vmm/vm.h"
+
+bool mon_vm_overcommit_stats(const struct vm *vm, struct mon_overcommit_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	const struct shadow_oc *oc = vm->bare ? NULL : vm->sh.pmap.oc;
+	if (!oc)
+		return false;
+	*out = (struct mon_overcommit_stats){oc->resident_max, oc->nresident, oc->page_outs, oc->page_ins,
+					     oc->zero_fills, oc->double_paging};
+	return true;
+}
+
+void mon_overcommit_double_paging(struct vm *vm, uint64_t slot)
+{
+	if (!MON_TRACING(vm, MON_CAT_DISK))
+		return;
+	struct mon_event f = {.has = MON_EV_PA};
+	f.pa = vm->sh.pmap.oc->last_double << PAGE_SHIFT;
+	mon_trace_emit(vm, MON_CAT_DISK, "VMM", "double_paging", &f,
+		       "double paging: PA 0x%llx was read back from the monitor's swap only to be written to "
+		       "the guest's swap slot %llu", (unsigned long long)f.pa, (unsigned long long)slot);
+}
+
+void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json)
+{
+	struct mon_overcommit_stats s;
+	if (!mon_vm_overcommit_stats(vm, &s))
+		return;
+	if (json)
+		fprintf(f, ",\n  \"overcommit\": {\"frames_max\": %llu, \"resident\": %llu, \"page_outs\": %llu, "
+			"\"page_ins\": %llu, \"zero_fills\": %llu, \"double_paging\": %llu}",
+			(unsigned long long)s.frames_max, (unsigned long long)s.resident,
+			(unsigned long long)s.page_outs, (unsigned long long)s.page_ins,
+			(unsigned long long)s.zero_fills, (unsigned long long)s.double_paging);
+	else
+		fprintf(f, "overcommit:      %llu frames for %llu pages: page-outs %llu, page-ins %llu, zero fills %llu, "
+			"double paging %llu\n", (unsigned long long)s.frames_max,
+			(unsigned long long)vm->sh.pmap.npages, (unsigned long long)s.page_outs,
+			(unsigned long long)s.page_ins, (unsigned long long)s.zero_fills,
+			(unsigned long long)s.double_paging);
+}

@@ -1,0 +1,23 @@
+/*
+ * monitor/vmm/overcommit.h — memory overcommit (--machine-mem smaller than
+ * --mem): what the monitor's paging of guest pages did (public API for front
+ * ends, beside monitor.h). The mechanism is shadow/overcommit.c;
+ * docs/overcommit.md tells the story.
+ */
+#ifndef VMLAB_MONITOR_OVERCOMMIT_H
+#define VMLAB_MONITOR_OVERCOMMIT_H
+
+#include "monitor/vmm/monitor.h"
+
+struct mon_overcommit_stats {
+	uint64_t frames_max;       /* machine frames the VM may hold (--machine-mem) */
+	uint64_t resident;         /* guest pages resident now */
+	uint64_t page_outs;        /* guest pages the monitor wrote to its swap area */
+	uint64_t page_ins;         /* ... and read back */
+	uint64_t zero_fills;       /* first touches: a zeroed frame, nothing read */
+	uint64_t double_paging;    /* pages read back from swap only for the guest to write them to its disk */
+};
+/* false (and *out zeroed) if the VM is not overcommitted. */
+bool mon_vm_overcommit_stats(const struct vm *vm, struct mon_overcommit_stats *out);
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * shadow/overcommit.c — guest-physical pages paged out to a host swap area
+ * and back, when the machine has fewer frames than the guest has pages
+ * (--machine-mem). The policy and the data are described in shadow.h
+ * (struct shadow_oc); docs/overcommit.md tells the story.
+ *
+ * Page-ins happen inside shadow_pa_to_ma, whoever asks: the CPU's miss (a
+ * fill), the guest walker reading a PT page, the monitor's own writes. So a
+ * page-in may page out any page but the one being brought in and the page of
+ * an open PT-write window; callers hold an MA only until their next lookup.
+ *
+ * Double paging: the guest kernel picks a page to swap out and reads it to
+ * write it to its disk; if the monitor had paged that page out, the read
+ * pages it back in only for it to leave again. Detected by content: a page
+ * read back from swap whose 8 sectors then arrive, in order, in guest disk
+ * writes (guestos writes a page as sectors 0..7 of a swap slot).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "shadow/shadow.h"
+
+struct drop_ctx {
+	struct shadow_vm *vm;
+	ma_t frame;
+};
+
+static void drop_leaf(void *c, int r, enum tlb_view view, unsigned level, va_t va, ma_t ema, uint64_t e)
+{
+	struct drop_ctx *d = c;
+	(void)r;
+	(void)view;
+	(void)va;
+	if (level == 1 && (e & PTE_ADDR_MASK) == d->frame)
+		*shadow_mframe_word(d->vm->mf, ema) = 0;
+}
+
+/* Nothing may reach frame `ma` of page p any more: shadow leaves, TLB, decoded code. */
+static void unmap_frame(struct shadow_vm *vm, uint64_t p, ma_t ma)
+{
+	struct drop_ctx d = {vm, ma};
+	shadow_for_each_entry(vm, drop_leaf, &d);
+	struct tlb_match m = {.match = TLB_M_VMID | TLB_M_MA, .vmid = vm->vmid, .ma = ma};
+	tlb_invalidate(vm->tlb, &m, TLB_CAUSE_SHADOW);
+	if (vm->cpu)
+		cpu_code_written(vm->cpu, ma, PAGE_SIZE);
+	vm->mapped_w[p] = 0;
+}
+
+/* Page out the oldest resident page that may go. false if none may. */
+static bool page_out_one(const struct shadow_pmap *pm, uint64_t keep)
+{
+	struct shadow_oc *oc = pm->oc;
+	struct shadow_vm *vm = oc->sh;
+	pa_t pinned = vm->ptw.active ? vm->ptw.pa >> PAGE_SHIFT : UINT64_MAX;
+	for (uint64_t tries = 0; tries < oc->count; tries++) {
+		uint64_t p = oc->fifo[oc->head];
+		oc->head = (oc->head + 1) % pm->npages;
+		if (p == keep || p == pinned) { /* back of the queue */
+			oc->fifo[(oc->head + oc->count - 1) % pm->npages] = p;
+			continue;
+		}
+		oc->count--;
+		ma_t ma = pm->frame[p];
+		unmap_frame(vm, p, ma);
+		memcpy(oc->swap + p * PAGE_SIZE, pm->mf->ram + ma, PAGE_SIZE);
+		oc->swapped[p] = 1;
+		pm->frame[p] = MA_NONE;
+		shadow_mframe_release(pm->mf, ma);
+		oc->nresident--;
+		oc->page_outs++;
+		return true;
+	}
+	return false;
+}
+
+ma_t shadow_oc_page_in(const struct shadow_pmap *pm, uint64_t p)
+{
+	struct shadow_oc *oc = pm->oc;
+	if (!oc)
+		return MA_NONE;
+	while (oc->nresident >= oc->resident_max || pm->mf->nfree == 0)
+		if (!page_out_one(pm, p)) {
+			oc->failed = true;
+			return MA_NONE;
+		}
+	ma_t ma = shadow_mframe_alloc(pm->mf, pm->vmid); /* zeroed */
+	pm->mf->tag[ma >> PAGE_SHIFT] = (uint32_t)p;
+	pm->frame[p] = ma;
+	oc->fifo[(oc->head + oc->count) % pm->npages] = p;
+	oc->count++;
+	oc->nresident++;
+	if (oc->swapped[p]) {
+		memcpy(pm->mf->ram + ma, oc->swap + p * PAGE_SIZE, PAGE_SIZE);
+		oc->swapped[p] = 0;
+		oc->page_ins++;
+		oc->recent[oc->recent_next] = p;
+		oc->recent_seen[oc->recent_next] = 0;
+		oc->recent_next = (oc->recent_next + 1) % SHADOW_OC_RECENT;
+	} else {
+		oc->zero_fills++;
+	}
+	return ma;
+}
+
+bool shadow_oc_disk_write(struct shadow_oc *oc, const struct shadow_pmap *pm, const uint8_t *sector,
+			  unsigned index)
+{
+	if (!oc || index >= 8)
+		return false;
+	for (unsigned i = 0; i < SHADOW_OC_RECENT; i++) {
+		uint64_t p = oc->recent[i];
+		uint8_t want = (uint8_t)((1u << index) - 1); /* sectors 0..index-1 seen already */
+		if (p == UINT64_MAX || pm->frame[p] == MA_NONE || oc->recent_seen[i] != want)
+			continue;
+		if (memcmp(pm->mf->ram + pm->frame[p] + index * 512u, sector, 512))
+			continue;
+		oc->recent_seen[i] |= (uint8_t)(1u << index);
+		if (oc->recent_seen[i] == 0xff) {
+			oc->double_paging++;
+			oc->last_double = p;
+			oc->recent[i] = UINT64_MAX; /* once per page-in */
+			return true;
+		}
+	}
+	return false;
+}
+
+int shadow_overcommit_enable(struct shadow_vm *vm, uint64_t resident_pages)
+{
+	struct shadow_pmap *pm = &vm->pmap;
+	if (pm->oc || resident_pages < 4)
+		return -1;
+	struct shadow_oc *oc = calloc(1, sizeof *oc);
+	if (!oc || !(oc->swap = malloc(pm->npages * PAGE_SIZE)) || !(oc->swapped = calloc(pm->npages, 1)) ||
+	    !(oc->fifo = malloc(pm->npages * sizeof *oc->fifo))) {
+		if (oc) {
+			free(oc->swap);
+			free(oc->swapped);
+		}
+		free(oc);
+		return -1;
+	}
+	oc->sh = vm;
+	oc->resident_max = resident_pages;
+	for (unsigned i = 0; i < SHADOW_OC_RECENT; i++)
+		oc->recent[i] = UINT64_MAX;
+	/* the eager frames go back (in reverse: the free stack is as before the pmap took them) */
+	for (uint64_t i = pm->npages; i-- > 0;) {
+		shadow_mframe_release(pm->mf, pm->frame[i]);
+		pm->frame[i] = MA_NONE;
+	}
+	pm->oc = oc;
+	return 0;
+}

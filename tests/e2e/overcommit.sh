@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# tests/e2e/overcommit.sh VMLAB KERNEL INITRD OUTDIR — --machine-mem (overcommit) end to end:
+#  - demos with 64 MiB of guest memory in 1 MiB of machine frames: output identical to QEMU's;
+#  - the swap demo (the guest swaps too) at four machine sizes: output identical,
+#    and the summary's overcommit line against a golden (double paging grows as frames shrink);
+#  - a trace window from the first double-paging event, against a golden;
+#  - --stats-json carries the counters; bad input: one line, exit 2.
+# UPDATE_GOLDEN=1 rewrites the goldens.
+set -u
+vmlab=$1 kernel=$2 initrd=$3 out=$4
+fail=0
+mkdir -p "$out"
+boot=(--kernel "$kernel" --module "$initrd" --max-insns 2000000000)
+for d in hello pingpong spawn; do
+  "$vmlab" run "${boot[@]}" --mem 64M --machine-mem 1M --cmdline run=$d >"$out/oc-$d.out" 2>"$out/oc-$d.err"
+  rc=$?
+  if [ $rc != 0 ] || ! cmp -s "tests/guest/expected/$d.out" "$out/oc-$d.out"; then
+    echo "FAIL overcommit $d: status $rc or output differs"; tail -3 "$out/oc-$d.err"; fail=1
+  else
+    echo "ok   overcommit $d in 1M of machine frames: identical to QEMU ($(grep -o 'page-outs [0-9]*, page-ins [0-9]*' "$out/oc-$d.err"))"
+  fi
+done
+golden=tests/e2e/golden/overcommit-swap.summary
+: >"$out/swap.summary"
+for mm in 8M 2M 1M 512K; do
+  "$vmlab" run "${boot[@]}" --mem 8M --machine-mem $mm --cmdline "mem=1M run=swaptest:4" \
+    --stats-json "$out/swap-$mm.json" >"$out/swap-$mm.out" 2>"$out/swap-$mm.err"
+  rc=$?
+  if [ $rc != 0 ] || ! cmp -s tests/guest/expected/swaptest.out "$out/swap-$mm.out"; then
+    echo "FAIL overcommit swaptest --machine-mem $mm: status $rc or output differs"; fail=1
+  fi
+  echo "--machine-mem $mm: $(grep '^overcommit:' "$out/swap-$mm.err" || echo 'not overcommitted')" >>"$out/swap.summary"
+done
+grep -q '"double_paging": [1-9]' "$out/swap-512K.json" || { echo "FAIL overcommit: --stats-json has no double paging"; fail=1; }
+grep -q '"overcommit"' "$out/swap-8M.json" && { echo "FAIL overcommit: 8M of 8M is not overcommitted"; fail=1; }
+"$vmlab" run "${boot[@]}" --mem 8M --machine-mem 512K --cmdline "mem=1M run=swaptest:4" --quiet \
+  --trace "$out/double.trace" --trace-after double_paging --trace-categories disk --trace-limit 6 >/dev/null 2>&1
+if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+  cp "$out/swap.summary" "$golden"; cp "$out/double.trace" tests/e2e/golden/overcommit-double.trace
+  echo "updated $golden tests/e2e/golden/overcommit-double.trace"
+else
+  diff -u "$golden" "$out/swap.summary" || { echo "FAIL overcommit swap summary differs from golden"; fail=1; }
+  diff -u tests/e2e/golden/overcommit-double.trace "$out/double.trace" || { echo "FAIL overcommit double-paging trace differs"; fail=1; }
+  [ $fail = 0 ] && { echo "ok   overcommit swap demo at 8M/2M/1M/512K: identical output, summaries and trace as golden"; sed 's/^/     /' "$out/swap.summary"; }
+fi
+bad() { # name message args...
+  local name=$1 msg=$2; shift 2
+  "$vmlab" run "${boot[@]}" "$@" >"$out/bad.out" 2>"$out/bad.err"
+  local rc=$?
+  if [ $rc != 2 ] && [ $rc != 1 ] || [ "$(grep -c . "$out/bad.err")" != 1 ] || ! grep -q -- "$msg" "$out/bad.err"; then
+    echo "FAIL overcommit $name: status $rc"; cat "$out/bad.err"; fail=1; return
+  fi
+  echo "ok   overcommit $name: $(cat "$out/bad.err")"
+}
+bad size "bad --machine-mem" --machine-mem 3K
+bad nested "needs --mmu=shadow" --mem 8M --machine-mem 1M --mmu=nested
+exit $fail
