@@ -2,6 +2,8 @@
  * tlb/policy.c — replacement policies of the simulated TLB and their PRNG,
  * plus the names used on the command line and in traces.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tlb/tlb.h"
@@ -28,42 +30,83 @@ uint64_t tlb_rng_next(uint64_t *state)
 }
 
 /*
- * The way to evict from a full set.
- *   LRU:    smallest stamp; ties go to the lowest way. Stamps are instruction
- *           counts (slow-path lookups and CPU fast-cache hits write the same
- *           clock), so two uses in one instruction tie.
- *   FIFO:   smallest insertion sequence number (unique).
- *   random: xorshift64* modulo ways.
- * Whatever the policy, an entry the current instruction has used (stamp ==
- * now) is never the victim while another way is not: every translation one
- * instruction needs at once can coexist (as real TLBs guarantee forward
- * progress), given the ways tlb_min_ways() asks for.
+ * The victim of a full set under each policy. Whatever the policy, an entry
+ * the current instruction has used (stamp == now) is never the victim while
+ * another way is not: every translation one instruction needs at once can
+ * coexist (as real TLBs guarantee forward progress), given the ways
+ * tlb_min_ways() asks for.
  */
-unsigned tlb_policy_victim(struct tlb *t, unsigned set, uint64_t now)
-{
-	const struct tlb_entry *e = &t->e[(size_t)set * t->ways];
-	unsigned best = t->ways;
 
-	switch (t->policy) {
-	case TLB_POLICY_RANDOM: {
-		unsigned w = (unsigned)(tlb_rng_next(&t->rng) % t->ways);
-		for (unsigned k = 0; k < t->ways; k++)
-			if (e[(w + k) % t->ways].stamp != now)
-				return (w + k) % t->ways;
+/* LRU: the smallest stamp (last use, an instruction count); ties go to the
+ * lowest way. Slow-path lookups and CPU fast-cache hits write the same clock,
+ * so two uses in one instruction tie. */
+static unsigned lru_victim(const struct tlb_entry *e, unsigned ways)
+{
+	/* LAB-HOLE-BEGIN tlb stub: (void)e; (void)ways; fputs("not implemented: lru_victim\n", stderr); abort(); */
+	unsigned best = 0;
+	for (unsigned w = 1; w < ways; w++)
+		if (e[w].stamp < e[best].stamp)
+			best = w;
+	return best;
+	/* LAB-HOLE-END tlb */
+}
+
+/* Clock (second chance): from the set's hand, a referenced entry
+ * (stamp >= ref_from) loses its reference bit and is passed over; the first
+ * unreferenced one is the victim. The hand moves past every way it looks at,
+ * the victim included. Entries of the current instruction are skipped without
+ * losing their bit; after two laps every other entry is unreferenced. */
+static unsigned clock_victim(struct tlb_entry *e, unsigned ways, uint8_t *hand, uint64_t now)
+{
+	/* LAB-HOLE-BEGIN tlb stub: (void)e; (void)ways; (void)hand; (void)now; fputs("not implemented: clock_victim\n", stderr); abort(); */
+	for (unsigned step = 0; step < 2 * ways; step++) {
+		unsigned w = *hand;
+		*hand = (uint8_t)((w + 1) % ways);
+		if (e[w].stamp == now)
+			continue;
+		if (e[w].stamp >= e[w].ref_from) {
+			e[w].ref_from = e[w].stamp + 1;
+			continue;
+		}
 		return w;
 	}
+	return *hand; /* every way is in use by this instruction */
+	/* LAB-HOLE-END tlb */
+}
+
+/* FIFO: the smallest insertion sequence number (unique). */
+static unsigned fifo_victim(const struct tlb_entry *e, unsigned ways, uint64_t now)
+{
+	unsigned best = ways;
+	for (unsigned w = 0; w < ways; w++)
+		if (e[w].stamp != now && (best == ways || e[w].seq < e[best].seq))
+			best = w;
+	return best == ways ? 0 : best;
+}
+
+/* random: xorshift64* modulo ways, then the next way not in use. */
+static unsigned random_victim(const struct tlb_entry *e, unsigned ways, uint64_t *rng, uint64_t now)
+{
+	unsigned w = (unsigned)(tlb_rng_next(rng) % ways);
+	for (unsigned k = 0; k < ways; k++)
+		if (e[(w + k) % ways].stamp != now)
+			return (w + k) % ways;
+	return w;
+}
+
+unsigned tlb_policy_victim(struct tlb *t, unsigned set, uint64_t now)
+{
+	struct tlb_entry *e = &t->e[(size_t)set * t->ways];
+	switch (t->policy) {
+	case TLB_POLICY_RANDOM:
+		return random_victim(e, t->ways, &t->rng, now);
 	case TLB_POLICY_FIFO:
-		for (unsigned w = 0; w < t->ways; w++)
-			if (e[w].stamp != now && (best == t->ways || e[w].seq < e[best].seq))
-				best = w;
-		return best == t->ways ? 0 : best;
+		return fifo_victim(e, t->ways, now);
+	case TLB_POLICY_CLOCK:
+		return clock_victim(e, t->ways, &t->hand[set], now);
 	case TLB_POLICY_LRU:
 	default:
-		best = 0;
-		for (unsigned w = 1; w < t->ways; w++)
-			if (e[w].stamp < e[best].stamp)
-				best = w;
-		return best;
+		return lru_victim(e, t->ways);
 	}
 }
 
@@ -72,7 +115,7 @@ unsigned tlb_min_ways(unsigned sets)
 	return sets == 1 ? 6 : 3;
 }
 
-static const char *const policy_names[TLB_POLICY_COUNT] = { "lru", "fifo", "random" };
+static const char *const policy_names[TLB_POLICY_COUNT] = { "lru", "fifo", "random", "clock" };
 
 int tlb_parse_policy(const char *s, enum tlb_policy *p)
 {

@@ -48,7 +48,7 @@
 /* The virtual privilege an entry serves (ring compression). */
 enum tlb_view { TLB_VIEW_KERNEL = 0, TLB_VIEW_USER = 1, TLB_VIEW_COUNT = 2 };
 
-enum tlb_policy { TLB_POLICY_LRU = 0, TLB_POLICY_FIFO, TLB_POLICY_RANDOM, TLB_POLICY_COUNT };
+enum tlb_policy { TLB_POLICY_LRU = 0, TLB_POLICY_FIFO, TLB_POLICY_RANDOM, TLB_POLICY_CLOCK, TLB_POLICY_COUNT };
 
 /* Why entries left the TLB (stats and trace). */
 enum tlb_cause {
@@ -75,6 +75,8 @@ struct tlb_entry {
 	pa_t pa;          /* the guest-physical page it came from (informative, for trace/console) */
 	uint64_t stamp;   /* LRU: last use (an instruction count); the CPU may write it */
 	uint64_t seq;     /* FIFO: insertion sequence number (unique, increasing) */
+	uint64_t ref_from; /* clock: the entry is "referenced" while stamp >= ref_from (an install
+			    * sets it to now; the hand clears the bit with ref_from = stamp + 1) */
 };
 
 /* What a lookup asks for. */
@@ -107,6 +109,7 @@ struct tlb {
 	enum tlb_policy policy;
 	uint64_t rng;             /* xorshift64* state (policy random) */
 	uint64_t next_seq;        /* FIFO sequence counter */
+	uint8_t *hand;            /* clock: the way each set's hand points at (sets entries) */
 	struct tlb_entry *e;      /* sets * ways entries, e[set * ways + way]; never reallocated */
 	bool large_enabled;       /* accept 2 MiB entries (tlb_insert rejects them otherwise) */
 	tlb_drop_fn drop;
@@ -154,7 +157,7 @@ void tlb_free(struct tlb *t);
 
 /* Parse "SETSxWAYS" (e.g. "16x4"). Returns 0 or -1 if malformed or out of range. */
 int tlb_parse_geometry(const char *s, unsigned *sets, unsigned *ways);
-/* Parse / name a policy ("lru", "fifo", "random"). Parse returns 0 or -1. */
+/* Parse / name a policy ("lru", "fifo", "random", "clock"). Parse returns 0 or -1. */
 int tlb_parse_policy(const char *s, enum tlb_policy *p);
 const char *tlb_policy_name(enum tlb_policy p);
 const char *tlb_cause_name(enum tlb_cause c); /* "evict", "cr3", "invlpg", "pt-write", ... */
@@ -195,7 +198,8 @@ const struct tlb_entry *tlb_probe(const struct tlb *t, const struct tlb_key *key
  * translation key (vmid, view, page size, va, asid-or-global) is present it is
  * overwritten in place; else an invalid way of the set is used, else the
  * policy picks a victim (LRU: smallest stamp, ties -> lowest way; FIFO:
- * smallest seq; random: xorshift64* modulo ways). The victim goes through the
+ * smallest seq; random: xorshift64* modulo ways; clock: second chance from
+ * the set's hand). The victim goes through the
  * drop hook (cause EVICT) first.
  * Returns the installed entry, or NULL if e is malformed (unaligned va/ma, large
  * with large entries disabled); *r (if non-NULL) says where and what was evicted.

@@ -340,6 +340,8 @@ static int opt_tlb_policy(struct mon_config *cfg, const char *val, char *err, si
 		cfg->tlb_policy = MON_TLB_FIFO;
 	else if (!strcmp(val, "random"))
 		cfg->tlb_policy = MON_TLB_RANDOM;
+	else if (!strcmp(val, "clock"))
+		cfg->tlb_policy = MON_TLB_CLOCK;
 	else
 		return -2;
 	return 0;
@@ -511,7 +513,7 @@ void mon_cli_print_run_options(FILE *f)
 	      "                           app:NAME, kernel) runs\n"
 	      "  --seed N                 seed for the pmap and random TLB replacement (default 1)\n"
 	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4; at least 3 ways, 6 with 1 set)\n"
-	      "  --tlb-policy P           lru (default), fifo or random\n"
+	      "  --tlb-policy P           lru (default), fifo, random or clock\n"
 	      "  --max-insns N            stop cleanly after N guest instructions and VM exits together\n"
 	      "                           (default 10000000000; 0: no limit)\n"
 	      "  --max-output SIZE        stop cleanly when the guest has printed SIZE bytes on the\n"

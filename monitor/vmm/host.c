@@ -31,7 +31,12 @@ void mon_host_config_from(struct mon_host_config *hc, const struct mon_config *c
 
 static enum tlb_policy tlb_policy_of(enum mon_tlb_policy p)
 {
-	return p == MON_TLB_FIFO ? TLB_POLICY_FIFO : p == MON_TLB_RANDOM ? TLB_POLICY_RANDOM : TLB_POLICY_LRU;
+	switch (p) {
+	case MON_TLB_FIFO: return TLB_POLICY_FIFO;
+	case MON_TLB_RANDOM: return TLB_POLICY_RANDOM;
+	case MON_TLB_CLOCK: return TLB_POLICY_CLOCK;
+	default: return TLB_POLICY_LRU;
+	}
 }
 
 /* A TLB entry left the TLB: the fast cache of the VM that installed it forgets it. */
@@ -165,7 +170,8 @@ void host_tlb_stats(const struct vm *vm, struct tlb_stats *out)
  * old VM's count to the new one's, keeping its age: the TLB then ages entries
  * by host time whoever installed them. (Without this, the VM with the smaller
  * count always evicts its own entries first and can livelock on one insn.)
- * An entry older than the new VM's whole run gets stamp 0.
+ * An entry older than the new VM's whole run gets stamp 0. The clock
+ * policy's reference bit (stamp >= ref_from) is kept as it was.
  */
 static void tlb_rebase_stamps(struct tlb *t, uint64_t from, uint64_t to)
 {
@@ -174,7 +180,10 @@ static void tlb_rebase_stamps(struct tlb *t, uint64_t from, uint64_t to)
 		if (!e->valid)
 			continue;
 		uint64_t age = from > e->stamp ? from - e->stamp : 0;
+		/* clock's reference bit is stamp >= ref_from: keep it as it was */
+		bool ref = e->stamp >= e->ref_from;
 		e->stamp = age < to ? to - age : 0;
+		e->ref_from = ref ? e->stamp : e->stamp + 1;
 	}
 }
 

@@ -43,7 +43,7 @@
 /* ---- configuration (the `vmlab run` options) ------------------------------ */
 
 enum mon_trace_format { MON_TRACE_TEXT = 0, MON_TRACE_JSONL = 1 };
-enum mon_tlb_policy { MON_TLB_LRU = 0, MON_TLB_FIFO = 1, MON_TLB_RANDOM = 2 };
+enum mon_tlb_policy { MON_TLB_LRU = 0, MON_TLB_FIFO = 1, MON_TLB_RANDOM = 2, MON_TLB_CLOCK = 3 };
 enum mon_mmu_mode { MON_MMU_SHADOW = 0, MON_MMU_SWTLB = 1, MON_MMU_NESTED = 2 }; /* monitor/modes.h */
 
 /* Trace event categories (bit set; --trace-categories insn,tlb,... or all). */

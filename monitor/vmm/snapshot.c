@@ -194,6 +194,7 @@ uint8_t *mon_vm_save_flags(struct vm *vm, unsigned save_flags, size_t *len, char
 	put64(&b, vm->tlb->next_seq);
 	put(&b, &vm->tlb->stats, sizeof vm->tlb->stats);
 	put(&b, vm->tlb->e, (size_t)vm->tlb->sets * vm->tlb->ways * sizeof *vm->tlb->e);
+	put(&b, vm->tlb->hand, vm->tlb->sets * sizeof *vm->tlb->hand);
 	section_end(&b, s);
 
 	s = section(&b, TAG_FRAMES);
@@ -411,6 +412,7 @@ static void restore_pass(struct vm *vm, struct rbuf *r, bool apply)
 	uint64_t rng = get64(r), seq = get64(r);
 	GET_STRUCT(r, apply, &vm->tlb->stats);
 	get(r, apply ? vm->tlb->e : NULL, nent * sizeof *vm->tlb->e);
+	get(r, apply ? vm->tlb->hand : NULL, vm->tlb->sets * sizeof *vm->tlb->hand);
 	if (apply) {
 		vm->tlb->rng = rng;
 		vm->tlb->next_seq = seq;

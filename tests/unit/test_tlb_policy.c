@@ -4,7 +4,8 @@
  * the way used, what was evicted, and the whole contents after every step.
  *
  * The model keeps, per set, a recency list (LRU) or an insertion queue (FIFO)
- * of ways instead of stamps, so it checks the stamps independently.
+ * of ways instead of stamps, and reference bits and a hand (clock), so it
+ * checks the stamps independently.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@ struct model {
 	struct mway w[MAXS][MAXW];
 	unsigned order[MAXS][MAXW]; /* ways, oldest first (LRU: least recent; FIFO: first in) */
 	unsigned n[MAXS];           /* entries in order[] (valid ways) */
+	bool ref[MAXS][MAXW];       /* clock: reference bits */
+	unsigned hand[MAXS];        /* clock: the next way the hand looks at */
 };
 
 static void order_remove(struct model *m, unsigned s, unsigned way)
@@ -67,6 +70,8 @@ static int model_lookup(struct model *m, const struct tlb_key *k)
 		order_remove(m, s, (unsigned)w);
 		order_push(m, s, (unsigned)w);
 	}
+	if (w >= 0)
+		m->ref[s][w] = true;
 	return w;
 }
 
@@ -83,16 +88,29 @@ static unsigned model_insert(struct model *m, const struct mway *e, struct mway 
 		}
 	}
 	if (way == m->ways) {
-		if (m->pol == TLB_POLICY_RANDOM)
+		if (m->pol == TLB_POLICY_RANDOM) {
 			way = (unsigned)(tlb_rng_next(&m->rng) % m->ways);
-		else
+		} else if (m->pol == TLB_POLICY_CLOCK) {
+			/* second chance: clear and pass referenced ways, take the first clear one */
+			for (;;) {
+				unsigned h = m->hand[s];
+				m->hand[s] = (h + 1) % m->ways;
+				if (!m->ref[s][h]) {
+					way = h;
+					break;
+				}
+				m->ref[s][h] = false;
+			}
+		} else {
 			way = m->order[s][0];
+		}
 		*ev = m->w[s][way];
 		*evicted = true;
 	}
 	order_remove(m, s, way);
 	m->w[s][way] = *e;
 	m->w[s][way].valid = true;
+	m->ref[s][way] = true;
 	order_push(m, s, way);
 	return way;
 }
@@ -247,6 +265,9 @@ START_TEST(fifo_matches_model) { run_policy(TLB_POLICY_FIFO, 4, 4, 3); run_polic
 END_TEST
 START_TEST(random_matches_model) { run_policy(TLB_POLICY_RANDOM, 4, 4, 5); run_policy(TLB_POLICY_RANDOM, 8, 2, 6); }
 END_TEST
+START_TEST(clock_matches_model) { run_policy(TLB_POLICY_CLOCK, 4, 4, 7); run_policy(TLB_POLICY_CLOCK, 1, 6, 8); }
+END_TEST
+
 
 /* Random policy: same seed, same victims; another seed, another sequence. */
 START_TEST(random_is_seeded)
@@ -314,6 +335,31 @@ START_TEST(victim_spares_the_current_instruction)
 	ck_assert_uint_eq(tlb_min_ways(1), 6);
 	ck_assert_uint_eq(tlb_min_ways(2), 3);
 	ck_assert_uint_eq(tlb_min_ways(4096), 3);
+}
+END_TEST
+
+/* Clock by hand: a full set of 4 inserted at 1..4 (all referenced), hand at way 0. */
+START_TEST(clock_second_chance)
+{
+	struct tlb t;
+	struct tlb_insert_result r;
+	fill_one_set(&t, TLB_POLICY_CLOCK, 4, 0);
+	/* every way referenced: the hand clears all four and comes back to way 0 */
+	tlb_insert(&t, &(struct tlb_entry){ .va = 0x9000, .ma = 0x2000, .perm = TLB_R }, 10, &r);
+	ck_assert(r.evicted);
+	ck_assert_uint_eq(r.slot.way, 0);
+	ck_assert_uint_eq(t.hand[0], 1);
+	/* page 1 used again (a fast-cache hit writes the stamp): it gets its second chance */
+	t.e[1].stamp = 11;
+	tlb_insert(&t, &(struct tlb_entry){ .va = 0xa000, .ma = 0x3000, .perm = TLB_R }, 12, &r);
+	ck_assert_uint_eq(r.slot.way, 2);
+	ck_assert_uint_eq(r.victim.va, 0x2000);
+	ck_assert_uint_eq(t.hand[0], 3);
+	/* an entry of the current instruction is skipped without losing its bit */
+	ck_assert_ptr_nonnull(tlb_lookup(&t, &(struct tlb_key){ .va = 0x3000 }, 13, NULL));
+	tlb_insert(&t, &(struct tlb_entry){ .va = 0xb000, .ma = 0x4000, .perm = TLB_R }, 13, &r);
+	ck_assert_uint_ne(r.victim.va, 0x3000);
+	tlb_free(&t);
 }
 END_TEST
 
@@ -469,6 +515,9 @@ START_TEST(parsing)
 	ck_assert_int_eq(tlb_parse_geometry("16x65", &s, &w), -1);
 	ck_assert_int_eq(tlb_parse_policy("fifo", &p), 0);
 	ck_assert_int_eq(p, TLB_POLICY_FIFO);
+	ck_assert_int_eq(tlb_parse_policy("clock", &p), 0);
+	ck_assert_int_eq(p, TLB_POLICY_CLOCK);
+	ck_assert_str_eq(tlb_policy_name(TLB_POLICY_CLOCK), "clock");
 	ck_assert_int_eq(tlb_parse_policy("mru", &p), -1);
 	char buf[32];
 	ck_assert_str_eq(tlb_perm_str(TLB_U | TLB_R | TLB_X, buf), "U R X");
@@ -486,6 +535,8 @@ int main(void)
 	tcase_add_test(tc, lru_matches_model);
 	tcase_add_test(tc, fifo_matches_model);
 	tcase_add_test(tc, random_matches_model);
+	tcase_add_test(tc, clock_matches_model);
+	tcase_add_test(tc, clock_second_chance);
 	tcase_add_test(tc, random_is_seeded);
 	tcase_add_test(tc, lru_sees_touch_stamps);
 	tcase_add_test(tc, victim_spares_the_current_instruction);
