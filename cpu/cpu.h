@@ -189,6 +189,7 @@ enum cpu_exit_reason {
 	CPU_EXIT_TRIPLE_FAULT, /* a fault while delivering #DF */
 	CPU_EXIT_UNSUPPORTED,  /* valid x86 the core does not implement: exit.bytes; RIP at it */
 	CPU_EXIT_BREAKPOINT,   /* RIP is on a cpu_break_set address: nothing of it ran */
+	CPU_EXIT_WATCH,        /* an instruction touched a cpu_watch_set range: it has retired */
 };
 
 /* The sensitive instructions, as decoded for whoever emulates them. */
@@ -359,6 +360,39 @@ int cpu_break_set(struct cpu *cpu, const va_t *va, unsigned n);
 /* Let the instruction at the current RIP run once more without stopping (resuming
  * from a breakpoint): until it retires, its breakpoint does not fire. */
 void cpu_break_skip(struct cpu *cpu);
+
+/*
+ * Debugger watchpoints (cpu/watchpoint.c): cpu_run stops with CPU_EXIT_WATCH
+ * after an instruction (it has retired, RIP after it) that read or wrote a
+ * byte of a watched VA range, whatever the address space. A watched page is
+ * never kept in the host-side fast translation cache, so its accesses take
+ * the slow path, where the ranges are checked; every other page runs at full
+ * speed. A range is 1..8 bytes within one page. Replaces the list (n = 0
+ * clears it): 0, or -1 if too many or a bad range.
+ * SIMPLIFICATION: only the core's own accesses for instructions count (not an
+ * instruction fetch, not what the caller writes with cpu_mem_*_sys or into
+ * RAM directly), and a read-modify-write counts as a write only.
+ */
+#define CPU_WATCH_MAX 16
+#define CPU_WATCH_WRITE 1u
+#define CPU_WATCH_READ 2u
+struct cpu_watch {
+	va_t va;
+	unsigned len;      /* 1..8, not crossing a page */
+	unsigned kinds;    /* CPU_WATCH_WRITE | CPU_WATCH_READ */
+};
+int cpu_watch_set(struct cpu *cpu, const struct cpu_watch *w, unsigned n);
+/* What the last CPU_EXIT_WATCH saw (the first watched access of the instruction). */
+struct cpu_watch_hit {
+	unsigned index;    /* into the cpu_watch_set list */
+	va_t va;           /* the access's VA */
+	unsigned size;     /* the access's size in bytes (its part in the range's page) */
+	bool write;
+	va_t rip;          /* the instruction that made the access (RIP before it) */
+	ma_t ma;           /* the watched range's first byte in machine RAM */
+	uint8_t old[8];    /* the range's bytes before the instruction wrote (reads: as they were) */
+};
+const struct cpu_watch_hit *cpu_watch_last(const struct cpu *cpu);
 
 /* Bare-metal MMUs (cpu/mmu_flat.c, cpu/mmu_paging.c). */
 void cpu_mmu_use_flat(struct cpu *cpu);    /* VA == MA, bounds-checked against ram_size */

@@ -155,6 +155,11 @@ struct cpu_internal {
 	unsigned nbrk;
 	va_t brk_skip_rip;           /* cpu_break_skip: this RIP ... */
 	uint64_t brk_skip_icount;    /* ... at this icount runs (UINT64_MAX: none) */
+	/* debugger watchpoints (watchpoint.c) */
+	struct cpu_watch watch[CPU_WATCH_MAX];
+	unsigned nwatch;
+	bool watch_hit;              /* the current instruction touched a range: stop after it */
+	struct cpu_watch_hit hit;
 };
 
 /* ---- memory (mem.c) ---- */
@@ -162,7 +167,12 @@ uint64_t cpu_mem_read_slow(struct cpu *cpu, va_t va, unsigned size, unsigned cpl
 void cpu_mem_write_slow(struct cpu *cpu, va_t va, unsigned size, uint64_t v, unsigned cpl);
 /* Translate for an access of `acc` at `cpl` through the fast cache and MMU;
  * returns the host pointer for va (valid to the end of its page). */
-uint8_t *cpu_xlat(struct cpu *cpu, va_t va, enum cpu_access acc, unsigned cpl);
+uint8_t *cpu_xlat(struct cpu *cpu, va_t va, unsigned size, enum cpu_access acc, unsigned cpl);
+/* (watchpoint.c) Is a watched range on va's page? Then it never enters the fast cache. */
+bool cpu_watch_page(const struct cpu_internal *in, va_t va);
+/* (watchpoint.c) An access of `size` bytes at va (host pointer `host`) was translated:
+ * note the first watched range it touches (before a write changes it). */
+void cpu_watch_access(struct cpu *cpu, va_t va, unsigned size, bool write, const uint8_t *host);
 /* Select the fast-cache set for the current CPL (after CPL may have changed). */
 void cpu_ftlb_sync_cpl(struct cpu *cpu);
 
@@ -544,9 +554,10 @@ static inline uint8_t *rmw_begin(struct cpu *cpu, va_t va, unsigned size)
 		return (uint8_t *)(uintptr_t)(va + e->addend);
 	}
 	if ((va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)
-		return cpu_xlat(cpu, va, ACC_WRITE, cpu->cpl);
-	cpu_xlat(cpu, va, ACC_WRITE, cpu->cpl);
-	cpu_xlat(cpu, (va & PAGE_MASK) + PAGE_SIZE, ACC_WRITE, cpu->cpl);
+		return cpu_xlat(cpu, va, size, ACC_WRITE, cpu->cpl);
+	unsigned first = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+	cpu_xlat(cpu, va, first, ACC_WRITE, cpu->cpl);
+	cpu_xlat(cpu, (va & PAGE_MASK) + PAGE_SIZE, size - first, ACC_WRITE, cpu->cpl);
 	return NULL;
 }
 

@@ -86,7 +86,7 @@ void cpu_mark_code_page(struct cpu *cpu, uint64_t page)
 static uint8_t *fetch_page(struct cpu *cpu, va_t va)
 {
 	struct cpu_internal *in = cpu->in;
-	uint8_t *host = cpu_xlat(cpu, va, ACC_EXEC, cpu->cpl);
+	uint8_t *host = cpu_xlat(cpu, va, 1, ACC_EXEC, cpu->cpl);
 	struct ftlb_entry *e = &in->ftlb[ACC_EXEC * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
 	cpu_fetch_forget(in, cpu);
 	if (e->tag == (va & PAGE_MASK)) {
@@ -156,7 +156,7 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 	e->ma = MA_NONE;
 	if (st == DEC_TRUNC && avail < 15) {
 		/* crosses into the next page: fetch its bytes (may #PF there) */
-		const uint8_t *next = cpu_xlat(cpu, (va & PAGE_MASK) + PAGE_SIZE, ACC_EXEC, cpu->cpl);
+		const uint8_t *next = cpu_xlat(cpu, (va & PAGE_MASK) + PAGE_SIZE, 1, ACC_EXEC, cpu->cpl);
 		memcpy(buf + avail, next, 15 - avail);
 		avail = 15;
 		cpu_fetch_forget(in, cpu);

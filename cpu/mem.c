@@ -108,7 +108,7 @@ void cpu_ftlb_set_enabled(struct cpu *cpu, bool on)
  * unwinds. `cpl` is the privilege the access is checked at (0 for the
  * supervisor accesses of exception delivery).
  */
-uint8_t *cpu_xlat(struct cpu *cpu, va_t va, enum cpu_access acc, unsigned cpl)
+uint8_t *cpu_xlat(struct cpu *cpu, va_t va, unsigned size, enum cpu_access acc, unsigned cpl)
 {
 	struct cpu_internal *in = cpu->in;
 	unsigned user = cpl == 3;
@@ -138,7 +138,11 @@ uint8_t *cpu_xlat(struct cpu *cpu, va_t va, enum cpu_access acc, unsigned cpl)
 	if (acc == ACC_WRITE && in->codepage[page])
 		cpu_icache_invalidate_page(cpu, page);
 	uint8_t *host = cpu->ram + x.ma;
-	if (x.cacheable && !in->ftlb_off && !(acc == ACC_WRITE && in->codepage[page])) {
+	/* a watched page's data accesses all come here (fetches do not count) */
+	bool watched = UNLIKELY(in->nwatch) && acc != ACC_EXEC && cpu_watch_page(in, va);
+	if (watched)
+		cpu_watch_access(cpu, va, size, acc == ACC_WRITE, host);
+	if (x.cacheable && !in->ftlb_off && !watched && !(acc == ACC_WRITE && in->codepage[page])) {
 		e->tag = va & PAGE_MASK;
 		e->addend = (uint64_t)(uintptr_t)host - va;
 		e->touch = x.touch;
@@ -152,10 +156,10 @@ static uint64_t read_at(struct cpu *cpu, va_t va, unsigned size, unsigned cpl)
 {
 	unsigned off = va & (PAGE_SIZE - 1);
 	if (off + size <= PAGE_SIZE)
-		return load_le(cpu_xlat(cpu, va, ACC_READ, cpl), size);
+		return load_le(cpu_xlat(cpu, va, size, ACC_READ, cpl), size);
 	unsigned first = PAGE_SIZE - off;
-	uint8_t *p1 = cpu_xlat(cpu, va, ACC_READ, cpl);
-	uint8_t *p2 = cpu_xlat(cpu, va + first, ACC_READ, cpl);
+	uint8_t *p1 = cpu_xlat(cpu, va, first, ACC_READ, cpl);
+	uint8_t *p2 = cpu_xlat(cpu, va + first, size - first, ACC_READ, cpl);
 	uint8_t buf[8];
 	memcpy(buf, p1, first);
 	memcpy(buf + first, p2, size - first);
@@ -168,12 +172,12 @@ static void write_at(struct cpu *cpu, va_t va, unsigned size, uint64_t v, unsign
 {
 	unsigned off = va & (PAGE_SIZE - 1);
 	if (off + size <= PAGE_SIZE) {
-		store_le(cpu_xlat(cpu, va, ACC_WRITE, cpl), size, v);
+		store_le(cpu_xlat(cpu, va, size, ACC_WRITE, cpl), size, v);
 		return;
 	}
 	unsigned first = PAGE_SIZE - off;
-	uint8_t *p1 = cpu_xlat(cpu, va, ACC_WRITE, cpl);
-	uint8_t *p2 = cpu_xlat(cpu, va + first, ACC_WRITE, cpl);
+	uint8_t *p1 = cpu_xlat(cpu, va, first, ACC_WRITE, cpl);
+	uint8_t *p2 = cpu_xlat(cpu, va + first, size - first, ACC_WRITE, cpl);
 	uint8_t buf[8];
 	store_le(buf, size, v);
 	memcpy(p1, buf, first);

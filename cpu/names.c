@@ -18,6 +18,7 @@ const char *cpu_exit_name(enum cpu_exit_reason r)
 		[CPU_EXIT_TRIPLE_FAULT] = "triple-fault",
 		[CPU_EXIT_UNSUPPORTED] = "unsupported",
 		[CPU_EXIT_BREAKPOINT] = "breakpoint",
+		[CPU_EXIT_WATCH] = "watchpoint",
 	};
 	if ((unsigned)r >= sizeof names / sizeof names[0] || !names[r])
 		return "exit?";

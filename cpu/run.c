@@ -136,6 +136,8 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason run_insns(stru
 				enum cpu_exit_reason r = run_block(cpu, b);
 				if (UNLIKELY(r != CPU_EXIT_NONE))
 					return r;
+				if (UNLIKELY(in->watch_hit)) /* the block ended after the watched access */
+					return CPU_EXIT_WATCH;
 				continue;
 			}
 		}
@@ -155,6 +157,8 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason run_insns(stru
 		}
 		if (stepping && (r = single_step_trap(cpu)) != CPU_EXIT_NONE)
 			return r;
+		if (UNLIKELY(in->watch_hit))
+			return CPU_EXIT_WATCH;
 	}
 	return CPU_EXIT_BUDGET;
 }
@@ -179,6 +183,7 @@ static enum cpu_exit_reason after_fault(struct cpu *cpu)
 	struct cpu_internal *in = cpu->in;
 	const struct cpu_fault_rec *f = &in->fault;
 	struct cpu_exit *x = &cpu->exit;
+	in->watch_hit = false; /* the instruction is undone: its accesses do not count */
 	uint64_t rip = in->insn_rip;
 	if (in->blk_first) {
 		rip = in->blk_rip + in->blk_first[cpu->icount - in->blk_base].off;
@@ -222,13 +227,16 @@ enum cpu_exit_reason cpu_run(struct cpu *cpu, uint64_t budget)
 
 	memset(&cpu->exit, 0, sizeof(cpu->exit));
 	in->count_mark = cpu->icount;
+	in->watch_hit = false;
 	if (cpu->cpl != in->ftlb_cpl)
 		cpu_ftlb_sync_cpl(cpu);
 	for (;;) {
 		if (setjmp(jb) == 0) {
 			do
 				r = (cpu->rflags_ & RFLAGS_TF) ? run_stepping(cpu, end) : run_fast(cpu, end);
-			while (r == CPU_EXIT_RECHECK);
+			while (r == CPU_EXIT_RECHECK && !in->watch_hit);
+			if (r == CPU_EXIT_RECHECK) /* it retired after a watched access */
+				r = CPU_EXIT_WATCH;
 			break;
 		}
 		r = after_fault(cpu);

@@ -206,6 +206,8 @@ void trap(struct trapframe *tf);
 void panic(const char *fmt, ...) __attribute__((noreturn));
 void panic_tf(struct trapframe *tf, const char *fmt, ...) __attribute__((noreturn));
 
+extern uint64_t ulimit; /* swap.c: user pages resident at most (the balloon lowers it) */
+
 /* ---- kalloc.c: physical frames */
 void kalloc_init(void);
 uint64_t kalloc_frame(void);               /* zeroed frame PA, 0 if none */

@@ -96,9 +96,10 @@ int pv_idle(void)
 
 void pv_lcr3(uint64_t pa)
 {
-	if (vmlab_features & VMLAB_FEAT_HYPERCALL)
-		vmcall(VMLAB_HC_SET_CR3, pa, 0);
-	else
+	if (vmlab_features & VMLAB_FEAT_HYPERCALL) {
+		if (vmcall(VMLAB_HC_SET_CR3, pa, 0) > 0) /* the monitor wants memory back */
+			pv_balloon_inflate();
+	} else
 		lcr3(pa);
 }
 

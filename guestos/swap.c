@@ -36,7 +36,8 @@ struct uframe {
 
 static struct uframe uframes[MAX_UFRAMES];
 static uint16_t frame_slot[KMAP_MAX / PAGE_SIZE]; /* PA frame -> uframes index + 1 */
-static uint64_t ulimit, nused, hand;
+uint64_t ulimit; /* the user-page budget: balloon.c lowers it */
+static uint64_t nused, hand;
 static uint8_t swap_used[SWAP_SLOTS / 8];
 static int have_disk;
 static uint64_t page_outs, page_ins;

@@ -32,6 +32,8 @@
 #define VMLAB_HC_IRQ 5           /* (0 cli, 1 sti, 2 sti + hlt) */
 #define VMLAB_HC_DISK_READ 6     /* (buf, lba, sectors 1..255) */
 #define VMLAB_HC_DISK_WRITE 7    /* (buf, lba, sectors 1..255) */
+#define VMLAB_HC_BALLOON 8       /* (0): pages the monitor wants back; (1, pa): take frame pa;
+                                    (2, n): the user-page budget shrank by n pages */
 
 struct pv_pte_update {
 	uint64_t pa;       /* PA of the 8-byte entry */
@@ -51,6 +53,7 @@ void pv_batch_begin(void);
 void pv_batch_end(void);                       /* apply what is queued */
 int pv_idle(void);                             /* sti; hlt in one call: 1 if done */
 void pv_lcr3(uint64_t pa);                     /* mov to CR3, or the CR3 hypercall */
+void pv_balloon_inflate(void);                /* balloon.c: give the monitor the frames it asks for */
 /* Move nsect sectors by one hypercall: 1 if done (0: use the ATA ports). */
 int pv_disk(int write, uint32_t lba, void *buf, int nsect);
 

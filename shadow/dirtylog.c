@@ -15,28 +15,9 @@
 
 #include "shadow/shadow.h"
 
-struct wp_ctx {
-	struct shadow_vm *vm;
-	uint64_t n;
-};
-
-static void unprotect_leaf(void *c, int r, enum tlb_view view, unsigned level, va_t va, ma_t ema,
-			   uint64_t e)
-{
-	struct wp_ctx *p = c;
-	(void)r;
-	(void)view;
-	(void)va;
-	if (level == 1 && (e & PTE_RW)) {
-		*shadow_mframe_word(p->vm->mf, ema) = e & ~PTE_RW;
-		p->n++;
-	}
-}
-
 uint64_t shadow_write_protect_all(struct shadow_vm *vm)
 {
-	struct wp_ctx p = {vm, 0};
-	shadow_for_each_entry(vm, unprotect_leaf, &p);
+	uint64_t n = shadow_clear_leaves(vm, MA_NONE, PTE_RW);
 	/* writable TLB entries of this VM go too (the drop hook forgets them in the CPU's fast cache) */
 	for (unsigned s = 0; s < vm->tlb->sets; s++)
 		for (unsigned w = 0; w < vm->tlb->ways; w++) {
@@ -47,7 +28,7 @@ uint64_t shadow_write_protect_all(struct shadow_vm *vm)
 			}
 		}
 	memset(vm->mapped_w, 0, vm->pmap.npages);
-	return p.n;
+	return n;
 }
 
 int shadow_dirtylog_start(struct shadow_vm *vm)

@@ -20,26 +20,10 @@
 
 #include "shadow/shadow.h"
 
-struct drop_ctx {
-	struct shadow_vm *vm;
-	ma_t frame;
-};
-
-static void drop_leaf(void *c, int r, enum tlb_view view, unsigned level, va_t va, ma_t ema, uint64_t e)
-{
-	struct drop_ctx *d = c;
-	(void)r;
-	(void)view;
-	(void)va;
-	if (level == 1 && (e & PTE_ADDR_MASK) == d->frame)
-		*shadow_mframe_word(d->vm->mf, ema) = 0;
-}
-
 /* Nothing may reach frame `ma` of page p any more: shadow leaves, TLB, decoded code. */
 static void unmap_frame(struct shadow_vm *vm, uint64_t p, ma_t ma)
 {
-	struct drop_ctx d = {vm, ma};
-	shadow_for_each_entry(vm, drop_leaf, &d);
+	shadow_clear_leaves(vm, ma, ~0ull); /* the whole entry: not present */
 	struct tlb_match m = {.match = TLB_M_VMID | TLB_M_MA, .vmid = vm->vmid, .ma = ma};
 	tlb_invalidate(vm->tlb, &m, TLB_CAUSE_SHADOW);
 	if (vm->cpu)
@@ -53,11 +37,17 @@ static bool page_out_one(const struct shadow_pmap *pm, uint64_t keep)
 	struct shadow_oc *oc = pm->oc;
 	struct shadow_vm *vm = oc->sh;
 	pa_t pinned = vm->ptw.active ? vm->ptw.pa >> PAGE_SHIFT : UINT64_MAX;
-	for (uint64_t tries = 0; tries < oc->count; tries++) {
+	uint64_t ring = 2 * pm->npages; /* a page given to the balloon leaves a stale entry */
+	for (uint64_t tries = 0; tries < oc->count;) {
 		uint64_t p = oc->fifo[oc->head];
-		oc->head = (oc->head + 1) % pm->npages;
+		oc->head = (oc->head + 1) % ring;
+		if (pm->frame[p] == MA_NONE) { /* stale: the page went to the balloon */
+			oc->count--;
+			continue;
+		}
+		tries++;
 		if (p == keep || p == pinned) { /* back of the queue */
-			oc->fifo[(oc->head + oc->count - 1) % pm->npages] = p;
+			oc->fifo[(oc->head + oc->count - 1) % ring] = p;
 			continue;
 		}
 		oc->count--;
@@ -87,7 +77,7 @@ ma_t shadow_oc_page_in(const struct shadow_pmap *pm, uint64_t p)
 	ma_t ma = shadow_mframe_alloc(pm->mf, pm->vmid); /* zeroed */
 	pm->mf->tag[ma >> PAGE_SHIFT] = (uint32_t)p;
 	pm->frame[p] = ma;
-	oc->fifo[(oc->head + oc->count) % pm->npages] = p;
+	oc->fifo[(oc->head + oc->count) % (2 * pm->npages)] = p;
 	oc->count++;
 	oc->nresident++;
 	if (oc->swapped[p]) {
@@ -133,7 +123,7 @@ int shadow_overcommit_enable(struct shadow_vm *vm, uint64_t resident_pages)
 		return -1;
 	struct shadow_oc *oc = calloc(1, sizeof *oc);
 	if (!oc || !(oc->swap = malloc(pm->npages * PAGE_SIZE)) || !(oc->swapped = calloc(pm->npages, 1)) ||
-	    !(oc->fifo = malloc(pm->npages * sizeof *oc->fifo))) {
+	    !(oc->fifo = malloc(2 * pm->npages * sizeof *oc->fifo))) {
 		if (oc) {
 			free(oc->swap);
 			free(oc->swapped);
@@ -151,5 +141,23 @@ int shadow_overcommit_enable(struct shadow_vm *vm, uint64_t resident_pages)
 		pm->frame[i] = MA_NONE;
 	}
 	pm->oc = oc;
+	return 0;
+}
+
+int shadow_oc_balloon_take(struct shadow_vm *vm, uint64_t p)
+{
+	struct shadow_pmap *pm = &vm->pmap;
+	struct shadow_oc *oc = pm->oc;
+	if (!oc || p >= pm->npages || (vm->ptw.active && vm->ptw.pa >> PAGE_SHIFT == p))
+		return -1;
+	ma_t ma = pm->frame[p];
+	if (ma != MA_NONE) { /* its FIFO entry goes stale; page_out_one skips it */
+		unmap_frame(vm, p, ma);
+		pm->frame[p] = MA_NONE;
+		shadow_mframe_release(pm->mf, ma);
+		oc->nresident--;
+	}
+	oc->swapped[p] = 0;
+	oc->ballooned++;
 	return 0;
 }

@@ -276,27 +276,32 @@ void shadow_for_each_entry(const struct shadow_vm *vm, shadow_visit_fn fn, void 
 	}
 }
 
-struct protect_ctx {
+struct clear_ctx {
 	struct shadow_vm *vm;
-	ma_t frame;
+	ma_t frame;                   /* MA_NONE: every frame */
+	uint64_t bits;
 	unsigned n;
 };
-static void protect_one(void *c, int r, enum tlb_view view, unsigned level, va_t va, ma_t ema,
-			uint64_t e)
+static void clear_one(void *c, int r, enum tlb_view view, unsigned level, va_t va, ma_t ema, uint64_t e)
 {
-	struct protect_ctx *p = c;
+	struct clear_ctx *p = c;
 	(void)r;
 	(void)view;
 	(void)va;
-	if (level == 1 && (e & PTE_RW) && (e & PTE_ADDR_MASK) == p->frame) {
-		*word(p->vm, ema) = e & ~PTE_RW;
+	if (level == 1 && (e & p->bits) && (p->frame == MA_NONE || (e & PTE_ADDR_MASK) == p->frame)) {
+		*word(p->vm, ema) = e & ~p->bits;
 		p->n++;
 	}
 }
 
+unsigned shadow_clear_leaves(struct shadow_vm *vm, ma_t frame, uint64_t bits)
+{
+	struct clear_ctx p = { vm, frame == MA_NONE ? MA_NONE : frame & PTE_ADDR_MASK, bits, 0 };
+	shadow_for_each_entry(vm, clear_one, &p);
+	return p.n;
+}
+
 unsigned shadow_protect_frame(struct shadow_vm *vm, ma_t frame)
 {
-	struct protect_ctx p = { vm, frame & PTE_ADDR_MASK, 0 };
-	shadow_for_each_entry(vm, protect_one, &p);
-	return p.n;
+	return shadow_clear_leaves(vm, frame, PTE_RW);
 }

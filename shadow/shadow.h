@@ -173,6 +173,8 @@ struct shadow_oc {
 	unsigned recent_next;
 	uint64_t double_paging;       /* a page read back from swap only to be written to the guest's disk */
 	uint64_t last_double;         /* the PA page of the last such event */
+	uint64_t ballooned;           /* pages the guest gave back (their frames and bytes dropped) */
+	uint64_t balloon_budget;      /* pages the guest's user budget shrank by instead (monitor/vmm) */
 	bool failed;                  /* a page-in found no frame (every frame pinned or a shadow table) */
 };
 
@@ -186,6 +188,9 @@ ma_t shadow_oc_page_in(const struct shadow_pmap *pm, uint64_t p);
  * read back from swap were written out. Returns true on such an event. */
 bool shadow_oc_disk_write(struct shadow_oc *oc, const struct shadow_pmap *pm, const uint8_t *sector,
 			  unsigned index);
+/* The guest gave PA page p back (balloon): drop its frame or swap slot, its bytes
+ * with them (it reads as zeros if ever touched again). 0, or -1 (already given). */
+int shadow_oc_balloon_take(struct shadow_vm *vm, uint64_t p);
 
 /* ======================= walk.c: the guest page-table walker ======================= */
 
@@ -593,6 +598,9 @@ void shadow_roots_drop(struct shadow_vm *vm); /* all roots freed, none current *
 unsigned shadow_root_empty(struct shadow_vm *vm, int r); /* free root r's tables, keep it */
 void shadow_ptpage_forget(struct shadow_vm *vm, uint64_t pa_page_number);
 unsigned shadow_protect_frame(struct shadow_vm *vm, ma_t frame);
+/* Clear `bits` in every shadow leaf (all roots, both views) that maps `frame`
+ * (MA_NONE: any frame) and has one of them set; returns the leaves changed. */
+unsigned shadow_clear_leaves(struct shadow_vm *vm, ma_t frame, uint64_t bits);
 int shadow_fill_table(struct shadow_vm *vm, enum tlb_view view, va_t va, uint64_t leaf,
 		      ma_t *spte_ma, unsigned *tables_alloc);
 

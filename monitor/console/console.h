@@ -219,6 +219,7 @@ struct con_session {
 	struct con_symtab syms;
 	struct con_bp bp[CON_MAX_BPS];
 	unsigned next_bp_id;
+	int watch_slot[MON_WATCH_MAX]; /* the VMM's watchpoint i is bp[watch_slot[i]] */
 	/* every trace event since the session began, the last CON_RING kept */
 	struct mon_event ring[CON_RING];
 	uint64_t nevents;       /* events received (absolute index of the next one) */
@@ -319,8 +320,14 @@ void con_draw_before_step(struct con_session *s);
 struct draw_events;
 void con_draw_events(const struct con_session *s, struct draw_events *t, uint64_t n);
 /* (stats vm trace help quit are run by con_exec itself, console_cmds_misc.c) */
-/* The breakpoint or watchpoint that the guest's current state triggers, or NULL. */
-struct con_bp *con_bp_check(struct con_session *s, bool skip_break);
+/* Give the VMM the session's breakpoints and watchpoints again (after a change). */
+void con_bp_sync(struct con_session *s);
+/* Read the watched values afresh (before a run). */
+void con_bp_refresh(struct con_session *s);
+/* The VM has paused (MON_PAUSED): the breakpoint or watchpoint that makes it a
+ * stop, or NULL to run on (another program's breakpoint, a write of the same
+ * value, a breakpoint at the start of the run when skip_break). */
+struct con_bp *con_bp_paused(struct con_session *s, bool skip_break);
 
 /* console_repl.c: the front ends. Return the process exit status. */
 int con_repl_interactive(struct con_session *s);

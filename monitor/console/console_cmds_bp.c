@@ -4,9 +4,11 @@
  * every instruction.
  *
  * A breakpoint stops the guest when RIP equals its address, before the
- * instruction there runs. A watchpoint watches the 8 bytes at a VA (through
- * the guest's current page tables) and stops after the instruction that
- * changed them.
+ * instruction there runs. A watchpoint watches the 8 bytes at a VA (in any
+ * address space) and stops after the guest instruction that changed them.
+ * Both live in the VMM (mon_vm_break_set, mon_vm_watch_set), which pauses the
+ * VM at them without stepping: the console keeps the numbers, hit counts,
+ * `break prog:sym` scoping and values, and decides whether a pause is a stop.
  */
 #include <string.h>
 
@@ -30,30 +32,69 @@ static bool watch_read(struct con_session *s, uint64_t va, uint64_t *v)
 	return mon_read_va(s->vm, va, v, sizeof *v) == sizeof *v;
 }
 
-struct con_bp *con_bp_check(struct con_session *s, bool skip_break)
+/* Give the VMM the session's breakpoints and watchpoints (it checks them
+ * off its fast paths; con_run runs at full speed to them). -1 with err if
+ * the VMM refuses (nothing changed there). */
+static int bp_sync(struct con_session *s, char *err, size_t errlen)
 {
-	uint64_t rip = mon_vm_cpu(s->vm)->rip;
+	va_t brk[CON_MAX_BPS];
+	struct mon_watch w[MON_WATCH_MAX];
+	unsigned nb = 0, nw = 0;
 	for (int i = 0; i < CON_MAX_BPS; i++) {
-		struct con_bp *b = &s->bp[i];
+		const struct con_bp *b = &s->bp[i];
 		if (!b->used)
 			continue;
 		if (!b->watch) {
-			if (!skip_break && b->addr == rip) {
-				const char *cur = b->prog[0] ? con_cur_prog(s) : NULL;
-				if (!b->prog[0] || (cur && !strcmp(cur, b->prog)))
-					return b;
-			}
+			brk[nb++] = b->addr;
 			continue;
 		}
-		uint64_t v;
-		bool ok = watch_read(s, b->addr, &v);
-		bool changed = ok && b->old_ok && v != b->old;
-		b->old_ok = ok;
-		b->old = ok ? v : 0;
-		if (changed && !skip_break)
+		if (nw == MON_WATCH_MAX) {
+			snprintf(err, errlen, "too many watchpoints (at most %d)", MON_WATCH_MAX);
+			return -1;
+		}
+		s->watch_slot[nw] = i;
+		w[nw++] = (struct mon_watch){.va = b->addr, .len = 8, .kind = MON_WATCH_WRITE};
+	}
+	if (mon_vm_watch_set(s->vm, w, nw, err, errlen))
+		return -1;
+	return mon_vm_break_set(s->vm, brk, nb, err, errlen);
+}
+
+void con_bp_sync(struct con_session *s)
+{
+	char err[MON_ERR_MAX];
+	if (bp_sync(s, err, sizeof err))
+		con_error(s, "%s", err);
+}
+
+void con_bp_refresh(struct con_session *s)
+{
+	for (int i = 0; i < CON_MAX_BPS; i++)
+		if (s->bp[i].used && s->bp[i].watch)
+			s->bp[i].old_ok = watch_read(s, s->bp[i].addr, &s->bp[i].old);
+}
+
+struct con_bp *con_bp_paused(struct con_session *s, bool skip_break)
+{
+	const struct mon_pause *p = mon_vm_pause(s->vm);
+	if (p->reason == MON_PAUSE_WATCH) {
+		struct con_bp *b = &s->bp[s->watch_slot[p->index]];
+		bool changed = !b->old_ok || p->new_value != b->old;
+		b->old_ok = true;
+		b->old = p->new_value;
+		return changed ? b : NULL; /* a write of the same value goes on, as in gdb */
+	}
+	if (p->reason != MON_PAUSE_BREAK || skip_break)
+		return NULL;
+	for (int i = 0; i < CON_MAX_BPS; i++) {
+		struct con_bp *b = &s->bp[i];
+		if (!b->used || b->watch || b->addr != p->va)
+			continue;
+		const char *cur = b->prog[0] ? con_cur_prog(s) : NULL;
+		if (!b->prog[0] || (cur && !strcmp(cur, b->prog)))
 			return b;
 	}
-	return NULL;
+	return NULL; /* another program's breakpoint: run on */
 }
 
 static int cmd_add(struct con_session *s, const struct con_cmd *c)
@@ -75,6 +116,12 @@ static int cmd_add(struct con_session *s, const struct con_cmd *c)
 	}
 	char a[200];
 	con_fmt_addr_prog(s, b->addr, b->prog[0] ? b->prog : con_cur_prog(s), a, sizeof a);
+	char err[MON_ERR_MAX];
+	if (bp_sync(s, err, sizeof err)) {
+		b->used = false;
+		bp_sync(s, err, sizeof err);
+		return con_error(s, "%s", err);
+	}
 	if (b->watch) {
 		b->old_ok = watch_read(s, b->addr, &b->old);
 		fprintf(s->out, "watchpoint %u: VA %s (8 bytes, now %s)\n", b->id, a,
@@ -95,12 +142,14 @@ static int cmd_delete(struct con_session *s, const struct con_cmd *c)
 				s->bp[i].used = false;
 				n++;
 			}
+		con_bp_sync(s);
 		fprintf(s->out, "deleted %u breakpoint%s\n", n, n == 1 ? "" : "s");
 		return 0;
 	}
 	for (int i = 0; i < CON_MAX_BPS; i++)
 		if (s->bp[i].used && s->bp[i].id == c->n) {
 			s->bp[i].used = false;
+			con_bp_sync(s);
 			fprintf(s->out, "deleted breakpoint %u\n", s->bp[i].id);
 			return 0;
 		}

@@ -2,6 +2,8 @@
  * monitor/console/console_run.c — the console session: the event sink, running the
  * VM towards a goal (n instructions, the next exit, an `until` event, back to
  * user mode, a breakpoint), Ctrl-C, and phase-by-phase display of an exit.
+ * Breakpoints and watchpoints are the VMM's: `continue` runs whole slices and
+ * the VM pauses at them by itself.
  *
  * A TLB miss in shadow mode is really stepped: while the goal can stop at an
  * event, the console turns the monitor's phase steps on
@@ -398,17 +400,6 @@ static void print_events(struct con_session *s, uint64_t from)
 		print_event_line(s, "", ev_at(s, i));
 }
 
-/* Does the goal need instruction-by-instruction stepping? */
-static bool needs_insn_steps(struct con_session *s, const struct con_goal *g)
-{
-	if (g->insns || g->to_user)
-		return true;
-	for (int i = 0; i < CON_MAX_BPS; i++)
-		if (s->bp[i].used)
-			return true;
-	return false;
-}
-
 /* The first new event in [from, nevents) that meets the goal, or UINT64_MAX. */
 static uint64_t goal_event(struct con_session *s, const struct con_goal *g, uint64_t from)
 {
@@ -434,8 +425,10 @@ static void report_bp(struct con_session *s, struct con_bp *b)
 	else
 		fprintf(s->out, "%sbreakpoint %u at %s\n", b->temp ? "temporary " : "", b->id,
 			con_fmt_addr(s, b->addr, a, sizeof a));
-	if (b->temp)
+	if (b->temp) {
 		b->used = false;
+		con_bp_sync(s);
+	}
 }
 
 int con_run(struct con_session *s, const struct con_goal *g)
@@ -449,9 +442,11 @@ int con_run(struct con_session *s, const struct con_goal *g)
 		return con_error(s, "the VM is not running");
 	}
 	const uint64_t start = mon_vm_icount(vm), first_ev = s->nevents;
-	const bool fine = needs_insn_steps(s, g);
+	/* breakpoints and watchpoints pause the VM themselves: only counting
+	 * instructions and `finish` need instruction steps */
+	const bool fine = g->insns || g->to_user;
 	const enum mon_step_kind kind = fine ? MON_STEP_INSN : (g->any_event || g->until) ? MON_STEP_EXIT : MON_STEP_RUN;
-	con_bp_check(s, true); /* refresh watchpoint values */
+	con_bp_refresh(s);
 	/* pause inside TLB misses only when the goal may stop at one of their events */
 	mon_vm_set_miss_phases(vm, g->any_event || g->until);
 	*s->interrupt = 0;
@@ -494,7 +489,7 @@ int con_run(struct con_session *s, const struct con_goal *g)
 			break;
 		if (g->to_user && mon_vm_vcpu(vm)->cpl == 3)
 			break;
-		struct con_bp *b = fine ? con_bp_check(s, mon_vm_icount(vm) == start) : NULL;
+		struct con_bp *b = st == MON_PAUSED ? con_bp_paused(s, mon_vm_icount(vm) == start) : NULL;
 		if (b) {
 			con_serial_eol(s);
 			if (g->print_events)

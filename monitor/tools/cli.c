@@ -439,6 +439,8 @@ static bool parse_flag(struct mon_config *cfg, const char *arg)
 		cfg->check_isolation = true;
 	else if (!strcmp(arg, "--no-fast-tlb"))
 		cfg->no_fast_tlb = true;
+	else if (!strcmp(arg, "--balloon"))
+		cfg->balloon = true;
 	else
 		return false;
 	return true;
@@ -529,6 +531,8 @@ void mon_cli_print_run_options(FILE *f)
 	      "  --machine-mem SIZE       machine frames the guest's pages may hold; less than --mem\n"
 	      "                           overcommits: the monitor pages guest pages out to a host\n"
 	      "                           swap area, FIFO (--mmu=shadow; docs/overcommit.md)\n"
+	      "  --balloon                with --machine-mem and --paravirt: ask guestos's balloon\n"
+	      "                           driver to give back the frames the machine lacks\n"
 	      "  --bare-core              no monitor: the guest at real CPL 0 on the bare core\n"
 	      "                           (paging and IDT in the core; the bench baseline)\n"
 	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"

@@ -47,6 +47,8 @@ enum vmlab_hc {
 	VMLAB_HC_IRQ = 5,           /* RDI = 0 cli, 1 sti, 2 sti + hlt (idle until an interrupt) */
 	VMLAB_HC_DISK_READ = 6,     /* RDI = buffer VA, RSI = LBA, RDX = sectors (1..255): disk -> memory */
 	VMLAB_HC_DISK_WRITE = 7,    /* RDI = buffer VA, RSI = LBA, RDX = sectors (1..255): memory -> disk */
+	VMLAB_HC_BALLOON = 8,       /* RDI = 0: -> pages the monitor wants back; RDI = 1: RSI = PA of a
+				       frame the guest gives (--balloon; SET_CR3 returns 1 while it wants) */
 	VMLAB_HC_COUNT
 };
 #define VMLAB_HC_BATCH_MAX 64

@@ -113,6 +113,7 @@ struct mon_config {
 	uint64_t shadow_pool;                   /* bytes of machine memory for shadow tables (0: mem/4, >= 4M) */
 	uint64_t machine_mem;                   /* --machine-mem: machine frames the guest's pages may hold
 						   (0, or >= mem: all resident); less overcommits (overcommit.h) */
+	bool balloon;                           /* --balloon: ask a --paravirt guest for frames back */
 	uint64_t pit_scale;                     /* guest instructions per PIT input clock (default 100) */
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */
@@ -383,6 +384,45 @@ void mon_vm_pause_at(struct vm *vm, uint64_t icount);
 int mon_vm_break_set(struct vm *vm, const va_t *va, unsigned n, char *err, size_t errlen);
 /* Is the VM paused on a breakpoint (RIP is the breakpoint's address)? */
 bool mon_vm_at_break(const struct vm *vm);
+
+/*
+ * Watchpoints (monitor/vmm/debug.c; replace the list; n = 0 clears; at most
+ * MON_WATCH_MAX): mon_vm_step returns MON_PAUSED after a guest instruction
+ * that wrote (MON_WATCH_WRITE), read (MON_WATCH_READ) or did either
+ * (MON_WATCH_ACCESS) to a byte of [va, va+len), in any address space; the
+ * instruction has retired (RIP after it) and mon_vm_pause says which range,
+ * the access, and the range's value before and after. Checked in the core's
+ * slow translation path only: the fast translation cache never keeps a
+ * watched page, every other page runs at full speed. A range is 1..8 bytes
+ * within one page. Guest behaviour is unchanged.
+ * SIMPLIFICATION: only the accesses of instructions the core executes count;
+ * what the VMM writes for the guest (exception frames of reflections, A/D
+ * bits, emulated page-table writes, disk DMA) does not pause, and a
+ * read-modify-write instruction counts as a write only.
+ * 0, or -1 with one line in err (nothing changed).
+ */
+#define MON_WATCH_MAX 16
+enum mon_watch_kind { MON_WATCH_WRITE = 1, MON_WATCH_READ = 2, MON_WATCH_ACCESS = 3 };
+struct mon_watch {
+	va_t va;
+	unsigned len;
+	enum mon_watch_kind kind;
+};
+int mon_vm_watch_set(struct vm *vm, const struct mon_watch *w, unsigned n, char *err, size_t errlen);
+
+/* Why the last mon_vm_step returned MON_PAUSED (reason NONE after any other result). */
+enum mon_pause_reason { MON_PAUSE_NONE = 0, MON_PAUSE_BREAK, MON_PAUSE_WATCH, MON_PAUSE_ICOUNT };
+struct mon_pause {
+	enum mon_pause_reason reason;
+	unsigned index;               /* BREAK: into the breakpoint list; WATCH: into the watch list */
+	va_t va;                      /* BREAK: the breakpoint (= RIP); WATCH: the range's first byte */
+	unsigned len;                 /* WATCH: the range's length in bytes */
+	bool write;                   /* WATCH: the instruction wrote (else read) */
+	va_t access;                  /* WATCH: VA of its first access that touched the range */
+	va_t rip;                     /* WATCH: the instruction (RIP before it ran) */
+	uint64_t old_value, new_value; /* WATCH: the range's bytes, little-endian, before and after */
+};
+const struct mon_pause *mon_vm_pause(const struct vm *vm);
 
 /* Stop the VM from outside (console `kill`). */
 void mon_vm_request_stop(struct vm *vm, const char *why);

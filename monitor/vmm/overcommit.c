@@ -15,7 +15,7 @@ bool mon_vm_overcommit_stats(const struct vm *vm, struct mon_overcommit_stats *o
 	if (!oc)
 		return false;
 	*out = (struct mon_overcommit_stats){oc->resident_max, oc->nresident, oc->page_outs, oc->page_ins,
-					     oc->zero_fills, oc->double_paging};
+					     oc->zero_fills, oc->double_paging, oc->ballooned};
 	return true;
 }
 
@@ -35,16 +35,52 @@ void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json)
 	struct mon_overcommit_stats s;
 	if (!mon_vm_overcommit_stats(vm, &s))
 		return;
-	if (json)
+	if (json) {
 		fprintf(f, ",\n  \"overcommit\": {\"frames_max\": %llu, \"resident\": %llu, \"page_outs\": %llu, "
 			"\"page_ins\": %llu, \"zero_fills\": %llu, \"double_paging\": %llu}",
 			(unsigned long long)s.frames_max, (unsigned long long)s.resident,
 			(unsigned long long)s.page_outs, (unsigned long long)s.page_ins,
 			(unsigned long long)s.zero_fills, (unsigned long long)s.double_paging);
-	else
-		fprintf(f, "overcommit:      %llu frames for %llu pages: page-outs %llu, page-ins %llu, zero fills %llu, "
-			"double paging %llu\n", (unsigned long long)s.frames_max,
-			(unsigned long long)vm->sh.pmap.npages, (unsigned long long)s.page_outs,
-			(unsigned long long)s.page_ins, (unsigned long long)s.zero_fills,
-			(unsigned long long)s.double_paging);
+		if (vm->cfg.balloon)
+			fprintf(f, ",\n  \"balloon\": {\"frames\": %llu, \"budget_pages\": %llu}",
+				(unsigned long long)s.ballooned, (unsigned long long)vm->sh.pmap.oc->balloon_budget);
+		return;
+	}
+	fprintf(f, "overcommit:      %llu frames for %llu pages: page-outs %llu, page-ins %llu, zero fills %llu, "
+		"double paging %llu\n", (unsigned long long)s.frames_max, (unsigned long long)vm->sh.pmap.npages,
+		(unsigned long long)s.page_outs, (unsigned long long)s.page_ins, (unsigned long long)s.zero_fills,
+		(unsigned long long)s.double_paging);
+	if (vm->cfg.balloon)
+		fprintf(f, "balloon:         %llu frames given back by the guest, its user-page budget %llu pages lower\n",
+			(unsigned long long)s.ballooned, (unsigned long long)vm->sh.pmap.oc->balloon_budget);
+}
+
+uint64_t mon_balloon_wanted(const struct vm *vm)
+{
+	const struct shadow_oc *oc = vm->sh.pmap.oc;
+	if (!vm->cfg.balloon || !oc)
+		return 0;
+	/* the guest keeps what the machine has frames for; the rest comes back */
+	uint64_t excess = vm->sh.pmap.npages - oc->resident_max;
+	uint64_t back = oc->ballooned + oc->balloon_budget;
+	return back < excess ? excess - back : 0;
+}
+
+int64_t mon_balloon_call(struct vm *vm, uint64_t op, uint64_t arg)
+{
+	if (!vm->cfg.balloon || !vm->sh.pmap.oc)
+		return -1;
+	if (op == 0)
+		return (int64_t)mon_balloon_wanted(vm);
+	struct shadow_oc *oc = vm->sh.pmap.oc;
+	uint64_t want = mon_balloon_wanted(vm);
+	if (op == 2) { /* the guest shrank its own working set instead of giving frames */
+		if (arg > want)
+			return -1;
+		oc->balloon_budget += arg;
+		return 0;
+	}
+	if (op != 1 || (arg & (PAGE_SIZE - 1)) || arg >= vm->sh.pmap.mem_size || !want)
+		return -1;
+	return shadow_oc_balloon_take(&vm->sh, arg >> PAGE_SHIFT);
 }

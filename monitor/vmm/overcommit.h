@@ -16,6 +16,7 @@ struct mon_overcommit_stats {
 	uint64_t page_ins;         /* ... and read back */
 	uint64_t zero_fills;       /* first touches: a zeroed frame, nothing read */
 	uint64_t double_paging;    /* pages read back from swap only for the guest to write them to its disk */
+	uint64_t ballooned;        /* pages the guest's balloon driver gave back (--balloon) */
 };
 /* false (and *out zeroed) if the VM is not overcommitted. */
 bool mon_vm_overcommit_stats(const struct vm *vm, struct mon_overcommit_stats *out);

@@ -16,7 +16,7 @@
 #include "monitor/vmm/modes.h"
 
 static const char *const hc_names[VMLAB_HC_COUNT] = {
-	"version", "console_write", "mmu_update", "invlpg", "set_cr3", "irq", "disk_read", "disk_write",
+	"version", "console_write", "mmu_update", "invlpg", "set_cr3", "irq", "disk_read", "disk_write", "balloon",
 };
 
 static void trace_hc(struct vm *vm, unsigned op, const char *fmt, unsigned long long a)
@@ -62,6 +62,9 @@ static int64_t disk_io(struct vm *vm, bool write, va_t buf, uint64_t lba, uint64
 		if (!mon_guest_rw(vm, buf + off, disk + off, k, !write, &pf))
 			return -1;
 	}
+	for (uint64_t i = 0; write && vm->sh.pmap.oc && i < n; i++) /* overcommit: double paging? */
+		if (shadow_oc_disk_write(vm->sh.pmap.oc, &vm->sh.pmap, disk + i * ATA_SECTOR, (unsigned)((lba + i) % 8)))
+			mon_overcommit_double_paging(vm, (lba + i) / 8);
 	vm->modes->hc_sectors += n;
 	if (MON_TRACING(vm, MON_CAT_DISK)) {
 		struct mon_event f = { .has = MON_EV_VALUE, .value = lba };
@@ -164,6 +167,10 @@ void mon_paravirt_call(struct vm *vm, const struct cpu_sens *s)
 		break;
 	case VMLAB_HC_SET_CR3:
 		set_cr3(vm, a);
+		ret = mon_balloon_wanted(vm) > 0; /* 1: the guest's balloon driver should ask */
+		break;
+	case VMLAB_HC_BALLOON:
+		ret = mon_balloon_call(vm, a, b);
 		break;
 	case VMLAB_HC_IRQ:
 		if (a > 2) {

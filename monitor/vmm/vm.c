@@ -148,10 +148,18 @@ static struct vm *vm_create(struct host *h, const struct mon_config *cfg, const 
 		goto fail;
 	}
 	vm->sh_ok = true;
+	if (cfg->balloon && !(cfg->machine_mem && cfg->machine_mem < cfg->mem_size)) {
+		snprintf(err, errlen, "--balloon needs --machine-mem below --mem (nothing to give back otherwise)");
+		goto fail;
+	}
 	if (cfg->machine_mem && cfg->machine_mem < cfg->mem_size) {
 		/* SIMPLIFICATION: RAM stays allocated in full; the VM may hold machine_mem of it */
 		if (cfg->mmu != MON_MMU_SHADOW) {
 			snprintf(err, errlen, "--machine-mem (overcommit) needs --mmu=shadow");
+			goto fail;
+		}
+		if (cfg->balloon && !cfg->paravirt) {
+			snprintf(err, errlen, "--balloon needs --paravirt (the guest's balloon driver uses hypercalls)");
 			goto fail;
 		}
 		if (shadow_overcommit_enable(&vm->sh, cfg->machine_mem >> PAGE_SHIFT)) {
@@ -411,10 +419,14 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 	mon_modes_after_run(vm); /* --strict-x86 explanations */
 	if (r == CPU_EXIT_BREAKPOINT) { /* nothing of the instruction ran: pause before it */
 		vm->at_break = true;
+		mon_break_hit(vm);
 		return true;
 	}
 	bool handled = false;
-	if (r != CPU_EXIT_BUDGET && r != CPU_EXIT_NONE) {
+	if (r == CPU_EXIT_WATCH) { /* the instruction retired: like the end of a budget, then pause */
+		mon_watch_hit(vm);
+		handled = true;
+	} else if (r != CPU_EXIT_BUDGET && r != CPU_EXIT_NONE) {
 		if ((unsigned)r <= CPU_EXIT_UNSUPPORTED)
 			vm->stats.exits[r]++;
 		mon_exit_handle(vm);
@@ -447,6 +459,7 @@ enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind)
 	if (vm->stopped)
 		return MON_STOPPED;
 	host_switch_to(vm->host, vm); /* the real CPU runs this VM now */
+	vm->pause.reason = MON_PAUSE_NONE;
 	if (vm->pending_fill) {
 		vm_miss_continue(vm);
 	} else if (kind == MON_STEP_EXIT) {
@@ -455,34 +468,18 @@ enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind)
 	} else {
 		vm_run_once(vm, kind);
 	}
-	if (vm->stopped)
+	if (vm->stopped) {
+		vm->pause.reason = MON_PAUSE_NONE;
 		return MON_STOPPED;
-	if (vm->at_break)
+	}
+	if (vm->at_break || vm->pause.reason == MON_PAUSE_WATCH)
 		return MON_PAUSED;
 	if (vm->cpu.icount >= vm->pause_at && !vm->pending_fill) {
 		vm->pause_at = UINT64_MAX;
+		vm->pause.reason = MON_PAUSE_ICOUNT;
 		return MON_PAUSED;
 	}
 	return MON_RUNNING;
-}
-
-void mon_vm_pause_at(struct vm *vm, uint64_t icount)
-{
-	vm->pause_at = icount;
-}
-
-int mon_vm_break_set(struct vm *vm, const va_t *va, unsigned n, char *err, size_t errlen)
-{
-	if (cpu_break_set(&vm->cpu, va, n)) {
-		snprintf(err, errlen, "at most %u breakpoints", CPU_BREAK_MAX);
-		return -1;
-	}
-	return 0;
-}
-
-bool mon_vm_at_break(const struct vm *vm)
-{
-	return vm->at_break;
 }
 
 void mon_vm_set_miss_phases(struct vm *vm, bool on)

@@ -108,6 +108,11 @@ struct vm {
 	void *msg_ctx;
 	bool at_break;             /* stopped on a breakpoint: the next run lets that instruction go */
 	uint64_t pause_at;         /* mon_vm_pause_at: pause once icount reaches it (UINT64_MAX: no) */
+	va_t brk[CPU_BREAK_MAX];   /* mon_vm_break_set's list (debug.c) */
+	unsigned nbrk;
+	struct mon_watch watch[MON_WATCH_MAX]; /* mon_vm_watch_set's list */
+	unsigned nwatch;
+	struct mon_pause pause;    /* why the last step paused */
 	char who[MON_WHO_MAX];
 	struct mon_trace trace;
 	struct mon_stats stats;
@@ -129,10 +134,18 @@ void mon_vm_halt(struct vm *vm, enum mon_stop_reason r, int status, const char *
 	__attribute__((format(printf, 4, 5)));
 /* Account instructions retired since the last call to the current virtual CPL. */
 void mon_vm_account(struct vm *vm);
+/* debug.c: the core stopped after a watched access (CPU_EXIT_WATCH): fill vm->pause. */
+void mon_watch_hit(struct vm *vm);
+/* debug.c: the core stopped on a breakpoint: fill vm->pause. */
+void mon_break_hit(struct vm *vm);
 
 /* overcommit.c: a double-paging event (trace), the summary's overcommit line / JSON member */
 void mon_overcommit_double_paging(struct vm *vm, uint64_t slot);
 void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json);
+/* --balloon: pages the monitor still wants back (0 without --balloon), and the
+ * BALLOON hypercall (op 0: that number; op 1: take the guest's frame at PA arg). */
+uint64_t mon_balloon_wanted(const struct vm *vm);
+int64_t mon_balloon_call(struct vm *vm, uint64_t op, uint64_t arg);
 
 /* exit.c: handle cpu->exit, then any exit that handling left pending
  * (vm->exit_pending), one after the other in a loop: exit handling never

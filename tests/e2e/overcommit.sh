@@ -3,6 +3,8 @@
 #  - demos with 64 MiB of guest memory in 1 MiB of machine frames: output identical to QEMU's;
 #  - the swap demo (the guest swaps too) at four machine sizes: output identical,
 #    and the summary's overcommit line against a golden (double paging grows as frames shrink);
+#  - the balloon under --paravirt: the swap demo with and without it (in the same golden),
+#    hello and pingpong with it: output identical;
 #  - a trace window from the first double-paging event, against a golden;
 #  - --stats-json carries the counters; bad input: one line, exit 2.
 # UPDATE_GOLDEN=1 rewrites the goldens.
@@ -31,6 +33,24 @@ for mm in 8M 2M 1M 512K; do
   fi
   echo "--machine-mem $mm: $(grep '^overcommit:' "$out/swap-$mm.err" || echo 'not overcommitted')" >>"$out/swap.summary"
 done
+# the balloon (--paravirt): the guest gives frames back and shrinks its own user-page budget
+for b in "" --balloon; do
+  "$vmlab" run "${boot[@]}" --mem 8M --machine-mem 1M --paravirt $b --cmdline "mem=1M run=swaptest:4" \
+    --stats-json "$out/pv$b.json" >"$out/pv$b.out" 2>"$out/pv$b.err"
+  rc=$?
+  # the program's lines are unchanged; the kernel's own swap count is not (it pages more itself)
+  if [ $rc != 0 ] || ! cmp -s <(grep -v '^\[kernel\] swap:' tests/guest/expected/swaptest.out) <(grep -v '^\[kernel\] swap:' "$out/pv$b.out"); then
+    echo "FAIL overcommit swaptest --paravirt $b: status $rc or output differs"; fail=1
+  fi
+  { echo "--machine-mem 1M --paravirt $b: $(grep '^\[kernel\] swap:' "$out/pv$b.out")"
+    grep -E '^(overcommit|balloon):' "$out/pv$b.err"; } >>"$out/swap.summary"
+done
+grep -q '"balloon": {"frames": [1-9]' "$out/pv--balloon.json" || { echo "FAIL overcommit: --stats-json has no balloon"; fail=1; }
+for d in hello pingpong; do
+  "$vmlab" run "${boot[@]}" --mem 8M --machine-mem 1M --paravirt --balloon --cmdline run=$d >"$out/b-$d.out" 2>"$out/b-$d.err"
+  if [ $? != 0 ] || ! cmp -s "tests/guest/expected/$d.out" "$out/b-$d.out"; then echo "FAIL balloon $d: output differs"; fail=1
+  else echo "ok   overcommit $d with the balloon: identical to QEMU ($(grep -o '[0-9]* frames given back' "$out/b-$d.err"))"; fi
+done
 grep -q '"double_paging": [1-9]' "$out/swap-512K.json" || { echo "FAIL overcommit: --stats-json has no double paging"; fail=1; }
 grep -q '"overcommit"' "$out/swap-8M.json" && { echo "FAIL overcommit: 8M of 8M is not overcommitted"; fail=1; }
 "$vmlab" run "${boot[@]}" --mem 8M --machine-mem 512K --cmdline "mem=1M run=swaptest:4" --quiet \
@@ -41,7 +61,7 @@ if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
 else
   diff -u "$golden" "$out/swap.summary" || { echo "FAIL overcommit swap summary differs from golden"; fail=1; }
   diff -u tests/e2e/golden/overcommit-double.trace "$out/double.trace" || { echo "FAIL overcommit double-paging trace differs"; fail=1; }
-  [ $fail = 0 ] && { echo "ok   overcommit swap demo at 8M/2M/1M/512K: identical output, summaries and trace as golden"; sed 's/^/     /' "$out/swap.summary"; }
+  [ $fail = 0 ] && { echo "ok   overcommit swap demo at 8M/2M/1M/512K and with/without the balloon: identical output, summaries and trace as golden"; sed 's/^/     /' "$out/swap.summary"; }
 fi
 bad() { # name message args...
   local name=$1 msg=$2; shift 2
@@ -54,4 +74,6 @@ bad() { # name message args...
 }
 bad size "bad --machine-mem" --machine-mem 3K
 bad nested "needs --mmu=shadow" --mem 8M --machine-mem 1M --mmu=nested
+bad balloon-pv "--balloon needs --paravirt" --mem 8M --machine-mem 1M --balloon
+bad balloon-oc "--balloon needs --machine-mem" --mem 8M --paravirt --balloon
 exit $fail
