@@ -7,7 +7,7 @@ set -u
 # (make web, and its test in headless Chromium). clang + libclang-rt-14-dev: libFuzzer
 # for `make fuzz-smoke` / `make fuzz` (they print "skipped: clang libFuzzer not installed" without them).
 # bubblewrap: the sandbox of vmlab grade (it says "weaker sandbox" without it).
-PKGS="gcc make pkg-config libcapstone-dev libreadline-dev check gcovr qemu-system-x86 tmux valgrind libxml2-utils emscripten chromium clang libclang-rt-14-dev bubblewrap"
+PKGS="gcc make pkg-config libcapstone-dev libreadline-dev check gcovr qemu-system-x86 tmux valgrind libxml2-utils emscripten chromium clang libclang-rt-14-dev bubblewrap gdb"
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -12,9 +12,11 @@ shift
 passed=0; failed=0; failed_names=""
 for step in "$@"; do
   echo "=== test step: $step"
+  t0=$SECONDS
   timeout -k 30 "${STEP_TIMEOUT:-1800}" "${make_cmd[@]}" "$step"
   rc=$?
   [ $rc = 124 ] && echo "=== step $step did not finish within ${STEP_TIMEOUT:-1800} s (hang?)"
+  echo "=== time: $step $((SECONDS - t0)) s"
   if [ $rc = 0 ]; then
     echo "=== PASS: $step"; passed=$((passed + 1))
   else

@@ -94,9 +94,8 @@ static unsigned random_victim(const struct tlb_entry *e, unsigned ways, uint64_t
 	return w;
 }
 
-unsigned tlb_policy_victim(struct tlb *t, unsigned set, uint64_t now)
+static unsigned policy_victim(struct tlb *t, struct tlb_entry *e, unsigned set, uint64_t now)
 {
-	struct tlb_entry *e = &t->e[(size_t)set * t->ways];
 	switch (t->policy) {
 	case TLB_POLICY_RANDOM:
 		return random_victim(e, t->ways, &t->rng, now);
@@ -108,6 +107,25 @@ unsigned tlb_policy_victim(struct tlb *t, unsigned set, uint64_t now)
 	default:
 		return lru_victim(e, t->ways);
 	}
+}
+
+/*
+ * The policy's victim, unless it is pinned (tlb_pin: installed for an
+ * instruction that has not retired while other code runs, --mmu=swtlb's
+ * refill handler) and an unpinned way not used by the current instruction
+ * is there: then the least recently used of those goes instead.
+ */
+unsigned tlb_policy_victim(struct tlb *t, unsigned set, uint64_t now)
+{
+	struct tlb_entry *e = &t->e[(size_t)set * t->ways];
+	unsigned v = policy_victim(t, e, set, now);
+	if (!tlb_pinned(t, &e[v]))
+		return v;
+	unsigned best = t->ways;
+	for (unsigned w = 0; w < t->ways; w++)
+		if (!tlb_pinned(t, &e[w]) && e[w].stamp != now && (best == t->ways || e[w].stamp < e[best].stamp))
+			best = w;
+	return best < t->ways ? best : v;
 }
 
 unsigned tlb_min_ways(unsigned sets)

@@ -27,6 +27,7 @@ int tlb_init(struct tlb *t, unsigned sets, unsigned ways, enum tlb_policy policy
 	t->policy = policy;
 	t->large_enabled = true;
 	t->next_seq = 1;
+	t->pin_epoch = 1;
 	tlb_rng_seed(&t->rng, seed);
 	return 0;
 }
@@ -186,11 +187,31 @@ struct tlb_entry *tlb_insert(struct tlb *t, const struct tlb_entry *e, uint64_t 
 	slot->perm |= TLB_R;
 	slot->stamp = now;
 	slot->seq = t->next_seq++;
+	slot->pin = 0;
 	slot->ref_from = now;
 	t->stats.inserts++;
 	if (r)
 		*r = res;
 	return slot;
+}
+
+void tlb_pin(struct tlb *t, struct tlb_entry *e)
+{
+	e->pin = t->pin_epoch;
+}
+
+void tlb_unpin_all(struct tlb *t)
+{
+	if (++t->pin_epoch == 0) { /* wrapped: old pins could match again */
+		for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
+			t->e[i].pin = 0;
+		t->pin_epoch = 1;
+	}
+}
+
+bool tlb_pinned(const struct tlb *t, const struct tlb_entry *e)
+{
+	return e->valid && e->pin == t->pin_epoch;
 }
 
 static bool selected(const struct tlb_entry *e, const struct tlb_match *m)

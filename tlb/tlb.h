@@ -75,6 +75,7 @@ struct tlb_entry {
 	pa_t pa;          /* the guest-physical page it came from (informative, for trace/console) */
 	uint64_t stamp;   /* LRU: last use (an instruction count); the CPU may write it */
 	uint64_t seq;     /* FIFO: insertion sequence number (unique, increasing) */
+	uint32_t pin;     /* == tlb.pin_epoch: pinned for a pending instruction (tlb_pin) */
 	uint64_t ref_from; /* clock: the entry is "referenced" while stamp >= ref_from (an install
 			    * sets it to now; the hand clears the bit with ref_from = stamp + 1) */
 };
@@ -112,6 +113,7 @@ struct tlb {
 	uint8_t *hand;            /* clock: the way each set's hand points at (sets entries) */
 	struct tlb_entry *e;      /* sets * ways entries, e[set * ways + way]; never reallocated */
 	bool large_enabled;       /* accept 2 MiB entries (tlb_insert rejects them otherwise) */
+	uint32_t pin_epoch;       /* entries with pin == pin_epoch are pinned; ++ unpins them all */
 	tlb_drop_fn drop;
 	void *drop_ctx;
 	struct tlb_stats stats;
@@ -230,8 +232,22 @@ const struct tlb_entry *tlb_entry_at(const struct tlb *t, unsigned set, unsigned
 unsigned tlb_count_valid(const struct tlb *t);
 
 /* The policy's victim way in a full set, never one used at instruction count
- * `now` while another is not (exposed for tests; random advances the PRNG). */
+ * `now` while another is not, nor a pinned one while an unpinned one is not
+ * used at `now` (exposed for tests; random advances the PRNG). */
 unsigned tlb_policy_victim(struct tlb *t, unsigned set, uint64_t now);
+
+/*
+ * Pins: a translation installed for an instruction that has not retired yet
+ * and that other code runs in between (--mmu=swtlb: the app's miss goes up to
+ * the guest kernel's refill handler, whose own translations land in the same
+ * sets before the app retries). A pinned entry is evicted only when nothing
+ * else can be, so the translations one instruction needs at once coexist
+ * across those upcalls. tlb_unpin_all releases every pin in O(1) (the
+ * instruction retired). Inserting over a slot clears its pin.
+ */
+void tlb_pin(struct tlb *t, struct tlb_entry *e);
+void tlb_unpin_all(struct tlb *t);
+bool tlb_pinned(const struct tlb *t, const struct tlb_entry *e);
 
 /*
  * The fewest ways a TLB of `sets` sets needs so that one instruction always

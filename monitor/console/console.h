@@ -87,6 +87,12 @@ int con_symtab_add_file(struct con_symtab *t, const char *path, const char *prog
 /* The whole file at path (at most 256 MiB) in a malloc'd buffer (caller frees),
  * its size in *len; NULL with err on failure. */
 void *con_file_read(const char *path, size_t *len, char *err, size_t errlen);
+/* The same with at most max bytes (and CON_FILE_MAX): a regular file larger is
+ * refused before anything is read, a stream (/dev/zero, a pipe, a FIFO) after
+ * max + 1 bytes. why (may be "") ends the "too large" line, e.g. the room
+ * left in guest memory. */
+void *con_file_read_max(const char *path, uint64_t max, const char *why, size_t *len, char *err,
+			size_t errlen);
 void con_symtab_finish(struct con_symtab *t); /* sort; call after adding */
 void con_symtab_free(struct con_symtab *t);
 /* Resolve "name" or "prog:name" (prefer kernel, then cur_prog, then any program). */

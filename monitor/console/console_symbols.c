@@ -184,33 +184,37 @@ const char *con_symtab_identify(const struct con_symtab *t,
 	return found;
 }
 
-void *con_file_read(const char *path, size_t *len, char *err, size_t errlen)
+void *con_file_read_max(const char *path, uint64_t max, const char *why, size_t *len, char *err,
+			size_t errlen)
 {
+	if (max > CON_FILE_MAX)
+		max = CON_FILE_MAX;
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		snprintf(err, errlen, "cannot open %s", path);
 		return NULL;
 	}
 	struct stat st; /* a regular file too large is refused before anything is read */
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > CON_FILE_MAX) {
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
 		fclose(f);
-		snprintf(err, errlen, "%s is too large (%llu bytes; at most %u MiB)", path,
-			 (unsigned long long)st.st_size, CON_FILE_MAX >> 20);
+		snprintf(err, errlen, "%s is too large (%llu bytes; at most %llu bytes%s)", path,
+			 (unsigned long long)st.st_size, (unsigned long long)max, why);
 		return NULL;
 	}
 	uint8_t *buf = NULL;
 	size_t n = 0, cap = 0;
 	for (;;) {
 		if (n == cap) {
+			if (n > max) /* a stream: max + 1 bytes read, that is enough to know */
+				break;
 			cap = cap ? cap * 2 : 65536;
-			uint8_t *nb = cap > CON_FILE_MAX ? NULL : realloc(buf, cap);
+			if (cap > max + 1)
+				cap = max + 1;
+			uint8_t *nb = realloc(buf, cap);
 			if (!nb) {
 				free(buf);
 				fclose(f);
-				if (cap > CON_FILE_MAX) /* a stream (/dev/zero, a pipe): read with a bound */
-					snprintf(err, errlen, "%s is too large (more than %u MiB)", path, CON_FILE_MAX >> 20);
-				else
-					serr(err, errlen, "out of memory");
+				serr(err, errlen, "out of memory");
 				return NULL;
 			}
 			buf = nb;
@@ -222,13 +226,22 @@ void *con_file_read(const char *path, size_t *len, char *err, size_t errlen)
 	}
 	bool bad = ferror(f);
 	fclose(f);
-	if (bad) {
+	if (bad || n > max) {
 		free(buf);
-		serr(err, errlen, "read error");
+		if (bad)
+			snprintf(err, errlen, "%s: read error", path);
+		else
+			snprintf(err, errlen, "%s is too large (more than %llu bytes%s)", path,
+				 (unsigned long long)max, why);
 		return NULL;
 	}
 	*len = n;
 	return buf;
+}
+
+void *con_file_read(const char *path, size_t *len, char *err, size_t errlen)
+{
+	return con_file_read_max(path, CON_FILE_MAX, "", len, err, errlen);
 }
 
 int con_symtab_add_file(struct con_symtab *t, const char *path, const char *prog, char *err,

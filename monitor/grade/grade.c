@@ -81,7 +81,7 @@ static void site_env(struct grade_env *e, const struct grade_ctx *g, const char 
 	memset(e, 0, sizeof *e);
 	grade_env_set(e, "BUILD", "build");
 	grade_env_set(e, "VMLAB", "build/vmlab");
-	/* how the tree was built (e.g. "make -s SAN=1" for the sanitizer suite) */
+	/* how to build the tree (grade.mk sets it: "make -s OPT=-O1" under `make asan`) */
 	const char *mk = getenv("VMLAB_GRADE_MAKE");
 	grade_env_set(e, "MAKE", mk && *mk ? mk : "make -s");
 	grade_env_set(e, "KERNEL", "build/guestos/kernel.elf");

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -265,12 +266,35 @@ int grade_sandbox_own(const struct grade_sandbox *sb, unsigned slot, const char 
 	return o.status == 0 ? 0 : -1;
 }
 
+/* A range of GRADE_UIDS_PER_RUN sandbox uids no other grader on this machine uses:
+ * the first of 61000 + k * 64 whose lock file we can flock. Two graders sharing a
+ * uid would kill each other's builds in sweep_uid and share one process limit. The
+ * lock is held (fd kept open, inherited by the workers) until the grader exits. */
+#define GRADE_UID_FIRST 61000
+#define GRADE_UIDS_PER_RUN 64
+#define GRADE_UID_RANGES 64
+static unsigned claim_uid_range(void)
+{
+	const char *dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : "/tmp";
+	for (unsigned k = 0; k < GRADE_UID_RANGES; k++) {
+		char path[64];
+		snprintf(path, sizeof path, "%s/vmlab-grade-uids.%u.lock", dir, k);
+		int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return GRADE_UID_FIRST + k * GRADE_UIDS_PER_RUN; /* fd stays open: the lock */
+		close(fd);
+	}
+	return GRADE_UID_FIRST; /* 64 graders at once: share the first range */
+}
+
 void grade_sandbox_probe(struct grade_sandbox *sb)
 {
 	memset(sb, 0, sizeof *sb);
 	sb->as_root = geteuid() == 0;
 	const char *base = getenv("VMLAB_GRADE_UID_BASE");
-	sb->uid_base = base ? (unsigned)strtoul(base, NULL, 10) : 61000;
+	sb->uid_base = base ? (unsigned)strtoul(base, NULL, 10) : sb->as_root ? claim_uid_range() : GRADE_UID_FIRST;
 	if (getenv("VMLAB_GRADE_NO_BWRAP")) {
 		sb->kind = SANDBOX_LIMITS_ONLY;
 		snprintf(sb->why, sizeof sb->why, "bwrap disabled by VMLAB_GRADE_NO_BWRAP");

@@ -9,11 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/tools/tools.h"
 #include "monitor/vmm/monitor.h"
 #include "tlb/tlb.h"
 
-#define DEFAULT_KERNEL "build/guestos/kernel.elf"
-#define DEFAULT_INITRD "build/guestos/initrd.pack"
 /* SIMPLIFICATION: at most 1 GiB of guest RAM: the pmap hands every PA page its
  * machine frame eagerly (zeroed), so --mem is real host memory. */
 #define MAX_MEM (1ull << 30)
@@ -26,8 +25,10 @@ static const struct mon_cost default_cost = {
 void mon_config_defaults(struct mon_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
-	cfg->kernel = DEFAULT_KERNEL;
-	cfg->modules[0] = DEFAULT_INITRD;
+	tool_default_image(TOOL_KERNEL_REL, cfg->default_kernel);
+	tool_default_image(TOOL_INITRD_REL, cfg->default_initrd);
+	cfg->kernel = cfg->default_kernel;
+	cfg->modules[0] = cfg->default_initrd;
 	cfg->nmodules = 1;
 	cfg->mem_size = 64ull << 20;
 	cfg->trace_format = MON_TRACE_TEXT;
@@ -499,8 +500,11 @@ static void print_kinds(FILE *f)
 void mon_cli_print_run_options(FILE *f)
 {
 	fputs("Options:\n"
-	      "  --kernel FILE            guest kernel ELF64 (default " DEFAULT_KERNEL ")\n"
-	      "  --module FILE            boot module, repeatable (default " DEFAULT_INITRD ")\n"
+	      "  --kernel FILE            guest kernel ELF64 (default " TOOL_KERNEL_REL " beside the\n"
+	      "                           vmlab program, or PREFIX/share/vmlab/" TOOL_KERNEL_REL "\n"
+	      "                           for PREFIX/bin/vmlab)\n"
+	      "  --module FILE            boot module, repeatable (default " TOOL_INITRD_REL ", found\n"
+	      "                           the same way)\n"
 	      "  --mem SIZE               guest RAM, e.g. 16M (default 64M, as the QEMU runs; at most 1G;\n"
 	      "                           the kernel and its modules need about 2.5M, every demo runs in 4M)\n"
 	      "  --cmdline STR            kernel command line (boot_info.cmdline)\n"
@@ -514,7 +518,8 @@ void mon_cli_print_run_options(FILE *f)
 	      "                           of KIND (below; tlb-miss = tlb_miss) while WHO (app,\n"
 	      "                           app:NAME, kernel) runs\n"
 	      "  --seed N                 seed for the pmap and random TLB replacement (default 1)\n"
-	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4; at least 3 ways, 6 with 1 set)\n"
+	      "  --tlb SETSxWAYS          simulated TLB geometry (default 16x4; at least 3 ways, 6 with 1 set;\n"
+	      "                           one more with --mmu swtlb)\n"
 	      "  --tlb-policy P           lru (default), fifo, random or clock\n"
 	      "  --max-insns N            stop cleanly after N guest instructions and VM exits together\n"
 	      "                           (default 10000000000; 0: no limit)\n"

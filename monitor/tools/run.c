@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "monitor/console/console.h"
+#include "monitor/gdb/gdb.h"
 #include "monitor/tools/tools.h"
 
 /* `vmlab run`'s own options: snapshots and breakpoints. */
@@ -23,6 +24,8 @@ struct run_snap {
 	const char *restore_file; /* --restore FILE; NULL: boot */
 	va_t brk[64];             /* --break VA: report each arrival on stderr */
 	unsigned nbrk;
+	bool gdb;                 /* --gdb PORT: serve gdb before running (monitor/gdb/) */
+	uint64_t gdb_port;
 };
 
 /* --save-at ICOUNT FILE, --restore FILE: 1 taken, 0 not these, -1 bad (message printed). */
@@ -43,6 +46,15 @@ static int parse_snap_option(struct run_snap *s, int argc, char **argv, int *i)
 			return -1;
 		}
 		s->nbrk++;
+		++*i;
+		return 1;
+	}
+	if (!strcmp(argv[*i], "--gdb")) {
+		if (*i + 1 >= argc || !mon_parse_u64(argv[*i + 1], &s->gdb_port) || s->gdb_port > 65535) {
+			fprintf(stderr, "vmlab run: --gdb needs a TCP port (0-65535; 0: any free port)\n");
+			return -1;
+		}
+		s->gdb = true;
 		++*i;
 		return 1;
 	}
@@ -74,7 +86,9 @@ static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_con
 				       "  --restore FILE           start from a snapshot instead of booting (same machine\n"
 				       "                           options as when it was saved; output options may differ)\n"
 				       "  --break VA               a breakpoint: each time RIP reaches VA, one line on\n"
-				       "                           stderr (icount, who), then on (repeatable, at most 64)\n");
+				       "                           stderr (icount, who), then on (repeatable, at most 64)\n"
+				       "  --gdb PORT               wait for gdb on 127.0.0.1:PORT (0: any free port, printed\n"
+				       "                           on stderr) before running; after it detaches, run on\n");
 			mon_cli_print_run_options(stdout);
 			return 1;
 		}
@@ -95,6 +109,11 @@ static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_con
 			fprintf(stderr, "vmlab %s: unknown option '%s' (try vmlab %s --help)\n", cmd, argv[i], cmd);
 			return 2;
 		}
+	}
+	char err[MON_ERR_MAX];
+	if (mon_modes_check_tlb(cfg, err, sizeof err)) {
+		fprintf(stderr, "vmlab %s: %s\n", cmd, err);
+		return 2;
 	}
 	if (cfg->stats_json && strcmp(cmd, "run")) {
 		fprintf(stderr, "vmlab %s: --stats-json is an option of vmlab run\n", cmd);
@@ -191,6 +210,11 @@ int mon_run_main(int argc, char **argv)
 	}
 	int snap_status = 0;
 	if (snap.nbrk && mon_vm_break_set(vm, snap.brk, snap.nbrk, err, sizeof err)) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		mon_vm_destroy(vm);
+		return 2;
+	}
+	if (snap.gdb && gdb_serve(vm, (unsigned)snap.gdb_port, stderr, NULL, err, sizeof err) < 0) {
 		fprintf(stderr, "vmlab run: %s\n", err);
 		mon_vm_destroy(vm);
 		return 2;

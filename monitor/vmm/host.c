@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "monitor/vmm/host.h"
+#include "monitor/vmm/modes.h"
 #include "monitor/vmm/vm.h"
 
 uint64_t mon_vm_machine_bytes(const struct mon_config *cfg)
@@ -98,6 +99,8 @@ struct host *host_create_for(const struct mon_config *cfg, char *err, size_t err
 {
 	struct mon_host_config hc;
 	mon_host_config_from(&hc, cfg);
+	if (!cfg->bare_core && mon_modes_check_tlb(cfg, err, errlen)) /* the MMU mode's minimum ways */
+		return NULL;
 	return host_new(&hc, cfg->bare_core, err, errlen);
 }
 

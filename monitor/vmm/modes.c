@@ -230,3 +230,36 @@ void mon_vm_mode_stats(const struct vm *vm, struct mon_mode_stats *out)
 	for (unsigned i = 0; i < VMLAB_HC_COUNT; i++)
 		out->hypercalls += m->hypercalls[i];
 }
+
+/*
+ * The fewest TLB ways for cfg's mode. One instruction's translations must
+ * coexist (tlb_min_ways). Under --mmu=swtlb the app's miss runs the guest
+ * kernel's refill handler in between, whose own translations land in the
+ * same sets: what the handler installed for the app is pinned until the app
+ * retires (mode_swtlb.c), and the handler needs at least one way beside the
+ * app's worst case in every set (with exactly tlb_min_ways, `run=hello`
+ * livelocks at 2x3). A handler that needs more of one set than is left
+ * there while the app instruction needs the rest is not ruled out (that
+ * would take twice the ways, refusing the default 16x4): the progress guard
+ * stops such a VM with an explained reason (vm.c).
+ */
+static unsigned min_ways(const struct mon_config *cfg)
+{
+	unsigned w = tlb_min_ways(cfg->tlb_sets);
+	return cfg->mmu == MON_MMU_SWTLB ? w + 1 : w;
+}
+
+int mon_modes_check_tlb(const struct mon_config *cfg, char *err, size_t errlen)
+{
+	unsigned w = min_ways(cfg);
+	if (cfg->tlb_ways >= w)
+		return 0;
+	if (cfg->mmu == MON_MMU_SWTLB)
+		snprintf(err, errlen, "--tlb %ux%u is too small for --mmu swtlb: the app's translations and its "
+			 "TLB-refill handler's share the sets; use at least %ux%u",
+			 cfg->tlb_sets, cfg->tlb_ways, cfg->tlb_sets, w);
+	else
+		snprintf(err, errlen, "a %ux%u TLB has too few ways: use at least %ux%u", cfg->tlb_sets,
+			 cfg->tlb_ways, cfg->tlb_sets, w);
+	return 1;
+}

@@ -85,6 +85,7 @@ struct mon_cost {
 #define MON_MAX_INSNS_DEFAULT 10000000000ull  /* guest instructions + exits */
 #define MON_MAX_OUTPUT_DEFAULT (16ull << 20)  /* bytes of serial output */
 
+#define MON_PATH_MAX 1024
 struct mon_config {
 	const char *kernel;                     /* ELF64 to boot */
 	const char *modules[MON_MAX_MODULES];   /* boot modules (initrd.pack by default) */
@@ -123,9 +124,14 @@ struct mon_config {
 						   paging and IDT delivery, PA == MA (bench baseline) */
 	bool no_fast_tlb;                       /* the core's host-side translation cache off: slower,
 						   same statistics (tests check exactly that) */
+	/* The default images, found beside the program (mon_config_defaults): kernel
+	 * and modules[0] point here unless given, so a copy of a config points into
+	 * the original's (keep it alive while the copy is used). */
+	char default_kernel[MON_PATH_MAX], default_initrd[MON_PATH_MAX];
 };
 
-/* Fill cfg with the defaults (kernel build/guestos/kernel.elf, 64 MiB as under QEMU, 16x4 LRU, seed 1). */
+/* Fill cfg with the defaults (kernel guestos/kernel.elf and initrd guestos/initrd.pack beside
+ * the program, or in PREFIX/share/vmlab when installed; 64 MiB as under QEMU, 16x4 LRU, seed 1). */
 void mon_config_defaults(struct mon_config *cfg);
 
 /*
@@ -146,6 +152,10 @@ int mon_modes_parse_option(struct mon_config *cfg, int argc, char **argv, int *i
 			   size_t errlen);
 void mon_modes_print_options(FILE *f);
 const char *mon_modes_name(const struct mon_config *cfg); /* "shadow", "nested+paravirt", ... */
+/* cfg's TLB geometry is too small for its MMU mode: 1 and one line in err
+ * naming the minimum (--tlb checks the mode-independent minimum as it is
+ * parsed; the mode may come later on the command line), else 0. */
+int mon_modes_check_tlb(const struct mon_config *cfg, char *err, size_t errlen);
 
 /* Parse "16M", "4096", "1G", "0x100000" into bytes. Returns false on garbage/overflow. */
 bool mon_parse_size(const char *s, uint64_t *out);

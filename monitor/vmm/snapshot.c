@@ -416,6 +416,7 @@ static void restore_pass(struct vm *vm, struct rbuf *r, bool apply)
 	if (apply) {
 		vm->tlb->rng = rng;
 		vm->tlb->next_seq = seq;
+		tlb_unpin_all(vm->tlb); /* pins are not saved: none may match this TLB's epoch */
 	}
 	expect_end(r, end);
 

@@ -215,6 +215,11 @@ struct vm *mon_vm_create_on(struct host *h, const struct mon_config *cfg, const 
 		snprintf(err, errlen, "a --bare-core VM cannot share a host");
 		return NULL;
 	}
+	struct mon_config on = *cfg; /* the host's TLB must suit the VM's MMU mode */
+	on.tlb_sets = h->cfg.tlb_sets;
+	on.tlb_ways = h->cfg.tlb_ways;
+	if (mon_modes_check_tlb(&on, err, errlen))
+		return NULL;
 	unsigned vmid = 0;
 	while (vmid < MON_HOST_VMS_MAX && h->vm[vmid])
 		vmid++;
@@ -251,9 +256,11 @@ void mon_vm_account(struct vm *vm)
 		/* No virtual CPL: the core itself switches rings inside cpu_run and counts by real CPL. */
 		vm->stats.insns_user = vm->cpu.stats.insns_user;
 		vm->stats.insns_kernel = vm->cpu.stats.insns_kernel;
-	} else if (vm->v.cpl == 3)
+	} else if (vm->v.cpl == 3) {
 		vm->stats.insns_user += d;
-	else
+		if (d) /* the app retired: the translations pinned for it may go (mode_swtlb.c) */
+			tlb_unpin_all(vm->tlb);
+	} else
 		vm->stats.insns_kernel += d;
 	vm->last_icount = vm->cpu.icount;
 }
@@ -429,6 +436,9 @@ static bool vm_run_once(struct vm *vm, enum mon_step_kind kind)
 	} else if (r != CPU_EXIT_BUDGET && r != CPU_EXIT_NONE) {
 		if ((unsigned)r <= CPU_EXIT_UNSUPPORTED)
 			vm->stats.exits[r]++;
+		mon_progress_exit(vm, vm->v.cpl, cpu->rip, cpu->gpr[RCX]);
+		if (vm->stopped)
+			return true;
 		mon_exit_handle(vm);
 		handled = true;
 		if (vm->pending_fill) /* paused inside a TLB miss: the rest when it ends */

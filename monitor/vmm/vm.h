@@ -66,6 +66,18 @@ struct mon_appsig {
 void mon_appname_learn(struct vm *vm, const char *path, const uint8_t *data, size_t size);
 const char *mon_appname_identify(struct vm *vm, unsigned slot);
 
+/*
+ * The progress guard (progress.c), a backstop behind the forward-progress
+ * rules (TLB victims, pins, string-instruction pieces): per virtual CPL, the
+ * instruction the last exit came from and how many exits in a row came from
+ * it without one instruction retiring at that CPL.
+ */
+#define MON_PROGRESS_EXITS 100000u /* exits from one unretired instruction before the stop */
+struct mon_progress {
+	uint64_t rip, rcx, insns;  /* where, the count register (rep progress), retired at that CPL */
+	uint64_t same;             /* exits in a row from there with nothing retired */
+};
+
 /* ---- the VM ---- */
 struct vm {
 	unsigned vmid;
@@ -117,6 +129,7 @@ struct vm {
 	struct mon_trace trace;
 	struct mon_stats stats;
 	uint64_t last_icount;      /* for user/kernel instruction accounting */
+	struct mon_progress progress[2]; /* [0] guest kernel, [1] guest user (progress.c) */
 	/* names of user address spaces, learned from CR3 values (appname.c) */
 	pa_t app_cr3[64];
 	int app_sig[64];           /* index into sigs of the program identified there, or -1 */
@@ -138,6 +151,10 @@ void mon_vm_account(struct vm *vm);
 void mon_watch_hit(struct vm *vm);
 /* debug.c: the core stopped on a breakpoint: fill vm->pause. */
 void mon_break_hit(struct vm *vm);
+/* progress.c: an exit from the instruction at rip, taken at virtual CPL cpl with
+ * count register rcx (before it is handled); stops the VM when that instruction
+ * has exited MON_PROGRESS_EXITS times in a row without retiring. */
+void mon_progress_exit(struct vm *vm, unsigned cpl, uint64_t rip, uint64_t rcx);
 
 /* overcommit.c: a double-paging event (trace), the summary's overcommit line / JSON member */
 void mon_overcommit_double_paging(struct vm *vm, uint64_t slot);

@@ -1,6 +1,7 @@
 # tests/e2e/e2e.mk — end-to-end tests of `vmlab run` (the monitor's owner).
 #
 #   make e2e-cli             CLI: help, version, bad input -> one line, exit 2; bad ELF -> no trace left
+#   make e2e-paths           the default guest images are found beside vmlab (any cwd, installed copy)
 #   make e2e-adversarial     guests that once crashed/hung/exhausted the monitor: clean, explained stops
 #   make e2e-bare            a bare-metal ELF (no page tables, UART, hlt) runs; debug-exit status
 #   make e2e-isolation       a guest rewriting its page tables maliciously never gets a foreign frame
@@ -29,7 +30,12 @@ $(E2E_OUT)/bare-exit.elf: tests/e2e/bare/bare.c $(E2E_BARE_DEPS)
 	@mkdir -p $(dir $@)
 	gcc $(E2E_BARE_CFLAGS) -DDEBUG_EXIT=0x21 -o $@ $<
 
-E2E_BARE_ELFS := $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf $(E2E_OUT)/evil.elf $(E2E_OUT)/timer.elf $(E2E_OUT)/sens.elf $(E2E_OUT)/user.elf
+# user.c with its first user instruction faulting forever (the progress guard's test)
+$(E2E_OUT)/user-stuck.elf: tests/e2e/bare/user.c $(E2E_BARE_DEPS)
+	@mkdir -p $(dir $@)
+	gcc $(E2E_BARE_CFLAGS) -DSTUCK -o $@ $<
+
+E2E_BARE_ELFS := $(E2E_OUT)/bare.elf $(E2E_OUT)/bare-exit.elf $(E2E_OUT)/evil.elf $(E2E_OUT)/timer.elf $(E2E_OUT)/sens.elf $(E2E_OUT)/user.elf $(E2E_OUT)/user-stuck.elf
 ALL_TARGETS += $(E2E_BARE_ELFS)
 
 # adversarial guests (tests/e2e/bare/adv.c), one ELF per case
@@ -46,8 +52,12 @@ $(E2E_OUT)/adv-%.elf: tests/e2e/bare/adv.c $(E2E_BARE_DEPS)
 	gcc $(E2E_BARE_CFLAGS) $(E2E_ADV_DEF_$*) -o $@ $<
 ALL_TARGETS += $(E2E_ADV_ELFS)
 
+# The default images are found beside the program, from any directory and when installed.
+e2e-paths: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
+	@tests/e2e/paths.sh $(VMLAB) $(MAKE) --no-print-directory -s BUILD=$(BUILD) SAN=$(SAN) OPT=$(OPT) COV=$(COV)
+
 # Guests that once crashed, hung or exhausted the monitor (issue 10); each run under timeout.
-e2e-adversarial: $(VMLAB) $(E2E_ADV_ELFS) $(E2E_OUT)/bare.elf $(E2E_KERNEL) $(E2E_INITRD)
+e2e-adversarial: $(VMLAB) $(E2E_ADV_ELFS) $(E2E_OUT)/bare.elf $(E2E_OUT)/user-stuck.elf $(E2E_KERNEL) $(E2E_INITRD)
 	@tests/e2e/adversarial.sh $(VMLAB) $(E2E_OUT) $(E2E_KERNEL) $(E2E_INITRD)
 
 e2e-cli: $(VMLAB) $(E2E_OUT)/bare.elf
@@ -132,9 +142,9 @@ golden-e2e:
 e2e-bench: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
 	@tests/e2e/bench.sh $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
 
-TEST_STEPS += e2e-cli e2e-adversarial e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure e2e-fasttlb-off $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+TEST_STEPS += e2e-cli e2e-paths e2e-adversarial e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure e2e-fasttlb-off $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))
 BENCH_STEPS += e2e-bench
 
-.PHONY: e2e-cli e2e-adversarial e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure e2e-fasttlb-off golden-e2e e2e-bench e2e-gold-guest $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
+.PHONY: e2e-cli e2e-paths e2e-adversarial e2e-bare e2e-isolation e2e-fuzz e2e-shadow-pressure e2e-fasttlb-off golden-e2e e2e-bench e2e-gold-guest $(patsubst %,e2e-demo-%,$(E2E_DEMOS)) \
   $(patsubst %,e2e-golden-%,$(E2E_GOLDENS))

@@ -4,7 +4,7 @@
 #   make e2e-trace-kinds   every event kind in the demos' traces is one --trace-after accepts
 #   make e2e-stats-json    run --stats-json: valid JSON holding every number of the text summary
 
-e2e-inputs: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
+e2e-inputs: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD) $(E2E_OUT)/bare.elf
 	@tests/e2e/inputs.sh $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD) $(E2E_OUT)
 
 e2e-trace-kinds: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)

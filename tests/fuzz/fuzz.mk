@@ -9,7 +9,7 @@
 # Harnesses: tests/fuzz/fuzz_NAME.c, each an LLVMFuzzerTestOneInput. libFuzzer
 # builds live in build/libfuzzer (clang, ASan+UBSan, whatever BUILD is).
 
-FUZZ_NAMES := cpl3 vm loaders console tracediff
+FUZZ_NAMES := cpl3 vm loaders console tracediff gdb
 FUZZ_OBJ = $(patsubst %,$(BUILD)/obj/tests/fuzz/%.o,gen vmrun harness)
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/fuzz/replay-%,$(FUZZ_NAMES))
 FUZZ_LF_BUILD := build/libfuzzer
@@ -61,4 +61,8 @@ fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECS) $(FUZZ_LF_BUILD) "$(MAKE) --no-print-directory fuzz-build-lf" $(FUZZ_NAMES)
 
 TEST_STEPS += fuzz-replay fuzz-adversarial fuzz-smoke
+# fuzz-smoke's libFuzzer binaries are always ASan+UBSan builds in build/libfuzzer,
+# whatever BUILD is: make test has just run exactly them
+ASAN_SKIP += fuzz-smoke
+ASAN_SKIP_WHY_fuzz-smoke := its libFuzzer builds (build/libfuzzer) are ASan+UBSan already and make test ran them
 .PHONY: fuzz-replay fuzz-adversarial fuzz-build-lf fuzz-smoke fuzz

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "shadow/shadow.h"
 #include "tests/fuzz/gen.h"
@@ -31,29 +30,6 @@ const struct fz_mode *fz_mode(unsigned i)
 	return &modes[i % FZ_NMODES];
 }
 
-/* The kernel image goes through a file of this process until the monitor can boot from memory. */
-static char img_path[64];
-
-static void img_remove(void)
-{
-	if (img_path[0])
-		unlink(img_path);
-}
-
-static const char *img_write(const uint8_t *elf, size_t len)
-{
-	if (!img_path[0]) {
-		snprintf(img_path, sizeof img_path, "/tmp/vmlab-fuzz-%ld.elf", (long)getpid());
-		atexit(img_remove);
-	}
-	FILE *f = fopen(img_path, "wb");
-	if (!f || fwrite(elf, 1, len, f) != len || fclose(f)) {
-		perror(img_path);
-		abort();
-	}
-	return img_path;
-}
-
 static int violated(struct fz_result *r, const struct fz_mode *m, const char *what)
 {
 	snprintf(r->violation, sizeof r->violation, "[%.40s] %.200s (stop: %.255s, icount %llu)", m->name, what,
@@ -66,7 +42,6 @@ struct vm *fz_vm_create(const uint8_t *elf, size_t len, const struct fz_mode *m,
 {
 	struct mon_config cfg;
 	mon_config_defaults(&cfg);
-	cfg.kernel = img_write(elf, len);
 	cfg.nmodules = 0;
 	cfg.modules_given = true;
 	cfg.mem_size = 4ull << 20;
@@ -78,10 +53,9 @@ struct vm *fz_vm_create(const uint8_t *elf, size_t len, const struct fz_mode *m,
 	cfg.paravirt = m->paravirt;
 	cfg.strict_x86 = m->strict;
 	cfg.bare_core = m->bare;
-	struct vm *vm = mon_vm_create(&cfg, 0, err, errlen);
-	if (vm)
-		mon_vm_set_serial_echo(vm, NULL);
-	return vm;
+	/* straight from memory: no file, no serial echo (mon_vm_create_from sets no sinks) */
+	struct mon_images img = { .kernel = { "fuzz.elf", elf, len } };
+	return mon_vm_create_from(&cfg, &img, 0, err, errlen);
 }
 
 int fz_run_guest(const uint8_t *elf, size_t len, const struct fz_mode *m, uint64_t budget,

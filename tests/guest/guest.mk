@@ -67,5 +67,8 @@ guest-hostcheck: $(GUEST_USER_HOST_PROGS)
 	@tests/guest/hostcheck.sh $(BUILD)/guestos/user-host/ulibtest tests/guest/expected/ulibtest.out
 
 TEST_STEPS += guest-ulib-host guest-hostcheck $(patsubst %,guest-demo-%,$(GUEST_DEMOS))
+# QEMU runs the guest: nothing of vmlab runs (e2e-demo-* run the same demos under vmlab)
+ASAN_SKIP += $(patsubst %,guest-demo-%,$(GUEST_DEMOS))
+$(foreach d,$(GUEST_DEMOS),$(eval ASAN_SKIP_WHY_guest-demo-$(d) := QEMU runs the guest, no vmlab code; e2e-demo-$(d) runs it under vmlab))
 
 .PHONY: guest-demos golden-guest guest-ulib-host guest-hostcheck $(patsubst %,guest-demo-%,$(GUEST_DEMOS))

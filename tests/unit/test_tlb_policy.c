@@ -338,6 +338,46 @@ START_TEST(victim_spares_the_current_instruction)
 }
 END_TEST
 
+/*
+ * A pinned entry (installed for an instruction that has not retired while
+ * other code runs, --mmu=swtlb's refill handler) is evicted only when no
+ * unpinned way is free to go, under every policy; unpinning is O(1) and an
+ * insert over the slot clears the pin (issue 10: swtlb 1x7 livelocked).
+ */
+START_TEST(pinned_entries_outlive_others)
+{
+	static const enum tlb_policy pols[] = { TLB_POLICY_LRU, TLB_POLICY_FIFO, TLB_POLICY_RANDOM };
+	for (unsigned p = 0; p < 3; p++) {
+		for (uint64_t seed = 0; seed < 16; seed++) {
+			struct tlb t;
+			struct tlb_insert_result r;
+			fill_one_set(&t, pols[p], 3, seed); /* pages 0, 1, 2 at counts <= 2 */
+			tlb_pin(&t, (struct tlb_entry *)tlb_entry_at(&t, 0, 0));
+			tlb_pin(&t, (struct tlb_entry *)tlb_entry_at(&t, 0, 1));
+			ck_assert(tlb_pinned(&t, tlb_entry_at(&t, 0, 0)));
+			/* the handler's translations churn through the one unpinned way */
+			for (uint64_t k = 0; k < 8; k++) {
+				tlb_insert(&t, &(struct tlb_entry){ .va = (9 + k) << 12, .ma = 0x2000, .perm = TLB_R },
+					   10 + k, &r);
+				ck_assert(r.evicted);
+				ck_assert_uint_eq(r.slot.way, 2);
+				ck_assert(!tlb_pinned(&t, tlb_entry_at(&t, 0, 2)));
+			}
+			/* the instruction uses way 2 too: then a pinned way has to go */
+			tlb_lookup(&t, &(struct tlb_key){ .va = 16 << 12 }, 30, NULL);
+			tlb_insert(&t, &(struct tlb_entry){ .va = 0x40000, .ma = 0x2000, .perm = TLB_R }, 30, &r);
+			ck_assert(r.evicted);
+			ck_assert_uint_lt(r.slot.way, 2);
+			ck_assert(!tlb_pinned(&t, tlb_entry_at(&t, 0, r.slot.way)));
+			/* retired: everything may go again */
+			tlb_unpin_all(&t);
+			ck_assert(!tlb_pinned(&t, tlb_entry_at(&t, 0, 0)) && !tlb_pinned(&t, tlb_entry_at(&t, 0, 1)));
+			tlb_free(&t);
+		}
+	}
+}
+END_TEST
+
 /* Clock by hand: a full set of 4 inserted at 1..4 (all referenced), hand at way 0. */
 START_TEST(clock_second_chance)
 {
@@ -540,6 +580,7 @@ int main(void)
 	tcase_add_test(tc, random_is_seeded);
 	tcase_add_test(tc, lru_sees_touch_stamps);
 	tcase_add_test(tc, victim_spares_the_current_instruction);
+	tcase_add_test(tc, pinned_entries_outlive_others);
 	tcase_add_test(tc, globals_asids_views_and_stats);
 	tcase_add_test(tc, permission_misses_and_replace_hook);
 	tcase_add_test(tc, large_entries);

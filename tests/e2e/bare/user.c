@@ -6,6 +6,9 @@
  * supervisor page (#PF with the U bit), executes `cli` (#GP), `int $0x80`
  * (a DPL-3 gate) and `int $0x81` (a DPL-0 gate: #GP), then exits by syscall.
  * Everything the monitor reflects is checked in the kernel and printed.
+ * With -DSTUCK the first user instruction reads the supervisor page with
+ * a #PF handler that returns to it unchanged, forever (a guest whose
+ * instruction never retires; the monitor's progress guard must stop it).
  */
 #include <stdint.h>
 #include "tests/e2e/bare/bare_io.h"
@@ -40,6 +43,7 @@ void syscall_entry(void);
 void pf_isr(void);
 void gp_isr(void);
 void int80_isr(void);
+void stuck_pf_isr(void);
 void enter_user(uint64_t rip, uint64_t rsp);
 void user_start(void);
 
@@ -74,6 +78,7 @@ __asm__(".text\n"
 	"  add $16, %rsp\n"                        /* vector, error code */
 	"  iretq\n"
 	"int80_isr:\n incq int80(%rip)\n iretq\n"
+	"stuck_pf_isr:\n add $8, %rsp\n iretq\n"         /* drop the error code, retry unchanged */
 	/* enter_user(rip, rsp): iretq to CPL 3, returns when the user calls exit */
 	"enter_user:\n"
 	"  mov %rsp, kernel_rsp(%rip)\n"
@@ -82,6 +87,9 @@ __asm__(".text\n"
 	/* the user program, at 2 MiB (a user page) */
 	".section .user, \"ax\"\n"
 	"user_start:\n"
+#ifdef STUCK
+	"  .byte 0x8a, 0x04, 0x25, 0x00, 0x00, 0x10, 0x00\n" /* mov 0x100000, %al: #PF, retried unchanged */
+#endif
 	"  mov $1, %eax\n mov $7, %edi\n syscall\n"      /* -> 101 */
 	"  mov %rax, %rdi\n mov $2, %eax\n syscall\n"   /* the kernel sees 101 */
 	"  pushfq\n pop %rdi\n mov $4, %eax\n syscall\n" /* user RFLAGS as the user sees them */
@@ -124,7 +132,11 @@ static void setup_cpu(void)
 			 "mov $0x10, %%eax\n mov %%eax, %%ds\n mov %%eax, %%es\n mov %%eax, %%ss\n"
 			 "mov $0x28, %%eax\n ltr %%ax" ::: "rax", "memory");
 	set_gate(13, gp_isr, 0);
+#ifdef STUCK
+	set_gate(14, stuck_pf_isr, 0);
+#else
 	set_gate(14, pf_isr, 0);
+#endif
 	set_gate(0x80, int80_isr, 3);
 	set_gate(0x81, int80_isr, 0);
 	__asm__ volatile("lidt %0" ::"m"(i));
