@@ -47,7 +47,7 @@ LDLIBS   = $(PKG_LIBS)
 # monitor/ is several libraries, one per subfolder (libmon_<part>.a, every
 # *.c of monitor/<part>/ except tools/main.c):
 #   front ends (any order; they may use each other and the VMM, never the reverse):
-MON_FRONTENDS := tools console draw cloud grade gdb
+MON_FRONTENDS := tools console draw cloud grade gdb reverse
 #   the VMM core, then the devices it drives:
 MON_CORE      := vmm dev
 MON_PARTS := $(MON_FRONTENDS) $(MON_CORE)

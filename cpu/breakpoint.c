@@ -1,9 +1,9 @@
 /*
- * cpu/breakpoint.c — debugger breakpoints without slowing the run loop. The
- * check sits on the icache miss path only: setting breakpoints empties the
- * icache, and an instruction with a breakpoint is never cached, so every
- * arrival at it decodes again and meets the check. All other instructions
- * hit the icache as before.
+ * cpu/breakpoint.c — debugger breakpoints without slowing the run loop. With
+ * breakpoints set, the run loop takes the per-instruction path, whose lookup
+ * (icache_lookup) checks RIP before the fetch is translated or counted; an
+ * instruction with a breakpoint is never cached. Without breakpoints nothing
+ * changes on the hot path but one test of nbrk.
  */
 #include "cpu/exec.h"
 

@@ -257,6 +257,8 @@ struct cpu_stats {
 	uint64_t insns_kernel; /* retired at CPL 0 */
 	uint64_t ftlb_hits;    /* fast-cache hits (host side, not the simulated TLB) */
 	uint64_t icache_hits, icache_misses; /* pre-decoded instruction cache */
+	uint64_t paging_walks, paging_refs; /* bare-metal paging (mmu_paging.c): TLB misses walked,
+					       page-table entries those walks read */
 	uint64_t untrapped[SOP_COUNT]; /* virt: sensitive instructions run at CPL > 0 without an exit
 					(their class bit clear: strict x86, the monitor never sees them) */
 };

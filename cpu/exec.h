@@ -316,6 +316,11 @@ static inline const struct insn *icache_lookup(struct cpu *cpu)
 {
 	struct cpu_internal *in = cpu->in;
 	va_t va = cpu->rip;
+	/* A code breakpoint fires before the fetch (as x86's #DB code breakpoint has
+	 * priority over the fetch's faults): the stop must not count a TLB access that
+	 * the resumed instruction will count again. */
+	if (UNLIKELY(in->nbrk) && cpu_break_check(cpu) == BRK_STOP)
+		return &cpu_break_insn;
 	if (LIKELY((va & PAGE_MASK) == in->fetch_page)) {
 		ma_t ma = va + in->fetch_ma_add;
 		if (in->fetch_touch)

@@ -137,9 +137,9 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 	ma_t ma = (ma_t)(host - cpu->ram);
 	struct icache_entry *e = &in->icache[ma & (ICACHE_SIZE - 1)];
 	cpu->stats.icache_misses++;
-	enum cpu_brk brk = UNLIKELY(in->nbrk) ? cpu_break_check(cpu) : BRK_NONE;
-	if (brk == BRK_STOP)
-		return &cpu_break_insn;
+	/* icache_lookup already stopped at a breakpoint that fires; one here runs
+	 * (cpu_break_skip) and must not be cached */
+	bool brk = UNLIKELY(in->nbrk) && cpu_break_check(cpu) != BRK_NONE;
 	uint8_t buf[15];
 	unsigned avail = PAGE_SIZE - (va & (PAGE_SIZE - 1));
 	if (avail > 15)

@@ -149,6 +149,7 @@ static enum mmu_result walk(struct cpu *cpu, va_t va, enum cpu_access acc, unsig
 			goto rsvd;
 		uint64_t v;
 		memcpy(&v, cpu->ram + a, 8);
+		cpu->stats.paging_refs++;
 		if (!(v & PTE_P)) {
 			out->err = pf_err(cpu, acc, cpl, 0);
 			return MMU_FAULT;
@@ -243,6 +244,7 @@ static enum mmu_result paging_translate(void *ctx, struct cpu *cpu, va_t va, enu
 	}
 	struct pg_entry n;
 	p->walks++;
+	cpu->stats.paging_walks++;
 	if (walk(cpu, va, acc, cpl, &n, out) != MMU_OK) {
 		drop_va(p, va);
 		return MMU_FAULT;

@@ -83,6 +83,7 @@ static void uframe_set(uint64_t i, uint64_t pa, struct proc *p, uint64_t va)
 /* Advance the clock to a victim whose A bit is clear; returns its index. */
 static uint64_t clock_pick(void)
 {
+	/* LAB-HOLE-BEGIN demand-paging stub: (void)hand; panic("not implemented: clock_pick"); */
 	pv_batch_begin(); /* vmlab --paravirt: a sweep's A-bit clears in few hypercalls */
 	for (;;) {
 		uint64_t i = hand;
@@ -104,6 +105,7 @@ static uint64_t clock_pick(void)
 		pv_batch_end();
 		return i;
 	}
+	/* LAB-HOLE-END demand-paging */
 }
 
 /* Write out the page in uframes[i] and unmap it; its frame stays in the slot. */

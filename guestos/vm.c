@@ -200,6 +200,7 @@ int vm_fault(struct proc *p, uint64_t va, int write, const char **why)
 		*why = "unmapped address";
 		return -1;
 	}
+	/* LAB-HOLE-BEGIN demand-paging stub: (void)p; (void)write; (void)why; (void)page_flags; (void)fill_from_program; panic("not implemented: vm_fault"); */
 	uint64_t page = PAGE_ROUND_DOWN(va);
 	uint64_t *pte = vm_walk(p->pml4, page, 0);
 	if (pte && (*pte & (PTE_P | PTE_SWAPPED))) {
@@ -239,6 +240,7 @@ int vm_fault(struct proc *p, uint64_t va, int write, const char **why)
 	}
 	pv_pte_set(pte, pa | flags, 0); /* a plain store unless vmlab --paravirt */
 	return 0;
+	/* LAB-HOLE-END demand-paging */
 }
 
 /* Make user page `va` present (and writable if `write`) and return its

@@ -4,14 +4,18 @@
  * (shadow_fill_step):
  *
  *   LOOKUP   shadow table of the current CR3 and view: a leaf allowing the
- *            access is a "shadow hit" -> INSTALL directly (no guest walk)
+ *            access is a "shadow hit" -> done, nothing to fill (the hardware
+ *            walk finds it on the retry); else (missing or write-protected)
  *   WALK     the guest's table, one entry per step; sets A/D; a fault ends in
  *            TRUE_FAULT; a write to a guest PT page ends in PT_WRITE
  *   PMAP     PA -> MA (a PA outside guest RAM ends in BAD_PA)
  *   SHADOW   write the shadow leaf: permissions = guest's ∩ monitor's
  *            (RW only if the guest allows the write, its D bit is set, and the
- *            page is not a guest PT page)
- *   INSTALL  VA -> MA into the simulated TLB -> HIDDEN_FAULT (retry)
+ *            page is not a guest PT page) -> HIDDEN_FAULT (retry)
+ *
+ * The VMM never writes the TLB itself (x86 has no instruction for it): the
+ * guest's retry misses again and the hardware walk (mmu.c) refills the TLB
+ * from the entry written here.
  */
 #include <string.h>
 
@@ -51,31 +55,6 @@ static void finish(struct shadow_fill *f, enum shadow_fill_kind kind, const char
 	f->phase = SHADOW_PH_DONE;
 }
 
-/* Does shadow leaf e allow access acc? */
-static bool spte_allows(uint64_t e, enum cpu_access acc)
-{
-	if (acc == ACC_WRITE)
-		return (e & PTE_RW) != 0;
-	if (acc == ACC_EXEC)
-		return !(e & PTE_NX);
-	return true;
-}
-
-/* TLB permission bits of a shadow leaf (G only counts under CR4.PGE). */
-static unsigned spte_perm(const struct shadow_vm *vm, uint64_t e)
-{
-	unsigned p = TLB_R;
-	if (e & PTE_RW)
-		p |= TLB_W;
-	if (!(e & PTE_NX))
-		p |= TLB_X;
-	if (e & PTE_US)
-		p |= TLB_U;
-	if ((e & PTE_G) && (vm->cr4 & CR4_PGE))
-		p |= TLB_G;
-	return p;
-}
-
 static void phase_lookup(struct shadow_vm *vm, struct shadow_fill *f)
 {
 	if (!is_canonical(f->va)) {
@@ -87,11 +66,11 @@ static void phase_lookup(struct shadow_vm *vm, struct shadow_fill *f)
 		f->shadow_present = true;
 		f->spte_ma = l.entry_ma[3];
 		f->spte = l.entry[3];
-		if (spte_allows(f->spte, f->acc)) {
+		if (shadow_spte_allows(f->spte, f->acc)) {
 			f->shadow_hit = true;
 			f->ma = l.ma;
 			f->pa = shadow_ma_to_pa(&vm->pmap, l.ma);
-			f->phase = SHADOW_PH_INSTALL;
+			finish(f, SHADOW_HIDDEN_FAULT, NULL);
 			return;
 		}
 	}
@@ -160,17 +139,6 @@ static void phase_shadow(struct shadow_vm *vm, struct shadow_fill *f)
 		shadow_pmap_mark_dirty(&vm->pmap, f->pa);
 	}
 	/* LAB-HOLE-END shadow-fill */
-	f->phase = SHADOW_PH_INSTALL;
-}
-
-static void phase_install(struct shadow_vm *vm, struct shadow_fill *f)
-{
-	f->perm = spte_perm(vm, f->spte);
-	struct tlb_entry e = {
-		.vmid = vm->vmid, .asid = f->asid, .view = (uint8_t)f->view, .perm = (uint8_t)f->perm,
-		.va = f->va_page, .ma = f->ma, .pa = f->pa,
-	};
-	tlb_insert(vm->tlb, &e, f->now, &f->ins);
 	finish(f, SHADOW_HIDDEN_FAULT, NULL);
 }
 
@@ -199,7 +167,6 @@ bool shadow_fill_step(struct shadow_vm *vm, struct shadow_fill *f)
 	case SHADOW_PH_WALK: phase_walk(vm, f); break;
 	case SHADOW_PH_PMAP: phase_pmap(vm, f); break;
 	case SHADOW_PH_SHADOW: phase_shadow(vm, f); break;
-	case SHADOW_PH_INSTALL: phase_install(vm, f); break;
 	case SHADOW_PH_DONE: return true;
 	}
 	if (f->phase == SHADOW_PH_DONE) {
@@ -233,7 +200,7 @@ const char *shadow_phase_name(enum shadow_phase p)
 	static const char *const n[] = {
 		[SHADOW_PH_LOOKUP] = "shadow lookup", [SHADOW_PH_WALK] = "guest walk",
 		[SHADOW_PH_PMAP] = "pmap", [SHADOW_PH_SHADOW] = "shadow fill",
-		[SHADOW_PH_INSTALL] = "tlb install", [SHADOW_PH_DONE] = "done",
+		[SHADOW_PH_DONE] = "done",
 	};
 	return (unsigned)p <= SHADOW_PH_DONE ? n[p] : "?";
 }

@@ -1,6 +1,7 @@
 /*
  * shadow/mmu.c — the per-VM shadow state's life cycle, the struct cpu_mmu
- * the CPU calls in shadow mode, and the isolation check.
+ * the CPU calls in shadow mode (TLB lookup, and on a miss the hardware walk
+ * of the shadow table), and the isolation check.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,47 @@ unsigned shadow_walk_flags(const struct shadow_vm *vm, enum tlb_view view)
 	return f;
 }
 
+/* The hardware walk; returns the TLB entry it installed, or NULL (a shadow page fault). */
+static struct tlb_entry *hwalk(struct shadow_vm *vm, struct shadow_hwalk *w, va_t va,
+			       enum cpu_access acc, enum tlb_view view, uint64_t now)
+{
+	memset(w, 0, sizeof *w);
+	w->va = va;
+	w->acc = acc;
+	w->view = view;
+	w->ma = MA_NONE;
+	w->root = vm->cur >= 0 ? vm->root[vm->cur].l4[view] : MA_NONE;
+	struct shadow_lookup l;
+	bool present = shadow_lookup_va(vm, view, va, &l);
+	w->nrefs = l.levels;
+	memcpy(w->entry_ma, l.entry_ma, sizeof w->entry_ma);
+	memcpy(w->entry, l.entry, sizeof w->entry);
+	vm->stats.hw_walks++;
+	vm->stats.hw_walk_refs += l.levels;
+	if (!present)
+		return NULL;
+	if (!shadow_spte_allows(l.entry[3], acc)) {
+		w->denied = true;
+		return NULL;
+	}
+	w->perm = shadow_spte_perm(vm, l.entry[3]);
+	w->ma = l.ma;
+	struct tlb_entry e = {
+		.vmid = vm->vmid, .asid = shadow_asid(vm), .view = (uint8_t)view, .perm = (uint8_t)w->perm,
+		.va = va & PAGE_MASK, .ma = l.ma, .pa = shadow_ma_to_pa(&vm->pmap, l.ma),
+	};
+	struct tlb_entry *in = tlb_insert(vm->tlb, &e, now, &w->ins);
+	w->ok = in != NULL;
+	vm->stats.hw_refills += w->ok;
+	return in;
+}
+
+bool shadow_hwalk(struct shadow_vm *vm, struct shadow_hwalk *w, va_t va, enum cpu_access acc,
+		  enum tlb_view view, uint64_t now)
+{
+	return hwalk(vm, w, va, acc, view, now) != NULL;
+}
+
 enum mmu_result shadow_mmu_translate(void *ctx, struct cpu *cpu, va_t va, enum cpu_access acc,
 				     unsigned cpl, struct mmu_xlat *out)
 {
@@ -114,6 +156,10 @@ enum mmu_result shadow_mmu_translate(void *ctx, struct cpu *cpu, va_t va, enum c
 	struct tlb_key k = { .vmid = vm->vmid, .asid = shadow_asid(vm), .view = (uint8_t)view, .va = va };
 	unsigned need = acc == ACC_WRITE ? TLB_W : acc == ACC_EXEC ? TLB_X : TLB_R;
 	struct tlb_entry *e = tlb_lookup_perm(vm->tlb, &k, need, cpu->icount, NULL, NULL);
+	if (!e && !(vm->sw_user && view == TLB_VIEW_USER)) {
+		vm->hwalk_new = true;
+		e = hwalk(vm, &vm->hwalk, va, acc, view, cpu->icount);
+	}
 	if (!e) {
 		vm->miss_pending = true;
 		vm->miss_view = view;

@@ -301,6 +301,29 @@ unsigned shadow_clear_leaves(struct shadow_vm *vm, ma_t frame, uint64_t bits)
 	return p.n;
 }
 
+bool shadow_spte_allows(uint64_t e, enum cpu_access acc)
+{
+	if (acc == ACC_WRITE)
+		return (e & PTE_RW) != 0;
+	if (acc == ACC_EXEC)
+		return !(e & PTE_NX);
+	return true;
+}
+
+unsigned shadow_spte_perm(const struct shadow_vm *vm, uint64_t e)
+{
+	unsigned p = TLB_R;
+	if (e & PTE_RW)
+		p |= TLB_W;
+	if (!(e & PTE_NX))
+		p |= TLB_X;
+	if (e & PTE_US)
+		p |= TLB_U;
+	if ((e & PTE_G) && (vm->cr4 & CR4_PGE))
+		p |= TLB_G;
+	return p;
+}
+
 unsigned shadow_protect_frame(struct shadow_vm *vm, ma_t frame)
 {
 	return shadow_clear_leaves(vm, frame, PTE_RW);

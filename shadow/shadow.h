@@ -282,8 +282,11 @@ struct shadow_ptpage {
 };
 
 struct shadow_stats {
-	uint64_t fills;               /* shadow_fill runs (TLB misses handled) */
-	uint64_t shadow_hits;         /* refilled from a shadow entry, no guest walk */
+	uint64_t hw_walks;            /* TLB misses walked in the shadow table by the "hardware" */
+	uint64_t hw_walk_refs;        /* shadow entries those walks read */
+	uint64_t hw_refills;          /* walks that found the translation and refilled the TLB */
+	uint64_t fills;               /* shadow_fill runs (shadow page faults handled by the VMM) */
+	uint64_t shadow_hits;         /* fills that found the shadow entry already there (nothing to do) */
 	uint64_t walks, walk_refs;    /* guest walks and the entries they read */
 	uint64_t hidden_faults, true_faults, pt_write_exits, bad_pa, errors;
 	uint64_t pt_writes;           /* emulated writes to guest PT pages (changed entries) */
@@ -303,6 +306,28 @@ struct shadow_ptw {
 	pa_t pa;                      /* page base */
 	ma_t ma;
 	uint64_t snap[512];           /* the page before the write */
+};
+
+/*
+ * One walk of the shadow table by the simulated hardware page walker: what
+ * x86 does on a TLB miss under shadow paging (CR3 holds the shadow root).
+ * ok: a present leaf allowed the access and the TLB was refilled from it (no
+ * exit). Otherwise a shadow page fault: no leaf (missing) or a leaf without
+ * the permission (denied: e.g. a write to a write-protected guest PT page or
+ * to a clean page) -> the CPU exits to the VMM.
+ */
+struct shadow_hwalk {
+	va_t va;
+	enum cpu_access acc;
+	enum tlb_view view;
+	ma_t root;                    /* shadow PML4 MA (MA_NONE: none yet, 0 refs) */
+	unsigned nrefs;               /* shadow entries read */
+	ma_t entry_ma[4];
+	uint64_t entry[4];
+	bool ok, denied;
+	ma_t ma;                      /* ok: the frame */
+	unsigned perm;                /* ok: TLB_* installed */
+	struct tlb_insert_result ins; /* ok: set/way, evicted entry */
 };
 
 struct shadow_vm {
@@ -325,6 +350,10 @@ struct shadow_vm {
 	struct shadow_ptpage **pt;    /* per PA page: non-NULL when a guest PT page */
 	uint8_t *mapped_w;            /* per PA page: some shadow leaf maps it writable */
 	struct shadow_ptw ptw;
+	bool sw_user;                 /* the user view's TLB is software-managed (--mmu=swtlb):
+					 no hardware walk there, every miss exits */
+	bool hwalk_new;               /* `hwalk` holds a walk the monitor has not traced yet */
+	struct shadow_hwalk hwalk;    /* the last hardware walk */
 	struct shadow_stats stats;
 };
 
@@ -361,12 +390,21 @@ unsigned shadow_walk_flags(const struct shadow_vm *vm, enum tlb_view view);
  * passes cpl 0 (a supervisor/system access). Lookup (vmid, asid, view, va) in
  * the simulated TLB with now = cpu->icount:
  *   hit with the access allowed (R / W / X) -> MMU_OK, cacheable, touch = &entry->stamp;
- *   miss, or hit without the permission     -> MMU_MISS (the monitor calls shadow_fill).
+ *   miss, or hit without the permission     -> the hardware walk of the shadow
+ *     table (shadow_hwalk, recorded in vm->hwalk, vm->hwalk_new set): a leaf
+ *     allowing the access refills the TLB -> MMU_OK (no exit); else MMU_MISS
+ *     (a shadow page fault: the monitor calls shadow_fill). With sw_user, a
+ *     user-view miss is MMU_MISS without a walk (software-managed TLB).
  * A write to the page of an open PT-write window -> MMU_OK, not cacheable.
  * Never MMU_FAULT: faults are the monitor's decision (shadow_fill's TRUE_FAULT).
  */
 enum mmu_result shadow_mmu_translate(void *ctx, struct cpu *cpu, va_t va, enum cpu_access acc,
 				     unsigned cpl, struct mmu_xlat *out);
+/* The hardware walk alone: walk the current root's shadow table of `view` for
+ * va (4 references when all levels are present), and on success insert the
+ * translation into the TLB (now = icount). Fills *w; returns w->ok. */
+bool shadow_hwalk(struct shadow_vm *vm, struct shadow_hwalk *w, va_t va, enum cpu_access acc,
+		  enum tlb_view view, uint64_t now);
 
 /*
  * Isolation invariant: every shadow leaf entry (all roots, both views) and every
@@ -381,7 +419,8 @@ unsigned shadow_check_isolation(const struct shadow_vm *vm, char *why, size_t n)
 
 enum shadow_fill_kind {
 	SHADOW_FILL_PENDING = 0,  /* not finished (stepping) */
-	SHADOW_HIDDEN_FAULT,      /* VA -> MA installed in the TLB: retry the instruction */
+	SHADOW_HIDDEN_FAULT,      /* the shadow entry VA -> MA is filled: retry the instruction
+				     (the hardware walk then refills the TLB from it) */
 	SHADOW_TRUE_FAULT,        /* the guest's table denies it: inject #PF(err), CR2 = va */
 	SHADOW_PT_WRITE,          /* a write to a guest PT page: emulate it (shadow_ptwrite_*) */
 	SHADOW_BAD_PA,            /* the guest maps a PA outside its RAM: no frame (stop the VM) */
@@ -394,7 +433,6 @@ enum shadow_phase {
 	SHADOW_PH_WALK,           /* walk the guest table: one entry per step */
 	SHADOW_PH_PMAP,           /* PA -> MA */
 	SHADOW_PH_SHADOW,         /* write the shadow entry (allocating shadow tables) */
-	SHADOW_PH_INSTALL,        /* install VA -> MA in the TLB */
 	SHADOW_PH_DONE
 };
 
@@ -414,7 +452,7 @@ struct shadow_fill {
 	enum shadow_phase phase;      /* the phase the next step runs */
 	enum shadow_fill_kind kind;
 	/* LOOKUP */
-	bool shadow_hit;              /* a shadow entry allowed the access: no walk */
+	bool shadow_hit;              /* a shadow entry allowed the access: nothing to do */
 	bool shadow_present;          /* a shadow entry existed (maybe without the permission) */
 	/* WALK (only when !shadow_hit) */
 	bool walked;
@@ -428,9 +466,6 @@ struct shadow_fill {
 	ma_t spte_ma;                 /* machine address of the shadow leaf entry */
 	uint64_t spte;                /* its new value */
 	unsigned tables_alloc;        /* shadow tables allocated by this fill */
-	/* INSTALL */
-	unsigned perm;                /* TLB_* bits installed */
-	struct tlb_insert_result ins; /* set/way, evicted entry */
 	/* outcome */
 	uint32_t err;                 /* TRUE_FAULT: #PF error code */
 	const char *why;              /* BAD_PA / FILL_ERROR: a static explanation */
@@ -603,5 +638,8 @@ unsigned shadow_protect_frame(struct shadow_vm *vm, ma_t frame);
 unsigned shadow_clear_leaves(struct shadow_vm *vm, ma_t frame, uint64_t bits);
 int shadow_fill_table(struct shadow_vm *vm, enum tlb_view view, va_t va, uint64_t leaf,
 		      ma_t *spte_ma, unsigned *tables_alloc);
+/* Does shadow leaf e allow access acc? Its TLB_* bits (G only under CR4.PGE). */
+bool shadow_spte_allows(uint64_t e, enum cpu_access acc);
+unsigned shadow_spte_perm(const struct shadow_vm *vm, uint64_t e);
 
 #endif

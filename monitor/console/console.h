@@ -119,6 +119,7 @@ void con_sym_each_prefix(const struct con_symtab *t, const char *prefix,
 /* ---- the command parser (monitor/console_parse.c) ---- */
 enum con_cmd_id {
 	CON_STEP, CON_STEPI, CON_NEXT_EXIT, CON_UNTIL, CON_CONTINUE, CON_FINISH,
+	CON_REVERSE_STEPI, CON_REVERSE_STEP, CON_REVERSE_CONTINUE, CON_REVERSE_UNTIL,
 	CON_BREAK, CON_TBREAK, CON_WATCH, CON_DELETE, CON_INFO,
 	CON_REGS, CON_X, CON_XP, CON_XM, CON_DISAS, CON_TLB, CON_PT, CON_SHADOW, CON_TRANSLATE,
 	CON_STATS, CON_VM, CON_TRACE, CON_BACKTRACE, CON_DRAW, CON_HELP, CON_QUIT,
@@ -201,6 +202,7 @@ void con_put_text(FILE *f, const char *text);
 /* ---- a console session (console_run.c, console_cmds_*.c, console_repl.c) ---- */
 #include <signal.h>
 
+#include "monitor/reverse/reverse.h"
 #include "monitor/vmm/monitor.h"
 
 #define CON_MAX_BPS 64
@@ -217,6 +219,21 @@ struct con_bp {
 	bool old_ok;           /* watch: the 8 bytes were readable last time */
 	uint64_t old;          /* watch: their value */
 };
+
+/* Reverse execution (console_reverse.c): checkpoints of the VM and of what the
+ * console shows, every `every` instructions within a memory budget. */
+#define CON_SNAPSHOT_EVERY 1000000ull
+#define CON_SNAPSHOT_BUDGET (256ull << 20)
+struct con_reverse {
+	struct rev_ring ring;  /* checkpoints; the first is the session's start */
+	uint64_t every;        /* instructions between checkpoints (0: only the start) */
+	uint64_t next_at;      /* icount of the next checkpoint */
+	bool replaying;        /* re-executing to go back: no checkpoints, no output */
+	FILE *null;            /* where output goes while re-executing */
+	uint64_t taken;        /* checkpoints taken */
+};
+
+struct con_record;
 
 struct con_session {
 	struct vm *vm;
@@ -239,6 +256,9 @@ struct con_session {
 	unsigned errors;        /* commands that failed */
 	size_t serial_eol_at;   /* serial length at which the console last ended a guest line */
 	struct draw_tlb *tlb_before; /* the TLB before the last run command (draw tlb), or NULL */
+	unsigned last_bp_id;    /* the breakpoint/watchpoint that ended the last run (0: none) */
+	struct con_reverse rev;
+	struct con_record *record; /* vmlab record: the session being written, or NULL */
 };
 
 /* Set the session up on a created VM: event sink, serial echo to out. */
@@ -334,6 +354,17 @@ void con_bp_refresh(struct con_session *s);
  * stop, or NULL to run on (another program's breakpoint, a write of the same
  * value, a breakpoint at the start of the run when skip_break). */
 struct con_bp *con_bp_paused(struct con_session *s, bool skip_break);
+
+/* console_reverse.c: reverse execution. Start it at the session's current point
+ * (the first checkpoint): 0, or -1 with err. */
+int con_reverse_init(struct con_session *s, uint64_t every, size_t budget, char *err, size_t errlen);
+void con_reverse_free(struct con_session *s);
+/* Called by the run loop between VM steps: take a checkpoint when one is due
+ * and arm the VM to pause at the next one. */
+void con_reverse_poll(struct con_session *s);
+int con_cmd_reverse(struct con_session *s, const struct con_cmd *c); /* reverse-* */
+/* `info snapshots`-style summary line: checkpoints kept, bytes, thinned. */
+void con_reverse_print(struct con_session *s);
 
 /* console_repl.c: the front ends. Return the process exit status. */
 int con_repl_interactive(struct con_session *s);

@@ -191,6 +191,10 @@ int con_cmd_bp(struct con_session *s, const struct con_cmd *c)
 			struct con_cmd r = {.id = CON_REGS};
 			return con_cmd_inspect(s, &r);
 		}
+		if (!strcmp(c->topic, "snapshots")) {
+			con_reverse_print(s);
+			return 0;
+		}
 		return cmd_info(s);
 	default:
 		return con_error(s, "internal: not a breakpoint command");

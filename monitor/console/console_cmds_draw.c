@@ -16,9 +16,15 @@
 
 #define CON_DRAW_EVENTS 40
 
+/* The TLB as it was before the run command, for `draw tlb`'s change marks.
+ * While stepi shows the buffered phases of an exit or hardware refill that
+ * already ran whole, the snapshot from before it is kept: the entry the
+ * "tlb_install" phase shows changed then, not at that stepi. */
 void con_draw_before_step(struct con_session *s)
 {
 	char err[160];
+	if (s->in_phases && s->tlb_before)
+		return;
 	if (!s->tlb_before && !(s->tlb_before = malloc(sizeof *s->tlb_before)))
 		return;
 	if (draw_tlb_from_vm(s->tlb_before, s->vm, err, sizeof err)) {

@@ -56,6 +56,10 @@ static int cmd_help(struct con_session *s, const struct con_cmd *c)
 						"  tlb/pt/shadow/regs show the state of that moment. Other exits are\n"
 						"  handled in one go: their phases are replayed from the trace, and\n"
 						"  registers/TLB already show the state after the whole exit.\n");
+			if (ci->id >= CON_REVERSE_STEPI && ci->id <= CON_REVERSE_UNTIL)
+				fprintf(s->out, "  Going back re-runs the guest from the checkpoint before (docs/reverse.md):\n"
+						"  the console then shows what the forward command showed there. Options:\n"
+						"  --snapshot-every N (instructions), --snapshot-budget SIZE; info snapshots.\n");
 			if (ci->id == CON_X)
 				fprintf(s->out, "  e.g. x/4gx $rsp, x/s 0x402000, x/8i main, x/16xb main+4\n");
 			return 0;
@@ -86,7 +90,7 @@ static void phase_note(struct con_session *s, const struct con_cmd *c)
 		return;
 	for (size_t i = 0; i < sizeof inspect / sizeof inspect[0]; i++)
 		if (c->id == inspect[i] || (c->id == CON_INFO && !strcmp(c->topic, "registers"))) {
-			fprintf(s->out, "(phase %llu/%llu: the state shown is the one after the whole exit)\n",
+			fprintf(s->out, "(phase %llu/%llu: the state shown is the one after the whole exit or hardware refill)\n",
 				(unsigned long long)(s->phase_cur - s->phase_first + 1),
 				(unsigned long long)(s->phase_end - s->phase_first));
 			return;
@@ -101,6 +105,9 @@ int con_exec(struct con_session *s, const struct con_cmd *c)
 	case CON_FINISH:
 		con_draw_before_step(s);
 		return con_cmd_run(s, c);
+	case CON_REVERSE_STEPI: case CON_REVERSE_STEP: case CON_REVERSE_CONTINUE: case CON_REVERSE_UNTIL:
+		con_draw_before_step(s);
+		return con_cmd_reverse(s, c);
 	case CON_BREAK: case CON_TBREAK: case CON_WATCH: case CON_DELETE: case CON_INFO:
 		return con_cmd_bp(s, c);
 	case CON_REGS: case CON_X: case CON_XP: case CON_XM: case CON_DISAS: case CON_BACKTRACE:

@@ -13,6 +13,7 @@
 struct con_opts {
 	const char *script;
 	bool no_color;
+	uint64_t snap_every, snap_budget;
 };
 
 static void usage(FILE *f)
@@ -20,11 +21,52 @@ static void usage(FILE *f)
 	fputs("usage: vmlab console [run options] [--script FILE] [--no-color]\n"
 	      "  --script FILE  run the commands in FILE (batch: no prompt, each command echoed)\n"
 	      "  --no-color     plain output even on a terminal\n"
+	      "  --snapshot-every N     reverse execution: a checkpoint every N instructions\n"
+	      "                         (default 1000000; 0: only the start, going back re-runs from there)\n"
+	      "  --snapshot-budget SIZE memory for checkpoints (default 256M, at least 1M); old ones\n"
+	      "                         are thinned out when it is reached\n"
 	      "Without --script, a terminal on stdin gets the interactive console (readline);\n"
 	      "any other stdin is read in batch mode. Type 'help' in the console for commands.\n"
 	      "Run options (as for vmlab run):\n",
 	      f);
 	mon_cli_print_run_options(f);
+}
+
+/* --snapshot-every N / --snapshot-budget SIZE (also NAME=VALUE). true if it was one
+ * of them; then err is empty, or holds the one-line error. */
+static bool snap_option(int argc, char **argv, int *i, struct con_opts *o, char *err, size_t errlen)
+{
+	static const char *const names[2] = {"--snapshot-every", "--snapshot-budget"};
+	const char *a = argv[*i], *val = NULL;
+	err[0] = 0;
+	for (int k = 0; k < 2; k++) {
+		size_t n = strlen(names[k]);
+		if (strncmp(a, names[k], n) || (a[n] && a[n] != '='))
+			continue;
+		if (a[n] == '=')
+			val = a + n + 1;
+		else if (*i + 1 < argc)
+			val = argv[++*i];
+		char *end = NULL;
+		uint64_t v = 0;
+		bool ok = val && *val;
+		if (ok && k == 0) {
+			v = strtoull(val, &end, 10);
+			ok = *val >= '0' && *val <= '9' && !*end;
+		} else if (ok) {
+			ok = mon_parse_size(val, &v) && v >= (1ull << 20);
+		}
+		if (!ok)
+			snprintf(err, errlen, k == 0 ? "bad --snapshot-every '%s' (want a count of instructions, e.g. 100000)"
+						     : "bad --snapshot-budget '%s' (want a size of at least 1M, e.g. 256M)",
+				 val ? val : "");
+		else if (k == 0)
+			o->snap_every = v;
+		else
+			o->snap_budget = v;
+		return true;
+	}
+	return false;
 }
 
 /* Parse argv. Returns 0, 2 after a one-line error, or -1 after --help. */
@@ -47,6 +89,11 @@ static int parse_args(int argc, char **argv, struct mon_config *cfg, struct con_
 			}
 			if (!*o->script) {
 				fprintf(stderr, "vmlab console: --script needs a file\n");
+				return 2;
+			}
+		} else if (snap_option(argc, argv, &i, o, err, sizeof err)) {
+			if (err[0]) {
+				fprintf(stderr, "vmlab console: %s\n", err);
 				return 2;
 			}
 		} else if (!strcmp(a, "--no-color") || !strcmp(a, "--no-colour")) {
@@ -77,7 +124,7 @@ static bool want_color(const struct con_opts *o)
 int con_main(int argc, char **argv)
 {
 	struct mon_config cfg;
-	struct con_opts o = {0};
+	struct con_opts o = {.snap_every = CON_SNAPSHOT_EVERY, .snap_budget = CON_SNAPSHOT_BUDGET};
 	mon_config_defaults(&cfg);
 	cfg.quiet = true;
 	int rc = parse_args(argc, argv, &cfg, &o);
@@ -117,6 +164,8 @@ int con_main(int argc, char **argv)
 	con_session_init(s, vm, stdout, want_color(&o));
 	s->interrupt = con_sigint_flag();
 	con_session_load_symbols(s, cfg.kernel, cfg.modules, cfg.nmodules);
+	if (con_reverse_init(s, o.snap_every, o.snap_budget, err, sizeof err))
+		fprintf(stderr, "vmlab console: reverse execution is off: %s\n", err);
 	if (script)
 		rc = con_repl_batch(s, script);
 	else if (isatty(STDIN_FILENO))

@@ -41,11 +41,15 @@ static const struct cmd_row cmds[] = {
 	{{CON_UNTIL, "until", "u", "until <event>", "run to the next tlb-miss|exit|syscall|fault|true-fault|hidden-fault|cr3|io"}, ARG_UNTIL},
 	{{CON_CONTINUE, "continue", "c", "continue", "run until a breakpoint, a watchpoint, the VM's end or Ctrl-C"}, ARG_NONE},
 	{{CON_FINISH, "finish", "fin", "finish", "leave the round trip: the exit's last phases, or back to user mode"}, ARG_NONE},
+	{{CON_REVERSE_STEPI, "reverse-stepi", "rsi", "reverse-stepi [n]", "go back n stepi (phases or instructions), showing what stepi showed there"}, ARG_OPT_COUNT},
+	{{CON_REVERSE_STEP, "reverse-step", "rs", "reverse-step [n]", "go back n guest instructions, showing what step showed there"}, ARG_OPT_COUNT},
+	{{CON_REVERSE_CONTINUE, "reverse-continue", "rc", "reverse-continue", "back to the previous breakpoint or watchpoint hit (else the start)"}, ARG_NONE},
+	{{CON_REVERSE_UNTIL, "reverse-until", "ru", "reverse-until <event>", "back to where 'until <event>' last stopped (same events as until)"}, ARG_UNTIL},
 	{{CON_BREAK, "break", "b br", "break <sym|addr>", "stop when the guest is about to execute that address"}, ARG_ADDR},
 	{{CON_TBREAK, "tbreak", "tb", "tbreak <sym|addr>", "a breakpoint deleted when it is hit"}, ARG_ADDR},
 	{{CON_WATCH, "watch", "wa", "watch <va>", "stop when the 8 bytes at that VA change"}, ARG_ADDR},
 	{{CON_DELETE, "delete", "d del", "delete [n]", "delete breakpoint/watchpoint n, or all"}, ARG_OPT_ID},
-	{{CON_INFO, "info", "i", "info b|r", "list breakpoints and watchpoints, or the registers"}, ARG_INFO},
+	{{CON_INFO, "info", "i", "info b|r|s", "list breakpoints and watchpoints, the registers, or the checkpoints kept"}, ARG_INFO},
 	{{CON_REGS, "regs", "r registers", "regs", "guest GPRs, RIP, RFLAGS decoded, virtual CPL, control registers"}, ARG_NONE},
 	{{CON_X, "x", "", "x/FMT <va>", "memory by virtual address (FMT: count, x d u c s i, b h w g)"}, ARG_FMT_ADDR},
 	{{CON_XP, "xp", "", "xp/FMT <pa>", "memory by guest-physical address"}, ARG_FMT_ADDR},
@@ -333,10 +337,12 @@ static int parse_info(const char *a, struct con_cmd *cmd, char *err, size_t errl
 		snprintf(cmd->topic, sizeof cmd->topic, "breakpoints");
 	} else if (n && (!strncmp("registers", a, n) || !strcmp(a, "regs"))) {
 		snprintf(cmd->topic, sizeof cmd->topic, "registers");
+	} else if (n && !strncmp("snapshots", a, n)) {
+		snprintf(cmd->topic, sizeof cmd->topic, "snapshots");
 	} else if (n == 1 && a[0] == 'w') {
 		snprintf(cmd->topic, sizeof cmd->topic, "breakpoints");
 	} else {
-		return perr(err, errlen, "info what? breakpoints or registers");
+		return perr(err, errlen, "info what? breakpoints, registers or snapshots");
 	}
 	return 0;
 }

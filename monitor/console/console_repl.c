@@ -139,7 +139,7 @@ static void collect(struct matches *m, const char *cmd, const char *text)
 		for (size_t i = 0; con_cmd_at(i); i++)
 			add_words(m, text, con_cmd_at(i)->name);
 	} else if (c.id == CON_INFO) {
-		add_words(m, text, "breakpoints registers");
+		add_words(m, text, "breakpoints registers snapshots");
 	} else if (text[0] == '$') {
 		static const char regs[] = "$rax $rbx $rcx $rdx $rsi $rdi $rbp $rsp $r8 $r9 $r10 $r11 $r12 "
 					   "$r13 $r14 $r15 $rip $rflags $cr2 $cr3";

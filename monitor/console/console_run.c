@@ -8,11 +8,12 @@
  * A TLB miss in shadow mode is really stepped: while the goal can stop at an
  * event, the console turns the monitor's phase steps on
  * (mon_vm_set_miss_phases), so the monitor pauses after the miss reaches the
- * VMM and each `stepi` runs one phase (lookup, one walk entry, pmap, shadow
- * entry + TLB install, retry / #PF injection); `tlb`, `pt`, `shadow`, `regs`
- * in between show the state of that moment.
+ * VMM (the hardware walk of the shadow table faulted) and each `stepi` runs
+ * one phase (lookup, one walk entry, pmap, shadow entry, retry / #PF
+ * injection); `tlb`, `pt`, `shadow`, `regs` in between show the state of that
+ * moment. A miss the hardware walk refills (no exit) is not paused in.
  * SIMPLIFICATION: every other exit (syscalls, reflections, I/O, emulated
- * instructions, misses under --mmu=swtlb|nested) is handled by the monitor in
+ * instructions, misses under --mmu=swtlb|nested, hardware walks) is handled in
  * one go; its phases are replayed from the trace one per `stepi`, and state
  * inspected meanwhile is the one after the whole exit (the console says so).
  */
@@ -48,6 +49,7 @@ void con_session_init(struct con_session *s, struct vm *vm, FILE *out, bool colo
 
 void con_session_free(struct con_session *s)
 {
+	con_reverse_free(s);
 	if (s->vm)
 		mon_vm_set_event_sink(s->vm, NULL, NULL);
 	con_symtab_free(&s->syms);
@@ -175,17 +177,24 @@ static bool is_install(const struct mon_event *e)
 	return (e->kind && strstr(e->kind, "install")) || strstr(e->text, "TLB install") != NULL;
 }
 
-/* How the miss at idx ended: 'h' hidden fault, 't' true fault, 0 unknown/other.
- * A miss still paused in the monitor has no outcome yet: its forecast answers. */
+/* How the miss at idx ended: 'h' hidden fault (the VMM filled it, the guest
+ * retries), 't' true fault, 'w' refilled by a hardware walk (no exit: shadow
+ * or nested), 0 unknown/other. A miss still paused in the monitor has no
+ * outcome yet: its forecast answers. */
 static char miss_outcome(const struct con_session *s, uint64_t idx)
 {
 	for (uint64_t i = idx + 1; i < s->nevents; i++) {
 		const struct mon_event *e = ev_at(s, i);
+		const char *k = e->kind ? e->kind : "";
 		if (is_tlb_miss(e))
 			return 0;
 		if (is_pf_reflect(e))
 			return 't';
-		if (is_install(e))
+		if (!strcmp(k, "retry"))
+			return 'h';
+		if (!strcmp(k, "hw_walk") || !strcmp(k, "walk2d"))
+			return 'w';
+		if (is_install(e)) /* swtlb: the privileged TLB write */
 			return 'h';
 	}
 	struct mon_miss m;
@@ -217,8 +226,10 @@ bool con_event_matches(const struct con_session *s, uint64_t idx, enum con_until
 		return true;
 	case CON_UNTIL_SYSCALL:
 		return !strcmp(k, "syscall");
-	case CON_UNTIL_FAULT:
-		return (is_tlb_miss(e) && miss_outcome(s, idx)) || (is_pf_reflect(e) && !pf_has_miss(s, idx));
+	case CON_UNTIL_FAULT: {
+		char o = is_tlb_miss(e) ? miss_outcome(s, idx) : 0;
+		return o == 'h' || o == 't' || (is_pf_reflect(e) && !pf_has_miss(s, idx));
+	}
 	case CON_UNTIL_TRUE_FAULT:
 		return (is_tlb_miss(e) && miss_outcome(s, idx) == 't') ||
 		       (is_pf_reflect(e) && !pf_has_miss(s, idx));
@@ -266,9 +277,12 @@ static void phases_begin(struct con_session *s, uint64_t idx)
 	s->phase_first = s->phase_cur = idx;
 	s->phase_end = s->nevents;
 	show_phase(s);
+	bool vmm = false; /* a TLB miss the CPU's page walker refilled never reaches the VMM */
+	for (uint64_t i = idx; i < s->phase_end && !vmm; i++)
+		vmm = !strcmp(ev_at(s, i)->who, "VMM");
 	if (s->phase_end - s->phase_cur > 1)
-		fprintf(s->out, "(in the VMM: %llu more phase%s; stepi shows the next, finish the rest)\n",
-			(unsigned long long)(s->phase_end - s->phase_cur - 1),
+		fprintf(s->out, "(in the %s: %llu more phase%s; stepi shows the next, finish the rest)\n",
+			vmm ? "VMM" : "CPU's page walker, no exit", (unsigned long long)(s->phase_end - s->phase_cur - 1),
 			s->phase_end - s->phase_cur - 1 == 1 ? "" : "s");
 	else
 		s->in_phases = false;
@@ -419,6 +433,7 @@ static void report_bp(struct con_session *s, struct con_bp *b)
 {
 	char a[200];
 	b->hits++;
+	s->last_bp_id = b->id;
 	if (b->watch)
 		fprintf(s->out, "watchpoint %u: VA %s changed to 0x%016llx\n", b->id,
 			con_fmt_addr(s, b->addr, a, sizeof a), (unsigned long long)b->old);
@@ -450,6 +465,8 @@ int con_run(struct con_session *s, const struct con_goal *g)
 	/* pause inside TLB misses only when the goal may stop at one of their events */
 	mon_vm_set_miss_phases(vm, g->any_event || g->until);
 	*s->interrupt = 0;
+	s->last_bp_id = 0;
+	con_reverse_poll(s);
 	for (;;) {
 		if (*s->interrupt) {
 			*s->interrupt = 0;
@@ -461,6 +478,7 @@ int con_run(struct con_session *s, const struct con_goal *g)
 		}
 		uint64_t before = s->nevents;
 		enum mon_state st = mon_vm_step(vm, kind);
+		con_reverse_poll(s);
 		uint64_t hit = goal_event(s, g, before);
 		if (hit != UINT64_MAX) {
 			con_serial_eol(s);

@@ -32,6 +32,7 @@ static const struct {
 	{"reflect", "reflect"},     {"upcall", "reflect"},     {"syscall", "syscall"},
 	{"return", "return"},       {"emulate", "emulate"},    {"pt_write", "pt write"},
 	{"hypercall", "hypercall"}, {"cr3", "cr3"},            {"irq", "irq"},
+	{"hw_walk", "walk"},        {"shadow_fault", "shadow fault"}, {"shadow_fill", "shadow fill"},
 	{"timer", "irq"},           {"invlpg", "invlpg"},
 };
 

@@ -39,6 +39,8 @@ struct gdb_rx {
 	bool overflow;
 	uint8_t sum, got;
 };
+/* The value of hex digit c, or -1. */
+int gdb_hexval(uint8_t c);
 /* Feed one byte. */
 enum gdb_rx_event gdb_rx_byte(struct gdb_rx *rx, uint8_t c);
 /* Frame body[0..len) as "$body#xx" into out (escaping $ # } *); returns the

@@ -9,7 +9,7 @@
 
 #include "monitor/gdb/gdb.h"
 
-static int hexval(uint8_t c)
+int gdb_hexval(uint8_t c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -51,13 +51,13 @@ enum gdb_rx_event gdb_rx_byte(struct gdb_rx *rx, uint8_t c)
 		return GDB_RX_NONE;
 	case 2: /* first checksum digit */
 	{
-		int hi = hexval(c);
+		int hi = gdb_hexval(c);
 		rx->got = (uint8_t)(hi < 0 ? 0 : hi);
 		rx->state = hi < 0 ? 4 : 3; /* 4: the packet is bad whatever follows */
 		return GDB_RX_NONE;
 	}
 	default: { /* second digit (state 3), or the first was bad (state 4) */
-		int lo = hexval(c);
+		int lo = gdb_hexval(c);
 		bool ok = rx->state == 3 && lo >= 0 && (uint8_t)(rx->got << 4 | lo) == rx->sum;
 		rx->state = 0;
 		rx->buf[rx->len] = '\0';

@@ -11,26 +11,15 @@ struct cur {
 	const char *p, *end;
 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A hex number of 1..16 digits. */
 static bool get_hex(struct cur *c, uint64_t *v)
 {
 	unsigned n = 0;
 	*v = 0;
-	while (c->p < c->end && hexval(*c->p) >= 0) {
+	while (c->p < c->end && gdb_hexval((uint8_t)*c->p) >= 0) {
 		if (++n > 16)
 			return false;
-		*v = *v << 4 | (uint64_t)hexval(*c->p++);
+		*v = *v << 4 | (uint64_t)gdb_hexval((uint8_t)*c->p++);
 	}
 	return n > 0;
 }
@@ -56,7 +45,7 @@ static bool get_hex_bytes(struct cur *c, struct gdb_req *r)
 	if (n % 2 || n / 2 > sizeof r->data)
 		return false;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(c->p[2 * i]), lo = hexval(c->p[2 * i + 1]);
+		int hi = gdb_hexval((uint8_t)c->p[2 * i]), lo = gdb_hexval((uint8_t)c->p[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		r->data[i] = (uint8_t)(hi << 4 | lo);

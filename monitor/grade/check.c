@@ -201,36 +201,9 @@ static void judge_trace(const struct grade_ctx *g, const struct grade_check *c, 
 static double number_after(const char *path, const char *text)
 {
 	char *s = grade_read_file(path, NULL);
-	double v = NAN;
-	char *p = s ? strstr(s, text) : NULL;
-	if (p) {
-		p += strlen(text);
-		p += strcspn(p, "-0123456789.\n");
-		if (*p && *p != '\n')
-			v = strtod(p, NULL);
-	}
+	double v = s ? grade_number_after(s, text) : NAN;
 	free(s);
 	return v;
-}
-
-/* The value of key in an answers file ("key = value", "key: value" or "key value"). */
-static bool answer_of(const char *answers, const char *key, double *v)
-{
-	if (!answers)
-		return false;
-	size_t kl = strlen(key);
-	for (const char *p = answers; *p;) {
-		p += strspn(p, " \t");
-		if (!strncmp(p, key, kl) && strchr(" \t=:", p[kl])) {
-			const char *q = p + kl + strspn(p + kl, " \t=:");
-			char *end;
-			*v = strtod(q, &end);
-			return end != q;
-		}
-		p += strcspn(p, "\n");
-		p += *p == '\n';
-	}
-	return false;
 }
 
 double grade_check_expected(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref)
@@ -253,7 +226,7 @@ static void judge_answer(const struct grade_check *c, struct grade_site *ref, co
 		result(r, false, msg, NULL);
 		return;
 	}
-	if (!answer_of(answers, c->key, &got)) {
+	if (!grade_answer_of(answers, c->key, &got)) {
 		snprintf(msg, sizeof msg, "no answer \"%s\" in answers.txt", c->key);
 		result(r, false, msg, NULL);
 		return;

@@ -74,6 +74,13 @@ const char *grade_kind_name(enum grade_kind k);
 /* Is this check about the student's code (the export must score zero on it)? */
 bool grade_check_is_code(const struct grade_check *c);
 
+/* ---- answers (answers.c) */
+/* The first number after the first occurrence of text in s (on the same line), or NAN. */
+double grade_number_after(const char *s, const char *text);
+/* The value of key in an answers file ("key = value", "key: value" or "key value", one a
+ * line, leading blanks allowed); false if the key is absent or has no number. */
+bool grade_answer_of(const char *answers, const char *key, double *v);
+
 /* ---- per-student variants (variant.c) */
 struct grade_env {
 	char names[GRADE_MAX_VARS + 8][GRADE_NAME_MAX];

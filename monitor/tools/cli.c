@@ -159,18 +159,6 @@ static bool parse_tlb_geometry(const char *s, unsigned *sets, unsigned *ways)
 /* Parse "exit=300,walk_ref=10" into cfg->cost. */
 static bool parse_cost(const char *s, struct mon_cost *c, char *bad, size_t badlen)
 {
-	static const struct { const char *name; size_t off; } fields[] = {
-		{ "insn", offsetof(struct mon_cost, insn) },
-		{ "tlb_hit", offsetof(struct mon_cost, tlb_hit) },
-		{ "tlb_miss", offsetof(struct mon_cost, tlb_miss) },
-		{ "walk_ref", offsetof(struct mon_cost, walk_ref) },
-		{ "exit", offsetof(struct mon_cost, exit) },
-		{ "emulate", offsetof(struct mon_cost, emulate) },
-		{ "reflect", offsetof(struct mon_cost, reflect) },
-		{ "shadow_fill", offsetof(struct mon_cost, shadow_fill) },
-		{ "pt_write", offsetof(struct mon_cost, pt_write) },
-		{ "io", offsetof(struct mon_cost, io) },
-	};
 	char buf[256];
 	snprintf(buf, sizeof buf, "%s", s);
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -181,16 +169,11 @@ static bool parse_cost(const char *s, struct mon_cost *c, char *bad, size_t badl
 			return false;
 		}
 		*eq = 0;
-		unsigned i;
-		for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
-			if (!strcmp(tok, fields[i].name))
-				break;
-		if (i == sizeof fields / sizeof fields[0] || !mon_parse_u64(eq + 1, &v) || v > 1000000) {
+		if (!mon_parse_u64(eq + 1, &v) || v > 1000000 || !mon_cost_set(c, tok, (uint32_t)v)) {
 			*eq = '=';
 			snprintf(bad, badlen, "%.40s", tok);
 			return false;
 		}
-		*(uint32_t *)((char *)c + fields[i].off) = (uint32_t)v;
 	}
 	return true;
 }

@@ -5,13 +5,13 @@
  * cost: guest instructions, exits by reason, round trips, TLB hit rate,
  * hidden/true faults, page-walk references, traced PT writes, hypercalls,
  * modelled cycles and the slowdown against the bare core, with the cost
- * model's parameters. docs/modes.md explains the numbers.
+ * model's prices. docs/modes.md explains the numbers.
  *
  * Bare core: one baseline per workload, the same for every column: the
- * nested run's guest instructions and TLB misses (the unmodified guest with a
- * hardware walker: what the workload does on a machine without a monitor)
- * priced as instructions x insn + TLB misses x (tlb_miss + 4 x walk_ref),
- * i.e. a native 4-level walk per miss and no exits.
+ * workload run once more with --bare-core (no monitor: the kernel at real
+ * CPL 0, the CPU's own paging TLB and walker), its output checked identical
+ * too, priced by the same function as every other run (mon_vm_cycles), so
+ * it is the number `vmlab run --bare-core` prints.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +27,15 @@ enum cmp_format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_MARKDOWN };
 struct cmp_mode {
 	const char *name;
 	enum mon_mmu_mode mmu;
-	bool paravirt;
+	bool paravirt, bare;
 };
 static const struct cmp_mode modes[CMP_MODES] = {
-	{ "shadow", MON_MMU_SHADOW, false },
-	{ "swtlb", MON_MMU_SWTLB, false },
-	{ "nested", MON_MMU_NESTED, false },
-	{ "paravirt", MON_MMU_SHADOW, true },
+	{ "shadow", MON_MMU_SHADOW, false, false },
+	{ "swtlb", MON_MMU_SWTLB, false, false },
+	{ "nested", MON_MMU_NESTED, false, false },
+	{ "paravirt", MON_MMU_SHADOW, true, false },
 };
+static const struct cmp_mode bare_mode = { "bare core", MON_MMU_SHADOW, false, true };
 
 /* The workloads: guestos command lines. */
 struct cmp_workload {
@@ -62,7 +63,6 @@ struct cmp_row {
 static void collect(struct vm *vm, struct cmp_row *r)
 {
 	const struct mon_stats *s = mon_vm_stats(vm);
-	const struct mon_cost *c = &mon_vm_config(vm)->cost;
 	struct mon_mode_stats m;
 	mon_vm_mode_stats(vm, &m);
 	memset(r, 0, sizeof *r);
@@ -76,19 +76,16 @@ static void collect(struct vm *vm, struct cmp_row *r)
 	r->tlb_misses = miss;
 	r->hit_rate = hits + miss ? 100.0 * (double)hits / (double)(hits + miss) : 0.0;
 	r->hidden = s->hidden_faults;
-	/* swtlb: a refill that wrote no TLB entry went on to the guest's own #PF path */
-	r->true_ = s->true_faults + (m.refills > m.tlb_writes ? m.refills - m.tlb_writes : 0);
+	r->true_ = mon_vm_true_faults(vm);
 	r->walk_refs = s->walk_refs;
 	r->pt_writes = s->pt_writes;
 	r->hypercalls = m.hypercalls;
 	r->cycles = mon_vm_cycles(vm);
-	r->bare = r->insns * c->insn + miss * (c->tlb_miss + 4ull * c->walk_ref);
 }
 
-/* Every column against the same bare-core baseline (the nested run's, see the top). */
-static void set_baseline(struct cmp_row rows[CMP_MODES])
+/* Every column against the same bare-core baseline (its run's modelled cycles). */
+static void set_baseline(struct cmp_row rows[CMP_MODES], uint64_t bare)
 {
-	uint64_t bare = rows[2].bare;
 	for (unsigned m = 0; m < CMP_MODES; m++) {
 		rows[m].bare = bare;
 		rows[m].slowdown = bare ? (double)rows[m].cycles / (double)bare : 0.0;
@@ -102,6 +99,7 @@ static int run_one(const struct mon_config *base, const struct cmp_workload *w,
 	struct mon_config cfg = *base;
 	cfg.mmu = md->mmu;
 	cfg.paravirt = md->paravirt;
+	cfg.bare_core = md->bare;
 	cfg.quiet = true;
 	snprintf(cfg.cmdline, sizeof cfg.cmdline, "%s", w->cmdline);
 	char err[MON_ERR_MAX];
@@ -138,11 +136,12 @@ static void print_cost(const struct mon_cost *c, enum cmp_format f)
 {
 	if (f == FMT_JSON)
 		return;
-	printf("%scost model (cycles): insn %u, tlb_hit %u, tlb_miss %u, walk_ref %u, exit %u, emulate %u, "
-	       "reflect %u, shadow_fill %u, pt_write %u, io %u; bare core = the nested run's insns x insn + "
-	       "TLB misses x (tlb_miss + 4 x walk_ref)\n",
-	       f == FMT_CSV ? "# " : "", c->insn, c->tlb_hit, c->tlb_miss, c->walk_ref, c->exit, c->emulate,
-	       c->reflect, c->shadow_fill, c->pt_write, c->io);
+	printf("%scost model, cycles per event: ", f == FMT_CSV ? "# " : "");
+	fflush(stdout);
+	mon_cost_print_prices(stdout, c);
+	printf("\n%smodelled cycles = each event's count x its price, summed (docs/cost-model.md); "
+	       "bare core = the same workload run with --bare-core, priced the same way\n",
+	       f == FMT_CSV ? "# " : "");
 }
 
 /* The table's rows: label and how to print a row's value. */
@@ -242,11 +241,11 @@ static void print_workload(const struct cmp_workload *w, const struct cmp_row ro
 
 static void json_head(const struct mon_cost *c)
 {
-	printf("{\n  \"cost\": {\"insn\": %u, \"tlb_hit\": %u, \"tlb_miss\": %u, \"walk_ref\": %u, "
-	       "\"exit\": %u, \"emulate\": %u, \"reflect\": %u, \"shadow_fill\": %u, \"pt_write\": %u, "
-	       "\"io\": %u},\n  \"results\": [\n",
-	       c->insn, c->tlb_hit, c->tlb_miss, c->walk_ref, c->exit, c->emulate, c->reflect,
-	       c->shadow_fill, c->pt_write, c->io);
+	printf("{\n  \"cost\": {");
+	for (unsigned t = 0; t < MON_COST_TERMS; t++)
+		printf("%s\"%s\": %u", t ? ", " : "", mon_cost_name((enum mon_cost_term)t),
+		       mon_cost_price(c, (enum mon_cost_term)t));
+	printf("},\n  \"results\": [\n");
 }
 
 static void usage(FILE *f)
@@ -355,26 +354,26 @@ int mon_modes_compare_main(int argc, char **argv)
 	for (unsigned i = 0; i < nwl; i++) {
 		const struct cmp_workload custom = { "custom", cfg.cmdline, cfg.cmdline };
 		const struct cmp_workload *w = wl[i] == CMP_CUSTOM ? &custom : &workloads[wl[i]];
-		struct cmp_row rows[CMP_MODES];
-		char *out[CMP_MODES] = { 0 };
-		size_t len[CMP_MODES] = { 0 };
+		struct cmp_row rows[CMP_MODES + 1]; /* the last: the bare core */
+		char *out[CMP_MODES + 1] = { 0 };
+		size_t len[CMP_MODES + 1] = { 0 };
 		bool ok = true;
-		for (unsigned m = 0; m < CMP_MODES; m++)
-			if (run_one(&cfg, w, &modes[m], &rows[m], &out[m], &len[m]))
+		for (unsigned m = 0; m <= CMP_MODES; m++)
+			if (run_one(&cfg, w, m < CMP_MODES ? &modes[m] : &bare_mode, &rows[m], &out[m], &len[m]))
 				ok = false;
-		for (unsigned m = 1; ok && m < CMP_MODES; m++) {
+		for (unsigned m = 1; ok && m <= CMP_MODES; m++) {
 			if (len[m] != len[0] || memcmp(out[m], out[0], len[0])) {
 				fprintf(stderr, "vmlab compare: %s: the guest's output under %s differs from %s\n",
-					w->name, modes[m].name, modes[0].name);
+					w->name, m < CMP_MODES ? modes[m].name : bare_mode.name, modes[0].name);
 				ok = false;
 			}
 		}
 		if (ok) {
-			set_baseline(rows);
+			set_baseline(rows, rows[CMP_MODES].cycles);
 			print_workload(w, rows, len[0], fmt, i == 0);
 		} else
 			status = 1;
-		for (unsigned m = 0; m < CMP_MODES; m++)
+		for (unsigned m = 0; m <= CMP_MODES; m++)
 			free(out[m]);
 	}
 	if (fmt == FMT_JSON)

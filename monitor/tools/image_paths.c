@@ -14,6 +14,7 @@
  * error on loading it names all three (images.c).
  */
 #include <limits.h>
+#undef PAGE_SIZE /* emscripten's limits.h has one; cpu/cpu.h defines the guest's */
 #include <string.h>
 #include <unistd.h>
 

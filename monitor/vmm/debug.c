@@ -22,7 +22,8 @@ int mon_vm_break_set(struct vm *vm, const va_t *va, unsigned n, char *err, size_
 		snprintf(err, errlen, "at most %u breakpoints", CPU_BREAK_MAX);
 		return -1;
 	}
-	memcpy(vm->brk, va, n * sizeof *va);
+	if (n) /* va may be NULL when the list is cleared */
+		memcpy(vm->brk, va, n * sizeof *va);
 	vm->nbrk = n;
 	return 0;
 }
@@ -57,7 +58,7 @@ int mon_vm_watch_set(struct vm *vm, const struct mon_watch *w, unsigned n, char 
 		snprintf(err, errlen, "at most %u watchpoints", MON_WATCH_MAX);
 		return -1;
 	}
-	struct cpu_watch cw[MON_WATCH_MAX];
+	struct cpu_watch cw[MON_WATCH_MAX] = {0};
 	for (unsigned i = 0; i < n; i++) {
 		if (watch_check(&w[i], err, errlen))
 			return -1;
@@ -70,7 +71,8 @@ int mon_vm_watch_set(struct vm *vm, const struct mon_watch *w, unsigned n, char 
 		snprintf(err, errlen, "the core refused the watchpoints");
 		return -1;
 	}
-	memcpy(vm->watch, w, n * sizeof *w);
+	if (n) /* w may be NULL when the list is cleared */
+		memcpy(vm->watch, w, n * sizeof *w);
 	vm->nwatch = n;
 	return 0;
 }

@@ -94,6 +94,15 @@ struct host *mon_host_create(const struct mon_host_config *hc, char *err, size_t
 	return host_new(hc, false, err, errlen);
 }
 
+/* Touch every page of calloc'd memory, so the host maps it now and not at
+ * the guest's first write (a store the compiler may not drop: calloc's
+ * memory is known to be zero, a memset would be removed). */
+static void prefault(uint8_t *ram, uint64_t size)
+{
+	for (uint64_t o = 0; o < size; o += 4096)
+		((volatile uint8_t *)ram)[o] = 0;
+}
+
 /* The private host of one VM (mon_vm_create_from). */
 struct host *host_create_for(const struct mon_config *cfg, char *err, size_t errlen)
 {
@@ -101,7 +110,10 @@ struct host *host_create_for(const struct mon_config *cfg, char *err, size_t err
 	mon_host_config_from(&hc, cfg);
 	if (!cfg->bare_core && mon_modes_check_tlb(cfg, err, errlen)) /* the MMU mode's minimum ways */
 		return NULL;
-	return host_new(&hc, cfg->bare_core, err, errlen);
+	struct host *h = host_new(&hc, cfg->bare_core, err, errlen);
+	if (h && cfg->prefault_ram)
+		prefault(h->ram, h->ram_size);
+	return h;
 }
 
 int mon_host_destroy(struct host *h)

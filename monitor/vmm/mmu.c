@@ -1,8 +1,11 @@
 /*
- * monitor/vmm/mmu.c — TLB misses: run shadow/'s miss handler and turn its record
- * into the trace of ARCHITECTURE.md (miss -> VMM -> shadow lookup -> guest
- * walk -> pmap -> TLB install -> retry), inject true faults as #PF into the
- * guest kernel, and emulate writes to guest page-table pages by
+ * monitor/vmm/mmu.c — TLB misses in shadow mode. The CPU's MMU (shadow/mmu.c)
+ * walks the shadow table on a TLB miss as x86 hardware does; this file traces
+ * that walk (TLB miss -> hardware walk -> TLB install, no exit), and when the
+ * walk faults (no shadow entry, or one without the permission) handles the
+ * exit: shadow/'s fill turned into the trace of ARCHITECTURE.md (guest walk
+ * -> pmap -> shadow entry -> retry: a hidden fault), true faults injected as
+ * #PF into the guest kernel, writes to guest page-table pages emulated by
  * single-stepping the instruction inside a PT-write window.
  */
 #include <string.h>
@@ -14,14 +17,68 @@ static const char *acc_name(enum cpu_access a)
 	return a == ACC_WRITE ? "write" : a == ACC_EXEC ? "exec" : "read";
 }
 
-/* The trace of a fill, one function per phase: trace_fill (one-shot) and
- * mon_miss_step (phase by phase) emit the same lines in the same order. */
-static void trace_miss(struct vm *vm, const struct shadow_fill *f)
+/* Why a hardware walk faulted, for its trace line. */
+static const char *hwalk_why(const struct shadow_hwalk *w, char *buf, size_t n)
 {
-	struct mon_event e = { .has = MON_EV_VA, .va = f->va };
+	if (w->root == MA_NONE)
+		snprintf(buf, n, "no shadow PML4 yet for this CR3 and view");
+	else if (w->denied)
+		snprintf(buf, n, "the shadow entry forbids the %s", acc_name(w->acc));
+	else
+		snprintf(buf, n, "L%u shadow entry not present", 5 - w->nrefs);
+	return buf;
+}
+
+/* The trace of one hardware walk of the shadow table (no exit if it refilled the TLB). */
+static void trace_hwalk(struct vm *vm, const struct shadow_hwalk *w)
+{
+	struct mon_event e = { .has = MON_EV_VA, .va = w->va };
 	if (MON_TRACING(vm, MON_CAT_TLB))
-		mon_trace_emit(vm, MON_CAT_TLB, NULL, "tlb_miss", &e, "TLB miss VA 0x%016llx (%s) -> VMM",
-			       (unsigned long long)f->va, acc_name(f->acc));
+		mon_trace_emit(vm, MON_CAT_TLB, NULL, "tlb_miss", &e,
+			       "TLB miss VA 0x%016llx (%s) -> hardware walk of the shadow table%s",
+			       (unsigned long long)w->va, acc_name(w->acc), w->ok ? " (no exit)" : "");
+	if (MON_TRACING(vm, MON_CAT_SHADOW)) {
+		struct mon_event r = { .has = MON_EV_MA, .ma = w->ok ? w->ma : w->root };
+		char why[64];
+		if (w->ok)
+			mon_trace_emit(vm, MON_CAT_SHADOW, "CPU", "hw_walk", &r,
+				       "shadow walk from root MA 0x%llx: %u ref%s -> MA 0x%llx",
+				       (unsigned long long)w->root, w->nrefs, mon_plural(w->nrefs),
+				       (unsigned long long)w->ma);
+		else
+			mon_trace_emit(vm, MON_CAT_SHADOW, "CPU", "shadow_fault", &r,
+				       "shadow walk: %u ref%s, %s -> shadow page fault, exit to VMM",
+				       w->nrefs, mon_plural(w->nrefs), hwalk_why(w, why, sizeof why));
+	}
+	if (!w->ok || !MON_TRACING(vm, MON_CAT_TLB))
+		return;
+	char perm[16];
+	struct mon_event r = { .has = MON_EV_VA | MON_EV_MA | MON_EV_SETWAY, .va = w->va & PAGE_MASK,
+			       .ma = w->ma, .set = (int)w->ins.slot.set, .way = (int)w->ins.slot.way };
+	mon_trace_emit(vm, MON_CAT_TLB, "CPU", "tlb_install", &r,
+		       "TLB install VA 0x%llx -> MA 0x%llx [set %u way %u] %s",
+		       (unsigned long long)(w->va & PAGE_MASK), (unsigned long long)w->ma, w->ins.slot.set,
+		       w->ins.slot.way, tlb_perm_str(w->perm, perm));
+	if (w->ins.evicted) {
+		struct mon_event v = { .has = MON_EV_VA | MON_EV_MA, .va = w->ins.victim.va,
+				       .ma = w->ins.victim.ma };
+		mon_trace_emit(vm, MON_CAT_TLB, "CPU", "tlb_evict", &v, "  evicted VA 0x%llx -> MA 0x%llx",
+			       (unsigned long long)w->ins.victim.va, (unsigned long long)w->ins.victim.ma);
+	}
+}
+
+enum mmu_result mon_shadow_translate(void *ctx, struct cpu *cpu, va_t va, enum cpu_access acc,
+				     unsigned cpl, struct mmu_xlat *out)
+{
+	struct vm *vm = ctx;
+	enum mmu_result r = shadow_mmu_translate(&vm->sh, cpu, va, acc, cpl, out);
+	if (vm->sh.hwalk_new) {
+		vm->sh.hwalk_new = false;
+		vm->stats.hw_walks++;
+		vm->stats.walk_refs += vm->sh.hwalk.nrefs;
+		trace_hwalk(vm, &vm->sh.hwalk);
+	}
+	return r;
 }
 
 /* After LOOKUP: a shadow hit, or the head line of the guest walk w (its result). */
@@ -30,18 +87,20 @@ static void trace_lookup(struct vm *vm, const struct shadow_fill *f, const struc
 	if (!MON_TRACING(vm, MON_CAT_SHADOW))
 		return;
 	struct mon_event e = { .has = MON_EV_VA, .va = f->va };
+	const char *why = f->shadow_present ? "shadow entry forbids it" : "shadow miss";
 	if (f->shadow_hit) {
-		mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "shadow_hit", &e, "shadow hit: no guest walk");
+		mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "shadow_hit", &e,
+			       "shadow entry already there: nothing to fill");
 	} else if (f->walked) {
 		if (w->status == SHADOW_WALK_OK) {
 			struct mon_event r = { .has = MON_EV_PA, .pa = w->pa & PAGE_MASK };
 			mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "walk", &r,
-				       "shadow miss; walk guest PT cr3=PA 0x%llx: %u refs -> PA 0x%llx",
-				       (unsigned long long)f->cr3, w->nrefs, (unsigned long long)(w->pa & PAGE_MASK));
+				       "%s; walk guest PT cr3=PA 0x%llx: %u ref%s -> PA 0x%llx", why,
+				       (unsigned long long)f->cr3, w->nrefs, mon_plural(w->nrefs), (unsigned long long)(w->pa & PAGE_MASK));
 		} else {
 			mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "walk", NULL,
-				       "shadow miss; walk guest PT cr3=PA 0x%llx: %u refs -> #PF err 0x%x",
-				       (unsigned long long)f->cr3, w->nrefs, w->err);
+				       "%s; walk guest PT cr3=PA 0x%llx: %u ref%s -> #PF err 0x%x", why,
+				       (unsigned long long)f->cr3, w->nrefs, mon_plural(w->nrefs), w->err);
 		}
 	}
 }
@@ -64,23 +123,17 @@ static void trace_pmap(struct vm *vm, const struct shadow_fill *f)
 		       (unsigned long long)f->pa, (unsigned long long)f->ma);
 }
 
-static void trace_install(struct vm *vm, const struct shadow_fill *f)
+/* The shadow leaf the VMM wrote; the retry's hardware walk will find it. */
+static void trace_shadow_entry(struct vm *vm, const struct shadow_fill *f)
 {
-	if (!MON_TRACING(vm, MON_CAT_TLB))
+	if (!MON_TRACING(vm, MON_CAT_SHADOW))
 		return;
 	char perm[16];
-	struct mon_event r = { .has = MON_EV_VA | MON_EV_MA | MON_EV_SETWAY, .va = f->va_page,
-			       .ma = f->ma, .set = (int)f->ins.slot.set, .way = (int)f->ins.slot.way };
-	mon_trace_emit(vm, MON_CAT_TLB, "VMM", "tlb_install", &r,
-		       "TLB install VA 0x%llx -> MA 0x%llx [set %u way %u] %s",
-		       (unsigned long long)f->va_page, (unsigned long long)f->ma, f->ins.slot.set,
-		       f->ins.slot.way, tlb_perm_str(f->perm, perm));
-	if (f->ins.evicted) {
-		struct mon_event v = { .has = MON_EV_VA | MON_EV_MA, .va = f->ins.victim.va,
-				       .ma = f->ins.victim.ma };
-		mon_trace_emit(vm, MON_CAT_TLB, "VMM", "tlb_evict", &v, "  evicted VA 0x%llx -> MA 0x%llx",
-			       (unsigned long long)f->ins.victim.va, (unsigned long long)f->ins.victim.ma);
-	}
+	struct mon_event r = { .has = MON_EV_VA | MON_EV_MA, .va = f->va_page, .ma = f->ma };
+	mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "shadow_fill", &r,
+		       "shadow entry VA 0x%llx -> MA 0x%llx %s written at MA 0x%llx",
+		       (unsigned long long)f->va_page, (unsigned long long)f->ma,
+		       tlb_perm_str(shadow_spte_perm(&vm->sh, f->spte), perm), (unsigned long long)f->spte_ma);
 }
 
 static void trace_retry(struct vm *vm)
@@ -96,16 +149,15 @@ static void trace_body(struct vm *vm, const struct shadow_fill *f)
 	if (f->walked)
 		for (unsigned i = 0; i < f->walk.nrefs; i++)
 			trace_walk_ref(vm, &f->walk.ref[i]);
-	if (f->kind == SHADOW_HIDDEN_FAULT) {
+	if (f->kind == SHADOW_HIDDEN_FAULT && !f->shadow_hit) {
 		trace_pmap(vm, f);
-		trace_install(vm, f);
+		trace_shadow_entry(vm, f);
 	}
 }
 
-/* The whole trace of a finished fill. */
+/* The whole trace of a finished fill (its miss and shadow fault were traced by the walk). */
 static void trace_fill(struct vm *vm, const struct shadow_fill *f)
 {
-	trace_miss(vm, f);
 	trace_body(vm, f);
 	if (f->kind == SHADOW_HIDDEN_FAULT)
 		trace_retry(vm);
@@ -159,7 +211,7 @@ static bool fill_outcome(struct vm *vm, struct shadow_fill *f, enum shadow_fill_
 	switch (k) {
 	case SHADOW_HIDDEN_FAULT:
 		vm->stats.hidden_faults++;
-		vm->stats.shadow_fills++;
+		vm->stats.shadow_fills += !f->shadow_hit;
 		return true;
 	case SHADOW_TRUE_FAULT:
 		true_fault(vm, f);
@@ -325,9 +377,7 @@ static enum shadow_fill_kind forecast(struct vm *vm, const struct shadow_fill *f
 		return SHADOW_FILL_ERROR;
 	struct shadow_lookup l;
 	if (shadow_lookup_va(&vm->sh, f->view, f->va, &l)) {
-		uint64_t e = l.entry[3];
-		bool ok = f->acc == ACC_WRITE ? (e & PTE_RW) != 0 : f->acc == ACC_EXEC ? !(e & PTE_NX) : true;
-		if (ok)
+		if (shadow_spte_allows(l.entry[3], f->acc))
 			return SHADOW_HIDDEN_FAULT;
 	}
 	shadow_walk_begin(w, f->cr3, f->va, f->acc, shadow_walk_flags(&vm->sh, f->view) | SHADOW_WALK_NO_AD);
@@ -350,7 +400,6 @@ void mon_miss_begin(struct vm *vm, va_t va, enum cpu_access acc)
 	shadow_fill_begin(&vm->sh, f, va, acc, vm->cpu.icount);
 	vm->fill_forecast = forecast(vm, f, &vm->fill_walk);
 	vm->pending_fill = 1;
-	trace_miss(vm, f);
 }
 
 void mon_miss_step(struct vm *vm)
@@ -382,8 +431,6 @@ void mon_miss_step(struct vm *vm)
 	enum shadow_phase ph = f->phase;
 	unsigned nrefs = f->walk.nrefs;
 	shadow_fill_step(&vm->sh, f);
-	if (ph == SHADOW_PH_SHADOW && f->phase == SHADOW_PH_INSTALL) /* the shadow leaf and the TLB entry: one step */
-		shadow_fill_step(&vm->sh, f);
 	if (f->phase == SHADOW_PH_DONE && f->kind == SHADOW_FILL_ERROR && vm->mf->nfree == 0) {
 		/* as do_fill: out of shadow frames, drop everything and fill again in one go */
 		pool_reset(vm);
@@ -404,12 +451,8 @@ void mon_miss_step(struct vm *vm)
 			trace_pmap(vm, f);
 		break;
 	case SHADOW_PH_SHADOW:
-	case SHADOW_PH_INSTALL:
-		if (f->kind == SHADOW_HIDDEN_FAULT) {
-			if (f->shadow_hit)
-				trace_pmap(vm, f);
-			trace_install(vm, f);
-		}
+		if (f->kind == SHADOW_HIDDEN_FAULT)
+			trace_shadow_entry(vm, f);
 		break;
 	case SHADOW_PH_DONE:
 		break;
@@ -429,6 +472,8 @@ bool mon_vm_miss(const struct vm *vm, struct mon_miss *out)
 	case SHADOW_PT_WRITE: out->forecast = MON_MISS_PT_WRITE; break;
 	default: out->forecast = MON_MISS_OTHER; break;
 	}
+	out->step = (unsigned)f->phase * 8 + (f->phase == SHADOW_PH_WALK ? 5 - f->walk.level : 0) +
+		    (vm->pending_fill == 2);
 	switch (f->phase) {
 	case SHADOW_PH_LOOKUP:
 		snprintf(out->next, sizeof out->next, "shadow lookup");
@@ -440,14 +485,11 @@ bool mon_vm_miss(const struct vm *vm, struct mon_miss *out)
 		snprintf(out->next, sizeof out->next, "pmap PA -> MA");
 		break;
 	case SHADOW_PH_SHADOW:
-		snprintf(out->next, sizeof out->next, "shadow entry + TLB install");
-		break;
-	case SHADOW_PH_INSTALL:
-		snprintf(out->next, sizeof out->next, "TLB install");
+		snprintf(out->next, sizeof out->next, "write the shadow entry");
 		break;
 	case SHADOW_PH_DONE:
 		snprintf(out->next, sizeof out->next, "%s",
-			 f->kind == SHADOW_HIDDEN_FAULT ? "retry (back to the guest)"
+			 f->kind == SHADOW_HIDDEN_FAULT ? "retry (hardware walk refills TLB)"
 			 : vm->pending_fill == 2 ? "reflect #PF into the guest kernel"
 			 : f->kind == SHADOW_TRUE_FAULT ? "true fault: set CR2, inject #PF"
 			 : f->kind == SHADOW_PT_WRITE ? "emulate the PT write"

@@ -36,8 +36,8 @@ static void trace_walk(struct vm *vm, const struct shadow_walk2d *w, va_t va, en
 		struct mon_event f = { .has = MON_EV_PA | MON_EV_MA | MON_EV_VALUE, .pa = r->pa,
 				       .ma = n->ma, .value = r->val };
 		mon_trace_emit(vm, MON_CAT_SHADOW, "CPU", "walk2d_ref", &f,
-			       "  gL%u entry PA 0x%llx: nested walk %u refs -> MA 0x%llx; read 0x%llx (1 ref)",
-			       r->level, (unsigned long long)r->pa, n->nrefs, (unsigned long long)n->ma,
+			       "  gL%u entry PA 0x%llx: nested walk %u ref%s -> MA 0x%llx; read 0x%llx (1 ref)",
+			       r->level, (unsigned long long)r->pa, n->nrefs, mon_plural(n->nrefs), (unsigned long long)n->ma,
 			       (unsigned long long)r->val);
 	}
 	if (w->g.status == SHADOW_WALK_OK) {
@@ -45,8 +45,8 @@ static void trace_walk(struct vm *vm, const struct shadow_walk2d *w, va_t va, en
 		struct mon_event f = { .has = MON_EV_PA | MON_EV_MA, .pa = n->pa & PAGE_MASK,
 				       .ma = n->ma & PAGE_MASK };
 		mon_trace_emit(vm, MON_CAT_SHADOW, "CPU", "walk2d_ref", &f,
-			       "  data page PA 0x%llx: nested walk %u refs -> MA 0x%llx",
-			       (unsigned long long)(n->pa & PAGE_MASK), n->nrefs,
+			       "  data page PA 0x%llx: nested walk %u ref%s -> MA 0x%llx",
+			       (unsigned long long)(n->pa & PAGE_MASK), n->nrefs, mon_plural(n->nrefs),
 			       (unsigned long long)(n->ma & PAGE_MASK));
 	}
 	struct mon_event f = { .has = MON_EV_VALUE, .value = w->refs };

@@ -10,10 +10,17 @@
  *   5. VMM maps PA Y -> MA Z through the pmap and installs X -> Z in the TLB
  *   6. kernel A's handler returns (iretq, emulated); the app retries and hits.
  *
- * Only the apps' TLB (the user view) is software-managed. SIMPLIFICATION: the
- * guest kernel's own misses (virtual CPL 0) are refilled by the VMM as in
- * shadow mode, like MIPS kseg0, which is not mapped through the TLB at all;
- * otherwise the refill handler would miss on its own code.
+ * Only the apps' TLB (the user view) is software-managed. Kernel A's own
+ * addresses never miss: as MIPS's kseg0, the swtlb machine has an unmapped
+ * kernel segment. At virtual CPL 0, VA VMLAB_SWTLB_KSEG_BASE + PA (PA inside
+ * guest RAM) is translated directly to the PA's machine frame: no TLB entry,
+ * no walk, no exit (so the refill handler cannot miss on its own code, stack
+ * or page tables). guestos keeps all of its memory there (KERNEL_BASE).
+ * SIMPLIFICATION: like kseg0 the segment has no per-page protection (kernel
+ * A's read-only text is writable through it). Kernel accesses outside the
+ * segment (only the boot code's, before it jumps to the higher half; guestos
+ * reaches user memory through its own table walk, vm_copyin) go through the
+ * TLB as in shadow mode: the hardware walks the shadow table.
  */
 #include <string.h>
 
@@ -24,12 +31,29 @@ static const char *acc_name(enum cpu_access a)
 	return a == ACC_WRITE ? "write" : a == ACC_EXEC ? "exec" : "read";
 }
 
-/* The app's retry: trace the hit on the entry the refill installed. */
+/* Kernel A's unmapped segment: MA of va at virtual CPL 0, or MA_NONE if va is not in it. */
+static ma_t kseg_ma(const struct vm *vm, va_t va, unsigned cpl)
+{
+	bool kernel = cpl == 0 || vm->sh.view == TLB_VIEW_KERNEL;
+	if (!kernel || va < VMLAB_SWTLB_KSEG_BASE)
+		return MA_NONE;
+	return shadow_pa_to_ma(&vm->sh.pmap, va - VMLAB_SWTLB_KSEG_BASE);
+}
+
+/* The swtlb MMU: the kernel segment untranslated, everything else through the
+ * TLB (user misses exit: sw_user); the app's retry traced as the hit it is. */
 static enum mmu_result swtlb_translate(void *ctx, struct cpu *cpu, va_t va, enum cpu_access acc,
 				       unsigned cpl, struct mmu_xlat *out)
 {
 	struct vm *vm = ctx;
-	enum mmu_result r = shadow_mmu_translate(&vm->sh, cpu, va, acc, cpl, out);
+	ma_t kma = kseg_ma(vm, va, cpl);
+	if (kma != MA_NONE) {
+		out->ma = kma;
+		out->cacheable = true;
+		out->touch = NULL;
+		return MMU_OK;
+	}
+	enum mmu_result r = mon_shadow_translate(vm, cpu, va, acc, cpl, out);
 	struct mon_modes *m = vm->modes;
 	if (m->hit_pending && r == MMU_OK && vm->v.cpl == 3 && (va & PAGE_MASK) == m->hit_va) {
 		m->hit_pending = false;
@@ -73,6 +97,7 @@ bool mon_swtlb_miss(struct vm *vm, va_t va, enum cpu_access acc)
 	vm->v.cr2 = va;
 	mon_reflect(vm, (uint8_t)m->swtlb_vector, true, err, false, "TLB refill");
 	m->upcall_icount = vm->cpu.icount;
+	m->upcall_exits = mon_stats_exits(&vm->stats);
 	return true;
 }
 
@@ -92,10 +117,13 @@ static void tlb_write(struct vm *vm, va_t va, uint64_t entry, unsigned len)
 	bool tr = MON_TRACING(vm, MON_CAT_TLB | MON_CAT_SHADOW);
 	if (tr) {
 		struct mon_event e = { .has = MON_EV_VA | MON_EV_PA, .va = va, .pa = pa };
+		/* this wrmsr's exit is already counted: the handler's others came before it */
+		uint64_t exits = mon_stats_exits(&vm->stats) - m->upcall_exits - 1;
 		mon_trace_emit(vm, MON_CAT_SHADOW, "kernel", "guest_walk", &e,
-			       "kernel A walked its own page table (%llu instructions, no exits): VA 0x%llx -> PA 0x%llx",
-			       (unsigned long long)(vm->cpu.icount - m->upcall_icount),
-			       (unsigned long long)(va & PAGE_MASK), (unsigned long long)pa);
+			       "kernel A walked its own page table (%llu instructions, %llu exit%s since the upcall): "
+			       "VA 0x%llx -> PA 0x%llx",
+			       (unsigned long long)(vm->cpu.icount - m->upcall_icount), (unsigned long long)exits,
+			       exits == 1 ? "" : "s", (unsigned long long)(va & PAGE_MASK), (unsigned long long)pa);
 		char p[16];
 		mon_trace_emit(vm, MON_CAT_TLB, "VMM", "tlb_write", &e,
 			       "privileged TLB write trapped: VA 0x%llx PA 0x%llx %s",
@@ -150,6 +178,7 @@ bool mon_swtlb_wrmsr(struct vm *vm, uint32_t msr, uint64_t val, unsigned len)
 	struct mon_modes *m = vm->modes;
 	if (msr == VMLAB_MSR_SWTLB_VECTOR) {
 		m->swtlb_vector = (val & VMLAB_SWTLB_ENABLE) ? (unsigned)(val & 0xff) : 0x100;
+		vm->sh.sw_user = m->swtlb_vector < 0x100; /* from now on app misses go to the handler */
 		if (MON_TRACING(vm, MON_CAT_VM))
 			mon_trace_emit(vm, MON_CAT_VM, "VMM", "swtlb", NULL,
 				       "software-managed TLB: kernel A's refill handler %s vector %u",

@@ -16,6 +16,8 @@
  *   MSR VMLAB_MSR_SWTLB_VECTOR (wrmsr, virtual CPL 0): bits 7..0 vector, bit 8
  *       enable: app TLB misses are delivered to that IDT vector with error code
  *       (#PF W/U/I bits | VMLAB_PFERR_TLBMISS) and CR2 = the VA.
+ *   Kernel segment (swtlb): at virtual CPL 0, VA VMLAB_SWTLB_KSEG_BASE + PA for a
+ *       PA inside guest RAM is untranslated (as MIPS kseg0): no TLB, no refill.
  *   MSR VMLAB_MSR_TLB_WRITE (wrmsr, virtual CPL 0): EDX:EAX = a PTE-format
  *       entry (PA bits 51..12, P RW US G NX), RDI = the VA: install VA -> (PA
  *       through the pmap = MA) in the app's (user-view) TLB.
@@ -36,6 +38,9 @@
 #define VMLAB_MSR_SWTLB_VECTOR 0x40000100u
 #define VMLAB_MSR_TLB_WRITE 0x40000101u
 #define VMLAB_SWTLB_ENABLE (1u << 8)
+/* --mmu=swtlb: at virtual CPL 0, VA VMLAB_SWTLB_KSEG_BASE + PA is an unmapped
+ * segment (MIPS kseg0): translated to PA directly, never through the TLB. */
+#define VMLAB_SWTLB_KSEG_BASE 0xffffffff80000000ull
 #define VMLAB_PFERR_TLBMISS (1u << 31)
 
 enum vmlab_hc {
@@ -69,6 +74,7 @@ struct mon_modes {
 	bool hit_pending;           /* the next access to hit_va is traced as the retry's hit */
 	va_t hit_va;
 	uint64_t upcall_icount;     /* icount at the last upcall (for "kernel A's walk: N insns") */
+	uint64_t upcall_exits;      /* exits counted at the last upcall (and the exits on its way) */
 	/* paravirt */
 	uint64_t hypercalls[VMLAB_HC_COUNT];
 	uint64_t hc_ptes;           /* PTE updates carried by MMU_UPDATE batches */

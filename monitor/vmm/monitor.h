@@ -124,6 +124,9 @@ struct mon_config {
 						   paging and IDT delivery, PA == MA (bench baseline) */
 	bool no_fast_tlb;                       /* the core's host-side translation cache off: slower,
 						   same statistics (tests check exactly that) */
+	bool prefault_ram;                      /* touch every page of machine memory when the VM is
+						   created (vmlab bench: the host's first-touch page
+						   faults are then timed in neither mode) */
 	/* The default images, found beside the program (mon_config_defaults): kernel
 	 * and modules[0] point here unless given, so a copy of a config points into
 	 * the original's (keep it alive while the copy is used). */
@@ -375,6 +378,7 @@ struct mon_miss {
 	va_t va;                    /* the VA that missed */
 	enum mon_miss_end forecast;
 	char next[48];              /* what the next phase step does ("guest walk: L2 entry") */
+	unsigned step;              /* grows with each phase run (orders the points inside one miss) */
 };
 /* Is a TLB miss half-handled (phase steps)? Fills *out if so. */
 bool mon_vm_miss(const struct vm *vm, struct mon_miss *out);
@@ -588,9 +592,11 @@ struct mon_stats {
 	uint64_t tlb_hits, tlb_misses;
 	uint64_t hidden_faults, true_faults;
 	uint64_t pt_writes;                    /* traced writes to guest PT pages */
-	uint64_t shadow_fills;
+	uint64_t shadow_fills;                 /* shadow entries the VMM filled (hidden faults) */
+	uint64_t hw_walks;                     /* shadow mode: TLB misses the hardware walked in the shadow table */
 	uint64_t shadow_resets;                 /* shadow pool ran out: everything dropped */
-	uint64_t walk_refs;
+	uint64_t walk_refs;                    /* page-table entries read by any walk: hardware (shadow, 2-D)
+					  or the VMM's (guest walks, its own guest accesses) */
 	uint64_t io_accesses;
 	uint64_t cr3_writes;
 };
@@ -610,8 +616,32 @@ struct mon_mode_stats {
 	uint64_t hypercalls; /* --paravirt: vmcalls of every kind */
 };
 void mon_vm_mode_stats(const struct vm *vm, struct mon_mode_stats *out);
-/* Modelled cycles of the run so far under the VM's cost model. */
+/* True faults: #PFs injected for the guest's own table, plus (swtlb) refill
+ * upcalls the guest's handler turned into its own #PF. */
+uint64_t mon_vm_true_faults(const struct vm *vm);
+/* ---- the cost model (cost.c) ---- */
+/* The events it prices, in the order of struct mon_cost. */
+enum mon_cost_term {
+	MON_COST_INSN, MON_COST_TLB_HIT, MON_COST_TLB_MISS, MON_COST_WALK_REF, MON_COST_EXIT,
+	MON_COST_EMULATE, MON_COST_REFLECT, MON_COST_SHADOW_FILL, MON_COST_PT_WRITE, MON_COST_IO,
+	MON_COST_TERMS
+};
+/* How many of each event a run had (what the prices multiply). */
+struct mon_cost_counts {
+	uint64_t n[MON_COST_TERMS];
+};
+const char *mon_cost_name(enum mon_cost_term t);           /* the --cost name: "insn", ... */
+uint32_t mon_cost_price(const struct mon_cost *c, enum mon_cost_term t);
+bool mon_cost_set(struct mon_cost *c, const char *name, uint32_t price); /* false: no such name */
+/* The counts of the run so far: a monitored VM's, or the bare core's (no exits,
+ * emulation, reflection or shadow work; its own paging TLB's misses and walks). */
+void mon_vm_cost_counts(const struct vm *vm, struct mon_cost_counts *n);
+uint64_t mon_cost_cycles(const struct mon_cost *c, const struct mon_cost_counts *n);
+/* Modelled cycles of the run so far under the VM's cost model (the one number
+ * `run` and `compare` print). */
 uint64_t mon_vm_cycles(const struct vm *vm);
+/* "insn 1, tlb_hit 0, ..." (the prices, cycles per event). */
+void mon_cost_print_prices(FILE *f, const struct mon_cost *c);
 /* The end-of-run summary (deterministic). */
 void mon_print_summary(const struct vm *vm, FILE *f);
 /* The same summary as one JSON object, the same fields under snake_case names (stats_json.c). */

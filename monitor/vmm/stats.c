@@ -1,6 +1,6 @@
 /*
- * monitor/vmm/stats.c — the end-of-run summary and the cost model
- * (docs/cost-model.md): modelled cycles = sum of count x cost.
+ * monitor/vmm/stats.c — counts derived from a run's statistics, and the
+ * end-of-run summary (its cost-model lines come from cost.c).
  */
 #include <string.h>
 
@@ -31,17 +31,12 @@ uint64_t mon_vm_tlb_misses(const struct vm *vm)
 	return t.misses;
 }
 
-uint64_t mon_vm_cycles(const struct vm *vm)
+uint64_t mon_vm_true_faults(const struct vm *vm)
 {
-	const struct mon_cost *c = &vm->cfg.cost;
-	const struct mon_stats *s = &vm->stats;
-	uint64_t sens = 0;
-	for (unsigned i = 0; i < SOP_COUNT; i++)
-		sens += s->sens[i];
-	return (s->insns_user + s->insns_kernel) * c->insn + mon_vm_tlb_hits(vm) * c->tlb_hit +
-	       mon_vm_tlb_misses(vm) * c->tlb_miss + s->walk_refs * c->walk_ref +
-	       mon_stats_exits(s) * c->exit + sens * c->emulate + s->reflections * c->reflect +
-	       s->shadow_fills * c->shadow_fill + s->pt_writes * c->pt_write + s->io_accesses * c->io;
+	const struct mon_modes *m = vm->modes;
+	/* swtlb: a refill upcall that wrote no TLB entry went on to the guest's own #PF path */
+	uint64_t fell = m && m->refills > m->tlb_writes ? m->refills - m->tlb_writes : 0;
+	return vm->stats.true_faults + fell;
 }
 
 const struct mon_stats *mon_vm_stats(const struct vm *vm)
@@ -107,16 +102,25 @@ void mon_print_summary(const struct vm *vm, FILE *f)
 			vm->tlb->sets, vm->tlb->ways, tlb_policy_name(vm->tlb->policy), (unsigned long long)hits,
 			(unsigned long long)miss, rate, (unsigned long long)t.evictions);
 	fprintf(f, "faults:          hidden %llu, true %llu\n", (unsigned long long)s->hidden_faults,
-		(unsigned long long)s->true_faults);
-	fprintf(f, "shadow:          fills %llu, walk refs %llu, traced PT writes %llu, CR3 writes %llu, resets %llu\n",
+		(unsigned long long)mon_vm_true_faults(vm));
+	fprintf(f, "shadow:          hardware walks %llu (%llu refilled the TLB, no exit), VMM fills %llu, "
+		   "walk refs %llu, traced PT writes %llu, CR3 writes %llu, resets %llu\n",
+		(unsigned long long)s->hw_walks, (unsigned long long)vm->sh.stats.hw_refills,
 		(unsigned long long)s->shadow_fills, (unsigned long long)s->walk_refs,
 		(unsigned long long)s->pt_writes, (unsigned long long)s->cr3_writes,
 		(unsigned long long)s->shadow_resets);
 	fprintf(f, "io:              %llu port accesses\n", (unsigned long long)s->io_accesses);
-	fprintf(f, "modelled cycles: %llu (insn %u, tlb_hit %u, tlb_miss %u, walk_ref %u, exit %u, emulate %u, "
-		   "reflect %u, shadow_fill %u, pt_write %u, io %u)\n",
-		(unsigned long long)mon_vm_cycles(vm), c->insn, c->tlb_hit, c->tlb_miss, c->walk_ref, c->exit,
-		c->emulate, c->reflect, c->shadow_fill, c->pt_write, c->io);
+	struct mon_cost_counts n;
+	mon_vm_cost_counts(vm, &n);
+	fprintf(f, "modelled cycles: %llu (each event's count x its price, summed: docs/cost-model.md)\n",
+		(unsigned long long)mon_cost_cycles(c, &n));
+	fprintf(f, "  counts:        ");
+	for (unsigned t = 0; t < MON_COST_TERMS; t++)
+		fprintf(f, "%s%s %llu", t ? ", " : "", mon_cost_name((enum mon_cost_term)t),
+			(unsigned long long)n.n[t]);
+	fprintf(f, "\n  prices:        ");
+	mon_cost_print_prices(f, c);
+	fprintf(f, " (cycles per event)\n");
 	mon_modes_summary(vm, f);
 	mon_overcommit_summary(vm, f, false);
 }

@@ -91,10 +91,27 @@ static void put_mode(const struct vm *vm, FILE *f)
 	}
 }
 
+/* The modelled cycles, then the counts and the prices (cycles per event) of
+ * each priced event apart, as the text prints them (cost.c). */
+static void put_cost(const struct vm *vm, FILE *f)
+{
+	struct mon_cost_counts n;
+	mon_vm_cost_counts(vm, &n);
+	fprintf(f, "  \"modelled_cycles\": %llu,\n  \"cost_counts\": {",
+		(unsigned long long)mon_cost_cycles(&vm->cfg.cost, &n));
+	for (unsigned t = 0; t < MON_COST_TERMS; t++)
+		fprintf(f, "%s\"%s\": %llu", t ? ", " : "", mon_cost_name((enum mon_cost_term)t),
+			(unsigned long long)n.n[t]);
+	fputs("},\n  \"cost\": {", f);
+	for (unsigned t = 0; t < MON_COST_TERMS; t++)
+		fprintf(f, "%s\"%s\": %u", t ? ", " : "", mon_cost_name((enum mon_cost_term)t),
+			mon_cost_price(&vm->cfg.cost, (enum mon_cost_term)t));
+	fputc('}', f);
+}
+
 void mon_print_summary_json(const struct vm *vm, FILE *f)
 {
 	const struct mon_stats *s = &vm->stats;
-	const struct mon_cost *c = &vm->cfg.cost;
 	fprintf(f, "{\n  \"vm\": %u,\n  \"stop\": {\"reason\": \"%s\", \"status\": %d, \"message\": ", vm->vmid,
 		mon_stop_name(vm->stop.reason), vm->stop.status);
 	put_str(f, vm->stop.message);
@@ -115,18 +132,15 @@ void mon_print_summary_json(const struct vm *vm, FILE *f)
 		(unsigned long long)s->syscalls, (unsigned long long)s->irqs);
 	put_tlb(vm, f);
 	fprintf(f, "  \"faults\": {\"hidden\": %llu, \"true\": %llu},\n", (unsigned long long)s->hidden_faults,
-		(unsigned long long)s->true_faults);
-	fprintf(f, "  \"shadow\": {\"fills\": %llu, \"walk_refs\": %llu, \"pt_writes\": %llu, \"cr3_writes\": %llu, "
-		   "\"resets\": %llu},\n",
+		(unsigned long long)mon_vm_true_faults(vm));
+	fprintf(f, "  \"shadow\": {\"hardware_walks\": %llu, \"hardware_refills\": %llu, \"fills\": %llu, "
+		   "\"walk_refs\": %llu, \"pt_writes\": %llu, \"cr3_writes\": %llu, \"resets\": %llu},\n",
+		(unsigned long long)s->hw_walks, (unsigned long long)vm->sh.stats.hw_refills,
 		(unsigned long long)s->shadow_fills, (unsigned long long)s->walk_refs,
 		(unsigned long long)s->pt_writes, (unsigned long long)s->cr3_writes,
 		(unsigned long long)s->shadow_resets);
 	fprintf(f, "  \"io\": {\"port_accesses\": %llu},\n", (unsigned long long)s->io_accesses);
-	fprintf(f, "  \"modelled_cycles\": %llu,\n  \"cost\": {\"insn\": %u, \"tlb_hit\": %u, \"tlb_miss\": %u, "
-		   "\"walk_ref\": %u, \"exit\": %u, \"emulate\": %u, \"reflect\": %u, \"shadow_fill\": %u, "
-		   "\"pt_write\": %u, \"io\": %u}",
-		(unsigned long long)mon_vm_cycles(vm), c->insn, c->tlb_hit, c->tlb_miss, c->walk_ref, c->exit,
-		c->emulate, c->reflect, c->shadow_fill, c->pt_write, c->io);
+	put_cost(vm, f);
 	put_mode(vm, f);
 	mon_overcommit_summary(vm, f, true);
 	fputs("\n}\n", f);

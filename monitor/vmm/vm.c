@@ -168,6 +168,8 @@ static struct vm *vm_create(struct host *h, const struct mon_config *cfg, const 
 		}
 	}
 	shadow_attach_cpu(&vm->sh, &vm->cpu);
+	vm->cpu.mmu.translate = mon_shadow_translate; /* the same MMU, its hardware walks traced */
+	vm->cpu.mmu.ctx = vm;
 	shadow_set_view(&vm->sh, TLB_VIEW_KERNEL);
 devices:
 	if (mon_ata_init(&vm->ata, MON_DISK_BYTES)) {

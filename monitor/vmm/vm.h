@@ -48,6 +48,11 @@ struct mon_trace {
 void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char *kind,
 		    const struct mon_event *fields, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* "s" unless n is 1: "1 ref", "4 refs" in trace and summary lines. */
+static inline const char *mon_plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
 /* Append a JSON string literal of s to buf at *pos (NUL-terminated, truncated to len). */
 void mon_json_str(char *buf, size_t len, size_t *pos, const char *s);
 /* Open the trace file (temp name). Returns 0 or -1 with err. */
@@ -197,6 +202,10 @@ bool mon_guest_rw(struct vm *vm, va_t va, void *buf, size_t len, bool write, uin
 void mon_set_vcpl(struct vm *vm, unsigned cpl);
 
 /* mmu.c: TLB miss handling with trace */
+/* struct cpu_mmu translate of shadow mode (ctx = the vm): shadow_mmu_translate,
+ * with its hardware walks traced and counted. */
+enum mmu_result mon_shadow_translate(void *ctx, struct cpu *cpu, va_t va, enum cpu_access acc,
+				     unsigned cpl, struct mmu_xlat *out);
 void mon_handle_miss(struct vm *vm, va_t va, enum cpu_access acc);
 /* Phase steps: begin a miss (pending_fill set, tlb_miss traced), then one phase per
  * mon_miss_step until pending_fill is clear (the last step acts on the result). */

@@ -36,3 +36,12 @@ bench-mark: $(BUILD)/vmlab $(BUILD)/bench/mark.elf
 MARK_ITERS ?= 1000
 MARK_RUNS ?= 3
 .PHONY: bench-mark
+
+# The grader at course scale (tests/grade/bench-grade.sh): 100 generated submissions
+# of lab tlb graded with --jobs 2; prints wall and CPU time per submission.
+BENCH_STEPS += bench-grade
+bench-grade: $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack $(BUILD)/tests/test_tlb_policy
+	@VMLAB_GRADE_MAKE="$(MAKE) -s SAN=$(SAN) OPT=$(OPT)" tests/grade/bench-grade.sh $(BUILD) $(GRADE_BENCH_N) $(GRADE_BENCH_JOBS)
+GRADE_BENCH_N ?= 100
+GRADE_BENCH_JOBS ?= 2
+.PHONY: bench-grade

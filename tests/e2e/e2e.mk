@@ -109,7 +109,7 @@ e2e-shadow-pressure: $(VMLAB) $(E2E_KERNEL) $(E2E_INITRD)
 E2E_GOLDENS := hidden-fault true-fault syscall context-switch swap
 # a hidden fault of an app: miss -> shadow miss -> walk (4 entries) -> pmap -> install -> retry
 E2E_GOLD_CMD_hidden-fault := run=hello
-E2E_GOLD_OPT_hidden-fault := --trace-after tlb_install@app --trace-categories tlb,shadow --trace-limit 9
+E2E_GOLD_OPT_hidden-fault := --trace-after tlb_install@app --trace-categories tlb,shadow --trace-limit 13
 # demand paging: true fault -> reflect #PF into the kernel -> traced PT write -> iretq -> app retries
 E2E_GOLD_CMD_true-fault := run=pagetouch
 E2E_GOLD_OPT_true-fault := --trace-after true_fault@app --trace-categories fault,pt,syscall --trace-limit 12

@@ -65,7 +65,7 @@ MODES_GOLD_OPT_swtlb-miss := --mmu=swtlb --trace-after upcall\#6 --trace-categor
 MODES_GOLD_CMD_nested-miss := run=hello
 MODES_GOLD_OPT_nested-miss := --mmu=nested --trace-after tlb_miss@app\#2 --trace-categories tlb,shadow --trace-limit 8
 MODES_GOLD_CMD_paravirt-miss := run=hello
-MODES_GOLD_OPT_paravirt-miss := --paravirt --trace-after tlb_install@app --trace-categories tlb,shadow --trace-limit 9
+MODES_GOLD_OPT_paravirt-miss := --paravirt --trace-after tlb_install@app --trace-categories tlb,shadow --trace-limit 13
 MODES_GOLD_CMD_paravirt-hypercall := run=hello
 MODES_GOLD_OPT_paravirt-hypercall := --paravirt --trace-after hypercall --trace-categories exit,vm --trace-limit 6
 

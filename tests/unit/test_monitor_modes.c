@@ -32,22 +32,24 @@ static char *write_guest(const uint8_t *code, size_t n)
 	return path;
 }
 
-static struct vm *run_guest(const uint8_t *code, size_t n, enum mon_mmu_mode mmu, bool pv,
-			    bool strict)
+/* The defaults of these tests: 4 MiB, no boot modules, a short instruction budget. */
+static void guest_config(struct mon_config *c, const char *path)
+{
+	mon_config_defaults(c);
+	c->kernel = path;
+	c->nmodules = 0;
+	c->modules_given = true;
+	c->mem_size = 4ull << 20;
+	c->max_insns = 100000;
+}
+
+/* Boot code with config c (its kernel set here) and run it to its stop. */
+static struct vm *run_cfg(const uint8_t *code, size_t n, struct mon_config *c)
 {
 	char *path = write_guest(code, n);
-	struct mon_config c;
-	mon_config_defaults(&c);
-	c.kernel = path;
-	c.nmodules = 0;
-	c.modules_given = true;
-	c.mem_size = 4ull << 20;
-	c.max_insns = 100000;
-	c.mmu = mmu;
-	c.paravirt = pv;
-	c.strict_x86 = strict;
+	c->kernel = path;
 	char err[MON_ERR_MAX] = "";
-	struct vm *vm = mon_vm_create(&c, 0, err, sizeof err);
+	struct vm *vm = mon_vm_create(c, 0, err, sizeof err);
 	ck_assert_msg(vm != NULL, "create: %s", err);
 	mon_vm_set_serial_echo(vm, NULL);
 	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
@@ -55,6 +57,17 @@ static struct vm *run_guest(const uint8_t *code, size_t n, enum mon_mmu_mode mmu
 	unlink(path);
 	free(path);
 	return vm;
+}
+
+static struct vm *run_guest(const uint8_t *code, size_t n, enum mon_mmu_mode mmu, bool pv,
+			    bool strict)
+{
+	struct mon_config c;
+	guest_config(&c, NULL);
+	c.mmu = mmu;
+	c.paravirt = pv;
+	c.strict_x86 = strict;
+	return run_cfg(code, n, &c);
 }
 
 /* mov eax, 0x40000000; cpuid; mov r8, rax; mov eax, 0x40000001; cpuid; cli; hlt */
@@ -149,6 +162,37 @@ START_TEST(swtlb_tlb_write_installs_x_to_z_in_the_apps_view)
 }
 END_TEST
 
+/* movabs rax, 0xffffffff80100000 (kernel segment + PA 0x100000, this code); mov rbx, [rax]; cli; hlt */
+static const uint8_t prog_kseg[] = {
+	0x48, 0xb8, 0x00, 0x00, 0x10, 0x80, 0xff, 0xff, 0xff, 0xff, 0x48, 0x8b, 0x18, 0xfa, 0xf4,
+};
+
+/*
+ * swtlb: kernel A's own addresses are an unmapped segment (MIPS kseg0): the
+ * read through VMLAB_SWTLB_KSEG_BASE + PA needs no page table (the firmware
+ * maps only low memory), takes no TLB entry and no exit. Under shadow paging
+ * the same read goes through the guest's table: no mapping, a true fault.
+ */
+START_TEST(swtlb_kernel_segment_is_untranslated)
+{
+	struct vm *vm = run_guest(prog_kseg, sizeof prog_kseg, MON_MMU_SWTLB, false, false);
+	ck_assert_int_eq(mon_vm_stop(vm)->reason, MON_STOP_HALT);
+	uint64_t first8;
+	memcpy(&first8, prog_kseg, 8);
+	ck_assert_uint_eq(mon_vm_cpu(vm)->gpr[RBX], first8);
+	struct tlb_key k = { .vmid = 0, .asid = 0, .view = TLB_VIEW_KERNEL, .va = 0xffffffff80100000ull };
+	ck_assert_ptr_null(tlb_probe(mon_vm_tlb(vm), &k, NULL));
+	/* the only TLB-miss exit is the firmware-mapped code page's first fetch */
+	ck_assert_uint_eq(mon_vm_stats(vm)->exits[CPU_EXIT_TLB_MISS], 1);
+	ck_assert_uint_eq(mon_vm_stats(vm)->true_faults, 0);
+	mon_vm_destroy(vm);
+	vm = run_guest(prog_kseg, sizeof prog_kseg, MON_MMU_SHADOW, false, false);
+	ck_assert_int_ne(mon_vm_stop(vm)->reason, MON_STOP_HALT);
+	ck_assert_uint_eq(mon_vm_stats(vm)->true_faults, 1);
+	mon_vm_destroy(vm);
+}
+END_TEST
+
 /* LCR=8N1; poll THRE; out 'A'; touch VA 0x200000 (another 2 MiB page); cli; hlt */
 static const uint8_t prog_hello[] = {
 	0x66, 0xba, 0xfb, 0x03, 0xb0, 0x03, 0xee,
@@ -185,6 +229,53 @@ START_TEST(nested_walks_without_exits_and_stops_on_ept_violation)
 }
 END_TEST
 
+/*
+ * One cost model: mon_vm_cycles is the sum of count x price over the terms
+ * mon_vm_cost_counts lists, for a monitored run and a bare-core run alike
+ * (the bare core: no exits, emulation or reflection; its own paging walks).
+ * `vmlab run` and `vmlab compare` print this number (tests/modes/compare.sh
+ * checks that they agree).
+ */
+START_TEST(cost_model_one_function)
+{
+	struct mon_config c;
+	guest_config(&c, NULL);
+	static const char *const names[] = { "insn", "tlb_hit", "tlb_miss", "walk_ref", "exit",
+					     "emulate", "reflect", "shadow_fill", "pt_write", "io" };
+	for (unsigned t = 0; t < MON_COST_TERMS; t++) {
+		ck_assert_str_eq(mon_cost_name((enum mon_cost_term)t), names[t]);
+		ck_assert(mon_cost_set(&c.cost, names[t], 3 + t)); /* every price distinct, non-zero */
+		ck_assert_uint_eq(mon_cost_price(&c.cost, (enum mon_cost_term)t), 3 + t);
+	}
+	ck_assert(!mon_cost_set(&c.cost, "tlb-miss", 1));
+	for (int bare = 0; bare < 2; bare++) {
+		struct mon_config run = c;
+		run.bare_core = bare;
+		struct vm *vm = run_cfg(prog_hello, sizeof prog_hello, &run);
+		ck_assert_int_eq(mon_vm_stop(vm)->reason, MON_STOP_HALT);
+		struct mon_cost_counts n;
+		mon_vm_cost_counts(vm, &n);
+		uint64_t sum = 0;
+		for (unsigned t = 0; t < MON_COST_TERMS; t++)
+			sum += n.n[t] * (3 + t);
+		ck_assert_uint_eq(mon_vm_cycles(vm), sum);
+		ck_assert_uint_eq(mon_cost_cycles(&run.cost, &n), sum);
+		ck_assert_uint_eq(n.n[MON_COST_INSN], mon_vm_stats(vm)->insns_user + mon_vm_stats(vm)->insns_kernel);
+		ck_assert_uint_eq(n.n[MON_COST_IO], mon_vm_stats(vm)->io_accesses);
+		ck_assert_uint_gt(n.n[MON_COST_IO], 0);
+		if (bare) { /* no monitor: nothing exits, nothing is emulated; the core walked its own tables */
+			ck_assert_uint_eq(n.n[MON_COST_EXIT] + n.n[MON_COST_EMULATE] + n.n[MON_COST_REFLECT], 0);
+			ck_assert_uint_gt(n.n[MON_COST_TLB_MISS], 0);
+			ck_assert_uint_ge(n.n[MON_COST_WALK_REF], 3 * n.n[MON_COST_TLB_MISS]);
+		} else {
+			ck_assert_uint_eq(n.n[MON_COST_EXIT], mon_stats_exits(mon_vm_stats(vm)));
+			ck_assert_uint_gt(n.n[MON_COST_EXIT], 0);
+		}
+		mon_vm_destroy(vm);
+	}
+}
+END_TEST
+
 /* sidt [0x100200]; cli; hlt */
 static const uint8_t prog_sidt[] = { 0x0f, 0x01, 0x0c, 0x25, 0x00, 0x02, 0x10, 0x00, 0xfa, 0xf4 };
 
@@ -216,6 +307,8 @@ int main(void)
 	tcase_add_test(tc, cpuid_says_vmlab_and_the_features);
 	tcase_add_test(tc, console_hypercall_and_ud_without_paravirt);
 	tcase_add_test(tc, swtlb_tlb_write_installs_x_to_z_in_the_apps_view);
+	tcase_add_test(tc, swtlb_kernel_segment_is_untranslated);
+	tcase_add_test(tc, cost_model_one_function);
 	tcase_add_test(tc, nested_walks_without_exits_and_stops_on_ept_violation);
 	tcase_add_test(tc, strict_sidt_is_untrapped_and_leaks);
 	suite_add_tcase(s, tc);

@@ -33,10 +33,33 @@ static enum mmu_result xlat(va_t va, enum cpu_access acc, struct mmu_xlat *x)
 	return shadow_mmu_translate(V, &CPU, va, acc, 3, x);
 }
 
+/* The VMM's fill after a shadow page fault, then the guest's retry: the
+ * hardware walk refills the TLB from the shadow entry just written. */
 static enum shadow_fill_kind fill(va_t va, enum cpu_access acc, struct shadow_fill *f)
 {
 	CPU.icount++;
-	return shadow_fill(V, f, va, acc, CPU.icount);
+	enum shadow_fill_kind k = shadow_fill(V, f, va, acc, CPU.icount);
+	if (k == SHADOW_HIDDEN_FAULT) {
+		struct mmu_xlat x;
+		ck_assert_int_eq(shadow_mmu_translate(V, &CPU, va, acc, f->view == TLB_VIEW_KERNEL ? 0 : 3, &x),
+				 MMU_OK);
+	}
+	return k;
+}
+
+/* TLB_* bits the fill's shadow leaf gives (what the retry's refill installs). */
+static unsigned perm_of(const struct shadow_fill *f)
+{
+	return shadow_spte_perm(V, f->spte);
+}
+
+/* The TLB slot holding va in view (the fill's retry put it there). */
+static struct tlb_slot slot_of(va_t va, enum tlb_view view)
+{
+	struct tlb_key k = { .vmid = V->vmid, .asid = shadow_asid(V), .view = (uint8_t)view, .va = va };
+	struct tlb_slot sl;
+	ck_assert_ptr_nonnull(tlb_probe(&E->tlb, &k, &sl));
+	return sl;
 }
 
 START_TEST(hidden_fault_then_hit)
@@ -44,28 +67,46 @@ START_TEST(hidden_fault_then_hit)
 	env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
 	shadow_set_view(V, TLB_VIEW_USER);
 	struct mmu_xlat x;
+	/* no shadow entry: the hardware walk faults, the CPU exits (MMU_MISS) */
 	ck_assert_int_eq(xlat(UVA + 8, ACC_READ, &x), MMU_MISS);
+	ck_assert(V->hwalk_new && !V->hwalk.ok && !V->hwalk.denied);
+	ck_assert_uint_eq(V->stats.hw_walks, 1);
 	struct shadow_fill f;
-	ck_assert_int_eq(fill(UVA + 8, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	CPU.icount++;
+	ck_assert_int_eq(shadow_fill(V, &f, UVA + 8, ACC_READ, CPU.icount), SHADOW_HIDDEN_FAULT);
 	ck_assert(f.walked && !f.shadow_hit);
 	ck_assert_uint_eq(f.walk.nrefs, 4);
 	ck_assert_uint_eq(f.pa, UPA);
 	ck_assert_uint_eq(f.ma, shadow_pa_to_ma(&V->pmap, UPA));
 	ck_assert_uint_ne(f.ma, f.pa);
-	ck_assert_uint_eq(f.perm, TLB_R | TLB_U | TLB_X);
-	ck_assert_uint_eq(f.ins.slot.set, tlb_set_index(&E->tlb, UVA, false));
+	ck_assert_uint_eq(perm_of(&f), TLB_R | TLB_U | TLB_X);
+	/* the VMM wrote only the shadow entry: the TLB is the hardware's to fill */
+	ck_assert_uint_eq(tlb_count_valid(&E->tlb), 0);
+	/* the retry: the hardware walk reads 4 shadow entries and refills the TLB */
 	ck_assert_int_eq(xlat(UVA + 8, ACC_READ, &x), MMU_OK);
+	ck_assert(V->hwalk.ok);
+	ck_assert_uint_eq(V->hwalk.nrefs, 4);
+	ck_assert_uint_eq(V->hwalk.ma, f.ma);
+	ck_assert_uint_eq(V->hwalk.ins.slot.set, tlb_set_index(&E->tlb, UVA, false));
 	ck_assert_uint_eq(x.ma, f.ma + 8);
 	ck_assert(x.cacheable);
-	ck_assert_ptr_eq(x.touch, &tlb_entry_at(&E->tlb, f.ins.slot.set, f.ins.slot.way)->stamp);
-	/* TLB gone, shadow kept: the next miss is a shadow hit, no guest walk */
+	ck_assert_ptr_eq(x.touch, &tlb_entry_at(&E->tlb, V->hwalk.ins.slot.set, V->hwalk.ins.slot.way)->stamp);
+	/* TLB gone, shadow kept: a shadow hit refills the TLB with no exit and no fill */
 	tlb_flush_all(&E->tlb, TLB_CAUSE_OTHER);
-	ck_assert_int_eq(fill(UVA, ACC_EXEC, &f), SHADOW_HIDDEN_FAULT);
-	ck_assert(f.shadow_hit && !f.walked);
-	ck_assert_uint_eq(f.pa, UPA);
+	V->hwalk_new = false;
+	ck_assert_int_eq(xlat(UVA, ACC_EXEC, &x), MMU_OK);
+	ck_assert(V->hwalk_new && V->hwalk.ok);
+	ck_assert_uint_eq(x.ma, f.ma);
+	ck_assert_uint_eq(V->stats.hw_walks, 3);
+	ck_assert_uint_eq(V->stats.hw_refills, 2);
+	ck_assert_uint_eq(V->stats.hw_walk_refs, 8);
+	ck_assert_uint_eq(V->stats.fills, 1);
 	ck_assert_uint_eq(V->stats.walks, 1);
-	ck_assert_uint_eq(V->stats.shadow_hits, 1);
-	ck_assert_uint_eq(V->stats.hidden_faults, 2);
+	ck_assert_uint_eq(V->stats.hidden_faults, 1);
+	/* and a hit is a hit: no walk at all */
+	V->hwalk_new = false;
+	ck_assert_int_eq(xlat(UVA + 16, ACC_READ, &x), MMU_OK);
+	ck_assert(!V->hwalk_new);
 }
 END_TEST
 
@@ -76,15 +117,16 @@ START_TEST(dirty_tracking)
 	struct shadow_fill f;
 	struct mmu_xlat x;
 	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
-	ck_assert(!(f.perm & TLB_W)); /* clean page: mapped read-only */
+	ck_assert(!(perm_of(&f) & TLB_W)); /* clean page: mapped read-only */
 	ck_assert_int_eq(xlat(UVA, ACC_WRITE, &x), MMU_MISS);
 	ck_assert_uint_eq(E->tlb.stats.perm_misses, 1);
+	ck_assert(V->hwalk.denied); /* the shadow leaf is read-only: a shadow page fault */
 	ck_assert(!(gread(V, leaf) & PTE_D));
 	ck_assert_int_eq(fill(UVA, ACC_WRITE, &f), SHADOW_HIDDEN_FAULT);
 	ck_assert(f.walked && f.shadow_present && !f.shadow_hit);
 	ck_assert(gread(V, leaf) & PTE_D);
-	ck_assert(f.perm & TLB_W);
-	ck_assert(f.ins.replaced);
+	ck_assert(perm_of(&f) & TLB_W);
+	ck_assert(V->hwalk.ok && V->hwalk.ins.replaced); /* the retry's refill replaced the clean entry */
 	ck_assert_int_eq(xlat(UVA, ACC_WRITE, &x), MMU_OK);
 }
 END_TEST
@@ -112,7 +154,8 @@ START_TEST(true_fault_and_ring_compression)
 	ck_assert_int_eq(shadow_mmu_translate(V, &CPU, KVA, ACC_READ, 0, &x), MMU_OK);
 	/* an implicit supervisor access (GDT read) while an app runs misses in the kernel
 	 * view; the fill must fill that view, or the retry would miss forever */
-	tlb_flush_all(&E->tlb, TLB_CAUSE_OTHER);
+	struct shadow_flush_rec r;
+	shadow_invlpg(V, KVA, &r); /* TLB and shadow entry gone */
 	ck_assert_int_eq(shadow_mmu_translate(V, &CPU, KVA, ACC_READ, 0, &x), MMU_MISS);
 	ck_assert_int_eq(fill(KVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
 	ck_assert_int_eq(f.view, TLB_VIEW_KERNEL);
@@ -134,8 +177,8 @@ START_TEST(phases_step_one_at_a_time)
 		seen[n++] = f.phase;
 	} while (!shadow_fill_step(V, &f) && n < 16);
 	enum shadow_phase want[] = { SHADOW_PH_LOOKUP, SHADOW_PH_WALK, SHADOW_PH_WALK, SHADOW_PH_WALK,
-				     SHADOW_PH_WALK, SHADOW_PH_PMAP, SHADOW_PH_SHADOW, SHADOW_PH_INSTALL };
-	ck_assert_uint_eq(n, 8);
+				     SHADOW_PH_WALK, SHADOW_PH_PMAP, SHADOW_PH_SHADOW };
+	ck_assert_uint_eq(n, 7);
 	for (unsigned i = 0; i < n; i++)
 		ck_assert_int_eq(seen[i], want[i]);
 	ck_assert_int_eq(f.kind, SHADOW_HIDDEN_FAULT);
@@ -166,7 +209,7 @@ START_TEST(pt_write_emulated_invalidates)
 	struct shadow_fill f;
 	/* the kernel writes through PTVA before the page is known as a PT page: writable */
 	ck_assert_int_eq(fill(PTVA, ACC_WRITE, &f), SHADOW_HIDDEN_FAULT);
-	ck_assert(f.perm & TLB_W);
+	ck_assert(perm_of(&f) & TLB_W);
 	struct shadow_lookup l;
 	ck_assert(shadow_lookup_va(V, TLB_VIEW_KERNEL, PTVA, &l));
 	ck_assert(l.entry[3] & PTE_RW);
@@ -179,7 +222,13 @@ START_TEST(pt_write_emulated_invalidates)
 	ck_assert_ptr_null(tlb_probe(&E->tlb, &k, NULL));
 	/* reading the PT page is fine; writing it is a PT_WRITE exit */
 	ck_assert_int_eq(fill(PTVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
-	ck_assert(!(f.perm & TLB_W));
+	ck_assert(!(perm_of(&f) & TLB_W));
+	/* the hardware walk finds the write-protected shadow leaf: a write exits, a read does not */
+	struct mmu_xlat x;
+	ck_assert_int_eq(shadow_mmu_translate(V, &CPU, PTVA + (leaf & 0xfff), ACC_WRITE, 0, &x), MMU_MISS);
+	ck_assert(V->hwalk.denied && !V->hwalk.ok);
+	ck_assert_uint_eq(V->hwalk.nrefs, 4);
+	ck_assert_int_eq(shadow_mmu_translate(V, &CPU, PTVA + (leaf & 0xfff), ACC_READ, 0, &x), MMU_OK);
 	ck_assert_int_eq(fill(PTVA + (leaf & 0xfff), ACC_WRITE, &f), SHADOW_PT_WRITE);
 	ck_assert(f.pt_page);
 	/* the monitor emulates it: UVA now maps KPA */
@@ -387,7 +436,7 @@ START_TEST(invlpg)
 	struct shadow_fill f;
 	fill(UVA, ACC_READ, &f);
 	fill(KVA, ACC_READ, &f);
-	ck_assert(f.perm & TLB_G);
+	ck_assert(perm_of(&f) & TLB_G);
 	struct shadow_flush_rec r;
 	shadow_invlpg(V, UVA + 0x80, &r);
 	ck_assert_uint_eq(r.tlb_dropped, 1);
@@ -478,7 +527,7 @@ START_TEST(wp_change_resets_shadow)
 	ck_assert(r.reset && r.flushed_tlb);
 	ck_assert_uint_eq(shadow_tables_in_use(V), 0);
 	ck_assert_int_eq(fill(KVA, ACC_WRITE, &f), SHADOW_HIDDEN_FAULT);
-	ck_assert(f.perm & TLB_W);
+	ck_assert(perm_of(&f) & TLB_W);
 }
 END_TEST
 
@@ -487,17 +536,17 @@ START_TEST(pge_toggle_flushes_globals_keeps_shadow)
 	env_map(E, 0, CR3A, KVA, KPA, PTE_P | PTE_G, UPPER_ALL, 1);
 	struct shadow_fill f;
 	fill(KVA, ACC_READ, &f);
-	ck_assert(f.perm & TLB_G);
+	ck_assert(perm_of(&f) & TLB_G);
 	struct shadow_flush_rec r;
 	shadow_set_paging(V, ENV_CR0, ENV_CR4 & ~CR4_PGE, ENV_EFER, &r);
 	ck_assert(r.flushed_tlb && !r.reset);
 	ck_assert_uint_eq(r.tlb_dropped, 1);
 	ck_assert_int_eq(fill(KVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
 	ck_assert(f.shadow_hit);
-	ck_assert(!(f.perm & TLB_G)); /* not global without CR4.PGE */
+	ck_assert(!(perm_of(&f) & TLB_G)); /* not global without CR4.PGE */
 	shadow_set_paging(V, ENV_CR0, ENV_CR4, ENV_EFER, &r);
 	ck_assert_int_eq(fill(KVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
-	ck_assert(f.perm & TLB_G);
+	ck_assert(perm_of(&f) & TLB_G);
 	ck_assert_uint_eq(V->stats.resets, 0);
 }
 END_TEST
@@ -517,11 +566,32 @@ START_TEST(isolation_check_can_fail)
 	ck_assert_ptr_nonnull(strstr(why, "monitor"));
 	*spte = saved;
 	/* and a TLB entry pointing at a free frame */
-	struct tlb_entry *e = (struct tlb_entry *)tlb_entry_at(&E->tlb, f.ins.slot.set, f.ins.slot.way);
+	struct tlb_slot sl = slot_of(UVA, f.view);
+	struct tlb_entry *e = (struct tlb_entry *)tlb_entry_at(&E->tlb, sl.set, sl.way);
 	ma_t ma = e->ma;
 	e->ma = (E->mf.free[0]) * PAGE_SIZE;
 	ck_assert_uint_ge(shadow_check_isolation(V, why, sizeof why), 1);
 	e->ma = ma;
+}
+END_TEST
+
+START_TEST(software_managed_user_view_is_never_walked)
+{
+	env_map(E, 0, CR3A, UVA, UPA, PTE_P | PTE_US, UPPER_ALL, 1);
+	shadow_set_view(V, TLB_VIEW_USER);
+	struct shadow_fill f;
+	ck_assert_int_eq(fill(UVA, ACC_READ, &f), SHADOW_HIDDEN_FAULT);
+	tlb_flush_all(&E->tlb, TLB_CAUSE_OTHER);
+	V->sw_user = true; /* --mmu=swtlb: the guest's refill handler owns the apps' TLB */
+	V->hwalk_new = false;
+	uint64_t walks = V->stats.hw_walks;
+	struct mmu_xlat x;
+	ck_assert_int_eq(xlat(UVA, ACC_READ, &x), MMU_MISS);
+	ck_assert(!V->hwalk_new);
+	ck_assert_uint_eq(V->stats.hw_walks, walks);
+	/* the kernel view still has its hardware walker */
+	ck_assert_int_eq(shadow_mmu_translate(V, &CPU, UVA, ACC_READ, 0, &x), MMU_MISS);
+	ck_assert(V->hwalk_new);
 }
 END_TEST
 
@@ -546,6 +616,7 @@ int main(void)
 	TCase *tc = tcase_create("fill");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, hidden_fault_then_hit);
+	tcase_add_test(tc, software_managed_user_view_is_never_walked);
 	tcase_add_test(tc, dirty_tracking);
 	tcase_add_test(tc, true_fault_and_ring_compression);
 	tcase_add_test(tc, phases_step_one_at_a_time);
