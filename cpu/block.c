@@ -24,13 +24,34 @@
 
 #include "cpu/exec.h"
 
+/* The arena's first bytes: no_block, which fills the empty slots of btab
+ * (its MA, MA_NONE, matches no lookup: the run loop tests no NULL). */
+#define ARENA_START ((sizeof(struct block) + 15) & ~(size_t)15)
+
+/* Empty the lookup table and the per-page lists, keep no arena block. */
+static void drop_all(struct cpu *cpu)
+{
+	struct cpu_internal *in = cpu->in;
+	for (unsigned k = 0; k < BLOCK_TAB_SIZE; k++)
+		in->btab[k] = in->no_block;
+	memset(in->page_blocks, 0, sizeof(*in->page_blocks) * (in->npages ? in->npages : 1));
+	in->arena_used = ARENA_START;
+}
+
 int cpu_block_init(struct cpu *cpu)
 {
 	struct cpu_internal *in = cpu->in;
 	in->arena = malloc(BLOCK_ARENA);
-	in->btab = calloc(BLOCK_TAB_SIZE, sizeof(*in->btab));
+	in->btab = malloc(BLOCK_TAB_SIZE * sizeof(*in->btab));
 	in->page_blocks = calloc(in->npages ? in->npages : 1, sizeof(*in->page_blocks));
-	return in->arena && in->btab && in->page_blocks ? 0 : -1;
+	if (!in->arena || !in->btab || !in->page_blocks)
+		return -1;
+	in->no_block = (struct block *)(void *)in->arena;
+	in->no_block->ma = MA_NONE;
+	in->no_block->n = 0;
+	in->no_block->page_next = NULL;
+	drop_all(cpu);
+	return 0;
 }
 
 void cpu_block_free(struct cpu *cpu)
@@ -40,22 +61,13 @@ void cpu_block_free(struct cpu *cpu)
 	free(cpu->in->page_blocks);
 }
 
-/* Drop every block (arena full). */
-static void drop_all(struct cpu *cpu)
-{
-	struct cpu_internal *in = cpu->in;
-	memset(in->btab, 0, sizeof(*in->btab) * BLOCK_TAB_SIZE);
-	memset(in->page_blocks, 0, sizeof(*in->page_blocks) * (in->npages ? in->npages : 1));
-	in->arena_used = 0;
-}
-
 void cpu_block_drop_page(struct cpu *cpu, uint64_t page)
 {
 	struct cpu_internal *in = cpu->in;
 	for (struct block *b = in->page_blocks[page]; b; b = b->page_next) {
 		struct block **slot = &in->btab[cpu_block_index(b->ma)];
 		if (*slot == b)
-			*slot = NULL;
+			*slot = in->no_block;
 	}
 	in->page_blocks[page] = NULL;
 	cpu_block_stop_after_current(in, cpu); /* the running block may be one of them */

@@ -395,6 +395,9 @@ struct cpu_watch_hit {
 	uint8_t old[8];    /* the range's bytes before the instruction wrote (reads: as they were) */
 };
 const struct cpu_watch_hit *cpu_watch_last(const struct cpu *cpu);
+/* Did a watched range take an access outside cpu_run (cpu_io_complete_in
+ * storing an ins element for the VMM)? Forgets it; cpu_watch_last says which. */
+bool cpu_watch_take(struct cpu *cpu);
 
 /* Bare-metal MMUs (cpu/mmu_flat.c, cpu/mmu_paging.c). */
 void cpu_mmu_use_flat(struct cpu *cpu);    /* VA == MA, bounds-checked against ram_size */

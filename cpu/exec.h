@@ -17,6 +17,8 @@
 /* A handler's private "keep going, but look at RFLAGS.TF again" (never
  * returned by cpu_run). */
 #define CPU_EXIT_RECHECK ((enum cpu_exit_reason)0x7f)
+/* A block's private "ended before its last instruction" (cpu_insn_stop_early). */
+#define CPU_EXIT_BLOCK_STOP ((enum cpu_exit_reason)0x7e)
 
 /* ---- the decoded instruction ---- */
 struct insn;
@@ -56,6 +58,8 @@ struct insn {
 };
 /* Where a run of threaded handlers stops (returns CPU_EXIT_NONE). */
 enum cpu_exit_reason cpu_insn_stop(struct cpu *cpu, const struct insn *i);
+/* The stop put into a running block to end it early: CPU_EXIT_BLOCK_STOP. */
+enum cpu_exit_reason cpu_insn_stop_early(struct cpu *cpu, const struct insn *i);
 
 /* ---- decoder ---- */
 enum dec_status {
@@ -142,13 +146,14 @@ struct cpu_internal {
 	/* blocks */
 	uint8_t *arena;              /* BLOCK_ARENA bytes of blocks */
 	size_t arena_used;
-	struct block **btab;         /* BLOCK_TAB_SIZE slots */
+	struct block **btab;         /* BLOCK_TAB_SIZE slots; an empty one holds no_block */
+	struct block *no_block;      /* at the arena's start: a block of no MA (MA_NONE) */
 	struct block **page_blocks;  /* per RAM page: its blocks */
 	struct insn *blk_first;      /* the running block's first instruction, or NULL */
 	uint64_t *blk_touch;         /* fetch stamp of the running block, hits not yet counted, or NULL */
 	uint64_t blk_base;           /* icount when the running block started: insn blk_first[icount - blk_base] runs */
 	uint64_t blk_rip;            /* RIP of blk_first */
-	struct insn *patch_at;       /* an instruction of the running block whose fn is now cpu_insn_stop, or NULL */
+	struct insn *patch_at;       /* an instruction of the running block whose fn is now cpu_insn_stop_early, or NULL */
 	insn_fn patch_fn;            /* ... and its own fn, put back when the block ends */
 	/* debugger breakpoints (breakpoint.c) */
 	va_t brk[CPU_BREAK_MAX];
@@ -287,7 +292,7 @@ static inline unsigned cpu_block_index(ma_t ma)
 }
 
 /* End the running block (if any) after the current instruction: the next
- * one's handler becomes cpu_insn_stop until the block ends (run.c puts it
+ * one's handler becomes cpu_insn_stop_early until the block ends (run.c puts it
  * back), so running a block checks nothing between instructions. */
 static inline void cpu_block_stop_after_current(struct cpu_internal *in, const struct cpu *cpu)
 {
@@ -296,7 +301,7 @@ static inline void cpu_block_stop_after_current(struct cpu_internal *in, const s
 	struct insn *next = in->blk_first + (cpu->icount - in->blk_base) + 1;
 	in->patch_at = next;
 	in->patch_fn = next->fn;
-	next->fn = cpu_insn_stop;
+	next->fn = cpu_insn_stop_early;
 }
 
 /* The fetch translation is gone: bring the running block's fetch hits up to

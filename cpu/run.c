@@ -69,9 +69,17 @@ enum cpu_exit_reason cpu_insn_stop(struct cpu *cpu, const struct insn *i)
 	return CPU_EXIT_NONE;
 }
 
-/* The running block ends: count its fetches, put back a handler that
- * cpu_block_stop_after_current replaced. `unretired`: 1 when the current
- * instruction was fetched but not retired (it faulted or exits). */
+enum cpu_exit_reason cpu_insn_stop_early(struct cpu *cpu, const struct insn *i)
+{
+	(void)cpu;
+	(void)i;
+	return CPU_EXIT_BLOCK_STOP;
+}
+
+/* The running block ends other than at its last instruction's stop slot
+ * (cpu_insn_stop_early, an exit, a fault): count its fetches, put back the
+ * handler that cpu_block_stop_after_current replaced. `unretired`: 1 when
+ * the current instruction was fetched but not retired (it faulted or exits). */
 static void block_end(struct cpu *cpu, unsigned unretired)
 {
 	struct cpu_internal *in = cpu->in;
@@ -86,27 +94,57 @@ static void block_end(struct cpu *cpu, unsigned unretired)
 }
 
 /*
- * Run one predecoded block (all of it fits in the budget): one call, the
- * handlers thread from one instruction to the next (exec.h). Handlers of
- * its instructions other than the last never stop it; a write to its code
- * or a lost fetch translation ends it after the current instruction.
+ * Run predecoded blocks, starting with b (on the fetch page, fits in the
+ * budget), one after the other while the next one is on the fetch page,
+ * already built and fits in the budget. One call per block: the handlers
+ * thread from one instruction to the next (exec.h). A block that returns
+ * CPU_EXIT_NONE ran to its stop slot, all n instructions of it (anything
+ * that ends a block early, cpu_block_stop_after_current, makes it return
+ * CPU_EXIT_BLOCK_STOP), so its fetches are counted here in one go.
+ * Returns CPU_EXIT_NONE to go on with the run loop.
  */
-static inline __attribute__((always_inline)) enum cpu_exit_reason run_block(struct cpu *cpu,
-									     struct block *b)
+static inline __attribute__((always_inline)) enum cpu_exit_reason run_blocks(struct cpu *cpu, struct block *b,
+									      uint64_t end)
 {
 	struct cpu_internal *in = cpu->in;
-	in->blk_touch = in->fetch_touch;
-	in->blk_base = cpu->icount;
-	in->blk_rip = cpu->rip;
-	in->blk_first = b->insn;
-	enum cpu_exit_reason r = b->insn[0].fn(cpu, b->insn);
-	unsigned unretired = 0;
-	if (UNLIKELY(r != CPU_EXIT_NONE)) {
-		if (r == CPU_EXIT_RECHECK)
-			cpu->icount++;
-		else
-			unretired = 1;
+	enum cpu_exit_reason r;
+	for (;;) {
+		uint64_t base = cpu->icount;
+		uint64_t *touch = in->fetch_touch;
+		in->blk_touch = touch;
+		in->blk_base = base;
+		in->blk_rip = cpu->rip;
+		in->blk_first = b->insn;
+		r = b->insn[0].fn(cpu, b->insn);
+		if (UNLIKELY(r != CPU_EXIT_NONE))
+			break;
+		uint64_t n = b->n;
+		cpu->stats.icache_hits += n;
+		if (touch) { /* cpu_block_account, unretired 0 */
+			cpu->stats.ftlb_hits += n;
+			*touch = base + n - 1;
+		}
+		/* the next block, if the run loop would take it at once */
+		uint64_t rip = cpu->rip;
+		if (UNLIKELY((rip & PAGE_MASK) != in->fetch_page))
+			break;
+		ma_t ma = rip + in->fetch_ma_add;
+		b = in->btab[cpu_block_index(ma)];
+		if (UNLIKELY(b->ma != ma || cpu->icount + b->n > end))
+			break;
 	}
+	if (LIKELY(r == CPU_EXIT_NONE)) {
+		in->blk_touch = NULL;
+		in->blk_first = NULL;
+		return r;
+	}
+	unsigned unretired = 0;
+	if (r == CPU_EXIT_RECHECK)
+		cpu->icount++;
+	else if (r == CPU_EXIT_BLOCK_STOP)
+		r = in->watch_hit ? CPU_EXIT_WATCH : CPU_EXIT_NONE; /* it ended after the watched access */
+	else
+		unretired = 1;
 	block_end(cpu, unretired);
 	return r;
 }
@@ -130,14 +168,12 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason run_insns(stru
 		if (!stepping && LIKELY(!in->nbrk && (cpu->rip & PAGE_MASK) == in->fetch_page)) {
 			ma_t ma = cpu->rip + in->fetch_ma_add;
 			struct block *b = in->btab[cpu_block_index(ma)];
-			if (UNLIKELY(!b || b->ma != ma))
+			if (UNLIKELY(b->ma != ma))
 				b = cpu_block_build(cpu, ma);
 			if (LIKELY(b && cpu->icount + b->n <= end)) {
-				enum cpu_exit_reason r = run_block(cpu, b);
+				enum cpu_exit_reason r = run_blocks(cpu, b, end);
 				if (UNLIKELY(r != CPU_EXIT_NONE))
 					return r;
-				if (UNLIKELY(in->watch_hit)) /* the block ended after the watched access */
-					return CPU_EXIT_WATCH;
 				continue;
 			}
 		}

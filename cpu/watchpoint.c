@@ -32,6 +32,13 @@ const struct cpu_watch_hit *cpu_watch_last(const struct cpu *cpu)
 	return &cpu->in->hit;
 }
 
+bool cpu_watch_take(struct cpu *cpu)
+{
+	bool hit = cpu->in->watch_hit;
+	cpu->in->watch_hit = false;
+	return hit;
+}
+
 bool cpu_watch_page(const struct cpu_internal *in, va_t va)
 {
 	for (unsigned i = 0; i < in->nwatch; i++)

@@ -36,6 +36,7 @@ int swtlb_refill(struct trapframe *tf)
 	tf->error = err;
 	if (!curproc || va >= USER_TOP)
 		return 0;
+	/* LAB-HOLE-BEGIN swtlb-refill stub: (void)write; (void)exec; (void)tlb_write; panic("not implemented: swtlb_refill"); */
 	uint64_t *table = curproc->pml4, *ent[4];
 	int n = 0, rw = 1, us = 1, nx = 0, level;
 	for (level = 4; level >= 1; level--) {
@@ -48,16 +49,16 @@ int swtlb_refill(struct trapframe *tf)
 		nx |= (*e & PTE_NX) != 0;
 		if (level == 1 || (*e & PTE_PS))
 			break;
-		table = P2V(*e & PTE_ADDR_MASK);
+		table = P2V(*e & PTE_ADDR_MASK); /* the next level's table */
 	}
 	if (!us || (write && !rw) || (exec && nx)) {
 		tf->error = err | 1; /* present, but a protection violation */
 		return 0;
 	}
-	for (int i = 0; i < n; i++) {
-		uint64_t want = PTE_A | (i == n - 1 && write ? PTE_D : 0);
-		if ((*ent[i] & want) != want)
-			*ent[i] |= want;
+	for (int lv = 0; lv < n; lv++) {
+		uint64_t want = PTE_A | (lv == n - 1 && write ? PTE_D : 0);
+		if ((*ent[lv] & want) != want)
+			*ent[lv] |= want;
 	}
 	uint64_t leaf = *ent[n - 1];
 	uint64_t span = 1ull << (12 + 9 * (level - 1));
@@ -67,4 +68,5 @@ int swtlb_refill(struct trapframe *tf)
 		entry |= PTE_RW;
 	tlb_write(va & ~(PAGE_SIZE - 1), entry);
 	return 1;
+	/* LAB-HOLE-END swtlb-refill */
 }

@@ -38,7 +38,15 @@ $(LABS_SOLUTION): $(BUILD)/labs/obj/strider-solution.o $(GUEST_USER_LIB_OBJ) gue
 
 labs-starter: $(LABS_STARTER)
 
-LABS_DEPS := $(LABS_VMLAB) $(LABS_KERNEL) $(LABS_INITRD) $(LABS_STARTER) $(LABS_SOLUTION)
+# Lab 12's demo kernel: a bare-metal guest (tests/e2e/bare's link script and UART helpers,
+# MODES_BARE_CFLAGS from tests/modes/modes.mk; no SSE: vmlab's CPU has none);
+# tests/modes/strict.sh runs it too.
+LABS_STRICT := $(BUILD)/labs/strict.elf
+$(LABS_STRICT): labs/12-strict-x86/strict.c tests/e2e/bare/bare.ld tests/e2e/bare/bare_io.h
+	@mkdir -p $(dir $@)
+	gcc $(MODES_BARE_CFLAGS) -mgeneral-regs-only -o $@ $<
+
+LABS_DEPS := $(LABS_VMLAB) $(LABS_KERNEL) $(LABS_INITRD) $(LABS_STARTER) $(LABS_SOLUTION) $(LABS_STRICT)
 
 labs-check: $(LABS_DEPS)
 	@labs/check.sh $(LABS_VMLAB) $(LABS_KERNEL) $(LABS_INITRD) $(BUILD) $(LABS_OUT)
@@ -46,7 +54,7 @@ labs-check: $(LABS_DEPS)
 golden-labs: $(LABS_DEPS)
 	@labs/check.sh --update $(LABS_VMLAB) $(LABS_KERNEL) $(LABS_INITRD) $(BUILD) $(LABS_OUT)
 
-ALL_TARGETS += $(LABS_STARTER)
+ALL_TARGETS += $(LABS_STARTER) $(LABS_STRICT)
 TEST_STEPS  += labs-check
 
 .PHONY: labs-check golden-labs labs-starter

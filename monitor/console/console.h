@@ -122,7 +122,7 @@ enum con_cmd_id {
 	CON_REVERSE_STEPI, CON_REVERSE_STEP, CON_REVERSE_CONTINUE, CON_REVERSE_UNTIL,
 	CON_BREAK, CON_TBREAK, CON_WATCH, CON_DELETE, CON_INFO,
 	CON_REGS, CON_X, CON_XP, CON_XM, CON_DISAS, CON_TLB, CON_PT, CON_SHADOW, CON_TRANSLATE,
-	CON_STATS, CON_VM, CON_TRACE, CON_BACKTRACE, CON_DRAW, CON_HELP, CON_QUIT,
+	CON_STATS, CON_VM, CON_TRACE, CON_BACKTRACE, CON_DRAW, CON_RECORD, CON_GDB_LISTEN, CON_HELP, CON_QUIT,
 	CON_NCMDS
 };
 
@@ -153,14 +153,14 @@ struct con_resolver {
 struct con_cmd {
 	enum con_cmd_id id;
 	bool has_n;
-	uint64_t n;                 /* step n, delete n, trace n, disas count */
+	uint64_t n;                 /* step n, delete n, trace n, disas count, gdb-listen port */
 	bool has_addr;
 	uint64_t addr;              /* break, watch, x*, pt, shadow, translate, disas */
 	char expr[CON_EXPR_MAX];    /* the address expression as typed */
 	struct con_fmt fmt;         /* x, xp, xm */
 	enum con_until until;
 	char topic[32];             /* help TOPIC, info WHAT, draw PICTURE */
-	char file[200];             /* draw ... FILE */
+	char file[200];             /* draw ... FILE, record FILE */
 };
 
 /* A command table row, for help and completion. */
@@ -230,6 +230,8 @@ struct con_reverse {
 	uint64_t next_at;      /* icount of the next checkpoint */
 	bool replaying;        /* re-executing to go back: no checkpoints, no output */
 	FILE *null;            /* where output goes while re-executing */
+	bool at_start;         /* the last going back ended at the start of the history */
+	uint64_t bound;        /* re-executing gdb's continue: stop at this icount */
 	uint64_t taken;        /* checkpoints taken */
 };
 
@@ -258,7 +260,8 @@ struct con_session {
 	struct draw_tlb *tlb_before; /* the TLB before the last run command (draw tlb), or NULL */
 	unsigned last_bp_id;    /* the breakpoint/watchpoint that ended the last run (0: none) */
 	struct con_reverse rev;
-	struct con_record *record; /* vmlab record: the session being written, or NULL */
+	struct con_record *record; /* the session as a record file (console_record.c), or NULL */
+	bool gdb_ok;            /* gdb-listen may block on a socket (vmlab console; not the page, fuzzers) */
 };
 
 /* Set the session up on a created VM: event sink, serial echo to out. */
@@ -365,10 +368,49 @@ void con_reverse_poll(struct con_session *s);
 int con_cmd_reverse(struct con_session *s, const struct con_cmd *c); /* reverse-* */
 /* `info snapshots`-style summary line: checkpoints kept, bytes, thinned. */
 void con_reverse_print(struct con_session *s);
+/* gdb's bc (cont) / bs: back to the previous breakpoint or watchpoint pause of
+ * the VMM / by one gdb stepi, silently. 0 arrived, 1 went back to the start of
+ * the recorded history, -1 failed (reverse execution off, out of memory). */
+int con_reverse_gdb(struct con_session *s, bool cont);
+
+/* console_gdb.c: gdb attached to a session (gdb-listen PORT) or to a VM (vmlab run --gdb).
+ * Returns what gdb_serve returns: 0 detached, 1 killed, -1 with err. */
+int con_gdb_serve(struct con_session *s, unsigned port, FILE *log, char *err, size_t errlen);
+int con_cmd_gdb_listen(struct con_session *s, const struct con_cmd *c);
+int con_gdb_serve_vm(struct vm *vm, unsigned port, FILE *log, FILE *echo, char *err, size_t errlen);
 
 /* console_repl.c: the front ends. Return the process exit status. */
 int con_repl_interactive(struct con_session *s);
 int con_repl_batch(struct con_session *s, FILE *in);
+/* (console_cmds_misc.c) One line of batch mode: echoed as "(vmlab) LINE", then run (blank: nothing). */
+#define CON_PROMPT "(vmlab) "
+void con_batch_line(struct con_session *s, const char *line);
+
+/* console_record.c: the session as a record file (vmlab record / replay, `record FILE`). */
+struct con_record *con_record_new(void);
+void con_record_free(struct con_record *r);
+/* The session's options (as typed, one argument each) and its boot images' hashes. 0 or -1 with err. */
+int con_record_opt(struct con_record *r, const char *arg, char *err, size_t errlen);
+int con_record_images(struct con_record *r, const struct mon_config *cfg, char *err, size_t errlen);
+/* A command line about to run (con_exec_line calls it). */
+void con_record_note(struct con_session *s, const char *line);
+/* Something happened that the record cannot reproduce: saving it fails with why. */
+void con_record_broken(struct con_record *r, const char *why);
+/* Write the record to path (under a temporary name, then renamed). 0 or -1 with err. */
+int con_record_save(const struct con_record *r, const char *path, char *err, size_t errlen);
+int con_cmd_record(struct con_session *s, const struct con_cmd *c); /* record FILE */
+/* Read a record file (and check it was written by this vmlab). 0 or -1 with one line in err. */
+int con_record_load(struct con_record *r, const char *path, char *err, size_t errlen);
+/* Are have's images those want was recorded with? 0, or -1 with one line in err. */
+int con_record_same_images(const struct con_record *want, const struct con_record *have, char *err,
+			   size_t errlen);
+const char *const *con_record_opts(const struct con_record *r, size_t *n);
+/* Run the recorded commands as batch lines, each checked to start at its recorded icount.
+ * 0, or -1 with err when the run diverged. */
+int con_record_replay(struct con_session *s, const struct con_record *r, char *err, size_t errlen);
+/* console_main.c: vmlab record FILE [options] / vmlab replay FILE. */
+int con_record_main(int argc, char **argv);
+int con_replay_main(int argc, char **argv);
 /* Install the SIGINT handler; returns the flag it sets. */
 volatile sig_atomic_t *con_sigint_flag(void);
 

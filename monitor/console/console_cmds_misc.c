@@ -1,6 +1,6 @@
 /*
- * monitor/console/console_cmds_misc.c — stats, vm, trace, help, quit, and the
- * dispatcher from a parsed command to its group.
+ * monitor/console/console_cmds_misc.c — stats, vm, trace, help, quit, the
+ * dispatcher from a parsed command to its group, and one line of batch mode.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +122,10 @@ int con_exec(struct con_session *s, const struct con_cmd *c)
 		return cmd_trace(s, c);
 	case CON_DRAW:
 		return con_cmd_draw(s, c);
+	case CON_RECORD:
+		return con_cmd_record(s, c);
+	case CON_GDB_LISTEN:
+		return con_cmd_gdb_listen(s, c);
 	case CON_HELP:
 		return cmd_help(s, c);
 	case CON_QUIT:
@@ -139,6 +143,8 @@ int con_exec_line(struct con_session *s, const char *line)
 	char err[256];
 	struct con_resolver r = con_session_resolver(s);
 	int rc = con_parse(line, &r, &c, err, sizeof err);
+	if (rc <= 0 || c.id != CON_RECORD) /* every line but `record` itself */
+		con_record_note(s, line);
 	if (rc < 0)
 		return con_error(s, "%s", err);
 	if (rc == 0)
@@ -146,4 +152,16 @@ int con_exec_line(struct con_session *s, const char *line)
 	rc = con_exec(s, &c);
 	fflush(s->out);
 	return rc;
+}
+
+void con_batch_line(struct con_session *s, const char *line)
+{
+	const char *p = line + strspn(line, " \t");
+	if (!*p)
+		return;
+	fputs(CON_PROMPT, s->out);
+	con_put_text(s->out, p);
+	fputc('\n', s->out);
+	con_exec_line(s, p);
+	fflush(s->out);
 }

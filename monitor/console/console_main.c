@@ -69,11 +69,15 @@ static bool snap_option(int argc, char **argv, int *i, struct con_opts *o, char 
 	return false;
 }
 
-/* Parse argv. Returns 0, 2 after a one-line error, or -1 after --help. */
-static int parse_args(int argc, char **argv, struct mon_config *cfg, struct con_opts *o)
+/* Parse argv (prog names the subcommand in errors). Every argument but
+ * --script's and --no-color goes into rec as well. Returns 0, 2 after a
+ * one-line error, or -1 after --help. */
+static int parse_args(int argc, char **argv, const char *prog, struct mon_config *cfg, struct con_opts *o,
+		      struct con_record *rec)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		const int first = i;
 		char err[MON_ERR_MAX];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
@@ -84,31 +88,38 @@ static int parse_args(int argc, char **argv, struct mon_config *cfg, struct con_
 			} else if (i + 1 < argc) {
 				o->script = argv[++i];
 			} else {
-				fprintf(stderr, "vmlab console: --script needs a file\n");
+				fprintf(stderr, "vmlab %s: --script needs a file\n", prog);
 				return 2;
 			}
 			if (!*o->script) {
-				fprintf(stderr, "vmlab console: --script needs a file\n");
+				fprintf(stderr, "vmlab %s: --script needs a file\n", prog);
 				return 2;
 			}
+			continue;
 		} else if (snap_option(argc, argv, &i, o, err, sizeof err)) {
 			if (err[0]) {
-				fprintf(stderr, "vmlab console: %s\n", err);
+				fprintf(stderr, "vmlab %s: %s\n", prog, err);
 				return 2;
 			}
 		} else if (!strcmp(a, "--no-color") || !strcmp(a, "--no-colour")) {
 			o->no_color = true;
+			continue;
 		} else {
 			int rc = mon_cli_parse_option(cfg, argc, argv, &i, err, sizeof err);
 			if (rc < 0) {
-				fprintf(stderr, "vmlab console: %s\n", err);
+				fprintf(stderr, "vmlab %s: %s\n", prog, err);
 				return 2;
 			}
 			if (rc == 0) {
-				fprintf(stderr, "vmlab console: unknown option '%s' (try vmlab console --help)\n", a);
+				fprintf(stderr, "vmlab %s: unknown option '%s' (try vmlab console --help)\n", prog, a);
 				return 2;
 			}
 		}
+		for (int k = first; k <= i; k++)
+			if (con_record_opt(rec, argv[k], err, sizeof err)) {
+				fprintf(stderr, "vmlab %s: %s\n", prog, err);
+				return 2;
+			}
 	}
 	return 0;
 }
@@ -121,62 +132,160 @@ static bool want_color(const struct con_opts *o)
 	return !o->no_color && isatty(STDOUT_FILENO) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
 }
 
-int con_main(int argc, char **argv)
+/* What the session is for, besides the console itself. */
+struct launch {
+	const char *prog;               /* "console", "record", "replay" (error lines) */
+	const char *record_path;        /* vmlab record: write the session here when it ends */
+	const struct con_record *replay;/* vmlab replay: run these commands, same images */
+};
+
+/* The console session of vmlab console, record and replay. Returns the exit status. */
+static int session_main(int argc, char **argv, const struct launch *l)
 {
+	const char *prog = l->prog;
 	struct mon_config cfg;
 	struct con_opts o = {.snap_every = CON_SNAPSHOT_EVERY, .snap_budget = CON_SNAPSHOT_BUDGET};
 	mon_config_defaults(&cfg);
 	cfg.quiet = true;
-	int rc = parse_args(argc, argv, &cfg, &o);
-	if (rc)
+	struct con_record *rec = con_record_new();
+	if (!rec) {
+		fprintf(stderr, "vmlab %s: out of memory\n", prog);
+		return 1;
+	}
+	int rc = parse_args(argc, argv, prog, &cfg, &o, rec);
+	if (rc) {
+		con_record_free(rec);
 		return rc < 0 ? 0 : rc;
+	}
 	if (cfg.stats_json) {
-		fprintf(stderr, "vmlab console: --stats-json is an option of vmlab run (here: the stats command)\n");
+		fprintf(stderr, "vmlab %s: --stats-json is an option of vmlab run (here: the stats command)\n", prog);
+		con_record_free(rec);
 		return 2;
 	}
 	FILE *script = NULL;
 	if (o.script && !(script = fopen(o.script, "r"))) {
-		fprintf(stderr, "vmlab console: cannot open script %s\n", o.script);
+		fprintf(stderr, "vmlab %s: cannot open script %s\n", prog, o.script);
+		con_record_free(rec);
 		return 2;
 	}
 	struct stat st;
 	if (script && !fstat(fileno(script), &st) && S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "vmlab console: script %s is a directory, not a file of commands\n", o.script);
+		fprintf(stderr, "vmlab %s: script %s is a directory, not a file of commands\n", prog, o.script);
 		fclose(script);
+		con_record_free(rec);
 		return 2;
 	}
 	char err[MON_ERR_MAX];
 	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
-	if (!vm) {
-		fprintf(stderr, "vmlab console: %s\n", err);
-		if (script)
-			fclose(script);
-		return 1;
-	}
-	struct con_session *s = calloc(1, sizeof *s);
-	if (!s) {
-		fprintf(stderr, "vmlab console: out of memory\n");
+	if (vm && (con_record_images(rec, &cfg, err, sizeof err) ||
+		   (l->replay && con_record_same_images(l->replay, rec, err, sizeof err)))) {
 		mon_vm_destroy(vm);
+		vm = NULL;
+	}
+	struct con_session *s = vm ? calloc(1, sizeof *s) : NULL;
+	if (!s) {
+		fprintf(stderr, "vmlab %s: %s\n", prog, vm ? "out of memory" : err);
+		if (vm)
+			mon_vm_destroy(vm);
 		if (script)
 			fclose(script);
+		con_record_free(rec);
 		return 1;
 	}
 	con_session_init(s, vm, stdout, want_color(&o));
 	s->interrupt = con_sigint_flag();
+	s->record = rec;
+	s->gdb_ok = true;
 	con_session_load_symbols(s, cfg.kernel, cfg.modules, cfg.nmodules);
 	if (con_reverse_init(s, o.snap_every, o.snap_budget, err, sizeof err))
-		fprintf(stderr, "vmlab console: reverse execution is off: %s\n", err);
-	if (script)
+		fprintf(stderr, "vmlab %s: reverse execution is off: %s\n", prog, err);
+	if (l->replay) {
+		rc = con_record_replay(s, l->replay, err, sizeof err);
+		fflush(stdout);
+		if (rc)
+			fprintf(stderr, "vmlab replay: %s\n", err);
+		rc = rc || s->errors ? 1 : 0;
+	} else if (script) {
 		rc = con_repl_batch(s, script);
-	else if (isatty(STDIN_FILENO))
+	} else if (isatty(STDIN_FILENO)) {
 		rc = con_repl_interactive(s);
-	else
+	} else {
 		rc = con_repl_batch(s, stdin);
+	}
 	fflush(stdout);
+	if (l->record_path && con_record_save(rec, l->record_path, err, sizeof err)) {
+		fprintf(stderr, "vmlab record: %s\n", err);
+		rc = 1;
+	}
 	con_session_free(s);
 	free(s);
 	mon_vm_destroy(vm);
 	if (script)
 		fclose(script);
+	con_record_free(rec);
+	return rc;
+}
+
+int con_main(int argc, char **argv)
+{
+	return session_main(argc, argv, &(struct launch){.prog = "console"});
+}
+
+/* vmlab record FILE [console options]: argv[1] is FILE. */
+int con_record_main(int argc, char **argv)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs("usage: vmlab record FILE [console options] [--script CMDS]\n"
+		      "  a console session (vmlab console --help) whose options, guest images' hashes and\n"
+		      "  commands (with the instruction count each ran at) are written to FILE when it ends;\n"
+		      "  vmlab replay FILE prints the same transcript again\n",
+		      stdout);
+		return 0;
+	}
+	if (argc < 2 || !argv[1][0] || argv[1][0] == '-') {
+		fprintf(stderr, "vmlab record: usage: vmlab record FILE [console options] [--script CMDS]\n");
+		return 2;
+	}
+	const char *path = argv[1];
+	argv[1] = argv[0]; /* the options follow FILE */
+	return session_main(argc - 1, argv + 1, &(struct launch){.prog = "record", .record_path = path});
+}
+
+/* vmlab replay FILE: the recorded options, checked images, the recorded commands. */
+int con_replay_main(int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs("usage: vmlab replay FILE\n"
+		      "  run a session written by vmlab record (or the console's record command) again,\n"
+		      "  with its options, on the same guest images (their hashes are checked): the\n"
+		      "  transcript is the recorded session's, byte for byte\n",
+		      stdout);
+		return 0;
+	}
+	if (argc != 2 || !argv[1][0]) {
+		fprintf(stderr, "vmlab replay: usage: vmlab replay FILE\n");
+		return 2;
+	}
+	struct con_record *want = con_record_new();
+	char err[MON_ERR_MAX];
+	if (!want || con_record_load(want, argv[1], err, sizeof err)) {
+		fprintf(stderr, "vmlab replay: %s\n", want ? err : "out of memory");
+		con_record_free(want);
+		return 2;
+	}
+	size_t n;
+	const char *const *opts = con_record_opts(want, &n);
+	char **av = calloc(n + 2, sizeof *av);
+	int rc = 1;
+	if (!av) {
+		fprintf(stderr, "vmlab replay: out of memory\n");
+	} else {
+		av[0] = argv[0];
+		for (size_t i = 0; i < n; i++)
+			av[i + 1] = (char *)opts[i];
+		rc = session_main((int)n + 1, av, &(struct launch){.prog = "replay", .replay = want});
+	}
+	free(av);
+	con_record_free(want);
 	return rc;
 }

@@ -26,6 +26,8 @@ enum argspec {
 	ARG_DISAS,    /* [addr] [n] */
 	ARG_TOPIC,    /* [command name] */
 	ARG_DRAW,     /* walk <addr> FILE | tlb FILE | sequence FILE */
+	ARG_FILE,     /* a file name (the rest of the line) */
+	ARG_PORT,     /* a TCP port, 0..65535 */
 };
 
 struct cmd_row {
@@ -64,6 +66,8 @@ static const struct cmd_row cmds[] = {
 	{{CON_TRACE, "trace", "", "trace [n]", "the last n trace events (default 10)"}, ARG_OPT_COUNT},
 	{{CON_BACKTRACE, "backtrace", "bt where", "backtrace", "guest call stack (return address at [rsp] until the prologue has run, then the rbp chain)"}, ARG_NONE},
 	{{CON_DRAW, "draw", "", "draw walk <va> FILE | tlb FILE | sequence FILE", "write a picture (SVG): va's walk, the TLB, the last events"}, ARG_DRAW},
+	{{CON_RECORD, "record", "", "record FILE", "write the session so far (options, images, commands) for vmlab replay"}, ARG_FILE},
+	{{CON_GDB_LISTEN, "gdb-listen", "", "gdb-listen PORT", "serve gdb on 127.0.0.1:PORT (0: any free port) until it detaches"}, ARG_PORT},
 	{{CON_HELP, "help", "h ?", "help [cmd]", "list the commands, or explain one"}, ARG_TOPIC},
 	{{CON_QUIT, "quit", "q exit", "quit", "leave the console"}, ARG_NONE},
 };
@@ -415,6 +419,30 @@ static int parse_draw(const char *a, const struct con_resolver *r, struct con_cm
 	return *rest ? perr(err, errlen, "draw %s takes only a file name", cmd->topic) : 0;
 }
 
+/* record FILE: the rest of the line; gdb-listen PORT: 0..65535. */
+static int parse_file(const char *a, struct con_cmd *cmd, char *err, size_t errlen)
+{
+	if (!*a)
+		return perr(err, errlen, "record needs a file name");
+	if (strlen(a) >= sizeof cmd->file)
+		return perr(err, errlen, "file name too long");
+	memcpy(cmd->file, a, strlen(a) + 1); /* fits: checked above */
+	return 0;
+}
+
+static int parse_port(const char *a, struct con_cmd *cmd, char *err, size_t errlen)
+{
+	size_t n = strcspn(a, " \t");
+	if (!n || *skip_ws(a + n))
+		return perr(err, errlen, "gdb-listen needs one TCP port (0: any free port)");
+	if (parse_number(a, n, &cmd->n, err, errlen))
+		return -1;
+	if (cmd->n > 65535)
+		return perr(err, errlen, "port %llu: a TCP port is 0..65535", (unsigned long long)cmd->n);
+	cmd->has_n = true;
+	return 0;
+}
+
 static int parse_args(const struct cmd_row *row, const char *fmt, const char *a,
 		      const struct con_resolver *r, struct con_cmd *cmd, char *err, size_t errlen)
 {
@@ -447,6 +475,10 @@ static int parse_args(const struct cmd_row *row, const char *fmt, const char *a,
 		return parse_topic(a, cmd, err, errlen);
 	case ARG_DRAW:
 		return parse_draw(a, r, cmd, err, errlen);
+	case ARG_FILE:
+		return parse_file(a, cmd, err, errlen);
+	case ARG_PORT:
+		return parse_port(a, cmd, err, errlen);
 	}
 	return perr(err, errlen, "internal: bad argument spec");
 }

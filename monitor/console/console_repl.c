@@ -19,7 +19,7 @@
 
 #include "monitor/console/console.h"
 
-#define PROMPT "(vmlab) "
+#define PROMPT CON_PROMPT
 #define HISTORY_MAX 1000
 
 /*
@@ -57,14 +57,7 @@ int con_repl_batch(struct con_session *s, FILE *in)
 	while (!s->quit && (n = getline(&line, &cap, in)) >= 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = 0;
-		const char *p = line + strspn(line, " \t");
-		if (!*p)
-			continue;
-		fputs(PROMPT, s->out);
-		con_put_text(s->out, p);
-		fputc('\n', s->out);
-		con_exec_line(s, p);
-		fflush(s->out);
+		con_batch_line(s, line);
 	}
 	free(line);
 	return s->errors ? 1 : 0;

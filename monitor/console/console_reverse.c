@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "monitor/console/console.h"
+#include "monitor/gdb/gdb.h"
 
 /* A checkpoint: the VM's state and the console's view of it. */
 struct ckpt {
@@ -152,8 +153,9 @@ void con_reverse_print(struct con_session *s)
 
 /* ---- re-execution ---- */
 
-/* The motion whose stops are counted going back. */
-enum motion { MO_STEPI, MO_STEP, MO_UNTIL, MO_BREAK };
+/* The motion whose stops are counted going back: the console's stepi, step,
+ * until and continue, gdb's stepi (MO_INSN) and continue (MO_PAUSE). */
+enum motion { MO_STEPI, MO_STEP, MO_UNTIL, MO_BREAK, MO_INSN, MO_PAUSE };
 
 /* Output on (to the console) or off (re-executing silently). */
 static void quiet(struct con_session *s, FILE *saved_out, bool on)
@@ -172,8 +174,27 @@ static void fast_forward(struct con_session *s, uint64_t to)
 	mon_vm_pause_at(s->vm, UINT64_MAX);
 }
 
-/* One motion forward (its output goes wherever s->out is). */
-static void move(struct con_session *s, enum motion mo, enum con_until what, uint64_t bound)
+static bool past(void *ctx)
+{
+	const struct con_session *s = ctx;
+	return mon_vm_icount(s->vm) >= s->rev.bound;
+}
+
+/* gdb's continue, ended at icount bound at the latest: true if it paused at a
+ * breakpoint or watchpoint. */
+static bool gdb_continue(struct con_session *s, uint64_t bound)
+{
+	s->rev.bound = bound;
+	mon_vm_pause_at(s->vm, bound);
+	bool cut = gdb_run(s->vm, NULL, past, s);
+	mon_vm_pause_at(s->vm, UINT64_MAX);
+	enum mon_pause_reason r = mon_vm_pause(s->vm)->reason;
+	return !cut && mon_vm_stop(s->vm)->reason == MON_STOP_NONE && (r == MON_PAUSE_BREAK || r == MON_PAUSE_WATCH);
+}
+
+/* One motion forward (its output goes wherever s->out is): true if where it
+ * stopped counts as a stop of the motion (continue: a breakpoint's). */
+static bool move(struct con_session *s, enum motion mo, enum con_until what, uint64_t bound)
 {
 	uint64_t now = mon_vm_icount(s->vm);
 	struct con_goal g = {0};
@@ -181,7 +202,12 @@ static void move(struct con_session *s, enum motion mo, enum con_until what, uin
 	switch (mo) {
 	case MO_STEPI:
 		con_cmd_run(s, &c);
-		return;
+		return true;
+	case MO_INSN:
+		gdb_step_insn(s->vm, NULL);
+		return true;
+	case MO_PAUSE:
+		return gdb_continue(s, bound);
 	case MO_STEP:
 		g.insns = 1;
 		g.print_events = true;
@@ -196,6 +222,7 @@ static void move(struct con_session *s, enum motion mo, enum con_until what, uin
 		break;
 	}
 	con_run(s, &g);
+	return mo != MO_BREAK || s->last_bp_id;
 }
 
 /* A point a motion stopped at, and how many motions from the window's start reached it. */
@@ -236,13 +263,13 @@ static long scan(struct con_session *s, const struct window *w, enum motion mo, 
 	uint64_t found = 0, moves = 0;
 	struct rev_pos prev = here(s);
 	for (;;) {
-		move(s, mo, what, w->end.icount + 1);
+		bool counts = move(s, mo, what, w->end.icount + 1);
 		moves++;
 		struct rev_pos p = here(s);
 		int c = rev_pos_cmp(p, w->end);
 		if (rev_pos_cmp(p, prev) <= 0 || c > 0 || (c == 0 && !w->inclusive))
 			break;  /* stuck (the VM stopped), or past the end */
-		if (mo != MO_BREAK || s->last_bp_id)
+		if (counts)
 			last[found++ % need] = (struct stop){p, moves};
 		prev = p;
 		if (c == 0)
@@ -277,7 +304,7 @@ static int go(struct con_session *s, const struct window *w, enum motion mo, enu
  * before the end (each motion moves at most one instruction), not before k. */
 static uint64_t ff_point(const struct con_session *s, const struct window *w, enum motion mo, size_t need)
 {
-	if (mo != MO_STEPI && mo != MO_STEP)
+	if (mo != MO_STEPI && mo != MO_STEP && mo != MO_INSN)
 		return 0;
 	uint64_t start = s->rev.ring.v[w->k].pos.icount, margin = (uint64_t)need + 2;
 	uint64_t to = w->end.icount > margin ? w->end.icount - margin : 0;
@@ -288,6 +315,7 @@ static uint64_t ff_point(const struct con_session *s, const struct window *w, en
 static int to_start(struct con_session *s, FILE *out)
 {
 	int rc = restore(s, 0);
+	s->rev.at_start = true;
 	quiet(s, out, false);
 	if (!rc) {
 		fprintf(s->out, "(the start of the recorded history)\n");
@@ -352,30 +380,25 @@ static bool any_breakpoint(const struct con_session *s)
 	return false;
 }
 
-int con_cmd_reverse(struct con_session *s, const struct con_cmd *c)
+/* Go back need stops of motion mo, printing the arrival to out. 0 or -1. */
+static int reverse(struct con_session *s, enum motion mo, enum con_until until, size_t need, FILE *out)
 {
-	if (!s->rev.null)
-		return con_error(s, "reverse execution is off in this session");
-	enum motion mo = c->id == CON_REVERSE_STEPI  ? MO_STEPI
-			 : c->id == CON_REVERSE_STEP  ? MO_STEP
-			 : c->id == CON_REVERSE_UNTIL ? MO_UNTIL
-						      : MO_BREAK;
-	size_t need = c->has_n ? (size_t)c->n : 1;
 	/* going back must not change the breakpoints (hits, tbreaks) or the error count */
 	struct con_bp *bps = malloc(sizeof s->bp);
 	if (!bps)
 		return con_error(s, "out of memory");
 	memcpy(bps, s->bp, sizeof s->bp);
 	unsigned errors = s->errors;
-	FILE *out = s->out;
+	FILE *saved = s->out;
 	s->rev.replaying = true;
-	quiet(s, out, true);
+	s->rev.at_start = false;
+	quiet(s, saved, true);
 	int rc;
 	if (mo == MO_BREAK && !any_breakpoint(s)) /* nothing to stop at: the start */
 		rc = to_start(s, out);
 	else
-		rc = go_back(s, mo, c->until, need, out);
-	quiet(s, out, false);
+		rc = go_back(s, mo, until, need, out);
+	quiet(s, saved, false);
 	s->rev.replaying = false;
 	memcpy(s->bp, bps, sizeof s->bp);
 	free(bps);
@@ -386,4 +409,27 @@ int con_cmd_reverse(struct con_session *s, const struct con_cmd *c)
 	if (s->rev.every)
 		s->rev.next_at = (mon_vm_icount(s->vm) / s->rev.every + 1) * s->rev.every;
 	return rc;
+}
+
+int con_cmd_reverse(struct con_session *s, const struct con_cmd *c)
+{
+	if (!s->rev.null)
+		return con_error(s, "reverse execution is off in this session");
+	enum motion mo = c->id == CON_REVERSE_STEPI  ? MO_STEPI
+			 : c->id == CON_REVERSE_STEP  ? MO_STEP
+			 : c->id == CON_REVERSE_UNTIL ? MO_UNTIL
+						      : MO_BREAK;
+	return reverse(s, mo, c->until, c->has_n ? (size_t)c->n : 1, s->out);
+}
+
+int con_reverse_gdb(struct con_session *s, bool cont)
+{
+	if (!s->rev.null)
+		return -1;
+	if (rev_ring_before(&s->rev.ring, here(s)) < 0)
+		return 1; /* already at the start */
+	unsigned errors = s->errors;
+	int rc = reverse(s, cont ? MO_PAUSE : MO_INSN, CON_UNTIL_TLB_MISS, 1, s->rev.null);
+	s->errors = errors;
+	return rc < 0 ? -1 : s->rev.at_start;
 }

@@ -474,6 +474,7 @@ int con_run(struct con_session *s, const struct con_goal *g)
 			if (g->print_events)
 				print_events(s, first_ev);
 			fprintf(s->out, "interrupted\n");
+			con_record_broken(s->record, "a command was interrupted by Ctrl-C (at a host-timed point)");
 			break;
 		}
 		uint64_t before = s->nevents;

@@ -107,11 +107,16 @@ int gdb_regs_write(struct vm *vm, const uint8_t *data, size_t len);
 
 /* ---- the session (gdb_exec.c, gdb_server.c) ---- */
 #define GDB_MAX_BREAKS 64
-/* Reverse execution, when a recorder is plugged in (bc / bs): return the
- * new MON_* state; NULL hooks: gdb is told reverse execution is unsupported. */
-struct gdb_reverse {
-	enum mon_state (*cont)(void *ctx, struct vm *vm);
-	enum mon_state (*step)(void *ctx, struct vm *vm);
+/* What the stub's host (the console, monitor/console/console_gdb.c) adds; any hook may be NULL. */
+struct gdb_hooks {
+	/* bc (cont) / bs: go back to the previous breakpoint or watchpoint hit / by one
+	 * stepi: 0 arrived, 1 went back to the start of the recorded history, -1 failed.
+	 * NULL: gdb is told reverse execution is unsupported. */
+	int (*reverse)(void *ctx, bool cont);
+	void (*tick)(void *ctx);   /* between the VM steps of c/s (the recorder's checkpoints) */
+	/* `monitor CMD` (a verb gdb_exec accepts): the console command's output into out.
+	 * NULL: a console of its own on the VM for the command. */
+	void (*monitor)(void *ctx, const char *cmd, FILE *out);
 	void *ctx;
 };
 struct gdb_stub {
@@ -123,7 +128,7 @@ struct gdb_stub {
 	unsigned nbrk;
 	struct mon_watch watch[MON_WATCH_MAX];
 	unsigned nwatch;
-	struct gdb_reverse reverse;
+	struct gdb_hooks hooks;
 	FILE *log;               /* one line per event for the user (stderr), or NULL */
 	FILE *echo;              /* where the guest's serial output goes once done (NULL: nowhere) */
 };
@@ -136,12 +141,23 @@ void gdb_exec(struct gdb_stub *g, const struct gdb_req *r, char *reply, gdb_poll
 void gdb_stop_reply(struct gdb_stub *g, char *reply, size_t len);
 
 /*
+ * gdb's stepi and continue on vm, also what reverse execution repeats:
+ * gdb_step_insn runs until an instruction retired or an exit moved RIP
+ * (bounded); gdb_run runs whole slices until a breakpoint or watchpoint
+ * pause (a breakpoint at the instruction it starts at runs), a stop, or
+ * poll_stop(ctx) says so (then it returns true). h's tick runs between steps.
+ */
+void gdb_step_insn(struct vm *vm, const struct gdb_hooks *h);
+bool gdb_run(struct vm *vm, const struct gdb_hooks *h, gdb_poll_fn poll_stop, void *ctx);
+
+/*
  * Listen on 127.0.0.1:port (0: any free port), say "gdb: listening on
  * 127.0.0.1:N" on log, serve one gdb until it detaches, kills or goes away.
- * Returns 0 (detached or gone: the VM may go on), 1 (killed: the VM has been
- * stopped), -1 with err (the socket could not be set up).
+ * The guest's serial output goes to echo. Returns 0 (detached or gone: the
+ * VM may go on), 1 (killed: the VM has been stopped), -1 with err (the
+ * socket could not be set up).
  */
-int gdb_serve(struct vm *vm, unsigned port, FILE *log, const struct gdb_reverse *rev, char *err,
+int gdb_serve(struct vm *vm, unsigned port, FILE *log, FILE *echo, const struct gdb_hooks *hooks, char *err,
 	      size_t errlen);
 
 #endif

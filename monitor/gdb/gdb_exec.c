@@ -97,27 +97,26 @@ static int break_remove(struct gdb_stub *g, const struct gdb_req *r)
 	return -1;
 }
 
-/* stepi: until one instruction retired or an exit moved RIP (bounded). */
-static void step_one(struct gdb_stub *g)
+void gdb_step_insn(struct vm *vm, const struct gdb_hooks *h)
 {
-	struct vm *vm = g->vm;
 	uint64_t ic = mon_vm_icount(vm);
 	va_t rip = mon_vm_cpu(vm)->rip;
 	for (int k = 0; k < 64; k++) {
-		if (mon_vm_step(vm, MON_STEP_INSN) == MON_STOPPED)
-			return;
-		if (mon_vm_icount(vm) != ic || mon_vm_cpu(vm)->rip != rip)
+		enum mon_state st = mon_vm_step(vm, MON_STEP_INSN);
+		if (h && h->tick)
+			h->tick(h->ctx);
+		if (st == MON_STOPPED || mon_vm_icount(vm) != ic || mon_vm_cpu(vm)->rip != rip)
 			return;
 	}
 }
 
-/* continue: whole slices until a pause the user set, a stop, or Ctrl-C. */
-static bool run_on(struct gdb_stub *g, gdb_poll_fn poll_stop, void *ctx)
+bool gdb_run(struct vm *vm, const struct gdb_hooks *h, gdb_poll_fn poll_stop, void *ctx)
 {
-	struct vm *vm = g->vm;
 	uint64_t ic = mon_vm_icount(vm);
 	for (;;) {
 		enum mon_state st = mon_vm_step(vm, MON_STEP_RUN);
+		if (h && h->tick)
+			h->tick(h->ctx);
 		if (st == MON_STOPPED)
 			return false;
 		if (st == MON_PAUSED) {
@@ -152,6 +151,8 @@ static void monitor_cmd(struct gdb_stub *g, const char *cmd, char *reply, size_t
 	if (!ok) {
 		fprintf(out, "vmlab monitor commands: tlb, translate VA, pt VA, shadow VA, until EVENT%s%s\n",
 			verb[0] ? "; not " : "", verb);
+	} else if (g->hooks.monitor) {
+		g->hooks.monitor(g->hooks.ctx, cmd, out);
 	} else {
 		struct con_session *s = calloc(1, sizeof *s);
 		if (s) {
@@ -209,7 +210,7 @@ void gdb_exec(struct gdb_stub *g, const struct gdb_req *r, char *reply, gdb_poll
 	case GDB_REQ_STATUS: gdb_stop_reply(g, reply, len); break;
 	case GDB_REQ_SUPPORTED:
 		snprintf(reply, len, "PacketSize=%x;qXfer:features:read+;swbreak+;hwbreak+;QStartNoAckMode+;vContSupported+%s",
-			 GDB_PACKET_MAX, g->reverse.cont ? ";ReverseContinue+;ReverseStep+" : "");
+			 GDB_PACKET_MAX, g->hooks.reverse ? ";ReverseContinue+;ReverseStep+" : "");
 		break;
 	case GDB_REQ_XFER_FEATURES: reply_xfer(r, reply); break;
 	case GDB_REQ_ATTACHED: snprintf(reply, len, "1"); break;
@@ -251,9 +252,9 @@ void gdb_exec(struct gdb_stub *g, const struct gdb_req *r, char *reply, gdb_poll
 		}
 		bool interrupted = false;
 		if (r->kind == GDB_REQ_STEP)
-			step_one(g);
+			gdb_step_insn(vm, &g->hooks);
 		else
-			interrupted = run_on(g, poll_stop, ctx);
+			interrupted = gdb_run(vm, &g->hooks, poll_stop, ctx);
 		if (interrupted)
 			snprintf(reply, len, "S02");
 		else
@@ -261,14 +262,20 @@ void gdb_exec(struct gdb_stub *g, const struct gdb_req *r, char *reply, gdb_poll
 		break;
 	}
 	case GDB_REQ_REVERSE_CONTINUE:
-	case GDB_REQ_REVERSE_STEP:
-		if (!g->reverse.cont) { /* no recorder plugged in */
+	case GDB_REQ_REVERSE_STEP: {
+		if (!g->hooks.reverse) { /* no recorder plugged in */
 			snprintf(reply, len, "E01");
 			break;
 		}
-		(r->kind == GDB_REQ_REVERSE_STEP ? g->reverse.step : g->reverse.cont)(g->reverse.ctx, vm);
-		gdb_stop_reply(g, reply, len);
+		int rc = g->hooks.reverse(g->hooks.ctx, r->kind == GDB_REQ_REVERSE_CONTINUE);
+		if (rc < 0)
+			snprintf(reply, len, "E01");
+		else if (rc > 0) /* gdb: "No more reverse-execution history." */
+			snprintf(reply, len, "T05replaylog:begin;");
+		else
+			gdb_stop_reply(g, reply, len);
 		break;
+	}
 	case GDB_REQ_BREAK_INSERT: snprintf(reply, len, break_insert(g, r) ? "E01" : "OK"); break;
 	case GDB_REQ_BREAK_REMOVE: snprintf(reply, len, break_remove(g, r) ? "E01" : "OK"); break;
 	case GDB_REQ_MONITOR: monitor_cmd(g, (const char *)r->data, reply, len); break;

@@ -130,7 +130,7 @@ static void session(struct gdb_stub *g)
 	free(last);
 }
 
-int gdb_serve(struct vm *vm, unsigned port, FILE *log, const struct gdb_reverse *rev, char *err,
+int gdb_serve(struct vm *vm, unsigned port, FILE *log, FILE *echo, const struct gdb_hooks *hooks, char *err,
 	      size_t errlen)
 {
 	unsigned bound;
@@ -150,9 +150,9 @@ int gdb_serve(struct vm *vm, unsigned port, FILE *log, const struct gdb_reverse 
 		snprintf(err, errlen, "gdb: accept: %s", strerror(errno));
 		return -1;
 	}
-	struct gdb_stub g = {.vm = vm, .fd = fd, .log = log, .echo = stdout};
-	if (rev)
-		g.reverse = *rev;
+	struct gdb_stub g = {.vm = vm, .fd = fd, .log = log, .echo = echo};
+	if (hooks)
+		g.hooks = *hooks;
 	session(&g);
 	close(fd);
 	if (!g.detached && !g.killed) { /* hang-up: as a detach */

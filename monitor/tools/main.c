@@ -25,8 +25,6 @@
 #include "monitor/grade/grade.h"
 #include "monitor/tools/tools.h"
 
-#define VMLAB_VERSION "0.1"
-
 static void usage(FILE *f)
 {
 	fputs("usage: vmlab <command> [options]\n"
@@ -34,6 +32,8 @@ static void usage(FILE *f)
 	      "Commands:\n"
 	      "  run         boot a guest kernel under the monitor (trap and emulate, shadow paging)\n"
 	      "  console     drive a VM step by step: step, until, tlb, pt, translate, trace, ...\n"
+	      "  record      a console session into a file (options, images' hashes, commands)\n"
+	      "  replay      run a recorded console session again: the same transcript\n"
 	      "  trace-diff  compare two traces event by event\n"
 	      "  compare     run one workload under each MMU mode, side by side\n"
 	      "  bench       guest MIPS under the monitor against the bare core\n"
@@ -77,6 +77,10 @@ int main(int argc, char **argv)
 		return mon_run_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "console"))
 		return con_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "record"))
+		return con_record_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return con_replay_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "trace-diff"))
 		return mon_tracediff_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare"))

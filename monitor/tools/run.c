@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include "monitor/console/console.h"
-#include "monitor/gdb/gdb.h"
 #include "monitor/tools/tools.h"
 
 /* `vmlab run`'s own options: snapshots and breakpoints. */
@@ -214,7 +213,7 @@ int mon_run_main(int argc, char **argv)
 		mon_vm_destroy(vm);
 		return 2;
 	}
-	if (snap.gdb && gdb_serve(vm, (unsigned)snap.gdb_port, stderr, NULL, err, sizeof err) < 0) {
+	if (snap.gdb && con_gdb_serve_vm(vm, (unsigned)snap.gdb_port, stderr, stdout, err, sizeof err) < 0) {
 		fprintf(stderr, "vmlab run: %s\n", err);
 		mon_vm_destroy(vm);
 		return 2;

@@ -25,6 +25,7 @@ size_t mon_write_pa(struct vm *vm, pa_t pa, const void *buf, size_t len)
 	while (done < len) {
 		size_t n = in_page(pa + done, len - done);
 		const uint8_t *src = (const uint8_t *)buf + done;
+		mon_watch_vmm_write(vm, pa + done, n);
 		if (vm->bare) {
 			if (pa + done >= vm->ram_size || n > vm->ram_size - (pa + done))
 				break;

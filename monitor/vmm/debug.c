@@ -74,6 +74,7 @@ int mon_vm_watch_set(struct vm *vm, const struct mon_watch *w, unsigned n, char 
 	if (n) /* w may be NULL when the list is cleared */
 		memcpy(vm->watch, w, n * sizeof *w);
 	vm->nwatch = n;
+	vm->vmm_watch.pending = false; /* its index was into the old list */
 	return 0;
 }
 
@@ -100,6 +101,65 @@ void mon_watch_hit(struct vm *vm)
 	p->rip = h->rip;
 	p->old_value = le_value(h->old, w->len);
 	p->new_value = le_value(vm->ram + h->ma, w->len);
+}
+
+void mon_watch_vmm_write(struct vm *vm, pa_t pa, size_t n)
+{
+	if (!vm->nwatch || vm->vmm_watch.pending)
+		return;
+	for (unsigned i = 0; i < vm->nwatch; i++) {
+		const struct mon_watch *w = &vm->watch[i];
+		pa_t wpa;
+		ma_t ma;
+		if (!(w->kind & MON_WATCH_WRITE) || !mon_va_to_pa(vm, w->va, &wpa))
+			continue;
+		if (wpa >= pa + n || pa >= wpa + w->len || !mon_pa_to_ma(vm, wpa, &ma))
+			continue;
+		vm->vmm_watch.pending = vm->vmm_watch.write = true;
+		vm->vmm_watch.index = i;
+		vm->vmm_watch.access = w->va + (pa > wpa ? pa - wpa : 0);
+		vm->vmm_watch.rip = vm->cpu.rip;
+		vm->vmm_watch.ma = ma;
+		vm->vmm_watch.old = le_value(vm->ram + ma, w->len);
+		return;
+	}
+}
+
+void mon_watch_core_take(struct vm *vm, va_t rip)
+{
+	if (!cpu_watch_take(&vm->cpu) || vm->vmm_watch.pending)
+		return;
+	const struct cpu_watch_hit *h = cpu_watch_last(&vm->cpu);
+	vm->vmm_watch.pending = true;
+	vm->vmm_watch.write = h->write;
+	vm->vmm_watch.index = h->index;
+	vm->vmm_watch.access = h->va;
+	vm->vmm_watch.rip = rip;
+	vm->vmm_watch.ma = h->ma;
+	vm->vmm_watch.old = le_value(h->old, vm->watch[h->index].len);
+}
+
+bool mon_watch_vmm_pause(struct vm *vm)
+{
+	if (!vm->vmm_watch.pending)
+		return false;
+	vm->vmm_watch.pending = false;
+	if (vm->pause.reason == MON_PAUSE_WATCH) /* the core's own: the first access is reported */
+		return false;
+	const struct mon_watch *w = &vm->watch[vm->vmm_watch.index];
+	struct mon_pause *p = &vm->pause;
+	memset(p, 0, sizeof *p);
+	p->reason = MON_PAUSE_WATCH;
+	p->index = vm->vmm_watch.index;
+	p->va = w->va;
+	p->len = w->len;
+	p->write = vm->vmm_watch.write;
+	p->by_vmm = true;
+	p->access = vm->vmm_watch.access;
+	p->rip = vm->vmm_watch.rip;
+	p->old_value = vm->vmm_watch.old;
+	p->new_value = le_value(vm->ram + vm->vmm_watch.ma, w->len);
+	return true;
 }
 
 void mon_break_hit(struct vm *vm)

@@ -101,9 +101,12 @@ void mon_emulate_io(struct vm *vm, const struct cpu_sens *s)
 		mon_dev_out(vm, s->port, size, v);
 		cpu_io_complete_out(cpu);
 	} else {
+		va_t rip = cpu->rip;
 		v = mon_dev_in(vm, s->port, size);
 		if (cpu_io_complete_in(cpu, v) && !mon_complete_ins(vm, v))
 			return; /* ins: the destination page was not in the TLB and could not be stored */
+		if (s->op == SOP_INS) /* the core stored the element: a watched range there pauses */
+			mon_watch_core_take(vm, rip);
 	}
 	if (out && s->port == 0x1f7 && MON_TRACING(vm, MON_CAT_DISK))
 		trace_disk(vm, (uint8_t)v);

@@ -278,16 +278,19 @@ static void cpuid(struct vm *vm)
 
 static void pushf(struct vm *vm, const struct cpu_sens *s)
 {
+	/* LAB-HOLE-BEGIN strict-x86 stub: (void)s; (void)put_mem; mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "not implemented: pushf"); */
 	uint64_t f = mon_vm_guest_rflags(vm) & ~(RFLAGS_RF | RFLAGS_TF);
 	uint64_t rsp = vm->cpu.gpr[RSP] - s->opsize;
 	if (!put_mem(vm, rsp, &f, s->opsize))
 		return;
 	vm->cpu.gpr[RSP] = rsp;
 	advance(vm);
+	/* LAB-HOLE-END strict-x86 */
 }
 
 static void popf(struct vm *vm, const struct cpu_sens *s)
 {
+	/* LAB-HOLE-BEGIN strict-x86 stub: (void)s; mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "not implemented: popf"); */
 	uint64_t f = 0;
 	if (!get_mem(vm, vm->cpu.gpr[RSP], &f, s->opsize))
 		return;
@@ -299,6 +302,7 @@ static void popf(struct vm *vm, const struct cpu_sens *s)
 	if (vm->v.cpl == 0)
 		vm->v.iflag = f & RFLAGS_IF; /* at virtual CPL 3 IF is silently kept, as with IOPL 0 */
 	advance(vm);
+	/* LAB-HOLE-END strict-x86 */
 }
 
 /* hlt: with IF clear the VM is done; with IF set, idle until the next timer edge. */
@@ -382,27 +386,31 @@ static void e_lldt(struct vm *vm, const struct cpu_sens *s)
 
 static void e_sgdt_sidt(struct vm *vm, const struct cpu_sens *s)
 {
+	/* LAB-HOLE-BEGIN strict-x86 stub: (void)s; mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "not implemented: sgdt/sidt"); */
 	const struct cpu_dtr *d = s->op == SOP_SGDT ? &vm->v.gdtr : &vm->v.idtr;
 	uint8_t b[10];
 	memcpy(b, &d->limit, 2);
 	memcpy(b + 2, &d->base, 8);
 	if (put_mem(vm, s->ea, b, 10))
 		advance(vm);
+	/* LAB-HOLE-END strict-x86 */
 }
 
 /* str, sldt, smsw: the virtual TR / LDTR (0) / CR0 low word. */
 static void e_store_sys(struct vm *vm, const struct cpu_sens *s)
 {
+	/* LAB-HOLE-BEGIN strict-x86 stub: (void)s; mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "not implemented: str/sldt/smsw"); */
 	uint64_t v = s->op == SOP_STR ? vm->v.tr : s->op == SOP_SLDT ? 0 : (vm->v.cr0 & 0xffff);
 	uint64_t *r = &vm->cpu.gpr[s->reg];
 	if (s->mem) {
-		uint16_t w = (uint16_t)v;
-		if (!put_mem(vm, s->ea, &w, 2))
+		uint16_t low = (uint16_t)v; /* a store to memory writes 16 bits */
+		if (!put_mem(vm, s->ea, &low, 2))
 			return;
 	} else {
 		*r = s->opsize == 2 ? (*r & ~0xffffull) | (v & 0xffff) : v;
 	}
 	advance(vm);
+	/* LAB-HOLE-END strict-x86 */
 }
 
 static void e_rdmsr(struct vm *vm, const struct cpu_sens *s)

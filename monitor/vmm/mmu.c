@@ -281,6 +281,7 @@ static void pt_write(struct vm *vm, const struct shadow_fill *f, const uint32_t 
 		return;
 	}
 	enum cpu_exit_reason r = CPU_EXIT_NONE;
+	va_t rip = cpu->rip;
 	if (!ins_value) {
 		r = pt_write_step(vm);
 		if (!vm->sh.ptw.active)
@@ -290,6 +291,10 @@ static void pt_write(struct vm *vm, const struct shadow_fill *f, const uint32_t 
 			    "ins element at VA 0x%llx crosses from a guest PT page into another page",
 			    (unsigned long long)f->va);
 	}
+	/* the emulated store touched a watched range (of the PT page): a pause, not an exit */
+	mon_watch_core_take(vm, rip);
+	if (r == CPU_EXIT_WATCH)
+		r = CPU_EXIT_NONE;
 	mon_vm_account(vm);
 	struct shadow_ptw_rec rec;
 	memset(&rec, 0, sizeof rec);

@@ -409,10 +409,15 @@ bool mon_vm_at_break(const struct vm *vm);
  * slow translation path only: the fast translation cache never keeps a
  * watched page, every other page runs at full speed. A range is 1..8 bytes
  * within one page. Guest behaviour is unchanged.
- * SIMPLIFICATION: only the accesses of instructions the core executes count;
- * what the VMM writes for the guest (exception frames of reflections, A/D
- * bits, emulated page-table writes, disk DMA) does not pause, and a
- * read-modify-write instruction counts as a write only.
+ * What the VMM writes for the guest pauses as a guest store does, once the
+ * exit is over (mon_pause.by_vmm): emulated stores (sgdt, str, ...), ins
+ * elements (the disk's PIO data too), emulated page-table writes, the frames
+ * and descriptors of reflections; so does a debugger's mon_write_* (the next
+ * mon_vm_step pauses before running anything). A range is matched by the PA
+ * its VA has in the current address space.
+ * SIMPLIFICATION: the VMM's reads do not pause a read watchpoint, the A/D
+ * bits the walkers set do not pause, and a read-modify-write instruction
+ * counts as a write only.
  * 0, or -1 with one line in err (nothing changed).
  */
 #define MON_WATCH_MAX 16
@@ -432,6 +437,8 @@ struct mon_pause {
 	va_t va;                      /* BREAK: the breakpoint (= RIP); WATCH: the range's first byte */
 	unsigned len;                 /* WATCH: the range's length in bytes */
 	bool write;                   /* WATCH: the instruction wrote (else read) */
+	bool by_vmm;                  /* WATCH: the VMM wrote it for the guest (an emulated store or
+					 ins, a reflection's frame) or a debugger did (mon_write_*) */
 	va_t access;                  /* WATCH: VA of its first access that touched the range */
 	va_t rip;                     /* WATCH: the instruction (RIP before it ran) */
 	uint64_t old_value, new_value; /* WATCH: the range's bytes, little-endian, before and after */

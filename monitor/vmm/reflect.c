@@ -42,6 +42,7 @@ static bool guest_rw_page(struct vm *vm, va_t va, uint8_t *buf, size_t n, bool w
 	vm->stats.walk_refs += w.nrefs;
 	if (!write)
 		return shadow_pmap_read(&vm->sh.pmap, w.pa, buf, n);
+	mon_watch_vmm_write(vm, w.pa, n);
 	if (shadow_is_pt_page(&vm->sh, w.pa)) {
 		for (size_t i = 0; i < n; i++) {
 			struct shadow_ptw_rec rec;

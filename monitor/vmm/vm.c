@@ -472,6 +472,8 @@ enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind)
 		return MON_STOPPED;
 	host_switch_to(vm->host, vm); /* the real CPU runs this VM now */
 	vm->pause.reason = MON_PAUSE_NONE;
+	if (mon_watch_vmm_pause(vm)) /* a debugger wrote a watched range since the last step */
+		return MON_PAUSED;
 	if (vm->pending_fill) {
 		vm_miss_continue(vm);
 	} else if (kind == MON_STEP_EXIT) {
@@ -484,6 +486,8 @@ enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind)
 		vm->pause.reason = MON_PAUSE_NONE;
 		return MON_STOPPED;
 	}
+	if (!vm->pending_fill) /* the exit that wrote a watched range is over */
+		mon_watch_vmm_pause(vm);
 	if (vm->at_break || vm->pause.reason == MON_PAUSE_WATCH)
 		return MON_PAUSED;
 	if (vm->cpu.icount >= vm->pause_at && !vm->pending_fill) {

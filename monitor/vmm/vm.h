@@ -130,6 +130,15 @@ struct vm {
 	struct mon_watch watch[MON_WATCH_MAX]; /* mon_vm_watch_set's list */
 	unsigned nwatch;
 	struct mon_pause pause;    /* why the last step paused */
+	/* a watched range the VMM wrote for the guest or a debugger wrote (debug.c):
+	 * the pause it makes once the exit (or, for a debugger, the step) begins */
+	struct {
+		bool pending, write;
+		unsigned index;
+		va_t access, rip;
+		ma_t ma;               /* the range's first byte */
+		uint64_t old;
+	} vmm_watch;
 	char who[MON_WHO_MAX];
 	struct mon_trace trace;
 	struct mon_stats stats;
@@ -154,6 +163,16 @@ void mon_vm_halt(struct vm *vm, enum mon_stop_reason r, int status, const char *
 void mon_vm_account(struct vm *vm);
 /* debug.c: the core stopped after a watched access (CPU_EXIT_WATCH): fill vm->pause. */
 void mon_watch_hit(struct vm *vm);
+/* debug.c: the VMM (emulating an instruction, delivering an event) or a debugger
+ * is about to write guest-physical [pa, pa + n): note the first write watchpoint
+ * whose range the current address space maps there, with its value before. */
+void mon_watch_vmm_write(struct vm *vm, pa_t pa, size_t n);
+/* debug.c: the core stored for the VMM (an ins element, a PT write's step) with
+ * rip the instruction: note its watched access, if it made one. */
+void mon_watch_core_take(struct vm *vm, va_t rip);
+/* debug.c: turn a noted VMM write into vm->pause (unless the core's own watch
+ * paused this step). true if it did. */
+bool mon_watch_vmm_pause(struct vm *vm);
 /* debug.c: the core stopped on a breakpoint: fill vm->pause. */
 void mon_break_hit(struct vm *vm);
 /* progress.c: an exit from the instruction at rip, taken at virtual CPL cpl with

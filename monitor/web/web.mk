@@ -18,9 +18,10 @@ EMCC      := NODE_PATH=/usr/share/nodejs emcc
 # wasm32 has a 32-bit size_t: "size > 4 GiB" checks are always false there, and that is fine.
 WEB_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-tautological-constant-out-of-range-compare -D_GNU_SOURCE \
   -I. -I$(WEB_OUT)/inc -I$(WEB_OUT)/inc/capstone -O2
-# Everything the console needs, but no readline (console_repl.c, console_main.c:
+# Everything the console needs (gdb/: the reverse engine repeats gdb's stepi and
+# continue; gdb-listen answers that it cannot listen in a browser), but no readline (console_repl.c, console_main.c:
 # the page is the front end) and no native capstone (capstone_js.c answers).
-WEB_SRC := $(wildcard cpu/*.c tlb/*.c shadow/*.c monitor/vmm/*.c monitor/dev/*.c monitor/draw/*.c monitor/web/*.c monitor/reverse/*.c) \
+WEB_SRC := $(wildcard cpu/*.c tlb/*.c shadow/*.c monitor/vmm/*.c monitor/dev/*.c monitor/draw/*.c monitor/web/*.c monitor/reverse/*.c monitor/gdb/*.c) \
   $(filter-out monitor/console/console_repl.c monitor/console/console_main.c,$(wildcard monitor/console/*.c)) \
   monitor/tools/traceparse.c monitor/tools/cli.c monitor/tools/images.c monitor/tools/image_paths.c
 WEB_OBJS := $(patsubst %.c,$(WEB_OBJ)/%.o,$(WEB_SRC))

@@ -6,6 +6,7 @@
 #   make console-tmux            the interactive console in a real terminal (tmux): completion,
 #                                history across sessions, colour, Ctrl-C, Ctrl-D
 #   make console-tracediff       vmlab trace-diff end to end on two runs' traces
+#   make console-record          vmlab record / replay (and the record command): same transcript
 # The Check unit tests (tests/unit/test_monitor_console*.c, test_monitor_tracediff.c) run
 # with `make unit`.
 
@@ -36,6 +37,9 @@ console-tmux: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
 console-tracediff: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
 	@tests/console/tracediff_e2e.sh $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(CONSOLE_OUT)
 
-TEST_STEPS += console-golden console-tmux console-tracediff
+console-record: $(CONSOLE_VMLAB) console-gold-guest
+	@tests/console/record_test.sh $(CONSOLE_VMLAB) $(CONSOLE_GOLD_KERNEL) $(CONSOLE_GOLD_INITRD) $(CONSOLE_OUT)/record
 
-.PHONY: console-golden console-golden-update console-gold-guest console-tmux console-tracediff
+TEST_STEPS += console-golden console-tmux console-tracediff console-record
+
+.PHONY: console-golden console-golden-update console-gold-guest console-tmux console-tracediff console-record

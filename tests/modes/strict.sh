@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# tests/modes/strict.sh VMLAB ELF OUTDIR — the strict-x86 demo (tests/modes/strict.c):
-# under trap and emulate sidt/smsw/popf give the right answers
+# tests/modes/strict.sh VMLAB ELF OUTDIR — the strict-x86 demo (labs/12-strict-x86/strict.c):
+# under trap and emulate sidt/smsw/pushf/popf give the right answers
 # (tests/modes/strict-right.out) and vmlab explains nothing; with --strict-x86
 # they go wrong as on pre-VT x86 (tests/modes/strict-wrong.out) and vmlab
 # prints one explanation per kind of untrapped instruction.
@@ -22,5 +22,5 @@ for op in sidt smsw pushf popf; do
   n=$(grep -c "^vmlab: strict-x86: $op ran without a trap" "$out/strict-wrong.err")
   [ "$n" = 1 ] || { echo "FAIL strict: want one explanation for $op, got $n"; cat "$out/strict-wrong.err"; fail=1; }
 done
-[ $fail = 0 ] && echo "ok   strict-x86 demo: sidt/smsw/popf right when trapped, wrong and explained with --strict-x86"
+[ $fail = 0 ] && echo "ok   strict-x86 demo: sidt/smsw/pushf/popf right when trapped, wrong and explained with --strict-x86"
 exit $fail

@@ -292,6 +292,7 @@ START_TEST(strict_sidt_is_untrapped_and_leaks)
 	ck_assert_uint_eq(mon_vm_stats(vm)->sens[SOP_SIDT], 0);
 	mon_vm_destroy(vm);
 	vm = run_guest(prog_sidt, sizeof prog_sidt, MON_MMU_SHADOW, false, false);
+	ck_assert_int_eq(mon_vm_stop(vm)->reason, MON_STOP_HALT); /* emulated, then cli; hlt */
 	ck_assert_uint_eq(mon_read_va(vm, 0x100200, b, 10), 10);
 	memcpy(&base, b + 2, 8);
 	ck_assert_uint_eq(base, 0); /* the guest never loaded an IDT: its own (empty) IDTR */

@@ -3,7 +3,9 @@
  * after the guest instruction that wrote (or read) a watched kernel variable,
  * with the old and new value; a run with watchpoints ends exactly as one
  * without (same serial output, instruction count, exits and simulated-TLB
- * statistics); bad ranges are refused with one line.
+ * statistics); bad ranges are refused with one line. What the VMM writes for
+ * the guest (an emulated sgdt, an ins element) and what a debugger writes
+ * (mon_write_va) pause as a guest store does.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "monitor/console/console.h"
 #include "monitor/vmm/monitor.h"
+#include "tests/elf_image.h"
 
 #define KERNEL "build/guestos/kernel.elf"
 
@@ -180,6 +183,99 @@ START_TEST(bad_watchpoints_refused)
 }
 END_TEST
 
+/* At PA = VA 0x100000 (vCPL 0, real CPL 3: both instructions exit to the VMM):
+ * sgdt [0x101800]; mov edi, 0x101900; mov dx, 0x3fd; insb (UART LSR); cli; hlt */
+static const uint8_t prog_vmm_writes[] = {
+	0x0f, 0x01, 0x04, 0x25, 0x00, 0x18, 0x10, 0x00, 0xbf, 0x00, 0x19, 0x10, 0x00,
+	0x66, 0xba, 0xfd, 0x03, 0x6c, 0xfa, 0xf4,
+};
+
+/* The program as an in-memory kernel image (no file). */
+static struct vm *create_vmm_writer(void)
+{
+	static uint8_t elf[4096 + sizeof prog_vmm_writes];
+	elf_image_header(elf, 0x100000, 0x100000, 4096, sizeof prog_vmm_writes, 0x2000, PF_R | PF_W | PF_X);
+	memcpy(elf + 4096, prog_vmm_writes, sizeof prog_vmm_writes);
+	struct mon_config c;
+	mon_config_defaults(&c);
+	c.mem_size = 4ull << 20;
+	c.max_insns = 10000;
+	struct mon_images img = {.kernel = {.name = "vmm-writer", .data = elf, .size = sizeof elf}};
+	char err[MON_ERR_MAX] = "";
+	struct vm *vm = mon_vm_create_from(&c, &img, 0, err, sizeof err);
+	ck_assert_msg(vm != NULL, "%s", err);
+	return vm;
+}
+
+/* One step that must pause on watchpoint `index` written by the VMM, after the
+ * instruction at rip, with the bytes now at va as the new value. */
+static void expect_vmm_pause(struct vm *vm, unsigned index, va_t rip, va_t next, va_t va)
+{
+	enum mon_state st;
+	while ((st = mon_vm_step(vm, MON_STEP_RUN)) == MON_RUNNING) /* TLB misses, ... */
+		;
+	ck_assert_int_eq(st, MON_PAUSED);
+	const struct mon_pause *p = mon_vm_pause(vm);
+	ck_assert_int_eq(p->reason, MON_PAUSE_WATCH);
+	ck_assert_uint_eq(p->index, index);
+	ck_assert(p->write && p->by_vmm);
+	ck_assert_uint_eq(p->va, va);
+	ck_assert_uint_eq(p->access, va);
+	ck_assert_uint_eq(p->rip, rip);
+	ck_assert_uint_eq(mon_vm_cpu(vm)->rip, next);
+	uint64_t now = 0;
+	ck_assert_uint_eq(mon_read_va(vm, va, &now, p->len), p->len);
+	ck_assert_uint_eq(p->old_value, 0);
+	ck_assert_uint_eq(p->new_value, now);
+	ck_assert_uint_ne(now, 0);
+}
+
+START_TEST(vmm_writes_pause_like_guest_stores)
+{
+	struct vm *ref = create_vmm_writer();
+	run_to_end(ref);
+	ck_assert_int_eq(mon_vm_stop(ref)->reason, MON_STOP_HALT);
+
+	struct vm *vm = create_vmm_writer();
+	char err[MON_ERR_MAX];
+	struct mon_watch w[2] = {{.va = 0x101800, .len = 8, .kind = MON_WATCH_WRITE},
+				 {.va = 0x101900, .len = 1, .kind = MON_WATCH_ACCESS}};
+	ck_assert_int_eq(mon_vm_watch_set(vm, w, 2, err, sizeof err), 0);
+	enum mon_state st;
+	expect_vmm_pause(vm, 0, 0x100000, 0x100008, 0x101800); /* sgdt, emulated by the VMM */
+	expect_vmm_pause(vm, 1, 0x100011, 0x100012, 0x101900); /* insb, completed for the VMM */
+	while ((st = mon_vm_step(vm, MON_STEP_RUN)) == MON_RUNNING)
+		;
+	ck_assert_int_eq(st, MON_STOPPED);
+	ck_assert_uint_eq(mon_vm_icount(vm), mon_vm_icount(ref));
+	ck_assert_uint_eq(mon_stats_exits(mon_vm_stats(vm)), mon_stats_exits(mon_vm_stats(ref)));
+	mon_vm_destroy(vm);
+
+	/* a debugger's write: the next step pauses before anything runs */
+	vm = create_vmm_writer();
+	struct mon_watch d = {.va = 0x101a00, .len = 8, .kind = MON_WATCH_WRITE};
+	ck_assert_int_eq(mon_vm_watch_set(vm, &d, 1, err, sizeof err), 0);
+	static const uint8_t bytes[2] = {0x11, 0x22};
+	ck_assert_uint_eq(mon_write_va(vm, 0x101a04, bytes, 2), 2);
+	uint64_t ic = mon_vm_icount(vm);
+	ck_assert_int_eq(mon_vm_step(vm, MON_STEP_RUN), MON_PAUSED);
+	const struct mon_pause *p = mon_vm_pause(vm);
+	ck_assert_int_eq(p->reason, MON_PAUSE_WATCH);
+	ck_assert(p->by_vmm && p->write);
+	ck_assert_uint_eq(p->access, 0x101a04);
+	ck_assert_uint_eq(p->old_value, 0);
+	ck_assert_uint_eq(p->new_value, 0x0000221100000000ull);
+	ck_assert_uint_eq(mon_vm_icount(vm), ic);
+	/* a write elsewhere does not pause; the guest then runs to its end */
+	ck_assert_uint_eq(mon_write_va(vm, 0x101a08, bytes, 2), 2);
+	while ((st = mon_vm_step(vm, MON_STEP_RUN)) != MON_STOPPED)
+		ck_assert_int_ne(st, MON_PAUSED);
+	ck_assert_uint_eq(mon_vm_icount(vm), mon_vm_icount(ref));
+	mon_vm_destroy(vm);
+	mon_vm_destroy(ref);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("monitor_watch");
@@ -189,6 +285,7 @@ int main(void)
 	tcase_add_test(tc, read_watch_and_single_steps);
 	tcase_add_test(tc, watch_and_break_together);
 	tcase_add_test(tc, bad_watchpoints_refused);
+	tcase_add_test(tc, vmm_writes_pause_like_guest_stores);
 	suite_add_tcase(s, tc);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
