@@ -82,6 +82,13 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# vmlab's version: the VERSION file, compiled into monitor/vmm/version.c only
+# (trace headers carry it; a fixed string keeps goldens machine-independent).
+VMLAB_VERSION := $(shell cat VERSION)
+VERSION_CFLAGS = -DVMLAB_VERSION='"$(VMLAB_VERSION)"'
+$(BUILD)/obj/monitor/vmm/version.o: VERSION
+$(BUILD)/obj/monitor/vmm/version.o: CFLAGS += $(VERSION_CFLAGS)
+
 # ---- the program
 $(BUILD)/vmlab: $(BUILD)/obj/monitor/tools/main.o $(ALL_LIBS)
 	$(CC) $(LDFLAGS_SAN) -o $@ $< $(LINK_monitor) $(LDLIBS)

@@ -160,6 +160,7 @@ struct cpu_internal {
 	unsigned nbrk;
 	va_t brk_skip_rip;           /* cpu_break_skip: this RIP ... */
 	uint64_t brk_skip_icount;    /* ... at this icount runs (UINT64_MAX: none) */
+	bool brk_fetch;              /* a breakpoint lies on fetch_page: its code takes the per-instruction path */
 	/* debugger watchpoints (watchpoint.c) */
 	struct cpu_watch watch[CPU_WATCH_MAX];
 	unsigned nwatch;
@@ -265,6 +266,8 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host);
  * Only called on icache misses when nbrk != 0. */
 enum cpu_brk { BRK_NONE = 0, BRK_STOP, BRK_RUN };
 enum cpu_brk cpu_break_check(struct cpu *cpu);
+/* (breakpoint.c) Is there a breakpoint on the page at VA page? */
+bool cpu_break_on_page(const struct cpu_internal *in, va_t page);
 extern const struct insn cpu_break_insn; /* stops with CPU_EXIT_BREAKPOINT, changes nothing */
 /* A write hit machine page `page` which holds pre-decoded code: forget it. */
 void cpu_icache_invalidate_page(struct cpu *cpu, uint64_t page);
@@ -636,25 +639,29 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
 /*
  * Handlers specialised at predecode time by operand size x operand form.
  * SPECIALISED(name, body, x) defines handler `name`, which runs
- * body(cpu, i, i->osz, FORM_ANY, x), and six copies with the size and
- * form constant: name_r64 / name_r32 (register operand, 64/32-bit),
- * name_m64 / name_m32 (memory operand), name_b64 / name_b32 (memory at
- * base + displacement, FORM_BD). special.c's table lists every
- * specialised handler; cpu_specialise() picks the copy for a decoded
- * instruction when a block is built.
+ * body(cpu, i, i->osz, FORM_ANY, x), and nine copies with the size and
+ * form constant: name_r64 / name_r32 / name_r8 (register operand, 64/32/8
+ * bits), name_m64 / name_m32 / name_m8 (memory operand), name_b64 /
+ * name_b32 / name_b8 (memory at base + displacement, FORM_BD). special.c's
+ * table lists every specialised handler; cpu_specialise() picks the copy
+ * for a decoded instruction when a block is built.
  */
 #define SPECIALISED(name, body, x)                                                     \
 	HANDLER(name) { return body(cpu, i, i->osz, FORM_ANY, x); }                    \
 	HANDLER(name##_r64) { return body(cpu, i, 8, FORM_REG, x); }                    \
 	HANDLER(name##_r32) { return body(cpu, i, 4, FORM_REG, x); }                    \
+	HANDLER(name##_r8) { return body(cpu, i, 1, FORM_REG, x); }                     \
 	HANDLER(name##_m64) { return body(cpu, i, 8, FORM_MEM, x); }                    \
 	HANDLER(name##_m32) { return body(cpu, i, 4, FORM_MEM, x); }                    \
+	HANDLER(name##_m8) { return body(cpu, i, 1, FORM_MEM, x); }                     \
 	HANDLER(name##_b64) { return body(cpu, i, 8, FORM_BD, x); }                     \
-	HANDLER(name##_b32) { return body(cpu, i, 4, FORM_BD, x); }
+	HANDLER(name##_b32) { return body(cpu, i, 4, FORM_BD, x); }                     \
+	HANDLER(name##_b8) { return body(cpu, i, 1, FORM_BD, x); }
 #define SPECIALISED_DECL(name)                                                         \
 	HANDLER_DECL(name); HANDLER_DECL(name##_r64); HANDLER_DECL(name##_r32);         \
-	HANDLER_DECL(name##_m64); HANDLER_DECL(name##_m32);                              \
-	HANDLER_DECL(name##_b64); HANDLER_DECL(name##_b32)
+	HANDLER_DECL(name##_r8); HANDLER_DECL(name##_m64); HANDLER_DECL(name##_m32);     \
+	HANDLER_DECL(name##_m8); HANDLER_DECL(name##_b64); HANDLER_DECL(name##_b32);     \
+	HANDLER_DECL(name##_b8)
 /* jcc, one copy per condition code (the condition inline, cond_fast):
  * cpu_op_jcc_o, _no, _b, _ae, _e, _ne, _be, _a, _s, _ns, _p, _np, _l, _ge,
  * _le, _g; special.c picks one by i->ext. */
@@ -683,6 +690,9 @@ HANDLER_DECL(cpu_op_inc_rm); HANDLER_DECL(cpu_op_dec_rm); HANDLER_DECL(cpu_op_no
 SPECIALISED_DECL(cpu_op_mov_rm_r); SPECIALISED_DECL(cpu_op_mov_r_rm); SPECIALISED_DECL(cpu_op_mov_rm_imm);
 HANDLER_DECL(cpu_op_mov_a_moffs); HANDLER_DECL(cpu_op_mov_moffs_a);
 SPECIALISED_DECL(cpu_op_movzx); SPECIALISED_DECL(cpu_op_movsx); SPECIALISED_DECL(cpu_op_lea);
+/* ... movzx/movsx by source size (special.c picks one by ext2) */
+SPECIALISED_DECL(cpu_op_movzx8); SPECIALISED_DECL(cpu_op_movzx16);
+SPECIALISED_DECL(cpu_op_movsx8); SPECIALISED_DECL(cpu_op_movsx16); SPECIALISED_DECL(cpu_op_movsxd);
 HANDLER_DECL(cpu_op_xchg); HANDLER_DECL(cpu_op_cmpxchg); HANDLER_DECL(cpu_op_xadd); HANDLER_DECL(cpu_op_cmpxchg_wide);
 HANDLER_DECL(cpu_op_cbw); HANDLER_DECL(cpu_op_cwd); HANDLER_DECL(cpu_op_mov_rm_sreg); HANDLER_DECL(cpu_op_mov_sreg_rm);
 HANDLER_DECL(cpu_op_cmovcc); HANDLER_DECL(cpu_op_setcc); HANDLER_DECL(cpu_op_bswap); HANDLER_DECL(cpu_op_xlat);

@@ -60,26 +60,30 @@ HANDLER(cpu_op_mov_moffs_a)
 	return CPU_EXIT_NONE;
 }
 
-/* movzx Gv, Eb/Ew (ext2 = source size) */
+/* movzx Gv, Eb/Ew (ext2 = source size; x: the source size when known, else 0) */
 static inline __attribute__((always_inline)) enum cpu_exit_reason movzx(struct cpu *cpu, const struct insn *i,
 									 unsigned s, enum form f, int x)
 {
-	(void)x;
-	reg_set(cpu, i->reg, s, rm_read_f(cpu, i, i->ext2, f));
+	reg_set(cpu, i->reg, s, rm_read_f(cpu, i, x ? (unsigned)x : i->ext2, f));
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_movzx, movzx, 0)
+SPECIALISED(cpu_op_movzx8, movzx, 1)
+SPECIALISED(cpu_op_movzx16, movzx, 2)
 
-/* movsx Gv, Eb/Ew (ext2 = source size); movsxd Gq, Ed (ext = 4) */
+/* movsx Gv, Eb/Ew (ext2 = source size); movsxd Gq, Ed (ext2 = 0);
+ * x: the source size when known, else 0 */
 static inline __attribute__((always_inline)) enum cpu_exit_reason movsx(struct cpu *cpu, const struct insn *i,
 									 unsigned s, enum form f, int x)
 {
-	(void)x;
-	unsigned from = i->ext2 ? i->ext2 : 4;
+	unsigned from = x ? (unsigned)x : i->ext2 ? i->ext2 : 4;
 	reg_set(cpu, i->reg, s, (uint64_t)sext(rm_read_f(cpu, i, from, f), from));
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_movsx, movsx, 0)
+SPECIALISED(cpu_op_movsx8, movsx, 1)
+SPECIALISED(cpu_op_movsx16, movsx, 2)
+SPECIALISED(cpu_op_movsxd, movsx, 4)
 
 /* lea Gv, M: the offset only (no segment base), truncated to the sizes */
 static inline __attribute__((always_inline)) enum cpu_exit_reason lea(struct cpu *cpu, const struct insn *i,

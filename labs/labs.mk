@@ -5,6 +5,7 @@
 #                       with the lab's expected/ files; fails on any difference
 #   make golden-labs    regenerate every expected/ file (review the diff before committing!)
 #   make labs-starter   build the starter program(s) students edit (lab 06: strider)
+#   make labs-export-check  the student copy (vmlab lab export) holds no answer
 #
 # The starter is built exactly like guestos/user programs (user.mk's flags, library and
 # link script) into $(BUILD)/labs/<name>, and passed to vmlab with --module.
@@ -17,22 +18,23 @@ LABS_OUT    := $(BUILD)/labs/out
 # Lab 06 starter: labs/06-overheads-and-modes/starter/strider.c -> $(BUILD)/labs/strider
 LABS_STARTER_SRC := labs/06-overheads-and-modes/starter/strider.c
 LABS_STARTER     := $(BUILD)/labs/strider
-# The reference solution exists only as its output (06.../expected/solution.txt). Its two
-# numbers are printed in that output's first program line anyway; here they only let
-# labs-check keep that expected file honest.
-LABS_SOLUTION      := $(BUILD)/labs/solution/strider
-LABS_SOLUTION_DEFS := -DNPAGES=5 -DSTRIDE_PAGES=16
+# The reference solution's two values live in 06.../solution/ (instructors only: the export
+# drops it, with every expected/ folder); its scripts are 06.../solution/*.vmlab, its outputs
+# expected/solution*.txt. Without that folder (a student's tree) nothing of it is built.
+-include labs/06-overheads-and-modes/solution/solution.mk
+LABS_SOLUTION := $(if $(LABS_SOLUTION_DEFS),$(BUILD)/labs/solution/strider)
 
 $(BUILD)/labs/obj/strider.o: $(LABS_STARTER_SRC) guestos/user/lib/ulib.h guestos/user/user.mk
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_USER_CFLAGS) -c $< -o $@
-$(BUILD)/labs/obj/strider-solution.o: $(LABS_STARTER_SRC) guestos/user/lib/ulib.h guestos/user/user.mk
+$(BUILD)/labs/obj/strider-solution.o: $(LABS_STARTER_SRC) guestos/user/lib/ulib.h guestos/user/user.mk \
+		labs/06-overheads-and-modes/solution/solution.mk
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_USER_CFLAGS) $(LABS_SOLUTION_DEFS) -c $< -o $@
 $(LABS_STARTER): $(BUILD)/labs/obj/strider.o $(GUEST_USER_LIB_OBJ) guestos/user/user.ld
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_USER_LDFLAGS) -o $@ $(GUEST_USER_LIB_OBJ) $<
-$(LABS_SOLUTION): $(BUILD)/labs/obj/strider-solution.o $(GUEST_USER_LIB_OBJ) guestos/user/user.ld
+$(BUILD)/labs/solution/strider: $(BUILD)/labs/obj/strider-solution.o $(GUEST_USER_LIB_OBJ) guestos/user/user.ld
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_USER_LDFLAGS) -o $@ $(GUEST_USER_LIB_OBJ) $<
 
@@ -54,7 +56,12 @@ labs-check: $(LABS_DEPS)
 golden-labs: $(LABS_DEPS)
 	@labs/check.sh --update $(LABS_VMLAB) $(LABS_KERNEL) $(LABS_INITRD) $(BUILD) $(LABS_OUT)
 
-ALL_TARGETS += $(LABS_STARTER) $(LABS_STRICT)
-TEST_STEPS  += labs-check
+# The student's copy (vmlab lab export) holds no expected/, solution/, hand-in trace or
+# solution value (tests/grade/student-copy.sh).
+labs-export-check: $(LABS_VMLAB)
+	@tests/grade/student-copy.sh $(BUILD)
 
-.PHONY: labs-check golden-labs labs-starter
+ALL_TARGETS += $(LABS_STARTER) $(LABS_STRICT)
+TEST_STEPS  += labs-check labs-export-check
+
+.PHONY: labs-check golden-labs labs-starter labs-export-check

@@ -11,15 +11,13 @@
 #include <string.h>
 
 #include "monitor/reverse/reverse.h"
+#include "monitor/vmm/monitor.h"
 
 #define MAGIC "vmlab-record"
 
 uint64_t rev_fnv1a(uint64_t h, const void *p, size_t n)
 {
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
+	return mon_fnv1a(h, p, n);
 }
 
 static int seterr(char *err, size_t errlen, const char *fmt, ...)

@@ -136,6 +136,34 @@ struct mon_config {
 /* Fill cfg with the defaults (kernel guestos/kernel.elf and initrd guestos/initrd.pack beside
  * the program, or in PREFIX/share/vmlab when installed; 64 MiB as under QEMU, 16x4 LRU, seed 1). */
 void mon_config_defaults(struct mon_config *cfg);
+/* (config.c) The same without the images (kernel NULL, no modules): the VMM's own
+ * defaults, which mon_config_options leaves out. */
+void mon_config_base_defaults(struct mon_config *cfg);
+
+/*
+ * (config.c) The options that shape a run, as one canonical string: every
+ * option whose value differs from the defaults, in a fixed order and a fixed
+ * spelling ("--mem 4M --cmdline run=hello --tlb 8x8 --mmu swtlb"), so the
+ * same options give the same bytes whatever their order on the command line.
+ * Left out: the seed (a field of its own in trace headers), the images (their
+ * hashes), file names (--trace, --stats-json, --kernel, --module) and options
+ * that change no output (--trace-format, --quiet, --check-isolation,
+ * --no-fast-tlb). Empty for the defaults. Returns false if len is too short.
+ */
+bool mon_config_options(const struct mon_config *cfg, char *buf, size_t len);
+
+/* (imagehash.c) FNV-1a 64 of n bytes, continuing from h (start with MON_FNV_INIT). */
+#define MON_FNV_INIT 0xcbf29ce484222325ull
+uint64_t mon_fnv1a(uint64_t h, const void *p, size_t n);
+/* (imagehash.c) The hash of a guest image (kernel or boot module `name`) that
+ * trace headers carry: of what the guest loads (an ELF's entry and loadable
+ * segments, a pack's programs), so debug information does not change it. */
+uint64_t mon_image_hash(const char *name, const uint8_t *data, size_t size);
+/* (trace.c) The name of one trace category bit ("tlb"), "?" if none. */
+const char *mon_trace_cat_name(uint32_t cat);
+
+/* (version.c) vmlab's version, from the VERSION file at the top of the tree. */
+const char *mon_version(void);
 
 /*
  * Parse one `vmlab run` option at argv[*i] (forms `--opt VALUE` and
@@ -232,6 +260,27 @@ struct mon_event {
 };
 
 typedef void (*mon_event_fn)(void *ctx, const struct mon_event *ev);
+
+/*
+ * The header: the first line of every trace file says how it was made, so
+ * `vmlab trace-diff` can tell two traces of different runs apart. Text:
+ *
+ *   # vmlab trace version=0.1 seed=1 kernel=HASH modules=initrd.pack:HASH options=--mem 4M ...
+ *
+ * (a comment line: readers of text traces skip lines starting with '#';
+ * `options` is last and runs to the end of the line). JSON Lines:
+ *
+ *   {"meta":{"version":"0.1","seed":1,"kernel":"HASH","modules":"initrd.pack:HASH","options":"--mem 4M ..."}}
+ *
+ * version: mon_version(); seed: --seed; kernel and modules: mon_image_hash of
+ * each image (16 hex digits), modules with their file names, comma-separated;
+ * options: mon_config_options. Writes the line (no newline) into buf; 0, or
+ * -1 if it does not fit.
+ */
+#define MON_TRACE_META_PREFIX "# vmlab trace "
+struct mon_images;
+int mon_trace_meta_format(const struct mon_config *cfg, const struct mon_images *img,
+			  enum mon_trace_format fmt, char *buf, size_t len);
 
 /* Format an event as one line (no newline) in text or JSON Lines form. */
 void mon_event_format(const struct mon_event *ev, enum mon_trace_format fmt, char *buf,

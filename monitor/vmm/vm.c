@@ -180,7 +180,7 @@ devices:
 		goto fail;
 	if (mon_modes_init(vm, err, errlen)) /* --mmu=swtlb|nested, --paravirt, --strict-x86 */
 		goto fail;
-	if (mon_trace_open(vm, cfg, err, errlen))
+	if (mon_trace_open(vm, cfg, img, err, errlen))
 		goto fail;
 	if (MON_TRACING(vm, MON_CAT_VM))
 		mon_trace_emit(vm, MON_CAT_VM, "VMM", "boot", NULL,

@@ -53,10 +53,13 @@ static inline const char *mon_plural(uint64_t n)
 {
 	return n == 1 ? "" : "s";
 }
+/* printf at buf + *pos, advancing *pos (it stays below len: the text is cut there). */
+void mon_bufappend(char *buf, size_t len, size_t *pos, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Append a JSON string literal of s to buf at *pos (NUL-terminated, truncated to len). */
 void mon_json_str(char *buf, size_t len, size_t *pos, const char *s);
 /* Open the trace file (temp name). Returns 0 or -1 with err. */
-int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_t errlen);
+int mon_trace_open(struct vm *vm, const struct mon_config *cfg, const struct mon_images *img, char *err,
+		   size_t errlen);
 /* Finish: flush and rename (keep = true) or remove the temp file. Returns 0 or -1. */
 int mon_trace_close(struct vm *vm, bool keep);
 void mon_trace_update_mask(struct vm *vm);
