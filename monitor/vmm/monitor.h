@@ -162,7 +162,8 @@ uint64_t mon_image_hash(const char *name, const uint8_t *data, size_t size);
 /* (trace.c) The name of one trace category bit ("tlb"), "?" if none. */
 const char *mon_trace_cat_name(uint32_t cat);
 
-/* (version.c) vmlab's version, from the VERSION file at the top of the tree. */
+/* (version.c) vmlab's version, from the VERSION file at the top of the tree (vmlab
+ * --version, trace headers; record files name it and replay refuses another). */
 const char *mon_version(void);
 
 /*
