@@ -155,6 +155,7 @@ struct cpu_internal {
 	unsigned nbrk;
 	va_t brk_skip_rip;           /* cpu_break_skip: this RIP ... */
 	uint64_t brk_skip_icount;    /* ... at this icount runs (UINT64_MAX: none) */
+	bool brk_fetch;              /* a breakpoint lies on fetch_page: its code takes the per-instruction path */
 	/* debugger watchpoints (watchpoint.c) */
 	struct cpu_watch watch[CPU_WATCH_MAX];
 	unsigned nwatch;
@@ -260,6 +261,8 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host);
  * Only called on icache misses when nbrk != 0. */
 enum cpu_brk { BRK_NONE = 0, BRK_STOP, BRK_RUN };
 enum cpu_brk cpu_break_check(struct cpu *cpu);
+/* (breakpoint.c) Is there a breakpoint on the page at VA page? */
+bool cpu_break_on_page(const struct cpu_internal *in, va_t page);
 extern const struct insn cpu_break_insn; /* stops with CPU_EXIT_BREAKPOINT, changes nothing */
 /* A write hit machine page `page` which holds pre-decoded code: forget it. */
 void cpu_icache_invalidate_page(struct cpu *cpu, uint64_t page);

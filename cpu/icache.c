@@ -91,6 +91,7 @@ static uint8_t *fetch_page(struct cpu *cpu, va_t va)
 	cpu_fetch_forget(in, cpu);
 	if (e->tag == (va & PAGE_MASK)) {
 		in->fetch_page = va & PAGE_MASK;
+		in->brk_fetch = UNLIKELY(in->nbrk) && cpu_break_on_page(in, in->fetch_page);
 		in->fetch_ma_add = e->ma - (va & PAGE_MASK);
 		in->fetch_touch = e->touch;
 	}

@@ -169,8 +169,8 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason run_insns(stru
 	while (LIKELY(cpu->icount < end)) {
 		if (stepping && !(cpu->rflags_ & RFLAGS_TF))
 			return CPU_EXIT_RECHECK;
-		/* with breakpoints set, every instruction takes the per-instruction path, where they are checked */
-		if (!stepping && LIKELY(!in->nbrk && (cpu->rip & PAGE_MASK) == in->fetch_page)) {
+		/* the code of a page with a breakpoint takes the per-instruction path, where they are checked */
+		if (!stepping && LIKELY(!in->brk_fetch && (cpu->rip & PAGE_MASK) == in->fetch_page)) {
 			ma_t ma = cpu->rip + in->fetch_ma_add;
 			struct block *b = in->btab[cpu_block_index(ma)];
 			if (UNLIKELY(b->ma != ma))

@@ -285,11 +285,16 @@ static int session_main(int argc, char **argv, const struct launch *l)
 		rc = use_script_line(prog, script ? o.script : "the script on stdin", first, argc, argv, &cfg, &o, b,
 				     rec);
 	char err[MON_ERR_MAX];
-	struct vm *vm = b && !rc ? mon_vm_create(&cfg, 0, err, sizeof err) : NULL;
-	if (vm && (con_record_images(rec, &cfg, err, sizeof err) ||
-		   (l->replay && con_record_same_images(l->replay, rec, err, sizeof err)))) {
-		mon_vm_destroy(vm);
-		vm = NULL;
+	struct vm *vm = NULL;
+	if (b && !rc) {
+		/* a boot file that cannot be read: mon_vm_create names it (and the defaults tried) */
+		bool hashed = !con_record_images(rec, &cfg, err, sizeof err);
+		if (!hashed || !l->replay || !con_record_same_images(l->replay, rec, err, sizeof err))
+			vm = mon_vm_create(&cfg, 0, err, sizeof err);
+		if (vm && !hashed) { /* readable for the VM, not for the hash: say so */
+			mon_vm_destroy(vm);
+			vm = NULL;
+		}
 	}
 	struct con_session *s = vm ? calloc(1, sizeof *s) : NULL;
 	if (!s) {
