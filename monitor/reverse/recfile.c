@@ -170,7 +170,8 @@ static int parse_line(struct rev_record *r, const char *l, size_t no, char *err,
 	if (no == 2) {
 		if (strncmp(l, "vmlab ", 6) || !l[6] || strlen(l + 6) >= sizeof r->version)
 			return seterr(err, errlen, "line 2: expected 'vmlab VERSION'");
-		memcpy(r->version, l + 6, strlen(l + 6) + 1); /* fits: checked above */
+		memcpy(r->version, l + 6, strlen(l + 6) + 1); /* fits: checked above (snprintf here
+								 fails -Wformat-truncation at -O1) */
 		return 0;
 	}
 	if (!strncmp(l, "option ", 7))

@@ -162,7 +162,8 @@ uint64_t mon_image_hash(const char *name, const uint8_t *data, size_t size);
 /* (trace.c) The name of one trace category bit ("tlb"), "?" if none. */
 const char *mon_trace_cat_name(uint32_t cat);
 
-/* (version.c) vmlab's version, from the VERSION file at the top of the tree. */
+/* (version.c) vmlab's version, from the VERSION file at the top of the tree (vmlab
+ * --version, trace headers; record files name it and replay refuses another). */
 const char *mon_version(void);
 
 /*
@@ -351,6 +352,57 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
  * cfg->modules from files, then mon_vm_create_from. */
 struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err, size_t errlen);
 void mon_vm_destroy(struct vm *vm);
+
+/* ---- hosts: several VMs on one machine (monitor/vmm/host.c, docs/multi-vm.md) ----
+ * A host is the machine: RAM, the machine-frame allocator, the simulated TLB
+ * (entries tagged by VMID) and the one real CPU, which runs one VM at a time.
+ * mon_vm_create_from makes a host of its own for each VM (one VM per host, as
+ * before); to share one, create it and then create the VMs on it:
+ *
+ *     struct mon_host_config hc;
+ *     mon_host_config_from(&hc, &cfg_a);                       // TLB, seed
+ *     hc.ram_size = mon_vm_machine_bytes(&cfg_a) + mon_vm_machine_bytes(&cfg_b);
+ *     struct host *h = mon_host_create(&hc, err, sizeof err);
+ *     struct vm *a = mon_vm_create_on(h, &cfg_a, &img_a, err, sizeof err); // vm0
+ *     struct vm *b = mon_vm_create_on(h, &cfg_b, &img_b, err, sizeof err); // vm1
+ *     ... mon_vm_step(a or b, ...): the real CPU switches to that VM ...
+ *     mon_vm_destroy(a); mon_vm_destroy(b); mon_host_destroy(h);
+ */
+#define MON_HOST_VMS_MAX 16
+struct host;
+struct mon_host_config {
+	uint64_t ram_size;              /* machine RAM: every VM's guest memory and shadow tables */
+	unsigned tlb_sets, tlb_ways;    /* the one simulated TLB */
+	enum mon_tlb_policy tlb_policy;
+	uint64_t seed;                  /* the frame allocator's scattered order, the random TLB policy */
+	bool tlb_flush_on_switch;       /* flush the whole TLB at every world switch (no VMID tags) */
+};
+/* The host a VM of cfg alone would get: cfg's TLB and seed, mon_vm_machine_bytes(cfg) of RAM. */
+void mon_host_config_from(struct mon_host_config *hc, const struct mon_config *cfg);
+/* Machine RAM a VM of cfg needs: its guest memory plus its shadow-table pool. */
+uint64_t mon_vm_machine_bytes(const struct mon_config *cfg);
+/* NULL with one line in err (bad TLB geometry, no host memory). */
+struct host *mon_host_create(const struct mon_host_config *hc, char *err, size_t errlen);
+/* Destroy the host; its VMs must have been destroyed first (else it refuses: -1). */
+int mon_host_destroy(struct host *h);
+/* Create a VM on h (vmid: the lowest free one). As mon_vm_create_from otherwise; the
+ * VM's own TLB and seed options are not used (the host's are). --bare-core VMs
+ * cannot share a host. */
+struct vm *mon_vm_create_on(struct host *h, const struct mon_config *cfg, const struct mon_images *img,
+			    char *err, size_t errlen);
+struct host *mon_vm_host(const struct vm *vm);
+const struct mon_host_config *mon_host_config(const struct host *h);
+/* The VM with vmid on h, or NULL; how many VMs live on h. */
+struct vm *mon_host_vm(const struct host *h, unsigned vmid);
+unsigned mon_host_nvms(const struct host *h);
+/* World switches so far (the real CPU going from one VM to another). */
+uint64_t mon_host_switches(const struct host *h);
+/* Machine frames: the host's total and free, and those a VM holds (its guest
+ * frames; shadow-table frames are the monitor's and counted apart). */
+uint64_t mon_host_frames(const struct host *h, uint64_t *nfree);
+uint64_t mon_vm_frames_held(const struct vm *vm);
+/* The front ends' convenience (monitor/tools/images.c): mon_vm_create, but on host h. */
+struct vm *mon_vm_load_on(struct host *h, const struct mon_config *cfg, char *err, size_t errlen);
 
 /* Advance the VM. Returns MON_STOPPED once it has stopped (see mon_vm_stop). */
 enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind);
@@ -612,6 +664,8 @@ uint64_t mon_stats_exits(const struct mon_stats *s);
 /* Simulated-TLB hits: the TLB's own lookups plus the core's fast-cache hits, which stand
  * for hits of its entries the TLB never sees. */
 uint64_t mon_vm_tlb_hits(const struct vm *vm);
+/* Simulated-TLB misses of this VM (on a shared host: those of its own accesses). */
+uint64_t mon_vm_tlb_misses(const struct vm *vm);
 /* What the MMU modes did (all 0 in plain shadow mode). */
 struct mon_mode_stats {
 	uint64_t refills;    /* --mmu=swtlb: misses reflected to the guest's refill handler */

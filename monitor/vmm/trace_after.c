@@ -23,7 +23,7 @@ static const char *const kinds[] = {
 	"syscall", "return",
 	"true_fault", "reflect",
 	"pt_write",
-	"boot", "stop", "cr3", "mode", "swtlb",
+	"boot", "stop", "cr3", "mode", "swtlb", "vm_switch",
 	"disk_read", "disk_write", "disk_cmd", "double_paging",
 	"insn",
 };

@@ -90,15 +90,17 @@ struct mon_progress {
 struct vm {
 	unsigned vmid;
 	struct mon_config cfg;
-	uint8_t *ram;              /* machine RAM: guest frames + shadow tables */
+	struct host *host;         /* the machine it runs on (host.h) */
+	bool own_host;             /* made by mon_vm_create_from: destroyed with the VM */
+	uint8_t *ram;              /* the host's machine RAM: guest frames + shadow tables */
 	uint64_t ram_size;
-	struct cpu cpu;            /* the real CPU the guest runs on, deprivileged */
+	struct cpu cpu;            /* the real CPU's state while this VM runs on it, deprivileged */
 	bool cpu_ok;
 	struct mon_vcpu v;         /* what the guest kernel believes */
-	struct tlb tlb;
-	bool tlb_ok;
-	struct shadow_mframe mf;
-	bool mf_ok;
+	struct tlb *tlb;           /* the host's simulated TLB (entries tagged with vmid) */
+	struct shadow_mframe *mf;  /* the host's machine frames */
+	struct tlb_stats tlb_acc;  /* shared host: the TLB counters' moves while this VM ran (host.c) */
+	struct tlb_stats tlb_base; /* the counters when it last got the real CPU */
 	struct shadow_vm sh;
 	bool sh_ok;
 	/* devices */
