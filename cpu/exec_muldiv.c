@@ -122,7 +122,10 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason imul_r_rm(stru
 									     unsigned s, enum form f, int x)
 {
 	(void)x;
-	imul2(cpu, i, s, reg_get(cpu, i->reg, s), rm_read_f(cpu, i, s, f));
+	uint64_t b;
+	if (!rm_load_f(cpu, i, s, f, &b))
+		return CPU_EXIT_RETRY;
+	imul2(cpu, i, s, reg_get(cpu, i->reg, s), b);
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_imul_r_rm, imul_r_rm, 0)
