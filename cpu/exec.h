@@ -86,17 +86,13 @@ struct ftlb_entry {
 	ma_t ma;          /* MA of the page */
 };
 
-/* ---- lazy flags ----
+/* ---- lazy flags (cpu->lf_) ----
  * The arithmetic flags of the last flag-setting ALU op are kept as its
  * operands and result; they are computed only when read. With op == LF_NONE
  * the flags are in cpu->rflags_. Values are stored truncated to `size`. */
 enum lf_op { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC,
 	     LF_SHL, LF_SHR, LF_SAR, /* a = the value shifted, b = the count (1..63) */
 	     LF_MUL };               /* a = 1 if the product overflowed the low half */
-struct lazy_flags {
-	uint64_t res, a, b;
-	uint8_t op, size, cf_in;
-};
 
 /* ---- pre-decoded instruction cache, keyed by MA ---- */
 #define ICACHE_BITS 15
@@ -120,12 +116,11 @@ struct block {
 };
 
 struct cpu_internal {
-	struct lazy_flags lf;
 	/* fetch shortcut: the page RIP is on */
 	uint64_t fetch_page;   /* VA page or FTLB_EMPTY */
 	uint64_t fetch_ma_add; /* MA = VA + fetch_ma_add */
 	uint64_t *fetch_touch; /* the MMU's stamp for that page, or NULL */
-	struct ftlb_entry *ftlb; /* current set: ftlb_set[cpl == 3] */
+	/* the current set, ftlb_set[cpl == 3], is cpu->ftlb_ */
 	unsigned ftlb_cpl;       /* CPL the current set belongs to */
 	bool ftlb_off;           /* cpu_ftlb_set_enabled(false): never fill the fast cache */
 	struct ftlb_entry ftlb_set[2][3][FTLB_SIZE]; /* [user][access][index] */
@@ -224,7 +219,7 @@ static inline void store_le(uint8_t *p, unsigned size, uint64_t v)
 static inline __attribute__((always_inline)) struct ftlb_entry *ftlb_hit(struct cpu *cpu, enum cpu_access acc,
 									  va_t va, unsigned size)
 {
-	struct ftlb_entry *e = &cpu->in->ftlb[acc * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
+	struct ftlb_entry *e = &cpu->ftlb_[acc * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
 	return LIKELY(e->tag == ((va + size - 1) & PAGE_MASK)) ? e : NULL;
 }
 
@@ -379,14 +374,14 @@ static inline int64_t sext(uint64_t v, unsigned size)
  * Condition code cc inline, for a cc known at compile time (the jcc copies):
  * ZF and SF of every lazy record come from its result; after cmp/sub and
  * test/and/or/xor the other common conditions come from the operands.
- * Everything else goes to cpu_cond.
+ * Returns 1 or 0, or -1 for everything else (cpu_cond decides).
  */
-static inline __attribute__((always_inline)) bool cond_fast(struct cpu *cpu, unsigned cc)
+static inline __attribute__((always_inline)) int cond_lazy(const struct cpu *cpu, unsigned cc)
 {
-	const struct lazy_flags *lf = &cpu->in->lf;
+	const struct cpu_lazy_flags *lf = &cpu->lf_;
 	bool neg = cc & 1, r;
 	if (lf->op == LF_NONE)
-		return cpu_cond(cpu, cc);
+		return -1;
 	switch (cc >> 1) {
 	case 2: r = lf->res == 0; return r ^ neg;
 	case 4: r = (lf->res & sign_bit(lf->size)) != 0; return r ^ neg;
@@ -410,12 +405,18 @@ static inline __attribute__((always_inline)) bool cond_fast(struct cpu *cpu, uns
 		default: break;
 		}
 	}
-	return cpu_cond(cpu, cc);
+	return -1;
+}
+
+static inline __attribute__((always_inline)) bool cond_fast(struct cpu *cpu, unsigned cc)
+{
+	int c = cond_lazy(cpu, cc);
+	return c >= 0 ? c : cpu_cond(cpu, cc);
 }
 
 static inline void lf_set(struct cpu *cpu, enum lf_op op, unsigned size, uint64_t a, uint64_t b, uint64_t res)
 {
-	struct lazy_flags *lf = &cpu->in->lf;
+	struct cpu_lazy_flags *lf = &cpu->lf_;
 	lf->op = (uint8_t)op;
 	lf->size = (uint8_t)size;
 	lf->a = a;
@@ -428,10 +429,10 @@ static inline void lf_set(struct cpu *cpu, enum lf_op op, unsigned size, uint64_
 static inline void flags_put(struct cpu *cpu, uint64_t mask, uint64_t bits)
 {
 	uint64_t f = cpu->rflags_;
-	if (cpu->in->lf.op != LF_NONE) {
+	if (cpu->lf_.op != LF_NONE) {
 		if ((mask & RFLAGS_ARITH) != RFLAGS_ARITH)
 			f = cpu_flags_materialize(cpu);
-		cpu->in->lf.op = LF_NONE;
+		cpu->lf_.op = LF_NONE;
 	}
 	cpu->rflags_ = (f & ~mask) | (bits & mask);
 }
@@ -700,7 +701,7 @@ HANDLER_DECL(cpu_op_lahf); HANDLER_DECL(cpu_op_sahf); HANDLER_DECL(cpu_op_nop); 
 /* exec_stack.c */
 HANDLER_DECL(cpu_op_push_rm); HANDLER_DECL(cpu_op_pop_rm); HANDLER_DECL(cpu_op_push_imm);
 HANDLER_DECL(cpu_op_call_rel); HANDLER_DECL(cpu_op_call_rm); HANDLER_DECL(cpu_op_jmp_rel); HANDLER_DECL(cpu_op_jmp_rm);
-HANDLER_DECL(cpu_op_jcc); JCC_DECLS; HANDLER_DECL(cpu_op_ret); HANDLER_DECL(cpu_op_enter); HANDLER_DECL(cpu_op_leave);
+HANDLER_DECL(cpu_op_jcc); JCC_DECLS; HANDLER_DECL(cpu_jcc_resolve); HANDLER_DECL(cpu_op_ret); HANDLER_DECL(cpu_op_enter); HANDLER_DECL(cpu_op_leave);
 HANDLER_DECL(cpu_op_loop); HANDLER_DECL(cpu_op_lret); HANDLER_DECL(cpu_op_push_seg); HANDLER_DECL(cpu_op_pop_seg);
 /* exec_shift.c: ext = /reg (rol ror rcl rcr shl shr sal sar), ext2 = count source */
 SPECIALISED_DECL(cpu_op_shift); SPECIALISED_DECL(cpu_op_shl); SPECIALISED_DECL(cpu_op_shr);

@@ -22,14 +22,14 @@ static inline __attribute__((always_inline)) uint64_t alu(struct cpu *cpu, unsig
 		unsigned c = cpu_flag_cf(cpu);
 		r = (a + b + c) & m;
 		lf_set(cpu, LF_ADC, size, a, b, r);
-		cpu->in->lf.cf_in = (uint8_t)c;
+		cpu->lf_.cf_in = (uint8_t)c;
 		return r;
 	}
 	case ALU_SBB: {
 		unsigned c = cpu_flag_cf(cpu);
 		r = (a - b - c) & m;
 		lf_set(cpu, LF_SBB, size, a, b, r);
-		cpu->in->lf.cf_in = (uint8_t)c;
+		cpu->lf_.cf_in = (uint8_t)c;
 		return r;
 	}
 	case ALU_SUB:
@@ -137,7 +137,7 @@ static enum cpu_exit_reason incdec(struct cpu *cpu, const struct insn *i, bool d
 		rmw_store(cpu, p, ea, s, r);
 	uint8_t cf = cpu_flag_cf(cpu);
 	lf_set(cpu, dec ? LF_DEC : LF_INC, s, a, 1, r);
-	cpu->in->lf.cf_in = cf;
+	cpu->lf_.cf_in = cf;
 	return CPU_EXIT_NONE;
 }
 

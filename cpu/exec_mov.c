@@ -225,7 +225,7 @@ HANDLER(cpu_op_cmovcc)
 {
 	unsigned s = i->osz;
 	uint64_t v = rm_read(cpu, i, s);
-	if (cpu_cond(cpu, i->ext))
+	if (cond_fast(cpu, i->ext))
 		reg_set(cpu, i->reg, s, v);
 	else if (s == 4)
 		cpu->gpr[i->reg] = (uint32_t)cpu->gpr[i->reg];
@@ -235,7 +235,7 @@ HANDLER(cpu_op_cmovcc)
 /* setcc Eb */
 HANDLER(cpu_op_setcc)
 {
-	rm_write(cpu, i, 1, cpu_cond(cpu, i->ext));
+	rm_write(cpu, i, 1, cond_fast(cpu, i->ext));
 	return CPU_EXIT_NONE;
 }
 

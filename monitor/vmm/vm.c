@@ -113,6 +113,10 @@ static struct vm *vm_create(struct host *h, const struct mon_config *cfg, const 
 	}
 	vm->vmid = vmid;
 	vm->cfg = *cfg;
+	if (cfg->name[0])
+		snprintf(vm->name, sizeof vm->name, "%s", cfg->name);
+	else
+		snprintf(vm->name, sizeof vm->name, "vm%u", vmid);
 	vm->stop.reason = MON_STOP_NONE;
 	vm->uart.limit = cfg->max_output ? cfg->max_output : MON_MAX_OUTPUT_DEFAULT;
 	mon_uart_reset(&vm->uart);
@@ -184,10 +188,10 @@ devices:
 		goto fail;
 	if (MON_TRACING(vm, MON_CAT_VM))
 		mon_trace_emit(vm, MON_CAT_VM, "VMM", "boot", NULL,
-			       "boot: %llu MiB RAM, entry PA 0x%llx, TLB %ux%u %s, seed %llu",
+			       "boot: %llu MiB RAM, entry PA 0x%llx, TLB %ux%u %s, seed %llu%s%s",
 			       (unsigned long long)(cfg->mem_size >> 20), (unsigned long long)vm->cpu.rip,
 			       h->cfg.tlb_sets, h->cfg.tlb_ways, tlb_policy_name(h->tlb.policy),
-			       (unsigned long long)h->cfg.seed);
+			       (unsigned long long)h->cfg.seed, cfg->name[0] ? ", name " : "", cfg->name);
 	return vm;
 fail:
 	mon_trace_close(vm, false);
