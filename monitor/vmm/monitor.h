@@ -118,6 +118,7 @@ struct mon_config {
 	uint64_t machine_mem;                   /* --machine-mem: machine frames the guest's pages may hold
 						   (0, or >= mem: all resident); less overcommits (overcommit.h) */
 	bool balloon;                           /* --balloon: ask a --paravirt guest for frames back */
+	bool share_pages;                       /* --share-pages: identical pages share a frame (COW) */
 	uint64_t pit_scale;                     /* guest instructions per PIT input clock (default 100) */
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */

@@ -26,7 +26,7 @@ static uint8_t *pmap_page(void *ctx, pa_t pa)
 	struct vm *vm = ctx;
 	if (vm->bare)
 		return pa < vm->ram_size ? vm->ram + (pa & PAGE_MASK) : NULL;
-	ma_t ma = shadow_pa_to_ma(&vm->sh.pmap, pa & PAGE_MASK);
+	ma_t ma = shadow_pa_to_ma_w(&vm->sh.pmap, pa & PAGE_MASK); /* the loader writes */
 	return ma == MA_NONE ? NULL : vm->ram + ma;
 }
 
@@ -156,6 +156,10 @@ static struct vm *vm_create(struct host *h, const struct mon_config *cfg, const 
 		snprintf(err, errlen, "--balloon needs --machine-mem below --mem (nothing to give back otherwise)");
 		goto fail;
 	}
+	if (cfg->share_pages && !(cfg->machine_mem && cfg->machine_mem < cfg->mem_size)) {
+		snprintf(err, errlen, "--share-pages needs --machine-mem below --mem (sharing happens at page-out)");
+		goto fail;
+	}
 	if (cfg->machine_mem && cfg->machine_mem < cfg->mem_size) {
 		/* SIMPLIFICATION: RAM stays allocated in full; the VM may hold machine_mem of it */
 		if (cfg->mmu != MON_MMU_SHADOW) {
@@ -166,7 +170,8 @@ static struct vm *vm_create(struct host *h, const struct mon_config *cfg, const 
 			snprintf(err, errlen, "--balloon needs --paravirt (the guest's balloon driver uses hypercalls)");
 			goto fail;
 		}
-		if (shadow_overcommit_enable(&vm->sh, cfg->machine_mem >> PAGE_SHIFT)) {
+		if (shadow_overcommit_enable(&vm->sh, cfg->machine_mem >> PAGE_SHIFT) ||
+		    (cfg->share_pages && shadow_share_enable(&vm->sh))) {
 			snprintf(err, errlen, "cannot set up overcommit (host memory for the swap area)");
 			goto fail;
 		}

@@ -122,34 +122,34 @@ START_TEST(shares_one_to_three)
 }
 END_TEST
 
-/* A guest kernel panic stops its VM; the other runs on to its own output. */
-START_TEST(panic_stops_one_vm)
+/* VM a (cmd_a, share sa) beside b (cmd_b, its budget max_b): b stops with
+ * want_b, a runs on to the serial output it has alone, all in its slices. */
+static void one_stops(const char *cmd_a, unsigned sa, const char *cmd_b, uint64_t max_b,
+		      enum mon_stop_reason want_b)
 {
-	char *solo = solo_serial("run=pingpong");
+	char *solo = solo_serial(cmd_a);
 	struct run r;
-	start(&r, "run=pingpong", 1, "kpanic", 1, 0);
+	start(&r, cmd_a, sa, cmd_b, 1, max_b);
 	run_all(&r);
 	ck_assert_int_eq(mon_vm_stop(r.vm[0])->reason, MON_STOP_HALT);
-	ck_assert_int_ne(mon_vm_stop(r.vm[1])->reason, MON_STOP_HALT);
+	ck_assert_int_eq(mon_vm_stop(r.vm[1])->reason, want_b);
 	check_serial(r.vm[0], solo);
 	ck_assert_uint_eq(mon_sched_vm(r.s, 0)->time, mon_vm_icount(r.vm[0]));
 	done(&r);
 	free(solo);
+}
+
+/* A guest kernel panic (it ends through the debug-exit port) stops its VM alone. */
+START_TEST(panic_stops_one_vm)
+{
+	one_stops("run=pingpong", 1, "kpanic", 0, MON_STOP_DEBUG_EXIT);
 }
 END_TEST
 
 /* A guest that does not end within its --max-insns stops alone. */
 START_TEST(budget_stops_one_vm)
 {
-	char *solo = solo_serial("run=hello");
-	struct run r;
-	start(&r, "run=hello", 2, "run=cpubench", 1, 300000);
-	run_all(&r);
-	ck_assert_int_eq(mon_vm_stop(r.vm[0])->reason, MON_STOP_HALT);
-	ck_assert_int_eq(mon_vm_stop(r.vm[1])->reason, MON_STOP_MAX_INSNS);
-	check_serial(r.vm[0], solo);
-	done(&r);
-	free(solo);
+	one_stops("run=hello", 2, "run=cpubench", 300000, MON_STOP_MAX_INSNS);
 }
 END_TEST
 
