@@ -1,9 +1,10 @@
 /*
- * cpu/breakpoint.c — debugger breakpoints without slowing the run loop. With
- * breakpoints set, the run loop takes the per-instruction path, whose lookup
- * (icache_lookup) checks RIP before the fetch is translated or counted; an
- * instruction with a breakpoint is never cached. Without breakpoints nothing
- * changes on the hot path but one test of nbrk.
+ * cpu/breakpoint.c — debugger breakpoints without slowing the run loop. The
+ * code of a page that holds a breakpoint takes the per-instruction path, whose
+ * lookup (icache_lookup) checks RIP before the fetch is translated or counted;
+ * an instruction with a breakpoint is never cached. Every other page runs its
+ * predecoded blocks as without breakpoints (brk_fetch, set with the fetch page:
+ * blocks never leave it).
  */
 #include "cpu/exec.h"
 
@@ -25,11 +26,20 @@ int cpu_break_set(struct cpu *cpu, const va_t *va, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		in->brk[i] = va[i];
 	in->nbrk = n;
+	in->brk_fetch = n && cpu_break_on_page(in, in->fetch_page);
 	/* forget pre-decoded code: a cached instruction would pass a new breakpoint */
 	for (uint64_t p = 0; p < in->npages; p++)
 		if (in->codepage[p])
 			cpu_icache_invalidate_page(cpu, p);
 	return 0;
+}
+
+bool cpu_break_on_page(const struct cpu_internal *in, va_t page)
+{
+	for (unsigned i = 0; i < in->nbrk; i++)
+		if ((in->brk[i] & PAGE_MASK) == page)
+			return true;
+	return false;
 }
 
 void cpu_break_skip(struct cpu *cpu)

@@ -10,8 +10,7 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason mov_rm_r(struc
 									    unsigned s, enum form f, int x)
 {
 	(void)x;
-	rm_write_f(cpu, i, s, reg_get(cpu, i->reg, s), f);
-	return CPU_EXIT_NONE;
+	return rm_store_f(cpu, i, s, reg_get(cpu, i->reg, s), f) ? CPU_EXIT_NONE : CPU_EXIT_RETRY;
 }
 SPECIALISED(cpu_op_mov_rm_r, mov_rm_r, 0)
 
@@ -20,7 +19,10 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason mov_r_rm(struc
 									    unsigned s, enum form f, int x)
 {
 	(void)x;
-	reg_set(cpu, i->reg, s, rm_read_f(cpu, i, s, f));
+	uint64_t v;
+	if (!rm_load_f(cpu, i, s, f, &v))
+		return CPU_EXIT_RETRY;
+	reg_set(cpu, i->reg, s, v);
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_mov_r_rm, mov_r_rm, 0)
@@ -30,8 +32,7 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason mov_rm_imm(str
 									      unsigned s, enum form f, int x)
 {
 	(void)x;
-	rm_write_f(cpu, i, s, (uint64_t)i->imm, f);
-	return CPU_EXIT_NONE;
+	return rm_store_f(cpu, i, s, (uint64_t)i->imm, f) ? CPU_EXIT_NONE : CPU_EXIT_RETRY;
 }
 SPECIALISED(cpu_op_mov_rm_imm, mov_rm_imm, 0)
 
@@ -60,26 +61,36 @@ HANDLER(cpu_op_mov_moffs_a)
 	return CPU_EXIT_NONE;
 }
 
-/* movzx Gv, Eb/Ew (ext2 = source size) */
+/* movzx Gv, Eb/Ew (ext2 = source size; x: the source size when known, else 0) */
 static inline __attribute__((always_inline)) enum cpu_exit_reason movzx(struct cpu *cpu, const struct insn *i,
 									 unsigned s, enum form f, int x)
 {
-	(void)x;
-	reg_set(cpu, i->reg, s, rm_read_f(cpu, i, i->ext2, f));
+	uint64_t v;
+	if (!rm_load_f(cpu, i, x ? (unsigned)x : i->ext2, f, &v))
+		return CPU_EXIT_RETRY;
+	reg_set(cpu, i->reg, s, v);
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_movzx, movzx, 0)
+SPECIALISED(cpu_op_movzx8, movzx, 1)
+SPECIALISED(cpu_op_movzx16, movzx, 2)
 
-/* movsx Gv, Eb/Ew (ext2 = source size); movsxd Gq, Ed (ext = 4) */
+/* movsx Gv, Eb/Ew (ext2 = source size); movsxd Gq, Ed (ext2 = 0);
+ * x: the source size when known, else 0 */
 static inline __attribute__((always_inline)) enum cpu_exit_reason movsx(struct cpu *cpu, const struct insn *i,
 									 unsigned s, enum form f, int x)
 {
-	(void)x;
-	unsigned from = i->ext2 ? i->ext2 : 4;
-	reg_set(cpu, i->reg, s, (uint64_t)sext(rm_read_f(cpu, i, from, f), from));
+	unsigned from = x ? (unsigned)x : i->ext2 ? i->ext2 : 4;
+	uint64_t v;
+	if (!rm_load_f(cpu, i, from, f, &v))
+		return CPU_EXIT_RETRY;
+	reg_set(cpu, i->reg, s, (uint64_t)sext(v, from));
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_movsx, movsx, 0)
+SPECIALISED(cpu_op_movsx8, movsx, 1)
+SPECIALISED(cpu_op_movsx16, movsx, 2)
+SPECIALISED(cpu_op_movsxd, movsx, 4)
 
 /* lea Gv, M: the offset only (no segment base), truncated to the sizes */
 static inline __attribute__((always_inline)) enum cpu_exit_reason lea(struct cpu *cpu, const struct insn *i,
@@ -221,7 +232,7 @@ HANDLER(cpu_op_cmovcc)
 {
 	unsigned s = i->osz;
 	uint64_t v = rm_read(cpu, i, s);
-	if (cpu_cond(cpu, i->ext))
+	if (cond_fast(cpu, i->ext))
 		reg_set(cpu, i->reg, s, v);
 	else if (s == 4)
 		cpu->gpr[i->reg] = (uint32_t)cpu->gpr[i->reg];
@@ -231,7 +242,7 @@ HANDLER(cpu_op_cmovcc)
 /* setcc Eb */
 HANDLER(cpu_op_setcc)
 {
-	rm_write(cpu, i, 1, cpu_cond(cpu, i->ext));
+	rm_write(cpu, i, 1, cond_fast(cpu, i->ext));
 	return CPU_EXIT_NONE;
 }
 

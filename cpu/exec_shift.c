@@ -12,7 +12,9 @@
 
 enum { ROL, ROR, RCL, RCR, SHL, SHR, SAL_ALIAS, SAR };
 
-static unsigned shift_count(const struct cpu *cpu, const struct insn *i)
+/* s: the operand size (constant in the specialised copies) */
+static inline __attribute__((always_inline)) unsigned shift_count(const struct cpu *cpu, const struct insn *i,
+								  unsigned s)
 {
 	unsigned c;
 	switch (i->ext2) {
@@ -20,7 +22,7 @@ static unsigned shift_count(const struct cpu *cpu, const struct insn *i)
 	case CNT_CL: c = (unsigned)cpu->gpr[RCX] & 0xff; break;
 	default: c = (unsigned)i->imm & 0xff; break;
 	}
-	return c & (i->osz == 8 ? 63 : 31);
+	return c & (s == 8 ? 63 : 31);
 }
 
 static uint64_t msb(uint64_t v, unsigned s)
@@ -93,14 +95,16 @@ static inline __attribute__((always_inline)) uint64_t shift_op(struct cpu *cpu, 
 static inline __attribute__((always_inline)) enum cpu_exit_reason shift(struct cpu *cpu, const struct insn *i,
 									 unsigned s, enum form f, int x)
 {
-	unsigned op = x < 0 ? i->ext : (unsigned)x, cnt = shift_count(cpu, i);
+	unsigned op = x < 0 ? i->ext : (unsigned)x, cnt = shift_count(cpu, i, s);
 	if (form_reg(i, f)) {
 		uint64_t a = reg_get(cpu, i->rm, s);
 		reg_set(cpu, i->rm, s, cnt ? shift_op(cpu, op, s, a, cnt) : a);
 		return CPU_EXIT_NONE;
 	}
 	va_t ea = insn_ea_f(cpu, i, f);
-	uint8_t *p = rmw_begin(cpu, ea, s);
+	uint8_t *p;
+	if (!rmw_begin_f(cpu, ea, s, f, &p))
+		return CPU_EXIT_RETRY;
 	uint64_t a = rmw_load(cpu, p, ea, s);
 	if (cnt)
 		rmw_store(cpu, p, ea, s, shift_op(cpu, op, s, a, cnt));
@@ -145,7 +149,7 @@ static uint64_t double_shift(struct cpu *cpu, bool left, unsigned s, uint64_t a,
 
 static enum cpu_exit_reason shxd(struct cpu *cpu, const struct insn *i, bool left)
 {
-	unsigned s = i->osz, cnt = shift_count(cpu, i);
+	unsigned s = i->osz, cnt = shift_count(cpu, i, s);
 	uint64_t b = reg_get(cpu, i->reg, s);
 	if (i->mod3) {
 		uint64_t a = reg_get(cpu, i->rm, s);

@@ -1,20 +1,22 @@
 /*
  * cpu/special.c — the table of handlers specialised by operand size x form
  * (SPECIALISED in exec.h): at predecode time a block's instruction gets the
- * copy of its handler compiled for its size (64 or 32 bits) and operand
+ * copy of its handler compiled for its size (64, 32 or 8 bits) and operand
  * form (register, memory at base + displacement, other memory), which
  * decides nothing of that at run time.
- * Other sizes (8, 16 bits) keep the generic handler. jcc gets the copy
- * for its condition code.
+ * 16-bit operands keep the generic handler. jcc gets the copy
+ * for its condition code, movzx/movsx the copy for their source size.
  */
 #include "cpu/exec.h"
 
 struct special_row {
 	insn_fn generic;
-	insn_fn copy[6]; /* r64, r32, m64, m32, b64, b32 */
+	insn_fn copy[9]; /* r64, r32, r8, m64, m32, m8, b64, b32, b8 */
 };
 
-#define ROW(name) { name, { name##_r64, name##_r32, name##_m64, name##_m32, name##_b64, name##_b32 } }
+#define ROW(name)                                                                        \
+	{ name, { name##_r64, name##_r32, name##_r8, name##_m64, name##_m32, name##_m8,  \
+		  name##_b64, name##_b32, name##_b8 } }
 static const struct special_row rows[] = {
 	ROW(cpu_op_add_rm_r),
 	ROW(cpu_op_add_r_rm),
@@ -45,8 +47,11 @@ static const struct special_row rows[] = {
 	ROW(cpu_op_mov_rm_r),
 	ROW(cpu_op_mov_r_rm),
 	ROW(cpu_op_mov_rm_imm),
-	ROW(cpu_op_movzx),
-	ROW(cpu_op_movsx),
+	ROW(cpu_op_movzx8),
+	ROW(cpu_op_movzx16),
+	ROW(cpu_op_movsx8),
+	ROW(cpu_op_movsx16),
+	ROW(cpu_op_movsxd),
 	ROW(cpu_op_lea),
 	ROW(cpu_op_shift),
 	ROW(cpu_op_shl),
@@ -65,16 +70,20 @@ insn_fn cpu_specialise(const struct insn *i)
 {
 	if (i->fn == cpu_op_jcc)
 		return jcc_by_cc[i->ext & 15];
-	if (i->osz != 8 && i->osz != 4)
+	if (i->osz == 2)
 		return i->fn;
 	insn_fn fn = i->fn;
+	if (fn == cpu_op_movzx) /* ext2: source size 1 or 2 */
+		fn = i->ext2 == 1 ? cpu_op_movzx8 : cpu_op_movzx16;
+	if (fn == cpu_op_movsx) /* ext2: source size 1 or 2, 0 for movsxd */
+		fn = i->ext2 == 1 ? cpu_op_movsx8 : i->ext2 == 2 ? cpu_op_movsx16 : cpu_op_movsxd;
 	if (fn == cpu_op_shift) /* group 2 ext: 4 shl, 5 shr, 6 sal (= shl), 7 sar */
 		fn = i->ext == 4 || i->ext == 6 ? cpu_op_shl : i->ext == 5 ? cpu_op_shr : i->ext == 7 ? cpu_op_sar : fn;
 	/* memory at base + displacement: FORM_BD */
 	bool bd = !i->mod3 && i->base < 16 && i->index == R_NONE && !i->seg && i->asz == 8;
-	unsigned form = i->mod3 ? 0 : bd ? 4 : 2;
+	unsigned form = i->mod3 ? 0 : bd ? 6 : 3;
 	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++)
 		if (rows[k].generic == fn)
-			return rows[k].copy[form + (i->osz == 8 ? 0 : 1)];
+			return rows[k].copy[form + (i->osz == 8 ? 0 : i->osz == 4 ? 1 : 2)];
 	return i->fn;
 }

@@ -5,16 +5,19 @@
 #
 # In each lab folder (default: every labs/NN-*/):
 #   NAME.vmlab    a console script; its first line "#! OPTIONS" holds the options of
-#                 `vmlab console`. Output (stdout+stderr, then "exit status N")
-#                 -> expected/NAME.txt
+#                 `vmlab console`, which runs it with them (image paths in it are found
+#                 beside vmlab: --module labs/strider is BUILD/labs/strider). Output
+#                 (stdout+stderr, then "exit status N") -> expected/NAME.txt
 #   NAME.run      `vmlab run` options (one or more lines, # comments); the run writes a
 #                 trace window -> expected/NAME.trace, and its serial output and summary
 #                 (stdout+stderr, then "exit status N") -> expected/NAME.out.
-#                 The trace is also checked with `vmlab trace-diff` (the graders' tool).
+#                 The trace is also checked with `vmlab trace-diff --require-same-options`
+#                 (the graders' tool; it reads the trace's header line too).
 #   NAME.compare  `vmlab compare` options -> expected/NAME.txt
-# Every run gets --kernel KERNEL --module INITRD first; "@BUILD@" in options becomes
-# BUILD (so a lab can pass its own --module, e.g. a starter program). Options are
-# split like a shell command line, so --cmdline "mem=256K run=swaptest:1" works.
+# Every run gets --kernel KERNEL --module INITRD first (a script whose #! line names
+# its own --module files gets only --kernel); "@BUILD@" in .run and .compare options
+# becomes BUILD. Options are split like a shell command line, so
+# --cmdline "mem=256K run=swaptest:1" works.
 # Comparison is byte for byte; any difference fails (exit 1). --update rewrites the
 # expected files instead (review the diff before committing!).
 set -u
@@ -30,12 +33,9 @@ if [ ${#labs[@]} -eq 0 ]; then
   for d in "$here"/[0-9][0-9]-*/; do labs+=("${d%/}"); done
 fi
 
-# Options of a script/run file: "#!" line (.vmlab) or all non-comment lines (.run/.compare).
+# Options of a run or compare file: all non-comment lines.
 opts_of() {
-  case "$1" in
-    *.vmlab) sed -n '1s/^#! *//p' "$1" ;;
-    *) grep -v '^[[:space:]]*#' "$1" | tr '\n' ' ' ;;
-  esac | sed "s|@BUILD@|$build|g"
+  grep -v '^[[:space:]]*#' "$1" | tr '\n' ' ' | sed "s|@BUILD@|$build|g"
 }
 
 fail=0 count=0
@@ -66,9 +66,9 @@ for lab in "${labs[@]}"; do
   shopt -s nullglob
   for f in "$lab"/*.vmlab "$lab"/solution/*.vmlab; do # solution/: instructors only (never exported)
     n=$(basename "$f" .vmlab)
-    eval "opts=($(opts_of "$f"))"
-    timeout 300 "$vmlab" console --no-color --kernel "$kernel" --module "$initrd" "${opts[@]}" \
-      --script "$f" >"$o/$n.txt" 2>&1 </dev/null
+    images=(--kernel "$kernel" --module "$initrd")
+    head -1 "$f" | grep -q '^#!.* --module' && images=(--kernel "$kernel")
+    timeout 300 "$vmlab" console --no-color "${images[@]}" --script "$f" >"$o/$n.txt" 2>&1 </dev/null
     echo "exit status $?" >>"$o/$n.txt"
     settle "$ln/$n.vmlab" "$o/$n.txt" "$lab/expected/$n.txt"
   done
@@ -83,7 +83,7 @@ for lab in "${labs[@]}"; do
     settle "$ln/$n.run (output)" "$o/$n.out" "$lab/expected/$n.out"
     settle "$ln/$n.run (trace)" "$o/$n.trace" "$lab/expected/$n.trace"
     if [ $update -eq 0 ] && [ -f "$lab/expected/$n.trace" ]; then
-      if ! "$vmlab" trace-diff "$lab/expected/$n.trace" "$o/$n.trace" >"$o/$n.tracediff" 2>&1; then
+      if ! "$vmlab" trace-diff --require-same-options "$lab/expected/$n.trace" "$o/$n.trace" >"$o/$n.tracediff" 2>&1; then
         echo "labs: FAIL $ln/$n.run: vmlab trace-diff disagrees:"; head -20 "$o/$n.tracediff"; fail=1
       fi
     fi

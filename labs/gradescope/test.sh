@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# labs/gradescope/test.sh BUILD — run_autograder on a fake /autograder tree (a temp
+# labs/gradescope/test.sh VMLAB [BUILD] — run_autograder on a fake /autograder tree (a temp
 # folder, AUTOGRADER_ROOT) with the reference solution handed in flat (fill.c), and
 # check results.json has Gradescope's keys; then build the zip and look inside.
+# VMLAB is the grader under test, BUILD the reference build (default: VMLAB's folder).
 set -u
-build=${1:-build}
+vmlab=${1:-build/vmlab}
+build=${2:-$(dirname "$vmlab")}
 top=$(pwd)
 t=$(mktemp -d /tmp/vmlab-gradescope-XXXXXX)
 chmod 755 "$t"
@@ -15,9 +17,9 @@ ln -s "$top" "$t/source"
 grep -v 'LAB-HOLE-' shadow/fill.c >"$t/submission/fill.c"
 printf '{"id": 1, "users": [{"email": "student@example.edu", "id": 7, "name": "S"}]}\n' \
   >"$t/submission_metadata.json"
-"$build/vmlab" lab answers shadow-fill student@example.edu --build "$build" \
+"$vmlab" lab answers shadow-fill student@example.edu --build "$build" \
   | grep -v '^#' >"$t/submission/answers.txt"
-AUTOGRADER_ROOT=$t VMLAB_LAB=shadow-fill VMLAB_BUILD=$build labs/gradescope/run_autograder
+AUTOGRADER_ROOT=$t VMLAB_LAB=shadow-fill VMLAB_BUILD=$build VMLAB_GRADER=$vmlab labs/gradescope/run_autograder
 r=$t/results/results.json
 [ -f "$r" ] || { echo "gradescope: FAIL: no results.json"; exit 1; }
 head -c 300 "$r"; echo

@@ -49,6 +49,17 @@ int con_event_parse_json(struct con_event *ev, const char *line, char *err, size
 /* The value of field key, or NULL. */
 const char *con_event_get(const struct con_event *ev, const char *key);
 void con_event_free(struct con_event *ev);
+/* Append a field to ev; takes ownership of key and val (freed on failure).
+ * 0, or -1 when out of memory. */
+int con_event_add(struct con_event *ev, char *key, char *val);
+/* A comment line of a text trace ('#' first after blanks): readers skip it. */
+bool con_trace_comment(const char *line);
+/* The trace header (mon_trace_meta_format in monitor/vmm/monitor.h): if line
+ * is one, text ("# vmlab trace k=v ... options=...") or JSON Lines
+ * ({"meta":{...}}), put its fields (version, seed, kernel, modules, options,
+ * and any others) into meta and return 1; 0 if line is not a header (meta
+ * cleared); -1 with a short reason in err if it is a malformed one. */
+int con_trace_meta_parse(struct con_event *meta, const char *line, char *err, size_t errlen);
 
 /* ---- symbols (monitor/console_symbols.c): ELF symbol tables of the guest
  * kernel and of the user programs. A user symbol has its program's name as
@@ -382,6 +393,23 @@ int con_gdb_serve_vm(struct vm *vm, unsigned port, FILE *log, FILE *echo, char *
 /* console_repl.c: the front ends. Return the process exit status. */
 int con_repl_interactive(struct con_session *s);
 int con_repl_batch(struct con_session *s, FILE *in);
+/* The same, with `first` (if not NULL) as the line before the rest of in. */
+int con_repl_batch_from(struct con_session *s, const char *first, FILE *in);
+
+/* ---- a script's options (console_scriptline.c) ---- */
+
+/* A script's first line "#! OPTIONS", split into argv[1..argc) (argv[0] is
+ * "#!", argv[argc] NULL), --kernel and --module values found by the normal
+ * image lookup. */
+struct con_script_line {
+	char **argv;
+	int argc;
+};
+/* 1 and sl filled if line starts with "#!", 0 if not (sl empty), -1 with
+ * one line in err (an unterminated quote). */
+int con_script_line_read(struct con_script_line *sl, const char *line, char *err, size_t errlen);
+void con_script_line_free(struct con_script_line *sl);
+
 /* (console_cmds_misc.c) One line of batch mode: echoed as "(vmlab) LINE", then run (blank: nothing). */
 #define CON_PROMPT "(vmlab) "
 void con_batch_line(struct con_session *s, const char *line);

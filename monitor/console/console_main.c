@@ -2,6 +2,17 @@
  * monitor/console/console_main.c — `vmlab console [run options] [--script FILE] [--no-color]`:
  * option parsing, the VM (created exactly as `vmlab run` creates it, stopped
  * before its first instruction), symbols, and the choice of front end.
+ *
+ * A batch of commands (--script FILE, or stdin when it is not a terminal)
+ * whose first line is "#! OPTIONS" carries its own options
+ * (console_scriptline.c): the console runs with them. The command line may
+ * repeat them and add options that change no number (--trace, --no-color,
+ * ...), but an option that would change the run -- another --mem, --seed,
+ * --tlb, one the line does not give -- is refused with one line naming both
+ * option sets: a script run with other options must not print believable
+ * but different numbers. Images: the command line's --kernel and --module
+ * are used when the #! line names none of that kind (another build of the
+ * guest); naming them in both places is refused.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +30,8 @@ struct con_opts {
 static void usage(FILE *f)
 {
 	fputs("usage: vmlab console [run options] [--script FILE] [--no-color]\n"
-	      "  --script FILE  run the commands in FILE (batch: no prompt, each command echoed)\n"
+	      "  --script FILE  run the commands in FILE (batch: no prompt, each command echoed);\n"
+	      "                 a first line \"#! OPTIONS\" gives the options to run them with\n"
 	      "  --no-color     plain output even on a terminal\n"
 	      "  --snapshot-every N     reverse execution: a checkpoint every N instructions\n"
 	      "                         (default 1000000; 0: only the start, going back re-runs from there)\n"
@@ -70,8 +82,8 @@ static bool snap_option(int argc, char **argv, int *i, struct con_opts *o, char 
 }
 
 /* Parse argv (prog names the subcommand in errors). Every argument but
- * --script's and --no-color goes into rec as well. Returns 0, 2 after a
- * one-line error, or -1 after --help. */
+ * --script's and --no-color goes into rec as well (if not NULL). Returns 0,
+ * 2 after a one-line error, or -1 after --help. */
 static int parse_args(int argc, char **argv, const char *prog, struct mon_config *cfg, struct con_opts *o,
 		      struct con_record *rec)
 {
@@ -115,7 +127,7 @@ static int parse_args(int argc, char **argv, const char *prog, struct mon_config
 				return 2;
 			}
 		}
-		for (int k = first; k <= i; k++)
+		for (int k = first; k <= i && rec; k++)
 			if (con_record_opt(rec, argv[k], err, sizeof err)) {
 				fprintf(stderr, "vmlab %s: %s\n", prog, err);
 				return 2;
@@ -130,6 +142,94 @@ static bool want_color(const struct con_opts *o)
 	const char *term = getenv("TERM");
 	const char *nc = getenv("NO_COLOR");
 	return !o->no_color && isatty(STDOUT_FILENO) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+}
+
+/* What a batch of commands runs with: its "#!" line's options (with their
+ * defaults in cfg_line, which the final config may point into). */
+struct con_batch_opts {
+	struct con_script_line line;
+	struct mon_config cfg_line;
+};
+
+/* The run options as one string, the seed included (for the conflict message). */
+static void options_text(const struct mon_config *cfg, char *buf, size_t len)
+{
+	if (!mon_config_options(cfg, buf, len))
+		snprintf(buf, len, "(too long to show)");
+	size_t n = strlen(buf);
+	if (cfg->seed != 1)
+		snprintf(buf + n, len - n, "%s--seed %llu", n ? " " : "", (unsigned long long)cfg->seed);
+	if (!buf[0])
+		snprintf(buf, len, "(the defaults)");
+}
+
+/*
+ * The batch's first line `first` is "#! OPTIONS" (read into b->line): run
+ * with those options. The command line (argc, argv; already parsed into
+ * *cfg and *o) is applied on top; it may repeat them, not change them, and
+ * not name images of a kind the line names (one-line error, 2). The line's
+ * words go into rec after the command line's (replay gets the same run).
+ * On success *cfg and *o hold the result; 0.
+ */
+static int use_script_line(const char *prog, const char *name, const char *first, int argc, char **argv,
+			   struct mon_config *cfg, struct con_opts *o, struct con_batch_opts *b,
+			   struct con_record *rec)
+{
+	char err[MON_ERR_MAX], where[MON_PATH_MAX + 64];
+	snprintf(where, sizeof where, "%s: %s, #! line", prog, name);
+	if (con_script_line_read(&b->line, first, err, sizeof err) < 0) {
+		fprintf(stderr, "vmlab %s: %s\n", where, err);
+		return 2;
+	}
+	struct con_opts lo = {.snap_every = CON_SNAPSHOT_EVERY, .snap_budget = CON_SNAPSHOT_BUDGET};
+	mon_config_defaults(&b->cfg_line);
+	b->cfg_line.quiet = true;
+	int rc = parse_args(b->line.argc, b->line.argv, where, &b->cfg_line, &lo, rec);
+	if (rc || lo.script) {
+		if (rc <= 0)
+			fprintf(stderr, "vmlab %s: %s is not an option of a script\n", where, rc < 0 ? "--help" : "--script");
+		return 2;
+	}
+	const struct mon_config *line = &b->cfg_line;
+	const char *kind = line->modules_given && cfg->modules_given ? "--module"
+			   : line->kernel != line->default_kernel && cfg->kernel != cfg->default_kernel ? "--kernel"
+			   : NULL;
+	if (kind) {
+		fprintf(stderr, "vmlab %s: the #! line of %s names its own %s files: leave %s out\n", prog, name,
+			kind, kind);
+		return 2;
+	}
+	/* the command line over the script's options: it may repeat them, not change them */
+	struct mon_config both = *line;
+	struct con_opts bo = lo;
+	parse_args(argc, argv, prog, &both, &bo, NULL); /* it parsed before: no error now */
+	char line_opts[MON_ERR_MAX], both_opts[MON_ERR_MAX];
+	options_text(line, line_opts, sizeof line_opts);
+	options_text(&both, both_opts, sizeof both_opts);
+	if (strcmp(line_opts, both_opts)) {
+		fprintf(stderr, "vmlab %s: the command line changes the options of %s (its #! line: %s; with "
+			"the command line: %s): leave them out\n", prog, name, line_opts, both_opts);
+		return 2;
+	}
+	bo.script = o->script;
+	*o = bo;
+	*cfg = both;
+	return 0;
+}
+
+/* The batch's first line (NULL at end of input); the caller frees it. */
+static char *first_line(FILE *in)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, in);
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = 0;
+	return line;
 }
 
 /* What the session is for, besides the console itself. */
@@ -175,22 +275,41 @@ static int session_main(int argc, char **argv, const struct launch *l)
 		con_record_free(rec);
 		return 2;
 	}
+	/* a batch's first line "#! OPTIONS": its options (not when replaying a record) */
+	FILE *in = l->replay ? NULL : script ? script : isatty(STDIN_FILENO) ? NULL : stdin;
+	char *first = in ? first_line(in) : NULL;
+	struct con_batch_opts *b = calloc(1, sizeof *b);
+	if (!b)
+		fprintf(stderr, "vmlab %s: out of memory\n", prog);
+	else if (first && !strncmp(first, "#!", 2))
+		rc = use_script_line(prog, script ? o.script : "the script on stdin", first, argc, argv, &cfg, &o, b,
+				     rec);
 	char err[MON_ERR_MAX];
-	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
-	if (vm && (con_record_images(rec, &cfg, err, sizeof err) ||
-		   (l->replay && con_record_same_images(l->replay, rec, err, sizeof err)))) {
-		mon_vm_destroy(vm);
-		vm = NULL;
+	struct vm *vm = NULL;
+	if (b && !rc) {
+		/* a boot file that cannot be read: mon_vm_create names it (and the defaults tried) */
+		bool hashed = !con_record_images(rec, &cfg, err, sizeof err);
+		if (!hashed || !l->replay || !con_record_same_images(l->replay, rec, err, sizeof err))
+			vm = mon_vm_create(&cfg, 0, err, sizeof err);
+		if (vm && !hashed) { /* readable for the VM, not for the hash: say so */
+			mon_vm_destroy(vm);
+			vm = NULL;
+		}
 	}
 	struct con_session *s = vm ? calloc(1, sizeof *s) : NULL;
 	if (!s) {
-		fprintf(stderr, "vmlab %s: %s\n", prog, vm ? "out of memory" : err);
+		if (b && !rc)
+			fprintf(stderr, "vmlab %s: %s\n", prog, vm ? "out of memory" : err);
 		if (vm)
 			mon_vm_destroy(vm);
 		if (script)
 			fclose(script);
 		con_record_free(rec);
-		return 1;
+		free(first);
+		if (b)
+			con_script_line_free(&b->line);
+		free(b);
+		return rc ? rc : 1;
 	}
 	con_session_init(s, vm, stdout, want_color(&o));
 	s->interrupt = con_sigint_flag();
@@ -205,12 +324,10 @@ static int session_main(int argc, char **argv, const struct launch *l)
 		if (rc)
 			fprintf(stderr, "vmlab replay: %s\n", err);
 		rc = rc || s->errors ? 1 : 0;
-	} else if (script) {
-		rc = con_repl_batch(s, script);
-	} else if (isatty(STDIN_FILENO)) {
-		rc = con_repl_interactive(s);
+	} else if (in) {
+		rc = con_repl_batch_from(s, first, in);
 	} else {
-		rc = con_repl_batch(s, stdin);
+		rc = con_repl_interactive(s);
 	}
 	fflush(stdout);
 	if (l->record_path && con_record_save(rec, l->record_path, err, sizeof err)) {
@@ -223,6 +340,9 @@ static int session_main(int argc, char **argv, const struct launch *l)
 	if (script)
 		fclose(script);
 	con_record_free(rec);
+	free(first);
+	con_script_line_free(&b->line);
+	free(b);
 	return rc;
 }
 

@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "monitor/console/console.h"
-#include "monitor/tools/tools.h"
 
 struct con_record {
 	struct rev_record rec;
@@ -29,7 +28,7 @@ struct con_record *con_record_new(void)
 {
 	struct con_record *r = calloc(1, sizeof *r);
 	if (r)
-		snprintf(r->rec.version, sizeof r->rec.version, "%s", VMLAB_VERSION);
+		snprintf(r->rec.version, sizeof r->rec.version, "%s", mon_version());
 	return r;
 }
 
@@ -52,7 +51,7 @@ static int add_image(struct con_record *r, const char *kind, const char *path, c
 	void *data = con_file_read(path, &len, err, errlen);
 	if (!data)
 		return -1;
-	int rc = rev_record_add_image(&r->rec, kind, data, len, path, err, errlen);
+	int rc = rev_record_add_image(&r->rec, kind, mon_image_hash(path, data, len), len, path, err, errlen);
 	free(data);
 	return rc;
 }
@@ -134,9 +133,9 @@ int con_record_load(struct con_record *r, const char *path, char *err, size_t er
 		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
-	if (strcmp(r->rec.version, VMLAB_VERSION)) {
+	if (strcmp(r->rec.version, mon_version())) {
 		snprintf(err, errlen, "%s: recorded by vmlab %s, this is vmlab %s (the replay would not be exact)",
-			 path, r->rec.version, VMLAB_VERSION);
+			 path, r->rec.version, mon_version());
 		return -1;
 	}
 	return 0;
@@ -152,13 +151,12 @@ int con_record_same_images(const struct con_record *want, const struct con_recor
 		return -1;
 	}
 	for (size_t i = 0; i < w->nimg; i++) {
-		if (w->img[i].hash == h->img[i].hash && w->img[i].size == h->img[i].size)
+		if (w->img[i].hash == h->img[i].hash) /* what the guest loads: not debug info */
 			continue;
 		snprintf(err, errlen,
-			 "%s %s is not the recorded image (FNV-1a %016" PRIx64 ", %" PRIu64 " bytes; recorded %016" PRIx64
-			 ", %" PRIu64 " bytes, %s): replay needs the same guest images",
-			 h->img[i].kind, h->img[i].path, h->img[i].hash, h->img[i].size, w->img[i].hash,
-			 w->img[i].size, w->img[i].path);
+			 "%s %s is not the recorded image (hash %016" PRIx64 ", recorded %016" PRIx64
+			 " from %s): replay needs the same guest images",
+			 h->img[i].kind, h->img[i].path, h->img[i].hash, w->img[i].hash, w->img[i].path);
 		return -1;
 	}
 	return 0;

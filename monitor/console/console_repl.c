@@ -51,9 +51,16 @@ volatile sig_atomic_t *con_sigint_flag(void)
 
 int con_repl_batch(struct con_session *s, FILE *in)
 {
+	return con_repl_batch_from(s, NULL, in);
+}
+
+int con_repl_batch_from(struct con_session *s, const char *first, FILE *in)
+{
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
+	if (first)
+		con_batch_line(s, first);
 	while (!s->quit && (n = getline(&line, &cap, in)) >= 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = 0;

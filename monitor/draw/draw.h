@@ -60,7 +60,8 @@ struct draw_events {
 int draw_events_load(struct draw_events *t, const char *path, char *err, size_t errlen);
 /* Append one live event (the console's and the browser's event sink). */
 int draw_events_add_mon(struct draw_events *t, const struct mon_event *e);
-/* Append one event parsed from a trace line (text or JSONL). Returns 0 or -1 with err. */
+/* Append one event parsed from a trace line (text or JSONL); a header or comment
+ * line adds nothing. Returns 0 or -1 with err. */
 int draw_events_add_line(struct draw_events *t, const char *line, char *err, size_t errlen);
 void draw_events_clear(struct draw_events *t);
 void draw_events_free(struct draw_events *t);

@@ -119,6 +119,7 @@ static const struct {
 	{"disk write", NULL, "disk_write"},
 	{"disk command", NULL, "disk_cmd"},
 	{"double paging", NULL, "double_paging"},
+	{"copy-on-write", NULL, "cow_break"},
 	{"MMU mode", NULL, "mode"},
 };
 
@@ -231,8 +232,15 @@ int draw_events_add_line(struct draw_events *t, const char *line, char *err, siz
 {
 	struct con_event c = {0};
 	const char *p = line + strspn(line, " \t");
-	int rc = *p == '{' ? con_event_parse_json(&c, line, err, errlen)
-			   : con_event_parse_text(&c, line, err, errlen);
+	if (con_trace_comment(line))
+		return 0; /* the text header, or a comment */
+	int rc = con_trace_meta_parse(&c, line, err, errlen); /* the JSON Lines header */
+	if (rc) {
+		con_event_free(&c);
+		return rc < 0 ? -1 : 0;
+	}
+	rc = *p == '{' ? con_event_parse_json(&c, line, err, errlen)
+		       : con_event_parse_text(&c, line, err, errlen);
 	if (!rc) {
 		struct draw_event *e = events_push(t);
 		if (!e) {

@@ -175,8 +175,9 @@ static void judge_trace(const struct grade_ctx *g, const struct grade_check *c, 
 		result(r, false, msg, NULL);
 		return;
 	}
-	char *argv[32] = { vmlab, "trace-diff" };
-	int n = 2;
+	/* a trace made with other options or another seed than the reference's fails */
+	char *argv[32] = { vmlab, "trace-diff", "--require-same-options" };
+	int n = 3;
 	char ign[sizeof c->ignore];
 	snprintf(ign, sizeof ign, "%s", c->ignore);
 	for (char *save, *f = strtok_r(ign, ",", &save); f && n < 28; f = strtok_r(NULL, ",", &save)) {
@@ -193,7 +194,8 @@ static void judge_trace(const struct grade_ctx *g, const struct grade_check *c, 
 	if (to.status == 0)
 		result(r, true, "trace matches the reference", NULL);
 	else
-		result(r, false, to.status == 1 ? "trace differs from the reference (vmlab trace-diff)"
+		result(r, false, to.status == 1   ? "trace differs from the reference (vmlab trace-diff)"
+				 : to.status == 3 ? "trace made with other options than the reference's (vmlab trace-diff)"
 						  : "vmlab trace-diff could not compare the traces", text);
 }
 

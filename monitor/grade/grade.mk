@@ -9,34 +9,50 @@ $(mon_grade_OBJ): CFLAGS += -Wno-format-truncation
 LIBS_grade := $(BUILD)/libmon_grade.a
 LINK_grade := $(LIBS_grade)
 
-# How the grader builds a submission's tree (the MAKE its rubric commands use).
-# Never with SAN: the sandbox caps the address space (RLIMIT_AS, 2 GiB per
-# check, sandbox.c), and an ASan program reserves terabytes of shadow memory
-# at start-up, so every sanitized student build and run died with "ASan
-# failed to allocate" under `make asan` (labs-grade, grade-sandbox and
-# gradescope-test all failed). Lifting the cap for ASan would test a weaker
-# sandbox than the one graders use. Under `make asan` the grader itself
-# (this build's vmlab) still runs sanitized; the student's copy of the same
-# sources is what the rest of the asan suite checks already.
+# The reference build the grader copies into each work tree (submissions are
+# built in that copy with GRADE_MAKE, timestamps kept, so only changed files
+# rebuild) and whose build/vmlab gives the expected outputs. Always a plain
+# build (the default flags, in build/): under `make asan` or `make coverage`
+# the grader under test is this build's sanitized (or instrumented) vmlab, but
+# it grades exactly as in `make test`. A sanitized reference could not work:
+# the unsanitized sub-make cannot link the copied ASan objects, and ASan's
+# terabytes of shadow memory cannot fit the sandbox's RLIMIT_AS (2 GiB per
+# check, sandbox.c); lifting that cap would test a weaker sandbox than
+# graders use. The student's copy of the sources is what the rest of the
+# asan suite checks already.
+ifneq ($(SAN)$(COV)$(FUZZ),)
+GRADE_REF := build
+GRADE_MAKE := $(MAKE) -s
+# Built by `all` before any step runs (so grader steps running at once never
+# build it twice), and again as each step's prerequisite (a no-op by then).
+grade-ref:
+	@$(MAKE) --no-print-directory BUILD=$(GRADE_REF) SAN= COV= FUZZ= OPT=-O2 all
+ALL_TARGETS += grade-ref
+GRADE_DEPS := grade-ref $(BUILD)/vmlab
+else
+GRADE_REF := $(BUILD)
 GRADE_MAKE := $(MAKE) -s OPT=$(OPT)
+GRADE_DEPS := $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
+endif
+.PHONY: grade-ref
 
 # `vmlab lab check` for every lab with a rubric: the reference scores full marks,
 # the export scores zero on code checks and holds no solution text.
 LABS_RUBRICS := $(sort $(wildcard labs/*/rubric))
-labs-grade: $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
+labs-grade: $(GRADE_DEPS)
 	@set -e; for r in $(LABS_RUBRICS); do \
 	  VMLAB_GRADE_MAKE="$(GRADE_MAKE)" \
-	    $(BUILD)/vmlab lab check $$(basename $$(dirname $$r)) --build $(BUILD); done
+	    $(BUILD)/vmlab lab check $$(basename $$(dirname $$r)) --build $(GRADE_REF); done
 
 # The grader against real bad submissions (tests/grade/bad-submissions.sh).
-grade-sandbox: $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
-	@VMLAB_GRADE_MAKE="$(GRADE_MAKE)" tests/grade/bad-submissions.sh $(BUILD)
+grade-sandbox: $(GRADE_DEPS)
+	@VMLAB_GRADE_MAKE="$(GRADE_MAKE)" tests/grade/bad-submissions.sh $(BUILD)/vmlab $(GRADE_REF)
 
 TEST_STEPS += labs-grade grade-sandbox
 .PHONY: labs-grade grade-sandbox
 
 # Gradescope: run_autograder on a fake /autograder tree, and the zip (labs/gradescope/).
-gradescope-test: $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
-	@VMLAB_GRADE_MAKE="$(GRADE_MAKE)" labs/gradescope/test.sh $(BUILD)
+gradescope-test: $(GRADE_DEPS)
+	@VMLAB_GRADE_MAKE="$(GRADE_MAKE)" labs/gradescope/test.sh $(BUILD)/vmlab $(GRADE_REF)
 TEST_STEPS += gradescope-test
 .PHONY: gradescope-test

@@ -27,7 +27,8 @@
 #include "monitor/grade/grade.h"
 
 #define BWRAP "/usr/bin/bwrap"
-#define MAX_ARGS 64
+#define PRLIMIT "/usr/bin/prlimit" /* util-linux, Essential in Debian */
+#define MAX_ARGS 72
 
 static unsigned slot_uid(const struct grade_sandbox *sb, unsigned slot)
 {
@@ -80,7 +81,12 @@ static void set_limit(int res, rlim_t v)
 	setrlimit(res, &r);
 }
 
-/* In the forked child: limits, own session, own uid, then exec. Never returns. */
+/* In the forked child: limits, own session, own uid, then exec. Never returns.
+ * The address-space cap is set by prlimit(1) just before it execs the sandbox,
+ * not here: a grader built with ASan (make asan) has terabytes of shadow memory
+ * mapped, so once its own RLIMIT_AS is lowered any new mapping in this child (a
+ * stack page, ASan's report) fails and the child dies before exec, at random
+ * (stack layout). The command gets the same limit either way. */
 static void child_exec(const struct grade_sandbox *sb, unsigned slot, const char *dir,
 		       const char *cmd, const struct grade_limits *lim, int outfd)
 {
@@ -89,7 +95,6 @@ static void child_exec(const struct grade_sandbox *sb, unsigned slot, const char
 		_exit(125);
 	setsid();
 	set_limit(RLIMIT_CPU, lim->cpu_s);
-	set_limit(RLIMIT_AS, (rlim_t)lim->mem_mb << 20);
 	set_limit(RLIMIT_FSIZE, (rlim_t)lim->fsize_mb << 20);
 	set_limit(RLIMIT_CORE, 0);
 	if (sb->as_root) {
@@ -98,17 +103,24 @@ static void child_exec(const struct grade_sandbox *sb, unsigned slot, const char
 		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
 			_exit(125);
 	}
-	char home[GRADE_PATH_MAX + 8];
+	char home[GRADE_PATH_MAX + 8], as[48];
 	snprintf(home, sizeof home, "HOME=%s", dir);
+	snprintf(as, sizeof as, "--as=%llu", (unsigned long long)lim->mem_mb << 20);
 	char *envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", "TMPDIR=/tmp", home, NULL };
-	if (sb->kind == SANDBOX_BWRAP) {
-		const char *argv[MAX_ARGS];
-		bwrap_args(dir, cmd, argv);
-		execve(BWRAP, (char *const *)argv, envp);
-	} else if (chdir(dir) == 0) {
-		char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
-		execve("/bin/sh", argv, envp);
+	const char *argv[MAX_ARGS] = { PRLIMIT, as, "--" }, **args = argv + 3;
+	if (access(PRLIMIT, X_OK)) { /* no prlimit: cap this process (fine unless it is sanitized) */
+		set_limit(RLIMIT_AS, (rlim_t)lim->mem_mb << 20);
+		args = argv;
 	}
+	if (sb->kind == SANDBOX_BWRAP) {
+		bwrap_args(dir, cmd, args);
+	} else if (chdir(dir) == 0) {
+		const char *sh[] = { "/bin/sh", "-c", cmd, NULL };
+		memcpy(args, sh, sizeof sh);
+	} else {
+		_exit(126);
+	}
+	execve(argv[0], (char *const *)argv, envp);
 	_exit(126);
 }
 

@@ -30,7 +30,7 @@ static bool skip_top(const char *name)
 /* Entries of the reference build folder not copied (other builds, outputs). */
 static bool skip_build(const char *name)
 {
-	static const char *const skip[] = { "asan", "cov", "coverage", "grade", "fresh" };
+	static const char *const skip[] = { "asan", "cov", "coverage", "grade", "fresh", "libfuzzer" };
 	for (unsigned i = 0; i < sizeof skip / sizeof skip[0]; i++)
 		if (!strcmp(name, skip[i]))
 			return true;

@@ -11,16 +11,9 @@
 #include <string.h>
 
 #include "monitor/reverse/reverse.h"
+#include "monitor/vmm/monitor.h"
 
 #define MAGIC "vmlab-record"
-
-uint64_t rev_fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
 
 static int seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -70,7 +63,7 @@ int rev_record_add_opt(struct rev_record *r, const char *arg, char *err, size_t 
 	return 0;
 }
 
-int rev_record_add_image(struct rev_record *r, const char *kind, const void *data, size_t size,
+int rev_record_add_image(struct rev_record *r, const char *kind, uint64_t hash, uint64_t size,
 			 const char *path, char *err, size_t errlen)
 {
 	char *c = one_line(path, "an image's path", err, errlen);
@@ -83,7 +76,7 @@ int rev_record_add_image(struct rev_record *r, const char *kind, const void *dat
 	struct rev_image *im = &r->img[r->nimg++];
 	memset(im, 0, sizeof *im);
 	snprintf(im->kind, sizeof im->kind, "%s", kind);
-	im->hash = rev_fnv1a(REV_FNV_INIT, data, size);
+	im->hash = hash;
 	im->size = size;
 	im->path = c;
 	return 0;
@@ -122,14 +115,14 @@ static void hprintf(struct hfile *o, const char *fmt, ...)
 		o->bad = true;
 		return;
 	}
-	o->h = rev_fnv1a(o->h, line, (size_t)n);
+	o->h = mon_fnv1a(o->h, line, (size_t)n);
 	if (fwrite(line, 1, (size_t)n, o->f) != (size_t)n)
 		o->bad = true;
 }
 
 int rev_record_write(const struct rev_record *r, FILE *f)
 {
-	struct hfile o = {f, REV_FNV_INIT, false};
+	struct hfile o = {f, MON_FNV_INIT, false};
 	hprintf(&o, "%s %u\nvmlab %s\n", MAGIC, REV_RECORD_FORMAT, r->version);
 	for (size_t i = 0; i < r->nopts; i++)
 		hprintf(&o, "option %s\n", r->opts[i]);
@@ -177,7 +170,8 @@ static int parse_line(struct rev_record *r, const char *l, size_t no, char *err,
 	if (no == 2) {
 		if (strncmp(l, "vmlab ", 6) || !l[6] || strlen(l + 6) >= sizeof r->version)
 			return seterr(err, errlen, "line 2: expected 'vmlab VERSION'");
-		snprintf(r->version, sizeof r->version, "%s", l + 6);
+		memcpy(r->version, l + 6, strlen(l + 6) + 1); /* fits: checked above (snprintf here
+								 fails -Wformat-truncation at -O1) */
 		return 0;
 	}
 	if (!strncmp(l, "option ", 7))
@@ -198,11 +192,7 @@ static int parse_line(struct rev_record *r, const char *l, size_t no, char *err,
 		p += k + 1;
 		if (!num(&p, true, &a) || !num(&p, false, &b) || !*p)
 			return seterr(err, errlen, "line %zu: expected 'image KIND HASH SIZE PATH'", no);
-		if (rev_record_add_image(r, kind, "", 0, p, err, errlen))
-			return -1;
-		r->img[r->nimg - 1].hash = a;
-		r->img[r->nimg - 1].size = b;
-		return 0;
+		return rev_record_add_image(r, kind, a, b, p, err, errlen);
 	}
 	return seterr(err, errlen, "line %zu: unknown item '%.20s'", no, l);
 }
@@ -212,7 +202,7 @@ int rev_record_parse(struct rev_record *r, const char *buf, size_t len, char *er
 	memset(r, 0, sizeof *r);
 	char line[REV_RECORD_LINE_MAX + 1];
 	size_t off = 0, no = 0;
-	uint64_t h = REV_FNV_INIT;
+	uint64_t h = MON_FNV_INIT;
 	while (off < len) {
 		const char *nl = memchr(buf + off, '\n', len - off);
 		size_t n = nl ? (size_t)(nl - (buf + off)) : len - off;
@@ -242,7 +232,7 @@ int rev_record_parse(struct rev_record *r, const char *buf, size_t len, char *er
 		}
 		if (parse_line(r, line, no, err, errlen))
 			goto fail;
-		h = rev_fnv1a(h, buf + off, n + 1);
+		h = mon_fnv1a(h, buf + off, n + 1);
 		off += n + 1;
 	}
 	seterr(err, errlen, no ? "truncated: no end line" : "empty file: not a vmlab record file");

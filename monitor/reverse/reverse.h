@@ -74,9 +74,9 @@ void rev_ring_free(struct rev_ring *r);
  *   option --cmdline                    the console's options, one argument a line
  *   option run=hello
  *   image kernel 0123456789abcdef 123456 build/guestos/kernel.elf
- *   image module ...                    FNV-1a 64 of the file, its size, its path
+ *   image module ...                    its mon_image_hash, the file's size, its path
  *   cmd 578193 finish                   a console command and the icount it ran at
- *   end 2 89abcdef01234567              commands, FNV-1a 64 of every byte before "end"
+ *   end 2 89abcdef01234567              commands, FNV-1a 64 (mon_fnv1a) of every byte before "end"
  *
  * Arguments and commands are kept verbatim (they cannot hold a newline).
  */
@@ -102,13 +102,9 @@ struct rev_record {
 	size_t ncmd;
 };
 
-/* FNV-1a 64 of n bytes, continuing from h (start with REV_FNV_INIT). */
-#define REV_FNV_INIT 0xcbf29ce484222325ull
-uint64_t rev_fnv1a(uint64_t h, const void *p, size_t n);
-
 /* Append to a record being built. 0, or -1 with err (out of memory, a newline). */
 int rev_record_add_opt(struct rev_record *r, const char *arg, char *err, size_t errlen);
-int rev_record_add_image(struct rev_record *r, const char *kind, const void *data, size_t size,
+int rev_record_add_image(struct rev_record *r, const char *kind, uint64_t hash, uint64_t size,
 			 const char *path, char *err, size_t errlen);
 int rev_record_add_cmd(struct rev_record *r, uint64_t icount, const char *line, char *err, size_t errlen);
 /* Write the whole record to f. 0, or -1 if a write failed. */

@@ -17,31 +17,14 @@
  * machine frame eagerly (zeroed), so --mem is real host memory. */
 #define MAX_MEM (1ull << 30)
 
-static const struct mon_cost default_cost = {
-	.insn = 1, .tlb_hit = 0, .tlb_miss = 10, .walk_ref = 20, .exit = 500,
-	.emulate = 100, .reflect = 200, .shadow_fill = 50, .pt_write = 150, .io = 200,
-};
-
 void mon_config_defaults(struct mon_config *cfg)
 {
-	memset(cfg, 0, sizeof *cfg);
+	mon_config_base_defaults(cfg);
 	tool_default_image(TOOL_KERNEL_REL, cfg->default_kernel);
 	tool_default_image(TOOL_INITRD_REL, cfg->default_initrd);
 	cfg->kernel = cfg->default_kernel;
 	cfg->modules[0] = cfg->default_initrd;
 	cfg->nmodules = 1;
-	cfg->mem_size = 64ull << 20;
-	cfg->trace_format = MON_TRACE_TEXT;
-	cfg->trace_cats = MON_CAT_DEFAULT;
-	cfg->seed = 1;
-	cfg->tlb_sets = 16;
-	cfg->tlb_ways = 4;
-	cfg->tlb_policy = MON_TLB_LRU;
-	cfg->mmu = MON_MMU_SHADOW;
-	cfg->pit_scale = 100;
-	cfg->cost = default_cost;
-	cfg->max_insns = MON_MAX_INSNS_DEFAULT;
-	cfg->max_output = MON_MAX_OUTPUT_DEFAULT;
 }
 
 bool mon_parse_u64(const char *s, uint64_t *out)
@@ -425,6 +408,8 @@ static bool parse_flag(struct mon_config *cfg, const char *arg)
 		cfg->no_fast_tlb = true;
 	else if (!strcmp(arg, "--balloon"))
 		cfg->balloon = true;
+	else if (!strcmp(arg, "--share-pages"))
+		cfg->share_pages = true;
 	else
 		return false;
 	return true;
@@ -521,6 +506,8 @@ void mon_cli_print_run_options(FILE *f)
 	      "                           swap area, FIFO (--mmu=shadow; docs/overcommit.md)\n"
 	      "  --balloon                with --machine-mem and --paravirt: ask guestos's balloon\n"
 	      "                           driver to give back the frames the machine lacks\n"
+	      "  --share-pages            with --machine-mem: identical guest pages share one\n"
+	      "                           read-only frame, copied on the first write\n"
 	      "  --bare-core              no monitor: the guest at real CPL 0 on the bare core\n"
 	      "                           (paging and IDT in the core; the bench baseline)\n"
 	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"

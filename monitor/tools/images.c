@@ -1,7 +1,7 @@
 /*
  * monitor/tools/images.c — the front ends' file loading: read the kernel and
  * boot modules named in a mon_config (con_file_read) and create the VM from them in memory
- * (mon_vm_create_from). The VMM itself reads no files.
+ * (mon_vm_create_from, or mon_vm_create_on a shared host). The VMM itself reads no files.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +46,9 @@ static uint8_t *read_image(const struct mon_config *cfg, const char *path, uint6
 	return b;
 }
 
-struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err, size_t errlen)
+/* Read the images, then create the VM on host h (NULL: a host of its own, as vmid). */
+static struct vm *create_from_files(struct host *h, const struct mon_config *cfg, unsigned vmid, char *err,
+				    size_t errlen)
 {
 	struct mon_images img = {.nmodules = cfg->nmodules};
 	uint8_t *buf[MON_MAX_MODULES + 1] = {0};
@@ -74,7 +76,7 @@ struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err,
 		img.modules[i].data = buf[i + 1];
 		room -= img.modules[i].size;
 	}
-	vm = mon_vm_create_from(cfg, &img, vmid, err, errlen);
+	vm = h ? mon_vm_create_on(h, cfg, &img, err, errlen) : mon_vm_create_from(cfg, &img, vmid, err, errlen);
 	if (vm) {
 		mon_vm_set_serial_echo(vm, stdout);
 		mon_vm_set_message_sink(vm, to_file, stderr);
@@ -83,4 +85,14 @@ out:
 	for (unsigned i = 0; i <= MON_MAX_MODULES; i++)
 		free(buf[i]);
 	return vm;
+}
+
+struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err, size_t errlen)
+{
+	return create_from_files(NULL, cfg, vmid, err, errlen);
+}
+
+struct vm *mon_vm_load_on(struct host *h, const struct mon_config *cfg, char *err, size_t errlen)
+{
+	return create_from_files(h, cfg, 0, err, errlen);
 }

@@ -54,7 +54,8 @@ static void usage(FILE *f)
 	      "             or a file that cannot be loaded\n"
 	      "  2          bad command line (one line on stderr)\n"
 	      "  130, 143   interrupted by SIGINT, SIGTERM (summary printed, trace closed)\n"
-	      "  trace-diff: 0 equal, 1 different, 2 bad input\n",
+	      "  trace-diff: 0 equal, 1 different, 2 bad input, 3 made with other options\n"
+	      "             (--require-same-options)\n",
 	      f);
 }
 
@@ -70,7 +71,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "--version")) {
-		printf("vmlab %s\n", VMLAB_VERSION);
+		printf("vmlab %s\n", mon_version());
 		return 0;
 	}
 	if (!strcmp(cmd, "run"))

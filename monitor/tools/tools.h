@@ -8,7 +8,6 @@
 
 #include "monitor/vmm/monitor.h"
 
-#define VMLAB_VERSION "0.1" /* vmlab --version; record files name it (replay refuses another) */
 
 int mon_run_main(int argc, char **argv);           /* vmlab run (run.c) */
 int mon_bench_main(int argc, char **argv);         /* vmlab bench (run.c) */

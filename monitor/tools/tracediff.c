@@ -15,8 +15,18 @@
  * traces too, `--ignore way` hides "way 2", `--ignore seed` hides "seed 1".
  * Event texts are compared with runs of blanks collapsed.
  *
+ * Header lines (how each trace was made: version, seed, images, options;
+ * monitor/vmm/monitor.h, mon_trace_meta_format) are not events. When both
+ * traces have one and they differ, one line first names the differing fields
+ * ("note: the traces were made differently: ..."); `--ignore meta` leaves the
+ * headers out, `--ignore meta.FIELD` one field (`--ignore seed` covers the
+ * header's seed too). With --require-same-options, different options or
+ * seeds (or a missing header) are an error: exit 3, no events compared.
+ * Other lines starting with '#' are comments.
+ *
  * The files are read in lockstep, so a malformed line after the first
- * difference is not reported. Exit: 0 equal, 1 different, 2 bad input.
+ * difference is not reported. Exit: 0 equal, 1 different, 2 bad input,
+ * 3 made with different options (--require-same-options).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +45,7 @@ enum td_fmt { TD_UNKNOWN, TD_TEXT, TD_JSONL };
 
 struct td_opts {
 	const char *files[2];
+	bool require_same; /* --require-same-options */
 	char *ignore[TD_MAX_IGNORE]; /* owned copies */
 	int nignore;
 	long context;
@@ -47,6 +58,9 @@ struct td_file {
 	enum td_fmt fmt;
 	size_t lineno;  /* of the last line read */
 	size_t nevents; /* events read so far */
+	bool started;   /* a non-blank line was read (a header must be the first) */
+	bool has_meta;
+	struct con_event meta; /* the header's fields */
 	char *buf;
 	size_t cap;
 	char err[200];
@@ -64,9 +78,11 @@ struct td_line {
 static const char *const td_fields[] = {
 	"icount", "vm", "who", "cat", "kind", "text", "event", "va", "pa", "ma", "set", "way", "value",
 	"seed", "rip", "err", "vector", "lba",
+	"meta", "meta.version", "meta.seed", "meta.kernel", "meta.modules", "meta.options",
 };
 #define TD_NFIELDS (sizeof td_fields / sizeof td_fields[0])
-#define TD_FIELD_LIST "icount vm who cat kind text event va pa ma set way value seed rip err vector lba"
+#define TD_FIELD_LIST "icount vm who cat kind text event va pa ma set way value seed rip err vector lba " \
+	"meta meta.version meta.seed meta.kernel meta.modules meta.options"
 
 static int usage(const char *why)
 {
@@ -75,11 +91,16 @@ static int usage(const char *why)
 		return 2;
 	}
 	fputs("usage: vmlab trace-diff EXPECTED ACTUAL [--ignore FIELD[,FIELD...]]... [--context N]\n"
+	      "                        [--require-same-options]\n"
 	      "  --ignore FIELD  leave FIELD out of the comparison, and blank the value after the word\n"
-	      "                  FIELD inside event texts (--ignore ma hides \"MA 0x1a7000\"). Fields:\n"
-	      "                  " TD_FIELD_LIST "\n"
+	      "                  FIELD inside event texts (--ignore ma hides \"MA 0x1a7000\"); meta is\n"
+	      "                  the header line (how the trace was made), meta.F one of its fields.\n"
+	      "                  Fields: " TD_FIELD_LIST "\n"
 	      "  --context N     events of context around the first difference (default 3)\n"
-	      "Exit status: 0 equal, 1 different, 2 bad input.\n",
+	      "  --require-same-options  traces whose headers name different options or seeds (or\n"
+	      "                  that have no header) are an error: exit 3, no events compared\n"
+	      "Two headers that differ are named on one line before the comparison.\n"
+	      "Exit status: 0 equal, 1 different, 2 bad input, 3 made with different options.\n",
 	      stdout);
 	return 2;
 }
@@ -151,6 +172,8 @@ static int td_parse_args(struct td_opts *o, int argc, char **argv)
 			return -1;
 		} else if (opts && !strcmp(a, "--")) {
 			opts = false;
+		} else if (opts && !strcmp(a, "--require-same-options")) {
+			o->require_same = true;
 		} else if (opts && (!strcmp(a, "--ignore") || !strcmp(a, "--context"))) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "vmlab trace-diff: %s needs a value\n", a);
@@ -173,6 +196,8 @@ static int td_parse_args(struct td_opts *o, int argc, char **argv)
 	}
 	if (!rc && nfiles != 2)
 		return usage("need two trace files, EXPECTED and ACTUAL");
+	if (!rc && o->require_same && td_ignored(o, "meta"))
+		return usage("--require-same-options needs the header: it cannot go with --ignore meta");
 	return rc;
 }
 
@@ -242,11 +267,24 @@ static int td_next(struct td_file *f, struct con_event *ev)
 			f->buf[--n] = 0;
 		if (blank_line(f->buf))
 			continue;
+		bool first = !f->started;
+		f->started = true;
+		char why[160];
+		struct con_event later = {0}; /* a header after the first line: a comment */
+		int m = con_trace_meta_parse(first ? &f->meta : &later, f->buf, why, sizeof why);
+		con_event_free(&later);
+		if (m < 0) {
+			snprintf(f->err, sizeof f->err, "%s:%zu: %s", f->name, f->lineno, why);
+			return -1;
+		}
+		if (m > 0 || con_trace_comment(f->buf)) {
+			f->has_meta |= first && m > 0;
+			continue;
+		}
 		if (f->fmt == TD_UNKNOWN) {
 			const char *p = f->buf + strspn(f->buf, " \t");
 			f->fmt = *p == '{' ? TD_JSONL : TD_TEXT;
 		}
-		char why[160];
 		int rc = f->fmt == TD_JSONL ? con_event_parse_json(ev, f->buf, why, sizeof why)
 					    : con_event_parse_text(ev, f->buf, why, sizeof why);
 		if (rc) {
@@ -413,12 +451,70 @@ static bool td_remember(struct td_line *ring, long ctx, const struct td_file *f)
 	return l->text != NULL;
 }
 
+/* Is the header field key left out (--ignore meta, meta.KEY, or seed for the seed)? */
+static bool td_meta_ignored(const struct td_opts *o, const char *key)
+{
+	char name[64];
+	snprintf(name, sizeof name, "meta.%s", key);
+	return td_ignored(o, "meta") || td_ignored(o, name) || (!strcmp(key, "seed") && td_ignored(o, "seed"));
+}
+
+/* Append `KEY "a" vs "b"` for a header field that differs. */
+static void td_meta_field(char *line, size_t len, const char *key, const char *a, const char *b)
+{
+	size_t n = strlen(line);
+	snprintf(line + n, len - n, "%s%s \"%s\" vs \"%s\"", n ? "; " : "", key, a ? a : "(none)",
+		 b ? b : "(none)");
+}
+
+/*
+ * Compare the two headers (after the first events were read: a header is the
+ * first line). Prints one line when they differ; returns 3 when
+ * --require-same-options forbids going on, else 0.
+ */
+static int td_check_meta(const struct td_opts *o, const struct td_file *f)
+{
+	if (td_ignored(o, "meta"))
+		return 0;
+	if (!f[0].has_meta || !f[1].has_meta) {
+		if (f[0].has_meta == f[1].has_meta && !o->require_same)
+			return 0;
+		const char *which = !f[0].has_meta && !f[1].has_meta ? "neither trace has a header line"
+				    : f[0].has_meta ? "ACTUAL has no header line, EXPECTED has one"
+						    : "EXPECTED has no header line, ACTUAL has one";
+		printf("%s: %s (how the trace was made)\n",
+		       o->require_same ? "traces not comparable (--require-same-options)" : "note", which);
+		return o->require_same ? 3 : 0;
+	}
+	char line[4096] = "";
+	bool options_differ = false;
+	for (int side = 0; side < 2; side++) {
+		const struct con_event *m = &f[side].meta, *other = &f[!side].meta;
+		for (size_t i = 0; i < m->nf; i++) {
+			const char *k = m->f[i].key, *v = con_event_get(other, k);
+			if (td_meta_ignored(o, k) || (side == 1 && v) || (v && !strcmp(v, m->f[i].val)))
+				continue; /* the second pass only adds keys the first did not have */
+			td_meta_field(line, sizeof line, k, side ? v : m->f[i].val, side ? m->f[i].val : v);
+			options_differ |= !strcmp(k, "options") || !strcmp(k, "seed");
+		}
+	}
+	if (!line[0])
+		return 0;
+	if (o->require_same && options_differ) {
+		printf("traces made with different options (--require-same-options; EXPECTED vs ACTUAL): %s\n", line);
+		return 3;
+	}
+	printf("note: the traces were made differently (EXPECTED vs ACTUAL): %s\n", line);
+	return 0;
+}
+
 /* The comparison loop. Returns the exit status. */
 static int td_compare(const struct td_opts *o, struct td_file *f)
 {
 	struct con_event ev[2] = {{0}};
 	struct td_line *ring = calloc(o->context ? (size_t)o->context : 1, sizeof *ring);
 	int status = 2;
+	bool meta_checked = false;
 	if (!ring) {
 		fprintf(stderr, "vmlab trace-diff: out of memory\n");
 		return 2;
@@ -428,6 +524,10 @@ static int td_compare(const struct td_opts *o, struct td_file *f)
 		int r1 = r0 < 0 ? 0 : td_next(&f[1], &ev[1]);
 		if (r0 < 0 || r1 < 0) {
 			fprintf(stderr, "vmlab trace-diff: %s\n", r0 < 0 ? f[0].err : f[1].err);
+			break;
+		}
+		if (!meta_checked && (meta_checked = true) && td_check_meta(o, f) == 3) {
+			status = 3;
 			break;
 		}
 		size_t n = f[0].nevents > f[1].nevents ? f[0].nevents : f[1].nevents;
@@ -509,6 +609,7 @@ static int td_open_and_compare(const struct td_opts *o)
 		if (f[i].fp != stdin)
 			fclose(f[i].fp);
 		free(f[i].buf);
+		con_event_free(&f[i].meta);
 	}
 	return rc;
 }

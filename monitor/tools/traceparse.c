@@ -81,7 +81,7 @@ const char *con_event_get(const struct con_event *ev, const char *key)
 }
 
 /* Append a field; takes ownership of key and val. Returns 0 or -1 (no memory). */
-static int ev_add(struct con_event *ev, char *key, char *val)
+int con_event_add(struct con_event *ev, char *key, char *val)
 {
 	if (!key || !val)
 		goto fail;
@@ -176,17 +176,17 @@ int con_event_parse_text(struct con_event *ev, const char *line, char *err, size
 	char *vm = word(&p);
 	if (vm && vm[0] == 'v' && vm[1] == 'm' && vm[2] && strspn(vm + 2, "0123456789") == strlen(vm + 2))
 		memmove(vm, vm + 2, strlen(vm + 2) + 1); /* "vm0" -> "0", as in JSONL */
-	if (ev_add(ev, strdup("icount"), strdup(num)) || ev_add(ev, strdup("vm"), vm))
+	if (con_event_add(ev, strdup("icount"), strdup(num)) || con_event_add(ev, strdup("vm"), vm))
 		return fail(err, errlen, "out of memory");
 	p = skip_blanks(p);
 	if (!*p)
 		return fail(err, errlen, "no 'who' column after the VM name");
-	if (ev_add(ev, strdup("who"), word(&p)))
+	if (con_event_add(ev, strdup("who"), word(&p)))
 		return fail(err, errlen, "out of memory");
 	p = skip_blanks(p);
 	if (!*p)
 		return fail(err, errlen, "no event text after the 'who' column");
-	if (ev_add(ev, strdup("text"), collapse_blanks(p, strlen(p))))
+	if (con_event_add(ev, strdup("text"), collapse_blanks(p, strlen(p))))
 		return fail(err, errlen, "out of memory");
 	return 0;
 }
@@ -479,7 +479,7 @@ static bool jp_member(struct jp *j, struct con_event *ev)
 		jp_err(j, "duplicate key");
 		goto bad;
 	}
-	if (ev_add(ev, key, sb_take(&v)))
+	if (con_event_add(ev, key, sb_take(&v)))
 		return jp_err(j, "out of memory");
 	return true;
 bad:

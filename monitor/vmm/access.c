@@ -48,7 +48,7 @@ size_t mon_write_ma(struct vm *vm, ma_t ma, const void *buf, size_t len)
 	size_t done = 0;
 	while (done < len) {
 		/* only this VM's own frames: shadow tables and other VMs' memory are the VMM's */
-		if (shadow_mframe_owner(&vm->mf, ma + done) != vm->vmid)
+		if (shadow_mframe_owner(vm->mf, ma + done) != vm->vmid)
 			break;
 		pa_t pa = shadow_ma_to_pa(&vm->sh.pmap, ma + done);
 		size_t n = in_page(ma + done, len - done);

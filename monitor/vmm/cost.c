@@ -83,7 +83,7 @@ void mon_vm_cost_counts(const struct vm *vm, struct mon_cost_counts *n)
 		sens += s->sens[i];
 	n->n[MON_COST_INSN] = s->insns_user + s->insns_kernel;
 	n->n[MON_COST_TLB_HIT] = mon_vm_tlb_hits(vm);
-	n->n[MON_COST_TLB_MISS] = vm->tlb.stats.misses;
+	n->n[MON_COST_TLB_MISS] = mon_vm_tlb_misses(vm);
 	n->n[MON_COST_WALK_REF] = s->walk_refs;
 	n->n[MON_COST_EXIT] = mon_stats_exits(s);
 	n->n[MON_COST_EMULATE] = sens;

@@ -121,6 +121,10 @@ static void trace_pmap(struct vm *vm, const struct shadow_fill *f)
 	struct mon_event r = { .has = MON_EV_PA | MON_EV_MA, .pa = f->pa, .ma = f->ma };
 	mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "pmap", &r, "pmap PA 0x%llx -> MA 0x%llx",
 		       (unsigned long long)f->pa, (unsigned long long)f->ma);
+	if (f->cow)
+		mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "cow_break", &r,
+			       "copy-on-write: the write to shared PA 0x%llx broke its sharing, its own frame MA 0x%llx",
+			       (unsigned long long)f->pa, (unsigned long long)f->ma);
 }
 
 /* The shadow leaf the VMM wrote; the retry's hardware walk will find it. */
@@ -171,7 +175,7 @@ static void pool_reset(struct vm *vm)
 			       "shadow pool exhausted: all shadow tables and this VM's TLB entries dropped");
 	vm->stats.shadow_resets++;
 	shadow_reset(&vm->sh);
-	tlb_flush_vmid(&vm->tlb, (uint16_t)vm->vmid, false, TLB_CAUSE_SHADOW);
+	tlb_flush_vmid(vm->tlb, (uint16_t)vm->vmid, false, TLB_CAUSE_SHADOW);
 	cpu_ftlb_flush(&vm->cpu);
 }
 
@@ -179,7 +183,7 @@ static void pool_reset(struct vm *vm)
 static enum shadow_fill_kind do_fill(struct vm *vm, struct shadow_fill *f, va_t va, enum cpu_access acc)
 {
 	enum shadow_fill_kind k = shadow_fill(&vm->sh, f, va, acc, vm->cpu.icount);
-	if (k == SHADOW_FILL_ERROR && vm->mf.nfree == 0) {
+	if (k == SHADOW_FILL_ERROR && vm->mf->nfree == 0) {
 		pool_reset(vm);
 		k = shadow_fill(&vm->sh, f, va, acc, vm->cpu.icount);
 	}
@@ -224,7 +228,7 @@ static bool fill_outcome(struct vm *vm, struct shadow_fill *f, enum shadow_fill_
 			    (unsigned long long)(vm->cfg.mem_size >> 20), f->why ? f->why : "no frame");
 		return true;
 	case SHADOW_FILL_ERROR:
-		mon_vm_halt(vm, vm->mf.nfree == 0 ? MON_STOP_NO_MEMORY : MON_STOP_BAD_GUEST, 1,
+		mon_vm_halt(vm, vm->mf->nfree == 0 ? MON_STOP_NO_MEMORY : MON_STOP_BAD_GUEST, 1,
 			    "cannot map VA 0x%llx: %s", (unsigned long long)f->va, f->why ? f->why : "monitor error");
 		return true;
 	default:
@@ -436,7 +440,7 @@ void mon_miss_step(struct vm *vm)
 	enum shadow_phase ph = f->phase;
 	unsigned nrefs = f->walk.nrefs;
 	shadow_fill_step(&vm->sh, f);
-	if (f->phase == SHADOW_PH_DONE && f->kind == SHADOW_FILL_ERROR && vm->mf.nfree == 0) {
+	if (f->phase == SHADOW_PH_DONE && f->kind == SHADOW_FILL_ERROR && vm->mf->nfree == 0) {
 		/* as do_fill: out of shadow frames, drop everything and fill again in one go */
 		pool_reset(vm);
 		shadow_fill(&vm->sh, f, f->va, f->acc, f->now);

@@ -74,7 +74,7 @@ static void install(struct vm *vm, const struct shadow_walk2d *w, va_t va, enum 
 			       .perm = (uint8_t)perm, .va = va & PAGE_MASK, .ma = w->ma & PAGE_MASK,
 			       .pa = w->g.pa & PAGE_MASK };
 	struct tlb_insert_result r;
-	if (!tlb_insert(&vm->tlb, &e, cpu->icount, &r))
+	if (!tlb_insert(vm->tlb, &e, cpu->icount, &r))
 		return;
 	if (MON_TRACING(vm, MON_CAT_TLB)) {
 		char p[16];
@@ -102,7 +102,7 @@ static enum mmu_result nested_translate(void *ctx, struct cpu *cpu, va_t va, enu
 	struct tlb_key k = { .vmid = vm->sh.vmid, .asid = shadow_asid(&vm->sh), .view = (uint8_t)view,
 			     .va = va };
 	unsigned need = acc == ACC_WRITE ? TLB_W : acc == ACC_EXEC ? TLB_X : TLB_R;
-	struct tlb_entry *e = tlb_lookup_perm(&vm->tlb, &k, need, cpu->icount, NULL, NULL);
+	struct tlb_entry *e = tlb_lookup_perm(vm->tlb, &k, need, cpu->icount, NULL, NULL);
 	if (!e) {
 		struct shadow_walk2d w;
 		shadow_walk2d(&m->nested, &w, vm->sh.cr3 & CR3_ADDR_MASK, va, acc,
@@ -125,7 +125,7 @@ static enum mmu_result nested_translate(void *ctx, struct cpu *cpu, va_t va, enu
 			if (w.g.ref[i].newval != w.g.ref[i].val)
 				cpu_code_written(cpu, shadow_pa_to_ma(&vm->sh.pmap, w.g.ref[i].pa), 8);
 		install(vm, &w, va, view, cpu);
-		e = tlb_lookup_perm(&vm->tlb, &k, need, cpu->icount, NULL, NULL);
+		e = tlb_lookup_perm(vm->tlb, &k, need, cpu->icount, NULL, NULL);
 		if (!e) { /* cannot happen: the entry was just installed with the permission */
 			out->ma = (w.ma & PAGE_MASK) | (va & (PAGE_SIZE - 1));
 			out->cacheable = false;
@@ -142,7 +142,7 @@ static enum mmu_result nested_translate(void *ctx, struct cpu *cpu, va_t va, enu
 int mon_nested_init(struct vm *vm, char *err, size_t errlen)
 {
 	struct mon_modes *m = vm->modes;
-	if (shadow_nested_build(&m->nested, &vm->mf, &vm->sh.pmap)) {
+	if (shadow_nested_build(&m->nested, vm->mf, &vm->sh.pmap)) {
 		snprintf(err, errlen, "no machine frames left for the nested table");
 		return -1;
 	}

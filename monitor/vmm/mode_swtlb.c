@@ -144,7 +144,7 @@ static void tlb_write(struct vm *vm, va_t va, uint64_t entry, unsigned len)
 	struct tlb_entry e = { .vmid = vm->sh.vmid, .asid = shadow_asid(&vm->sh), .view = TLB_VIEW_USER,
 			       .perm = (uint8_t)perm, .va = va & PAGE_MASK, .ma = ma, .pa = pa };
 	struct tlb_insert_result r;
-	struct tlb_entry *slot = tlb_insert(&vm->tlb, &e, vm->cpu.icount, &r);
+	struct tlb_entry *slot = tlb_insert(vm->tlb, &e, vm->cpu.icount, &r);
 	if (!slot) {
 		mon_reflect(vm, VEC_GP, true, 0, false, "#GP (TLB write of a bad VA)");
 		return;
@@ -152,7 +152,7 @@ static void tlb_write(struct vm *vm, va_t va, uint64_t entry, unsigned len)
 	/* The app's instruction has not retired: what the handler installs for it
 	 * must survive the handler's own translations and the next upcalls
 	 * (unpinned when the app retires an instruction, mon_vm_account). */
-	tlb_pin(&vm->tlb, slot);
+	tlb_pin(vm->tlb, slot);
 	vm->cpu.rip += len;
 	vm->stats.shadow_fills++; /* one VA -> MA installed for the guest, like a fill */
 	m->hit_pending = true;

@@ -86,7 +86,10 @@ struct mon_cost {
 #define MON_MAX_OUTPUT_DEFAULT (16ull << 20)  /* bytes of serial output */
 
 #define MON_PATH_MAX 1024
+#define MON_VM_NAME_MAX 16
 struct mon_config {
+	char name[MON_VM_NAME_MAX];             /* the VM's name (one of several on a host: vmlab run
+						   --vm name=...); "": it is called vm<id> */
 	const char *kernel;                     /* ELF64 to boot */
 	const char *modules[MON_MAX_MODULES];   /* boot modules (initrd.pack by default) */
 	unsigned nmodules;
@@ -115,6 +118,7 @@ struct mon_config {
 	uint64_t machine_mem;                   /* --machine-mem: machine frames the guest's pages may hold
 						   (0, or >= mem: all resident); less overcommits (overcommit.h) */
 	bool balloon;                           /* --balloon: ask a --paravirt guest for frames back */
+	bool share_pages;                       /* --share-pages: identical pages share a frame (COW) */
 	uint64_t pit_scale;                     /* guest instructions per PIT input clock (default 100) */
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */
@@ -136,6 +140,35 @@ struct mon_config {
 /* Fill cfg with the defaults (kernel guestos/kernel.elf and initrd guestos/initrd.pack beside
  * the program, or in PREFIX/share/vmlab when installed; 64 MiB as under QEMU, 16x4 LRU, seed 1). */
 void mon_config_defaults(struct mon_config *cfg);
+/* (config.c) The same without the images (kernel NULL, no modules): the VMM's own
+ * defaults, which mon_config_options leaves out. */
+void mon_config_base_defaults(struct mon_config *cfg);
+
+/*
+ * (config.c) The options that shape a run, as one canonical string: every
+ * option whose value differs from the defaults, in a fixed order and a fixed
+ * spelling ("--mem 4M --cmdline run=hello --tlb 8x8 --mmu swtlb"), so the
+ * same options give the same bytes whatever their order on the command line.
+ * Left out: the seed (a field of its own in trace headers), the images (their
+ * hashes), file names (--trace, --stats-json, --kernel, --module) and options
+ * that change no output (--trace-format, --quiet, --check-isolation,
+ * --no-fast-tlb). Empty for the defaults. Returns false if len is too short.
+ */
+bool mon_config_options(const struct mon_config *cfg, char *buf, size_t len);
+
+/* (imagehash.c) FNV-1a 64 of n bytes, continuing from h (start with MON_FNV_INIT). */
+#define MON_FNV_INIT 0xcbf29ce484222325ull
+uint64_t mon_fnv1a(uint64_t h, const void *p, size_t n);
+/* (imagehash.c) The hash of a guest image (kernel or boot module `name`) that
+ * trace headers carry: of what the guest loads (an ELF's entry and loadable
+ * segments, a pack's programs), so debug information does not change it. */
+uint64_t mon_image_hash(const char *name, const uint8_t *data, size_t size);
+/* (trace.c) The name of one trace category bit ("tlb"), "?" if none. */
+const char *mon_trace_cat_name(uint32_t cat);
+
+/* (version.c) vmlab's version, from the VERSION file at the top of the tree (vmlab
+ * --version, trace headers; record files name it and replay refuses another). */
+const char *mon_version(void);
 
 /*
  * Parse one `vmlab run` option at argv[*i] (forms `--opt VALUE` and
@@ -233,6 +266,27 @@ struct mon_event {
 
 typedef void (*mon_event_fn)(void *ctx, const struct mon_event *ev);
 
+/*
+ * The header: the first line of every trace file says how it was made, so
+ * `vmlab trace-diff` can tell two traces of different runs apart. Text:
+ *
+ *   # vmlab trace version=0.1 seed=1 kernel=HASH modules=initrd.pack:HASH options=--mem 4M ...
+ *
+ * (a comment line: readers of text traces skip lines starting with '#';
+ * `options` is last and runs to the end of the line). JSON Lines:
+ *
+ *   {"meta":{"version":"0.1","seed":1,"kernel":"HASH","modules":"initrd.pack:HASH","options":"--mem 4M ..."}}
+ *
+ * version: mon_version(); seed: --seed; kernel and modules: mon_image_hash of
+ * each image (16 hex digits), modules with their file names, comma-separated;
+ * options: mon_config_options. Writes the line (no newline) into buf; 0, or
+ * -1 if it does not fit.
+ */
+#define MON_TRACE_META_PREFIX "# vmlab trace "
+struct mon_images;
+int mon_trace_meta_format(const struct mon_config *cfg, const struct mon_images *img,
+			  enum mon_trace_format fmt, char *buf, size_t len);
+
 /* Format an event as one line (no newline) in text or JSON Lines form. */
 void mon_event_format(const struct mon_event *ev, enum mon_trace_format fmt, char *buf,
 		      size_t len);
@@ -302,6 +356,62 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
  * cfg->modules from files, then mon_vm_create_from. */
 struct vm *mon_vm_create(const struct mon_config *cfg, unsigned vmid, char *err, size_t errlen);
 void mon_vm_destroy(struct vm *vm);
+
+/* ---- hosts: several VMs on one machine (monitor/vmm/host.c, docs/multi-vm.md) ----
+ * A host is the machine: RAM, the machine-frame allocator, the simulated TLB
+ * (entries tagged by VMID) and the one real CPU, which runs one VM at a time.
+ * mon_vm_create_from makes a host of its own for each VM (one VM per host, as
+ * before); to share one, create it and then create the VMs on it:
+ *
+ *     struct mon_host_config hc;
+ *     mon_host_config_from(&hc, &cfg_a);                       // TLB, seed
+ *     hc.ram_size = mon_vm_machine_bytes(&cfg_a) + mon_vm_machine_bytes(&cfg_b);
+ *     struct host *h = mon_host_create(&hc, err, sizeof err);
+ *     struct vm *a = mon_vm_create_on(h, &cfg_a, &img_a, err, sizeof err); // vm0
+ *     struct vm *b = mon_vm_create_on(h, &cfg_b, &img_b, err, sizeof err); // vm1
+ *     ... mon_vm_step(a or b, ...): the real CPU switches to that VM ...
+ *     mon_vm_destroy(a); mon_vm_destroy(b); mon_host_destroy(h);
+ */
+#define MON_HOST_VMS_MAX 16
+struct host;
+struct mon_host_config {
+	uint64_t ram_size;              /* machine RAM: every VM's guest memory and shadow tables */
+	unsigned tlb_sets, tlb_ways;    /* the one simulated TLB */
+	enum mon_tlb_policy tlb_policy;
+	uint64_t seed;                  /* the frame allocator's scattered order, the random TLB policy */
+	bool tlb_flush_on_switch;       /* flush the whole TLB at every world switch (no VMID tags) */
+};
+/* The host a VM of cfg alone would get: cfg's TLB and seed, mon_vm_machine_bytes(cfg) of RAM. */
+void mon_host_config_from(struct mon_host_config *hc, const struct mon_config *cfg);
+/* Machine RAM a VM of cfg needs: its guest memory plus its shadow-table pool. */
+uint64_t mon_vm_machine_bytes(const struct mon_config *cfg);
+/* NULL with one line in err (bad TLB geometry, no host memory). */
+struct host *mon_host_create(const struct mon_host_config *hc, char *err, size_t errlen);
+/* Destroy the host; its VMs must have been destroyed first (else it refuses: -1). */
+int mon_host_destroy(struct host *h);
+/* Create a VM on h (vmid: the lowest free one). As mon_vm_create_from otherwise; the
+ * VM's own TLB and seed options are not used (the host's are). --bare-core VMs
+ * cannot share a host. */
+struct vm *mon_vm_create_on(struct host *h, const struct mon_config *cfg, const struct mon_images *img,
+			    char *err, size_t errlen);
+struct host *mon_vm_host(const struct vm *vm);
+const struct mon_host_config *mon_host_config(const struct host *h);
+/* The VM with vmid on h, or NULL; how many VMs live on h. */
+struct vm *mon_host_vm(const struct host *h, unsigned vmid);
+unsigned mon_host_nvms(const struct host *h);
+/* World switches so far (the real CPU going from one VM to another). */
+uint64_t mon_host_switches(const struct host *h);
+/* Machine frames: the host's total and free, and those a VM holds (its guest
+ * frames; shadow-table frames are the monitor's and counted apart). */
+uint64_t mon_host_frames(const struct host *h, uint64_t *nfree);
+uint64_t mon_vm_frames_held(const struct vm *vm);
+/* The VM's name: its config's name, or "vm<id>". */
+const char *mon_vm_name(const struct vm *vm);
+/* The VM on h called name (mon_vm_name), or NULL. */
+struct vm *mon_host_vm_named(const struct host *h, const char *name);
+/* Sharing the host's real CPU between its VMs in slices by share: monitor/vmm/sched.h. */
+/* The front ends' convenience (monitor/tools/images.c): mon_vm_create, but on host h. */
+struct vm *mon_vm_load_on(struct host *h, const struct mon_config *cfg, char *err, size_t errlen);
 
 /* Advance the VM. Returns MON_STOPPED once it has stopped (see mon_vm_stop). */
 enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind);
@@ -563,6 +673,8 @@ uint64_t mon_stats_exits(const struct mon_stats *s);
 /* Simulated-TLB hits: the TLB's own lookups plus the core's fast-cache hits, which stand
  * for hits of its entries the TLB never sees. */
 uint64_t mon_vm_tlb_hits(const struct vm *vm);
+/* Simulated-TLB misses of this VM (on a shared host: those of its own accesses). */
+uint64_t mon_vm_tlb_misses(const struct vm *vm);
 /* What the MMU modes did (all 0 in plain shadow mode). */
 struct mon_mode_stats {
 	uint64_t refills;    /* --mmu=swtlb: misses reflected to the guest's refill handler */

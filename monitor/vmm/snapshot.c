@@ -161,6 +161,10 @@ uint8_t *mon_vm_save_flags(struct vm *vm, unsigned save_flags, size_t *len, char
 		snprintf(err, errlen, "internal: snapshot while an exit is being handled");
 		return NULL;
 	}
+	if (!vm->own_host) { /* the RAM, frames and TLB hold the other VMs' state too */
+		snprintf(err, errlen, "snapshots are of a VM with a host of its own: this one shares its host");
+		return NULL;
+	}
 	if (vm->sh.pmap.oc) {
 		snprintf(err, errlen, "snapshots of an overcommitted VM (--machine-mem) are not supported");
 		return NULL;
@@ -185,21 +189,21 @@ uint8_t *mon_vm_save_flags(struct vm *vm, unsigned save_flags, size_t *len, char
 	section_end(&b, s);
 
 	s = section(&b, TAG_TLB);
-	put64(&b, (uint64_t)vm->tlb.sets * vm->tlb.ways);
-	put64(&b, vm->tlb.rng);
-	put64(&b, vm->tlb.next_seq);
-	put(&b, &vm->tlb.stats, sizeof vm->tlb.stats);
-	put(&b, vm->tlb.e, (size_t)vm->tlb.sets * vm->tlb.ways * sizeof *vm->tlb.e);
-	put(&b, vm->tlb.hand, vm->tlb.sets * sizeof *vm->tlb.hand);
+	put64(&b, (uint64_t)vm->tlb->sets * vm->tlb->ways);
+	put64(&b, vm->tlb->rng);
+	put64(&b, vm->tlb->next_seq);
+	put(&b, &vm->tlb->stats, sizeof vm->tlb->stats);
+	put(&b, vm->tlb->e, (size_t)vm->tlb->sets * vm->tlb->ways * sizeof *vm->tlb->e);
+	put(&b, vm->tlb->hand, vm->tlb->sets * sizeof *vm->tlb->hand);
 	section_end(&b, s);
 
 	s = section(&b, TAG_FRAMES);
-	put64(&b, vm->mf.nframes);
-	put(&b, vm->mf.owner, vm->mf.nframes * sizeof *vm->mf.owner);
-	put(&b, vm->mf.tag, vm->mf.nframes * sizeof *vm->mf.tag);
-	put(&b, vm->mf.free, vm->mf.nframes * sizeof *vm->mf.free);
-	put64(&b, vm->mf.nfree);
-	put64(&b, vm->mf.monitor_frames);
+	put64(&b, vm->mf->nframes);
+	put(&b, vm->mf->owner, vm->mf->nframes * sizeof *vm->mf->owner);
+	put(&b, vm->mf->tag, vm->mf->nframes * sizeof *vm->mf->tag);
+	put(&b, vm->mf->free, vm->mf->nframes * sizeof *vm->mf->free);
+	put64(&b, vm->mf->nfree);
+	put64(&b, vm->mf->monitor_frames);
 	section_end(&b, s);
 
 	s = section(&b, TAG_SHADOW);
@@ -264,9 +268,9 @@ uint8_t *mon_vm_save_flags(struct vm *vm, unsigned save_flags, size_t *len, char
 	s = section(&b, TAG_RAM);
 	uint8_t *skip = NULL;
 	if (save_flags & MON_SAVE_NO_GUEST_RAM) { /* the VM's own frames: migrate.c sends them apart */
-		skip = calloc(vm->mf.nframes ? vm->mf.nframes : 1, 1);
-		for (uint64_t i = 0; skip && i < vm->mf.nframes; i++)
-			skip[i] = vm->mf.owner[i] == vm->vmid;
+		skip = calloc(vm->mf->nframes ? vm->mf->nframes : 1, 1);
+		for (uint64_t i = 0; skip && i < vm->mf->nframes; i++)
+			skip[i] = vm->mf->owner[i] == vm->vmid;
 		b.oom |= skip == NULL;
 	}
 	put_sparse(&b, vm->ram, vm->ram_size, skip);
@@ -393,6 +397,7 @@ static void restore_pass(struct vm *vm, struct rbuf *r, bool apply)
 		vm->cpu.ram_size = live.ram_size;
 		vm->cpu.mmu = live.mmu;
 		vm->cpu.in = live.in;
+		vm->cpu.ftlb_ = live.ftlb_; /* points into `in` */
 		vm->cpu.mmu_paging = live.mmu_paging;
 	}
 	expect_end(r, end);
@@ -402,33 +407,33 @@ static void restore_pass(struct vm *vm, struct rbuf *r, bool apply)
 	expect_end(r, end);
 
 	end = expect(r, TAG_TLB);
-	uint64_t nent = (uint64_t)vm->tlb.sets * vm->tlb.ways;
+	uint64_t nent = (uint64_t)vm->tlb->sets * vm->tlb->ways;
 	if (get64(r) != nent)
 		fail(r, "TLB geometry differs");
 	uint64_t rng = get64(r), seq = get64(r);
-	GET_STRUCT(r, apply, &vm->tlb.stats);
-	get(r, apply ? vm->tlb.e : NULL, nent * sizeof *vm->tlb.e);
-	get(r, apply ? vm->tlb.hand : NULL, vm->tlb.sets * sizeof *vm->tlb.hand);
+	GET_STRUCT(r, apply, &vm->tlb->stats);
+	get(r, apply ? vm->tlb->e : NULL, nent * sizeof *vm->tlb->e);
+	get(r, apply ? vm->tlb->hand : NULL, vm->tlb->sets * sizeof *vm->tlb->hand);
 	if (apply) {
-		vm->tlb.rng = rng;
-		vm->tlb.next_seq = seq;
-		tlb_unpin_all(&vm->tlb); /* pins are not saved: none may match this TLB's epoch */
+		vm->tlb->rng = rng;
+		vm->tlb->next_seq = seq;
+		tlb_unpin_all(vm->tlb); /* pins are not saved: none may match this TLB's epoch */
 	}
 	expect_end(r, end);
 
 	end = expect(r, TAG_FRAMES);
-	uint64_t nf = vm->mf.nframes;
+	uint64_t nf = vm->mf->nframes;
 	if (get64(r) != nf)
 		fail(r, "machine memory differs");
-	get(r, apply ? vm->mf.owner : NULL, nf * sizeof *vm->mf.owner);
-	get(r, apply ? vm->mf.tag : NULL, nf * sizeof *vm->mf.tag);
-	get(r, apply ? vm->mf.free : NULL, nf * sizeof *vm->mf.free);
+	get(r, apply ? vm->mf->owner : NULL, nf * sizeof *vm->mf->owner);
+	get(r, apply ? vm->mf->tag : NULL, nf * sizeof *vm->mf->tag);
+	get(r, apply ? vm->mf->free : NULL, nf * sizeof *vm->mf->free);
 	uint64_t nfree = get64(r), monf = get64(r);
 	if (nfree > nf)
 		fail(r, "bad free-frame count");
 	if (apply) {
-		vm->mf.nfree = nfree;
-		vm->mf.monitor_frames = monf;
+		vm->mf->nfree = nfree;
+		vm->mf->monitor_frames = monf;
 	}
 	expect_end(r, end);
 
@@ -587,6 +592,10 @@ int mon_vm_restore(struct vm *vm, const uint8_t *buf, size_t len, char *err, siz
 {
 	uint32_t ver = 0, lay = 0;
 	uint64_t plen = 0, sum = 0;
+	if (!vm->own_host) {
+		snprintf(err, errlen, "snapshots are of a VM with a host of its own: this one shares its host");
+		return -1;
+	}
 	if (len < SNAP_HEADER || memcmp(buf, SNAP_MAGIC, 8)) {
 		snprintf(err, errlen, "not a vmlab snapshot");
 		return -1;

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "monitor/vmm/host.h"
 #include "monitor/vmm/modes.h"
 #include "monitor/vmm/vm.h"
 
@@ -18,7 +19,16 @@ uint64_t mon_stats_exits(const struct mon_stats *s)
 
 uint64_t mon_vm_tlb_hits(const struct vm *vm)
 {
-	return vm->tlb.stats.hits + vm->cpu.stats.ftlb_hits;
+	struct tlb_stats t;
+	host_tlb_stats(vm, &t);
+	return t.hits + vm->cpu.stats.ftlb_hits;
+}
+
+uint64_t mon_vm_tlb_misses(const struct vm *vm)
+{
+	struct tlb_stats t;
+	host_tlb_stats(vm, &t);
+	return t.misses;
 }
 
 uint64_t mon_vm_true_faults(const struct vm *vm)
@@ -81,14 +91,16 @@ void mon_print_summary(const struct vm *vm, FILE *f)
 	fprintf(f, "round trips:     %llu (reflections %llu: syscalls %llu, interrupts %llu)\n",
 		(unsigned long long)s->round_trips, (unsigned long long)s->reflections,
 		(unsigned long long)s->syscalls, (unsigned long long)s->irqs);
-	uint64_t hits = mon_vm_tlb_hits(vm), miss = vm->tlb.stats.misses;
+	struct tlb_stats t;
+	host_tlb_stats(vm, &t);
+	uint64_t hits = mon_vm_tlb_hits(vm), miss = t.misses;
 	double rate = hits + miss ? 100.0 * (double)hits / (double)(hits + miss) : 0.0;
 	if (vm->cfg.bare_core)
 		fprintf(f, "TLB:             not simulated (bare core: the CPU's own paging TLB)\n");
 	else
 		fprintf(f, "TLB:             %ux%u %s: hits %llu, misses %llu, hit rate %.2f%%, evictions %llu\n",
-			vm->tlb.sets, vm->tlb.ways, tlb_policy_name(vm->tlb.policy), (unsigned long long)hits,
-			(unsigned long long)miss, rate, (unsigned long long)vm->tlb.stats.evictions);
+			vm->tlb->sets, vm->tlb->ways, tlb_policy_name(vm->tlb->policy), (unsigned long long)hits,
+			(unsigned long long)miss, rate, (unsigned long long)t.evictions);
 	fprintf(f, "faults:          hidden %llu, true %llu\n", (unsigned long long)s->hidden_faults,
 		(unsigned long long)mon_vm_true_faults(vm));
 	fprintf(f, "shadow:          hardware walks %llu (%llu refilled the TLB, no exit), VMM fills %llu, "

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "monitor/vmm/modes.h"
+#include "monitor/vmm/host.h"
 #include "monitor/vmm/vm.h"
 
 /* A JSON string literal of s. */
@@ -40,12 +41,14 @@ static void put_tlb(const struct vm *vm, FILE *f)
 		fputs("  \"tlb\": {\"simulated\": false},\n", f);
 		return;
 	}
-	uint64_t hits = mon_vm_tlb_hits(vm), miss = vm->tlb.stats.misses;
+	struct tlb_stats t;
+	host_tlb_stats(vm, &t);
+	uint64_t hits = mon_vm_tlb_hits(vm), miss = t.misses;
 	fprintf(f, "  \"tlb\": {\"simulated\": true, \"sets\": %u, \"ways\": %u, \"policy\": \"%s\", \"hits\": %llu, "
 		   "\"misses\": %llu, \"hit_rate\": %.2f, \"evictions\": %llu},\n",
-		vm->tlb.sets, vm->tlb.ways, tlb_policy_name(vm->tlb.policy), (unsigned long long)hits,
+		vm->tlb->sets, vm->tlb->ways, tlb_policy_name(vm->tlb->policy), (unsigned long long)hits,
 		(unsigned long long)miss, hits + miss ? 100.0 * (double)hits / (double)(hits + miss) : 0.0,
-		(unsigned long long)vm->tlb.stats.evictions);
+		(unsigned long long)t.evictions);
 }
 
 /* The lines of mon_modes_summary: the mode and what only that mode counts. */

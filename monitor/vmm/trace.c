@@ -22,7 +22,7 @@ static const char *const cat_names[] = {
 	"insn", "tlb", "shadow", "exit", "irq", "io", "syscall", "fault", "pt", "vm", "disk",
 };
 
-static const char *cat_name(enum mon_cat c)
+const char *mon_trace_cat_name(uint32_t c)
 {
 	for (unsigned i = 0; i < sizeof cat_names / sizeof cat_names[0]; i++)
 		if (c == (1u << i))
@@ -52,9 +52,7 @@ void mon_json_str(char *buf, size_t len, size_t *pos, const char *s)
 	*pos = p;
 }
 
-static void jappend(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void jappend(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+void mon_bufappend(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 {
 	if (*pos >= len)
 		return;
@@ -79,24 +77,24 @@ void mon_event_format(const struct mon_event *ev, enum mon_trace_format fmt, cha
 		return;
 	}
 	size_t p = 0;
-	jappend(buf, len, &p, "{\"icount\":%llu,\"vm\":%u,\"who\":", (unsigned long long)ev->icount,
+	mon_bufappend(buf, len, &p, "{\"icount\":%llu,\"vm\":%u,\"who\":", (unsigned long long)ev->icount,
 		ev->vmid);
 	mon_json_str(buf, len, &p, ev->who);
-	jappend(buf, len, &p, ",\"cat\":\"%s\",\"kind\":", cat_name(ev->cat));
+	mon_bufappend(buf, len, &p, ",\"cat\":\"%s\",\"kind\":", mon_trace_cat_name(ev->cat));
 	mon_json_str(buf, len, &p, ev->kind ? ev->kind : "");
-	jappend(buf, len, &p, ",\"text\":");
+	mon_bufappend(buf, len, &p, ",\"text\":");
 	mon_json_str(buf, len, &p, ev->text);
 	if (ev->has & MON_EV_VA)
-		jappend(buf, len, &p, ",\"va\":\"0x%llx\"", (unsigned long long)ev->va);
+		mon_bufappend(buf, len, &p, ",\"va\":\"0x%llx\"", (unsigned long long)ev->va);
 	if (ev->has & MON_EV_PA)
-		jappend(buf, len, &p, ",\"pa\":\"0x%llx\"", (unsigned long long)ev->pa);
+		mon_bufappend(buf, len, &p, ",\"pa\":\"0x%llx\"", (unsigned long long)ev->pa);
 	if (ev->has & MON_EV_MA)
-		jappend(buf, len, &p, ",\"ma\":\"0x%llx\"", (unsigned long long)ev->ma);
+		mon_bufappend(buf, len, &p, ",\"ma\":\"0x%llx\"", (unsigned long long)ev->ma);
 	if (ev->has & MON_EV_SETWAY)
-		jappend(buf, len, &p, ",\"set\":%d,\"way\":%d", ev->set, ev->way);
+		mon_bufappend(buf, len, &p, ",\"set\":%d,\"way\":%d", ev->set, ev->way);
 	if (ev->has & MON_EV_VALUE)
-		jappend(buf, len, &p, ",\"value\":\"0x%llx\"", (unsigned long long)ev->value);
-	jappend(buf, len, &p, "}");
+		mon_bufappend(buf, len, &p, ",\"value\":\"0x%llx\"", (unsigned long long)ev->value);
+	mon_bufappend(buf, len, &p, "}");
 }
 
 void mon_trace_update_mask(struct vm *vm)
@@ -261,7 +259,22 @@ static int open_trace_file(struct mon_trace *t, const char *file, char *err, siz
 	return 0;
 }
 
-int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_t errlen)
+/* The file's first line: how the trace was made (mon_trace_meta_format). */
+static int write_header(struct mon_trace *t, const struct mon_config *cfg, const struct mon_images *img,
+			char *err, size_t errlen)
+{
+	char line[4096];
+	if (mon_trace_meta_format(cfg, img, t->fmt, line, sizeof line)) {
+		snprintf(err, errlen, "the trace header does not fit in %zu bytes", sizeof line);
+		return -1;
+	}
+	if (fprintf(t->f, "%s\n", line) < 0)
+		t->write_error = true;
+	return 0;
+}
+
+int mon_trace_open(struct vm *vm, const struct mon_config *cfg, const struct mon_images *img, char *err,
+		   size_t errlen)
 {
 	struct mon_trace *t = &vm->trace;
 	t->fmt = cfg->trace_format;
@@ -280,7 +293,7 @@ int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_
 			snprintf(err, errlen, "out of host memory");
 			return -1;
 		}
-		if (open_trace_file(t, cfg->trace_file, err, errlen))
+		if (open_trace_file(t, cfg->trace_file, err, errlen) || write_header(t, cfg, img, err, errlen))
 			return -1;
 	}
 	mon_trace_update_mask(vm);

@@ -17,24 +17,16 @@
 
 #include "guestos/boot.h"
 #include "monitor/vmm/boot.h"
+#include "monitor/vmm/host.h"
 #include "monitor/vmm/modes.h"
 #include "monitor/vmm/vm.h"
-
-/* Shadow-table pool: --shadow-pool, or a quarter of guest memory, at least 4 MiB. */
-static uint64_t shadow_pool_bytes(const struct mon_config *cfg)
-{
-	if (cfg->shadow_pool)
-		return cfg->shadow_pool;
-	uint64_t p = cfg->mem_size / 4;
-	return p < (4ull << 20) ? (4ull << 20) : p;
-}
 
 static uint8_t *pmap_page(void *ctx, pa_t pa)
 {
 	struct vm *vm = ctx;
 	if (vm->bare)
 		return pa < vm->ram_size ? vm->ram + (pa & PAGE_MASK) : NULL;
-	ma_t ma = shadow_pa_to_ma(&vm->sh.pmap, pa & PAGE_MASK);
+	ma_t ma = shadow_pa_to_ma_w(&vm->sh.pmap, pa & PAGE_MASK); /* the loader writes */
 	return ma == MA_NONE ? NULL : vm->ram + ma;
 }
 
@@ -110,27 +102,9 @@ static int vm_boot(struct vm *vm, const struct mon_images *img, char *err, size_
 	return 0;
 }
 
-static enum tlb_policy tlb_policy_of(enum mon_tlb_policy p)
-{
-	switch (p) {
-	case MON_TLB_FIFO: return TLB_POLICY_FIFO;
-	case MON_TLB_RANDOM: return TLB_POLICY_RANDOM;
-	case MON_TLB_CLOCK: return TLB_POLICY_CLOCK;
-	default: return TLB_POLICY_LRU;
-	}
-}
-
-/* Touch every page of calloc'd memory, so the host maps it now and not at
- * the guest's first write (a store the compiler may not drop: calloc's
- * memory is known to be zero, a memset would be removed). */
-static void prefault(uint8_t *ram, uint64_t size)
-{
-	for (uint64_t o = 0; o < size; o += 4096)
-		((volatile uint8_t *)ram)[o] = 0;
-}
-
-struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_images *img, unsigned vmid,
-			      char *err, size_t errlen)
+/* Create the VM as vmid on host h (attached: mon_vm_destroy detaches it). */
+static struct vm *vm_create(struct host *h, const struct mon_config *cfg, const struct mon_images *img,
+			    unsigned vmid, char *err, size_t errlen)
 {
 	struct vm *vm = calloc(1, sizeof *vm);
 	if (!vm) {
@@ -139,6 +113,10 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
 	}
 	vm->vmid = vmid;
 	vm->cfg = *cfg;
+	if (cfg->name[0])
+		snprintf(vm->name, sizeof vm->name, "%s", cfg->name);
+	else
+		snprintf(vm->name, sizeof vm->name, "vm%u", vmid);
 	vm->stop.reason = MON_STOP_NONE;
 	vm->uart.limit = cfg->max_output ? cfg->max_output : MON_MAX_OUTPUT_DEFAULT;
 	mon_uart_reset(&vm->uart);
@@ -148,15 +126,13 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
 	vm->pause_at = UINT64_MAX;
 	snprintf(vm->who, sizeof vm->who, "kernel");
 	vm->bare = cfg->bare_core;
-	vm->ram_size = cfg->mem_size + (vm->bare ? 0 : shadow_pool_bytes(cfg));
-	vm->ram = calloc(1, vm->ram_size);
-	if (!vm->ram) {
-		snprintf(err, errlen, "cannot allocate %llu MiB of machine memory for the guest",
-			 (unsigned long long)(vm->ram_size >> 20));
-		goto fail;
+	if (host_attach(h, vm, vmid)) {
+		snprintf(err, errlen, "vmid %u is taken or above %u on this host", vmid, MON_HOST_VMS_MAX - 1);
+		free(vm);
+		return NULL;
 	}
-	if (cfg->prefault_ram)
-		prefault(vm->ram, vm->ram_size);
+	vm->ram = h->ram;
+	vm->ram_size = h->ram_size;
 	if (cpu_init(&vm->cpu, vm->ram, vm->ram_size)) {
 		snprintf(err, errlen, "cannot set up the CPU");
 		goto fail;
@@ -164,22 +140,11 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
 	vm->cpu_ok = true;
 	if (cfg->no_fast_tlb)
 		cpu_ftlb_set_enabled(&vm->cpu, false);
+	vm->tlb = &h->tlb; /* a bare host's are empty (all zero), as the summary shows them */
+	vm->mf = &h->mf;
 	if (vm->bare)
 		goto devices;
-	if (mon_modes_check_tlb(cfg, err, errlen))
-		goto fail;
-	if (tlb_init(&vm->tlb, cfg->tlb_sets, cfg->tlb_ways, tlb_policy_of(cfg->tlb_policy), cfg->seed)) {
-		snprintf(err, errlen, "cannot set up a %ux%u TLB", cfg->tlb_sets, cfg->tlb_ways);
-		goto fail;
-	}
-	vm->tlb_ok = true;
-	tlb_set_drop_hook(&vm->tlb, shadow_tlb_drop_hook, &vm->cpu);
-	if (shadow_mframe_init(&vm->mf, vm->ram, vm->ram_size, cfg->seed)) {
-		snprintf(err, errlen, "cannot set up machine frames");
-		goto fail;
-	}
-	vm->mf_ok = true;
-	if (shadow_vm_init(&vm->sh, &vm->mf, &vm->tlb, (uint16_t)vmid, cfg->mem_size, 0,
+	if (shadow_vm_init(&vm->sh, vm->mf, vm->tlb, (uint16_t)vmid, cfg->mem_size, 0,
 			   CR0_PE | CR0_PG, BOOT_FW_PML4, CR4_PAE,
 			   EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE)) {
 		snprintf(err, errlen, "guest memory of %llu MiB does not fit in machine memory",
@@ -189,6 +154,10 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
 	vm->sh_ok = true;
 	if (cfg->balloon && !(cfg->machine_mem && cfg->machine_mem < cfg->mem_size)) {
 		snprintf(err, errlen, "--balloon needs --machine-mem below --mem (nothing to give back otherwise)");
+		goto fail;
+	}
+	if (cfg->share_pages && !(cfg->machine_mem && cfg->machine_mem < cfg->mem_size)) {
+		snprintf(err, errlen, "--share-pages needs --machine-mem below --mem (sharing happens at page-out)");
 		goto fail;
 	}
 	if (cfg->machine_mem && cfg->machine_mem < cfg->mem_size) {
@@ -201,7 +170,8 @@ struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_ima
 			snprintf(err, errlen, "--balloon needs --paravirt (the guest's balloon driver uses hypercalls)");
 			goto fail;
 		}
-		if (shadow_overcommit_enable(&vm->sh, cfg->machine_mem >> PAGE_SHIFT)) {
+		if (shadow_overcommit_enable(&vm->sh, cfg->machine_mem >> PAGE_SHIFT) ||
+		    (cfg->share_pages && shadow_share_enable(&vm->sh))) {
 			snprintf(err, errlen, "cannot set up overcommit (host memory for the swap area)");
 			goto fail;
 		}
@@ -219,19 +189,56 @@ devices:
 		goto fail;
 	if (mon_modes_init(vm, err, errlen)) /* --mmu=swtlb|nested, --paravirt, --strict-x86 */
 		goto fail;
-	if (mon_trace_open(vm, cfg, err, errlen))
+	if (mon_trace_open(vm, cfg, img, err, errlen))
 		goto fail;
 	if (MON_TRACING(vm, MON_CAT_VM))
 		mon_trace_emit(vm, MON_CAT_VM, "VMM", "boot", NULL,
-			       "boot: %llu MiB RAM, entry PA 0x%llx, TLB %ux%u %s, seed %llu",
+			       "boot: %llu MiB RAM, entry PA 0x%llx, TLB %ux%u %s, seed %llu%s%s",
 			       (unsigned long long)(cfg->mem_size >> 20), (unsigned long long)vm->cpu.rip,
-			       cfg->tlb_sets, cfg->tlb_ways, tlb_policy_name(vm->tlb.policy),
-			       (unsigned long long)cfg->seed);
+			       h->cfg.tlb_sets, h->cfg.tlb_ways, tlb_policy_name(h->tlb.policy),
+			       (unsigned long long)h->cfg.seed, cfg->name[0] ? ", name " : "", cfg->name);
 	return vm;
 fail:
 	mon_trace_close(vm, false);
 	mon_vm_destroy(vm);
 	return NULL;
+}
+
+struct vm *mon_vm_create_from(const struct mon_config *cfg, const struct mon_images *img, unsigned vmid,
+			      char *err, size_t errlen)
+{
+	struct host *h = host_create_for(cfg, err, errlen);
+	if (!h)
+		return NULL;
+	struct vm *vm = vm_create(h, cfg, img, vmid, err, errlen);
+	if (!vm) {
+		mon_host_destroy(h);
+		return NULL;
+	}
+	vm->own_host = true;
+	return vm;
+}
+
+struct vm *mon_vm_create_on(struct host *h, const struct mon_config *cfg, const struct mon_images *img,
+			    char *err, size_t errlen)
+{
+	if (cfg->bare_core || h->bare) {
+		snprintf(err, errlen, "a --bare-core VM cannot share a host");
+		return NULL;
+	}
+	struct mon_config on = *cfg; /* the host's TLB must suit the VM's MMU mode */
+	on.tlb_sets = h->cfg.tlb_sets;
+	on.tlb_ways = h->cfg.tlb_ways;
+	if (mon_modes_check_tlb(&on, err, errlen))
+		return NULL;
+	unsigned vmid = 0;
+	while (vmid < MON_HOST_VMS_MAX && h->vm[vmid])
+		vmid++;
+	if (vmid == MON_HOST_VMS_MAX) {
+		snprintf(err, errlen, "at most %u VMs on one host", MON_HOST_VMS_MAX);
+		return NULL;
+	}
+	return vm_create(h, cfg, img, vmid, err, errlen);
 }
 
 void mon_vm_destroy(struct vm *vm)
@@ -241,16 +248,15 @@ void mon_vm_destroy(struct vm *vm)
 	mon_trace_close(vm, true);
 	mon_modes_free(vm);
 	if (vm->sh_ok)
-		shadow_vm_free(&vm->sh);
-	if (vm->mf_ok)
-		shadow_mframe_free(&vm->mf);
-	if (vm->tlb_ok)
-		tlb_free(&vm->tlb);
+		shadow_vm_free(&vm->sh); /* gives the frames back (zeroed when handed out again) */
+	struct host *h = vm->host;
+	host_detach(h, vm);          /* before cpu_free: the TLB's drop hook no longer finds it */
 	if (vm->cpu_ok)
 		cpu_free(&vm->cpu);
 	mon_ata_free(&vm->ata);
 	mon_uart_free(&vm->uart);
-	free(vm->ram);
+	if (vm->own_host)
+		mon_host_destroy(h);
 	free(vm);
 }
 
@@ -264,7 +270,7 @@ void mon_vm_account(struct vm *vm)
 	} else if (vm->v.cpl == 3) {
 		vm->stats.insns_user += d;
 		if (d) /* the app retired: the translations pinned for it may go (mode_swtlb.c) */
-			tlb_unpin_all(&vm->tlb);
+			tlb_unpin_all(vm->tlb);
 	} else
 		vm->stats.insns_kernel += d;
 	vm->last_icount = vm->cpu.icount;
@@ -473,6 +479,7 @@ enum mon_state mon_vm_step(struct vm *vm, enum mon_step_kind kind)
 {
 	if (vm->stopped)
 		return MON_STOPPED;
+	host_switch_to(vm->host, vm); /* the real CPU runs this VM now */
 	vm->pause.reason = MON_PAUSE_NONE;
 	if (mon_watch_vmm_pause(vm)) /* a debugger wrote a watched range since the last step */
 		return MON_PAUSED;
@@ -561,7 +568,7 @@ uint64_t mon_vm_icount(const struct vm *vm)
 
 struct tlb *mon_vm_tlb(struct vm *vm)
 {
-	return &vm->tlb;
+	return vm->tlb;
 }
 
 struct shadow_vm *mon_vm_shadow(struct vm *vm)

@@ -14,7 +14,6 @@
 #define MON_RING_MAX 16        /* trace events kept for clean-stop reports */
 #define MON_SLICE 100000       /* instructions per cpu_run slice in MON_STEP_RUN */
 #define MON_DISK_BYTES (32ull << 20)
-#define MON_NAME_MAX 16
 
 /* ---- trace.c ---- */
 struct mon_trace {
@@ -53,10 +52,13 @@ static inline const char *mon_plural(uint64_t n)
 {
 	return n == 1 ? "" : "s";
 }
+/* printf at buf + *pos, advancing *pos (it stays below len: the text is cut there). */
+void mon_bufappend(char *buf, size_t len, size_t *pos, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Append a JSON string literal of s to buf at *pos (NUL-terminated, truncated to len). */
 void mon_json_str(char *buf, size_t len, size_t *pos, const char *s);
 /* Open the trace file (temp name). Returns 0 or -1 with err. */
-int mon_trace_open(struct vm *vm, const struct mon_config *cfg, char *err, size_t errlen);
+int mon_trace_open(struct vm *vm, const struct mon_config *cfg, const struct mon_images *img, char *err,
+		   size_t errlen);
 /* Finish: flush and rename (keep = true) or remove the temp file. Returns 0 or -1. */
 int mon_trace_close(struct vm *vm, bool keep);
 void mon_trace_update_mask(struct vm *vm);
@@ -86,16 +88,19 @@ struct mon_progress {
 /* ---- the VM ---- */
 struct vm {
 	unsigned vmid;
+	char name[MON_VM_NAME_MAX]; /* cfg.name, or vm<id> */
 	struct mon_config cfg;
-	uint8_t *ram;              /* machine RAM: guest frames + shadow tables */
+	struct host *host;         /* the machine it runs on (host.h) */
+	bool own_host;             /* made by mon_vm_create_from: destroyed with the VM */
+	uint8_t *ram;              /* the host's machine RAM: guest frames + shadow tables */
 	uint64_t ram_size;
-	struct cpu cpu;            /* the real CPU the guest runs on, deprivileged */
+	struct cpu cpu;            /* the real CPU's state while this VM runs on it, deprivileged */
 	bool cpu_ok;
 	struct mon_vcpu v;         /* what the guest kernel believes */
-	struct tlb tlb;
-	bool tlb_ok;
-	struct shadow_mframe mf;
-	bool mf_ok;
+	struct tlb *tlb;           /* the host's simulated TLB (entries tagged with vmid) */
+	struct shadow_mframe *mf;  /* the host's machine frames */
+	struct tlb_stats tlb_acc;  /* shared host: the TLB counters' moves while this VM ran (host.c) */
+	struct tlb_stats tlb_base; /* the counters when it last got the real CPU */
 	struct shadow_vm sh;
 	bool sh_ok;
 	/* devices */

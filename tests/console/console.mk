@@ -6,6 +6,7 @@
 #   make console-tmux            the interactive console in a real terminal (tmux): completion,
 #                                history across sessions, colour, Ctrl-C, Ctrl-D
 #   make console-tracediff       vmlab trace-diff end to end on two runs' traces
+#   make console-scriptline      a script's "#! OPTIONS" line: used; conflicts and garbage refused
 #   make console-record          vmlab record / replay (and the record command): same transcript
 # The Check unit tests (tests/unit/test_monitor_console*.c, test_monitor_tracediff.c) run
 # with `make unit`.
@@ -40,6 +41,10 @@ console-tracediff: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
 console-record: $(CONSOLE_VMLAB) console-gold-guest
 	@tests/console/record_test.sh $(CONSOLE_VMLAB) $(CONSOLE_GOLD_KERNEL) $(CONSOLE_GOLD_INITRD) $(CONSOLE_OUT)/record
 
-TEST_STEPS += console-golden console-tmux console-tracediff console-record
+# A script's "#! OPTIONS" line: used, conflicts and garbage refused (needs lab 06's starter).
+console-scriptline: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(BUILD)/labs/strider
+	@tests/console/scriptline.sh $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(CONSOLE_OUT)
 
-.PHONY: console-golden console-golden-update console-gold-guest console-tmux console-tracediff console-record
+TEST_STEPS += console-golden console-tmux console-tracediff console-record console-scriptline
+
+.PHONY: console-golden console-golden-update console-gold-guest console-tmux console-tracediff console-record console-scriptline

@@ -1,4 +1,4 @@
-#! --mem 4M --module build/labs/strider --cmdline run=strider
+#! --mem 4M --module guestos/initrd.pack --module labs/strider --cmdline run=strider
 # Symbols of a program passed with --module (labs/06: the starter, strider),
 # and the guest's serial output at `until io`: the console ends the guest's
 # unfinished line before printing its own lines.

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# tests/grade/bad-submissions.sh BUILD — the grader against real bad submissions.
+# tests/grade/bad-submissions.sh VMLAB [BUILD] — the grader against real bad submissions.
+# VMLAB is the grader under test (under `make asan`, a sanitized one); BUILD the
+# reference build it grades with (default: VMLAB's folder; grade.mk says why they differ).
 #
-# Nine submissions of lab shadow-fill's hole file (tests/grade/minilab/rubric), graded
+# Ten submissions of lab shadow-fill's hole file (tests/grade/minilab/rubric), graded
 # together with --jobs 2: the reference, and the reference with one of these put at
 # the start of phase_pmap: a syntax error, an infinite loop, a segfault, a fork bomb,
-# a 1 GB printer, a write outside its tree, a network connection. Each bad one must
+# a 1 GB printer, a write outside its tree, a network connection, a 2.5 GiB allocation
+# (the address-space cap must refuse it: it is set by prlimit, see sandbox.c). Each bad one must
 # score zero on the code checks with a one-line reason, the good ones full marks, no
 # file outside the sandbox may change, and a second run must resume (grade nothing).
 set -u
-build=${1:-build}
-vmlab=$build/vmlab
+vmlab=${1:-build/vmlab}
+build=${2:-$(dirname "$vmlab")}
 t=$(mktemp -d /tmp/vmlab-grade-test-XXXXXX)
 chmod 755 "$t"
 trap "rm -rf $t" EXIT
@@ -47,6 +50,8 @@ hostnet=$(stat -L -c %i /proc/self/ns/net)
 make_sub network "{ struct stat st; int s = socket(AF_INET, SOCK_STREAM, 0);
   if (s < 0 || stat(\"/proc/self/ns/net\", &st) || st.st_ino != ${hostnet}u) {
     finish(f, SHADOW_FILL_ERROR, \"no network: not the host's network namespace\"); return; } close(s); }" 0
+make_sub memhog 'finish(f, SHADOW_FILL_ERROR, malloc(5ul << 29) ? "no address-space limit: 2.5 GiB allocated"
+  : "address space capped: malloc of 2.5 GiB failed"); return;' 0
 # the right answer for good2 comes from the grader itself
 key=$("$vmlab" lab answers tests/grade/minilab good2 --build "$build" | sed -n 's/^hidden = //p')
 echo "hidden = $key" >"$t/subs/good2/answers.txt"
@@ -58,14 +63,14 @@ cat "$t/run1.txt"
 # score CHECK STUDENT: the check's score in the student's result
 score() { grep -o "{\"name\":\"$1\",\"score\":[0-9.]*" "$t/roster.csv.d/$2.json" | sed 's/.*://'; }
 output() { grep -o "{\"name\":\"$1\",[^}]*" "$t/roster.csv.d/$2.json" | sed 's/.*"output":"\([^"]*\).*/\1/'; }
-for s in good good2 syntax loop segv forkbomb printer outside network; do
+for s in good good2 syntax loop segv forkbomb printer outside network memhog; do
   [ -f "$t/roster.csv.d/$s.json" ] || { bad "$s: no result"; continue; }
 done
 [ "$(score unit-fill good)" = 10 ] && [ "$(score hello good)" = 10 ] && [ "$(score trace good)" = 10 ] \
   || bad "good: not full marks on code checks: $(cat "$t/roster.csv.d/good.json")"
 grep -q '^good2,45,45,' "$t/roster.csv" || bad "good2: not 45/45 in the roster: $(grep good2 "$t/roster.csv")"
 grep -q '^good,40,45,' "$t/roster.csv" || bad "good: a wrong answer should cost exactly its 5 points"
-for s in syntax loop segv forkbomb printer outside network; do
+for s in syntax loop segv forkbomb printer outside network memhog; do
   for c in unit-fill hello trace; do
     [ "$(score $c $s)" = 0 ] || bad "$s: $c scored $(score $c $s), want 0"
   done
@@ -77,6 +82,7 @@ output hello loop | grep -qE 'timed out|CPU time' || bad "loop: reason does not 
 output hello segv | grep -q 'Segmentation fault' || bad "segv: reason does not say segfault"
 output hello printer | grep -q 'file size limit' || bad "printer: reason does not say file size"
 grep -q 'no network' "$t/roster.csv.d/network.json" || bad "network: the sandbox let it connect"
+grep -q 'address space capped' "$t/roster.csv.d/memhog.json" || bad "memhog: no address-space cap"
 [ -e "$canary" ] && bad "outside: wrote $canary outside its sandbox"
 # the sandbox uids this run used (a range of its own: graders running at once lock
 # different ranges) own the files the sandbox wrote; none may have a process left
@@ -87,9 +93,9 @@ done
 # resume: a second run grades nothing; a removed result is graded again
 rm "$t/roster.csv.d/segv.json"
 "$vmlab" grade tests/grade/minilab "$t/subs" --jobs 2 --roster "$t/roster.csv" --build "$build" >"$t/run2.txt" 2>&1
-grep -q '^8 already graded' "$t/run2.txt" || bad "resume: $(head -3 "$t/run2.txt")"
+grep -q '^9 already graded' "$t/run2.txt" || bad "resume: $(head -3 "$t/run2.txt")"
 [ -f "$t/roster.csv.d/segv.json" ] || bad "resume: segv not regraded"
-[ "$(wc -l <"$t/roster.csv")" = 10 ] || bad "roster: $(wc -l <"$t/roster.csv") lines, want 10"
+[ "$(wc -l <"$t/roster.csv")" = 11 ] || bad "roster: $(wc -l <"$t/roster.csv") lines, want 11"
 
 # JUnit XML of one submission (the Gradescope format is tested by labs/gradescope/test.sh)
 "$vmlab" grade tests/grade/minilab "$t/subs/syntax" --build "$build" --format junit --quiet >"$t/junit.xml" 2>/dev/null

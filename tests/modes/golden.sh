@@ -29,4 +29,4 @@ fi
 if ! cmp -s "$golden" "$out/$name.trace"; then
   echo "FAIL golden $name: trace differs"; diff -u "$golden" "$out/$name.trace" | head -30; exit 1
 fi
-echo "ok   golden $name ($(wc -l <"$golden") events${line:+, $i steps in order})"
+echo "ok   golden $name ($(grep -c '^\[' "$golden") events${line:+, $i steps in order})"

@@ -53,6 +53,11 @@ START_TEST(pause_before_and_continue_unchanged)
 	const char *a = mon_vm_serial(ref, &n1), *b = mon_vm_serial(vm, &n2);
 	ck_assert(n1 == n2 && !memcmp(a, b, n1));
 	ck_assert_uint_eq(mon_vm_icount(ref), mon_vm_icount(vm));
+	/* the pages without the breakpoint ran their predecoded blocks: the
+	 * simulated TLB and the cost model saw exactly the same run */
+	ck_assert_uint_eq(mon_vm_tlb_hits(ref), mon_vm_tlb_hits(vm));
+	ck_assert_uint_eq(mon_vm_stats(ref)->tlb_misses, mon_vm_stats(vm)->tlb_misses);
+	ck_assert_uint_eq(mon_vm_cycles(ref), mon_vm_cycles(vm));
 	mon_vm_destroy(ref);
 	mon_vm_destroy(vm);
 }

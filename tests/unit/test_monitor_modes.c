@@ -219,7 +219,7 @@ START_TEST(nested_walks_without_exits_and_stops_on_ept_violation)
 	ck_assert_uint_ge(vm->modes->walks2d, 2);
 	/* the firmware maps with 2 MiB pages: 3 guest levels x 5 + 4 = 19 per walk */
 	ck_assert_uint_eq(vm->modes->walk2d_refs, 19 * vm->modes->walks2d);
-	ck_assert_uint_eq(vm->tlb.stats.misses, vm->modes->walks2d);
+	ck_assert_uint_eq(vm->tlb->stats.misses, vm->modes->walks2d);
 	mon_vm_destroy(vm);
 	vm = run_guest(prog_badpa, sizeof prog_badpa, MON_MMU_NESTED, false, false);
 	ck_assert_int_eq(mon_vm_stop(vm)->reason, MON_STOP_BAD_GUEST);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "monitor/reverse/reverse.h"
+#include "monitor/vmm/monitor.h"
 
 /* A record of two options, one image and three commands, as text (malloc'd). */
 static char *sample(size_t *len)
@@ -17,7 +18,7 @@ static char *sample(size_t *len)
 	snprintf(r.version, sizeof r.version, "0.1");
 	ck_assert_int_eq(rev_record_add_opt(&r, "--cmdline", err, sizeof err), 0);
 	ck_assert_int_eq(rev_record_add_opt(&r, "run=hello mem=8M", err, sizeof err), 0);
-	ck_assert_int_eq(rev_record_add_image(&r, "kernel", "ELF", 3, "build/guestos/kernel.elf", err, sizeof err), 0);
+	ck_assert_int_eq(rev_record_add_image(&r, "kernel", mon_fnv1a(MON_FNV_INIT, "ELF", 3), 3, "build/guestos/kernel.elf", err, sizeof err), 0);
 	ck_assert_int_eq(rev_record_add_cmd(&r, 0, "until syscall", err, sizeof err), 0);
 	ck_assert_int_eq(rev_record_add_cmd(&r, 578193, "# a comment", err, sizeof err), 0);
 	ck_assert_int_eq(rev_record_add_cmd(&r, 578193, "reverse-stepi 2", err, sizeof err), 0);
@@ -42,7 +43,7 @@ START_TEST(test_round_trip)
 	ck_assert_uint_eq(r.nimg, 1);
 	ck_assert_str_eq(r.img[0].kind, "kernel");
 	ck_assert_uint_eq(r.img[0].size, 3);
-	ck_assert_uint_eq(r.img[0].hash, rev_fnv1a(REV_FNV_INIT, "ELF", 3));
+	ck_assert_uint_eq(r.img[0].hash, mon_fnv1a(MON_FNV_INIT, "ELF", 3));
 	ck_assert_str_eq(r.img[0].path, "build/guestos/kernel.elf");
 	ck_assert_uint_eq(r.ncmd, 3);
 	ck_assert_uint_eq(r.cmd[1].icount, 578193);

@@ -1,7 +1,8 @@
 /*
  * tests/unit/test_monitor_trace.c — the trace file: categories, --trace-from,
  * --trace-limit, --trace-after KIND[@WHO][#N] with its same-instruction
- * preroll, the ring, the temp-name-then-rename rule.
+ * preroll, the ring, the temp-name-then-rename rule; the header line (how
+ * the trace was made): canonical options, image hashes.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -11,6 +12,13 @@
 #include "monitor/vmm/vm.h"
 
 static char path[64];
+/* Images as a VM gets them (only hashed by the trace header here). */
+static const uint8_t kernel_bytes[] = "not an ELF", pack_bytes[] = "raw module";
+static const struct mon_images images = {
+	.kernel = { "kernel.elf", kernel_bytes, sizeof kernel_bytes },
+	.modules = { { "some/dir/initrd.pack", pack_bytes, sizeof pack_bytes } },
+	.nmodules = 1,
+};
 
 /* A VM shell: only what the trace needs. */
 static struct vm *trace_vm(struct mon_config *c)
@@ -20,7 +28,7 @@ static struct vm *trace_vm(struct mon_config *c)
 	snprintf(path, sizeof path, "/tmp/vmlab_trace_test_%d", (int)getpid());
 	c->trace_file = path;
 	char err[MON_ERR_MAX];
-	ck_assert_int_eq(mon_trace_open(vm, c, err, sizeof err), 0);
+	ck_assert_int_eq(mon_trace_open(vm, c, &images, err, sizeof err), 0);
 	return vm;
 }
 
@@ -42,6 +50,9 @@ static char *finish(struct vm *vm)
 	static char out[4096];
 	out[0] = 0;
 	char line[512];
+	ck_assert(fgets(line, sizeof line, f));
+	ck_assert_msg(!strncmp(line, MON_TRACE_META_PREFIX "version=", strlen(MON_TRACE_META_PREFIX) + 8),
+		      "no header first: %s", line);
 	while (fgets(line, sizeof line, f)) {
 		char kind[64];
 		/* "[      ic] vm0 who        kind at ic" */
@@ -148,7 +159,7 @@ START_TEST(after_rejects_bad_input)
 	mon_config_defaults(&c);
 	c.trace_after = "tlb_mis";
 	struct vm *vm = calloc(1, sizeof *vm);
-	ck_assert_int_eq(mon_trace_open(vm, &c, err, sizeof err), -1);
+	ck_assert_int_eq(mon_trace_open(vm, &c, &images, err, sizeof err), -1);
 	ck_assert(strstr(err, "unknown event"));
 	free(vm);
 }
@@ -177,6 +188,104 @@ START_TEST(temp_name_and_ring)
 }
 END_TEST
 
+/* Parse argv (NULL-terminated) over the defaults into c; all must be run options. */
+static void parse(struct mon_config *c, char **argv)
+{
+	mon_config_defaults(c);
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	char err[MON_ERR_MAX];
+	for (int i = 0; i < argc; i++)
+		ck_assert_msg(mon_cli_parse_option(c, argc, argv, &i, err, sizeof err) == 1, "%s", argv[i]);
+}
+
+START_TEST(options_canonical)
+{
+	struct mon_config a, b;
+	char sa[1024], sb[1024];
+	char *one[] = { "--cmdline", "mem=1M run=swaptest:4", "--mem=4096K", "--tlb", "8x8", "--cost",
+			"io=7,exit=9", "--trace-after", "tlb-miss@app#1", "--mmu", "swtlb", "--seed", "5",
+			"--trace", "/tmp/x", "--quiet", "--trace-categories", "shadow,tlb", NULL };
+	char *two[] = { "--trace-categories=tlb,shadow", "--mmu=swtlb", "--cost", "exit=9", "--cost=io=7",
+			"--tlb=8x8", "--trace-after=tlb_miss@app", "--mem", "4M", "--trace-format", "jsonl",
+			"--cmdline=mem=1M run=swaptest:4", NULL };
+	parse(&a, one);
+	parse(&b, two);
+	ck_assert(mon_config_options(&a, sa, sizeof sa));
+	ck_assert(mon_config_options(&b, sb, sizeof sb));
+	ck_assert_str_eq(sa, "--mem 4M --cmdline 'mem=1M run=swaptest:4' --mmu swtlb --tlb 8x8 --cost exit=9,io=7 "
+			     "--trace-categories tlb,shadow --trace-after tlb_miss@app");
+	ck_assert_str_eq(sa, sb); /* order, spelling, file names and --seed left out */
+	char *q[] = { "--cmdline", "it's", NULL };
+	parse(&a, q);
+	ck_assert(mon_config_options(&a, sa, sizeof sa));
+	ck_assert_str_eq(sa, "--cmdline 'it'\\''s'");
+	mon_config_defaults(&a);
+	ck_assert(mon_config_options(&a, sa, sizeof sa));
+	ck_assert_str_eq(sa, "");
+	parse(&a, one);
+	ck_assert(!mon_config_options(&a, sa, 20)); /* too short: refused, not cut */
+}
+END_TEST
+
+START_TEST(header_line)
+{
+	struct mon_config c;
+	char *argv[] = { "--mem", "4M", "--seed", "7", NULL };
+	parse(&c, argv);
+	char line[1024];
+	ck_assert_int_eq(mon_trace_meta_format(&c, &images, MON_TRACE_TEXT, line, sizeof line), 0);
+	char want[512];
+	snprintf(want, sizeof want, "# vmlab trace version=%s seed=7 kernel=%016llx modules=initrd.pack:%016llx "
+		 "options=--mem 4M", mon_version(),
+		 (unsigned long long)mon_fnv1a(MON_FNV_INIT, kernel_bytes, sizeof kernel_bytes),
+		 (unsigned long long)mon_fnv1a(MON_FNV_INIT, pack_bytes, sizeof pack_bytes));
+	ck_assert_str_eq(line, want);
+	ck_assert_int_eq(mon_trace_meta_format(&c, &images, MON_TRACE_JSONL, line, sizeof line), 0);
+	ck_assert(!strncmp(line, "{\"meta\":{\"version\":\"", 20));
+	ck_assert(strstr(line, "\"seed\":7,") && strstr(line, "\"options\":\"--mem 4M\"}}"));
+	ck_assert_int_eq(mon_trace_meta_format(&c, &images, MON_TRACE_TEXT, line, 40), -1);
+}
+END_TEST
+
+/* An ELF64 with one PT_LOAD of 4 bytes at file offset 120, then `tail` bytes
+ * of something else (a debug section, say). */
+static size_t tiny_elf(uint8_t *b, const char *tail)
+{
+	memset(b, 0, 256);
+	memcpy(b, "\177ELF\2\1\1", 7);
+	b[16] = 2;                /* ET_EXEC */
+	b[18] = 62;               /* EM_X86_64 */
+	b[24] = 0x10;             /* e_entry */
+	b[32] = 64;               /* e_phoff */
+	b[54] = 56;               /* e_phentsize */
+	b[56] = 1;                /* e_phnum */
+	b[64] = 1;                /* PT_LOAD */
+	b[64 + 8] = 120;          /* p_offset */
+	b[64 + 32] = b[64 + 40] = 4; /* p_filesz, p_memsz */
+	memcpy(b + 120, "code", 4);
+	size_t n = strlen(tail);
+	memcpy(b + 124, tail, n);
+	return 124 + n;
+}
+
+START_TEST(image_hash_of_what_loads)
+{
+	uint8_t a[256], b[256];
+	size_t na = tiny_elf(a, "/work/main"), nb = tiny_elf(b, "/home/someone/else");
+	ck_assert_uint_eq(mon_image_hash("k", a, na), mon_image_hash("k", b, nb)); /* debug info differs */
+	b[121] = 'O';
+	ck_assert_uint_ne(mon_image_hash("k", a, na), mon_image_hash("k", b, nb)); /* the code differs */
+	b[121] = 'o';
+	b[24] = 0x20;
+	ck_assert_uint_ne(mon_image_hash("k", a, na), mon_image_hash("k", b, nb)); /* the entry differs */
+	b[24] = 0x10;
+	b[64 + 8] = 250; /* a segment outside the file: all bytes hashed, no read past the end */
+	ck_assert_uint_eq(mon_image_hash("k", b, nb), mon_fnv1a(MON_FNV_INIT, b, nb));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("monitor_trace");
@@ -185,6 +294,9 @@ int main(void)
 	tcase_add_test(tc, after_with_preroll);
 	tcase_add_test(tc, after_rejects_bad_input);
 	tcase_add_test(tc, temp_name_and_ring);
+	tcase_add_test(tc, options_canonical);
+	tcase_add_test(tc, header_line);
+	tcase_add_test(tc, image_hash_of_what_loads);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -400,6 +400,38 @@ START_TEST(ignore_any_word_and_blanks)
 }
 END_TEST
 
+START_TEST(header_lines)
+{
+	struct con_event m = {0};
+	char why[160];
+	ck_assert_int_eq(con_trace_meta_parse(&m, "# vmlab trace version=0.1 seed=3 kernel=ab modules=a:1,b:2 "
+					      "options=--mem 4M --cmdline 'x y'", why, sizeof why), 1);
+	ck_assert_str_eq(con_event_get(&m, "version"), "0.1");
+	ck_assert_str_eq(con_event_get(&m, "seed"), "3");
+	ck_assert_str_eq(con_event_get(&m, "modules"), "a:1,b:2");
+	ck_assert_str_eq(con_event_get(&m, "options"), "--mem 4M --cmdline 'x y'");
+	ck_assert_int_eq(con_trace_meta_parse(&m, "{\"meta\":{\"version\":\"0.1\",\"seed\":3,\"options\":\"\"}}",
+					      why, sizeof why), 1);
+	ck_assert_str_eq(con_event_get(&m, "seed"), "3");
+	ck_assert_str_eq(con_event_get(&m, "options"), "");
+	/* not headers */
+	ck_assert_int_eq(con_trace_meta_parse(&m, "[1] vm0 VMM x", why, sizeof why), 0);
+	ck_assert_int_eq(con_trace_meta_parse(&m, "{\"icount\":1}", why, sizeof why), 0);
+	ck_assert_int_eq(con_trace_meta_parse(&m, "# a comment", why, sizeof why), 0);
+	ck_assert(con_trace_comment("  # a comment") && !con_trace_comment("[1] vm0 VMM #"));
+	/* malformed headers */
+	static const char *const bad[] = {
+		"# vmlab trace seed=1", "# vmlab trace version=1 version=2", "# vmlab trace version=1 junk",
+		"{\"meta\":1}", "{\"meta\":{\"seed\":1}}", "{\"meta\":{\"version\":\"1\"},\"x\":2}", "{\"meta\":{",
+	};
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(con_trace_meta_parse(&m, bad[i], why, sizeof why) == -1, "accepted: %s", bad[i]);
+		ck_assert(!strncmp(why, "malformed trace header: ", 24));
+	}
+	con_event_free(&m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("tracediff");
@@ -420,6 +452,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, text_malformed, 0, (int)(sizeof bad_text / sizeof bad_text[0]));
 	tcase_add_test(tc, text_fields);
 	tcase_add_test(tc, mixed_text_and_jsonl);
+	tcase_add_test(tc, header_lines);
 	tcase_add_test(tc, bad_input_files);
 	tcase_add_test(tc, nul_byte);
 	tcase_add_test(tc, bad_arguments);
