@@ -2,9 +2,8 @@
 #
 #   make            build build/vmlab, the tools and the guest kernel
 #   make run        install deps, build, run the demo
-#   make test       install deps, build, run every test (unit, differential, e2e, golden),
-#                   then the same suite under ASan+UBSan (make asan); CI runs this
-#   make suite      build and run the suite once, without ASan (the first half of make test)
+#   make test       install deps, build, run every test (unit, differential, e2e, golden); CI runs this
+#   make suite      the same without installing deps (BUILD/SAN/COV say which build)
 #   make asan       the suite built with ASan+UBSan (under build/asan)
 #   make coverage   line coverage of the suite (gcovr summary + HTML in build/coverage/)
 #   make bench      benchmarks: guest MIPS and ratios
@@ -105,7 +104,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $$(LIBS_$$(call unit_module,$$@))
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -o $@ $< $(LINK_$(call unit_module,$@)) $(LDFLAGS_SAN) $(CHECK_LIBS) $(LDLIBS)
 
 unit-%: $(BUILD)/tests/test_%
-	$<
+	CK_FORK=yes $<
 
 # Build-only targets per module, so one part can be built while another is broken.
 $(foreach m,$(MODULES),$(eval $(m): $(BUILD)/lib$(m).a $(filter $(BUILD)/tests/test_$(m)_%,$(UNIT_BIN))))
@@ -113,7 +112,9 @@ monitor: $(LIBS_mon_front) $(LIBS_mon_core) $(filter $(BUILD)/tests/test_monitor
 
 # ---- fragments add: ALL_TARGETS, TEST_STEPS (make targets run by tests/run.sh), BENCH_STEPS
 ALL_TARGETS := $(BUILD)/vmlab
-TEST_STEPS  := unit
+# each unit test binary is a step of its own (unit-NAME): its own time, its own
+# timeout, and the suite can run it beside the others (`make unit` runs them all)
+TEST_STEPS  := $(patsubst tests/unit/test_%.c,unit-%,$(UNIT_SRC))
 ASAN_SKIP   :=
 TEST_ALONE  :=
 TEST_LONG   :=
@@ -146,7 +147,7 @@ SKIPPED_STEPS = $(if $(filter 1,$(SAN)),$(filter $(ASAN_SKIP),$(TEST_STEPS)))
 # tests/run.sh runs TEST_JOBS steps at a time (output still in list order);
 # TEST_ALONE steps run with no other step beside them, TEST_LONG steps get
 # STEP_TIMEOUT_LONG instead of STEP_TIMEOUT (fragments add to both).
-TEST_JOBS ?= 2
+TEST_JOBS ?= 1
 RUN_FLAGS = -j $(TEST_JOBS) --alone "$(TEST_ALONE)" --long "$(TEST_LONG)"
 
 # One suite: build, then every step of RUN_STEPS, with this BUILD/SAN/COV.
@@ -156,13 +157,11 @@ suite:
 	@./tests/run.sh $(RUN_FLAGS) $(MAKE) --no-print-directory BUILD=$(BUILD) SAN=$(SAN) COV=$(COV) -- $(RUN_STEPS)
 	@$(if $(SKIPPED_STEPS),echo "skipped under asan: $(words $(SKIPPED_STEPS)) steps ($(SKIPPED_STEPS))")
 
-# The test command (README, .ci/run): the suite, then the same suite under
-# ASan+UBSan (make asan); both always run, and it fails if either failed.
+# The test command (README, .ci/run). Not yet followed by the suite under
+# ASan+UBSan (make asan): that half is not yet measured to fit CI's 30 minutes
+# on 2 cores (README, "Set-up").
 test: deps
-	@r=0; $(MAKE) --no-print-directory suite || r=1; \
-	  echo "=== make test: now the suite under ASan+UBSan (build/asan)"; \
-	  $(MAKE) --no-print-directory asan-suite || r=1; \
-	  [ $$r = 0 ] && echo "make test: both suites passed" || echo "make test: FAILED (see each suite's summary above)"; exit $$r
+	@$(MAKE) --no-print-directory suite
 
 # The whole suite under ASan+UBSan, in its own build folder.
 asan: deps

@@ -32,7 +32,7 @@ n=${#steps[@]}
 dir=$(mktemp -d /tmp/vmlab-steps-XXXXXX)
 # on exit (interrupted), stop the steps still running: each one's timeout passes
 # the signal on to its step's process group
-trap 'for f in "$dir"/*.pid; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null; done; rm -rf "$dir"' EXIT
+trap 'for f in "$dir"/*.pid; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null; done; wait; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 
 limit_of() { case $long in *" $1 "*) echo "${STEP_TIMEOUT_LONG:-1800}" ;; *) echo "${STEP_TIMEOUT:-900}" ;; esac; }
