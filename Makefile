@@ -79,6 +79,9 @@ LINK_shadow  := $(LIBS_shadow)
 # symbol that needs a front end fails to link (dependencies go one way).
 LINK_monitor := -Wl,--start-group $(LIBS_mon_front) -Wl,--end-group $(LIBS_mon_core) $(LIBS_shadow)
 
+# The CPU core's handlers: gcc's straight-line vectorizer packs the lazy-flags
+# stores into SSE moves, more instructions than the plain stores.
+$(BUILD)/obj/cpu/%.o: CFLAGS += -fno-tree-slp-vectorize
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@

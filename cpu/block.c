@@ -2,9 +2,9 @@
  * cpu/block.c — predecoded basic blocks, the run loop's fast path.
  *
  * A block is the run of instructions from one machine address up to and
- * including the first that may branch or stop (jmp/jcc/call/ret/loop, far
+ * including the first that may branch or stop (jmp/call/ret/loop, far
  * return, string and sensitive instructions), never crossing a page, at most
- * BLOCK_MAX instructions. Blocks live in one arena, are found through a
+ * BLOCK_MAX instructions; a taken jcc on the way leaves it early. Blocks live in one arena, are found through a
  * direct-mapped table keyed by MA, and each machine page keeps the list of
  * its blocks, so a write to code drops exactly that page's blocks (the page
  * is marked in in->codepage, as for the icache, so every write to it takes
@@ -74,10 +74,11 @@ void cpu_block_drop_page(struct cpu *cpu, uint64_t page)
 }
 
 /* Instructions after which a block ends: they branch, or may stop the run,
- * change the privilege level or re-run themselves. */
+ * change the privilege level or re-run themselves. A conditional branch
+ * does not: taken, it leaves the block itself (exec_stack.c). */
 static bool ends_block(insn_fn fn)
 {
-	return fn == cpu_op_jcc || fn == cpu_op_jmp_rel || fn == cpu_op_jmp_rm || fn == cpu_op_call_rel ||
+	return fn == cpu_op_jmp_rel || fn == cpu_op_jmp_rm || fn == cpu_op_call_rel ||
 	       fn == cpu_op_call_rm || fn == cpu_op_ret || fn == cpu_op_loop || fn == cpu_op_lret ||
 	       fn == cpu_op_string || fn == cpu_op_sens;
 }

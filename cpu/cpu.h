@@ -289,6 +289,13 @@ struct cpu {
 	struct cpu_stats stats;
 	struct cpu_internal *in;
 	void *mmu_paging; /* state of cpu/mmu_paging.c; freed by cpu_free */
+	/* cpu/'s own, kept here rather than behind `in` so that the hot path
+	 * reaches them without loading `in` first (cpu/exec.h): */
+	struct ftlb_entry *ftlb_; /* the fast translation cache's set for the current CPL */
+	struct cpu_lazy_flags {   /* the pending arithmetic flags (lf_set) */
+		uint64_t res, a, b;
+		uint8_t op, size, cf_in;
+	} lf_;
 };
 
 /* Set up a CPU in 64-bit mode at CPL 0, registers zero, over `ram`.

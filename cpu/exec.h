@@ -19,6 +19,9 @@
 #define CPU_EXIT_RECHECK ((enum cpu_exit_reason)0x7f)
 /* A block's private "ended before its last instruction" (cpu_insn_stop_early). */
 #define CPU_EXIT_BLOCK_STOP ((enum cpu_exit_reason)0x7e)
+/* A specialised copy's "my memory operand missed the fast cache, nothing
+ * changed: run the generic handler instead" (HANDLER_OR). */
+#define CPU_EXIT_RETRY ((enum cpu_exit_reason)0x7d)
 
 /* ---- the decoded instruction ---- */
 struct insn;
@@ -86,17 +89,13 @@ struct ftlb_entry {
 	ma_t ma;          /* MA of the page */
 };
 
-/* ---- lazy flags ----
+/* ---- lazy flags (cpu->lf_) ----
  * The arithmetic flags of the last flag-setting ALU op are kept as its
  * operands and result; they are computed only when read. With op == LF_NONE
  * the flags are in cpu->rflags_. Values are stored truncated to `size`. */
 enum lf_op { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC,
 	     LF_SHL, LF_SHR, LF_SAR, /* a = the value shifted, b = the count (1..63) */
 	     LF_MUL };               /* a = 1 if the product overflowed the low half */
-struct lazy_flags {
-	uint64_t res, a, b;
-	uint8_t op, size, cf_in;
-};
 
 /* ---- pre-decoded instruction cache, keyed by MA ---- */
 #define ICACHE_BITS 15
@@ -120,12 +119,11 @@ struct block {
 };
 
 struct cpu_internal {
-	struct lazy_flags lf;
 	/* fetch shortcut: the page RIP is on */
 	uint64_t fetch_page;   /* VA page or FTLB_EMPTY */
 	uint64_t fetch_ma_add; /* MA = VA + fetch_ma_add */
 	uint64_t *fetch_touch; /* the MMU's stamp for that page, or NULL */
-	struct ftlb_entry *ftlb; /* current set: ftlb_set[cpl == 3] */
+	/* the current set, ftlb_set[cpl == 3], is cpu->ftlb_ */
 	unsigned ftlb_cpl;       /* CPL the current set belongs to */
 	bool ftlb_off;           /* cpu_ftlb_set_enabled(false): never fill the fast cache */
 	struct ftlb_entry ftlb_set[2][3][FTLB_SIZE]; /* [user][access][index] */
@@ -224,31 +222,39 @@ static inline void store_le(uint8_t *p, unsigned size, uint64_t v)
 static inline __attribute__((always_inline)) struct ftlb_entry *ftlb_hit(struct cpu *cpu, enum cpu_access acc,
 									  va_t va, unsigned size)
 {
-	struct ftlb_entry *e = &cpu->in->ftlb[acc * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
+	struct ftlb_entry *e = &cpu->ftlb_[acc * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
 	return LIKELY(e->tag == ((va + size - 1) & PAGE_MASK)) ? e : NULL;
+}
+
+/* The host pointer of a fast-cache hit for an access of kind acc (stamped
+ * when the MMU asks for it), or false on a miss. */
+static inline __attribute__((always_inline)) bool ftlb_ptr(struct cpu *cpu, enum cpu_access acc, va_t va,
+							    unsigned size, uint8_t **p)
+{
+	struct ftlb_entry *e = ftlb_hit(cpu, acc, va, size);
+	if (!e)
+		return false;
+	if (e->touch)
+		cpu_touch(cpu, e->touch);
+	*p = (uint8_t *)(uintptr_t)(va + e->addend);
+	return true;
 }
 
 static inline uint64_t mem_read(struct cpu *cpu, va_t va, unsigned size)
 {
-	struct ftlb_entry *e = ftlb_hit(cpu, ACC_READ, va, size);
-	if (LIKELY(e != NULL)) {
-		if (e->touch)
-			cpu_touch(cpu, e->touch);
-		return load_le((const uint8_t *)(uintptr_t)(va + e->addend), size);
-	}
+	uint8_t *p;
+	if (LIKELY(ftlb_ptr(cpu, ACC_READ, va, size, &p)))
+		return load_le(p, size);
 	return cpu_mem_read_slow(cpu, va, size, cpu->cpl);
 }
 
 static inline void mem_write(struct cpu *cpu, va_t va, unsigned size, uint64_t v)
 {
-	struct ftlb_entry *e = ftlb_hit(cpu, ACC_WRITE, va, size);
-	if (LIKELY(e != NULL)) {
-		if (e->touch)
-			cpu_touch(cpu, e->touch);
-		store_le((uint8_t *)(uintptr_t)(va + e->addend), size, v);
-		return;
-	}
-	cpu_mem_write_slow(cpu, va, size, v, cpu->cpl);
+	uint8_t *p;
+	if (LIKELY(ftlb_ptr(cpu, ACC_WRITE, va, size, &p)))
+		store_le(p, size, v);
+	else
+		cpu_mem_write_slow(cpu, va, size, v, cpu->cpl);
 }
 
 /* ---- icache (icache.c) ---- */
@@ -379,14 +385,14 @@ static inline int64_t sext(uint64_t v, unsigned size)
  * Condition code cc inline, for a cc known at compile time (the jcc copies):
  * ZF and SF of every lazy record come from its result; after cmp/sub and
  * test/and/or/xor the other common conditions come from the operands.
- * Everything else goes to cpu_cond.
+ * Returns 1 or 0, or -1 for everything else (cpu_cond decides).
  */
-static inline __attribute__((always_inline)) bool cond_fast(struct cpu *cpu, unsigned cc)
+static inline __attribute__((always_inline)) int cond_lazy(const struct cpu *cpu, unsigned cc)
 {
-	const struct lazy_flags *lf = &cpu->in->lf;
+	const struct cpu_lazy_flags *lf = &cpu->lf_;
 	bool neg = cc & 1, r;
 	if (lf->op == LF_NONE)
-		return cpu_cond(cpu, cc);
+		return -1;
 	switch (cc >> 1) {
 	case 2: r = lf->res == 0; return r ^ neg;
 	case 4: r = (lf->res & sign_bit(lf->size)) != 0; return r ^ neg;
@@ -410,12 +416,18 @@ static inline __attribute__((always_inline)) bool cond_fast(struct cpu *cpu, uns
 		default: break;
 		}
 	}
-	return cpu_cond(cpu, cc);
+	return -1;
+}
+
+static inline __attribute__((always_inline)) bool cond_fast(struct cpu *cpu, unsigned cc)
+{
+	int c = cond_lazy(cpu, cc);
+	return c >= 0 ? c : cpu_cond(cpu, cc);
 }
 
 static inline void lf_set(struct cpu *cpu, enum lf_op op, unsigned size, uint64_t a, uint64_t b, uint64_t res)
 {
-	struct lazy_flags *lf = &cpu->in->lf;
+	struct cpu_lazy_flags *lf = &cpu->lf_;
 	lf->op = (uint8_t)op;
 	lf->size = (uint8_t)size;
 	lf->a = a;
@@ -428,10 +440,10 @@ static inline void lf_set(struct cpu *cpu, enum lf_op op, unsigned size, uint64_
 static inline void flags_put(struct cpu *cpu, uint64_t mask, uint64_t bits)
 {
 	uint64_t f = cpu->rflags_;
-	if (cpu->in->lf.op != LF_NONE) {
+	if (cpu->lf_.op != LF_NONE) {
 		if ((mask & RFLAGS_ARITH) != RFLAGS_ARITH)
 			f = cpu_flags_materialize(cpu);
-		cpu->in->lf.op = LF_NONE;
+		cpu->lf_.op = LF_NONE;
 	}
 	cpu->rflags_ = (f & ~mask) | (bits & mask);
 }
@@ -540,6 +552,51 @@ static inline __attribute__((always_inline)) void rm_write_f(struct cpu *cpu, co
 		mem_write(cpu, insn_ea_f(cpu, i, f), size, v);
 }
 
+/*
+ * The same for the bodies of specialised handlers, which must not call out
+ * on their fast path: in a copy with a memory form (FORM_MEM, FORM_BD) the
+ * access is served by the fast cache alone and returns false on a miss,
+ * before anything changed (the body then returns CPU_EXIT_RETRY); FORM_ANY
+ * and FORM_REG always succeed.
+ */
+static inline __attribute__((always_inline)) bool mem_load_f(struct cpu *cpu, va_t va, unsigned size, enum form f,
+							      uint64_t *v)
+{
+	if (f == FORM_ANY) {
+		*v = mem_read(cpu, va, size);
+		return true;
+	}
+	uint8_t *p;
+	if (!ftlb_ptr(cpu, ACC_READ, va, size, &p))
+		return false;
+	*v = load_le(p, size);
+	return true;
+}
+
+static inline __attribute__((always_inline)) bool rm_load_f(struct cpu *cpu, const struct insn *i, unsigned size,
+							     enum form f, uint64_t *v)
+{
+	if (form_reg(i, f)) {
+		*v = reg_get(cpu, i->rm, size);
+		return true;
+	}
+	return mem_load_f(cpu, insn_ea_f(cpu, i, f), size, f, v);
+}
+
+static inline __attribute__((always_inline)) bool rm_store_f(struct cpu *cpu, const struct insn *i, unsigned size,
+							      uint64_t v, enum form f)
+{
+	if (form_reg(i, f) || f == FORM_ANY) {
+		rm_write_f(cpu, i, size, v, f);
+		return true;
+	}
+	uint8_t *p;
+	if (!ftlb_ptr(cpu, ACC_WRITE, insn_ea_f(cpu, i, f), size, &p))
+		return false;
+	store_le(p, size, v);
+	return true;
+}
+
 static inline uint64_t rm_read(struct cpu *cpu, const struct insn *i, unsigned size)
 {
 	return rm_read_f(cpu, i, size, FORM_ANY);
@@ -560,18 +617,27 @@ static inline void rm_write(struct cpu *cpu, const struct insn *i, unsigned size
  */
 static inline uint8_t *rmw_begin(struct cpu *cpu, va_t va, unsigned size)
 {
-	struct ftlb_entry *e = ftlb_hit(cpu, ACC_WRITE, va, size);
-	if (LIKELY(e != NULL)) {
-		if (e->touch)
-			cpu_touch(cpu, e->touch); /* one hit: the write's translation serves the read too */
-		return (uint8_t *)(uintptr_t)(va + e->addend);
-	}
+	uint8_t *p;
+	if (LIKELY(ftlb_ptr(cpu, ACC_WRITE, va, size, &p))) /* one hit: the write's translation serves the read too */
+		return p;
 	if ((va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size)
 		return cpu_xlat(cpu, va, size, ACC_WRITE, cpu->cpl);
 	unsigned first = PAGE_SIZE - (va & (PAGE_SIZE - 1));
 	cpu_xlat(cpu, va, first, ACC_WRITE, cpu->cpl);
 	cpu_xlat(cpu, (va & PAGE_MASK) + PAGE_SIZE, size - first, ACC_WRITE, cpu->cpl);
 	return NULL;
+}
+
+/* rmw_begin in a specialised body (see rm_load_f): false on a fast-cache miss
+ * of a memory-form copy. */
+static inline __attribute__((always_inline)) bool rmw_begin_f(struct cpu *cpu, va_t va, unsigned size, enum form f,
+							       uint8_t **p)
+{
+	if (f == FORM_ANY) {
+		*p = rmw_begin(cpu, va, size);
+		return true;
+	}
+	return ftlb_ptr(cpu, ACC_WRITE, va, size, p);
 }
 
 static inline uint64_t rmw_load(struct cpu *cpu, uint8_t *p, va_t va, unsigned size)
@@ -611,9 +677,13 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
  * cpu_insn_stop, which ends the run of handlers. No loop runs between the
  * instructions of a block; the run loop sees one call per block.
  * HANDLER_SAVE also saves RSP for the fault path (run.c restores it): for
- * the handlers that change RSP and may fault afterwards. */
+ * the handlers that change RSP and may fault afterwards. HANDLER_OR(name,
+ * generic): a specialised copy whose body may return CPU_EXIT_RETRY (its
+ * memory operand missed the fast cache, nothing has changed yet): then the
+ * generic handler runs the instruction instead, jumped to, so the copy
+ * makes no call on its own fast path and needs no stack frame. */
 #define HANDLER_DECL(name) enum cpu_exit_reason name(struct cpu *cpu, const struct insn *i)
-#define HANDLER_DEFINE_(name, save)                                                                  \
+#define HANDLER_DEFINE_(name, save, generic)                                                         \
 	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
 										     const struct insn *i); \
 	HANDLER_DECL(name)                                                                           \
@@ -626,15 +696,20 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
 		enum cpu_exit_reason r_ = name##_body(cpu, i);                                       \
 		if (save)                                                                            \
 			cpu->in->rsp_saved = false;                                                  \
-		if (UNLIKELY(r_ != CPU_EXIT_NONE))                                                   \
-			return r_;                                                                   \
+		if (UNLIKELY(r_ != CPU_EXIT_NONE)) {                                                 \
+			if (r_ != CPU_EXIT_RETRY)                                                    \
+				return r_;                                                           \
+			cpu->rip -= i->len;                                                          \
+			return generic(cpu, i);                                                      \
+		}                                                                                    \
 		cpu->icount++;                                                                       \
 		return i[1].fn(cpu, i + 1);                                                          \
 	}                                                                                            \
 	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
 										     const struct insn *i)
-#define HANDLER(name) HANDLER_DEFINE_(name, false)
-#define HANDLER_SAVE(name) HANDLER_DEFINE_(name, true)
+#define HANDLER(name) HANDLER_DEFINE_(name, false, name)
+#define HANDLER_OR(name, generic) HANDLER_DEFINE_(name, false, generic)
+#define HANDLER_SAVE(name) HANDLER_DEFINE_(name, true, name)
 
 /*
  * Handlers specialised at predecode time by operand size x operand form.
@@ -648,15 +723,15 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
  */
 #define SPECIALISED(name, body, x)                                                     \
 	HANDLER(name) { return body(cpu, i, i->osz, FORM_ANY, x); }                    \
-	HANDLER(name##_r64) { return body(cpu, i, 8, FORM_REG, x); }                    \
-	HANDLER(name##_r32) { return body(cpu, i, 4, FORM_REG, x); }                    \
-	HANDLER(name##_r8) { return body(cpu, i, 1, FORM_REG, x); }                     \
-	HANDLER(name##_m64) { return body(cpu, i, 8, FORM_MEM, x); }                    \
-	HANDLER(name##_m32) { return body(cpu, i, 4, FORM_MEM, x); }                    \
-	HANDLER(name##_m8) { return body(cpu, i, 1, FORM_MEM, x); }                     \
-	HANDLER(name##_b64) { return body(cpu, i, 8, FORM_BD, x); }                     \
-	HANDLER(name##_b32) { return body(cpu, i, 4, FORM_BD, x); }                     \
-	HANDLER(name##_b8) { return body(cpu, i, 1, FORM_BD, x); }
+	HANDLER_OR(name##_r64, name) { return body(cpu, i, 8, FORM_REG, x); }           \
+	HANDLER_OR(name##_r32, name) { return body(cpu, i, 4, FORM_REG, x); }           \
+	HANDLER_OR(name##_r8, name) { return body(cpu, i, 1, FORM_REG, x); }            \
+	HANDLER_OR(name##_m64, name) { return body(cpu, i, 8, FORM_MEM, x); }           \
+	HANDLER_OR(name##_m32, name) { return body(cpu, i, 4, FORM_MEM, x); }           \
+	HANDLER_OR(name##_m8, name) { return body(cpu, i, 1, FORM_MEM, x); }            \
+	HANDLER_OR(name##_b64, name) { return body(cpu, i, 8, FORM_BD, x); }            \
+	HANDLER_OR(name##_b32, name) { return body(cpu, i, 4, FORM_BD, x); }            \
+	HANDLER_OR(name##_b8, name) { return body(cpu, i, 1, FORM_BD, x); }
 #define SPECIALISED_DECL(name)                                                         \
 	HANDLER_DECL(name); HANDLER_DECL(name##_r64); HANDLER_DECL(name##_r32);         \
 	HANDLER_DECL(name##_r8); HANDLER_DECL(name##_m64); HANDLER_DECL(name##_m32);     \
@@ -700,7 +775,7 @@ HANDLER_DECL(cpu_op_lahf); HANDLER_DECL(cpu_op_sahf); HANDLER_DECL(cpu_op_nop); 
 /* exec_stack.c */
 HANDLER_DECL(cpu_op_push_rm); HANDLER_DECL(cpu_op_pop_rm); HANDLER_DECL(cpu_op_push_imm);
 HANDLER_DECL(cpu_op_call_rel); HANDLER_DECL(cpu_op_call_rm); HANDLER_DECL(cpu_op_jmp_rel); HANDLER_DECL(cpu_op_jmp_rm);
-HANDLER_DECL(cpu_op_jcc); JCC_DECLS; HANDLER_DECL(cpu_op_ret); HANDLER_DECL(cpu_op_enter); HANDLER_DECL(cpu_op_leave);
+HANDLER_DECL(cpu_op_jcc); JCC_DECLS; HANDLER_DECL(cpu_jcc_resolve); HANDLER_DECL(cpu_op_ret); HANDLER_DECL(cpu_op_enter); HANDLER_DECL(cpu_op_leave);
 HANDLER_DECL(cpu_op_loop); HANDLER_DECL(cpu_op_lret); HANDLER_DECL(cpu_op_push_seg); HANDLER_DECL(cpu_op_pop_seg);
 /* exec_shift.c: ext = /reg (rol ror rcl rcr shl shr sal sar), ext2 = count source */
 SPECIALISED_DECL(cpu_op_shift); SPECIALISED_DECL(cpu_op_shl); SPECIALISED_DECL(cpu_op_shr);

@@ -22,14 +22,14 @@ static inline __attribute__((always_inline)) uint64_t alu(struct cpu *cpu, unsig
 		unsigned c = cpu_flag_cf(cpu);
 		r = (a + b + c) & m;
 		lf_set(cpu, LF_ADC, size, a, b, r);
-		cpu->in->lf.cf_in = (uint8_t)c;
+		cpu->lf_.cf_in = (uint8_t)c;
 		return r;
 	}
 	case ALU_SBB: {
 		unsigned c = cpu_flag_cf(cpu);
 		r = (a - b - c) & m;
 		lf_set(cpu, LF_SBB, size, a, b, r);
-		cpu->in->lf.cf_in = (uint8_t)c;
+		cpu->lf_.cf_in = (uint8_t)c;
 		return r;
 	}
 	case ALU_SUB:
@@ -58,10 +58,15 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm_r(struc
 	}
 	va_t ea = insn_ea_f(cpu, i, f);
 	if (op == ALU_CMP) {
-		alu(cpu, op, s, mem_read(cpu, ea, s), b);
+		uint64_t a;
+		if (!mem_load_f(cpu, ea, s, f, &a))
+			return CPU_EXIT_RETRY;
+		alu(cpu, op, s, a, b);
 		return CPU_EXIT_NONE;
 	}
-	uint8_t *p = rmw_begin(cpu, ea, s);
+	uint8_t *p;
+	if (!rmw_begin_f(cpu, ea, s, f, &p))
+		return CPU_EXIT_RETRY;
 	rmw_store(cpu, p, ea, s, alu(cpu, op, s, rmw_load(cpu, p, ea, s), b));
 	return CPU_EXIT_NONE;
 }
@@ -70,7 +75,10 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm_r(struc
 static inline __attribute__((always_inline)) enum cpu_exit_reason alu_r_rm(struct cpu *cpu, const struct insn *i,
 									    unsigned s, enum form f, unsigned op)
 {
-	uint64_t r = alu(cpu, op, s, reg_get(cpu, i->reg, s), rm_read_f(cpu, i, s, f));
+	uint64_t b;
+	if (!rm_load_f(cpu, i, s, f, &b))
+		return CPU_EXIT_RETRY;
+	uint64_t r = alu(cpu, op, s, reg_get(cpu, i->reg, s), b);
 	if (op != ALU_CMP)
 		reg_set(cpu, i->reg, s, r);
 	return CPU_EXIT_NONE;
@@ -88,10 +96,15 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm_imm(str
 	}
 	va_t ea = insn_ea_f(cpu, i, f);
 	if (op == ALU_CMP) {
-		alu(cpu, op, s, mem_read(cpu, ea, s), (uint64_t)i->imm);
+		uint64_t a;
+		if (!mem_load_f(cpu, ea, s, f, &a))
+			return CPU_EXIT_RETRY;
+		alu(cpu, op, s, a, (uint64_t)i->imm);
 		return CPU_EXIT_NONE;
 	}
-	uint8_t *p = rmw_begin(cpu, ea, s);
+	uint8_t *p;
+	if (!rmw_begin_f(cpu, ea, s, f, &p))
+		return CPU_EXIT_RETRY;
 	rmw_store(cpu, p, ea, s, alu(cpu, op, s, rmw_load(cpu, p, ea, s), (uint64_t)i->imm));
 	return CPU_EXIT_NONE;
 }
@@ -115,8 +128,10 @@ ALU_HANDLERS(cmp, ALU_CMP)
 static inline __attribute__((always_inline)) enum cpu_exit_reason test(struct cpu *cpu, const struct insn *i,
 									unsigned s, enum form f, bool imm)
 {
-	uint64_t b = imm ? (uint64_t)i->imm & size_mask(s) : reg_get(cpu, i->reg, s);
-	lf_set(cpu, LF_LOGIC, s, 0, 0, rm_read_f(cpu, i, s, f) & b);
+	uint64_t b = imm ? (uint64_t)i->imm & size_mask(s) : reg_get(cpu, i->reg, s), a;
+	if (!rm_load_f(cpu, i, s, f, &a))
+		return CPU_EXIT_RETRY;
+	lf_set(cpu, LF_LOGIC, s, 0, 0, a & b);
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_test_rm_r, test, false)
@@ -137,7 +152,7 @@ static enum cpu_exit_reason incdec(struct cpu *cpu, const struct insn *i, bool d
 		rmw_store(cpu, p, ea, s, r);
 	uint8_t cf = cpu_flag_cf(cpu);
 	lf_set(cpu, dec ? LF_DEC : LF_INC, s, a, 1, r);
-	cpu->in->lf.cf_in = cf;
+	cpu->lf_.cf_in = cf;
 	return CPU_EXIT_NONE;
 }
 

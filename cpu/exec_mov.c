@@ -10,8 +10,7 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason mov_rm_r(struc
 									    unsigned s, enum form f, int x)
 {
 	(void)x;
-	rm_write_f(cpu, i, s, reg_get(cpu, i->reg, s), f);
-	return CPU_EXIT_NONE;
+	return rm_store_f(cpu, i, s, reg_get(cpu, i->reg, s), f) ? CPU_EXIT_NONE : CPU_EXIT_RETRY;
 }
 SPECIALISED(cpu_op_mov_rm_r, mov_rm_r, 0)
 
@@ -20,7 +19,10 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason mov_r_rm(struc
 									    unsigned s, enum form f, int x)
 {
 	(void)x;
-	reg_set(cpu, i->reg, s, rm_read_f(cpu, i, s, f));
+	uint64_t v;
+	if (!rm_load_f(cpu, i, s, f, &v))
+		return CPU_EXIT_RETRY;
+	reg_set(cpu, i->reg, s, v);
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_mov_r_rm, mov_r_rm, 0)
@@ -30,8 +32,7 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason mov_rm_imm(str
 									      unsigned s, enum form f, int x)
 {
 	(void)x;
-	rm_write_f(cpu, i, s, (uint64_t)i->imm, f);
-	return CPU_EXIT_NONE;
+	return rm_store_f(cpu, i, s, (uint64_t)i->imm, f) ? CPU_EXIT_NONE : CPU_EXIT_RETRY;
 }
 SPECIALISED(cpu_op_mov_rm_imm, mov_rm_imm, 0)
 
@@ -64,7 +65,10 @@ HANDLER(cpu_op_mov_moffs_a)
 static inline __attribute__((always_inline)) enum cpu_exit_reason movzx(struct cpu *cpu, const struct insn *i,
 									 unsigned s, enum form f, int x)
 {
-	reg_set(cpu, i->reg, s, rm_read_f(cpu, i, x ? (unsigned)x : i->ext2, f));
+	uint64_t v;
+	if (!rm_load_f(cpu, i, x ? (unsigned)x : i->ext2, f, &v))
+		return CPU_EXIT_RETRY;
+	reg_set(cpu, i->reg, s, v);
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_movzx, movzx, 0)
@@ -77,7 +81,10 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason movsx(struct c
 									 unsigned s, enum form f, int x)
 {
 	unsigned from = x ? (unsigned)x : i->ext2 ? i->ext2 : 4;
-	reg_set(cpu, i->reg, s, (uint64_t)sext(rm_read_f(cpu, i, from, f), from));
+	uint64_t v;
+	if (!rm_load_f(cpu, i, from, f, &v))
+		return CPU_EXIT_RETRY;
+	reg_set(cpu, i->reg, s, (uint64_t)sext(v, from));
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_movsx, movsx, 0)
@@ -225,7 +232,7 @@ HANDLER(cpu_op_cmovcc)
 {
 	unsigned s = i->osz;
 	uint64_t v = rm_read(cpu, i, s);
-	if (cpu_cond(cpu, i->ext))
+	if (cond_fast(cpu, i->ext))
 		reg_set(cpu, i->reg, s, v);
 	else if (s == 4)
 		cpu->gpr[i->reg] = (uint32_t)cpu->gpr[i->reg];
@@ -235,7 +242,7 @@ HANDLER(cpu_op_cmovcc)
 /* setcc Eb */
 HANDLER(cpu_op_setcc)
 {
-	rm_write(cpu, i, 1, cpu_cond(cpu, i->ext));
+	rm_write(cpu, i, 1, cond_fast(cpu, i->ext));
 	return CPU_EXIT_NONE;
 }
 

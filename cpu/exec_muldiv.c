@@ -104,6 +104,13 @@ HANDLER(cpu_op_muldiv)
 static inline __attribute__((always_inline)) void imul2(struct cpu *cpu, const struct insn *i, unsigned s,
 							 uint64_t a, uint64_t b)
 {
+	if (s <= 4) { /* the product fits in 64 bits */
+		int64_t p = sext(a, s) * sext(b, s);
+		uint64_t lo = (uint64_t)p & size_mask(s);
+		reg_set(cpu, i->reg, s, lo);
+		mul_flags(cpu, lo, s, sext(lo, s) != p);
+		return;
+	}
 	s128 p = (s128)sext(a, s) * sext(b, s);
 	uint64_t lo = (uint64_t)p & size_mask(s);
 	reg_set(cpu, i->reg, s, lo);
@@ -115,7 +122,10 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason imul_r_rm(stru
 									     unsigned s, enum form f, int x)
 {
 	(void)x;
-	imul2(cpu, i, s, reg_get(cpu, i->reg, s), rm_read_f(cpu, i, s, f));
+	uint64_t b;
+	if (!rm_load_f(cpu, i, s, f, &b))
+		return CPU_EXIT_RETRY;
+	imul2(cpu, i, s, reg_get(cpu, i->reg, s), b);
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_imul_r_rm, imul_r_rm, 0)

@@ -102,7 +102,9 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason shift(struct c
 		return CPU_EXIT_NONE;
 	}
 	va_t ea = insn_ea_f(cpu, i, f);
-	uint8_t *p = rmw_begin(cpu, ea, s);
+	uint8_t *p;
+	if (!rmw_begin_f(cpu, ea, s, f, &p))
+		return CPU_EXIT_RETRY;
 	uint64_t a = rmw_load(cpu, p, ea, s);
 	if (cnt)
 		rmw_store(cpu, p, ea, s, shift_op(cpu, op, s, a, cnt));

@@ -69,21 +69,41 @@ HANDLER(cpu_op_jmp_rm)
 	return CPU_EXIT_NONE;
 }
 
-/* jcc rel8/rel32 (ext = condition code) */
-HANDLER(cpu_op_jcc)
+/*
+ * jcc rel8/rel32 (ext = condition code). Not taken, it threads on to the
+ * next instruction, so a block goes on past its conditional branches; taken,
+ * it leaves the block (returns to the run loop, which counts the block's
+ * instructions from icount). RIP and icount are already past it.
+ */
+#define JCC_TAKE(taken)                                  \
+	{                                                \
+		if (taken) {                             \
+			cpu->rip += (uint64_t)i->imm;    \
+			return CPU_EXIT_NONE;            \
+		}                                        \
+		return i[1].fn(cpu, i + 1);              \
+	}
+/* The condition from the materialized flags (cpu_cond): jumped to, never
+ * inlined, so that the copies below need no stack frame for the call. */
+__attribute__((noinline)) HANDLER_DECL(cpu_jcc_resolve) JCC_TAKE(cpu_cond(cpu, i->ext))
+
+HANDLER_DECL(cpu_op_jcc)
 {
-	if (cpu_cond(cpu, i->ext))
-		cpu->rip += (uint64_t)i->imm;
-	return CPU_EXIT_NONE;
+	cpu->rip += i->len;
+	cpu->icount++;
+	return cpu_jcc_resolve(cpu, i);
 }
 
 /* ... and its copies with the condition code constant (JCC_DECLS) */
-#define JCC(name, cc)                                   \
-	HANDLER(cpu_op_jcc_##name)                      \
-	{                                               \
-		if (cond_fast(cpu, cc))                 \
-			cpu->rip += (uint64_t)i->imm;   \
-		return CPU_EXIT_NONE;                   \
+#define JCC(name, cc)                                           \
+	HANDLER_DECL(cpu_op_jcc_##name)                         \
+	{                                                       \
+		cpu->rip += i->len;                             \
+		cpu->icount++;                                  \
+		int c = cond_lazy(cpu, cc);                     \
+		if (UNLIKELY(c < 0))                            \
+			return cpu_jcc_resolve(cpu, i);         \
+		JCC_TAKE(c)                                     \
 	}
 JCC(o, 0) JCC(no, 1) JCC(b, 2) JCC(ae, 3) JCC(e, 4) JCC(ne, 5) JCC(be, 6) JCC(a, 7)
 JCC(s, 8) JCC(ns, 9) JCC(p, 10) JCC(np, 11) JCC(l, 12) JCC(ge, 13) JCC(le, 14) JCC(g, 15)

@@ -1,7 +1,7 @@
 /*
  * cpu/flags.c — lazy arithmetic flags.
  *
- * ALU instructions record (op, size, a, b, result) in cpu->in->lf instead of
+ * ALU instructions record (op, size, a, b, result) in cpu->lf_ instead of
  * computing six flags; the flags are derived only when something reads them
  * (jcc/setcc/cmovcc, adc/sbb, pushf, an eager flag update, cpu_get_rflags).
  * lf.op == LF_NONE means the arithmetic flags are in cpu->rflags_.
@@ -21,7 +21,7 @@
  */
 #include "cpu/exec.h"
 
-static bool lf_cf(const struct lazy_flags *lf)
+static bool lf_cf(const struct cpu_lazy_flags *lf)
 {
 	switch (lf->op) {
 	case LF_ADD: return lf->res < lf->a;
@@ -38,7 +38,7 @@ static bool lf_cf(const struct lazy_flags *lf)
 	}
 }
 
-static bool lf_of(const struct lazy_flags *lf)
+static bool lf_of(const struct cpu_lazy_flags *lf)
 {
 	uint64_t sb = sign_bit(lf->size);
 	switch (lf->op) {
@@ -55,7 +55,7 @@ static bool lf_of(const struct lazy_flags *lf)
 	}
 }
 
-static uint64_t lf_all(const struct lazy_flags *lf)
+static uint64_t lf_all(const struct cpu_lazy_flags *lf)
 {
 	uint64_t f = szp_flags(lf->res, lf->size);
 	if (lf_cf(lf))
@@ -69,7 +69,7 @@ static uint64_t lf_all(const struct lazy_flags *lf)
 
 bool cpu_flag_cf(const struct cpu *cpu)
 {
-	const struct lazy_flags *lf = &cpu->in->lf;
+	const struct cpu_lazy_flags *lf = &cpu->lf_;
 	if (lf->op == LF_NONE)
 		return cpu->rflags_ & RFLAGS_CF;
 	return lf_cf(lf);
@@ -78,7 +78,7 @@ bool cpu_flag_cf(const struct cpu *cpu)
 /* Compute the pending flags into cpu->rflags_; returns the new rflags_. */
 uint64_t cpu_flags_materialize(struct cpu *cpu)
 {
-	struct lazy_flags *lf = &cpu->in->lf;
+	struct cpu_lazy_flags *lf = &cpu->lf_;
 	if (lf->op != LF_NONE) {
 		cpu->rflags_ = (cpu->rflags_ & ~RFLAGS_ARITH) | lf_all(lf);
 		lf->op = LF_NONE;
@@ -88,7 +88,7 @@ uint64_t cpu_flags_materialize(struct cpu *cpu)
 
 uint64_t cpu_get_rflags(const struct cpu *cpu)
 {
-	const struct lazy_flags *lf = &cpu->in->lf;
+	const struct cpu_lazy_flags *lf = &cpu->lf_;
 	uint64_t f = cpu->rflags_;
 	if (lf->op != LF_NONE)
 		f = (f & ~RFLAGS_ARITH) | lf_all(lf);
@@ -101,7 +101,7 @@ uint64_t cpu_get_rflags(const struct cpu *cpu)
 
 void cpu_set_rflags(struct cpu *cpu, uint64_t rflags)
 {
-	cpu->in->lf.op = LF_NONE;
+	cpu->lf_.op = LF_NONE;
 	cpu->rflags_ = (rflags & RFLAGS_VALID) | RFLAGS_FIXED;
 }
 
@@ -129,7 +129,7 @@ static bool cond_flags(uint64_t f, unsigned cc)
  */
 bool cpu_cond(struct cpu *cpu, unsigned cc)
 {
-	const struct lazy_flags *lf = &cpu->in->lf;
+	const struct cpu_lazy_flags *lf = &cpu->lf_;
 	bool r;
 	if (lf->op == LF_SUB) {
 		switch (cc >> 1) {

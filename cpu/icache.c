@@ -87,7 +87,7 @@ static uint8_t *fetch_page(struct cpu *cpu, va_t va)
 {
 	struct cpu_internal *in = cpu->in;
 	uint8_t *host = cpu_xlat(cpu, va, 1, ACC_EXEC, cpu->cpl);
-	struct ftlb_entry *e = &in->ftlb[ACC_EXEC * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
+	struct ftlb_entry *e = &cpu->ftlb_[ACC_EXEC * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
 	cpu_fetch_forget(in, cpu);
 	if (e->tag == (va & PAGE_MASK)) {
 		in->fetch_page = va & PAGE_MASK;

@@ -70,7 +70,7 @@ void cpu_ftlb_sync_cpl(struct cpu *cpu)
 {
 	struct cpu_internal *in = cpu->in;
 	unsigned user = cpu->cpl == 3;
-	in->ftlb = &in->ftlb_set[user][0][0];
+	cpu->ftlb_ = &in->ftlb_set[user][0][0];
 	in->ftlb_cpl = cpu->cpl;
 	cpu_fetch_forget(in, cpu);
 }

@@ -98,10 +98,11 @@ static void block_end(struct cpu *cpu, unsigned unretired)
  * budget), one after the other while the next one is on the fetch page,
  * already built and fits in the budget. One call per block: the handlers
  * thread from one instruction to the next (exec.h). A block that returns
- * CPU_EXIT_NONE ran to its stop slot, all n instructions of it (anything
- * that ends a block early, cpu_block_stop_after_current, makes it return
- * CPU_EXIT_BLOCK_STOP), so its fetches are counted here in one go.
- * Returns CPU_EXIT_NONE to go on with the run loop.
+ * CPU_EXIT_NONE ran from its first instruction to its stop slot or to a
+ * taken jcc, icount - base instructions, which are fetched and counted here
+ * in one go, unless something ended it early (cpu_block_stop_after_current:
+ * patch_at is set, or the patched slot returned CPU_EXIT_BLOCK_STOP), which
+ * takes block_end. Returns CPU_EXIT_NONE to go on with the run loop.
  */
 static inline __attribute__((always_inline)) enum cpu_exit_reason run_blocks(struct cpu *cpu, struct block *b,
 									      uint64_t end)
@@ -118,7 +119,11 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason run_blocks(str
 		r = b->insn[0].fn(cpu, b->insn);
 		if (UNLIKELY(r != CPU_EXIT_NONE))
 			break;
-		uint64_t n = b->n;
+		if (UNLIKELY(in->patch_at != NULL)) { /* a taken jcc skipped the patched slot */
+			r = CPU_EXIT_BLOCK_STOP;
+			break;
+		}
+		uint64_t n = cpu->icount - base;
 		cpu->stats.icache_hits += n;
 		if (touch) { /* cpu_block_account, unretired 0 */
 			cpu->stats.ftlb_hits += n;

@@ -106,7 +106,9 @@ static void phase_walk(struct shadow_vm *vm, struct shadow_fill *f)
 static void phase_pmap(struct shadow_vm *vm, struct shadow_fill *f)
 {
 	/* LAB-HOLE-BEGIN shadow-fill stub: (void)vm; finish(f, SHADOW_FILL_ERROR, "not implemented: phase_pmap"); return; */
-	f->ma = shadow_pa_to_ma(&vm->pmap, f->pa);
+	/* a write to a shared page (--share-pages) gets its own frame first: COW */
+	f->cow = f->acc == ACC_WRITE && shadow_share_is_shared(&vm->pmap, shadow_pa_to_ma(&vm->pmap, f->pa));
+	f->ma = f->acc == ACC_WRITE ? shadow_pa_to_ma_w(&vm->pmap, f->pa) : shadow_pa_to_ma(&vm->pmap, f->pa);
 	if (f->ma == MA_NONE) {
 		finish(f, SHADOW_BAD_PA, "the guest page table maps a PA outside guest RAM");
 		return;
@@ -121,7 +123,8 @@ static void phase_shadow(struct shadow_vm *vm, struct shadow_fill *f)
 	const struct shadow_walk *w = &f->walk;
 	uint64_t e = f->ma | PTE_P | PTE_A;
 	/* with a dirty log, only a write makes the page writable (and dirty) */
-	if (w->w && w->dirty && !f->pt_page && (!vm->pmap.dirty || f->acc == ACC_WRITE))
+	if (w->w && w->dirty && !f->pt_page && (!vm->pmap.dirty || f->acc == ACC_WRITE) &&
+	    !shadow_share_is_shared(&vm->pmap, f->ma))
 		e |= PTE_RW | PTE_D;
 	if (w->u)
 		e |= PTE_US;

@@ -20,8 +20,7 @@
 
 #include "shadow/shadow.h"
 
-/* Nothing may reach frame `ma` of page p any more: shadow leaves, TLB, decoded code. */
-static void unmap_frame(struct shadow_vm *vm, uint64_t p, ma_t ma)
+void shadow_oc_unmap(struct shadow_vm *vm, uint64_t p, ma_t ma)
 {
 	shadow_clear_leaves(vm, ma, ~0ull); /* the whole entry: not present */
 	struct tlb_match m = {.match = TLB_M_VMID | TLB_M_MA, .vmid = vm->vmid, .ma = ma};
@@ -31,8 +30,30 @@ static void unmap_frame(struct shadow_vm *vm, uint64_t p, ma_t ma)
 	vm->mapped_w[p] = 0;
 }
 
-/* Page out the oldest resident page that may go. false if none may. */
-static bool page_out_one(const struct shadow_pmap *pm, uint64_t keep)
+void shadow_oc_fifo_push(struct shadow_oc *oc, const struct shadow_pmap *pm, uint64_t p)
+{
+	oc->fifo[(oc->head + oc->count) % (2 * pm->npages)] = p;
+	oc->count++;
+}
+
+bool shadow_oc_drop_frame(const struct shadow_pmap *pm, uint64_t p)
+{
+	struct shadow_oc *oc = pm->oc;
+	ma_t ma = pm->frame[p];
+	pm->frame[p] = MA_NONE;
+	uint32_t *n = oc->sharers ? &oc->sharers[ma >> PAGE_SHIFT] : NULL;
+	if (n && *n) {
+		oc->shared_pages--;
+		if (--*n)
+			return false; /* other pages still map it */
+		oc->shared_frames--;
+	}
+	shadow_mframe_release(pm->mf, ma);
+	oc->nresident--;
+	return true;
+}
+
+bool shadow_oc_page_out_one(const struct shadow_pmap *pm, uint64_t keep)
 {
 	struct shadow_oc *oc = pm->oc;
 	struct shadow_vm *vm = oc->sh;
@@ -51,13 +72,13 @@ static bool page_out_one(const struct shadow_pmap *pm, uint64_t keep)
 			continue;
 		}
 		oc->count--;
+		if (oc->sharers && shadow_share_merge_victim(pm, p, pinned))
+			return true;
 		ma_t ma = pm->frame[p];
-		unmap_frame(vm, p, ma);
+		shadow_oc_unmap(vm, p, ma);
 		memcpy(oc->swap + p * PAGE_SIZE, pm->mf->ram + ma, PAGE_SIZE);
 		oc->swapped[p] = 1;
-		pm->frame[p] = MA_NONE;
-		shadow_mframe_release(pm->mf, ma);
-		oc->nresident--;
+		shadow_oc_drop_frame(pm, p);
 		oc->page_outs++;
 		return true;
 	}
@@ -69,19 +90,25 @@ ma_t shadow_oc_page_in(const struct shadow_pmap *pm, uint64_t p)
 	struct shadow_oc *oc = pm->oc;
 	if (!oc)
 		return MA_NONE;
-	while (oc->nresident >= oc->resident_max || pm->mf->nfree == 0)
-		if (!page_out_one(pm, p)) {
-			oc->failed = true;
-			return MA_NONE;
-		}
-	ma_t ma = shadow_mframe_alloc(pm->mf, pm->vmid); /* zeroed */
-	pm->mf->tag[ma >> PAGE_SHIFT] = (uint32_t)p;
+	uint64_t h = 0;
+	ma_t ma = oc->sharers ? shadow_share_find(pm, p, &h) : MA_NONE;
+	if (ma == MA_NONE) {
+		while (oc->nresident >= oc->resident_max || pm->mf->nfree == 0)
+			if (!shadow_oc_page_out_one(pm, p)) {
+				oc->failed = true;
+				return MA_NONE;
+			}
+		ma = shadow_mframe_alloc(pm->mf, pm->vmid); /* zeroed */
+		pm->mf->tag[ma >> PAGE_SHIFT] = (uint32_t)p;
+		oc->nresident++;
+		if (oc->swapped[p])
+			memcpy(pm->mf->ram + ma, oc->swap + p * PAGE_SIZE, PAGE_SIZE);
+	}
 	pm->frame[p] = ma;
-	oc->fifo[(oc->head + oc->count) % (2 * pm->npages)] = p;
-	oc->count++;
-	oc->nresident++;
+	if (oc->sharers)
+		oc->hash[p] = h;
+	shadow_oc_fifo_push(oc, pm, p);
 	if (oc->swapped[p]) {
-		memcpy(pm->mf->ram + ma, oc->swap + p * PAGE_SIZE, PAGE_SIZE);
 		oc->swapped[p] = 0;
 		oc->page_ins++;
 		oc->recent[oc->recent_next] = p;
@@ -152,10 +179,8 @@ int shadow_oc_balloon_take(struct shadow_vm *vm, uint64_t p)
 		return -1;
 	ma_t ma = pm->frame[p];
 	if (ma != MA_NONE) { /* its FIFO entry goes stale; page_out_one skips it */
-		unmap_frame(vm, p, ma);
-		pm->frame[p] = MA_NONE;
-		shadow_mframe_release(pm->mf, ma);
-		oc->nresident--;
+		shadow_oc_unmap(vm, p, ma);
+		shadow_oc_drop_frame(pm, p);
 	}
 	oc->swapped[p] = 0;
 	oc->ballooned++;

@@ -47,6 +47,8 @@ void shadow_pmap_free(struct shadow_pmap *pm)
 		free(pm->oc->swap);
 		free(pm->oc->swapped);
 		free(pm->oc->fifo);
+		free(pm->oc->sharers);
+		free(pm->oc->hash);
 		free(pm->oc);
 		pm->oc = NULL;
 	}
@@ -85,7 +87,7 @@ bool shadow_pmap_read64(const struct shadow_pmap *pm, pa_t pa, uint64_t *v)
 
 bool shadow_pmap_write64(const struct shadow_pmap *pm, pa_t pa, uint64_t v)
 {
-	ma_t ma = shadow_pa_to_ma(pm, pa);
+	ma_t ma = shadow_pa_to_ma_w(pm, pa);
 	if (ma == MA_NONE || (pa & 7))
 		return false;
 	memcpy(pm->mf->ram + ma, &v, 8);
@@ -102,7 +104,7 @@ static bool copy(const struct shadow_pmap *pm, pa_t pa, void *host, uint64_t len
 	while (len) {
 		uint64_t off = pa & (PAGE_SIZE - 1);
 		uint64_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
-		ma_t ma = shadow_pa_to_ma(pm, pa);
+		ma_t ma = to_guest ? shadow_pa_to_ma_w(pm, pa) : shadow_pa_to_ma(pm, pa);
 		if (ma == MA_NONE)
 			return false; /* overcommitted, no frame to be had (a part may be copied) */
 		uint8_t *g = pm->mf->ram + ma;

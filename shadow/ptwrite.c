@@ -221,7 +221,7 @@ int shadow_write_pa(struct shadow_vm *vm, pa_t pa, const void *src, uint64_t len
 		uint64_t off = pa & (PAGE_SIZE - 1);
 		uint64_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
 		pa_t page = pa & PAGE_MASK;
-		ma_t ma = shadow_pa_to_ma(&vm->pmap, page);
+		ma_t ma = shadow_pa_to_ma_w(&vm->pmap, page);
 		if (ma == MA_NONE)
 			return -1; /* overcommitted, no frame to be had */
 		shadow_pmap_mark_dirty(&vm->pmap, page);
@@ -251,7 +251,7 @@ int shadow_ptwrite_begin(struct shadow_vm *vm, const struct shadow_fill *f)
 	if (vm->ptw.active || f->kind != SHADOW_PT_WRITE)
 		return -1;
 	pa_t pa = f->walk.pa & PAGE_MASK;
-	ma_t ma = shadow_pa_to_ma(&vm->pmap, pa);
+	ma_t ma = shadow_pa_to_ma_w(&vm->pmap, pa);
 	if (ma == MA_NONE)
 		return -1;
 	vm->ptw.active = true;

@@ -176,6 +176,16 @@ struct shadow_oc {
 	uint64_t ballooned;           /* pages the guest gave back (their frames and bytes dropped) */
 	uint64_t balloon_budget;      /* pages the guest's user budget shrank by instead (monitor/vmm) */
 	bool failed;                  /* a page-in found no frame (every frame pinned or a shadow table) */
+	/* page sharing (share.c, --share-pages): NULL sharers = off */
+	uint32_t *sharers;            /* per machine frame: PA pages mapping it read-only (0: private) */
+	uint64_t *hash;               /* per PA page: content hash when last paged in or merged */
+	uint64_t zero_hash;           /* the hash of a page of zeros */
+	uint64_t shared_frames, shared_pages; /* now: frames with sharers, PA pages mapping them */
+	uint64_t merges, merges_zero; /* victims merged into an identical frame instead of paged out */
+	uint64_t shared_ins;          /* page-ins (or zero fills) that found their bytes in a shared frame */
+	uint64_t cow_breaks;          /* first writes to a shared page (a copy unless it was the last sharer) */
+	uint64_t last_cow;            /* the PA page of the last COW break */
+	uint64_t scan;                /* rehash cursor (offset into the FIFO) */
 };
 
 /* Make the VM's memory overcommitted: give back its eager frames; at most
@@ -191,6 +201,40 @@ bool shadow_oc_disk_write(struct shadow_oc *oc, const struct shadow_pmap *pm, co
 /* The guest gave PA page p back (balloon): drop its frame or swap slot, its bytes
  * with them (it reads as zeros if ever touched again). 0, or -1 (already given). */
 int shadow_oc_balloon_take(struct shadow_vm *vm, uint64_t p);
+/* Internal to overcommit.c/share.c: page out the oldest page that may go, but not
+ * page `keep` (true if one went or was merged); page p no longer holds its frame
+ * (false: the frame is still shared by other pages). */
+bool shadow_oc_page_out_one(const struct shadow_pmap *pm, uint64_t keep);
+bool shadow_oc_drop_frame(const struct shadow_pmap *pm, uint64_t p);
+void shadow_oc_fifo_push(struct shadow_oc *oc, const struct shadow_pmap *pm, uint64_t p);
+/* Nothing may reach frame ma (of page p) any more: shadow leaves, TLB, decoded code. */
+void shadow_oc_unmap(struct shadow_vm *vm, uint64_t p, ma_t ma);
+
+/* ======================= share.c: identical frames shared, copy-on-write ======================= */
+
+/*
+ * Page sharing under overcommit (--share-pages): when the FIFO picks a victim
+ * whose bytes equal those of another resident page (hash recorded at page-in,
+ * then compared byte for byte), the victim maps that page's frame instead of
+ * being paged out: one frame, write-protected in every shadow leaf and TLB
+ * entry, shared by both. A page-in whose bytes (swap slot, or zeros) equal a
+ * shared frame maps it without taking a frame. The first write to a shared
+ * page (guest store through the fill, walker A/D bits, the monitor's own
+ * writes) breaks the sharing: a new frame, a copy, the old leaves dropped
+ * (copy-on-write; no copy when it was the last sharer). Deterministic.
+ */
+#define SHADOW_SHARE_SCAN 4     /* resident pages rehashed at each page-out decision */
+int shadow_share_enable(struct shadow_vm *vm);
+/* The victim p (resident, private frame) equals another resident page: merge it
+ * into that page's frame (p stays resident, its frame freed). true if merged. */
+bool shadow_share_merge_victim(const struct shadow_pmap *pm, uint64_t p, uint64_t pinned);
+/* A shared frame holding what page p is about to hold (swap slot or zeros), or MA_NONE. */
+ma_t shadow_share_find(const struct shadow_pmap *pm, uint64_t p, uint64_t *hash);
+/* Is the frame of ma write-protected shared? */
+bool shadow_share_is_shared(const struct shadow_pmap *pm, ma_t ma);
+/* MA of pa for a write: a shared page gets its own frame first (COW). MA_NONE
+ * as shadow_pa_to_ma, or if no frame could be had for the copy. */
+ma_t shadow_pa_to_ma_w(const struct shadow_pmap *pm, pa_t pa);
 
 /* ======================= walk.c: the guest page-table walker ======================= */
 
@@ -462,6 +506,7 @@ struct shadow_fill {
 	va_t va_page;
 	pa_t pa;
 	ma_t ma;
+	bool cow;                     /* a write broke the page's sharing (--share-pages): ma is its copy */
 	/* SHADOW */
 	ma_t spte_ma;                 /* machine address of the shadow leaf entry */
 	uint64_t spte;                /* its new value */

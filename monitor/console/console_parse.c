@@ -511,7 +511,10 @@ int con_parse(const char *line, const struct con_resolver *r, struct con_cmd *cm
 	} else if (*after) {
 		*after++ = 0;
 		after = (char *)skip_ws(after);
-		if (*after == '/') { /* gdb also accepts "x /4gx addr" */
+		char ignore[96];
+		const struct cmd_row *word = find_cmd(buf, wlen, ignore, sizeof ignore);
+		/* gdb also accepts "x /4gx addr" (but `record /abs/path` is a file) */
+		if (*after == '/' && !(word && word->arg == ARG_FILE)) {
 			fmt = ++after;
 			after += strcspn(after, " \t");
 			if (*after)

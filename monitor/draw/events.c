@@ -119,6 +119,7 @@ static const struct {
 	{"disk write", NULL, "disk_write"},
 	{"disk command", NULL, "disk_cmd"},
 	{"double paging", NULL, "double_paging"},
+	{"copy-on-write", NULL, "cow_break"},
 	{"MMU mode", NULL, "mode"},
 };
 

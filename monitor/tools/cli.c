@@ -408,6 +408,8 @@ static bool parse_flag(struct mon_config *cfg, const char *arg)
 		cfg->no_fast_tlb = true;
 	else if (!strcmp(arg, "--balloon"))
 		cfg->balloon = true;
+	else if (!strcmp(arg, "--share-pages"))
+		cfg->share_pages = true;
 	else
 		return false;
 	return true;
@@ -504,6 +506,8 @@ void mon_cli_print_run_options(FILE *f)
 	      "                           swap area, FIFO (--mmu=shadow; docs/overcommit.md)\n"
 	      "  --balloon                with --machine-mem and --paravirt: ask guestos's balloon\n"
 	      "                           driver to give back the frames the machine lacks\n"
+	      "  --share-pages            with --machine-mem: identical guest pages share one\n"
+	      "                           read-only frame, copied on the first write\n"
 	      "  --bare-core              no monitor: the guest at real CPL 0 on the bare core\n"
 	      "                           (paging and IDT in the core; the bench baseline)\n"
 	      "  --check-isolation        verify after every exit that no shadow/TLB entry points\n"

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "monitor/console/console.h"
-#include "monitor/tools/tools.h"
+#include "monitor/tools/multivm.h"
 
 /* `vmlab run`'s own options: snapshots and breakpoints. */
 struct run_snap {
@@ -25,7 +25,48 @@ struct run_snap {
 	unsigned nbrk;
 	bool gdb;                 /* --gdb PORT: serve gdb before running (monitor/gdb/) */
 	uint64_t gdb_port;
+	/* several VMs on one host (run_multi.c) */
+	char *vm_spec[MON_HOST_VMS_MAX]; /* --vm SPEC */
+	unsigned nvm;
+	const char *vm_file;      /* --vm-file FILE */
+	struct tool_multi_opts multi;
+	const char *multi_opt;    /* a multi-VM option given (it needs --vm) */
 };
+
+/* --vm SPEC, --vm-file FILE, --vm-slice N, --tlb-flush-on-vm-switch: 1 taken, 0 not these, -1 bad. */
+static int parse_multi_option(struct run_snap *s, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	if (!strcmp(a, "--tlb-flush-on-vm-switch")) {
+		s->multi.flush_on_switch = true;
+		s->multi_opt = a;
+		return 1;
+	}
+	bool vm = !strcmp(a, "--vm"), file = !strcmp(a, "--vm-file"), slice = !strcmp(a, "--vm-slice");
+	if (!vm && !file && !slice)
+		return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "vmlab run: %s needs %s\n", a, vm ? "a VM spec (KEY=VALUE,...)" : file ? "a file" : "a number");
+		return -1;
+	}
+	char *v = argv[++*i];
+	if (vm) {
+		if (s->nvm == MON_HOST_VMS_MAX) {
+			fprintf(stderr, "vmlab run: more than %u VMs\n", MON_HOST_VMS_MAX);
+			return -1;
+		}
+		s->vm_spec[s->nvm++] = v;
+	} else if (file) {
+		s->vm_file = v;
+	} else {
+		if (!mon_parse_u64(v, &s->multi.slice) || !s->multi.slice) {
+			fprintf(stderr, "vmlab run: bad --vm-slice '%s' (instructions per share unit, at least 1)\n", v);
+			return -1;
+		}
+		s->multi_opt = a;
+	}
+	return 1;
+}
 
 /* --save-at ICOUNT FILE, --restore FILE: 1 taken, 0 not these, -1 bad (message printed). */
 static int parse_snap_option(struct run_snap *s, int argc, char **argv, int *i)
@@ -76,6 +117,8 @@ static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_con
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: vmlab %s [options]\n", cmd);
+			if (snap)
+				printf("       vmlab %s --vm KEY=VALUE,... --vm ... [options]   (several VMs on one host)\n", cmd);
 			if (!strcmp(cmd, "bench"))
 				printf("  --repeat N               runs of each (monitor, bare core), alternating;\n"
 				       "                           min and median of thread CPU time (default 3)\n");
@@ -87,12 +130,25 @@ static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_con
 				       "  --break VA               a breakpoint: each time RIP reaches VA, one line on\n"
 				       "                           stderr (icount, who), then on (repeatable, at most 64)\n"
 				       "  --gdb PORT               wait for gdb on 127.0.0.1:PORT (0: any free port, printed\n"
-				       "                           on stderr) before running; after it detaches, run on\n");
+				       "                           on stderr) before running; after it detaches, run on\n"
+				       "  --vm KEY=VALUE,...       one VM of several on one host (repeatable, at most 16); the\n"
+				       "                           options below are every VM's, keys override them: name,\n"
+				       "                           share (1-1000, default 1), serial=FILE, and kernel module\n"
+				       "                           mem cmdline trace trace-format trace-categories trace-from\n"
+				       "                           trace-limit trace-after max-insns max-output pit-scale cost\n"
+				       "                           shadow-pool mmu paravirt strict-x86 check-isolation as the\n"
+				       "                           options of those names (docs/multi-vm.md)\n"
+				       "  --vm-file FILE           more VMs: one --vm spec a line (# comments)\n"
+				       "  --vm-slice N             instructions per share unit of a VM's slice (default 10000)\n"
+				       "  --tlb-flush-on-vm-switch flush the whole TLB at every switch between VMs (as a TLB\n"
+				       "                           without VMID tags)\n");
 			mon_cli_print_run_options(stdout);
 			return 1;
 		}
 		if (snap) {
 			int s = parse_snap_option(snap, argc, argv, &i);
+			if (!s)
+				s = parse_multi_option(snap, argc, argv, &i);
 			if (s < 0)
 				return 2;
 			if (s)
@@ -125,7 +181,11 @@ static int parse_run_args(const char *cmd, int argc, char **argv, struct mon_con
 void tool_report_stop(struct vm *vm)
 {
 	const struct mon_stop *st = mon_vm_stop(vm);
-	fprintf(stderr, "vmlab: vm%u stopped: %s\n", mon_vm_id(vm), st->message);
+	const char *name = mon_vm_config(vm)->name;
+	if (*name) /* a VM of several: its name too */
+		fprintf(stderr, "vmlab: vm%u (%s) stopped: %s\n", mon_vm_id(vm), name, st->message);
+	else
+		fprintf(stderr, "vmlab: vm%u stopped: %s\n", mon_vm_id(vm), st->message);
 	if (st->reason == MON_STOP_HALT || st->reason == MON_STOP_DEBUG_EXIT)
 		return;
 	struct mon_event ev[8];
@@ -183,13 +243,51 @@ static int restore_snapshot(struct vm *vm, const char *path)
 	return rc;
 }
 
+/* vmlab run --vm ...: the VMs' specs on top of cfg, then run_multi.c. */
+static int run_multi_main(const struct mon_config *cfg, struct run_snap *snap)
+{
+	const char *no = snap->save_file ? "--save-at" : snap->restore_file ? "--restore" : snap->nbrk ? "--break"
+		       : snap->gdb ? "--gdb" : cfg->stats_json ? "--stats-json" : cfg->bare_core ? "--bare-core"
+		       : cfg->machine_mem ? "--machine-mem" : NULL;
+	if (no) {
+		fprintf(stderr, "vmlab run: %s is not with --vm (one VM on a host of its own only)\n", no);
+		return 2;
+	}
+	if (cfg->trace_file && cfg->trace_after) {
+		fprintf(stderr, "vmlab run: --trace-after with --vm: give it to one VM (trace=FILE,trace-after=...)\n");
+		return 2;
+	}
+	struct tool_vmspec *v = calloc(MON_HOST_VMS_MAX, sizeof *v);
+	if (!v) {
+		fprintf(stderr, "vmlab run: out of memory\n");
+		return 1;
+	}
+	unsigned n = 0;
+	char err[MON_ERR_MAX];
+	int status = 2;
+	if (tool_vmspecs_load(cfg, snap->vm_spec, snap->nvm, snap->vm_file, v, &n, err, sizeof err))
+		fprintf(stderr, "vmlab run: %s\n", err);
+	else
+		status = tool_run_multi(cfg, v, n, &snap->multi);
+	for (unsigned i = 0; i < n; i++)
+		tool_vmspec_free(&v[i]);
+	free(v);
+	return status;
+}
+
 int mon_run_main(int argc, char **argv)
 {
 	struct mon_config cfg;
-	struct run_snap snap = {0};
+	struct run_snap snap = { .multi = { .slice = MON_SCHED_SLICE_DEFAULT } };
 	int r = parse_run_args("run", argc, argv, &cfg, &snap);
 	if (r)
 		return r == 1 ? 0 : 2;
+	if (snap.nvm || snap.vm_file)
+		return run_multi_main(&cfg, &snap);
+	if (snap.multi_opt) {
+		fprintf(stderr, "vmlab run: %s only with --vm (several VMs on one host)\n", snap.multi_opt);
+		return 2;
+	}
 	char err[MON_ERR_MAX];
 	tool_catch_interrupts();
 	struct mon_outfile sj = {0}; /* --stats-json: opened before the run, so a bad path costs no run */

@@ -162,6 +162,8 @@ bool mon_config_options(const struct mon_config *cfg, char *buf, size_t len)
 		opt(&o, "--machine-mem"), put_size(&o, cfg->machine_mem);
 	if (cfg->balloon)
 		opt(&o, "--balloon");
+	if (cfg->share_pages)
+		opt(&o, "--share-pages");
 	if (cfg->pit_scale != d.pit_scale)
 		opt(&o, "--pit-scale"), put(&o, " %llu", (unsigned long long)cfg->pit_scale);
 	if (memcmp(&cfg->cost, &d.cost, sizeof d.cost))

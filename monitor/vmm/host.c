@@ -220,8 +220,9 @@ void host_switch_to(struct host *h, struct vm *vm)
 	if (h->cfg.tlb_flush_on_switch && h->tlb_ok)
 		dropped = tlb_flush_all(&h->tlb, TLB_CAUSE_VMSWITCH);
 	if (MON_TRACING(vm, MON_CAT_VM))
-		mon_trace_emit(vm, MON_CAT_VM, "VMM", "vm_switch", NULL, "world switch: vm%u -> vm%u%s (%u TLB entries flushed)",
-			       prev->vmid, vm->vmid, h->cfg.tlb_flush_on_switch ? ", TLB flushed" : "", dropped);
+		mon_trace_emit(vm, MON_CAT_VM, "VMM", "vm_switch", NULL,
+			       "world switch: %s (vm%u) -> %s (vm%u)%s (%u TLB entries flushed)", prev->name, prev->vmid,
+			       vm->name, vm->vmid, h->cfg.tlb_flush_on_switch ? ", TLB flushed" : "", dropped);
 }
 
 struct host *mon_vm_host(const struct vm *vm)
@@ -237,6 +238,19 @@ const struct mon_host_config *mon_host_config(const struct host *h)
 struct vm *mon_host_vm(const struct host *h, unsigned vmid)
 {
 	return host_vm(h, vmid);
+}
+
+struct vm *mon_host_vm_named(const struct host *h, const char *name)
+{
+	for (unsigned i = 0; i < MON_HOST_VMS_MAX; i++)
+		if (h->vm[i] && !strcmp(h->vm[i]->name, name))
+			return h->vm[i];
+	return NULL;
+}
+
+const char *mon_vm_name(const struct vm *vm)
+{
+	return vm->name;
 }
 
 unsigned mon_host_nvms(const struct host *h)

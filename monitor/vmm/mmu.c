@@ -121,6 +121,10 @@ static void trace_pmap(struct vm *vm, const struct shadow_fill *f)
 	struct mon_event r = { .has = MON_EV_PA | MON_EV_MA, .pa = f->pa, .ma = f->ma };
 	mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "pmap", &r, "pmap PA 0x%llx -> MA 0x%llx",
 		       (unsigned long long)f->pa, (unsigned long long)f->ma);
+	if (f->cow)
+		mon_trace_emit(vm, MON_CAT_SHADOW, "VMM", "cow_break", &r,
+			       "copy-on-write: the write to shared PA 0x%llx broke its sharing, its own frame MA 0x%llx",
+			       (unsigned long long)f->pa, (unsigned long long)f->ma);
 }
 
 /* The shadow leaf the VMM wrote; the retry's hardware walk will find it. */

@@ -86,7 +86,10 @@ struct mon_cost {
 #define MON_MAX_OUTPUT_DEFAULT (16ull << 20)  /* bytes of serial output */
 
 #define MON_PATH_MAX 1024
+#define MON_VM_NAME_MAX 16
 struct mon_config {
+	char name[MON_VM_NAME_MAX];             /* the VM's name (one of several on a host: vmlab run
+						   --vm name=...); "": it is called vm<id> */
 	const char *kernel;                     /* ELF64 to boot */
 	const char *modules[MON_MAX_MODULES];   /* boot modules (initrd.pack by default) */
 	unsigned nmodules;
@@ -115,6 +118,7 @@ struct mon_config {
 	uint64_t machine_mem;                   /* --machine-mem: machine frames the guest's pages may hold
 						   (0, or >= mem: all resident); less overcommits (overcommit.h) */
 	bool balloon;                           /* --balloon: ask a --paravirt guest for frames back */
+	bool share_pages;                       /* --share-pages: identical pages share a frame (COW) */
 	uint64_t pit_scale;                     /* guest instructions per PIT input clock (default 100) */
 	struct mon_cost cost;
 	bool quiet;                             /* no summary */
@@ -401,6 +405,11 @@ uint64_t mon_host_switches(const struct host *h);
  * frames; shadow-table frames are the monitor's and counted apart). */
 uint64_t mon_host_frames(const struct host *h, uint64_t *nfree);
 uint64_t mon_vm_frames_held(const struct vm *vm);
+/* The VM's name: its config's name, or "vm<id>". */
+const char *mon_vm_name(const struct vm *vm);
+/* The VM on h called name (mon_vm_name), or NULL. */
+struct vm *mon_host_vm_named(const struct host *h, const char *name);
+/* Sharing the host's real CPU between its VMs in slices by share: monitor/vmm/sched.h. */
 /* The front ends' convenience (monitor/tools/images.c): mon_vm_create, but on host h. */
 struct vm *mon_vm_load_on(struct host *h, const struct mon_config *cfg, char *err, size_t errlen);
 

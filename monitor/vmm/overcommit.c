@@ -15,7 +15,9 @@ bool mon_vm_overcommit_stats(const struct vm *vm, struct mon_overcommit_stats *o
 	if (!oc)
 		return false;
 	*out = (struct mon_overcommit_stats){oc->resident_max, oc->nresident, oc->page_outs, oc->page_ins,
-					     oc->zero_fills, oc->double_paging, oc->ballooned};
+					     oc->zero_fills, oc->double_paging, oc->ballooned, oc->merges,
+					     oc->merges_zero, oc->shared_ins, oc->shared_frames, oc->shared_pages,
+					     oc->shared_pages - oc->shared_frames, oc->cow_breaks};
 	return true;
 }
 
@@ -44,6 +46,13 @@ void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json)
 		if (vm->cfg.balloon)
 			fprintf(f, ",\n  \"balloon\": {\"frames\": %llu, \"budget_pages\": %llu}",
 				(unsigned long long)s.ballooned, (unsigned long long)vm->sh.pmap.oc->balloon_budget);
+		if (vm->cfg.share_pages)
+			fprintf(f, ",\n  \"sharing\": {\"merges\": %llu, \"merges_zero\": %llu, \"shared_ins\": %llu, "
+				"\"shared_frames\": %llu, \"shared_pages\": %llu, \"frames_saved\": %llu, "
+				"\"cow_breaks\": %llu}", (unsigned long long)s.merges, (unsigned long long)s.merges_zero,
+				(unsigned long long)s.shared_ins, (unsigned long long)s.shared_frames,
+				(unsigned long long)s.shared_pages, (unsigned long long)s.frames_saved,
+				(unsigned long long)s.cow_breaks);
 		return;
 	}
 	fprintf(f, "overcommit:      %llu frames for %llu pages: page-outs %llu, page-ins %llu, zero fills %llu, "
@@ -53,7 +62,15 @@ void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json)
 	if (vm->cfg.balloon)
 		fprintf(f, "balloon:         %llu frames given back by the guest, its user-page budget %llu pages lower\n",
 			(unsigned long long)s.ballooned, (unsigned long long)vm->sh.pmap.oc->balloon_budget);
+	if (vm->cfg.share_pages)
+		fprintf(f, "sharing:         %llu victims merged instead of paged out (%llu of zeros), %llu page-ins "
+			"found a shared frame; now %llu frames shared by %llu pages (%llu frames saved); COW breaks %llu\n",
+			(unsigned long long)s.merges, (unsigned long long)s.merges_zero,
+			(unsigned long long)s.shared_ins, (unsigned long long)s.shared_frames,
+			(unsigned long long)s.shared_pages, (unsigned long long)s.frames_saved,
+			(unsigned long long)s.cow_breaks);
 }
+
 
 uint64_t mon_balloon_wanted(const struct vm *vm)
 {

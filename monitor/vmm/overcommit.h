@@ -17,6 +17,14 @@ struct mon_overcommit_stats {
 	uint64_t zero_fills;       /* first touches: a zeroed frame, nothing read */
 	uint64_t double_paging;    /* pages read back from swap only for the guest to write them to its disk */
 	uint64_t ballooned;        /* pages the guest's balloon driver gave back (--balloon) */
+	/* --share-pages */
+	uint64_t merges;           /* page-out victims merged into an identical frame instead */
+	uint64_t merges_zero;      /* ... of them pages of zeros */
+	uint64_t shared_ins;       /* page-ins that found their bytes in a shared frame */
+	uint64_t shared_frames;    /* now: read-only frames shared */
+	uint64_t shared_pages;     /* now: guest pages mapping them */
+	uint64_t frames_saved;     /* now: shared_pages - shared_frames */
+	uint64_t cow_breaks;       /* first writes to a shared page */
 };
 /* false (and *out zeroed) if the VM is not overcommitted. */
 bool mon_vm_overcommit_stats(const struct vm *vm, struct mon_overcommit_stats *out);

@@ -397,6 +397,7 @@ static void restore_pass(struct vm *vm, struct rbuf *r, bool apply)
 		vm->cpu.ram_size = live.ram_size;
 		vm->cpu.mmu = live.mmu;
 		vm->cpu.in = live.in;
+		vm->cpu.ftlb_ = live.ftlb_; /* points into `in` */
 		vm->cpu.mmu_paging = live.mmu_paging;
 	}
 	expect_end(r, end);

@@ -15,7 +15,7 @@
  * checks that the traces of all modes hold no other. */
 static const char *const kinds[] = {
 	"tlb_miss", "tlb_hit", "tlb_install", "tlb_evict", "tlb_write", "invlpg", "retry", "resume", "upcall",
-	"walk", "walk_ref", "hw_walk", "shadow_fault", "shadow_fill", "shadow_hit", "shadow_reset", "pmap",
+	"walk", "walk_ref", "hw_walk", "shadow_fault", "shadow_fill", "shadow_hit", "shadow_reset", "pmap", "cow_break",
 	"guest_walk", "walk2d", "walk2d_ref",
 	"exit", "emulate", "hypercall", "strict",
 	"irq", "timer", "idle",

@@ -26,7 +26,7 @@ static uint8_t *pmap_page(void *ctx, pa_t pa)
 	struct vm *vm = ctx;
 	if (vm->bare)
 		return pa < vm->ram_size ? vm->ram + (pa & PAGE_MASK) : NULL;
-	ma_t ma = shadow_pa_to_ma(&vm->sh.pmap, pa & PAGE_MASK);
+	ma_t ma = shadow_pa_to_ma_w(&vm->sh.pmap, pa & PAGE_MASK); /* the loader writes */
 	return ma == MA_NONE ? NULL : vm->ram + ma;
 }
 
@@ -113,6 +113,10 @@ static struct vm *vm_create(struct host *h, const struct mon_config *cfg, const 
 	}
 	vm->vmid = vmid;
 	vm->cfg = *cfg;
+	if (cfg->name[0])
+		snprintf(vm->name, sizeof vm->name, "%s", cfg->name);
+	else
+		snprintf(vm->name, sizeof vm->name, "vm%u", vmid);
 	vm->stop.reason = MON_STOP_NONE;
 	vm->uart.limit = cfg->max_output ? cfg->max_output : MON_MAX_OUTPUT_DEFAULT;
 	mon_uart_reset(&vm->uart);
@@ -152,6 +156,10 @@ static struct vm *vm_create(struct host *h, const struct mon_config *cfg, const 
 		snprintf(err, errlen, "--balloon needs --machine-mem below --mem (nothing to give back otherwise)");
 		goto fail;
 	}
+	if (cfg->share_pages && !(cfg->machine_mem && cfg->machine_mem < cfg->mem_size)) {
+		snprintf(err, errlen, "--share-pages needs --machine-mem below --mem (sharing happens at page-out)");
+		goto fail;
+	}
 	if (cfg->machine_mem && cfg->machine_mem < cfg->mem_size) {
 		/* SIMPLIFICATION: RAM stays allocated in full; the VM may hold machine_mem of it */
 		if (cfg->mmu != MON_MMU_SHADOW) {
@@ -162,7 +170,8 @@ static struct vm *vm_create(struct host *h, const struct mon_config *cfg, const 
 			snprintf(err, errlen, "--balloon needs --paravirt (the guest's balloon driver uses hypercalls)");
 			goto fail;
 		}
-		if (shadow_overcommit_enable(&vm->sh, cfg->machine_mem >> PAGE_SHIFT)) {
+		if (shadow_overcommit_enable(&vm->sh, cfg->machine_mem >> PAGE_SHIFT) ||
+		    (cfg->share_pages && shadow_share_enable(&vm->sh))) {
 			snprintf(err, errlen, "cannot set up overcommit (host memory for the swap area)");
 			goto fail;
 		}
@@ -184,10 +193,10 @@ devices:
 		goto fail;
 	if (MON_TRACING(vm, MON_CAT_VM))
 		mon_trace_emit(vm, MON_CAT_VM, "VMM", "boot", NULL,
-			       "boot: %llu MiB RAM, entry PA 0x%llx, TLB %ux%u %s, seed %llu",
+			       "boot: %llu MiB RAM, entry PA 0x%llx, TLB %ux%u %s, seed %llu%s%s",
 			       (unsigned long long)(cfg->mem_size >> 20), (unsigned long long)vm->cpu.rip,
 			       h->cfg.tlb_sets, h->cfg.tlb_ways, tlb_policy_name(h->tlb.policy),
-			       (unsigned long long)h->cfg.seed);
+			       (unsigned long long)h->cfg.seed, cfg->name[0] ? ", name " : "", cfg->name);
 	return vm;
 fail:
 	mon_trace_close(vm, false);

@@ -14,7 +14,6 @@
 #define MON_RING_MAX 16        /* trace events kept for clean-stop reports */
 #define MON_SLICE 100000       /* instructions per cpu_run slice in MON_STEP_RUN */
 #define MON_DISK_BYTES (32ull << 20)
-#define MON_NAME_MAX 16
 
 /* ---- trace.c ---- */
 struct mon_trace {
@@ -89,6 +88,7 @@ struct mon_progress {
 /* ---- the VM ---- */
 struct vm {
 	unsigned vmid;
+	char name[MON_VM_NAME_MAX]; /* cfg.name, or vm<id> */
 	struct mon_config cfg;
 	struct host *host;         /* the machine it runs on (host.h) */
 	bool own_host;             /* made by mon_vm_create_from: destroyed with the VM */

@@ -7,7 +7,7 @@
 # listed in PUBLIC, and nothing from monitor/dev/. Prints each offending
 # line as file:line: and exits 1 if there is one.
 root=${1:-.}
-PUBLIC="monitor.h migrate.h overcommit.h" # live migration, overcommit counters
+PUBLIC="monitor.h migrate.h overcommit.h sched.h" # live migration, overcommit counters, multi-VM scheduler
 status=0
 for dir in "$root"/monitor/*/; do
 	part=$(basename "$dir")

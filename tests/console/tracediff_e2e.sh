@@ -50,6 +50,10 @@ expect 1 "other options, headers ignored" "$out/a.txt" "$out/o1.txt" --ignore me
 grep -q "^note" "$out/last.out" && { echo "tracediff_e2e: FAIL: --ignore meta still names the headers"; fails=$((fails + 1)); }
 expect 3 "other options, only the seed ignored" "$out/a.txt" "$out/o1.txt" --ignore seed --require-same-options
 expect 1 "other options, their field ignored" "$out/a.txt" "$out/o1.txt" --ignore meta.options --require-same-options
+sed '1s/kernel=[0-9a-f]*/kernel=0123456789abcdef/' "$out/a.txt" >"$out/otherkernel.txt"
+expect 0 "another kernel build, same options (a student's kernel)" "$out/a.txt" "$out/otherkernel.txt" --require-same-options
+grep -q '^note: the traces were made differently (EXPECTED vs ACTUAL): kernel "[0-9a-f]*" vs "0123456789abcdef"$' "$out/last.out" ||
+  { echo "tracediff_e2e: FAIL: another kernel not named: $(head -1 "$out/last.out")"; fails=$((fails + 1)); }
 tail -n +2 "$out/a.txt" >"$out/nohead.txt"
 expect 0 "no header on one side" "$out/nohead.txt" "$out/a.txt"
 grep -q "^note: EXPECTED has no header line" "$out/last.out" || { echo "tracediff_e2e: FAIL: a missing header not named"; fails=$((fails + 1)); }

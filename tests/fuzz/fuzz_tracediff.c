@@ -2,9 +2,10 @@
  * tests/fuzz/fuzz_tracediff.c — the trace-diff parsers (text and JSON Lines)
  * and the comparer. Input: byte 0 picks options (--ignore, --context), the
  * rest is EXPECTED, a NUL byte, ACTUAL. Every line of both goes through
- * con_event_parse_text and con_event_parse_json; then `vmlab trace-diff`
- * itself compares the two files. Invariants: no sanitizer report, exit
- * status 0, 1 or 2 (equal, different, bad input).
+ * con_event_parse_text, con_event_parse_json and con_trace_meta_parse (the
+ * header line); then `vmlab trace-diff` itself compares the two files.
+ * Invariants: no sanitizer report, exit status 0, 1 or 2 (equal, different,
+ * bad input), or 3 with --require-same-options.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@ static void parse_lines(const uint8_t *p, size_t n)
 		(void)con_event_get(&ev, "text");
 		(void)con_event_parse_json(&ev, line, err, sizeof err);
 		(void)con_event_get(&ev, "icount");
+		(void)con_trace_meta_parse(&ev, line, err, sizeof err);
+		(void)con_event_get(&ev, "options");
 	}
 	con_event_free(&ev);
 	free(buf);
@@ -72,20 +75,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t nb = (size_t)(data + size - b);
 	parse_lines(a, na);
 	parse_lines(b, nb);
-	char *argv[8] = { "trace-diff", (char *)scratch(0, a, na), (char *)scratch(1, b, nb) };
+	char *argv[10] = { "trace-diff", (char *)scratch(0, a, na), (char *)scratch(1, b, nb) };
 	int argc = 3;
-	static char *ignores[] = { "ma", "way", "text", "icount" };
+	static char *ignores[] = { "ma", "way", "meta.options", "seed" };
 	if (data[0] & 4) {
 		argv[argc++] = "--ignore";
 		argv[argc++] = ignores[data[0] & 3];
 	}
+	if (data[0] & 32)
+		argv[argc++] = "--require-same-options";
 	if (data[0] & 8) {
 		argv[argc++] = "--context";
 		argv[argc++] = (data[0] & 16) ? "0" : "2";
 	}
 	int rc = mon_tracediff_main(argc, argv);
-	if (rc < 0 || rc > 2)
-		fz_fail("fuzz-tracediff", "trace-diff exit status outside 0..2");
+	if (rc < 0 || rc > ((data[0] & 32) ? 3 : 2))
+		fz_fail("fuzz-tracediff", "trace-diff exit status outside 0..2 (0..3 with --require-same-options)");
 	fz_count("tracediff", size);
 	return 0;
 }

@@ -203,6 +203,19 @@ START_TEST(regs_at_entry)
 }
 END_TEST
 
+/* A session made by a front end that did not allow it (the page, a fuzzer)
+ * never blocks on a socket; without a record, `record` says so. */
+START_TEST(gdb_listen_and_record_refused)
+{
+	const char *o = run("gdb-listen 0");
+	HAS(o, "error: gdb-listen: this front end cannot serve gdb (use vmlab console)");
+	o = run("record /nonexistent/s.rec");
+	HAS(o, "error: this session keeps no record");
+	o = run("vm");
+	HAS(o, "icount 0");
+}
+END_TEST
+
 /* The console's sink must not switch on per-instruction events (they make
  * the monitor single-step the guest: ~200x slower `continue`). */
 START_TEST(sink_leaves_insn_events_off)
@@ -806,6 +819,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup_main, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, regs_at_entry);
+	tcase_add_test(tc, gdb_listen_and_record_refused);
 	tcase_add_test(tc, step_and_disas);
 	tcase_add_test(tc, sink_leaves_insn_events_off);
 	tcase_add_test(tc, until_io_and_phases);

@@ -156,27 +156,45 @@ START_TEST(two_vms_share_a_host)
 }
 END_TEST
 
-/* A VM writes a pattern over all its guest memory and goes; the next VM on the
- * same frames finds none of it. */
-START_TEST(frames_zeroed_before_reuse)
+static const uint64_t pat = 0x5ec12e7da7a0f00dull;
+
+/* Write pat over all of vm's guest-physical memory. */
+static void write_all(struct vm *vm)
 {
-	struct host *h = make_host(1, false);
-	struct vm *a = make_on(h, "hello");
-	static const uint64_t pat = 0x5ec12e7da7a0f00dull;
 	uint8_t page[4096];
 	for (unsigned i = 0; i < sizeof page; i += 8)
 		memcpy(page + i, &pat, 8);
 	for (uint64_t pa = 0; pa < MEM; pa += sizeof page)
-		ck_assert_uint_eq(mon_write_pa(a, pa, page, sizeof page), sizeof page);
-	mon_vm_destroy(a);
-	struct vm *b = make_on(h, "hello");
+		ck_assert_uint_eq(mon_write_pa(vm, pa, page, sizeof page), sizeof page);
+}
+
+/* Scan all of vm's guest-physical memory: none of pat in it. */
+static void scan_clean(struct vm *vm)
+{
+	uint8_t page[4096];
 	for (uint64_t pa = 0; pa < MEM; pa += sizeof page) {
-		ck_assert_uint_eq(mon_read_pa(b, pa, page, sizeof page), sizeof page);
+		ck_assert_uint_eq(mon_read_pa(vm, pa, page, sizeof page), sizeof page);
 		for (unsigned i = 0; i < sizeof page; i += 8)
-			ck_assert_msg(memcmp(page + i, &pat, 8), "PA 0x%llx holds the last VM's data",
+			ck_assert_msg(memcmp(page + i, &pat, 8), "%s: PA 0x%llx holds another VM's data", mon_vm_name(vm),
 				      (unsigned long long)(pa + i));
 	}
+}
+
+/* A VM writes a pattern over all its guest memory: a VM beside it, scanning
+ * all of its own, finds none of it; after the first VM goes, the next VM on
+ * its frames finds none of it either (frames are zeroed before reuse). */
+START_TEST(frames_zeroed_before_reuse)
+{
+	struct host *h = make_host(2, false);
+	struct vm *a = make_on(h, "hello"), *b = make_on(h, "hello");
+	write_all(a);
+	scan_clean(b);
+	mon_vm_destroy(a);
+	struct vm *c = make_on(h, "hello");
+	ck_assert_uint_eq(mon_vm_id(c), 0);
+	scan_clean(c);
 	mon_vm_destroy(b);
+	mon_vm_destroy(c);
 	ck_assert_int_eq(mon_host_destroy(h), 0);
 }
 END_TEST

@@ -1,0 +1,230 @@
+/*
+ * monitor/tools/run_multi.c — `vmlab run --vm SPEC --vm SPEC ...`: several
+ * VMs on one host, the real CPU shared in slices weighted by share
+ * (monitor/vmm/sched.h), until every VM has stopped.
+ *
+ * stdout: each VM's serial output, line by line, each line prefixed by the
+ * VM's name ("a| "); whole lines only, so VMs' lines never mix (a last line
+ * without a newline gets one at the end). serial=FILE: that VM's bytes, as
+ * they are, in FILE instead. stderr: one stop line per VM (with its last
+ * trace events unless it halted), then the host summary with the per-VM table.
+ * --trace FILE: one trace of every VM in the order the host ran them (each
+ * line names its vm<id>); trace=FILE in a spec: that VM's own.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/tools/multivm.h"
+
+/* One VM's serial output on stdout, a line at a time behind its name. */
+struct serial_lines {
+	const char *name;
+	char *buf;
+	size_t len, cap;
+	bool failed;               /* out of memory: the rest is dropped (said at the end) */
+};
+
+static void put_line(struct serial_lines *s)
+{
+	printf("%s| %.*s\n", s->name, (int)s->len, s->buf);
+	fflush(stdout);
+	s->len = 0;
+}
+
+static void serial_to_lines(void *ctx, const char *text, size_t len)
+{
+	struct serial_lines *s = ctx;
+	for (size_t i = 0; i < len && !s->failed; i++) {
+		if (text[i] == '\n') {
+			put_line(s);
+			continue;
+		}
+		if (s->len == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : 256;
+			char *b = realloc(s->buf, cap);
+			if (!b) {
+				s->failed = true;
+				break;
+			}
+			s->buf = b, s->cap = cap;
+		}
+		s->buf[s->len++] = text[i];
+	}
+}
+
+static void serial_to_file(void *ctx, const char *text, size_t len)
+{
+	struct mon_outfile *o = ctx;
+	if (fwrite(text, 1, len, o->f) != len)
+		o->write_error = true;
+}
+
+/* Monitor messages (--strict-x86 explanations): on stderr behind the VM's name. */
+static void message_line(void *ctx, const char *text, size_t len)
+{
+	fprintf(stderr, "%s| %.*s", (const char *)ctx, (int)len, text);
+}
+
+/* --trace FILE with --vm: every VM's events into one file. */
+struct shared_trace {
+	struct mon_outfile out;
+	enum mon_trace_format fmt;
+	uint64_t from, limit, written;
+};
+
+static void trace_event(void *ctx, const struct mon_event *ev)
+{
+	struct shared_trace *t = ctx;
+	if (ev->icount < t->from || (t->limit && t->written >= t->limit))
+		return;
+	char line[1024];
+	mon_event_format(ev, t->fmt, line, sizeof line);
+	if (fprintf(t->out.f, "%s\n", line) < 0)
+		t->out.write_error = true;
+	t->written++;
+}
+
+/* Everything the run holds, freed by finish(). */
+struct multi {
+	struct host *host;
+	struct mon_sched *sched;
+	struct vm *vm[MON_HOST_VMS_MAX];
+	struct serial_lines lines[MON_HOST_VMS_MAX];
+	struct mon_outfile serial[MON_HOST_VMS_MAX];
+	struct shared_trace trace;
+	unsigned n;
+};
+
+/* Close files (kept only after a whole run) and free everything. Returns 0, or 1 if a file failed. */
+static int finish(struct multi *m, const struct tool_vmspec *v, bool keep)
+{
+	int bad = 0;
+	for (unsigned i = 0; i < m->n; i++) {
+		if (m->vm[i] && mon_vm_trace_finish(m->vm[i]) && keep) {
+			fprintf(stderr, "vmlab run: cannot write trace file %s\n", v[i].cfg.trace_file);
+			bad = 1;
+		}
+		if (m->serial[i].f) {
+			if (ferror(m->serial[i].f))
+				m->serial[i].write_error = true;
+			if (mon_outfile_close(&m->serial[i], keep) && keep) {
+				fprintf(stderr, "vmlab run: cannot write serial file %s\n", v[i].serial);
+				bad = 1;
+			}
+		}
+	}
+	if (m->trace.out.f && mon_outfile_close(&m->trace.out, keep) && keep) {
+		fprintf(stderr, "vmlab run: cannot write trace file %s\n", v[0].cfg.trace_file);
+		bad = 1;
+	}
+	mon_sched_destroy(m->sched);
+	for (unsigned i = 0; i < m->n; i++) {
+		mon_vm_destroy(m->vm[i]);
+		free(m->lines[i].buf);
+	}
+	mon_host_destroy(m->host);
+	return bad;
+}
+
+/* Open the output files, the host and the VMs. 0, or -1 (message printed). */
+static int start(struct multi *m, const struct mon_config *base, struct tool_vmspec *v, unsigned n,
+		 const struct tool_multi_opts *o)
+{
+	char err[MON_ERR_MAX];
+	m->n = n;
+	if (base->trace_file) {
+		if (mon_outfile_open(&m->trace.out, base->trace_file, "trace file", 0, err, sizeof err))
+			goto fail;
+		m->trace.fmt = base->trace_format;
+		m->trace.from = base->trace_from;
+		m->trace.limit = base->trace_limit;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (v[i].serial && mon_outfile_open(&m->serial[i], v[i].serial, "serial file", i, err, sizeof err))
+			goto fail;
+	struct mon_host_config hc;
+	mon_host_config_from(&hc, base);
+	hc.ram_size = 0;
+	for (unsigned i = 0; i < n; i++)
+		hc.ram_size += mon_vm_machine_bytes(&v[i].cfg);
+	hc.tlb_flush_on_switch = o->flush_on_switch;
+	if (!(m->host = mon_host_create(&hc, err, sizeof err)) ||
+	    !(m->sched = mon_sched_create(m->host, o->slice, err, sizeof err)))
+		goto fail;
+	for (unsigned i = 0; i < n; i++) {
+		struct mon_config c = v[i].cfg;
+		if (base->trace_file && c.trace_file == base->trace_file)
+			c.trace_file = NULL; /* the shared trace, below */
+		struct vm *vm = mon_vm_load_on(m->host, &c, err, sizeof err);
+		if (!vm) {
+			fprintf(stderr, "vmlab run: %s: %s\n", v[i].where, err);
+			return -1;
+		}
+		m->vm[i] = vm;
+		if (mon_sched_add(m->sched, vm, v[i].share, err, sizeof err))
+			goto fail;
+		m->lines[i].name = mon_vm_name(vm);
+		if (m->serial[i].f)
+			mon_vm_set_serial_sink(vm, serial_to_file, &m->serial[i]);
+		else
+			mon_vm_set_serial_sink(vm, serial_to_lines, &m->lines[i]);
+		mon_vm_set_message_sink(vm, message_line, (void *)mon_vm_name(vm));
+		if (base->trace_file && !c.trace_file) {
+			mon_vm_set_event_sink(vm, trace_event, &m->trace);
+			mon_vm_set_sink_cats(vm, base->trace_cats);
+		}
+	}
+	return 0;
+fail:
+	fprintf(stderr, "vmlab run: %s\n", err);
+	return -1;
+}
+
+int tool_run_multi(const struct mon_config *base, struct tool_vmspec *v, unsigned n,
+		   const struct tool_multi_opts *o)
+{
+	struct multi *m = calloc(1, sizeof *m);
+	if (!m) {
+		fprintf(stderr, "vmlab run: out of memory\n");
+		return 1;
+	}
+	tool_catch_interrupts();
+	if (start(m, base, v, n, o)) {
+		finish(m, v, false);
+		free(m);
+		return 1;
+	}
+	struct vm *ran;
+	while (mon_sched_run_slice(m->sched, &ran) != MON_STOPPED) {
+		if (tool_interrupted())
+			for (unsigned i = 0; i < n; i++)
+				mon_vm_interrupt(m->vm[i], tool_interrupted() == SIGINT ? "SIGINT" : "SIGTERM");
+	}
+	int status = 0;
+	bool interrupted = false;
+	for (unsigned i = 0; i < n; i++) {
+		struct serial_lines *s = &m->lines[i];
+		if (s->len)
+			put_line(s);
+		if (s->failed)
+			fprintf(stderr, "vmlab run: %s: out of host memory for its serial lines: output cut\n",
+				s->name);
+	}
+	fflush(stdout);
+	for (unsigned i = 0; i < n; i++) {
+		tool_report_stop(m->vm[i]);
+		const struct mon_stop *st = mon_vm_stop(m->vm[i]);
+		interrupted |= st->reason == MON_STOP_INTERRUPTED;
+		if (!status)
+			status = st->status;
+	}
+	if (!base->quiet)
+		mon_sched_print_summary(m->sched, stderr);
+	if (finish(m, v, true) && !status)
+		status = 1;
+	free(m);
+	if (interrupted)
+		return 128 + tool_interrupted();
+	return status;
+}
