@@ -1,28 +1,102 @@
 #!/usr/bin/env bash
 # Run each test step (a make target) and print a summary.
-# usage: tests/run.sh MAKE [make args...] -- STEP...
-# Each step passes when its make target exits 0 within STEP_TIMEOUT seconds
-# (default 1800): a step that hangs (a guest the monitor never stops) is
-# killed and fails instead of stalling CI. The last line is
-# "tests: N passed, N failed"; the exit status is non-zero if any failed.
+# usage: tests/run.sh [-j N] [--alone "STEP..."] [--long "STEP..."] MAKE [make args...] -- STEP...
+#
+# -j N runs N steps at a time (default TEST_JOBS, else 1). Each step's output goes
+# to a file of its own and is printed whole, in the order of the list, as soon as
+# the step and every step before it have finished: the log and the summary are the
+# same whatever N is (only the "=== time" lines differ). With N = 1 the output is
+# printed live. --alone steps run beside each other but never beside another step
+# (the grader copies the build folder that other steps write into).
+#
+# Every step has a timeout: it passes when its make target exits 0 within
+# STEP_TIMEOUT seconds (default 900; --long steps STEP_TIMEOUT_LONG, default 1800).
+# A step that hangs (a guest the monitor never stops) is killed and fails instead
+# of stalling CI. The last line is "tests: N passed, N failed"; the exit status is
+# non-zero if any failed.
 set -u
+jobs=${TEST_JOBS:-1} alone=" " long=" "
+while [ $# -gt 0 ]; do
+  case $1 in
+    -j) jobs=$2; shift 2 ;;
+    --alone) alone=" $2 "; shift 2 ;;
+    --long) long=" $2 "; shift 2 ;;
+    *) break ;;
+  esac
+done
 make_cmd=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do make_cmd+=("$1"); shift; done
 shift
-passed=0; failed=0; failed_names=""
-for step in "$@"; do
-  echo "=== test step: $step"
-  t0=$SECONDS
-  timeout -k 30 "${STEP_TIMEOUT:-1800}" "${make_cmd[@]}" "$step"
+steps=("$@")
+n=${#steps[@]}
+dir=$(mktemp -d /tmp/vmlab-steps-XXXXXX)
+# on exit (interrupted), stop the steps still running: each one's timeout passes
+# the signal on to its step's process group
+trap 'for f in "$dir"/*.pid; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null; done; wait; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM
+
+limit_of() { case $long in *" $1 "*) echo "${STEP_TIMEOUT_LONG:-1800}" ;; *) echo "${STEP_TIMEOUT:-900}" ;; esac; }
+is_alone() { case $alone in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# run_step I: step I with its timeout; its status and seconds go to $dir/I.done
+run_step() {
+  local i=$1 step=${steps[$1]} t0=$SECONDS rc limit
+  limit=$(limit_of "$step")
+  if [ "$jobs" -gt 1 ]; then
+    timeout -k 30 "$limit" "${make_cmd[@]}" "$step" >"$dir/$i.log" 2>&1 </dev/null &
+    echo $! >"$dir/$i.pid"
+    wait $!
+  else
+    echo "=== test step: $step"
+    timeout -k 30 "$limit" "${make_cmd[@]}" "$step"
+  fi
   rc=$?
-  [ $rc = 124 ] && echo "=== step $step did not finish within ${STEP_TIMEOUT:-1800} s (hang?)"
-  echo "=== time: $step $((SECONDS - t0)) s"
-  if [ $rc = 0 ]; then
+  echo "$rc $((SECONDS - t0)) $limit" >"$dir/$i.tmp" && mv "$dir/$i.tmp" "$dir/$i.done"
+}
+
+passed=0; failed=0; failed_names=""
+report() {
+  local i=$1 step=${steps[$1]} rc secs limit
+  read -r rc secs limit <"$dir/$i.done"
+  if [ "$jobs" -gt 1 ]; then echo "=== test step: $step"; cat "$dir/$i.log"; fi
+  [ "$rc" = 124 ] && echo "=== step $step did not finish within $limit s (hang?)"
+  echo "=== time: $step $secs s"
+  if [ "$rc" = 0 ]; then
     echo "=== PASS: $step"; passed=$((passed + 1))
   else
     echo "=== FAIL: $step"; failed=$((failed + 1)); failed_names="$failed_names $step"
   fi
-done
+}
+
+if [ "$jobs" -le 1 ]; then
+  for ((i = 0; i < n; i++)); do run_step "$i"; report "$i"; done
+else
+  next=0 printed=0
+  while [ "$printed" -lt "$n" ]; do
+    # start steps while a slot is free; --alone steps share the machine only
+    # with each other
+    n_alone=0 n_normal=0
+    for ((i = printed; i < next; i++)); do
+      [ -f "$dir/$i.done" ] && continue
+      if is_alone "${steps[$i]}"; then n_alone=$((n_alone + 1)); else n_normal=$((n_normal + 1)); fi
+    done
+    while [ "$next" -lt "$n" ] && [ $((n_alone + n_normal)) -lt "$jobs" ]; do
+      if is_alone "${steps[$next]}"; then
+        [ "$n_normal" -gt 0 ] && break
+        n_alone=$((n_alone + 1))
+      else
+        [ "$n_alone" -gt 0 ] && break
+        n_normal=$((n_normal + 1))
+      fi
+      run_step "$next" &
+      next=$((next + 1))
+    done
+    while [ "$printed" -lt "$n" ] && [ -f "$dir/$printed.done" ]; do
+      report "$printed"; printed=$((printed + 1))
+    done
+    [ "$printed" -lt "$n" ] && sleep 0.5
+  done
+fi
 [ -n "$failed_names" ] && echo "failed steps:$failed_names"
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -33,6 +33,9 @@ else
 GRADE_REF := $(BUILD)
 GRADE_MAKE := $(MAKE) -s OPT=$(OPT)
 GRADE_DEPS := $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
+# The reference build is this suite's own build folder, which the other steps
+# write their outputs into while the grader copies it: grade alone (tests/run.sh).
+TEST_ALONE += labs-grade grade-sandbox gradescope-test
 endif
 .PHONY: grade-ref
 
@@ -49,6 +52,8 @@ grade-sandbox: $(GRADE_DEPS)
 	@VMLAB_GRADE_MAKE="$(GRADE_MAKE)" tests/grade/bad-submissions.sh $(BUILD)/vmlab $(GRADE_REF)
 
 TEST_STEPS += labs-grade grade-sandbox
+# every lab's reference and export built and graded in the sandbox: minutes
+TEST_LONG  += labs-grade grade-sandbox
 .PHONY: labs-grade grade-sandbox
 
 # Gradescope: run_autograder on a fake /autograder tree, and the zip (labs/gradescope/).
