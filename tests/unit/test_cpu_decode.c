@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "cpu/exec.h"
+#include "tests/unit/check_run.h"
 
 /* Decode `n` bytes from an exactly-sized heap copy (so ASan sees overreads). */
 static enum dec_status dec(const uint8_t *bytes, unsigned n, struct insn *i)
@@ -278,9 +279,5 @@ int main(void)
 	tcase_add_test(tc, test_garbage);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

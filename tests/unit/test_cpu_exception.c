@@ -6,6 +6,7 @@
  * interrupts.
  */
 #include "test_cpu_sysfix.h"
+#include "tests/unit/check_run.h"
 
 static struct cpu C;
 static void setup(void) { fx_setup(&C); }
@@ -373,9 +374,5 @@ int main(void)
 	tcase_add_test(t, test_no_tss_triple_faults);
 	tcase_add_test(t, test_miss_during_delivery);
 	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -8,6 +8,7 @@
  * run under ASan/UBSan too (make asan).
  */
 #include "test_cpu_sysfix.h"
+#include "tests/unit/check_run.h"
 
 static uint64_t rng_state;
 static uint64_t rnd(void)
@@ -141,9 +142,5 @@ int main(void)
 	tcase_add_test(t, test_random_tables_delivery);
 	tcase_add_test(t, test_random_sensitive_ops);
 	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

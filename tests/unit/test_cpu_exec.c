@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "cpu/exec.h"
+#include "tests/unit/check_run.h"
 
 #define RAM (1u << 20)
 #define CODE 0x1000u
@@ -667,9 +668,5 @@ int main(void)
 	tcase_add_test(tc, test_partial_last_page);
 	tcase_add_test(tc, test_outside_ram_is_clean);
 	suite_add_tcase(s, tc);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -8,6 +8,7 @@
  * every handler is a hlt, so cpu_run stops in it.
  */
 #include "test_cpu_sysfix.h"
+#include "tests/unit/check_run.h"
 
 static struct cpu C;
 static void setup(void)
@@ -118,9 +119,5 @@ int main(void)
 	tcase_add_test(tc, test_privileged_at_cpl3_is_gp);
 	tcase_add_test(tc, test_virt_exit_instead_of_delivery);
 	suite_add_tcase(s, tc);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "cpu/exec.h"
+#include "tests/unit/check_run.h"
 
 #define RAM (64u << 10)
 #define CODE 0x1000u
@@ -184,9 +185,5 @@ int main(void)
 	tcase_add_test(tc, test_adc_chain);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -5,6 +5,7 @@
  * pages, PCIDs, #PF dropping the entry).
  */
 #include "test_cpu_sysfix.h"
+#include "tests/unit/check_run.h"
 
 #define PML4 0x10000u
 #define P 1ull
@@ -361,9 +362,5 @@ int main(void)
 	tcase_add_test(t, test_invlpg_large_page_flushes_fast_cache);
 	tcase_add_test(t, test_paging_off_identity);
 	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -16,6 +16,7 @@
  *   0x80, +0x18 CR2, +0x20 CS pushed by int 0x80.
  */
 #include "test_cpu_sysfix.h"
+#include "tests/unit/check_run.h"
 
 static const uint8_t prog_main[] = {
 	0x0f, 0x01, 0x1d, 0x55, 0x00, 0x00, 0x00,                   /* lidt [rip+0x55] (idtr below) */
@@ -169,9 +170,5 @@ int main(void)
 	tcase_add_test(t, test_triple_fault_run);
 	tcase_add_test(t, test_user_write_fault_frame);
 	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

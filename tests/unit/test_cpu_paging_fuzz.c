@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "test_cpu_sysfix.h"
+#include "tests/unit/check_run.h"
 
 #define PT_BASE 0x10000u
 #define PT_PAGES 64u
@@ -217,9 +218,5 @@ int main(void)
 	tcase_add_test(t, test_random_walks);
 	tcase_add_test(t, test_against_reference);
 	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

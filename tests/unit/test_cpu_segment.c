@@ -4,6 +4,7 @@
  * CPL changes, and the nulling of data segments on a return to CPL 3.
  */
 #include "test_cpu_sysfix.h"
+#include "tests/unit/check_run.h"
 
 static struct cpu C;
 static void setup(void) { fx_setup(&C); }
@@ -304,9 +305,5 @@ int main(void)
 	tcase_add_test(t, test_far_ret);
 	tcase_add_test(t, test_iretd);
 	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

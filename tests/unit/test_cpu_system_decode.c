@@ -8,6 +8,7 @@
  *     rest (a ud2 placed after it then exits with #UD past it).
  */
 #include "test_cpu_sysfix.h"
+#include "tests/unit/check_run.h"
 
 #define CODE 0x20000u
 #define LSTAR_UD2 0x21000u
@@ -227,9 +228,5 @@ int main(void)
 	tcase_add_test(t, test_io_exit_bare_metal);
 	tcase_add_test(t, test_sti_shadow);
 	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "monitor/grade/grade.h"
+#include "tests/unit/check_run.h"
 
 START_TEST(answers_file_forms)
 {
@@ -67,9 +68,5 @@ int main(void)
 	tcase_add_test(tc, answers_file_forms);
 	tcase_add_test(tc, number_after_text);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

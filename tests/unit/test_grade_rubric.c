@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "monitor/grade/grade.h"
+#include "tests/unit/check_run.h"
 
 /* Write text to a fresh temporary file; its path goes into path. */
 static void write_tmp(char *path, size_t len, const char *text)
@@ -136,9 +137,5 @@ int main(void)
 	tcase_add_test(tc, good_rubric);
 	tcase_add_test(tc, bad_rubrics);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

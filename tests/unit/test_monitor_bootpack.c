@@ -4,6 +4,7 @@
 
 #include "guestos/pack.h"
 #include "monitor/vmm/monitor.h"
+#include "tests/unit/check_run.h"
 
 struct seen {
 	char names[8][32];
@@ -91,9 +92,5 @@ int main(void)
 	tcase_add_test(tc, bad_packs_rejected_whole);
 	tcase_add_test(tc, elf_module_named_after_its_file);
 	suite_add_tcase(s, tc);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

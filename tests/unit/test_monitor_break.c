@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "monitor/vmm/monitor.h"
+#include "tests/unit/check_run.h"
 
 static struct vm *create_hello(void)
 {
@@ -82,9 +83,5 @@ int main(void)
 	tcase_add_test(tc, pause_before_and_continue_unchanged);
 	tcase_add_test(tc, too_many_breakpoints);
 	suite_add_tcase(s, tc);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

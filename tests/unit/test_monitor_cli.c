@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "monitor/vmm/monitor.h"
+#include "tests/unit/check_run.h"
 
 static int parse(struct mon_config *c, const char *a, const char *b, char *err)
 {
@@ -108,9 +109,5 @@ int main(void)
 	tcase_add_test(tc, options);
 	tcase_add_test(tc, event_format);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

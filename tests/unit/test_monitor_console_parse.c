@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "monitor/console/console.h"
+#include "tests/unit/check_run.h"
 
 static bool fake_sym(void *ctx, const char *name, uint64_t *out)
 {
@@ -516,9 +517,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -20,6 +20,7 @@
 
 #include "monitor/console/console.h"
 #include "monitor/vmm/vm.h"
+#include "tests/unit/check_run.h"
 
 #define LOAD_PA 0x100000ull
 
@@ -855,9 +856,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "monitor/dev/dev.h"
+#include "tests/unit/check_run.h"
 
 START_TEST(uart_resets_to_5_bit_words)
 {
@@ -191,9 +192,5 @@ int main(void)
 	tcase_add_test(tc, ata_write_then_read);
 	tcase_add_test(tc, ata_errors);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "monitor/draw/draw.h"
+#include "tests/unit/check_run.h"
 
 /* Append one text trace line to t. */
 static void line(struct draw_events *t, const char *s)
@@ -193,9 +194,5 @@ int main(void)
 	tcase_add_test(tc, sequence_escapes_and_is_deterministic);
 	tcase_add_test(tc, windows);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -7,6 +7,7 @@
 #include "guestos/boot.h"
 #include "monitor/vmm/boot.h"
 #include "tests/elf_image.h"
+#include "tests/unit/check_run.h"
 
 #define MEM (4ull << 20)
 
@@ -179,9 +180,5 @@ int main(void)
 	tcase_add_test(tc, boot_handoff_layout);
 	tcase_add_test(tc, boot_modules_too_big);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "monitor/gdb/gdb.h"
+#include "tests/unit/check_run.h"
 
 /* Feed s; the last event. */
 static enum gdb_rx_event feed(struct gdb_rx *rx, const char *s, size_t n)
@@ -158,9 +159,5 @@ int main(void)
 	tcase_add_test(tc, requests);
 	tcase_add_test(tc, requests_on_a_vm);
 	suite_add_tcase(s, tc);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -11,6 +11,7 @@
 
 #include "monitor/vmm/monitor.h"
 #include "tlb/tlb.h"
+#include "tests/unit/check_run.h"
 
 #define MEM (8ull << 20)
 
@@ -232,9 +233,5 @@ int main(void)
 	tcase_add_test(tc, frames_zeroed_before_reuse);
 	tcase_add_test(tc, bad_hosts);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "monitor/vmm/monitor.h"
+#include "tests/unit/check_run.h"
 
 static uint8_t *slurp(const char *path, size_t *len)
 {
@@ -134,9 +135,5 @@ int main(void)
 	tcase_add_test(tc, serial_through_the_sink);
 	tcase_add_test(tc, bad_image_named_in_error);
 	suite_add_tcase(s, tc);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -16,6 +16,7 @@
 
 #include "monitor/vmm/migrate.h"
 #include "shadow/shadow.h"
+#include "tests/unit/check_run.h"
 
 static struct vm *create(const char *cmdline, enum mon_mmu_mode mmu, bool pv)
 {
@@ -205,9 +206,5 @@ int main(void)
 	tcase_add_test(tc, slow_link_hits_round_limit);
 	tcase_add_test(tc, bad_input_refused);
 	suite_add_tcase(s, tc);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -14,6 +14,7 @@
 
 #include "monitor/vmm/modes.h"
 #include "tests/elf_image.h"
+#include "tests/unit/check_run.h"
 
 /* Write code as an ELF64 ET_EXEC loaded at PA 0x100000 (VA == PA under the
  * firmware's identity map); returns a malloc'd path. */
@@ -313,9 +314,5 @@ int main(void)
 	tcase_add_test(tc, nested_walks_without_exits_and_stops_on_ept_violation);
 	tcase_add_test(tc, strict_sidt_is_untrapped_and_leaks);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

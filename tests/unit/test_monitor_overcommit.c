@@ -18,6 +18,7 @@
 
 #include "monitor/vmm/migrate.h"
 #include "monitor/vmm/overcommit.h"
+#include "tests/unit/check_run.h"
 
 static struct vm *create(const char *cmdline, uint64_t mem, uint64_t machine, bool isolation)
 {
@@ -166,9 +167,5 @@ int main(void)
 	tcase_add_test(tc, balloon_moves_paging_into_guest);
 	tcase_add_test(tc, refused);
 	suite_add_tcase(s, tc);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "monitor/cloud/place.h"
+#include "tests/unit/check_run.h"
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -211,9 +212,5 @@ int main(void)
 	tcase_add_test(tc, rebalance_moves_the_cheapest);
 	tcase_add_test(tc, parser_errors_name_the_line);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -9,6 +9,7 @@
 
 #include "monitor/reverse/reverse.h"
 #include "monitor/vmm/monitor.h"
+#include "tests/unit/check_run.h"
 
 /* A record of two options, one image and three commands, as text (malloc'd). */
 static char *sample(size_t *len)
@@ -124,9 +125,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

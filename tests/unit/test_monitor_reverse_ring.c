@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "monitor/reverse/reverse.h"
+#include "tests/unit/check_run.h"
 
 static unsigned freed;
 static void count_free(void *p)
@@ -125,9 +126,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "monitor/vmm/sched.h"
+#include "tests/unit/check_run.h"
 
 #define MEM (8ull << 20)
 
@@ -191,9 +192,5 @@ int main(void)
 	tcase_add_test(tc, budget_stops_one_vm);
 	tcase_add_test(tc, bad_input);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

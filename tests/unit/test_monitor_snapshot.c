@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "monitor/vmm/monitor.h"
+#include "tests/unit/check_run.h"
 
 #define SAVE_AT 200000 /* every demo runs longer */
 #define COMPARE 3000000 /* instructions compared after the save (or to the stop): keeps the test short */
@@ -201,9 +202,5 @@ int main(void)
 	tcase_add_test(tc, demos_nested);
 	tcase_add_test(tc, demos_paravirt);
 	suite_add_tcase(s, tc);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

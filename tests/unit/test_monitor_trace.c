@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "monitor/vmm/vm.h"
+#include "tests/unit/check_run.h"
 
 static char path[64];
 /* Images as a VM gets them (only hashed by the trace header here). */
@@ -298,9 +299,5 @@ int main(void)
 	tcase_add_test(tc, header_line);
 	tcase_add_test(tc, image_hash_of_what_loads);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "monitor/console/console.h"
+#include "tests/unit/check_run.h"
 
 static char dir[64];
 static char out[16384], err[4096];
@@ -463,9 +464,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

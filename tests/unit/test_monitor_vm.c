@@ -12,6 +12,7 @@
 #include "monitor/vmm/monitor.h"
 #include "shadow/shadow.h"
 #include "tests/elf_image.h"
+#include "tests/unit/check_run.h"
 
 /* Write code as an ELF64 ET_EXEC loaded at PA 0x100000; returns a malloc'd path. */
 static char *write_guest(const uint8_t *code, size_t n)
@@ -185,9 +186,5 @@ int main(void)
 	tcase_add_test(tc, clean_stops);
 	tcase_add_test(tc, event_sink_and_ring);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -14,6 +14,7 @@
 #include "monitor/console/console.h"
 #include "monitor/vmm/monitor.h"
 #include "tests/elf_image.h"
+#include "tests/unit/check_run.h"
 
 #define KERNEL "build/guestos/kernel.elf"
 
@@ -287,9 +288,5 @@ int main(void)
 	tcase_add_test(tc, bad_watchpoints_refused);
 	tcase_add_test(tc, vmm_writes_pause_like_guest_stores);
 	suite_add_tcase(s, tc);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -5,6 +5,7 @@
  * invlpg, CR3 (with and without PCID), the root cache, CR0/CR4 changes.
  */
 #include "tests/unit/test_shadow_env.h"
+#include "tests/unit/check_run.h"
 
 #define CR3A ENV_PT_BASE
 #define UVA 0x0000000000401000ull   /* a user page */
@@ -637,9 +638,5 @@ int main(void)
 	tcase_add_test(tc, isolation_check_can_fail);
 	tcase_add_test(tc, swtlb_install);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

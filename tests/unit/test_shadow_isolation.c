@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "tests/unit/test_shadow_env.h"
+#include "tests/unit/check_run.h"
 
 #define NCR3 3
 #define PT_LO 0x10000ull
@@ -239,9 +240,5 @@ int main(void)
 	tcase_add_test(tc, fuzz_seed_3_unshadow_often);
 	tcase_add_test(tc, fuzz_seed_4_unshadow_often);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -7,6 +7,7 @@
  * goes wrong without the hook (the test can fail).
  */
 #include "tests/unit/test_shadow_env.h"
+#include "tests/unit/check_run.h"
 
 #define CODE_VA 0x401000ull
 #define CODE_PA 0x20000ull
@@ -164,9 +165,5 @@ int main(void)
 	tcase_add_test(tc, without_drop_hook_cpu_sees_stale_frame);
 	tcase_add_test(tc, lru_sees_fast_hits);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

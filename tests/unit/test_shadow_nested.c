@@ -7,6 +7,7 @@
  */
 #include "shadow/nested.h"
 #include "tests/unit/test_shadow_env.h"
+#include "tests/unit/check_run.h"
 
 #define CR3 ENV_PT_BASE
 #define VA 0x0000000000401234ull
@@ -133,9 +134,5 @@ int main(void)
 	tcase_add_test(tc, pa_outside_ram_is_an_ept_violation);
 	tcase_add_test(tc, free_returns_the_frames);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

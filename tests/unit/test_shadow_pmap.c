@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "shadow/shadow.h"
+#include "tests/unit/check_run.h"
 
 #define RAM (4ull << 20)
 
@@ -136,9 +137,5 @@ int main(void)
 	tcase_add_test(tc, too_much_memory_fails_cleanly);
 	tcase_add_test(tc, copies_cross_pages);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
  * private writable frame, a read a read-only one; the isolation invariant holds.
  */
 #include "test_shadow_env.h"
+#include "tests/unit/check_run.h"
 
 #define RESIDENT 8
 #define PA_A (100ull << PAGE_SHIFT)
@@ -153,9 +154,5 @@ int main(void)
 	tcase_add_test(tc, zero_pages_share_one_frame);
 	tcase_add_test(tc, guest_write_through_fill_copies);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
  * stepping, and tables pointing outside guest RAM.
  */
 #include "tests/unit/test_shadow_env.h"
+#include "tests/unit/check_run.h"
 
 #define CR3 ENV_PT_BASE
 #define VA 0x0000000000401234ull
@@ -205,9 +206,5 @@ int main(void)
 	tcase_add_test(tc, tables_outside_guest_ram);
 	tcase_add_test(tc, stepping_and_inspect_only);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

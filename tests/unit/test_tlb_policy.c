@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tlb/tlb.h"
+#include "tests/unit/check_run.h"
 
 #define MAXW 8
 #define MAXS 8
@@ -586,9 +587,5 @@ int main(void)
 	tcase_add_test(tc, large_entries);
 	tcase_add_test(tc, parsing);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }
