@@ -47,6 +47,11 @@ int tool_multi_option(struct tool_multi_args *m, int argc, char **argv, int *i, 
 	return 1;
 }
 
+const char *tool_multi_refused(const struct mon_config *cfg)
+{
+	return cfg->stats_json ? "--stats-json" : cfg->bare_core ? "--bare-core" : cfg->machine_mem ? "--machine-mem" : NULL;
+}
+
 int tool_multi_host_create(struct tool_multi_host *m, const struct mon_config *base, const struct tool_vmspec *v,
 			   unsigned n, const struct tool_multi_opts *o, char *err, size_t errlen)
 {

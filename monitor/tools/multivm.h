@@ -53,6 +53,9 @@ void tool_multi_args_init(struct tool_multi_args *m); /* nothing given, the defa
  * (*i on its last word), 0 not one of them, -1 bad (one line in err). */
 int tool_multi_option(struct tool_multi_args *m, int argc, char **argv, int *i, char *err, size_t errlen);
 
+/* A run option given in cfg that several VMs cannot have ("--bare-core"), or NULL. */
+const char *tool_multi_refused(const struct mon_config *cfg);
+
 /* The host of a multi-VM run: its scheduler and VMs (vm[i] made of spec i, added in that order). */
 struct tool_multi_host {
 	struct host *host;
