@@ -100,11 +100,11 @@ static int write_trace_header(struct multi *m, const struct tool_vmspec *v, cons
 {
 	unsigned shares[MON_HOST_VMS_MAX] = {0};
 	for (unsigned i = 0; i < m->n; i++)
-		shares[mon_vm_id(m->vm[i])] = v[i].share;
+		shares[mon_vm_id(m->h.vm[i])] = v[i].share;
 	char run[128], line[8192];
 	snprintf(run, sizeof run, "--vm-slice %llu%s", (unsigned long long)o->slice,
 		 o->flush_on_switch ? " --tlb-flush-on-vm-switch" : "");
-	if (mon_host_trace_meta_format(m->host, run, shares, m->trace.fmt, line, sizeof line)) {
+	if (mon_host_trace_meta_format(m->h.host, run, shares, m->trace.fmt, line, sizeof line)) {
 		snprintf(err, errlen, "the trace header does not fit in %zu bytes", sizeof line);
 		return -1;
 	}
