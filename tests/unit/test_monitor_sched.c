@@ -99,6 +99,18 @@ static void check_serial(struct vm *vm, const char *want)
 	ck_assert(!memcmp(s, want, n));
 }
 
+/* x and y ran the same schedule: slices, their time, world switches, instructions. */
+static void same_schedule(const struct run *x, const struct run *y)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		ck_assert_uint_eq(mon_sched_vm(x->s, i)->slices, mon_sched_vm(y->s, i)->slices);
+		ck_assert_uint_eq(mon_sched_vm(x->s, i)->time, mon_sched_vm(y->s, i)->time);
+		ck_assert_uint_eq(mon_sched_vm(x->s, i)->fair_time, mon_sched_vm(y->s, i)->fair_time);
+		ck_assert_uint_eq(mon_vm_icount(x->vm[i]), mon_vm_icount(y->vm[i]));
+	}
+	ck_assert_uint_eq(mon_host_switches(x->h), mon_host_switches(y->h));
+}
+
 /* Shares 1:3 on two busy guests: 25% and 75% of the instructions of the rounds both ran. */
 START_TEST(shares_one_to_three)
 {
@@ -113,12 +125,9 @@ START_TEST(shares_one_to_three)
 	/* the same again: the same schedule to the instruction */
 	start(&again, "run=cpubench", 1, "run=cpubench", 3, 0);
 	run_all(&again);
-	for (unsigned i = 0; i < 2; i++) {
-		ck_assert_uint_eq(mon_sched_vm(r.s, i)->time, mon_sched_vm(again.s, i)->time);
-		ck_assert_uint_eq(mon_sched_vm(r.s, i)->fair_time, mon_sched_vm(again.s, i)->fair_time);
+	same_schedule(&r, &again);
+	for (unsigned i = 0; i < 2; i++)
 		ck_assert_uint_eq(mon_vm_tlb_hits(r.vm[i]), mon_vm_tlb_hits(again.vm[i]));
-	}
-	ck_assert_uint_eq(mon_host_switches(r.h), mon_host_switches(again.h));
 	done(&r);
 	done(&again);
 }
@@ -160,13 +169,7 @@ START_TEST(steps_give_the_slice_schedule)
 	}
 	ck_assert_uint_eq(pauses, 1);
 	ck_assert_ptr_null(mon_sched_current(steps.s));
-	for (unsigned i = 0; i < 2; i++) {
-		ck_assert_uint_eq(mon_sched_vm(steps.s, i)->slices, mon_sched_vm(whole.s, i)->slices);
-		ck_assert_uint_eq(mon_sched_vm(steps.s, i)->time, mon_sched_vm(whole.s, i)->time);
-		ck_assert_uint_eq(mon_sched_vm(steps.s, i)->fair_time, mon_sched_vm(whole.s, i)->fair_time);
-		ck_assert_uint_eq(mon_vm_icount(steps.vm[i]), mon_vm_icount(whole.vm[i]));
-	}
-	ck_assert_uint_eq(mon_host_switches(steps.h), mon_host_switches(whole.h));
+	same_schedule(&steps, &whole);
 	done(&whole);
 	done(&steps);
 }
