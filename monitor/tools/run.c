@@ -247,8 +247,7 @@ static int restore_snapshot(struct vm *vm, const char *path)
 static int run_multi_main(const struct mon_config *cfg, struct run_snap *snap)
 {
 	const char *no = snap->save_file ? "--save-at" : snap->restore_file ? "--restore" : snap->nbrk ? "--break"
-		       : snap->gdb ? "--gdb" : cfg->stats_json ? "--stats-json" : cfg->bare_core ? "--bare-core"
-		       : cfg->machine_mem ? "--machine-mem" : NULL;
+		       : snap->gdb ? "--gdb" : cfg->stats_json ? "--stats-json" : cfg->bare_core ? "--bare-core" : NULL;
 	if (no) {
 		fprintf(stderr, "vmlab run: %s is not with --vm (one VM on a host of its own only)\n", no);
 		return 2;
