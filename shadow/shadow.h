@@ -177,6 +177,7 @@ struct shadow_ocpool {
 	uint32_t *sharers;            /* per machine frame: PA pages of any VM mapping it read-only (0: private) */
 	uint64_t zero_hash;           /* the hash of a page of zeros */
 	uint64_t shared_frames, shared_pages; /* now: frames with sharers, PA pages mapping them */
+	uint64_t saved_max;           /* the most frames sharing saved at once (pages - frames) */
 	uint64_t scan;                /* rehash cursor (offset into the FIFO) */
 };
 

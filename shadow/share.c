@@ -82,6 +82,8 @@ static void add_sharer(struct shadow_oc *oc, uint64_t p, ma_t s)
 	oc->pool->sharers[s >> PAGE_SHIFT]++;
 	oc->pool->shared_pages++;
 	oc->shared_pages++;
+	if (oc->pool->shared_pages - oc->pool->shared_frames > oc->pool->saved_max)
+		oc->pool->saved_max = oc->pool->shared_pages - oc->pool->shared_frames;
 }
 
 /* Recorded hashes go stale as the guests write; each page-out decision rehashes

@@ -7,27 +7,29 @@
 #include "monitor/vmm/overcommit.h"
 #include "monitor/vmm/vm.h"
 
-uint64_t mon_host_overcommit(const struct host *h, uint64_t *resident, uint64_t *saved)
+uint64_t mon_host_overcommit(const struct host *h, uint64_t *resident, uint64_t *saved, uint64_t *saved_max)
 {
 	const struct shadow_ocpool *pool = h->mf_ok ? h->mf.pool : NULL;
 	if (resident)
 		*resident = pool ? pool->nresident : 0;
 	if (saved)
 		*saved = pool ? pool->shared_pages - pool->shared_frames : 0;
+	if (saved_max)
+		*saved_max = pool ? pool->saved_max : 0;
 	return pool ? pool->resident_max : 0;
 }
 
 void mon_host_overcommit_summary(const struct host *h, FILE *f)
 {
-	uint64_t held, saved, frames = mon_host_overcommit(h, &held, &saved), pages = 0;
+	uint64_t held, saved, most, frames = mon_host_overcommit(h, &held, &saved, &most), pages = 0;
 	if (!frames)
 		return;
 	for (unsigned i = 0; i < MON_HOST_VMS_MAX; i++)
 		if (h->vm[i])
 			pages += h->vm[i]->sh.pmap.npages;
 	fprintf(f, "memory:          %llu machine frames for %llu guest pages, %llu held; victim: the page resident "
-		"longest of any VM (one FIFO); sharing saves %llu frames\n", (unsigned long long)frames,
-		(unsigned long long)pages, (unsigned long long)held, (unsigned long long)saved);
+		"longest of any VM (one FIFO); sharing saves %llu frames now, %llu at most\n", (unsigned long long)frames,
+		(unsigned long long)pages, (unsigned long long)held, (unsigned long long)saved, (unsigned long long)most);
 	fprintf(f, "%-4s %-10s %6s %6s %9s %8s %10s %6s %8s %7s %6s %6s %5s\n", "vm", "name", "pages", "part", "page-outs",
 		"page-ins", "zero-fills", "double", "balloon", "frames", "shared", "saved", "cow");
 	for (unsigned i = 0; i < MON_HOST_VMS_MAX; i++) {

@@ -31,8 +31,8 @@ struct mon_overcommit_stats {
 bool mon_vm_overcommit_stats(const struct vm *vm, struct mon_overcommit_stats *out);
 /* Several VMs on one host overcommitted (--machine-mem with --vm): the machine
  * frames all their guest pages may hold together (0: not overcommitted), those
- * held now, and the frames sharing saves now over every VM. */
-uint64_t mon_host_overcommit(const struct host *h, uint64_t *resident, uint64_t *saved);
+ * held now, and the frames sharing saves now and at most over every VM. */
+uint64_t mon_host_overcommit(const struct host *h, uint64_t *resident, uint64_t *saved, uint64_t *saved_max);
 /* The per-VM memory table of the host summary (nothing if not overcommitted). */
 void mon_host_overcommit_summary(const struct host *h, FILE *f);
 
