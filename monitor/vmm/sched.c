@@ -162,7 +162,7 @@ enum mon_state mon_sched_step(struct mon_sched *s, enum mon_step_kind kind, stru
 		end_slice(s);
 		*slice_end = true;
 	}
-	return own_pause ? MON_PAUSED : st;
+	return own_pause ? MON_PAUSED : st == MON_STOPPED ? MON_STOPPED : MON_RUNNING;
 }
 
 enum mon_state mon_sched_run_slice(struct mon_sched *s, struct vm **ran)
