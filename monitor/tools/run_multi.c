@@ -96,6 +96,25 @@ struct multi {
 	unsigned n;
 };
 
+/* The shared trace's first line: how it was made (mon_host_trace_meta_format). */
+static int write_trace_header(struct multi *m, const struct tool_vmspec *v, const struct tool_multi_opts *o,
+			      char *err, size_t errlen)
+{
+	unsigned shares[MON_HOST_VMS_MAX] = {0};
+	for (unsigned i = 0; i < m->n; i++)
+		shares[mon_vm_id(m->vm[i])] = v[i].share;
+	char run[128], line[8192];
+	snprintf(run, sizeof run, "--vm-slice %llu%s", (unsigned long long)o->slice,
+		 o->flush_on_switch ? " --tlb-flush-on-vm-switch" : "");
+	if (mon_host_trace_meta_format(m->host, run, shares, m->trace.fmt, line, sizeof line)) {
+		snprintf(err, errlen, "the trace header does not fit in %zu bytes", sizeof line);
+		return -1;
+	}
+	if (fprintf(m->trace.out.f, "%s\n", line) < 0)
+		m->trace.out.write_error = true;
+	return 0;
+}
+
 /* Close files (kept only after a whole run) and free everything. Returns 0, or 1 if a file failed. */
 static int finish(struct multi *m, const struct tool_vmspec *v, bool keep)
 {
@@ -175,6 +194,8 @@ static int start(struct multi *m, const struct mon_config *base, struct tool_vms
 			mon_vm_set_sink_cats(vm, base->trace_cats);
 		}
 	}
+	if (m->trace.out.f && write_trace_header(m, v, o, err, sizeof err))
+		goto fail;
 	return 0;
 fail:
 	fprintf(stderr, "vmlab run: %s\n", err);

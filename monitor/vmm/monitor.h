@@ -287,6 +287,14 @@ struct mon_images;
 int mon_trace_meta_format(const struct mon_config *cfg, const struct mon_images *img,
 			  enum mon_trace_format fmt, char *buf, size_t len);
 
+/* The header of one trace of every VM of host h (vmlab run --vm ... --trace):
+ * version, seed, vms=a,b, kernel=a:HASH,b:HASH, modules=a/NAME:HASH,...,
+ * options= run_opts then "| NAME share=N: OPTIONS" per VM (shares by vmid;
+ * NULL: all 1). 0, or -1 if it does not fit in len. */
+struct host;
+int mon_host_trace_meta_format(const struct host *h, const char *run_opts, const unsigned *shares,
+			       enum mon_trace_format fmt, char *buf, size_t len);
+
 /* Format an event as one line (no newline) in text or JSON Lines form. */
 void mon_event_format(const struct mon_event *ev, enum mon_trace_format fmt, char *buf,
 		      size_t len);

@@ -189,6 +189,7 @@ devices:
 		goto fail;
 	if (mon_modes_init(vm, err, errlen)) /* --mmu=swtlb|nested, --paravirt, --strict-x86 */
 		goto fail;
+	mon_trace_meta_images(vm, img);
 	if (mon_trace_open(vm, cfg, img, err, errlen))
 		goto fail;
 	if (MON_TRACING(vm, MON_CAT_VM))
