@@ -165,8 +165,9 @@ void draw_infer_text(struct draw_event *e)
 		e->has |= DRAW_HAS_PA;
 	if (!(e->has & DRAW_HAS_MA) && hex_after(e->text, "MA ", &e->ma))
 		e->has |= DRAW_HAS_MA;
-	if (!(e->has & DRAW_HAS_VALUE) && hex_after(e->text, "= ", &e->value))
-		e->has |= DRAW_HAS_VALUE;
+	if (!(e->has & DRAW_HAS_VALUE) &&
+	    (hex_after(e->text, "= ", &e->value) || hex_after(e->text, "; read ", &e->value)))
+		e->has |= DRAW_HAS_VALUE; /* "; read": the guest entry a 2-D walk read */
 	const char *sw = strstr(e->text, "[set ");
 	if (!(e->has & DRAW_HAS_SETWAY) && sw && sscanf(sw, "[set %d way %d]", &e->set, &e->way) == 2)
 		e->has |= DRAW_HAS_SETWAY;

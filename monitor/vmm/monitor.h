@@ -527,6 +527,8 @@ void mon_vm_set_event_sink(struct vm *vm, mon_event_fn fn, void *ctx);
 void mon_vm_set_sink_cats(struct vm *vm, uint32_t cats);
 /* End the run's trace file: flush it and give it its name. 0, or -1 if writing failed. */
 int mon_vm_trace_finish(struct vm *vm);
+/* Is the trace file still waiting for its --trace-after event (so far it holds only its header)? */
+bool mon_vm_trace_after_pending(const struct vm *vm);
 
 /* Where a VM's output goes as it comes: the guest's serial (UART) bytes, and the
  * monitor's messages (--strict-x86 explanations; whole lines with their newline).
