@@ -26,6 +26,7 @@ static const char *const vm_option_keys[] = {
 /* Run options of the whole machine: given once, outside --vm. */
 static const char *const host_option_keys[] = {
 	"seed", "tlb", "tlb-policy", "quiet", "stats-json", "bare-core", "no-fast-tlb", "machine-mem", "balloon",
+	"share-pages",
 };
 #define NHOST_KEYS (sizeof host_option_keys / sizeof host_option_keys[0])
 

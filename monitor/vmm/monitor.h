@@ -388,6 +388,8 @@ struct mon_host_config {
 	enum mon_tlb_policy tlb_policy;
 	uint64_t seed;                  /* the frame allocator's scattered order, the random TLB policy */
 	bool tlb_flush_on_switch;       /* flush the whole TLB at every world switch (no VMID tags) */
+	uint64_t guest_frames;          /* overcommit: the frames of ram_size all VMs' guest pages may hold
+					   together, paged on demand (0: each page its own frame, eagerly) */
 };
 /* The host a VM of cfg alone would get: cfg's TLB and seed, mon_vm_machine_bytes(cfg) of RAM. */
 void mon_host_config_from(struct mon_host_config *hc, const struct mon_config *cfg);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "monitor/vmm/host.h"
+#include "monitor/vmm/overcommit.h"
 #include "monitor/vmm/sched.h"
 #include "monitor/vmm/vm.h"
 
@@ -261,4 +262,5 @@ void mon_sched_print_summary(const struct mon_sched *s, FILE *f)
 			(unsigned long long)mon_stats_exits(st), (unsigned long long)miss, rate,
 			(unsigned long long)mon_vm_frames_held(vm), s->v[i].share, asked, got);
 	}
+	mon_host_overcommit_summary(h, f);
 }

@@ -60,6 +60,9 @@ done
 
 # A picture that must show what it claims (the golden could be wrong too).
 grep -q 'data-phase="install"' "$out/hidden-fault-sequence.svg" || bad "hidden fault: no install arrow"
+# the shadow page fault is an exit: an arrow from the CPU/MMU lane (1) to the VMM's (3), not a loop
+grep -q 'data-kind="shadow_fault" data-phase="shadow fault" data-icount="[0-9]*" data-from="1" data-to="3"' \
+  "$out/hidden-fault-sequence.svg" || bad "hidden fault: the shadow page fault does not cross to the VMM"
 grep -q 'data-level="1" data-index="0" data-at="0x274000" data-value="0x271005"' "$out/hidden-fault-walk.svg" ||
   bad "hidden fault walk: the L1 entry is not the trace's"
 grep -q 'class="frame fault"' "$out/true-fault-walk.svg" || bad "true fault walk: no fault box"
