@@ -107,7 +107,7 @@ struct ftlb_sets {
 	struct ftlb_aux aux[2][3][FTLB_SIZE];
 };
 #define FTLB_AUX_OFFSET (offsetof(struct ftlb_sets, aux) - offsetof(struct ftlb_sets, e))
-_Static_assert(sizeof(struct ftlb_entry) == sizeof(struct ftlb_aux), "aux mirrors the entries");
+_Static_assert(sizeof(struct ftlb_entry) == 16 && sizeof(struct ftlb_aux) == 16, "ftlb_ptr indexes 16-byte slots");
 
 static inline struct ftlb_aux *ftlb_aux_of(const struct ftlb_entry *e)
 {
@@ -255,7 +255,10 @@ static inline void store_le(uint8_t *p, unsigned size, uint64_t v)
 static inline __attribute__((always_inline)) bool ftlb_ptr(struct cpu *cpu, enum cpu_access acc, va_t va,
 							    unsigned size, uint8_t **p)
 {
-	const struct ftlb_entry *e = &cpu->ftlb_[acc * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
+	/* the byte offset of the slot, the table's own (acc) a constant displacement */
+	uintptr_t slot = (uintptr_t)(va >> (PAGE_SHIFT - 4)) & ((FTLB_SIZE - 1) * sizeof(struct ftlb_entry));
+	const struct ftlb_entry *e = (const struct ftlb_entry *)(uintptr_t)((uintptr_t)cpu->ftlb_ + slot) +
+				     acc * FTLB_SIZE;
 	uint64_t last = (va + size - 1) & PAGE_MASK;
 	if (UNLIKELY(e->tag != last)) {
 		/* read the tag again here: keeping it in a register would cost
@@ -451,6 +454,22 @@ static inline __attribute__((always_inline)) int cond_lazy(const struct cpu *cpu
 		}
 	}
 	return -1;
+}
+
+/* CF inline for the common lazy records (as flags.c computes it), or -1:
+ * cpu_flag_cf decides. */
+static inline __attribute__((always_inline)) int cf_lazy(const struct cpu *cpu)
+{
+	const struct cpu_lazy_flags *lf = &cpu->lf_;
+	switch (lf->op) {
+	case LF_NONE: return (cpu->rflags_ & RFLAGS_CF) != 0;
+	case LF_ADD: return lf->res < lf->a;
+	case LF_SUB: return lf->a < lf->b;
+	case LF_LOGIC: return 0;
+	case LF_INC:
+	case LF_DEC: return lf->cf_in;
+	default: return -1;
+	}
 }
 
 static inline __attribute__((always_inline)) bool cond_fast(struct cpu *cpu, unsigned cc)
@@ -704,6 +723,43 @@ static inline void rmw_store(struct cpu *cpu, uint8_t *p, va_t va, unsigned size
 		cpu_mem_write_slow(cpu, va, size, v, cpu->cpl);
 }
 
+/*
+ * A read-modify-write r/m operand in form f (register, or memory through
+ * rmw_begin): rmw_get_f reads it (false: a memory-form copy missed the
+ * fast cache, nothing changed, CPU_EXIT_RETRY), rmw_put_f writes the
+ * result back. The copies with a memory form use the host pointer of
+ * their hit directly: no slow path, no call.
+ */
+struct rmw_operand {
+	uint8_t *p; /* host pointer, or NULL (FORM_ANY: a page-crossing operand) */
+	va_t ea;
+};
+
+static inline __attribute__((always_inline)) bool rmw_get_f(struct cpu *cpu, const struct insn *i, unsigned s,
+							     enum form f, struct rmw_operand *o, uint64_t *v)
+{
+	if (form_reg(i, f)) {
+		*v = reg_get(cpu, i->rm, s);
+		return true;
+	}
+	o->ea = insn_ea_f(cpu, i, f);
+	if (!rmw_begin_f(cpu, o->ea, s, f, &o->p))
+		return false;
+	*v = f == FORM_ANY ? rmw_load(cpu, o->p, o->ea, s) : load_le(o->p, s);
+	return true;
+}
+
+static inline __attribute__((always_inline)) void rmw_put_f(struct cpu *cpu, const struct insn *i, unsigned s,
+							     enum form f, const struct rmw_operand *o, uint64_t v)
+{
+	if (form_reg(i, f))
+		reg_set(cpu, i->rm, s, v);
+	else if (f == FORM_ANY)
+		rmw_store(cpu, o->p, o->ea, s, v);
+	else
+		store_le(o->p, s, v);
+}
+
 /* Stack */
 static inline void push(struct cpu *cpu, unsigned size, uint64_t v)
 {
@@ -840,7 +896,7 @@ SPECIALISED_DECL(cpu_op_and_r_rm); SPECIALISED_DECL(cpu_op_sub_r_rm); SPECIALISE
 SPECIALISED_DECL(cpu_op_add_rm_imm); SPECIALISED_DECL(cpu_op_or_rm_imm); SPECIALISED_DECL(cpu_op_adc_rm_imm); SPECIALISED_DECL(cpu_op_sbb_rm_imm);
 SPECIALISED_DECL(cpu_op_and_rm_imm); SPECIALISED_DECL(cpu_op_sub_rm_imm); SPECIALISED_DECL(cpu_op_xor_rm_imm); SPECIALISED_DECL(cpu_op_cmp_rm_imm);
 SPECIALISED_DECL(cpu_op_test_rm_r); SPECIALISED_DECL(cpu_op_test_rm_imm);
-HANDLER_DECL(cpu_op_inc_rm); HANDLER_DECL(cpu_op_dec_rm); HANDLER_DECL(cpu_op_not_rm); HANDLER_DECL(cpu_op_neg_rm);
+SPECIALISED_DECL(cpu_op_inc_rm); SPECIALISED_DECL(cpu_op_dec_rm); SPECIALISED_DECL(cpu_op_not_rm); SPECIALISED_DECL(cpu_op_neg_rm);
 /* exec_mov.c */
 SPECIALISED_DECL(cpu_op_mov_rm_r); SPECIALISED_DECL(cpu_op_mov_r_rm); SPECIALISED_DECL(cpu_op_mov_rm_imm);
 HANDLER_DECL(cpu_op_mov_a_moffs); HANDLER_DECL(cpu_op_mov_moffs_a);

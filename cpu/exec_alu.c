@@ -45,29 +45,24 @@ static inline __attribute__((always_inline)) uint64_t alu(struct cpu *cpu, unsig
 	return r;
 }
 
-/* op Eb/Ev, Gb/Gv */
-static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm_r(struct cpu *cpu, const struct insn *i,
-									    unsigned s, enum form f, unsigned op)
+/* op Eb/Ev, Gb/Gv (x = op) and op Eb/Ev, imm, also AL/rAX, imm (x = op | ALU_IMM).
+ * cmp only reads its operand: no write permission needed. */
+#define ALU_IMM 8
+static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm(struct cpu *cpu, const struct insn *i,
+									  unsigned s, enum form f, unsigned x)
 {
-	uint64_t b = reg_get(cpu, i->reg, s);
-	if (form_reg(i, f)) {
-		uint64_t r = alu(cpu, op, s, reg_get(cpu, i->rm, s), b);
-		if (op != ALU_CMP)
-			reg_set(cpu, i->rm, s, r);
-		return CPU_EXIT_NONE;
-	}
-	va_t ea = insn_ea_f(cpu, i, f);
+	unsigned op = x & 7;
+	uint64_t a, b = x & ALU_IMM ? (uint64_t)i->imm : reg_get(cpu, i->reg, s);
 	if (op == ALU_CMP) {
-		uint64_t a;
-		if (!mem_load_f(cpu, ea, s, f, &a))
+		if (!rm_load_f(cpu, i, s, f, &a))
 			return CPU_EXIT_RETRY;
 		alu(cpu, op, s, a, b);
 		return CPU_EXIT_NONE;
 	}
-	uint8_t *p;
-	if (!rmw_begin_f(cpu, ea, s, f, &p))
+	struct rmw_operand o = { 0 };
+	if (!rmw_get_f(cpu, i, s, f, &o, &a))
 		return CPU_EXIT_RETRY;
-	rmw_store(cpu, p, ea, s, alu(cpu, op, s, rmw_load(cpu, p, ea, s), b));
+	rmw_put_f(cpu, i, s, f, &o, alu(cpu, op, s, a, b));
 	return CPU_EXIT_NONE;
 }
 
@@ -84,37 +79,12 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason alu_r_rm(struc
 	return CPU_EXIT_NONE;
 }
 
-/* op Eb/Ev, imm (and AL/rAX, imm) */
-static inline __attribute__((always_inline)) enum cpu_exit_reason alu_rm_imm(struct cpu *cpu, const struct insn *i,
-									      unsigned s, enum form f, unsigned op)
-{
-	if (form_reg(i, f)) {
-		uint64_t r = alu(cpu, op, s, reg_get(cpu, i->rm, s), (uint64_t)i->imm);
-		if (op != ALU_CMP)
-			reg_set(cpu, i->rm, s, r);
-		return CPU_EXIT_NONE;
-	}
-	va_t ea = insn_ea_f(cpu, i, f);
-	if (op == ALU_CMP) {
-		uint64_t a;
-		if (!mem_load_f(cpu, ea, s, f, &a))
-			return CPU_EXIT_RETRY;
-		alu(cpu, op, s, a, (uint64_t)i->imm);
-		return CPU_EXIT_NONE;
-	}
-	uint8_t *p;
-	if (!rmw_begin_f(cpu, ea, s, f, &p))
-		return CPU_EXIT_RETRY;
-	rmw_store(cpu, p, ea, s, alu(cpu, op, s, rmw_load(cpu, p, ea, s), (uint64_t)i->imm));
-	return CPU_EXIT_NONE;
-}
-
 /* One handler per op and form, so the op is a constant inside each (and
  * copies per size and form, SPECIALISED). */
 #define ALU_HANDLERS(name, op)                                 \
-	SPECIALISED(cpu_op_##name##_rm_r, alu_rm_r, op)         \
+	SPECIALISED(cpu_op_##name##_rm_r, alu_rm, op)           \
 	SPECIALISED(cpu_op_##name##_r_rm, alu_r_rm, op)         \
-	SPECIALISED(cpu_op_##name##_rm_imm, alu_rm_imm, op)
+	SPECIALISED(cpu_op_##name##_rm_imm, alu_rm, op | ALU_IMM)
 ALU_HANDLERS(add, ALU_ADD)
 ALU_HANDLERS(or, ALU_OR)
 ALU_HANDLERS(adc, ALU_ADC)
@@ -137,53 +107,43 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason test(struct cp
 SPECIALISED(cpu_op_test_rm_r, test, false)
 SPECIALISED(cpu_op_test_rm_imm, test, true)
 
-/* inc/dec keep CF: it is captured into the lazy record. */
-static enum cpu_exit_reason incdec(struct cpu *cpu, const struct insn *i, bool dec)
+/*
+ * The one-operand group: inc, dec (flags lazy; CF unchanged, so the
+ * current CF is captured into the record), not (no flags), neg (flags as
+ * 0 - x). A copy that cannot tell CF inline (cf_lazy) leaves the
+ * instruction to the generic handler, so it makes no call.
+ */
+enum { UN_INC, UN_DEC, UN_NOT, UN_NEG };
+static inline __attribute__((always_inline)) enum cpu_exit_reason unary(struct cpu *cpu, const struct insn *i,
+									 unsigned s, enum form f, unsigned x)
 {
-	unsigned s = i->osz;
-	uint64_t m = size_mask(s);
-	va_t ea = i->mod3 ? 0 : insn_ea(cpu, i);
-	uint8_t *p = i->mod3 ? NULL : rmw_begin(cpu, ea, s);
-	uint64_t a = i->mod3 ? reg_get(cpu, i->rm, s) : rmw_load(cpu, p, ea, s);
-	uint64_t r = (dec ? a - 1 : a + 1) & m;
-	if (i->mod3)
-		reg_set(cpu, i->rm, s, r);
-	else
-		rmw_store(cpu, p, ea, s, r);
-	uint8_t cf = cpu_flag_cf(cpu);
-	lf_set(cpu, dec ? LF_DEC : LF_INC, s, a, 1, r);
-	cpu->lf_.cf_in = cf;
-	return CPU_EXIT_NONE;
-}
-
-HANDLER(cpu_op_inc_rm) { return incdec(cpu, i, false); }
-HANDLER(cpu_op_dec_rm) { return incdec(cpu, i, true); }
-
-/* not: no flags */
-HANDLER(cpu_op_not_rm)
-{
-	unsigned s = i->osz;
-	if (i->mod3) {
-		reg_set(cpu, i->rm, s, ~reg_get(cpu, i->rm, s));
-		return CPU_EXIT_NONE;
+	int cf = 0;
+	if (x == UN_INC || x == UN_DEC) {
+		cf = cf_lazy(cpu);
+		if (cf < 0) {
+			if (f != FORM_ANY)
+				return CPU_EXIT_RETRY;
+			cf = cpu_flag_cf(cpu);
+		}
 	}
-	va_t ea = insn_ea(cpu, i);
-	uint8_t *p = rmw_begin(cpu, ea, s);
-	rmw_store(cpu, p, ea, s, ~rmw_load(cpu, p, ea, s));
+	uint64_t a, r, m = size_mask(s);
+	struct rmw_operand o = { 0 };
+	if (!rmw_get_f(cpu, i, s, f, &o, &a))
+		return CPU_EXIT_RETRY;
+	switch (x) {
+	case UN_INC:
+	case UN_DEC:
+		r = (x == UN_DEC ? a - 1 : a + 1) & m;
+		lf_set_a(cpu, x == UN_DEC ? LF_DEC : LF_INC, s, a, r);
+		cpu->lf_.cf_in = (uint8_t)cf;
+		break;
+	case UN_NOT: r = ~a & m; break;
+	default: r = alu(cpu, ALU_SUB, s, 0, a); break;
+	}
+	rmw_put_f(cpu, i, s, f, &o, r);
 	return CPU_EXIT_NONE;
 }
-
-/* neg: flags as 0 - x */
-HANDLER(cpu_op_neg_rm)
-{
-	unsigned s = i->osz;
-	va_t ea = i->mod3 ? 0 : insn_ea(cpu, i);
-	uint8_t *p = i->mod3 ? NULL : rmw_begin(cpu, ea, s);
-	uint64_t a = i->mod3 ? reg_get(cpu, i->rm, s) : rmw_load(cpu, p, ea, s);
-	uint64_t r = alu(cpu, ALU_SUB, s, 0, a);
-	if (i->mod3)
-		reg_set(cpu, i->rm, s, r);
-	else
-		rmw_store(cpu, p, ea, s, r);
-	return CPU_EXIT_NONE;
-}
+SPECIALISED(cpu_op_inc_rm, unary, UN_INC)
+SPECIALISED(cpu_op_dec_rm, unary, UN_DEC)
+SPECIALISED(cpu_op_not_rm, unary, UN_NOT)
+SPECIALISED(cpu_op_neg_rm, unary, UN_NEG)

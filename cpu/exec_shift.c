@@ -104,18 +104,12 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason shift(struct c
 {
 	unsigned op = x < 0 ? i->ext : (unsigned)x & 7;
 	unsigned cnt = shift_count(cpu, i, s, x < 0 ? SHIFT_CNT_ANY : (unsigned)x >> 3);
-	if (form_reg(i, f)) {
-		uint64_t a = reg_get(cpu, i->rm, s);
-		reg_set(cpu, i->rm, s, cnt ? shift_op(cpu, op, s, a, cnt) : a);
-		return CPU_EXIT_NONE;
-	}
-	va_t ea = insn_ea_f(cpu, i, f);
-	uint8_t *p;
-	if (!rmw_begin_f(cpu, ea, s, f, &p))
+	uint64_t a;
+	struct rmw_operand o = { 0 };
+	if (!rmw_get_f(cpu, i, s, f, &o, &a))
 		return CPU_EXIT_RETRY;
-	uint64_t a = rmw_load(cpu, p, ea, s);
-	if (cnt)
-		rmw_store(cpu, p, ea, s, shift_op(cpu, op, s, a, cnt));
+	if (cnt || (form_reg(i, f) && s == 4)) /* a 32-bit register is zero-extended even so */
+		rmw_put_f(cpu, i, s, f, &o, cnt ? shift_op(cpu, op, s, a, cnt) : a);
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_shift, shift, -1)
