@@ -910,6 +910,8 @@ HANDLER_DECL(cpu_op_cmovcc); HANDLER_DECL(cpu_op_setcc); CC_DECLS(cpu_op_cmovcc)
 HANDLER_DECL(cpu_op_lahf); HANDLER_DECL(cpu_op_sahf); HANDLER_DECL(cpu_op_nop); HANDLER_DECL(cpu_op_flagop);
 /* exec_stack.c */
 HANDLER_DECL(cpu_op_push_rm); HANDLER_DECL(cpu_op_pop_rm); HANDLER_DECL(cpu_op_push_imm);
+HANDLER_DECL(cpu_op_push_r64); HANDLER_DECL(cpu_op_pop_r64); HANDLER_DECL(cpu_op_call_rel_hit);
+HANDLER_DECL(cpu_op_call_rm_r64); HANDLER_DECL(cpu_op_ret_hit); /* stack fast paths, special.c picks them */
 HANDLER_DECL(cpu_op_call_rel); HANDLER_DECL(cpu_op_call_rm); HANDLER_DECL(cpu_op_jmp_rel); HANDLER_DECL(cpu_op_jmp_rm);
 HANDLER_DECL(cpu_op_jcc); JCC_DECLS; HANDLER_DECL(cpu_jcc_resolve); HANDLER_DECL(cpu_op_ret); HANDLER_DECL(cpu_op_enter); HANDLER_DECL(cpu_op_leave);
 HANDLER_DECL(cpu_op_loop); HANDLER_DECL(cpu_op_lret); HANDLER_DECL(cpu_op_push_seg); HANDLER_DECL(cpu_op_pop_seg);

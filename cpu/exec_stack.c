@@ -57,6 +57,82 @@ HANDLER_BRANCH_SAVE(cpu_op_call_rm)
 	return CPU_EXIT_NONE;
 }
 
+/*
+ * The stack fast paths: copies (HANDLER_OR, special.c picks them) of push
+ * r64, pop r64, call rel32, call r64 and ret that reach the stack through
+ * a fast-cache hit alone, checked before anything changes; on a miss (or a
+ * non-canonical call target) the generic handler runs the instruction. Like
+ * every copy they see RIP as the block's (exec.h): the next instruction is
+ * at cpu->rip + i->end. No call on their path, so no stack frame.
+ */
+static inline __attribute__((always_inline)) bool canonical_target(uint64_t target)
+{
+	return (uint64_t)((int64_t)(target << 16) >> 16) == target;
+}
+
+/* Push v, or false (nothing changed) on a miss. */
+static inline __attribute__((always_inline)) bool push_hit(struct cpu *cpu, uint64_t v)
+{
+	uint64_t sp = cpu->gpr[RSP] - 8;
+	uint8_t *p;
+	if (!ftlb_ptr(cpu, ACC_WRITE, sp, 8, &p))
+		return false;
+	store_le(p, 8, v);
+	cpu->gpr[RSP] = sp;
+	return true;
+}
+
+HANDLER_OR(cpu_op_push_r64, cpu_op_push_rm)
+{
+	return push_hit(cpu, cpu->gpr[i->rm]) ? CPU_EXIT_NONE : CPU_EXIT_RETRY;
+}
+
+/* pop rsp leaves the value read in RSP */
+HANDLER_OR(cpu_op_pop_r64, cpu_op_pop_rm)
+{
+	uint64_t sp = cpu->gpr[RSP];
+	uint8_t *p;
+	if (!ftlb_ptr(cpu, ACC_READ, sp, 8, &p))
+		return CPU_EXIT_RETRY;
+	uint64_t v = load_le(p, 8);
+	cpu->gpr[RSP] = sp + 8;
+	cpu->gpr[i->rm] = v;
+	return CPU_EXIT_NONE;
+}
+
+HANDLER_OR(cpu_op_call_rel_hit, cpu_op_call_rel)
+{
+	uint64_t next = cpu->rip + i->end;
+	if (!push_hit(cpu, next))
+		return CPU_EXIT_RETRY;
+	cpu->rip = next + (uint64_t)i->imm;
+	return CPU_EXIT_NONE;
+}
+
+HANDLER_OR(cpu_op_call_rm_r64, cpu_op_call_rm)
+{
+	uint64_t target = cpu->gpr[i->rm];
+	if (!canonical_target(target) || !push_hit(cpu, cpu->rip + i->end))
+		return CPU_EXIT_RETRY;
+	cpu->rip = target;
+	return CPU_EXIT_NONE;
+}
+
+/* ret [imm16]: a non-canonical return address is #GP before RSP changes */
+HANDLER_OR(cpu_op_ret_hit, cpu_op_ret)
+{
+	uint64_t sp = cpu->gpr[RSP];
+	uint8_t *p;
+	if (!ftlb_ptr(cpu, ACC_READ, sp, 8, &p))
+		return CPU_EXIT_RETRY;
+	uint64_t target = load_le(p, 8);
+	if (UNLIKELY(!canonical_target(target)))
+		cpu_fault(cpu, VEC_GP, 0);
+	cpu->gpr[RSP] = sp + 8 + (uint64_t)i->imm;
+	cpu->rip = target;
+	return CPU_EXIT_NONE;
+}
+
 HANDLER_BRANCH(cpu_op_jmp_rel)
 {
 	cpu->rip += (uint64_t)i->imm;

@@ -96,6 +96,19 @@ insn_fn cpu_specialise(const struct insn *i)
 {
 	if (i->fn == cpu_op_jcc)
 		return jcc_by_cc[i->ext & 15];
+	/* the stack fast paths (exec_stack.c): 64-bit register operands */
+	if (i->fn == cpu_op_call_rel)
+		return cpu_op_call_rel_hit;
+	if (i->fn == cpu_op_ret)
+		return cpu_op_ret_hit;
+	if (i->mod3 && i->osz == 8 && !i->seg) {
+		if (i->fn == cpu_op_push_rm)
+			return cpu_op_push_r64;
+		if (i->fn == cpu_op_pop_rm)
+			return cpu_op_pop_r64;
+		if (i->fn == cpu_op_call_rm)
+			return cpu_op_call_rm_r64;
+	}
 	/* memory at base + displacement: FORM_BD */
 	bool bd = !i->mod3 && i->base < 16 && i->index == R_NONE && !i->seg && i->asz == 8;
 	if (i->fn == cpu_op_setcc && (i->mod3 || bd))
