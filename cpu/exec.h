@@ -7,6 +7,7 @@
 #ifndef VMLAB_CPU_EXEC_H
 #define VMLAB_CPU_EXEC_H
 
+#include <stddef.h>
 #include <string.h>
 
 #include "cpu/internal.h"
@@ -78,16 +79,44 @@ enum dec_status {
  * buf[avail] or beyond. On DEC_OK, i->len is the length. */
 enum dec_status cpu_decode(const uint8_t *buf, unsigned avail, struct insn *i);
 
-/* ---- host-side fast translation cache (NOT the simulated TLB) ---- */
+/* ---- host-side fast translation cache (NOT the simulated TLB) ----
+ * An entry is only what a hit needs: its tag and the addend. A tag is the
+ * page-aligned VA page, plus FTLB_STAMPED when the MMU gave a touch stamp
+ * (a simulated-TLB hit to count): a plain entry hits on the first compare
+ * and runs no stamp code at all; a stamped one fails it and matches the
+ * second compare (off the plain hit path). The rest lives beside the table,
+ * in struct ftlb_aux at the same index of the aux array. */
 #define FTLB_BITS 8
 #define FTLB_SIZE (1u << FTLB_BITS)
-#define FTLB_EMPTY 1ull /* never equal to a page-aligned tag */
+#define FTLB_STAMPED 1ull /* tag bit: hits stamp aux.touch and count */
+#define FTLB_EMPTY 2ull   /* never equal to a tag (page-aligned, maybe + FTLB_STAMPED) */
 struct ftlb_entry {
-	uint64_t tag;     /* VA page, or FTLB_EMPTY */
+	uint64_t tag;     /* VA page (| FTLB_STAMPED), or FTLB_EMPTY */
 	uint64_t addend;  /* host address = VA + addend */
-	uint64_t *touch;  /* MMU stamp to set on a hit, or NULL */
+};
+struct ftlb_aux {
+	uint64_t *touch;  /* MMU stamp to set on a hit (tag has FTLB_STAMPED), or NULL */
 	ma_t ma;          /* MA of the page */
 };
+/* Both sets (supervisor, user) of the three tables (read, write, exec), and
+ * their aux halves: the aux of entry e is at e + FTLB_AUX_OFFSET bytes. */
+struct ftlb_sets {
+	struct ftlb_entry e[2][3][FTLB_SIZE]; /* [user][access][index] */
+	struct ftlb_aux aux[2][3][FTLB_SIZE];
+};
+#define FTLB_AUX_OFFSET (offsetof(struct ftlb_sets, aux) - offsetof(struct ftlb_sets, e))
+_Static_assert(sizeof(struct ftlb_entry) == sizeof(struct ftlb_aux), "aux mirrors the entries");
+
+static inline struct ftlb_aux *ftlb_aux_of(const struct ftlb_entry *e)
+{
+	return (struct ftlb_aux *)(uintptr_t)((const char *)e + FTLB_AUX_OFFSET);
+}
+
+/* Does e hold the translation of the page `page` (page-aligned)? */
+static inline bool ftlb_holds(const struct ftlb_entry *e, uint64_t page)
+{
+	return (e->tag & ~FTLB_STAMPED) == page;
+}
 
 /* ---- lazy flags (cpu->lf_) ----
  * The arithmetic flags of the last flag-setting ALU op are kept as its
@@ -123,10 +152,10 @@ struct cpu_internal {
 	uint64_t fetch_page;   /* VA page or FTLB_EMPTY */
 	uint64_t fetch_ma_add; /* MA = VA + fetch_ma_add */
 	uint64_t *fetch_touch; /* the MMU's stamp for that page, or NULL */
-	/* the current set, ftlb_set[cpl == 3], is cpu->ftlb_ */
+	/* the current set, ftlb.e[cpl == 3], is cpu->ftlb_ */
 	unsigned ftlb_cpl;       /* CPL the current set belongs to */
 	bool ftlb_off;           /* cpu_ftlb_set_enabled(false): never fill the fast cache */
-	struct ftlb_entry ftlb_set[2][3][FTLB_SIZE]; /* [user][access][index] */
+	struct ftlb_sets ftlb;   /* the fast cache (cpu->ftlb_ points into ftlb.e) */
 	/* fault unwinding */
 	jmp_buf *catcher;
 	struct cpu_fault_rec fault;
@@ -217,25 +246,23 @@ static inline void store_le(uint8_t *p, unsigned size, uint64_t v)
  * first byte and its tag compared with the page of the last byte: equal
  * only when both are the tagged page, since a tag sits in the slot its own
  * page indexes and the next page indexes the next slot. An access crossing
- * the page end therefore misses and takes the slow path.
+ * the page end therefore misses and takes the slow path. A stamped entry
+ * (a simulated-TLB translation) matches the second compare instead: it
+ * stamps and counts, off the plain path. On a hit *p is the host pointer.
  */
-static inline __attribute__((always_inline)) struct ftlb_entry *ftlb_hit(struct cpu *cpu, enum cpu_access acc,
-									  va_t va, unsigned size)
-{
-	struct ftlb_entry *e = &cpu->ftlb_[acc * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
-	return LIKELY(e->tag == ((va + size - 1) & PAGE_MASK)) ? e : NULL;
-}
-
-/* The host pointer of a fast-cache hit for an access of kind acc (stamped
- * when the MMU asks for it), or false on a miss. */
 static inline __attribute__((always_inline)) bool ftlb_ptr(struct cpu *cpu, enum cpu_access acc, va_t va,
 							    unsigned size, uint8_t **p)
 {
-	struct ftlb_entry *e = ftlb_hit(cpu, acc, va, size);
-	if (!e)
-		return false;
-	if (e->touch)
-		cpu_touch(cpu, e->touch);
+	const struct ftlb_entry *e = &cpu->ftlb_[acc * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
+	uint64_t last = (va + size - 1) & PAGE_MASK;
+	if (UNLIKELY(e->tag != last)) {
+		/* read the tag again here: keeping it in a register would cost
+		 * the plain hit path a load of its own */
+		__asm__("" : "+r"(e));
+		if (e->tag != (last | FTLB_STAMPED))
+			return false;
+		cpu_touch(cpu, ftlb_aux_of(e)->touch);
+	}
 	*p = (uint8_t *)(uintptr_t)(va + e->addend);
 	return true;
 }

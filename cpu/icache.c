@@ -74,8 +74,8 @@ void cpu_mark_code_page(struct cpu *cpu, uint64_t page)
 	in->codepage[page] = 1;
 	for (unsigned u = 0; u < 2; u++)
 		for (unsigned k = 0; k < FTLB_SIZE; k++) {
-			struct ftlb_entry *e = &in->ftlb_set[u][ACC_WRITE][k];
-			if (e->tag != FTLB_EMPTY && (e->ma >> PAGE_SHIFT) == page)
+			struct ftlb_entry *e = &in->ftlb.e[u][ACC_WRITE][k];
+			if (e->tag != FTLB_EMPTY && (ftlb_aux_of(e)->ma >> PAGE_SHIFT) == page)
 				e->tag = FTLB_EMPTY;
 		}
 }
@@ -89,11 +89,11 @@ static uint8_t *fetch_page(struct cpu *cpu, va_t va)
 	uint8_t *host = cpu_xlat(cpu, va, 1, ACC_EXEC, cpu->cpl);
 	struct ftlb_entry *e = &cpu->ftlb_[ACC_EXEC * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
 	cpu_fetch_forget(in, cpu);
-	if (e->tag == (va & PAGE_MASK)) {
+	if (ftlb_holds(e, va & PAGE_MASK)) {
 		in->fetch_page = va & PAGE_MASK;
 		in->brk_fetch = UNLIKELY(in->nbrk) && cpu_break_on_page(in, in->fetch_page);
-		in->fetch_ma_add = e->ma - (va & PAGE_MASK);
-		in->fetch_touch = e->touch;
+		in->fetch_ma_add = ftlb_aux_of(e)->ma - (va & PAGE_MASK);
+		in->fetch_touch = ftlb_aux_of(e)->touch;
 	}
 	return host;
 }

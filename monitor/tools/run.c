@@ -26,46 +26,17 @@ struct run_snap {
 	bool gdb;                 /* --gdb PORT: serve gdb before running (monitor/gdb/) */
 	uint64_t gdb_port;
 	/* several VMs on one host (run_multi.c) */
-	char *vm_spec[MON_HOST_VMS_MAX]; /* --vm SPEC */
-	unsigned nvm;
-	const char *vm_file;      /* --vm-file FILE */
-	struct tool_multi_opts multi;
-	const char *multi_opt;    /* a multi-VM option given (it needs --vm) */
+	struct tool_multi_args multi; /* --vm SPEC ... */
 };
 
-/* --vm SPEC, --vm-file FILE, --vm-slice N, --tlb-flush-on-vm-switch: 1 taken, 0 not these, -1 bad. */
+/* The multi-VM options (multihost.c): 1 taken, 0 not these, -1 bad (message printed). */
 static int parse_multi_option(struct run_snap *s, int argc, char **argv, int *i)
 {
-	const char *a = argv[*i];
-	if (!strcmp(a, "--tlb-flush-on-vm-switch")) {
-		s->multi.flush_on_switch = true;
-		s->multi_opt = a;
-		return 1;
-	}
-	bool vm = !strcmp(a, "--vm"), file = !strcmp(a, "--vm-file"), slice = !strcmp(a, "--vm-slice");
-	if (!vm && !file && !slice)
-		return 0;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "vmlab run: %s needs %s\n", a, vm ? "a VM spec (KEY=VALUE,...)" : file ? "a file" : "a number");
-		return -1;
-	}
-	char *v = argv[++*i];
-	if (vm) {
-		if (s->nvm == MON_HOST_VMS_MAX) {
-			fprintf(stderr, "vmlab run: more than %u VMs\n", MON_HOST_VMS_MAX);
-			return -1;
-		}
-		s->vm_spec[s->nvm++] = v;
-	} else if (file) {
-		s->vm_file = v;
-	} else {
-		if (!mon_parse_u64(v, &s->multi.slice) || !s->multi.slice) {
-			fprintf(stderr, "vmlab run: bad --vm-slice '%s' (instructions per share unit, at least 1)\n", v);
-			return -1;
-		}
-		s->multi_opt = a;
-	}
-	return 1;
+	char err[MON_ERR_MAX];
+	int r = tool_multi_option(&s->multi, argc, argv, i, err, sizeof err);
+	if (r < 0)
+		fprintf(stderr, "vmlab run: %s\n", err);
+	return r;
 }
 
 /* --save-at ICOUNT FILE, --restore FILE: 1 taken, 0 not these, -1 bad (message printed). */
@@ -247,8 +218,7 @@ static int restore_snapshot(struct vm *vm, const char *path)
 static int run_multi_main(const struct mon_config *cfg, struct run_snap *snap)
 {
 	const char *no = snap->save_file ? "--save-at" : snap->restore_file ? "--restore" : snap->nbrk ? "--break"
-		       : snap->gdb ? "--gdb" : cfg->stats_json ? "--stats-json" : cfg->bare_core ? "--bare-core"
-		       : cfg->machine_mem ? "--machine-mem" : NULL;
+		       : snap->gdb ? "--gdb" : tool_multi_refused(cfg);
 	if (no) {
 		fprintf(stderr, "vmlab run: %s is not with --vm (one VM on a host of its own only)\n", no);
 		return 2;
@@ -265,10 +235,10 @@ static int run_multi_main(const struct mon_config *cfg, struct run_snap *snap)
 	unsigned n = 0;
 	char err[MON_ERR_MAX];
 	int status = 2;
-	if (tool_vmspecs_load(cfg, snap->vm_spec, snap->nvm, snap->vm_file, v, &n, err, sizeof err))
+	if (tool_vmspecs_load(cfg, snap->multi.spec, snap->multi.nvm, snap->multi.file, v, &n, err, sizeof err))
 		fprintf(stderr, "vmlab run: %s\n", err);
 	else
-		status = tool_run_multi(cfg, v, n, &snap->multi);
+		status = tool_run_multi(cfg, v, n, &snap->multi.opts);
 	for (unsigned i = 0; i < n; i++)
 		tool_vmspec_free(&v[i]);
 	free(v);
@@ -278,14 +248,15 @@ static int run_multi_main(const struct mon_config *cfg, struct run_snap *snap)
 int mon_run_main(int argc, char **argv)
 {
 	struct mon_config cfg;
-	struct run_snap snap = { .multi = { .slice = MON_SCHED_SLICE_DEFAULT } };
+	struct run_snap snap = {0};
+	tool_multi_args_init(&snap.multi);
 	int r = parse_run_args("run", argc, argv, &cfg, &snap);
 	if (r)
 		return r == 1 ? 0 : 2;
-	if (snap.nvm || snap.vm_file)
+	if (snap.multi.nvm || snap.multi.file)
 		return run_multi_main(&cfg, &snap);
-	if (snap.multi_opt) {
-		fprintf(stderr, "vmlab run: %s only with --vm (several VMs on one host)\n", snap.multi_opt);
+	if (snap.multi.opt) {
+		fprintf(stderr, "vmlab run: %s only with --vm (several VMs on one host)\n", snap.multi.opt);
 		return 2;
 	}
 	char err[MON_ERR_MAX];
