@@ -58,7 +58,9 @@ struct insn {
 	uint8_t rep;    /* enum rep_kind */
 	uint8_t ext;    /* per-opcode extra: condition code, ALU op, sensitive op, imm8 of enter */
 	uint8_t ext2;   /* per-opcode extra: source size of movzx/movsx, ... */
-	uint16_t off;   /* in a block: bytes from the block's first instruction */
+	uint16_t off;   /* bytes from the block's first instruction (0 outside a block); in a
+			 * stop slot: the bytes RIP moves on when the run stops there */
+	uint16_t end;   /* off + len: where RIP points while its HANDLER's body runs */
 };
 /* Where a run of threaded handlers stops (returns CPU_EXIT_NONE). */
 enum cpu_exit_reason cpu_insn_stop(struct cpu *cpu, const struct insn *i);
@@ -317,6 +319,11 @@ struct block *cpu_block_build(struct cpu *cpu, ma_t ma);
 /* Forget the blocks of machine page `page` (and stop the running block after
  * the current instruction). */
 void cpu_block_drop_page(struct cpu *cpu, uint64_t page);
+/* Finish a decoded instruction at `off` bytes into its block (0 alone):
+ * its off and end, its specialised handler, and the stop slot that follows
+ * it when it is the last. Returns true when it must be the last (a branch,
+ * a string or sensitive instruction). */
+bool cpu_predecoded(struct insn *i, unsigned off, struct insn *stop);
 /* Count and stamp the running block's fetch hits: every instruction retired
  * since it started, plus `unretired` (1: the current one was fetched but
  * faulted or exits). */
@@ -703,6 +710,18 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
  * the next instruction in memory, i + 1: the next of its block, or
  * cpu_insn_stop, which ends the run of handlers. No loop runs between the
  * instructions of a block; the run loop sees one call per block.
+ *
+ * RIP is written once per block: while a block runs, cpu->rip holds the
+ * RIP of its first instruction (of the one instruction, on the
+ * per-instruction path) when each handler starts. A HANDLER sets it past
+ * its instruction (i->end bytes on) for the body and puts it back after;
+ * the specialised copies (HANDLER_OR) leave it alone, which is why they are
+ * never used for a RIP-relative operand (block.c); the stop slot moves it
+ * past the block (its off), and a fault takes it from the instruction's
+ * off. HANDLER_BRANCH, for the instructions that end a block (branches,
+ * string and sensitive instructions: ends_block in block.c), leaves RIP
+ * where its body put it.
+ *
  * HANDLER_SAVE also saves RSP for the fault path (run.c restores it): for
  * the handlers that change RSP and may fault afterwards. HANDLER_OR(name,
  * generic): a specialised copy whose body may return CPU_EXIT_RETRY (its
@@ -710,33 +729,40 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
  * generic handler runs the instruction instead, jumped to, so the copy
  * makes no call on its own fast path and needs no stack frame. */
 #define HANDLER_DECL(name) enum cpu_exit_reason name(struct cpu *cpu, const struct insn *i)
-#define HANDLER_DEFINE_(name, save, generic)                                                         \
+enum handler_kind { HK_PLAIN, HK_SAVE, HK_BRANCH, HK_BRANCH_SAVE, HK_COPY };
+#define HANDLER_DEFINE_(name, kind, generic)                                                         \
 	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
 										     const struct insn *i); \
 	HANDLER_DECL(name)                                                                           \
 	{                                                                                            \
-		if (save) {                                                                          \
+		const bool save_ = kind == HK_SAVE || kind == HK_BRANCH_SAVE;                        \
+		const bool branch_ = kind == HK_BRANCH || kind == HK_BRANCH_SAVE;                    \
+		if (save_) {                                                                         \
 			cpu->in->insn_rsp = cpu->gpr[RSP];                                           \
 			cpu->in->rsp_saved = true;                                                   \
 		}                                                                                    \
-		cpu->rip += i->len;                                                                  \
+		if (kind != HK_COPY)                                                                 \
+			cpu->rip += i->end;                                                          \
 		enum cpu_exit_reason r_ = name##_body(cpu, i);                                       \
-		if (save)                                                                            \
+		if (save_)                                                                           \
 			cpu->in->rsp_saved = false;                                                  \
 		if (UNLIKELY(r_ != CPU_EXIT_NONE)) {                                                 \
-			if (r_ != CPU_EXIT_RETRY)                                                    \
+			if (kind != HK_COPY || r_ != CPU_EXIT_RETRY)                                 \
 				return r_;                                                           \
-			cpu->rip -= i->len;                                                          \
 			return generic(cpu, i);                                                      \
 		}                                                                                    \
+		if (kind != HK_COPY && !branch_)                                                     \
+			cpu->rip -= i->end;                                                          \
 		cpu->icount++;                                                                       \
 		return i[1].fn(cpu, i + 1);                                                          \
 	}                                                                                            \
 	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
 										     const struct insn *i)
-#define HANDLER(name) HANDLER_DEFINE_(name, false, name)
-#define HANDLER_OR(name, generic) HANDLER_DEFINE_(name, false, generic)
-#define HANDLER_SAVE(name) HANDLER_DEFINE_(name, true, name)
+#define HANDLER(name) HANDLER_DEFINE_(name, HK_PLAIN, name)
+#define HANDLER_OR(name, generic) HANDLER_DEFINE_(name, HK_COPY, generic)
+#define HANDLER_SAVE(name) HANDLER_DEFINE_(name, HK_SAVE, name)
+#define HANDLER_BRANCH(name) HANDLER_DEFINE_(name, HK_BRANCH, name)
+#define HANDLER_BRANCH_SAVE(name) HANDLER_DEFINE_(name, HK_BRANCH_SAVE, name)
 
 /*
  * Handlers specialised at predecode time by operand size x operand form.

@@ -27,11 +27,8 @@ int cpu_icache_init(struct cpu *cpu)
 	in->codepage = calloc(in->npages ? in->npages : 1, 1);
 	if (!in->icache || !in->codepage)
 		return -1;
-	for (unsigned k = 0; k < ICACHE_SIZE; k++) {
+	for (unsigned k = 0; k < ICACHE_SIZE; k++)
 		in->icache[k].ma = MA_NONE;
-		in->icache[k].stop.fn = cpu_insn_stop;
-	}
-	in->scratch[1].fn = cpu_insn_stop;
 	return cpu_block_init(cpu);
 }
 
@@ -148,7 +145,7 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 	memcpy(buf, host, avail);
 	enum dec_status st = cpu_decode(buf, avail, &e->insn);
 	if (st == DEC_OK) {
-		e->insn.fn = cpu_specialise(&e->insn);
+		cpu_predecoded(&e->insn, 0, &e->stop);
 		e->ma = brk ? MA_NONE : ma; /* a breakpoint's instruction is decoded every time */
 		if (!in->codepage[ma >> PAGE_SHIFT])
 			cpu_mark_code_page(cpu, ma >> PAGE_SHIFT);
@@ -163,7 +160,7 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 		cpu_fetch_forget(in, cpu);
 		st = cpu_decode(buf, avail, &in->scratch[0]);
 		if (st == DEC_OK) {
-			in->scratch[0].fn = cpu_specialise(&in->scratch[0]);
+			cpu_predecoded(&in->scratch[0], 0, &in->scratch[1]);
 			return &in->scratch[0];
 		}
 	}

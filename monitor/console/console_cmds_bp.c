@@ -182,9 +182,12 @@ static int cmd_info(struct con_session *s)
 			fprintf(s->out, "%sNum  Type        Address                                  Hits  What%s\n",
 				con_color_on(s->color, CON_C_HEAD), con_color_off(s->color));
 		char a[200], tag[MON_VM_NAME_MAX + 8];
+		struct vm *sel = s->vm;
+		con_multi_select(s, b->vm); /* its VM's symbols (several VMs) */
+		con_fmt_addr_prog(s, b->addr, b->prog[0] ? b->prog : con_cur_prog(s), a, sizeof a);
+		con_multi_select(s, sel);
 		fprintf(s->out, "%-4u %-11s %-40s %4llu  %s%s\n", b->id,
-			b->watch ? "watch" : b->temp ? "tbreak" : "breakpoint",
-			con_fmt_addr_prog(s, b->addr, b->prog[0] ? b->prog : con_cur_prog(s), a, sizeof a),
+			b->watch ? "watch" : b->temp ? "tbreak" : "breakpoint", a,
 			(unsigned long long)b->hits, b->expr, con_vm_tag(s, b->vm, tag, sizeof tag));
 	}
 	if (!n)

@@ -49,7 +49,7 @@ int tool_multi_option(struct tool_multi_args *m, int argc, char **argv, int *i, 
 
 const char *tool_multi_refused(const struct mon_config *cfg)
 {
-	return cfg->stats_json ? "--stats-json" : cfg->bare_core ? "--bare-core" : cfg->machine_mem ? "--machine-mem" : NULL;
+	return cfg->stats_json ? "--stats-json" : cfg->bare_core ? "--bare-core" : NULL;
 }
 
 int tool_multi_host_create(struct tool_multi_host *m, const struct mon_config *base, const struct tool_vmspec *v,
@@ -58,9 +58,16 @@ int tool_multi_host_create(struct tool_multi_host *m, const struct mon_config *b
 	memset(m, 0, sizeof *m);
 	struct mon_host_config hc;
 	mon_host_config_from(&hc, base);
-	hc.ram_size = 0;
-	for (unsigned i = 0; i < n; i++)
-		hc.ram_size += mon_vm_machine_bytes(&v[i].cfg);
+	uint64_t guest = 0, tables = 0; /* every VM's guest memory, and its shadow-table pool */
+	for (unsigned i = 0; i < n; i++) {
+		guest += v[i].cfg.mem_size;
+		tables += mon_vm_machine_bytes(&v[i].cfg) - v[i].cfg.mem_size;
+	}
+	hc.ram_size = guest + tables;
+	if (base->machine_mem && base->machine_mem < guest) { /* overcommitted: one RAM smaller than the VMs' */
+		hc.ram_size = base->machine_mem + tables;
+		hc.guest_frames = base->machine_mem >> 12;
+	}
 	hc.tlb_flush_on_switch = o->flush_on_switch;
 	if (!(m->host = mon_host_create(&hc, err, errlen)) ||
 	    !(m->sched = mon_sched_create(m->host, o->slice, err, errlen)))

@@ -63,8 +63,9 @@ struct tool_multi_host {
 	struct vm *vm[MON_HOST_VMS_MAX];
 	unsigned n;
 };
-/* Make it: base's machine options (TLB, seed), as much RAM as the VMs need, o's slice and
- * TLB flushing. 0, or -1 with one line in err (destroy what was made either way). */
+/* Make it: base's machine options (TLB, seed), as much RAM as the VMs need (with
+ * --machine-mem below their memories together: that much for their guest pages,
+ * overcommitted, plus their shadow-table pools), o's slice and TLB flushing. 0, or -1 with one line in err (destroy what was made either way). */
 int tool_multi_host_create(struct tool_multi_host *m, const struct mon_config *base, const struct tool_vmspec *v,
 			   unsigned n, const struct tool_multi_opts *o, char *err, size_t errlen);
 void tool_multi_host_destroy(struct tool_multi_host *m);

@@ -170,32 +170,27 @@ void tool_report_stop(struct vm *vm)
 	}
 }
 
-/* Write the snapshot under a temporary name, then rename: never half a file. 0 or -1. */
-static int save_snapshot(struct vm *vm, const char *path)
+/* Write the snapshot into o (opened before the run, under a temporary name),
+ * then rename it to its name: never half a file. 0 or -1. */
+static int save_snapshot(struct vm *vm, struct mon_outfile *o)
 {
 	char err[MON_ERR_MAX];
 	size_t len;
 	uint8_t *buf = mon_vm_save(vm, &len, err, sizeof err);
 	if (!buf) {
 		fprintf(stderr, "vmlab run: cannot save a snapshot: %s\n", err);
+		mon_outfile_close(o, false);
 		return -1;
 	}
-	size_t n = strlen(path) + 8;
-	char *tmp = malloc(n);
-	FILE *f = tmp ? (snprintf(tmp, n, "%s.tmp", path), fopen(tmp, "wb")) : NULL;
-	bool ok = f && fwrite(buf, 1, len, f) == len;
-	if (f && fclose(f))
-		ok = false;
-	if (ok && rename(tmp, path))
-		ok = false;
-	if (!ok) {
-		if (tmp)
-			remove(tmp);
-		fprintf(stderr, "vmlab run: cannot write snapshot %s\n", path);
-	}
-	free(tmp);
+	const char *path = o->path;
+	o->write_error = fwrite(buf, 1, len, o->f) != len;
 	free(buf);
-	return ok ? 0 : -1;
+	char *name = strdup(path);
+	int rc = mon_outfile_close(o, true);
+	if (rc)
+		fprintf(stderr, "vmlab run: cannot write snapshot %s\n", name ? name : "");
+	free(name);
+	return rc;
 }
 
 static int restore_snapshot(struct vm *vm, const char *path)
@@ -245,6 +240,52 @@ static int run_multi_main(const struct mon_config *cfg, struct run_snap *snap)
 	return status;
 }
 
+/* The output files of a run, opened before it so that a bad path costs no
+ * run, and removed (not left half-written) when it fails. */
+struct run_outs {
+	struct mon_outfile stats_json, snapshot;
+};
+
+static void run_outs_drop(struct run_outs *o)
+{
+	mon_outfile_close(&o->stats_json, false);
+	mon_outfile_close(&o->snapshot, false);
+}
+
+static int run_outs_open(struct run_outs *o, const struct mon_config *cfg, const struct run_snap *snap)
+{
+	char err[MON_ERR_MAX];
+	memset(o, 0, sizeof *o);
+	if ((cfg->stats_json && mon_outfile_open(&o->stats_json, cfg->stats_json, "--stats-json file", 0, err,
+						 sizeof err)) ||
+	    (snap->save_file && mon_outfile_open(&o->snapshot, snap->save_file, "--save-at file", 1, err,
+						 sizeof err))) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		run_outs_drop(o);
+		return -1;
+	}
+	return 0;
+}
+
+/* The VM before its run: a snapshot restored, breakpoints, gdb. 0, or the exit status. */
+static int run_prepare(struct vm *vm, struct run_snap *snap)
+{
+	char err[MON_ERR_MAX];
+	if (snap->restore_file && restore_snapshot(vm, snap->restore_file))
+		return 1;
+	if (snap->nbrk && mon_vm_break_set(vm, snap->brk, snap->nbrk, err, sizeof err)) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		return 2;
+	}
+	if (snap->gdb && con_gdb_serve_vm(vm, (unsigned)snap->gdb_port, stderr, stdout, err, sizeof err) < 0) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		return 2;
+	}
+	if (snap->save_file)
+		mon_vm_pause_at(vm, snap->save_at);
+	return 0;
+}
+
 int mon_run_main(int argc, char **argv)
 {
 	struct mon_config cfg;
@@ -261,47 +302,34 @@ int mon_run_main(int argc, char **argv)
 	}
 	char err[MON_ERR_MAX];
 	tool_catch_interrupts();
-	struct mon_outfile sj = {0}; /* --stats-json: opened before the run, so a bad path costs no run */
-	if (cfg.stats_json && mon_outfile_open(&sj, cfg.stats_json, "--stats-json file", 0, err, sizeof err)) {
-		fprintf(stderr, "vmlab run: %s\n", err);
+	struct run_outs outs;
+	if (run_outs_open(&outs, &cfg, &snap))
 		return 2;
-	}
 	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
 	if (!vm) {
 		fprintf(stderr, "vmlab run: %s\n", err);
-		mon_outfile_close(&sj, false);
+		run_outs_drop(&outs);
 		return 1;
 	}
-	if (snap.restore_file && restore_snapshot(vm, snap.restore_file)) {
+	int snap_status = run_prepare(vm, &snap);
+	if (snap_status) {
 		mon_vm_destroy(vm);
-		return 1;
+		run_outs_drop(&outs);
+		return snap_status;
 	}
-	int snap_status = 0;
-	if (snap.nbrk && mon_vm_break_set(vm, snap.brk, snap.nbrk, err, sizeof err)) {
-		fprintf(stderr, "vmlab run: %s\n", err);
-		mon_vm_destroy(vm);
-		return 2;
-	}
-	if (snap.gdb && con_gdb_serve_vm(vm, (unsigned)snap.gdb_port, stderr, stdout, err, sizeof err) < 0) {
-		fprintf(stderr, "vmlab run: %s\n", err);
-		mon_vm_destroy(vm);
-		return 2;
-	}
-	if (snap.save_file)
-		mon_vm_pause_at(vm, snap.save_at);
 	enum mon_state st;
 	while ((st = mon_vm_step(vm, MON_STEP_RUN)) != MON_STOPPED) {
 		if (st == MON_PAUSED && mon_vm_at_break(vm))
 			fprintf(stderr, "vmlab run: breakpoint 0x%llx at icount %llu (%s)\n",
 				(unsigned long long)mon_vm_cpu(vm)->rip, (unsigned long long)mon_vm_icount(vm),
 				mon_vm_who(vm));
-		else if (st == MON_PAUSED && save_snapshot(vm, snap.save_file))
+		else if (st == MON_PAUSED && outs.snapshot.f && save_snapshot(vm, &outs.snapshot))
 			snap_status = 1;
 		if (tool_interrupted())
 			mon_vm_interrupt(vm, tool_interrupted() == SIGINT ? "SIGINT" : "SIGTERM");
 	}
 	fflush(stdout);
-	if (snap.save_file && mon_vm_icount(vm) < snap.save_at) {
+	if (outs.snapshot.f) {
 		fprintf(stderr, "vmlab run: the VM stopped at icount %llu, before --save-at %llu: no snapshot\n",
 			(unsigned long long)mon_vm_icount(vm), (unsigned long long)snap.save_at);
 		snap_status = 1;
@@ -311,18 +339,23 @@ int mon_run_main(int argc, char **argv)
 		mon_print_summary(vm, stderr);
 	int status = mon_vm_stop(vm)->status;
 	bool interrupted = mon_vm_stop(vm)->reason == MON_STOP_INTERRUPTED;
+	if (mon_vm_trace_after_pending(vm))
+		fprintf(stderr, "vmlab run: --trace-after %s: no such event in this run; the trace file holds only "
+				"its header line\n", cfg.trace_after);
 	if (mon_vm_trace_finish(vm)) {
 		fprintf(stderr, "vmlab run: cannot write trace file %s\n", cfg.trace_file);
 		status = status ? status : 1;
 	}
-	if (sj.f) {
-		mon_print_summary_json(vm, sj.f);
-		sj.write_error = ferror(sj.f);
-		if (mon_outfile_close(&sj, true)) {
+	struct mon_outfile *sj = &outs.stats_json;
+	if (sj->f) {
+		mon_print_summary_json(vm, sj->f);
+		sj->write_error = ferror(sj->f);
+		if (mon_outfile_close(sj, true)) {
 			fprintf(stderr, "vmlab run: cannot write --stats-json file %s\n", cfg.stats_json);
 			status = status ? status : 1;
 		}
 	}
+	run_outs_drop(&outs);
 	mon_vm_destroy(vm);
 	if (interrupted) /* as a shell reports a process ended by the signal */
 		return 128 + tool_interrupted();

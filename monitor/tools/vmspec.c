@@ -26,6 +26,7 @@ static const char *const vm_option_keys[] = {
 /* Run options of the whole machine: given once, outside --vm. */
 static const char *const host_option_keys[] = {
 	"seed", "tlb", "tlb-policy", "quiet", "stats-json", "bare-core", "no-fast-tlb", "machine-mem", "balloon",
+	"share-pages",
 };
 #define NHOST_KEYS (sizeof host_option_keys / sizeof host_option_keys[0])
 
@@ -175,6 +176,7 @@ int tool_vmspec_parse(struct tool_vmspec *v, const struct mon_config *base, cons
 	v->cfg = *base;
 	v->cfg.quiet = true;
 	v->cfg.trace_file = NULL; /* --trace outside --vm is the run's one trace of every VM */
+	v->cfg.modules_given = false; /* a module= key replaces the run's modules (not added to them) */
 	v->share = 1;
 	snprintf(v->where, sizeof v->where, "%s", where);
 	v->text = strdup(spec);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "monitor/vmm/host.h"
+#include "monitor/vmm/overcommit.h"
 #include "monitor/vmm/sched.h"
 #include "monitor/vmm/vm.h"
 
@@ -161,7 +162,7 @@ enum mon_state mon_sched_step(struct mon_sched *s, enum mon_step_kind kind, stru
 		end_slice(s);
 		*slice_end = true;
 	}
-	return own_pause ? MON_PAUSED : st;
+	return own_pause ? MON_PAUSED : st == MON_STOPPED ? MON_STOPPED : MON_RUNNING;
 }
 
 enum mon_state mon_sched_run_slice(struct mon_sched *s, struct vm **ran)
@@ -261,4 +262,5 @@ void mon_sched_print_summary(const struct mon_sched *s, FILE *f)
 			(unsigned long long)mon_stats_exits(st), (unsigned long long)miss, rate,
 			(unsigned long long)mon_vm_frames_held(vm), s->v[i].share, asked, got);
 	}
+	mon_host_overcommit_summary(h, f);
 }

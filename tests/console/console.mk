@@ -25,9 +25,11 @@ CONSOLE_GOLD_KERNEL := build/guestos/kernel.elf
 CONSOLE_GOLD_INITRD := build/guestos/initrd.pack
 # module_symbols.cmd passes the lab 06 starter with --module (labs/labs.mk builds it)
 CONSOLE_GOLD_STARTER := build/labs/strider
+# multivm.cmd runs lab 12's strict-x86 demo kernel beside guestos ("kernel B")
+CONSOLE_GOLD_STRICT := build/labs/strict.elf
 console-gold-guest:
 	@$(MAKE) --no-print-directory BUILD=build SAN= COV= OPT=-O2 $(CONSOLE_GOLD_KERNEL) $(CONSOLE_GOLD_INITRD) \
-		$(CONSOLE_GOLD_STARTER)
+		$(CONSOLE_GOLD_STARTER) $(CONSOLE_GOLD_STRICT)
 
 console-golden: $(CONSOLE_VMLAB) console-gold-guest
 	@tests/console/run_golden.sh $(CONSOLE_VMLAB) $(CONSOLE_GOLD_KERNEL) $(CONSOLE_GOLD_INITRD) $(CONSOLE_OUT)

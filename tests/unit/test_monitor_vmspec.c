@@ -39,6 +39,30 @@ START_TEST(plain_keys)
 }
 END_TEST
 
+/* module= keys replace the run's modules (its --module files, or the default
+ * initrd); without one the VM has the run's. */
+START_TEST(modules_replace)
+{
+	struct tool_vmspec v;
+	mon_config_defaults(&base);
+	char *argv[] = {"--module=run.pack", "--module=two.elf", NULL};
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(mon_cli_parse_option(&base, 2, argv, &i, err, sizeof err), 1);
+	ck_assert_int_eq(tool_vmspec_parse(&v, &base, "name=a,module=/dev/null", "--vm 1", err, sizeof err), 0);
+	ck_assert_uint_eq(v.cfg.nmodules, 1);
+	ck_assert_str_eq(v.cfg.modules[0], "/dev/null");
+	tool_vmspec_free(&v);
+	ck_assert_int_eq(tool_vmspec_parse(&v, &base, "name=b,module=x,module=y", "--vm 2", err, sizeof err), 0);
+	ck_assert_uint_eq(v.cfg.nmodules, 2);
+	ck_assert_str_eq(v.cfg.modules[1], "y");
+	tool_vmspec_free(&v);
+	ck_assert_int_eq(tool_vmspec_parse(&v, &base, "name=c", "--vm 3", err, sizeof err), 0);
+	ck_assert_uint_eq(v.cfg.nmodules, 2);
+	ck_assert_str_eq(v.cfg.modules[0], "run.pack");
+	tool_vmspec_free(&v);
+}
+END_TEST
+
 START_TEST(quoted_values)
 {
 	struct tool_vmspec v;
@@ -89,6 +113,7 @@ int main(void)
 	Suite *s = suite_create("monitor_vmspec");
 	TCase *tc = tcase_create("vmspec");
 	tcase_add_test(tc, plain_keys);
+	tcase_add_test(tc, modules_replace);
 	tcase_add_test(tc, quoted_values);
 	tcase_add_test(tc, bad_quotes);
 	suite_add_tcase(s, tc);
