@@ -82,6 +82,16 @@ static inline __attribute__((always_inline)) bool push_hit(struct cpu *cpu, uint
 	return true;
 }
 
+/* The 8 bytes at RSP into *v (RSP unchanged), or false on a miss. */
+static inline __attribute__((always_inline)) bool top_hit(struct cpu *cpu, uint64_t *v)
+{
+	uint8_t *p;
+	if (!ftlb_ptr(cpu, ACC_READ, cpu->gpr[RSP], 8, &p))
+		return false;
+	*v = load_le(p, 8);
+	return true;
+}
+
 HANDLER_OR(cpu_op_push_r64, cpu_op_push_rm)
 {
 	return push_hit(cpu, cpu->gpr[i->rm]) ? CPU_EXIT_NONE : CPU_EXIT_RETRY;
@@ -90,12 +100,10 @@ HANDLER_OR(cpu_op_push_r64, cpu_op_push_rm)
 /* pop rsp leaves the value read in RSP */
 HANDLER_OR(cpu_op_pop_r64, cpu_op_pop_rm)
 {
-	uint64_t sp = cpu->gpr[RSP];
-	uint8_t *p;
-	if (!ftlb_ptr(cpu, ACC_READ, sp, 8, &p))
+	uint64_t v;
+	if (!top_hit(cpu, &v))
 		return CPU_EXIT_RETRY;
-	uint64_t v = load_le(p, 8);
-	cpu->gpr[RSP] = sp + 8;
+	cpu->gpr[RSP] += 8;
 	cpu->gpr[i->rm] = v;
 	return CPU_EXIT_NONE;
 }
@@ -121,14 +129,12 @@ HANDLER_OR(cpu_op_call_rm_r64, cpu_op_call_rm)
 /* ret [imm16]: a non-canonical return address is #GP before RSP changes */
 HANDLER_OR(cpu_op_ret_hit, cpu_op_ret)
 {
-	uint64_t sp = cpu->gpr[RSP];
-	uint8_t *p;
-	if (!ftlb_ptr(cpu, ACC_READ, sp, 8, &p))
+	uint64_t target;
+	if (!top_hit(cpu, &target))
 		return CPU_EXIT_RETRY;
-	uint64_t target = load_le(p, 8);
 	if (UNLIKELY(!canonical_target(target)))
 		cpu_fault(cpu, VEC_GP, 0);
-	cpu->gpr[RSP] = sp + 8 + (uint64_t)i->imm;
+	cpu->gpr[RSP] += 8 + (uint64_t)i->imm;
 	cpu->rip = target;
 	return CPU_EXIT_NONE;
 }
