@@ -138,9 +138,9 @@ struct block *cpu_block_build(struct cpu *cpu, ma_t ma)
 void cpu_block_account(struct cpu *cpu, unsigned unretired)
 {
 	struct cpu_internal *in = cpu->in;
-	uint64_t fetched = cpu->icount - in->blk_base + unretired;
+	uint64_t fetched = cpu->icount - in->run_base + unretired;
 	cpu->stats.ftlb_hits += fetched;
 	if (fetched)
-		*in->blk_touch = in->blk_base + fetched - 1; /* the last fetch's stamp */
+		*in->blk_touch = in->run_base + fetched - 1; /* the last fetch's stamp */
 	in->blk_touch = NULL;
 }
