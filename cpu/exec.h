@@ -145,6 +145,7 @@ struct icache_entry {
 struct block {
 	ma_t ma;                 /* MA of the first instruction */
 	struct block *page_next; /* the other blocks of its machine page */
+	struct block *next[2];   /* the blocks run after it lately, most recent first (run.c), or no_block */
 	unsigned n;              /* instructions, followed by one cpu_insn_stop */
 	struct insn insn[];
 };

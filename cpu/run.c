@@ -97,7 +97,9 @@ static void block_end(struct cpu *cpu, unsigned unretired)
 /*
  * Run predecoded blocks, starting with b (on the fetch page, fits in the
  * budget), one after the other while the next one is on the fetch page,
- * already built and fits in the budget. One call per block: the handlers
+ * already built and fits in the budget. Each block remembers the two
+ * blocks that ran after it last (next[]: a taken branch and a fall-through),
+ * found again by their MA without the lookup table. One call per block: the handlers
  * thread from one instruction to the next (exec.h). A block that returns
  * CPU_EXIT_NONE ran from its first instruction to its stop slot or to a
  * taken jcc, unless something ended it early (cpu_block_stop_after_current:
@@ -130,8 +132,19 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason run_blocks(str
 		if (UNLIKELY((rip & PAGE_MASK) != in->fetch_page))
 			break;
 		ma_t ma = rip + in->fetch_ma_add;
-		b = in->btab[cpu_block_index(ma)];
-		if (UNLIKELY(b->ma != ma || cpu->icount + b->n > end))
+		struct block *next = b->next[0];
+		if (UNLIKELY(next->ma != ma)) {
+			next = b->next[1];
+			if (next->ma != ma) {
+				next = in->btab[cpu_block_index(ma)];
+				if (UNLIKELY(next->ma != ma))
+					break;
+			}
+			b->next[1] = b->next[0];
+			b->next[0] = next;
+		}
+		b = next;
+		if (UNLIKELY(cpu->icount + b->n > end))
 			break;
 	}
 	if (LIKELY(r == CPU_EXIT_NONE)) {
