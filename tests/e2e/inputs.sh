@@ -20,7 +20,7 @@ bad() {
 run=("$vmlab" run --kernel "$kernel" --module "$initrd")
 con=("$vmlab" console --kernel "$kernel" --module "$initrd")
 bad trace-after-unknown 2 "unknown event 'tlb_mis' (events: tlb_miss" "${run[@]}" --trace-after tlb-mis --trace "$out/in.trace"
-bad trace-after-hidden 2 "unknown event 'hidden_fault'" "${run[@]}" --trace-after hidden_fault --trace "$out/in.trace"
+bad trace-after-hidden 2 "unknown event 'hidden_fault' (as the console's: use shadow_fill)" "${run[@]}" --trace-after hidden_fault --trace "$out/in.trace"
 bad trace-after-count 2 "bad count '-1'" "${run[@]}" --trace-after 'syscall#-1' --trace "$out/in.trace"
 bad trace-after-who 2 "unknown runner 'bob'" "${run[@]}" --trace-after 'tlb_miss@bob'
 bad console-trace-after 2 "unknown event" "${con[@]}" --trace-after nope --script /dev/null
