@@ -145,6 +145,7 @@ struct icache_entry {
 struct block {
 	ma_t ma;                 /* MA of the first instruction */
 	struct block *page_next; /* the other blocks of its machine page */
+	struct block *next[2];   /* the blocks run after it lately, most recent first (run.c), or no_block */
 	unsigned n;              /* instructions, followed by one cpu_insn_stop */
 	struct insn insn[];
 };
@@ -179,7 +180,8 @@ struct cpu_internal {
 	struct block *no_block;      /* at the arena's start: a block of no MA (MA_NONE) */
 	struct block **page_blocks;  /* per RAM page: its blocks */
 	struct insn *blk_first;      /* the running block's first instruction, or NULL */
-	uint64_t *blk_touch;         /* fetch stamp of the running block, hits not yet counted, or NULL */
+	uint64_t *blk_touch;         /* fetch stamp of the running blocks, hits since run_base not yet counted, or NULL */
+	uint64_t run_base;           /* icount when the run of blocks (run.c's run_blocks) started */
 	uint64_t blk_base;           /* icount when the running block started: insn blk_first[icount - blk_base] runs */
 	uint64_t blk_rip;            /* RIP of blk_first */
 	struct insn *patch_at;       /* an instruction of the running block whose fn is now cpu_insn_stop_early, or NULL */
@@ -327,9 +329,9 @@ void cpu_block_drop_page(struct cpu *cpu, uint64_t page);
  * it when it is the last. Returns true when it must be the last (a branch,
  * a string or sensitive instruction). */
 bool cpu_predecoded(struct insn *i, unsigned off, struct insn *stop);
-/* Count and stamp the running block's fetch hits: every instruction retired
- * since it started, plus `unretired` (1: the current one was fetched but
- * faulted or exits). */
+/* Count and stamp the running blocks' fetch hits: every instruction retired
+ * since the run of blocks started (run_base), plus `unretired` (1: the
+ * current one was fetched but faulted or exits). */
 void cpu_block_account(struct cpu *cpu, unsigned unretired);
 
 static inline unsigned cpu_block_index(ma_t ma)
@@ -802,6 +804,16 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
  * generic handler runs the instruction instead, jumped to, so the copy
  * makes no call on its own fast path and needs no stack frame. */
 #define HANDLER_DECL(name) enum cpu_exit_reason name(struct cpu *cpu, const struct insn *i)
+/* Go on with the handler of the next instruction, i + 1 (a tail call). The
+ * empty asm makes gcc keep i + 1 in the argument register and jump through
+ * its fn (add; jmp *(reg): 2 host instructions, where it loaded both the
+ * pointer and fn into other registers: 4). */
+static inline __attribute__((always_inline)) enum cpu_exit_reason cpu_next(struct cpu *cpu, const struct insn *i)
+{
+	const struct insn *next = i + 1;
+	__asm__("" : "+r"(next));
+	return next->fn(cpu, next);
+}
 enum handler_kind { HK_PLAIN, HK_SAVE, HK_BRANCH, HK_BRANCH_SAVE, HK_COPY };
 #define HANDLER_DEFINE_(name, kind, generic)                                                         \
 	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
@@ -827,7 +839,7 @@ enum handler_kind { HK_PLAIN, HK_SAVE, HK_BRANCH, HK_BRANCH_SAVE, HK_COPY };
 		if (kind != HK_COPY && !branch_)                                                     \
 			cpu->rip -= i->end;                                                          \
 		cpu->icount++;                                                                       \
-		return i[1].fn(cpu, i + 1);                                                          \
+		return cpu_next(cpu, i);                                                             \
 	}                                                                                            \
 	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
 										     const struct insn *i)

@@ -14,6 +14,7 @@
 #include "monitor/vmm/overcommit.h"
 #include "monitor/vmm/sched.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/monitor_solo.h"
 
 #define MEM (8ull << 20)
 #define FRAMES 512ull /* 2M */
@@ -36,16 +37,7 @@ static void solo_setup(void)
 	struct mon_config c;
 	config(&c, "", false);
 	c.machine_mem = 0;
-	char err[MON_ERR_MAX] = "";
-	struct vm *vm = mon_vm_create(&c, 0, err, sizeof err);
-	ck_assert_msg(vm != NULL, "%s", err);
-	mon_vm_set_serial_echo(vm, NULL);
-	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
-		;
-	size_t n;
-	const char *text = mon_vm_serial(vm, &n);
-	solo = strndup(text, n);
-	mon_vm_destroy(vm);
+	solo = solo_serial_of(&c);
 }
 static void solo_teardown(void) { free(solo); }
 
