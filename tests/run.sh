@@ -42,25 +42,40 @@ is_alone() { case $alone in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 run_step() {
   local i=$1 step=${steps[$1]} t0=$SECONDS rc limit
   limit=$(limit_of "$step")
-  if [ "$jobs" -gt 1 ]; then
-    timeout -k 30 "$limit" "${make_cmd[@]}" "$step" >"$dir/$i.log" 2>&1 </dev/null &
-    echo $! >"$dir/$i.pid"
-    wait $!
-  else
-    echo "=== test step: $step"
-    timeout -k 30 "$limit" "${make_cmd[@]}" "$step"
-  fi
+  # a subshell of its own, so that `times` gives this step's CPU (user + sys of
+  # every process it waited for): on a shared machine that, not the wall time,
+  # says what the step costs
+  (
+    if [ "$jobs" -gt 1 ]; then
+      timeout -k 30 "$limit" "${make_cmd[@]}" "$step" >"$dir/$i.log" 2>&1 </dev/null &
+      echo $! >"$dir/$i.pid"
+      wait $!
+    else
+      echo "=== test step: $step"
+      timeout -k 30 "$limit" "${make_cmd[@]}" "$step"
+    fi
+    rc=$?
+    times >"$dir/$i.cpu"
+    exit $rc
+  )
   rc=$?
-  echo "$rc $((SECONDS - t0)) $limit" >"$dir/$i.tmp" && mv "$dir/$i.tmp" "$dir/$i.done"
+  echo "$rc $((SECONDS - t0)) $limit $(cpu_seconds "$dir/$i.cpu")" >"$dir/$i.tmp" && mv "$dir/$i.tmp" "$dir/$i.done"
 }
 
-passed=0; failed=0; failed_names=""
+# cpu_seconds FILE: the children's user + sys seconds from the output of `times`
+# (second line, "XmY.YYYs XmY.YYYs")
+cpu_seconds() {
+  sed -n 2p "$1" | tr 'ms' '  ' | awk '{ printf "%.1f", $1 * 60 + $2 + $3 * 60 + $4 }'
+}
+
+passed=0; failed=0; failed_names="" cpu_total=0
 report() {
   local i=$1 step=${steps[$1]} rc secs limit
-  read -r rc secs limit <"$dir/$i.done"
+  read -r rc secs limit cpu <"$dir/$i.done"
   if [ "$jobs" -gt 1 ]; then echo "=== test step: $step"; cat "$dir/$i.log"; fi
   [ "$rc" = 124 ] && echo "=== step $step did not finish within $limit s (hang?)"
-  echo "=== time: $step $secs s"
+  echo "=== time: $step $secs s (cpu $cpu s)"
+  cpu_total=$(awk -v a="$cpu_total" -v b="$cpu" 'BEGIN { printf "%.1f", a + b }')
   if [ "$rc" = 0 ]; then
     echo "=== PASS: $step"; passed=$((passed + 1))
   else
@@ -98,5 +113,5 @@ else
   done
 fi
 [ -n "$failed_names" ] && echo "failed steps:$failed_names"
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed ($SECONDS s, cpu $cpu_total s in the steps)"
 [ "$failed" -eq 0 ]
