@@ -13,6 +13,8 @@
  *
  * A block's instructions are followed by a cpu_insn_stop slot: the threaded
  * handlers (exec.h) run from the first to it without returning to the loop.
+ * RIP stays the block's first while it runs and is set once, at its end, by
+ * the stop slot or the branch that ends it (exec.h).
  *
  * Running a block (run.c) skips the per-instruction fetch: each instruction
  * of it is still one hit of the fetch translation, and those hits are
@@ -74,13 +76,27 @@ void cpu_block_drop_page(struct cpu *cpu, uint64_t page)
 }
 
 /* Instructions after which a block ends: they branch, or may stop the run,
- * change the privilege level or re-run themselves. A conditional branch
- * does not: taken, it leaves the block itself (exec_stack.c). */
+ * change the privilege level or re-run themselves (their handlers are
+ * HANDLER_BRANCH: they set RIP). A conditional branch does not: taken, it
+ * leaves the block itself (exec_stack.c). */
 static bool ends_block(insn_fn fn)
 {
 	return fn == cpu_op_jmp_rel || fn == cpu_op_jmp_rm || fn == cpu_op_call_rel ||
 	       fn == cpu_op_call_rm || fn == cpu_op_ret || fn == cpu_op_loop || fn == cpu_op_lret ||
 	       fn == cpu_op_string || fn == cpu_op_sens;
+}
+
+bool cpu_predecoded(struct insn *i, unsigned off, struct insn *stop)
+{
+	bool last = ends_block(i->fn);
+	i->off = (uint16_t)off;
+	i->end = (uint16_t)(off + i->len);
+	/* the specialised copies see the block's RIP, not the instruction's (exec.h) */
+	if (i->mod3 || i->base != R_RIP)
+		i->fn = cpu_specialise(i);
+	stop->fn = cpu_insn_stop;
+	stop->off = last ? 0 : i->end;
+	return last;
 }
 
 struct block *cpu_block_build(struct cpu *cpu, ma_t ma)
@@ -94,14 +110,14 @@ struct block *cpu_block_build(struct cpu *cpu, ma_t ma)
 	const uint8_t *p = cpu->ram + ma;
 	unsigned n = 0;
 	while (n < BLOCK_MAX && p < page_end) {
-		struct insn *i = &b->insn[n];
-		if (cpu_decode(p, (unsigned)(page_end - p < 15 ? page_end - p : 15), i) != DEC_OK)
+		struct insn d; /* not into the slot: that is the last one's stop until this one decodes */
+		if (cpu_decode(p, (unsigned)(page_end - p < 15 ? page_end - p : 15), &d) != DEC_OK)
 			break; /* crossing the page, or faulting: the per-instruction path deals with it */
-		i->off = (uint16_t)(p - (cpu->ram + ma));
+		struct insn *i = &b->insn[n];
+		*i = d;
+		bool last = cpu_predecoded(i, (unsigned)(p - (cpu->ram + ma)), i + 1);
 		p += i->len;
 		n++;
-		bool last = ends_block(i->fn);
-		i->fn = cpu_specialise(i);
 		if (last)
 			break;
 	}
@@ -109,7 +125,6 @@ struct block *cpu_block_build(struct cpu *cpu, ma_t ma)
 		return NULL;
 	b->ma = ma;
 	b->n = n;
-	b->insn[n].fn = cpu_insn_stop;
 	uint64_t page = ma >> PAGE_SHIFT;
 	b->page_next = in->page_blocks[page];
 	in->page_blocks[page] = b;

@@ -7,6 +7,7 @@
 #ifndef VMLAB_CPU_EXEC_H
 #define VMLAB_CPU_EXEC_H
 
+#include <stddef.h>
 #include <string.h>
 
 #include "cpu/internal.h"
@@ -57,7 +58,9 @@ struct insn {
 	uint8_t rep;    /* enum rep_kind */
 	uint8_t ext;    /* per-opcode extra: condition code, ALU op, sensitive op, imm8 of enter */
 	uint8_t ext2;   /* per-opcode extra: source size of movzx/movsx, ... */
-	uint16_t off;   /* in a block: bytes from the block's first instruction */
+	uint16_t off;   /* bytes from the block's first instruction (0 outside a block); in a
+			 * stop slot: the bytes RIP moves on when the run stops there */
+	uint16_t end;   /* off + len: where RIP points while its HANDLER's body runs */
 };
 /* Where a run of threaded handlers stops (returns CPU_EXIT_NONE). */
 enum cpu_exit_reason cpu_insn_stop(struct cpu *cpu, const struct insn *i);
@@ -78,16 +81,44 @@ enum dec_status {
  * buf[avail] or beyond. On DEC_OK, i->len is the length. */
 enum dec_status cpu_decode(const uint8_t *buf, unsigned avail, struct insn *i);
 
-/* ---- host-side fast translation cache (NOT the simulated TLB) ---- */
+/* ---- host-side fast translation cache (NOT the simulated TLB) ----
+ * An entry is only what a hit needs: its tag and the addend. A tag is the
+ * page-aligned VA page, plus FTLB_STAMPED when the MMU gave a touch stamp
+ * (a simulated-TLB hit to count): a plain entry hits on the first compare
+ * and runs no stamp code at all; a stamped one fails it and matches the
+ * second compare (off the plain hit path). The rest lives beside the table,
+ * in struct ftlb_aux at the same index of the aux array. */
 #define FTLB_BITS 8
 #define FTLB_SIZE (1u << FTLB_BITS)
-#define FTLB_EMPTY 1ull /* never equal to a page-aligned tag */
+#define FTLB_STAMPED 1ull /* tag bit: hits stamp aux.touch and count */
+#define FTLB_EMPTY 2ull   /* never equal to a tag (page-aligned, maybe + FTLB_STAMPED) */
 struct ftlb_entry {
-	uint64_t tag;     /* VA page, or FTLB_EMPTY */
+	uint64_t tag;     /* VA page (| FTLB_STAMPED), or FTLB_EMPTY */
 	uint64_t addend;  /* host address = VA + addend */
-	uint64_t *touch;  /* MMU stamp to set on a hit, or NULL */
+};
+struct ftlb_aux {
+	uint64_t *touch;  /* MMU stamp to set on a hit (tag has FTLB_STAMPED), or NULL */
 	ma_t ma;          /* MA of the page */
 };
+/* Both sets (supervisor, user) of the three tables (read, write, exec), and
+ * their aux halves: the aux of entry e is at e + FTLB_AUX_OFFSET bytes. */
+struct ftlb_sets {
+	struct ftlb_entry e[2][3][FTLB_SIZE]; /* [user][access][index] */
+	struct ftlb_aux aux[2][3][FTLB_SIZE];
+};
+#define FTLB_AUX_OFFSET (offsetof(struct ftlb_sets, aux) - offsetof(struct ftlb_sets, e))
+_Static_assert(sizeof(struct ftlb_entry) == sizeof(struct ftlb_aux), "aux mirrors the entries");
+
+static inline struct ftlb_aux *ftlb_aux_of(const struct ftlb_entry *e)
+{
+	return (struct ftlb_aux *)(uintptr_t)((const char *)e + FTLB_AUX_OFFSET);
+}
+
+/* Does e hold the translation of the page `page` (page-aligned)? */
+static inline bool ftlb_holds(const struct ftlb_entry *e, uint64_t page)
+{
+	return (e->tag & ~FTLB_STAMPED) == page;
+}
 
 /* ---- lazy flags (cpu->lf_) ----
  * The arithmetic flags of the last flag-setting ALU op are kept as its
@@ -123,10 +154,10 @@ struct cpu_internal {
 	uint64_t fetch_page;   /* VA page or FTLB_EMPTY */
 	uint64_t fetch_ma_add; /* MA = VA + fetch_ma_add */
 	uint64_t *fetch_touch; /* the MMU's stamp for that page, or NULL */
-	/* the current set, ftlb_set[cpl == 3], is cpu->ftlb_ */
+	/* the current set, ftlb.e[cpl == 3], is cpu->ftlb_ */
 	unsigned ftlb_cpl;       /* CPL the current set belongs to */
 	bool ftlb_off;           /* cpu_ftlb_set_enabled(false): never fill the fast cache */
-	struct ftlb_entry ftlb_set[2][3][FTLB_SIZE]; /* [user][access][index] */
+	struct ftlb_sets ftlb;   /* the fast cache (cpu->ftlb_ points into ftlb.e) */
 	/* fault unwinding */
 	jmp_buf *catcher;
 	struct cpu_fault_rec fault;
@@ -217,25 +248,23 @@ static inline void store_le(uint8_t *p, unsigned size, uint64_t v)
  * first byte and its tag compared with the page of the last byte: equal
  * only when both are the tagged page, since a tag sits in the slot its own
  * page indexes and the next page indexes the next slot. An access crossing
- * the page end therefore misses and takes the slow path.
+ * the page end therefore misses and takes the slow path. A stamped entry
+ * (a simulated-TLB translation) matches the second compare instead: it
+ * stamps and counts, off the plain path. On a hit *p is the host pointer.
  */
-static inline __attribute__((always_inline)) struct ftlb_entry *ftlb_hit(struct cpu *cpu, enum cpu_access acc,
-									  va_t va, unsigned size)
-{
-	struct ftlb_entry *e = &cpu->ftlb_[acc * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
-	return LIKELY(e->tag == ((va + size - 1) & PAGE_MASK)) ? e : NULL;
-}
-
-/* The host pointer of a fast-cache hit for an access of kind acc (stamped
- * when the MMU asks for it), or false on a miss. */
 static inline __attribute__((always_inline)) bool ftlb_ptr(struct cpu *cpu, enum cpu_access acc, va_t va,
 							    unsigned size, uint8_t **p)
 {
-	struct ftlb_entry *e = ftlb_hit(cpu, acc, va, size);
-	if (!e)
-		return false;
-	if (e->touch)
-		cpu_touch(cpu, e->touch);
+	const struct ftlb_entry *e = &cpu->ftlb_[acc * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
+	uint64_t last = (va + size - 1) & PAGE_MASK;
+	if (UNLIKELY(e->tag != last)) {
+		/* read the tag again here: keeping it in a register would cost
+		 * the plain hit path a load of its own */
+		__asm__("" : "+r"(e));
+		if (e->tag != (last | FTLB_STAMPED))
+			return false;
+		cpu_touch(cpu, ftlb_aux_of(e)->touch);
+	}
 	*p = (uint8_t *)(uintptr_t)(va + e->addend);
 	return true;
 }
@@ -290,6 +319,11 @@ struct block *cpu_block_build(struct cpu *cpu, ma_t ma);
 /* Forget the blocks of machine page `page` (and stop the running block after
  * the current instruction). */
 void cpu_block_drop_page(struct cpu *cpu, uint64_t page);
+/* Finish a decoded instruction at `off` bytes into its block (0 alone):
+ * its off and end, its specialised handler, and the stop slot that follows
+ * it when it is the last. Returns true when it must be the last (a branch,
+ * a string or sensitive instruction). */
+bool cpu_predecoded(struct insn *i, unsigned off, struct insn *stop);
 /* Count and stamp the running block's fetch hits: every instruction retired
  * since it started, plus `unretired` (1: the current one was fetched but
  * faulted or exits). */
@@ -676,6 +710,18 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
  * the next instruction in memory, i + 1: the next of its block, or
  * cpu_insn_stop, which ends the run of handlers. No loop runs between the
  * instructions of a block; the run loop sees one call per block.
+ *
+ * RIP is written once per block: while a block runs, cpu->rip holds the
+ * RIP of its first instruction (of the one instruction, on the
+ * per-instruction path) when each handler starts. A HANDLER sets it past
+ * its instruction (i->end bytes on) for the body and puts it back after;
+ * the specialised copies (HANDLER_OR) leave it alone, which is why they are
+ * never used for a RIP-relative operand (block.c); the stop slot moves it
+ * past the block (its off), and a fault takes it from the instruction's
+ * off. HANDLER_BRANCH, for the instructions that end a block (branches,
+ * string and sensitive instructions: ends_block in block.c), leaves RIP
+ * where its body put it.
+ *
  * HANDLER_SAVE also saves RSP for the fault path (run.c restores it): for
  * the handlers that change RSP and may fault afterwards. HANDLER_OR(name,
  * generic): a specialised copy whose body may return CPU_EXIT_RETRY (its
@@ -683,33 +729,40 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
  * generic handler runs the instruction instead, jumped to, so the copy
  * makes no call on its own fast path and needs no stack frame. */
 #define HANDLER_DECL(name) enum cpu_exit_reason name(struct cpu *cpu, const struct insn *i)
-#define HANDLER_DEFINE_(name, save, generic)                                                         \
+enum handler_kind { HK_PLAIN, HK_SAVE, HK_BRANCH, HK_BRANCH_SAVE, HK_COPY };
+#define HANDLER_DEFINE_(name, kind, generic)                                                         \
 	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
 										     const struct insn *i); \
 	HANDLER_DECL(name)                                                                           \
 	{                                                                                            \
-		if (save) {                                                                          \
+		const bool save_ = kind == HK_SAVE || kind == HK_BRANCH_SAVE;                        \
+		const bool branch_ = kind == HK_BRANCH || kind == HK_BRANCH_SAVE;                    \
+		if (save_) {                                                                         \
 			cpu->in->insn_rsp = cpu->gpr[RSP];                                           \
 			cpu->in->rsp_saved = true;                                                   \
 		}                                                                                    \
-		cpu->rip += i->len;                                                                  \
+		if (kind != HK_COPY)                                                                 \
+			cpu->rip += i->end;                                                          \
 		enum cpu_exit_reason r_ = name##_body(cpu, i);                                       \
-		if (save)                                                                            \
+		if (save_)                                                                           \
 			cpu->in->rsp_saved = false;                                                  \
 		if (UNLIKELY(r_ != CPU_EXIT_NONE)) {                                                 \
-			if (r_ != CPU_EXIT_RETRY)                                                    \
+			if (kind != HK_COPY || r_ != CPU_EXIT_RETRY)                                 \
 				return r_;                                                           \
-			cpu->rip -= i->len;                                                          \
 			return generic(cpu, i);                                                      \
 		}                                                                                    \
+		if (kind != HK_COPY && !branch_)                                                     \
+			cpu->rip -= i->end;                                                          \
 		cpu->icount++;                                                                       \
 		return i[1].fn(cpu, i + 1);                                                          \
 	}                                                                                            \
 	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
 										     const struct insn *i)
-#define HANDLER(name) HANDLER_DEFINE_(name, false, name)
-#define HANDLER_OR(name, generic) HANDLER_DEFINE_(name, false, generic)
-#define HANDLER_SAVE(name) HANDLER_DEFINE_(name, true, name)
+#define HANDLER(name) HANDLER_DEFINE_(name, HK_PLAIN, name)
+#define HANDLER_OR(name, generic) HANDLER_DEFINE_(name, HK_COPY, generic)
+#define HANDLER_SAVE(name) HANDLER_DEFINE_(name, HK_SAVE, name)
+#define HANDLER_BRANCH(name) HANDLER_DEFINE_(name, HK_BRANCH, name)
+#define HANDLER_BRANCH_SAVE(name) HANDLER_DEFINE_(name, HK_BRANCH_SAVE, name)
 
 /*
  * Handlers specialised at predecode time by operand size x operand form.

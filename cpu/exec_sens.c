@@ -50,7 +50,7 @@ static void resolve(const struct cpu *cpu, const struct insn *i, struct cpu_sens
 	}
 }
 
-HANDLER_SAVE(cpu_op_sens)
+HANDLER_BRANCH_SAVE(cpu_op_sens)
 {
 	struct cpu_internal *in = cpu->in;
 	struct cpu_sens s;

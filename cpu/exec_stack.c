@@ -3,8 +3,8 @@
  * jmp, jcc, loop/jrcxz, enter/leave, far return (via the system side's
  * cpu_far_ret), push/pop fs/gs.
  *
- * On entry cpu->rip is already the next instruction's address, so relative
- * branches add to it. An instruction that faults part-way is undone by the
+ * In a branch's body (HANDLER_BRANCH) cpu->rip is already the next
+ * instruction's address, so relative branches add to it. An instruction that faults part-way is undone by the
  * run loop, which restores RIP and RSP.
  */
 #include "cpu/exec.h"
@@ -41,7 +41,7 @@ HANDLER(cpu_op_push_imm)
 	return CPU_EXIT_NONE;
 }
 
-HANDLER(cpu_op_call_rel)
+HANDLER_BRANCH(cpu_op_call_rel)
 {
 	push(cpu, 8, cpu->rip);
 	cpu->rip += (uint64_t)i->imm;
@@ -49,7 +49,7 @@ HANDLER(cpu_op_call_rel)
 }
 
 /* call r/m64: the target is read before the push (it may be addressed via RSP) */
-HANDLER_SAVE(cpu_op_call_rm)
+HANDLER_BRANCH_SAVE(cpu_op_call_rm)
 {
 	uint64_t target = rm_read(cpu, i, 8);
 	push(cpu, 8, cpu->rip);
@@ -57,13 +57,13 @@ HANDLER_SAVE(cpu_op_call_rm)
 	return CPU_EXIT_NONE;
 }
 
-HANDLER(cpu_op_jmp_rel)
+HANDLER_BRANCH(cpu_op_jmp_rel)
 {
 	cpu->rip += (uint64_t)i->imm;
 	return CPU_EXIT_NONE;
 }
 
-HANDLER(cpu_op_jmp_rm)
+HANDLER_BRANCH(cpu_op_jmp_rm)
 {
 	branch_to(cpu, rm_read(cpu, i, 8));
 	return CPU_EXIT_NONE;
@@ -73,15 +73,16 @@ HANDLER(cpu_op_jmp_rm)
  * jcc rel8/rel32 (ext = condition code). Not taken, it threads on to the
  * next instruction, so a block goes on past its conditional branches; taken,
  * it leaves the block (returns to the run loop, which counts the block's
- * instructions from icount). RIP and icount are already past it.
+ * instructions from icount). icount is already past it; RIP is the block's
+ * (exec.h), i->end bytes before the next instruction.
  */
-#define JCC_TAKE(taken)                                  \
-	{                                                \
-		if (taken) {                             \
-			cpu->rip += (uint64_t)i->imm;    \
-			return CPU_EXIT_NONE;            \
-		}                                        \
-		return i[1].fn(cpu, i + 1);              \
+#define JCC_TAKE(taken)                                                   \
+	{                                                                 \
+		if (taken) {                                              \
+			cpu->rip += i->end + (uint64_t)i->imm;            \
+			return CPU_EXIT_NONE;                             \
+		}                                                         \
+		return i[1].fn(cpu, i + 1);                               \
 	}
 /* The condition from the materialized flags (cpu_cond): jumped to, never
  * inlined, so that the copies below need no stack frame for the call. */
@@ -89,7 +90,6 @@ __attribute__((noinline)) HANDLER_DECL(cpu_jcc_resolve) JCC_TAKE(cpu_cond(cpu, i
 
 HANDLER_DECL(cpu_op_jcc)
 {
-	cpu->rip += i->len;
 	cpu->icount++;
 	return cpu_jcc_resolve(cpu, i);
 }
@@ -98,7 +98,6 @@ HANDLER_DECL(cpu_op_jcc)
 #define JCC(name, cc)                                           \
 	HANDLER_DECL(cpu_op_jcc_##name)                         \
 	{                                                       \
-		cpu->rip += i->len;                             \
 		cpu->icount++;                                  \
 		int c = cond_lazy(cpu, cc);                     \
 		if (UNLIKELY(c < 0))                            \
@@ -109,7 +108,7 @@ JCC(o, 0) JCC(no, 1) JCC(b, 2) JCC(ae, 3) JCC(e, 4) JCC(ne, 5) JCC(be, 6) JCC(a,
 JCC(s, 8) JCC(ns, 9) JCC(p, 10) JCC(np, 11) JCC(l, 12) JCC(ge, 13) JCC(le, 14) JCC(g, 15)
 
 /* ret / ret imm16 */
-HANDLER_SAVE(cpu_op_ret)
+HANDLER_BRANCH_SAVE(cpu_op_ret)
 {
 	branch_to(cpu, pop(cpu, 8));
 	cpu->gpr[RSP] += (uint64_t)i->imm;
@@ -145,7 +144,7 @@ HANDLER(cpu_op_leave)
 }
 
 /* ext: 0 loopne, 1 loope, 2 loop, 3 jrcxz; the counter is rCX or eCX (67) */
-HANDLER(cpu_op_loop)
+HANDLER_BRANCH(cpu_op_loop)
 {
 	unsigned a = i->asz;
 	uint64_t c = reg_get(cpu, RCX, a);
@@ -167,7 +166,7 @@ HANDLER(cpu_op_loop)
 }
 
 /* lret / lretq [imm16]: the selector checks are the system side's */
-HANDLER_SAVE(cpu_op_lret)
+HANDLER_BRANCH_SAVE(cpu_op_lret)
 {
 	cpu_account(cpu); /* the CPL may change */
 	cpu_far_ret(cpu, i->osz, (uint16_t)i->imm);

@@ -81,7 +81,7 @@ static bool same_pages(const struct cpu *cpu, const struct insn *i, struct pages
 	       among(pages_of(reg_get(cpu, RDI, i->asz), i->osz), dst);
 }
 
-HANDLER(cpu_op_string)
+HANDLER_BRANCH(cpu_op_string)
 {
 	uint64_t step = (cpu->rflags_ & RFLAGS_DF) ? -(uint64_t)i->osz : i->osz;
 	if (i->rep == REP_NONE) {

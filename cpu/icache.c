@@ -27,11 +27,8 @@ int cpu_icache_init(struct cpu *cpu)
 	in->codepage = calloc(in->npages ? in->npages : 1, 1);
 	if (!in->icache || !in->codepage)
 		return -1;
-	for (unsigned k = 0; k < ICACHE_SIZE; k++) {
+	for (unsigned k = 0; k < ICACHE_SIZE; k++)
 		in->icache[k].ma = MA_NONE;
-		in->icache[k].stop.fn = cpu_insn_stop;
-	}
-	in->scratch[1].fn = cpu_insn_stop;
 	return cpu_block_init(cpu);
 }
 
@@ -74,8 +71,8 @@ void cpu_mark_code_page(struct cpu *cpu, uint64_t page)
 	in->codepage[page] = 1;
 	for (unsigned u = 0; u < 2; u++)
 		for (unsigned k = 0; k < FTLB_SIZE; k++) {
-			struct ftlb_entry *e = &in->ftlb_set[u][ACC_WRITE][k];
-			if (e->tag != FTLB_EMPTY && (e->ma >> PAGE_SHIFT) == page)
+			struct ftlb_entry *e = &in->ftlb.e[u][ACC_WRITE][k];
+			if (e->tag != FTLB_EMPTY && (ftlb_aux_of(e)->ma >> PAGE_SHIFT) == page)
 				e->tag = FTLB_EMPTY;
 		}
 }
@@ -89,11 +86,11 @@ static uint8_t *fetch_page(struct cpu *cpu, va_t va)
 	uint8_t *host = cpu_xlat(cpu, va, 1, ACC_EXEC, cpu->cpl);
 	struct ftlb_entry *e = &cpu->ftlb_[ACC_EXEC * FTLB_SIZE + ((va >> PAGE_SHIFT) & (FTLB_SIZE - 1))];
 	cpu_fetch_forget(in, cpu);
-	if (e->tag == (va & PAGE_MASK)) {
+	if (ftlb_holds(e, va & PAGE_MASK)) {
 		in->fetch_page = va & PAGE_MASK;
 		in->brk_fetch = UNLIKELY(in->nbrk) && cpu_break_on_page(in, in->fetch_page);
-		in->fetch_ma_add = e->ma - (va & PAGE_MASK);
-		in->fetch_touch = e->touch;
+		in->fetch_ma_add = ftlb_aux_of(e)->ma - (va & PAGE_MASK);
+		in->fetch_touch = ftlb_aux_of(e)->touch;
 	}
 	return host;
 }
@@ -148,7 +145,7 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 	memcpy(buf, host, avail);
 	enum dec_status st = cpu_decode(buf, avail, &e->insn);
 	if (st == DEC_OK) {
-		e->insn.fn = cpu_specialise(&e->insn);
+		cpu_predecoded(&e->insn, 0, &e->stop);
 		e->ma = brk ? MA_NONE : ma; /* a breakpoint's instruction is decoded every time */
 		if (!in->codepage[ma >> PAGE_SHIFT])
 			cpu_mark_code_page(cpu, ma >> PAGE_SHIFT);
@@ -163,7 +160,7 @@ const struct insn *cpu_icache_fill(struct cpu *cpu, const uint8_t *host)
 		cpu_fetch_forget(in, cpu);
 		st = cpu_decode(buf, avail, &in->scratch[0]);
 		if (st == DEC_OK) {
-			in->scratch[0].fn = cpu_specialise(&in->scratch[0]);
+			cpu_predecoded(&in->scratch[0], 0, &in->scratch[1]);
 			return &in->scratch[0];
 		}
 	}

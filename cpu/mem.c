@@ -70,7 +70,7 @@ void cpu_ftlb_sync_cpl(struct cpu *cpu)
 {
 	struct cpu_internal *in = cpu->in;
 	unsigned user = cpu->cpl == 3;
-	cpu->ftlb_ = &in->ftlb_set[user][0][0];
+	cpu->ftlb_ = &in->ftlb.e[user][0][0];
 	in->ftlb_cpl = cpu->cpl;
 	cpu_fetch_forget(in, cpu);
 }
@@ -81,7 +81,7 @@ void cpu_ftlb_flush(struct cpu *cpu)
 	for (unsigned u = 0; u < 2; u++)
 		for (unsigned a = 0; a < 3; a++)
 			for (unsigned k = 0; k < FTLB_SIZE; k++)
-				in->ftlb_set[u][a][k].tag = FTLB_EMPTY;
+				in->ftlb.e[u][a][k].tag = FTLB_EMPTY;
 	cpu_fetch_forget(in, cpu);
 }
 
@@ -91,8 +91,8 @@ void cpu_ftlb_invalidate(struct cpu *cpu, va_t va)
 	unsigned k = (va >> PAGE_SHIFT) & (FTLB_SIZE - 1);
 	for (unsigned u = 0; u < 2; u++)
 		for (unsigned a = 0; a < 3; a++)
-			if (in->ftlb_set[u][a][k].tag == (va & PAGE_MASK))
-				in->ftlb_set[u][a][k].tag = FTLB_EMPTY;
+			if (ftlb_holds(&in->ftlb.e[u][a][k], va & PAGE_MASK))
+				in->ftlb.e[u][a][k].tag = FTLB_EMPTY;
 	cpu_fetch_forget(in, cpu);
 }
 
@@ -112,10 +112,10 @@ uint8_t *cpu_xlat(struct cpu *cpu, va_t va, unsigned size, enum cpu_access acc, 
 {
 	struct cpu_internal *in = cpu->in;
 	unsigned user = cpl == 3;
-	struct ftlb_entry *e = &in->ftlb_set[user][acc][(va >> PAGE_SHIFT) & (FTLB_SIZE - 1)];
-	if (e->tag == (va & PAGE_MASK)) {
-		if (e->touch)
-			cpu_touch(cpu, e->touch);
+	struct ftlb_entry *e = &in->ftlb.e[user][acc][(va >> PAGE_SHIFT) & (FTLB_SIZE - 1)];
+	if (ftlb_holds(e, va & PAGE_MASK)) {
+		if (e->tag & FTLB_STAMPED)
+			cpu_touch(cpu, ftlb_aux_of(e)->touch);
 		return (uint8_t *)(uintptr_t)(va + e->addend);
 	}
 	if (!canonical(va))
@@ -143,10 +143,10 @@ uint8_t *cpu_xlat(struct cpu *cpu, va_t va, unsigned size, enum cpu_access acc, 
 	if (watched)
 		cpu_watch_access(cpu, va, size, acc == ACC_WRITE, host);
 	if (x.cacheable && !in->ftlb_off && !watched && !(acc == ACC_WRITE && in->codepage[page])) {
-		e->tag = va & PAGE_MASK;
+		e->tag = (va & PAGE_MASK) | (x.touch ? FTLB_STAMPED : 0);
 		e->addend = (uint64_t)(uintptr_t)host - va;
-		e->touch = x.touch;
-		e->ma = x.ma & PAGE_MASK;
+		ftlb_aux_of(e)->touch = x.touch;
+		ftlb_aux_of(e)->ma = x.ma & PAGE_MASK;
 	}
 	return host;
 }

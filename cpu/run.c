@@ -62,17 +62,17 @@ static enum cpu_exit_reason single_step_trap(struct cpu *cpu)
 	return r;
 }
 
+/* RIP was the block's first instruction's: move it to where the run stops
+ * (a branch that ended the block set it itself: off 0). */
 enum cpu_exit_reason cpu_insn_stop(struct cpu *cpu, const struct insn *i)
 {
-	(void)cpu;
-	(void)i;
+	cpu->rip += i->off;
 	return CPU_EXIT_NONE;
 }
 
 enum cpu_exit_reason cpu_insn_stop_early(struct cpu *cpu, const struct insn *i)
 {
-	(void)cpu;
-	(void)i;
+	cpu->rip += i->off;
 	return CPU_EXIT_BLOCK_STOP;
 }
 

@@ -22,7 +22,8 @@ int shadow_vm_init(struct shadow_vm *vm, struct shadow_mframe *mf, struct tlb *t
 		return -1;
 	vm->pt = calloc(vm->pmap.npages, sizeof *vm->pt);
 	vm->mapped_w = calloc(vm->pmap.npages, 1);
-	if (!vm->pt || !vm->mapped_w) {
+	vm->vmid = vmid;
+	if (!vm->pt || !vm->mapped_w || (mf->pool && shadow_ocpool_join(mf->pool, vm, false))) {
 		free(vm->pt);
 		free(vm->mapped_w);
 		shadow_pmap_free(&vm->pmap);
@@ -200,7 +201,11 @@ static void iso_entry(void *ctx, int root, enum tlb_view view, unsigned level, v
 	uint16_t o = shadow_mframe_owner(c->vm->mf, t);
 	if (level > 1 && o != SHADOW_OWNER_MONITOR)
 		violation(c, "shadow table entry", va, t, o);
-	if (level == 1 && o != c->vm->vmid)
+	/* a read-only mapping of a frame shared with other VMs (--share-pages) is allowed */
+	bool shared = level == 1 && shadow_share_is_shared(&c->vm->pmap, t);
+	if (shared && (e & PTE_RW)) /* a write through it would reach the other sharers */
+		violation(c, "writable shadow leaf of a shared frame", va, t, o);
+	else if (level == 1 && o != c->vm->vmid && !shared)
 		violation(c, "shadow leaf", va, t, o);
 }
 
@@ -219,8 +224,10 @@ unsigned shadow_check_isolation(const struct shadow_vm *vm, char *why, size_t n)
 			uint64_t size = (e->perm & TLB_LARGE) ? TLB_LARGE_SIZE : PAGE_SIZE;
 			for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
 				uint16_t o = shadow_mframe_owner(vm->mf, e->ma + off);
-				if (o != vm->vmid) {
-					violation(&c, "TLB entry", e->va + off, e->ma + off, o);
+				bool shared = shadow_share_is_shared(&vm->pmap, e->ma + off);
+				if ((o != vm->vmid && !(shared && !(e->perm & TLB_W))) || (shared && (e->perm & TLB_W))) {
+					violation(&c, shared ? "TLB entry writable to a shared frame" : "TLB entry", e->va + off,
+						  e->ma + off, o);
 					break;
 				}
 			}

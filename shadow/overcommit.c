@@ -1,8 +1,9 @@
 /*
  * shadow/overcommit.c — guest-physical pages paged out to a host swap area
- * and back, when the machine has fewer frames than the guest has pages
+ * and back, when the machine has fewer frames than the guests have pages
  * (--machine-mem). The policy and the data are described in shadow.h
- * (struct shadow_oc); docs/overcommit.md tells the story.
+ * (struct shadow_ocpool, struct shadow_oc; the victim FIFO is ocpool.c);
+ * docs/overcommit.md tells the story.
  *
  * Page-ins happen inside shadow_pa_to_ma, whoever asks: the CPU's miss (a
  * fill), the guest walker reading a PT page, the monitor's own writes. So a
@@ -30,84 +31,28 @@ void shadow_oc_unmap(struct shadow_vm *vm, uint64_t p, ma_t ma)
 	vm->mapped_w[p] = 0;
 }
 
-void shadow_oc_fifo_push(struct shadow_oc *oc, const struct shadow_pmap *pm, uint64_t p)
-{
-	oc->fifo[(oc->head + oc->count) % (2 * pm->npages)] = p;
-	oc->count++;
-}
-
-bool shadow_oc_drop_frame(const struct shadow_pmap *pm, uint64_t p)
-{
-	struct shadow_oc *oc = pm->oc;
-	ma_t ma = pm->frame[p];
-	pm->frame[p] = MA_NONE;
-	uint32_t *n = oc->sharers ? &oc->sharers[ma >> PAGE_SHIFT] : NULL;
-	if (n && *n) {
-		oc->shared_pages--;
-		if (--*n)
-			return false; /* other pages still map it */
-		oc->shared_frames--;
-	}
-	shadow_mframe_release(pm->mf, ma);
-	oc->nresident--;
-	return true;
-}
-
-bool shadow_oc_page_out_one(const struct shadow_pmap *pm, uint64_t keep)
-{
-	struct shadow_oc *oc = pm->oc;
-	struct shadow_vm *vm = oc->sh;
-	pa_t pinned = vm->ptw.active ? vm->ptw.pa >> PAGE_SHIFT : UINT64_MAX;
-	uint64_t ring = 2 * pm->npages; /* a page given to the balloon leaves a stale entry */
-	for (uint64_t tries = 0; tries < oc->count;) {
-		uint64_t p = oc->fifo[oc->head];
-		oc->head = (oc->head + 1) % ring;
-		if (pm->frame[p] == MA_NONE) { /* stale: the page went to the balloon */
-			oc->count--;
-			continue;
-		}
-		tries++;
-		if (p == keep || p == pinned) { /* back of the queue */
-			oc->fifo[(oc->head + oc->count - 1) % ring] = p;
-			continue;
-		}
-		oc->count--;
-		if (oc->sharers && shadow_share_merge_victim(pm, p, pinned))
-			return true;
-		ma_t ma = pm->frame[p];
-		shadow_oc_unmap(vm, p, ma);
-		memcpy(oc->swap + p * PAGE_SIZE, pm->mf->ram + ma, PAGE_SIZE);
-		oc->swapped[p] = 1;
-		shadow_oc_drop_frame(pm, p);
-		oc->page_outs++;
-		return true;
-	}
-	return false;
-}
-
 ma_t shadow_oc_page_in(const struct shadow_pmap *pm, uint64_t p)
 {
 	struct shadow_oc *oc = pm->oc;
 	if (!oc)
 		return MA_NONE;
+	struct shadow_ocpool *pool = oc->pool;
 	uint64_t h = 0;
-	ma_t ma = oc->sharers ? shadow_share_find(pm, p, &h) : MA_NONE;
+	ma_t ma = oc->hash ? shadow_share_find(pm, p, &h) : MA_NONE;
 	if (ma == MA_NONE) {
-		while (oc->nresident >= oc->resident_max || pm->mf->nfree == 0)
-			if (!shadow_oc_page_out_one(pm, p)) {
+		while (pool->nresident >= pool->resident_max || pm->mf->nfree == 0)
+			if (!shadow_oc_page_out_one(pool, oc, p)) {
 				oc->failed = true;
 				return MA_NONE;
 			}
-		ma = shadow_mframe_alloc(pm->mf, pm->vmid); /* zeroed */
-		pm->mf->tag[ma >> PAGE_SHIFT] = (uint32_t)p;
-		oc->nresident++;
+		ma = shadow_oc_take_frame(oc, p);
 		if (oc->swapped[p])
 			memcpy(pm->mf->ram + ma, oc->swap + p * PAGE_SIZE, PAGE_SIZE);
 	}
 	pm->frame[p] = ma;
-	if (oc->sharers)
+	if (oc->hash)
 		oc->hash[p] = h;
-	shadow_oc_fifo_push(oc, pm, p);
+	shadow_oc_fifo_push(pool, oc, p);
 	if (oc->swapped[p]) {
 		oc->swapped[p] = 0;
 		oc->page_ins++;
@@ -148,26 +93,16 @@ int shadow_overcommit_enable(struct shadow_vm *vm, uint64_t resident_pages)
 	struct shadow_pmap *pm = &vm->pmap;
 	if (pm->oc || resident_pages < 4)
 		return -1;
-	struct shadow_oc *oc = calloc(1, sizeof *oc);
-	if (!oc || !(oc->swap = malloc(pm->npages * PAGE_SIZE)) || !(oc->swapped = calloc(pm->npages, 1)) ||
-	    !(oc->fifo = malloc(2 * pm->npages * sizeof *oc->fifo))) {
-		if (oc) {
-			free(oc->swap);
-			free(oc->swapped);
-		}
-		free(oc);
+	struct shadow_ocpool *pool = shadow_ocpool_create(pm->mf, resident_pages);
+	if (!pool || shadow_ocpool_join(pool, vm, true)) {
+		shadow_ocpool_free(pool);
 		return -1;
 	}
-	oc->sh = vm;
-	oc->resident_max = resident_pages;
-	for (unsigned i = 0; i < SHADOW_OC_RECENT; i++)
-		oc->recent[i] = UINT64_MAX;
 	/* the eager frames go back (in reverse: the free stack is as before the pmap took them) */
 	for (uint64_t i = pm->npages; i-- > 0;) {
 		shadow_mframe_release(pm->mf, pm->frame[i]);
 		pm->frame[i] = MA_NONE;
 	}
-	pm->oc = oc;
 	return 0;
 }
 
@@ -180,7 +115,7 @@ int shadow_oc_balloon_take(struct shadow_vm *vm, uint64_t p)
 	ma_t ma = pm->frame[p];
 	if (ma != MA_NONE) { /* its FIFO entry goes stale; page_out_one skips it */
 		shadow_oc_unmap(vm, p, ma);
-		shadow_oc_drop_frame(pm, p);
+		shadow_oc_drop_frame(oc, p);
 	}
 	oc->swapped[p] = 0;
 	oc->ballooned++;

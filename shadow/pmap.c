@@ -3,7 +3,8 @@
  *
  * Eager: every PA page of the VM gets its machine frame when the VM is made,
  * in the mframe's seeded, scattered order, so PA != MA visibly and the layout
- * does not depend on what the guest touches first. Everything the monitor
+ * does not depend on what the guest touches first. On a host whose VMs share
+ * an overcommit pool (mf->pool) a page gets its frame when first touched. Everything the monitor
  * and the walker read or write of guest-physical memory goes through here,
  * bounds-checked: a PA outside [0, mem_size) has no frame.
  */
@@ -19,7 +20,7 @@ int shadow_pmap_init(struct shadow_pmap *pm, struct shadow_mframe *mf, uint16_t 
 	if (vmid >= SHADOW_OWNER_MONITOR || mem_size == 0 || mem_size > mf->ram_size)
 		return -1;
 	uint64_t n = (mem_size + PAGE_SIZE - 1) >> PAGE_SHIFT;
-	if (n > mf->nfree)
+	if (n > mf->nfree && !mf->pool)
 		return -1;
 	pm->frame = malloc(n * sizeof *pm->frame);
 	if (!pm->frame)
@@ -29,6 +30,10 @@ int shadow_pmap_init(struct shadow_pmap *pm, struct shadow_mframe *mf, uint16_t 
 	pm->npages = n;
 	pm->mem_size = n << PAGE_SHIFT;
 	for (uint64_t i = 0; i < n; i++) {
+		if (mf->pool) { /* frames on demand from the host's overcommit pool (shadow_vm_init joins it) */
+			pm->frame[i] = MA_NONE;
+			continue;
+		}
 		pm->frame[i] = shadow_mframe_alloc(mf, vmid);
 		mf->tag[pm->frame[i] >> PAGE_SHIFT] = (uint32_t)i;
 	}
@@ -39,19 +44,12 @@ void shadow_pmap_free(struct shadow_pmap *pm)
 {
 	if (!pm->frame)
 		return;
+	if (pm->oc) /* overcommitted: its resident pages' frames go back through the pool */
+		shadow_ocpool_leave(pm->oc->sh);
 	/* release in reverse so the mframe's free stack returns to its earlier order */
 	for (uint64_t i = pm->npages; i-- > 0;)
-		if (pm->frame[i] != MA_NONE) /* overcommitted: only the resident pages hold one */
+		if (pm->frame[i] != MA_NONE)
 			shadow_mframe_release(pm->mf, pm->frame[i]);
-	if (pm->oc) {
-		free(pm->oc->swap);
-		free(pm->oc->swapped);
-		free(pm->oc->fifo);
-		free(pm->oc->sharers);
-		free(pm->oc->hash);
-		free(pm->oc);
-		pm->oc = NULL;
-	}
 	free(pm->frame);
 	free(pm->dirty);
 	pm->frame = NULL;

@@ -84,6 +84,8 @@ struct shadow_mframe {
 	uint64_t monitor_frames; /* frames currently owned by the monitor */
 	uint64_t nfresh;       /* free[0, nfresh) were never handed out and ram was zero:
 				  their bytes are still zero (0 unless shadow_mframe_ram_zero) */
+	struct shadow_ocpool *pool; /* set: guest pages get frames from this overcommit pool,
+				       on demand (a host whose VMs together exceed its frames) */
 };
 
 /*
@@ -153,29 +155,53 @@ bool shadow_pmap_write64(const struct shadow_pmap *pm, pa_t pa, uint64_t v);
 bool shadow_pmap_write(const struct shadow_pmap *pm, pa_t pa, const void *src, uint64_t len);
 bool shadow_pmap_read(const struct shadow_pmap *pm, pa_t pa, void *dst, uint64_t len);
 
-/* ======================= overcommit.c: guest pages out to a host swap area ======================= */
+/* ======================= overcommit.c, ocpool.c: guest pages out to a host swap area ======================= */
 
 #define SHADOW_OC_RECENT 16     /* page-ins remembered for double-paging detection */
+#define SHADOW_POOL_VMS 16      /* overcommitted VMs on one host (vmid < this) */
 
 /*
- * Overcommit: at most resident_max of the VM's PA pages hold a machine frame;
- * the others are "not resident" (pmap.frame[p] == MA_NONE): their bytes are
- * in the host swap area (swapped[p]) or they were never touched (zeros). Any
- * PA -> MA lookup of a non-resident page pages it in (shadow_pa_to_ma), first
- * paging out a victim when resident_max pages are resident or no frame is free.
- * Victim policy: FIFO, the page resident longest (the monitor cannot see the
- * guest's working set, which is the lecture's point), never the page of an
- * open PT-write window. Paging out drops every shadow leaf and TLB entry of
- * the frame and the CPU's decoded code there. Deterministic.
+ * Overcommit: the guest pages of the VMs of one host (one VM alone: a pool of
+ * its own) may hold at most resident_max machine frames together (the pool);
+ * the other pages are "not resident" (pmap.frame[p] == MA_NONE): their bytes
+ * are in their VM's host swap area (swapped[p]) or they were never touched
+ * (zeros). Any PA -> MA lookup of a non-resident page pages it in
+ * (shadow_pa_to_ma), first paging out a victim when the pool's frames are all
+ * held or no machine frame is free.
+ * Victim policy: one FIFO over the resident pages of every VM of the pool (a
+ * global FIFO: the page resident longest, whichever VM it belongs to; the
+ * monitor cannot see the guests' working sets, which is the lecture's point),
+ * never the page being brought in nor a page of an open PT-write window.
+ * Paging out drops every shadow leaf and TLB entry of the frame in the
+ * victim's VM and its decoded code there. Deterministic.
  */
+struct shadow_ocpool {
+	struct shadow_mframe *mf;
+	uint64_t resident_max, nresident; /* frames holding guest pages, all VMs together */
+	struct shadow_oc *oc[SHADOW_POOL_VMS]; /* the VMs in the pool, by vmid (NULL: none) */
+	unsigned nvms;
+	uint64_t *fifo;               /* resident pages in page-in order: vmid << 32 | PA page (a ring) */
+	uint64_t head, count, ring;
+	/* page sharing (share.c, --share-pages): NULL sharers = off */
+	uint32_t *sharers;            /* per machine frame: PA pages of any VM mapping it read-only (0: private) */
+	uint64_t zero_hash;           /* the hash of a page of zeros */
+	uint64_t shared_frames, shared_pages; /* now: frames with sharers, PA pages mapping them */
+	uint64_t saved_max;           /* the most frames sharing saved at once (pages - frames) */
+	uint64_t scan;                /* rehash cursor (offset into the FIFO) */
+};
+
+/* One VM's side of overcommit. */
 struct shadow_oc {
 	struct shadow_vm *sh;         /* the VM these pages belong to (for unmapping) */
-	uint64_t resident_max, nresident;
+	struct shadow_ocpool *pool;   /* the frames it shares with the host's other VMs */
+	bool own_pool;                /* a VM alone: freed with it */
+	uint64_t target;              /* its part of the pool's frames, in proportion to its pages
+					 (what the balloon asks back beyond) */
+	uint64_t frames;              /* machine frames it owns now (a shared frame: one sharer owns it) */
 	uint8_t *swap;                /* npages * PAGE_SIZE: slot p holds PA page p when swapped[p] */
 	uint8_t *swapped;
-	uint64_t *fifo;               /* resident pages in page-in order (ring of npages) */
-	uint64_t head, count;
-	uint64_t page_outs, page_ins; /* page_ins: only those read back from swap */
+	uint64_t page_outs, page_ins; /* its pages paged out (whoever needed the frame); page_ins:
+					 only those read back from swap */
 	uint64_t zero_fills;          /* first touches: a zeroed frame, nothing read */
 	uint64_t recent[SHADOW_OC_RECENT]; /* PA pages last paged in from swap, for double paging */
 	uint8_t recent_seen[SHADOW_OC_RECENT]; /* sectors of each seen written to the guest's disk */
@@ -185,21 +211,29 @@ struct shadow_oc {
 	uint64_t ballooned;           /* pages the guest gave back (their frames and bytes dropped) */
 	uint64_t balloon_budget;      /* pages the guest's user budget shrank by instead (monitor/vmm) */
 	bool failed;                  /* a page-in found no frame (every frame pinned or a shadow table) */
-	/* page sharing (share.c, --share-pages): NULL sharers = off */
-	uint32_t *sharers;            /* per machine frame: PA pages mapping it read-only (0: private) */
+	/* page sharing (share.c): hash NULL = off */
 	uint64_t *hash;               /* per PA page: content hash when last paged in or merged */
-	uint64_t zero_hash;           /* the hash of a page of zeros */
-	uint64_t shared_frames, shared_pages; /* now: frames with sharers, PA pages mapping them */
-	uint64_t merges, merges_zero; /* victims merged into an identical frame instead of paged out */
+	uint64_t shared_frames;       /* now: shared frames it owns */
+	uint64_t shared_pages;        /* now: its pages mapping a shared frame (saved: pages - frames) */
+	uint64_t merges, merges_zero; /* its victims merged into an identical frame instead of paged out */
 	uint64_t shared_ins;          /* page-ins (or zero fills) that found their bytes in a shared frame */
 	uint64_t cow_breaks;          /* first writes to a shared page (a copy unless it was the last sharer) */
 	uint64_t last_cow;            /* the PA page of the last COW break */
-	uint64_t scan;                /* rehash cursor (offset into the FIFO) */
 };
 
-/* Make the VM's memory overcommitted: give back its eager frames; at most
- * resident_pages (>= 4) stay resident. 0 or -1 (no host memory / bad size). */
+/* Make the VM's memory overcommitted on a pool of its own: give back its eager
+ * frames; at most resident_pages (>= 4) stay resident. 0 or -1 (no host memory / bad size). */
 int shadow_overcommit_enable(struct shadow_vm *vm, uint64_t resident_pages);
+/* (ocpool.c) A pool of `frames` (>= 4) machine frames of mf for the guest pages of
+ * several VMs (sharing: shadow_share_enable on each). While mf->pool is set,
+ * shadow_vm_init gives a VM no frames and joins it to the pool.
+ * shadow_ocpool_free: after every VM has left. */
+struct shadow_ocpool *shadow_ocpool_create(struct shadow_mframe *mf, uint64_t frames);
+void shadow_ocpool_free(struct shadow_ocpool *pool);
+/* (ocpool.c) vm (no frames yet) joins / leaves the pool; the VMs' targets are
+ * recomputed (frames x pages / all pages). join: 0 or -1 (no host memory, vmid too big). */
+int shadow_ocpool_join(struct shadow_ocpool *pool, struct shadow_vm *vm, bool own);
+void shadow_ocpool_leave(struct shadow_vm *vm);
 /* Page in PA page p (internal to shadow_pa_to_ma): its frame, or MA_NONE. */
 ma_t shadow_oc_page_in(const struct shadow_pmap *pm, uint64_t p);
 /* A 512-byte sector the guest wrote to its disk: sector `index` (0..7) of a
@@ -210,33 +244,48 @@ bool shadow_oc_disk_write(struct shadow_oc *oc, const struct shadow_pmap *pm, co
 /* The guest gave PA page p back (balloon): drop its frame or swap slot, its bytes
  * with them (it reads as zeros if ever touched again). 0, or -1 (already given). */
 int shadow_oc_balloon_take(struct shadow_vm *vm, uint64_t p);
-/* Internal to overcommit.c/share.c: page out the oldest page that may go, but not
- * page `keep` (true if one went or was merged); page p no longer holds its frame
- * (false: the frame is still shared by other pages). */
-bool shadow_oc_page_out_one(const struct shadow_pmap *pm, uint64_t keep);
-bool shadow_oc_drop_frame(const struct shadow_pmap *pm, uint64_t p);
-void shadow_oc_fifo_push(struct shadow_oc *oc, const struct shadow_pmap *pm, uint64_t p);
+/* Internal to overcommit.c/ocpool.c/share.c: page out the pool's oldest page that
+ * may go, but not page `keep` of `keep_oc` (true if one went or was merged). */
+bool shadow_oc_page_out_one(struct shadow_ocpool *pool, const struct shadow_oc *keep_oc, uint64_t keep);
+/* Page p of oc no longer holds its frame: true if the frame was freed (false: it
+ * is still shared by other pages; if p's VM owned it, another sharer does now). */
+bool shadow_oc_drop_frame(struct shadow_oc *oc, uint64_t p);
+/* The last page p mapping its shared frame keeps it as its own (owned by its VM). */
+void shadow_oc_make_private(struct shadow_oc *oc, uint64_t p);
+/* A frame for page p of oc (zeroed; owned by its VM), or MA_NONE (none free). */
+ma_t shadow_oc_take_frame(struct shadow_oc *oc, uint64_t p);
+void shadow_oc_fifo_push(struct shadow_ocpool *pool, const struct shadow_oc *oc, uint64_t p);
+/* The page of the VM's open PT-write window, or UINT64_MAX. */
+uint64_t shadow_oc_pinned(const struct shadow_oc *oc);
 /* Nothing may reach frame ma (of page p) any more: shadow leaves, TLB, decoded code. */
 void shadow_oc_unmap(struct shadow_vm *vm, uint64_t p, ma_t ma);
+/* Another page (of any VM of the pool) that maps shared frame s owns it now (p's VM
+ * gave it up); nothing if none does. */
+void shadow_oc_rehome(struct shadow_ocpool *pool, ma_t s, const struct shadow_oc *from, uint64_t p);
 
 /* ======================= share.c: identical frames shared, copy-on-write ======================= */
 
 /*
- * Page sharing under overcommit (--share-pages): when the FIFO picks a victim
- * whose bytes equal those of another resident page (hash recorded at page-in,
- * then compared byte for byte), the victim maps that page's frame instead of
- * being paged out: one frame, write-protected in every shadow leaf and TLB
- * entry, shared by both. A page-in whose bytes (swap slot, or zeros) equal a
- * shared frame maps it without taking a frame. The first write to a shared
- * page (guest store through the fill, walker A/D bits, the monitor's own
- * writes) breaks the sharing: a new frame, a copy, the old leaves dropped
- * (copy-on-write; no copy when it was the last sharer). Deterministic.
+ * Page sharing under overcommit (--share-pages), across every VM of the pool:
+ * when the FIFO picks a victim whose bytes equal those of another resident
+ * page of any VM (hash recorded at page-in, then compared byte for byte), the
+ * victim maps that page's frame instead of being paged out: one frame,
+ * write-protected in every shadow leaf and TLB entry, shared by both. A page-in
+ * whose bytes (swap slot, or zeros) equal a shared frame maps it without
+ * taking a frame. The first write to a shared page (guest store through the
+ * fill, walker A/D bits, the monitor's own writes) breaks the sharing: a new
+ * frame, a copy, the writer VM's old leaves dropped (copy-on-write; no copy
+ * when it was the last sharer). A shared frame is owned (mframe owner, tag)
+ * by one of its sharers; the isolation check accepts a VM's read-only
+ * mappings of a shared frame it does not own. Deterministic.
  */
 #define SHADOW_SHARE_SCAN 4     /* resident pages rehashed at each page-out decision */
+/* Turn sharing on for an overcommitted VM (and its pool). 0, or -1 (not
+ * overcommitted, on already, no host memory). */
 int shadow_share_enable(struct shadow_vm *vm);
 /* The victim p (resident, private frame) equals another resident page: merge it
  * into that page's frame (p stays resident, its frame freed). true if merged. */
-bool shadow_share_merge_victim(const struct shadow_pmap *pm, uint64_t p, uint64_t pinned);
+bool shadow_share_merge_victim(struct shadow_oc *oc, uint64_t p);
 /* A shared frame holding what page p is about to hold (swap slot or zeros), or MA_NONE. */
 ma_t shadow_share_find(const struct shadow_pmap *pm, uint64_t p, uint64_t *hash);
 /* Is the frame of ma write-protected shared? */
@@ -461,9 +510,10 @@ bool shadow_hwalk(struct shadow_vm *vm, struct shadow_hwalk *w, va_t va, enum cp
 
 /*
  * Isolation invariant: every shadow leaf entry (all roots, both views) and every
- * valid TLB entry of vm->vmid points to a machine frame owned by vm->vmid, that
- * is the pmap's frame of the entry's PA (TLB) ; every shadow non-leaf entry points
- * to a monitor frame. Returns the number of violations (0: holds) and describes
+ * valid TLB entry of vm->vmid points to a machine frame owned by vm->vmid, or
+ * read-only to a frame shared by several pages (--share-pages; never
+ * writable), that is the pmap's frame of the entry's PA (TLB) ; every shadow
+ * non-leaf entry points to a monitor frame. Returns the number of violations (0: holds) and describes
  * the first in why[0..n) if non-NULL.
  */
 unsigned shadow_check_isolation(const struct shadow_vm *vm, char *why, size_t n);

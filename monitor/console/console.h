@@ -140,7 +140,9 @@ enum con_cmd_id {
 /* What `until` waits for. */
 enum con_until {
 	CON_UNTIL_TLB_MISS, CON_UNTIL_EXIT, CON_UNTIL_SYSCALL, CON_UNTIL_FAULT, CON_UNTIL_TRUE_FAULT,
-	CON_UNTIL_HIDDEN_FAULT, CON_UNTIL_CR3, CON_UNTIL_IO, CON_UNTIL_COUNT
+	CON_UNTIL_HIDDEN_FAULT, CON_UNTIL_CR3, CON_UNTIL_IO,
+	CON_UNTIL_VM_SWITCH, /* several VMs: the next switch between them (no trace event) */
+	CON_UNTIL_COUNT
 };
 extern const char *const con_until_names[CON_UNTIL_COUNT];
 
@@ -167,10 +169,10 @@ struct con_cmd {
 	uint64_t n;                 /* step n, delete n, trace n, disas count, gdb-listen port */
 	bool has_addr;
 	uint64_t addr;              /* break, watch, x*, pt, shadow, translate, disas */
-	char expr[CON_EXPR_MAX];    /* the address expression as typed */
+	char expr[CON_EXPR_MAX];    /* the address expression as typed; vm select NAME: the name */
 	struct con_fmt fmt;         /* x, xp, xm */
 	enum con_until until;
-	char topic[32];             /* help TOPIC, info WHAT, draw PICTURE */
+	char topic[32];             /* help TOPIC, info WHAT, draw PICTURE, vm list|select */
 	char file[200];             /* draw ... FILE, record FILE */
 };
 
@@ -227,6 +229,7 @@ struct con_bp {
 	char expr[CON_EXPR_MAX];
 	char prog[32];         /* "hello" for `break hello:main`: only in that program */
 	uint64_t hits;
+	struct vm *vm;         /* the VM it applies to (the one selected when it was set) */
 	bool old_ok;           /* watch: the 8 bytes were readable last time */
 	uint64_t old;          /* watch: their value */
 };
@@ -247,6 +250,7 @@ struct con_reverse {
 };
 
 struct con_record;
+struct con_multi;
 
 struct con_session {
 	struct vm *vm;
@@ -255,7 +259,6 @@ struct con_session {
 	struct con_symtab syms;
 	struct con_bp bp[CON_MAX_BPS];
 	unsigned next_bp_id;
-	int watch_slot[MON_WATCH_MAX]; /* the VMM's watchpoint i is bp[watch_slot[i]] */
 	/* every trace event since the session began, the last CON_RING kept */
 	struct mon_event ring[CON_RING];
 	uint64_t nevents;       /* events received (absolute index of the next one) */
@@ -273,10 +276,14 @@ struct con_session {
 	struct con_reverse rev;
 	struct con_record *record; /* the session as a record file (console_record.c), or NULL */
 	bool gdb_ok;            /* gdb-listen may block on a socket (vmlab console; not the page, fuzzers) */
+	struct con_multi *multi; /* several VMs on one host (console_multi.c); NULL: one VM */
+	uint64_t run_start[MON_HOST_VMS_MAX]; /* each VM's icount when the last run command began */
 };
 
 /* Set the session up on a created VM: event sink, serial echo to out. */
 void con_session_init(struct con_session *s, struct vm *vm, FILE *out, bool color);
+/* Send vm's trace events (all but single instructions) to the session. */
+void con_session_watch_vm(struct con_session *s, struct vm *vm);
 void con_session_free(struct con_session *s);
 /* (console_modules.c) Load the kernel's symbols and those of the user
  * programs in the boot modules, named as the guest kernel names them: a
@@ -313,6 +320,7 @@ struct con_goal {
 	enum con_until what;
 	bool to_user;            /* stop when the guest is back in user mode (finish) */
 	bool print_events;       /* print the events that happen (step) */
+	bool vm_switch;          /* several VMs: stop when a VM's slice ends (until vm-switch) */
 };
 /* Run towards the goal; prints why it stopped and where. Returns 0 or -1. */
 int con_run(struct con_session *s, const struct con_goal *g);
@@ -410,9 +418,55 @@ struct con_script_line {
 int con_script_line_read(struct con_script_line *sl, const char *line, char *err, size_t errlen);
 void con_script_line_free(struct con_script_line *sl);
 
-/* (console_cmds_misc.c) One line of batch mode: echoed as "(vmlab) LINE", then run (blank: nothing). */
+/* (console_cmds_misc.c) One line of batch mode: echoed behind the prompt, then run (blank: nothing). */
 #define CON_PROMPT "(vmlab) "
+/* The prompt: CON_PROMPT, or "(vmlab b) " with several VMs (b selected). Returns buf. */
+const char *con_prompt(const struct con_session *s, char *buf, size_t len);
 void con_batch_line(struct con_session *s, const char *line);
+
+/* ---- several VMs on one host (console_multi.c, console_cmds_vm.c; docs/multi-vm.md) ----
+ * The session's vm is the selected VM: inspection commands show it. Run
+ * commands run the host (its scheduler's slices, monitor/vmm/sched.h); the
+ * VM that ran last, where a run stops, becomes the selected one. */
+struct tool_multi_host;
+struct tool_vmspec;
+/* Take over the host h (moved: *h is left empty) made of specs v[0..n) (moved too), with
+ * the session made on its first VM: every VM's events, serial output (each line behind
+ * its name) and symbols. 0, or -1 with err (the host and specs are freed). */
+int con_multi_attach(struct con_session *s, struct tool_multi_host *h, struct tool_vmspec *v, unsigned n,
+		     char *err, size_t errlen);
+/* Free the host, its VMs and their symbols (con_session_free calls it). */
+void con_multi_free(struct con_session *s);
+/* The host's scheduler (several VMs), or NULL. */
+struct mon_sched;
+const struct mon_sched *con_multi_sched(const struct con_session *s);
+/* The session's VMs: one, or the host's (in --vm order). */
+unsigned con_session_nvms(const struct con_session *s);
+struct vm *con_session_vm(const struct con_session *s, unsigned i);
+/* Select vm (one of the session's): its symbols, the prompt, inspection. */
+void con_multi_select(struct con_session *s, struct vm *vm);
+/* One step of the host (several VMs: the scheduler's, the VM that ran selected) or of the VM.
+ * *slice_end: a VM's slice ended with it. MON_STOPPED: the VM that ran stopped, or every VM has. */
+enum mon_state con_host_step(struct con_session *s, enum mon_step_kind kind, bool *slice_end);
+/* Guest instructions of every VM (one VM: its icount). */
+uint64_t con_host_icount(const struct con_session *s);
+/* Has every VM stopped? (One VM: has it.) */
+bool con_all_stopped(const struct con_session *s);
+/* Before a run: remember where each VM is; con_vm_unmoved: the selected VM has not run since. */
+void con_run_mark(struct con_session *s);
+bool con_vm_unmoved(const struct con_session *s);
+/* " (vm b)" with several VMs, "" with one: which VM a breakpoint or message is about. */
+const char *con_vm_tag(const struct con_session *s, const struct vm *vm, char *buf, size_t len);
+/* Several VMs: a line "[b] " before where the guest is; "" with one. */
+const char *con_vm_prefix(const struct con_session *s, char *buf, size_t len);
+/* The serial line of a VM left open on s->out: end it (several VMs). */
+void con_multi_serial_eol(struct con_session *s);
+/* until vm-switch: a slice has just ended; say which VM ran and which runs next, select it. */
+void con_multi_switched(struct con_session *s);
+/* console_cmds_vm.c: vm, vm list, vm select NAME. */
+int con_cmd_vm(struct con_session *s, const struct con_cmd *c);
+/* console_cmds_vm.c: `help vm` / `help until`'s lines about several VMs. */
+void con_help_multi(struct con_session *s, enum con_cmd_id id);
 
 /* console_record.c: the session as a record file (vmlab record / replay, `record FILE`). */
 struct con_record *con_record_new(void);

@@ -26,23 +26,23 @@ static struct con_bp *bp_alloc(struct con_session *s)
 	return NULL;
 }
 
-static bool watch_read(struct con_session *s, uint64_t va, uint64_t *v)
+static bool watch_read(struct vm *vm, uint64_t va, uint64_t *v)
 {
 	*v = 0;
-	return mon_read_va(s->vm, va, v, sizeof *v) == sizeof *v;
+	return mon_read_va(vm, va, v, sizeof *v) == sizeof *v;
 }
 
-/* Give the VMM the session's breakpoints and watchpoints (it checks them
- * off its fast paths; con_run runs at full speed to them). -1 with err if
- * the VMM refuses (nothing changed there). */
-static int bp_sync(struct con_session *s, char *err, size_t errlen)
+/* Give the VMM the session's breakpoints and watchpoints of vm, in the
+ * order of bp[] (it checks them off its fast paths; con_run runs at full
+ * speed to them). -1 with err if the VMM refuses (nothing changed there). */
+static int bp_sync_vm(struct con_session *s, struct vm *vm, char *err, size_t errlen)
 {
 	va_t brk[CON_MAX_BPS];
 	struct mon_watch w[MON_WATCH_MAX];
 	unsigned nb = 0, nw = 0;
 	for (int i = 0; i < CON_MAX_BPS; i++) {
 		const struct con_bp *b = &s->bp[i];
-		if (!b->used)
+		if (!b->used || b->vm != vm)
 			continue;
 		if (!b->watch) {
 			brk[nb++] = b->addr;
@@ -52,12 +52,20 @@ static int bp_sync(struct con_session *s, char *err, size_t errlen)
 			snprintf(err, errlen, "too many watchpoints (at most %d)", MON_WATCH_MAX);
 			return -1;
 		}
-		s->watch_slot[nw] = i;
 		w[nw++] = (struct mon_watch){.va = b->addr, .len = 8, .kind = MON_WATCH_WRITE};
 	}
-	if (mon_vm_watch_set(s->vm, w, nw, err, errlen))
+	if (mon_vm_watch_set(vm, w, nw, err, errlen))
 		return -1;
-	return mon_vm_break_set(s->vm, brk, nb, err, errlen);
+	return mon_vm_break_set(vm, brk, nb, err, errlen);
+}
+
+/* The same for every VM of the session. */
+static int bp_sync(struct con_session *s, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < con_session_nvms(s); i++)
+		if (bp_sync_vm(s, con_session_vm(s, i), err, errlen))
+			return -1;
+	return 0;
 }
 
 void con_bp_sync(struct con_session *s)
@@ -71,14 +79,19 @@ void con_bp_refresh(struct con_session *s)
 {
 	for (int i = 0; i < CON_MAX_BPS; i++)
 		if (s->bp[i].used && s->bp[i].watch)
-			s->bp[i].old_ok = watch_read(s, s->bp[i].addr, &s->bp[i].old);
+			s->bp[i].old_ok = watch_read(s->bp[i].vm, s->bp[i].addr, &s->bp[i].old);
 }
 
 struct con_bp *con_bp_paused(struct con_session *s, bool skip_break)
 {
 	const struct mon_pause *p = mon_vm_pause(s->vm);
 	if (p->reason == MON_PAUSE_WATCH) {
-		struct con_bp *b = &s->bp[s->watch_slot[p->index]];
+		struct con_bp *b = NULL; /* the VM's watchpoint p->index, in bp_sync_vm's order */
+		for (int i = 0, k = 0; i < CON_MAX_BPS && !b; i++)
+			if (s->bp[i].used && s->bp[i].watch && s->bp[i].vm == s->vm && k++ == (int)p->index)
+				b = &s->bp[i];
+		if (!b)
+			return NULL;
 		bool changed = !b->old_ok || p->new_value != b->old;
 		b->old_ok = true;
 		b->old = p->new_value;
@@ -88,7 +101,7 @@ struct con_bp *con_bp_paused(struct con_session *s, bool skip_break)
 		return NULL;
 	for (int i = 0; i < CON_MAX_BPS; i++) {
 		struct con_bp *b = &s->bp[i];
-		if (!b->used || b->watch || b->addr != p->va)
+		if (!b->used || b->watch || b->vm != s->vm || b->addr != p->va)
 			continue;
 		const char *cur = b->prog[0] ? con_cur_prog(s) : NULL;
 		if (!b->prog[0] || (cur && !strcmp(cur, b->prog)))
@@ -103,6 +116,7 @@ static int cmd_add(struct con_session *s, const struct con_cmd *c)
 	if (!b)
 		return con_error(s, "too many breakpoints (at most %d)", CON_MAX_BPS);
 	b->addr = c->addr;
+	b->vm = s->vm;
 	b->temp = c->id == CON_TBREAK;
 	b->watch = c->id == CON_WATCH;
 	snprintf(b->expr, sizeof b->expr, "%s", c->expr);
@@ -114,8 +128,9 @@ static int cmd_add(struct con_session *s, const struct con_cmd *c)
 		if (!con_symtab_has_prog(&s->syms, b->prog))
 			b->prog[0] = 0;
 	}
-	char a[200];
+	char a[200], tag[MON_VM_NAME_MAX + 8];
 	con_fmt_addr_prog(s, b->addr, b->prog[0] ? b->prog : con_cur_prog(s), a, sizeof a);
+	con_vm_tag(s, b->vm, tag, sizeof tag);
 	char err[MON_ERR_MAX];
 	if (bp_sync(s, err, sizeof err)) {
 		b->used = false;
@@ -123,12 +138,12 @@ static int cmd_add(struct con_session *s, const struct con_cmd *c)
 		return con_error(s, "%s", err);
 	}
 	if (b->watch) {
-		b->old_ok = watch_read(s, b->addr, &b->old);
-		fprintf(s->out, "watchpoint %u: VA %s (8 bytes, now %s)\n", b->id, a,
-			b->old_ok ? "readable" : "unmapped");
+		b->old_ok = watch_read(b->vm, b->addr, &b->old);
+		fprintf(s->out, "watchpoint %u: VA %s (8 bytes, now %s)%s\n", b->id, a,
+			b->old_ok ? "readable" : "unmapped", tag);
 	} else {
-		fprintf(s->out, "%s %u at %s%s%s\n", b->temp ? "temporary breakpoint" : "breakpoint", b->id, a,
-			b->prog[0] ? " in " : "", b->prog);
+		fprintf(s->out, "%s %u at %s%s%s%s\n", b->temp ? "temporary breakpoint" : "breakpoint", b->id, a,
+			b->prog[0] ? " in " : "", b->prog, tag);
 	}
 	return 0;
 }
@@ -166,11 +181,14 @@ static int cmd_info(struct con_session *s)
 		if (!n++)
 			fprintf(s->out, "%sNum  Type        Address                                  Hits  What%s\n",
 				con_color_on(s->color, CON_C_HEAD), con_color_off(s->color));
-		char a[200];
-		fprintf(s->out, "%-4u %-11s %-40s %4llu  %s\n", b->id,
-			b->watch ? "watch" : b->temp ? "tbreak" : "breakpoint",
-			con_fmt_addr_prog(s, b->addr, b->prog[0] ? b->prog : con_cur_prog(s), a, sizeof a),
-			(unsigned long long)b->hits, b->expr);
+		char a[200], tag[MON_VM_NAME_MAX + 8];
+		struct vm *sel = s->vm;
+		con_multi_select(s, b->vm); /* its VM's symbols (several VMs) */
+		con_fmt_addr_prog(s, b->addr, b->prog[0] ? b->prog : con_cur_prog(s), a, sizeof a);
+		con_multi_select(s, sel);
+		fprintf(s->out, "%-4u %-11s %-40s %4llu  %s%s\n", b->id,
+			b->watch ? "watch" : b->temp ? "tbreak" : "breakpoint", a,
+			(unsigned long long)b->hits, b->expr, con_vm_tag(s, b->vm, tag, sizeof tag));
 	}
 	if (!n)
 		fprintf(s->out, "no breakpoints or watchpoints\n");

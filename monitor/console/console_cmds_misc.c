@@ -1,26 +1,11 @@
 /*
- * monitor/console/console_cmds_misc.c — stats, vm, trace, help, quit, the
+ * monitor/console/console_cmds_misc.c — stats, trace, help, quit, the
  * dispatcher from a parsed command to its group, and one line of batch mode.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "monitor/console/console.h"
-
-static int cmd_vm(struct con_session *s)
-{
-	const struct mon_stop *st = mon_vm_stop(s->vm);
-	const struct mon_vcpu *v = mon_vm_vcpu(s->vm);
-	fprintf(s->out, "vm%u: %s", mon_vm_id(s->vm), st->reason == MON_STOP_NONE ? "running" : "stopped");
-	if (st->reason != MON_STOP_NONE)
-		fprintf(s->out, " (%s; exit status %d)", st->message, st->status);
-	fprintf(s->out, "\n  who %s, vCPL %u, virtual IF %s, icount %llu, CR3 0x%llx\n", mon_vm_who(s->vm),
-		v->cpl, v->iflag ? "on" : "off", (unsigned long long)mon_vm_icount(s->vm),
-		(unsigned long long)v->cr3);
-	fprintf(s->out, "  %llu trace events seen, %zu symbols loaded\n", (unsigned long long)s->nevents,
-		s->syms.n);
-	return 0;
-}
 
 static int cmd_trace(struct con_session *s, const struct con_cmd *c)
 {
@@ -62,6 +47,7 @@ static int cmd_help(struct con_session *s, const struct con_cmd *c)
 						"  --snapshot-every N (instructions), --snapshot-budget SIZE; info snapshots.\n");
 			if (ci->id == CON_X)
 				fprintf(s->out, "  e.g. x/4gx $rsp, x/s 0x402000, x/8i main, x/16xb main+4\n");
+			con_help_multi(s, ci->id);
 			return 0;
 		}
 	}
@@ -106,6 +92,8 @@ int con_exec(struct con_session *s, const struct con_cmd *c)
 		con_draw_before_step(s);
 		return con_cmd_run(s, c);
 	case CON_REVERSE_STEPI: case CON_REVERSE_STEP: case CON_REVERSE_CONTINUE: case CON_REVERSE_UNTIL:
+		if (c->id == CON_REVERSE_UNTIL && c->until == CON_UNTIL_VM_SWITCH)
+			return con_error(s, "reverse-until vm-switch: going back is for one VM (not with --vm)");
 		con_draw_before_step(s);
 		return con_cmd_reverse(s, c);
 	case CON_BREAK: case CON_TBREAK: case CON_WATCH: case CON_DELETE: case CON_INFO:
@@ -117,7 +105,7 @@ int con_exec(struct con_session *s, const struct con_cmd *c)
 	case CON_STATS:
 		return cmd_stats(s);
 	case CON_VM:
-		return cmd_vm(s);
+		return con_cmd_vm(s, c);
 	case CON_TRACE:
 		return cmd_trace(s, c);
 	case CON_DRAW:
@@ -125,6 +113,8 @@ int con_exec(struct con_session *s, const struct con_cmd *c)
 	case CON_RECORD:
 		return con_cmd_record(s, c);
 	case CON_GDB_LISTEN:
+		if (s->multi)
+			return con_error(s, "gdb-listen: this console runs several VMs (gdb is served for one: vmlab run --gdb)");
 		return con_cmd_gdb_listen(s, c);
 	case CON_HELP:
 		return cmd_help(s, c);
@@ -159,7 +149,8 @@ void con_batch_line(struct con_session *s, const char *line)
 	const char *p = line + strspn(line, " \t");
 	if (!*p)
 		return;
-	fputs(CON_PROMPT, s->out);
+	char prompt[MON_VM_NAME_MAX + 16];
+	fputs(con_prompt(s, prompt, sizeof prompt), s->out);
 	con_put_text(s->out, p);
 	fputc('\n', s->out);
 	con_exec_line(s, p);

@@ -55,7 +55,8 @@ int con_cmd_run(struct con_session *s, const struct con_cmd *c)
 		g.any_event = true;
 		return con_run(s, &g);
 	case CON_UNTIL:
-		g.until = true;
+		g.vm_switch = c->until == CON_UNTIL_VM_SWITCH;
+		g.until = !g.vm_switch;
 		g.what = c->until;
 		return con_run(s, &g);
 	case CON_CONTINUE:

@@ -20,16 +20,32 @@
 #include <unistd.h>
 
 #include "monitor/console/console.h"
+#include "monitor/tools/multivm.h"
 
 struct con_opts {
 	const char *script;
 	bool no_color;
 	uint64_t snap_every, snap_budget;
+	struct tool_multi_args multi; /* --vm SPEC ...: several VMs on one host */
 };
+
+static void opts_init(struct con_opts *o)
+{
+	*o = (struct con_opts){.snap_every = CON_SNAPSHOT_EVERY, .snap_budget = CON_SNAPSHOT_BUDGET};
+	tool_multi_args_init(&o->multi);
+}
+
+static bool several(const struct con_opts *o)
+{
+	return o->multi.nvm || o->multi.file;
+}
 
 static void usage(FILE *f)
 {
 	fputs("usage: vmlab console [run options] [--script FILE] [--no-color]\n"
+	      "       vmlab console --vm KEY=VALUE,... --vm ... [options]   (several VMs on one host:\n"
+	      "                 --vm, --vm-file, --vm-slice, --tlb-flush-on-vm-switch as for vmlab run;\n"
+	      "                 'help vm' in the console; docs/multi-vm.md)\n"
 	      "  --script FILE  run the commands in FILE (batch: no prompt, each command echoed);\n"
 	      "                 a first line \"#! OPTIONS\" gives the options to run them with\n"
 	      "  --no-color     plain output even on a terminal\n"
@@ -91,6 +107,7 @@ static int parse_args(int argc, char **argv, const char *prog, struct mon_config
 		const char *a = argv[i];
 		const int first = i;
 		char err[MON_ERR_MAX];
+		int rc;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return -1;
@@ -116,8 +133,13 @@ static int parse_args(int argc, char **argv, const char *prog, struct mon_config
 		} else if (!strcmp(a, "--no-color") || !strcmp(a, "--no-colour")) {
 			o->no_color = true;
 			continue;
+		} else if ((rc = tool_multi_option(&o->multi, argc, argv, &i, err, sizeof err)) != 0) {
+			if (rc < 0) {
+				fprintf(stderr, "vmlab %s: %s\n", prog, err);
+				return 2;
+			}
 		} else {
-			int rc = mon_cli_parse_option(cfg, argc, argv, &i, err, sizeof err);
+			rc = mon_cli_parse_option(cfg, argc, argv, &i, err, sizeof err);
 			if (rc < 0) {
 				fprintf(stderr, "vmlab %s: %s\n", prog, err);
 				return 2;
@@ -181,7 +203,8 @@ static int use_script_line(const char *prog, const char *name, const char *first
 		fprintf(stderr, "vmlab %s: %s\n", where, err);
 		return 2;
 	}
-	struct con_opts lo = {.snap_every = CON_SNAPSHOT_EVERY, .snap_budget = CON_SNAPSHOT_BUDGET};
+	struct con_opts lo;
+	opts_init(&lo);
 	mon_config_defaults(&b->cfg_line);
 	b->cfg_line.quiet = true;
 	int rc = parse_args(b->line.argc, b->line.argv, where, &b->cfg_line, &lo, rec);
@@ -194,9 +217,11 @@ static int use_script_line(const char *prog, const char *name, const char *first
 	const char *kind = line->modules_given && cfg->modules_given ? "--module"
 			   : line->kernel != line->default_kernel && cfg->kernel != cfg->default_kernel ? "--kernel"
 			   : NULL;
+	if (!kind && several(&lo) && several(o))
+		kind = "--vm";
 	if (kind) {
-		fprintf(stderr, "vmlab %s: the #! line of %s names its own %s files: leave %s out\n", prog, name,
-			kind, kind);
+		fprintf(stderr, "vmlab %s: the #! line of %s names its own %s %s: leave %s out\n", prog, name,
+			kind, strcmp(kind, "--vm") ? "files" : "VMs", kind);
 		return 2;
 	}
 	/* the command line over the script's options: it may repeat them, not change them */
@@ -239,12 +264,60 @@ struct launch {
 	const struct con_record *replay;/* vmlab replay: run these commands, same images */
 };
 
+/* --vm and the options it goes with: 0, or 2 after a one-line error. */
+static int multi_check(const struct launch *l, const struct mon_config *cfg, const struct con_opts *o)
+{
+	const char *no = !several(o) ? NULL : l->record_path || l->replay ? "--vm" : cfg->trace_file ? "--trace"
+		       : tool_multi_refused(cfg);
+	if (!several(o))
+		fprintf(stderr, "vmlab %s: %s only with --vm (several VMs on one host)\n", l->prog, o->multi.opt);
+	else if (no && !strcmp(no, "--vm"))
+		fprintf(stderr, "vmlab %s: a session of several VMs (--vm) cannot be recorded or replayed\n", l->prog);
+	else if (no && !strcmp(no, "--trace"))
+		fprintf(stderr, "vmlab %s: --trace with --vm: give each VM its own (--vm ...,trace=FILE)\n", l->prog);
+	else if (no)
+		fprintf(stderr, "vmlab %s: %s is not with --vm (one VM on a host of its own only)\n", l->prog, no);
+	return !several(o) || no ? 2 : 0;
+}
+
+/* Free what make_host made. */
+static void drop_host(struct tool_multi_host *h, struct tool_vmspec *v, unsigned n)
+{
+	tool_multi_host_destroy(h);
+	for (unsigned i = 0; i < n; i++)
+		tool_vmspec_free(&v[i]);
+	free(v);
+}
+
+/* The host of the --vm specs (as vmlab run --vm makes it), stopped before anything ran:
+ * 0, or with one line in err (nothing left) 2 for bad specs, 1 if the host or a VM cannot be made. */
+static int make_host(const struct mon_config *cfg, const struct tool_multi_args *a, struct tool_multi_host *h,
+		     struct tool_vmspec **v, unsigned *n, char *err, size_t errlen)
+{
+	memset(h, 0, sizeof *h);
+	*n = 0;
+	*v = calloc(MON_HOST_VMS_MAX, sizeof **v);
+	if (!*v) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
+	int rc = tool_vmspecs_load(cfg, a->spec, a->nvm, a->file, *v, n, err, errlen) ? 2
+		 : tool_multi_host_create(h, cfg, *v, *n, &a->opts, err, errlen) ? 1 : 0;
+	if (rc) {
+		drop_host(h, *v, *n);
+		*v = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 /* The console session of vmlab console, record and replay. Returns the exit status. */
 static int session_main(int argc, char **argv, const struct launch *l)
 {
 	const char *prog = l->prog;
 	struct mon_config cfg;
-	struct con_opts o = {.snap_every = CON_SNAPSHOT_EVERY, .snap_budget = CON_SNAPSHOT_BUDGET};
+	struct con_opts o;
+	opts_init(&o);
 	mon_config_defaults(&cfg);
 	cfg.quiet = true;
 	struct con_record *rec = con_record_new();
@@ -286,7 +359,18 @@ static int session_main(int argc, char **argv, const struct launch *l)
 				     rec);
 	char err[MON_ERR_MAX];
 	struct vm *vm = NULL;
-	if (b && !rc) {
+	const bool multi = several(&o);
+	struct tool_multi_host host = {0};
+	struct tool_vmspec *specs = NULL;
+	unsigned nspecs = 0;
+	if (b && !rc && (multi || o.multi.opt))
+		rc = multi_check(l, &cfg, &o);
+	int failed = 1; /* the status when no VM is made: 2 for bad --vm specs */
+	if (b && !rc && multi) {
+		failed = make_host(&cfg, &o.multi, &host, &specs, &nspecs, err, sizeof err);
+		if (!failed)
+			vm = host.vm[0];
+	} else if (b && !rc) {
 		/* a boot file that cannot be read: mon_vm_create names it (and the defaults tried) */
 		bool hashed = !con_record_images(rec, &cfg, err, sizeof err);
 		if (!hashed || !l->replay || !con_record_same_images(l->replay, rec, err, sizeof err))
@@ -300,7 +384,9 @@ static int session_main(int argc, char **argv, const struct launch *l)
 	if (!s) {
 		if (b && !rc)
 			fprintf(stderr, "vmlab %s: %s\n", prog, vm ? "out of memory" : err);
-		if (vm)
+		if (multi)
+			drop_host(&host, specs, nspecs);
+		else
 			mon_vm_destroy(vm);
 		if (script)
 			fclose(script);
@@ -309,16 +395,26 @@ static int session_main(int argc, char **argv, const struct launch *l)
 		if (b)
 			con_script_line_free(&b->line);
 		free(b);
-		return rc ? rc : 1;
+		return rc ? rc : failed;
 	}
 	con_session_init(s, vm, stdout, want_color(&o));
 	s->interrupt = con_sigint_flag();
 	s->record = rec;
 	s->gdb_ok = true;
-	con_session_load_symbols(s, cfg.kernel, cfg.modules, cfg.nmodules);
-	if (con_reverse_init(s, o.snap_every, o.snap_budget, err, sizeof err))
-		fprintf(stderr, "vmlab %s: reverse execution is off: %s\n", prog, err);
-	if (l->replay) {
+	if (multi) { /* the host is the session's now; reverse execution is for one VM */
+		if (con_multi_attach(s, &host, specs, nspecs, err, sizeof err)) {
+			fprintf(stderr, "vmlab %s: %s\n", prog, err);
+			rc = 1;
+			s->quit = true;
+		}
+	} else {
+		con_session_load_symbols(s, cfg.kernel, cfg.modules, cfg.nmodules);
+		if (con_reverse_init(s, o.snap_every, o.snap_budget, err, sizeof err))
+			fprintf(stderr, "vmlab %s: reverse execution is off: %s\n", prog, err);
+	}
+	if (s->quit) {
+		/* nothing runs */
+	} else if (l->replay) {
 		rc = con_record_replay(s, l->replay, err, sizeof err);
 		fflush(stdout);
 		if (rc)
@@ -334,9 +430,10 @@ static int session_main(int argc, char **argv, const struct launch *l)
 		fprintf(stderr, "vmlab record: %s\n", err);
 		rc = 1;
 	}
-	con_session_free(s);
+	con_session_free(s); /* several VMs: the host and its VMs with it */
 	free(s);
-	mon_vm_destroy(vm);
+	if (!multi)
+		mon_vm_destroy(vm);
 	if (script)
 		fclose(script);
 	con_record_free(rec);

@@ -28,6 +28,7 @@ enum argspec {
 	ARG_DRAW,     /* walk <addr> FILE | tlb FILE | sequence FILE */
 	ARG_FILE,     /* a file name (the rest of the line) */
 	ARG_PORT,     /* a TCP port, 0..65535 */
+	ARG_VM,       /* nothing | list | select NAME */
 };
 
 struct cmd_row {
@@ -62,7 +63,7 @@ static const struct cmd_row cmds[] = {
 	{{CON_SHADOW, "shadow", "", "shadow <va>", "the monitor's shadow tables and TLB entry for va, per view"}, ARG_ADDR},
 	{{CON_TRANSLATE, "translate", "tr", "translate <va>", "VA -> PA -> MA in one line, or the fault it would take"}, ARG_ADDR},
 	{{CON_STATS, "stats", "", "stats", "counters: instructions, exits, round trips, TLB, faults, cycles"}, ARG_NONE},
-	{{CON_VM, "vm", "", "vm", "the VM: id, who runs, virtual CPL, instruction count, state"}, ARG_NONE},
+	{{CON_VM, "vm", "", "vm [list | select NAME]", "the VM: id, who runs, virtual CPL, instruction count, state; several VMs: list, select one"}, ARG_VM},
 	{{CON_TRACE, "trace", "", "trace [n]", "the last n trace events (default 10)"}, ARG_OPT_COUNT},
 	{{CON_BACKTRACE, "backtrace", "bt where", "backtrace", "guest call stack (return address at [rsp] until the prologue has run, then the rbp chain)"}, ARG_NONE},
 	{{CON_DRAW, "draw", "", "draw walk <va> FILE | tlb FILE | sequence FILE", "write a picture (SVG): va's walk, the TLB, the last events"}, ARG_DRAW},
@@ -74,7 +75,7 @@ static const struct cmd_row cmds[] = {
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 
 const char *const con_until_names[CON_UNTIL_COUNT] = {
-	"tlb-miss", "exit", "syscall", "fault", "true-fault", "hidden-fault", "cr3", "io",
+	"tlb-miss", "exit", "syscall", "fault", "true-fault", "hidden-fault", "cr3", "io", "vm-switch",
 };
 
 const struct con_cmd_info *con_cmd_at(size_t i)
@@ -443,6 +444,33 @@ static int parse_port(const char *a, struct con_cmd *cmd, char *err, size_t errl
 	return 0;
 }
 
+/* vm | vm list | vm select NAME (the name is checked when it runs: the VMs are the session's). */
+static int parse_vm(const char *a, struct con_cmd *cmd, char *err, size_t errlen)
+{
+	if (!*a)
+		return 0;
+	size_t n = strcspn(a, " \t");
+	const char *rest = skip_ws(a + n);
+	if (n == 4 && !strncmp(a, "list", 4)) {
+		if (*rest)
+			return perr(err, errlen, "vm list takes no arguments");
+		snprintf(cmd->topic, sizeof cmd->topic, "list");
+		return 0;
+	}
+	if (n != 6 || strncmp(a, "select", 6))
+		return perr(err, errlen, "vm: '%.*s'? (vm, vm list or vm select NAME)", (int)(n > 30 ? 30 : n), a);
+	size_t k = strcspn(rest, " \t");
+	if (!k)
+		return perr(err, errlen, "vm select needs a VM's name (vm list shows them)");
+	if (*skip_ws(rest + k))
+		return perr(err, errlen, "vm select takes one VM's name");
+	if (k >= sizeof cmd->expr)
+		return perr(err, errlen, "VM name too long");
+	snprintf(cmd->topic, sizeof cmd->topic, "select");
+	snprintf(cmd->expr, sizeof cmd->expr, "%.*s", (int)k, rest);
+	return 0;
+}
+
 static int parse_args(const struct cmd_row *row, const char *fmt, const char *a,
 		      const struct con_resolver *r, struct con_cmd *cmd, char *err, size_t errlen)
 {
@@ -479,6 +507,8 @@ static int parse_args(const struct cmd_row *row, const char *fmt, const char *a,
 		return parse_file(a, cmd, err, errlen);
 	case ARG_PORT:
 		return parse_port(a, cmd, err, errlen);
+	case ARG_VM:
+		return parse_vm(a, cmd, err, errlen);
 	}
 	return perr(err, errlen, "internal: bad argument spec");
 }

@@ -19,7 +19,6 @@
 
 #include "monitor/console/console.h"
 
-#define PROMPT CON_PROMPT
 #define HISTORY_MAX 1000
 
 /*
@@ -138,6 +137,11 @@ static void collect(struct matches *m, const char *cmd, const char *text)
 	} else if (c.id == CON_HELP) {
 		for (size_t i = 0; con_cmd_at(i); i++)
 			add_words(m, text, con_cmd_at(i)->name);
+	} else if (c.id == CON_VM) {
+		add_words(m, text, "list select");
+		for (unsigned i = 0; complete_session && i < con_session_nvms(complete_session); i++)
+			if (complete_session->multi)
+				add_words(m, text, mon_vm_name(con_session_vm(complete_session, i)));
 	} else if (c.id == CON_INFO) {
 		add_words(m, text, "breakpoints registers snapshots");
 	} else if (text[0] == '$') {
@@ -243,11 +247,16 @@ int con_repl_interactive(struct con_session *s)
 	using_history();
 	if (hist)
 		read_history(hist);
-	fprintf(s->out, "vmlab console: vm%u is stopped before its first instruction ('help' lists the commands)\n",
-		mon_vm_id(s->vm));
+	if (s->multi)
+		fprintf(s->out, "vmlab console: %u VMs on one host, stopped before their first instruction; %s is "
+			"selected ('vm list' shows them, 'help vm' says more)\n", con_session_nvms(s), mon_vm_name(s->vm));
+	else
+		fprintf(s->out, "vmlab console: vm%u is stopped before its first instruction ('help' lists the commands)\n",
+			mon_vm_id(s->vm));
 	con_print_where(s);
 	while (!s->quit) {
-		char *line = readline(PROMPT);
+		char prompt[MON_VM_NAME_MAX + 16];
+		char *line = readline(con_prompt(s, prompt, sizeof prompt));
 		if (!line) {
 			fputc('\n', s->out);
 			break;

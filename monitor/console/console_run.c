@@ -40,16 +40,22 @@ void con_session_init(struct con_session *s, struct vm *vm, FILE *out, bool colo
 	s->out = out;
 	s->color = color;
 	s->next_bp_id = 1;
+	con_session_watch_vm(s, vm);
+	mon_vm_set_serial_echo(vm, out);
+}
+
+void con_session_watch_vm(struct con_session *s, struct vm *vm)
+{
 	mon_vm_set_event_sink(vm, sink, s);
 	/* Tracing single instructions runs the guest one instruction at a time
 	 * (about 200x slower): the console never wants them. */
 	mon_vm_set_sink_cats(vm, MON_CAT_ALL & ~(uint32_t)MON_CAT_INSN);
-	mon_vm_set_serial_echo(vm, out);
 }
 
 void con_session_free(struct con_session *s)
 {
 	con_reverse_free(s);
+	con_multi_free(s);
 	if (s->vm)
 		mon_vm_set_event_sink(s->vm, NULL, NULL);
 	con_symtab_free(&s->syms);
@@ -239,6 +245,7 @@ bool con_event_matches(const struct con_session *s, uint64_t idx, enum con_until
 		return !strcmp(k, "cr3");
 	case CON_UNTIL_IO:
 		return e->cat == MON_CAT_IO;
+	case CON_UNTIL_VM_SWITCH: /* not an event: con_run watches the scheduler */
 	case CON_UNTIL_COUNT:
 		break;
 	}
@@ -371,6 +378,10 @@ void con_miss_flush(struct con_session *s)
 
 void con_serial_eol(struct con_session *s)
 {
+	if (s->multi) {
+		con_multi_serial_eol(s);
+		return;
+	}
 	size_t len;
 	const char *o = mon_vm_serial(s->vm, &len);
 	if (len && o[len - 1] != '\n' && len != s->serial_eol_at) {
@@ -385,7 +396,8 @@ void con_print_where(struct con_session *s)
 {
 	const struct cpu *cpu = mon_vm_cpu(s->vm);
 	const struct mon_vcpu *v = mon_vm_vcpu(s->vm);
-	fprintf(s->out, "%s vCPL %u, icount %llu\n", mon_vm_who(s->vm), v->cpl,
+	char pre[MON_VM_NAME_MAX + 4];
+	fprintf(s->out, "%s%s vCPL %u, icount %llu\n", con_vm_prefix(s, pre, sizeof pre), mon_vm_who(s->vm), v->cpl,
 		(unsigned long long)mon_vm_icount(s->vm));
 	if (mon_vm_stop(s->vm)->reason == MON_STOP_NONE)
 		con_disas(s, cpu->rip, 1, true);
@@ -394,8 +406,9 @@ void con_print_where(struct con_session *s)
 static void print_stop(struct con_session *s)
 {
 	const struct mon_stop *st = mon_vm_stop(s->vm);
-	fprintf(s->out, "%sthe VM has stopped: %s%s\n", con_color_on(s->color, CON_C_ERR), st->message,
-		con_color_off(s->color));
+	char pre[MON_VM_NAME_MAX + 4];
+	fprintf(s->out, "%s%sthe VM has stopped: %s%s\n", con_color_on(s->color, CON_C_ERR),
+		con_vm_prefix(s, pre, sizeof pre), st->message, con_color_off(s->color));
 }
 
 /* Print the events [from, s->nevents): the last CON_SHOW_EVENTS of them, the
@@ -431,62 +444,88 @@ static uint64_t goal_event(struct con_session *s, const struct con_goal *g, uint
 /* Report a breakpoint/watchpoint hit (deleting a tbreak). */
 static void report_bp(struct con_session *s, struct con_bp *b)
 {
-	char a[200];
+	char a[200], tag[MON_VM_NAME_MAX + 8];
 	b->hits++;
 	s->last_bp_id = b->id;
+	con_vm_tag(s, b->vm, tag, sizeof tag);
 	if (b->watch)
-		fprintf(s->out, "watchpoint %u: VA %s changed to 0x%016llx\n", b->id,
-			con_fmt_addr(s, b->addr, a, sizeof a), (unsigned long long)b->old);
+		fprintf(s->out, "watchpoint %u: VA %s changed to 0x%016llx%s\n", b->id,
+			con_fmt_addr(s, b->addr, a, sizeof a), (unsigned long long)b->old, tag);
 	else
-		fprintf(s->out, "%sbreakpoint %u at %s\n", b->temp ? "temporary " : "", b->id,
-			con_fmt_addr(s, b->addr, a, sizeof a));
+		fprintf(s->out, "%sbreakpoint %u at %s%s\n", b->temp ? "temporary " : "", b->id,
+			con_fmt_addr(s, b->addr, a, sizeof a), tag);
 	if (b->temp) {
 		b->used = false;
 		con_bp_sync(s);
 	}
 }
 
+/* Turn phase steps inside TLB misses on or off in every VM. */
+static void miss_phases(struct con_session *s, bool on)
+{
+	for (unsigned i = 0; i < con_session_nvms(s); i++)
+		mon_vm_set_miss_phases(con_session_vm(s, i), on);
+}
+
+/* The run has stopped at the end of what it printed: the events, then why. */
+static void stop_events(struct con_session *s, const struct con_goal *g, uint64_t first_ev)
+{
+	con_serial_eol(s);
+	if (g->print_events)
+		print_events(s, first_ev);
+}
+
+/*
+ * Run towards the goal. With several VMs each step is the host's
+ * (con_host_step): the VM that ran is s->vm from then on, so stops are
+ * reported in the VM they happened in; instruction counts are the host's
+ * (every VM's); `finish` waits for the VM it began in.
+ */
 int con_run(struct con_session *s, const struct con_goal *g)
 {
-	struct vm *vm = s->vm;
 	if (s->in_phases)
 		con_phase_flush(s);
 	con_miss_flush(s); /* a paused miss ends first */
-	if (mon_vm_stop(vm)->reason != MON_STOP_NONE) {
+	if (con_all_stopped(s)) {
+		if (s->multi) {
+			fprintf(s->out, "every VM has stopped\n");
+			return con_error(s, "the VMs are not running");
+		}
 		print_stop(s);
 		return con_error(s, "the VM is not running");
 	}
-	const uint64_t start = mon_vm_icount(vm), first_ev = s->nevents;
+	if (g->vm_switch && !s->multi)
+		return con_error(s, "until vm-switch: this console runs one VM (vmlab console --vm SPEC --vm SPEC ... runs several)");
+	const uint64_t start = con_host_icount(s), first_ev = s->nevents;
+	const struct vm *fin_vm = s->vm;
 	/* breakpoints and watchpoints pause the VM themselves: only counting
 	 * instructions and `finish` need instruction steps */
 	const bool fine = g->insns || g->to_user;
 	const enum mon_step_kind kind = fine ? MON_STEP_INSN : (g->any_event || g->until) ? MON_STEP_EXIT : MON_STEP_RUN;
 	con_bp_refresh(s);
 	/* pause inside TLB misses only when the goal may stop at one of their events */
-	mon_vm_set_miss_phases(vm, g->any_event || g->until);
+	miss_phases(s, g->any_event || g->until);
 	*s->interrupt = 0;
 	s->last_bp_id = 0;
+	con_run_mark(s);
 	con_reverse_poll(s);
 	for (;;) {
 		if (*s->interrupt) {
 			*s->interrupt = 0;
-			con_serial_eol(s);
-			if (g->print_events)
-				print_events(s, first_ev);
+			stop_events(s, g, first_ev);
 			fprintf(s->out, "interrupted\n");
 			con_record_broken(s->record, "a command was interrupted by Ctrl-C (at a host-timed point)");
 			break;
 		}
 		uint64_t before = s->nevents;
-		enum mon_state st = mon_vm_step(vm, kind);
+		bool slice_end;
+		enum mon_state st = con_host_step(s, kind, &slice_end);
 		con_reverse_poll(s);
 		uint64_t hit = goal_event(s, g, before);
 		if (hit != UINT64_MAX) {
-			con_serial_eol(s);
-			if (g->print_events)
-				print_events(s, first_ev);
+			stop_events(s, g, first_ev);
 			struct mon_miss m;
-			if (mon_vm_miss(vm, &m)) { /* really paused inside the miss */
+			if (mon_vm_miss(s->vm, &m)) { /* really paused inside the miss */
 				s->miss_phase_no = 0;
 				show_miss_events(s, hit);
 				miss_paused_note(s, true);
@@ -498,29 +537,30 @@ int con_run(struct con_session *s, const struct con_goal *g)
 			return 0;
 		}
 		if (st == MON_STOPPED) {
-			con_serial_eol(s);
-			if (g->print_events)
-				print_events(s, first_ev);
+			stop_events(s, g, first_ev);
 			print_stop(s);
+			if (s->multi && con_all_stopped(s))
+				fprintf(s->out, "every VM has stopped\n");
 			return 0;
 		}
-		if (g->insns && mon_vm_icount(vm) - start >= g->insns)
+		if (g->vm_switch && slice_end) {
+			stop_events(s, g, first_ev);
+			con_multi_switched(s);
 			break;
-		if (g->to_user && mon_vm_vcpu(vm)->cpl == 3)
+		}
+		if (g->insns && con_host_icount(s) - start >= g->insns)
 			break;
-		struct con_bp *b = st == MON_PAUSED ? con_bp_paused(s, mon_vm_icount(vm) == start) : NULL;
+		if (g->to_user && s->vm == fin_vm && mon_vm_vcpu(s->vm)->cpl == 3)
+			break;
+		struct con_bp *b = st == MON_PAUSED ? con_bp_paused(s, con_vm_unmoved(s)) : NULL;
 		if (b) {
-			con_serial_eol(s);
-			if (g->print_events)
-				print_events(s, first_ev);
+			stop_events(s, g, first_ev);
 			report_bp(s, b);
 			con_print_where(s);
 			return 0;
 		}
 	}
-	con_serial_eol(s);
-	if (g->print_events)
-		print_events(s, first_ev);
+	stop_events(s, g, first_ev);
 	con_print_where(s);
 	return 0;
 }

@@ -105,10 +105,15 @@ struct draw_walk {
 	bool fault;             /* the guest walk failed: a true fault */
 	char fault_text[120];
 	uint64_t icount;        /* when (0: live, unknown) */
+	bool hw_refill;         /* the CPU refilled the TLB from the shadow table (no exit) */
+	enum draw_walk_mmu {    /* who translated: what stands beside the guest table */
+		DRAW_WALK_SHADOW, DRAW_WALK_NESTED, DRAW_WALK_SWTLB
+	} mmu;
 };
 
-/* The first walk of VA's page in t (from its tlb_miss or walk event to its
- * retry or true fault). Returns 0, or -1 with err when t holds none. */
+/* The first walk of VA's page in t (from its tlb_miss or walk event to the
+ * TLB install, through the retry whose hardware walk refills the TLB, or to
+ * the true fault). Returns 0, or -1 with err when t holds none. */
 int draw_walk_from_events(struct draw_walk *w, const struct draw_events *t, uint64_t va,
 			  char *err, size_t errlen);
 void draw_walk_svg(FILE *f, const struct draw_walk *w);

@@ -163,10 +163,12 @@ void draw_infer_text(struct draw_event *e)
 		e->has |= DRAW_HAS_VA;
 	if (!(e->has & DRAW_HAS_PA) && last_hex_after(e->text, "PA ", &e->pa))
 		e->has |= DRAW_HAS_PA;
-	if (!(e->has & DRAW_HAS_MA) && hex_after(e->text, "MA ", &e->ma))
+	/* where the text sends it ("root MA X: ... -> MA Y": Y, as JSON Lines' field), else the first */
+	if (!(e->has & DRAW_HAS_MA) && (last_hex_after(e->text, "-> MA ", &e->ma) || hex_after(e->text, "MA ", &e->ma)))
 		e->has |= DRAW_HAS_MA;
-	if (!(e->has & DRAW_HAS_VALUE) && hex_after(e->text, "= ", &e->value))
-		e->has |= DRAW_HAS_VALUE;
+	if (!(e->has & DRAW_HAS_VALUE) &&
+	    (hex_after(e->text, "= ", &e->value) || hex_after(e->text, "; read ", &e->value)))
+		e->has |= DRAW_HAS_VALUE; /* "; read": the guest entry a 2-D walk read */
 	const char *sw = strstr(e->text, "[set ");
 	if (!(e->has & DRAW_HAS_SETWAY) && sw && sscanf(sw, "[set %d way %d]", &e->set, &e->way) == 2)
 		e->has |= DRAW_HAS_SETWAY;

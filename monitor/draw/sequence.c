@@ -39,15 +39,16 @@ static const struct {
 /* Kinds whose arrow ends at the TLB when the text names no actor. */
 static const char *const to_tlb[] = {"tlb_install", "tlb_evict", "tlb_hit", "invlpg"};
 
-/* Kinds the monitor reports (who = VMM) about a crossing its text does not
- * draw with "->": where the arrow really starts and ends (swtlb's upcall
- * into kernel A, kernel A's trapping TLB write). */
+/* Kinds reported about a crossing their text does not draw with "-> ACTOR":
+ * where the arrow really starts and ends (swtlb's upcall into kernel A,
+ * kernel A's trapping TLB write, the CPU's shadow page fault: an exit). */
 static const struct {
 	const char *kind;
 	int from, to; /* enum lane; -1: as usual */
 } crossings[] = {
 	{"upcall", -1, L_KERNEL},
 	{"tlb_write", L_KERNEL, L_VMM},
+	{"shadow_fault", L_CPU, L_VMM},
 };
 
 const char *draw_phase(const struct draw_event *e)
@@ -151,8 +152,8 @@ static void draw_event_row(FILE *f, struct seq *q, const struct draw_event *e, i
 	int src = src_lane(q, e), dst = dst_lane(q, e, src);
 	const char *phase = draw_phase(e);
 	char attrs[200];
-	snprintf(attrs, sizeof attrs, "data-kind=\"%s\" data-phase=\"%s\" data-icount=\"%llu\"",
-		 e->kind[0] ? e->kind : "event", phase, (unsigned long long)e->icount);
+	snprintf(attrs, sizeof attrs, "data-kind=\"%s\" data-phase=\"%s\" data-icount=\"%llu\" data-from=\"%d\" "
+		 "data-to=\"%d\"", e->kind[0] ? e->kind : "event", phase, (unsigned long long)e->icount, src, dst);
 	/* kinds and phases are [a-z_ 0-9] words from the monitor or the table above */
 	for (char *p = attrs; *p; p++)
 		if (*p == '<' || *p == '>' || *p == '&')

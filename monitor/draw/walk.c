@@ -43,6 +43,21 @@ static bool same_page(uint64_t a, uint64_t b)
 	return (a & ~PAGE_MASK_LOW) == (b & ~PAGE_MASK_LOW);
 }
 
+/* The frame's MA (with va's offset) from an event that names it, if not known yet. */
+static void take_ma(struct draw_walk *w, const struct draw_event *e)
+{
+	if (w->ma_ok || !(e->has & DRAW_HAS_MA))
+		return;
+	w->ma_ok = true;
+	w->ma = (e->ma & ~PAGE_MASK_LOW) | (w->va & PAGE_MASK_LOW);
+}
+
+static void take_pa(struct draw_walk *w, uint64_t pa)
+{
+	w->pa_ok = true;
+	w->pa = (pa & ~PAGE_MASK_LOW) | (w->va & PAGE_MASK_LOW);
+}
+
 /* Take one event of a walk into w. Returns true when the walk is complete. */
 static bool walk_take(struct draw_walk *w, const struct draw_event *e)
 {
@@ -53,30 +68,43 @@ static bool walk_take(struct draw_walk *w, const struct draw_event *e)
 			w->cr3 = cr3;
 			w->has_cr3 = true;
 		}
-		if ((e->has & DRAW_HAS_PA) && !strstr(e->text, "#PF")) {
-			w->pa_ok = true;
-			w->pa = (e->pa & ~PAGE_MASK_LOW) | (w->va & PAGE_MASK_LOW);
-		}
+		if ((e->has & DRAW_HAS_PA) && !strstr(e->text, "#PF"))
+			take_pa(w, e->pa);
 	} else if (!strcmp(e->kind, "walk_ref") && w->nrefs < 4) {
 		w->ref_pa[w->nrefs] = e->pa;
 		w->ref_val[w->nrefs++] = e->value;
-	} else if (!strcmp(e->kind, "pmap") && (e->has & DRAW_HAS_MA)) {
-		w->ma_ok = true;
-		w->ma = (e->ma & ~PAGE_MASK_LOW) | (w->va & PAGE_MASK_LOW);
-		if (!w->pa_ok && (e->has & DRAW_HAS_PA)) {
-			w->pa_ok = true;
-			w->pa = (e->pa & ~PAGE_MASK_LOW) | (w->va & PAGE_MASK_LOW);
+	} else if (!strcmp(e->kind, "walk2d_ref")) { /* nested: a guest entry, or the data page */
+		w->mmu = DRAW_WALK_NESTED;
+		if ((e->has & DRAW_HAS_VALUE) && w->nrefs < 4) {
+			w->ref_pa[w->nrefs] = e->pa;
+			w->ref_val[w->nrefs++] = e->value;
+		} else if (!(e->has & DRAW_HAS_VALUE) && (e->has & DRAW_HAS_PA)) {
+			take_pa(w, e->pa);
+			take_ma(w, e);
 		}
+	} else if (!strcmp(e->kind, "tlb_write") || !strcmp(e->kind, "guest_walk")) {
+		w->mmu = DRAW_WALK_SWTLB; /* kernel A walked; its privileged TLB write names PA */
+		if (!w->pa_ok && (e->has & DRAW_HAS_PA))
+			take_pa(w, e->pa);
+	} else if (!strcmp(e->kind, "pmap") && (e->has & DRAW_HAS_MA)) {
+		take_ma(w, e);
+		if (!w->pa_ok && (e->has & DRAW_HAS_PA))
+			take_pa(w, e->pa);
+	} else if (!strcmp(e->kind, "hw_walk")) { /* the CPU read the shadow table: no exit */
+		w->hw_refill = true;
+		take_ma(w, e);
 	} else if (!strcmp(e->kind, "tlb_install")) {
 		w->tlb_ok = (e->has & DRAW_HAS_SETWAY) != 0;
 		w->set = e->set;
 		w->way = e->way;
 		draw_install_perm(e, w->perm, sizeof w->perm);
+		take_ma(w, e);
+		return true;
 	} else if (!strcmp(e->kind, "true_fault")) {
 		w->fault = true;
 		snprintf(w->fault_text, sizeof w->fault_text, "%.119s", e->text);
 		return true;
-	} else if (!strcmp(e->kind, "retry") || !strcmp(e->kind, "resume")) {
+	} else if (!strcmp(e->kind, "resume")) {
 		return true;
 	}
 	return false;
@@ -94,10 +122,21 @@ int draw_walk_from_events(struct draw_walk *w, const struct draw_events *t, uint
 		if (!start)
 			continue;
 		w->icount = e->icount;
+		bool retried = false;
 		for (size_t j = i; j < t->n; j++) {
-			if (j > i && !strcmp(t->ev[j].kind, "tlb_miss"))
-				break;
-			if (walk_take(w, &t->ev[j]))
+			const struct draw_event *x = &t->ev[j];
+			if (j > i && !strcmp(x->kind, "tlb_miss")) {
+				/* the retry's own miss is this walk's end: its hardware walk refills the TLB */
+				if (!retried || !(x->has & DRAW_HAS_VA) || !same_page(x->va, va))
+					break;
+				retried = false;
+				continue;
+			}
+			if (!strcmp(x->kind, "retry")) {
+				retried = true;
+				continue;
+			}
+			if (walk_take(w, x))
 				break;
 		}
 		return 0;
@@ -162,21 +201,50 @@ static void guest_column(FILE *f, const struct draw_walk *w, int frame_y)
 			 "arrow arrow-guest", 1);
 	}
 	y = frame_y;
-	svg_group(f, w->fault ? "frame fault" : "frame guest-frame", NULL);
 	char line[96];
-	if (w->fault || !w->pa_ok) {
-		snprintf(line, sizeof line, "%.60s", w->fault_text[0] ? w->fault_text : "(true fault)");
+	if (w->fault) {
+		svg_group(f, "frame fault", NULL);
+		/* the first line says it: keep what follows "no valid mapping for" (VA, access, error) */
+		const char *why = w->fault_text[0] ? w->fault_text : "(true fault)", *rest = strstr(why, "mapping for ");
+		snprintf(line, sizeof line, "%.68s", rest ? rest + strlen("mapping for ") : why);
 		two_line_box(f, COL_GUEST, y, BOX_W, "box box-fault", "no valid mapping: #PF into kernel A", line);
-	} else {
+	} else if (w->pa_ok) {
+		svg_group(f, "frame guest-frame", NULL);
 		snprintf(line, sizeof line, "guest frame PA 0x%llx", (unsigned long long)w->pa);
 		two_line_box(f, COL_GUEST, y, BOX_W, "box box-guest", line, "what kernel A believes is RAM");
+	} else { /* nobody walked the guest's table in this window: say so, claim no fault */
+		svg_group(f, "frame not-walked", NULL);
+		two_line_box(f, COL_GUEST, y, BOX_W, "box box-guest", "guest table not walked",
+			     w->hw_refill ? "a shadow hit: the CPU refilled the TLB, no exit"
+					  : "(no guest walk in the trace's window)");
 	}
+	svg_group_end(f);
+}
+
+/* What stands beside the guest table instead of shadow entries read from the VM. */
+static void beside_guest(FILE *f, const struct draw_walk *w, int y)
+{
+	const char *line1 = "shadow entry filled: VA -> MA", *line2 = "(levels above: see the console's draw walk)";
+	if (w->mmu == DRAW_WALK_NESTED) {
+		line1 = "no shadow table: nested paging";
+		line2 = "the CPU put every guest PA through the nested table";
+	} else if (w->mmu == DRAW_WALK_SWTLB) {
+		line1 = "no shadow table: software-managed TLB";
+		line2 = "kernel A's TLB write trapped; the VMM installed VA -> MA";
+	} else if (w->hw_refill && !w->pa_ok) {
+		line1 = "shadow entry VA -> MA (filled before)";
+		line2 = "read by the CPU's walk of the shadow table";
+	}
+	svg_group(f, "spte", "data-level=\"1\"");
+	two_line_box(f, COL_SHADOW, y, BOX_W, "box box-shadow", line1, line2);
 	svg_group_end(f);
 }
 
 static void shadow_column(FILE *f, const struct draw_walk *w, int frame_y)
 {
-	svg_text(f, COL_SHADOW, 80, "lane-head", "start", "shadow table (the VMM's, MA)");
+	svg_text(f, COL_SHADOW, 80, "lane-head", "start",
+		 w->mmu == DRAW_WALK_NESTED ? "nested table (the VMM's, PA -> MA)"
+		 : w->mmu == DRAW_WALK_SWTLB ? "machine memory (MA)" : "shadow table (the VMM's, MA)");
 	int y = LEVELS_Y;
 	for (unsigned i = 0; i < w->nshadow; i++, y += LEVEL_STEP) {
 		entry_box(f, COL_SHADOW, y, "box box-shadow", "MA", 4 - i, w->va, w->sh_ma[i], w->sh_val[i],
@@ -184,13 +252,8 @@ static void shadow_column(FILE *f, const struct draw_walk *w, int frame_y)
 		svg_line(f, COL_SHADOW + 40, y + BOX_H, COL_SHADOW + 40, i + 1 == w->nshadow ? frame_y : y + LEVEL_STEP,
 			 "arrow arrow-vmm", 1);
 	}
-	if (!w->nshadow && w->ma_ok) {
-		y = frame_y - LEVEL_STEP; /* beside the guest's last level */
-		svg_group(f, "spte", "data-level=\"1\"");
-		two_line_box(f, COL_SHADOW, y, BOX_W, "box box-shadow", "shadow entry filled: VA -> MA",
-			     "(levels above: see the console's draw walk)");
-		svg_group_end(f);
-	}
+	if (!w->nshadow && w->ma_ok)
+		beside_guest(f, w, frame_y - LEVEL_STEP); /* beside the guest's last level */
 	if (!w->ma_ok)
 		return;
 	char line[64];
@@ -198,10 +261,13 @@ static void shadow_column(FILE *f, const struct draw_walk *w, int frame_y)
 	svg_group(f, "frame machine-frame", NULL);
 	two_line_box(f, COL_SHADOW, frame_y, BOX_W, "box box-shadow", line, "where the bytes really are");
 	svg_group_end(f);
+	if (!w->pa_ok) /* no guest frame to map from */
+		return;
 	svg_group(f, "pmap", NULL);
 	svg_line(f, COL_GUEST + BOX_W + 4, frame_y + BOX_H / 2, COL_SHADOW - 4, frame_y + BOX_H / 2,
 		 "arrow arrow-vmm", 1);
-	svg_text(f, (COL_GUEST + BOX_W + COL_SHADOW) / 2, frame_y + BOX_H / 2 - 6, "phase", "middle", "pmap");
+	svg_text(f, (COL_GUEST + BOX_W + COL_SHADOW) / 2, frame_y + BOX_H / 2 - 6, "phase", "middle",
+		 w->mmu == DRAW_WALK_NESTED ? "nested walk" : "pmap");
 	svg_group_end(f);
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "monitor/grade/grade.h"
@@ -19,6 +20,20 @@ static void outpaths(const struct grade_site *s, const struct grade_check *c, ch
 {
 	snprintf(dir, GRADE_PATH_MAX, "%s/grade-out/%s", s->tree, c->name);
 	snprintf(out, GRADE_PATH_MAX, "%s/grade-out/%s.out", s->tree, c->name);
+}
+
+#define MAX_HANDIN_MB 64 /* a hand-in file larger than this is refused */
+
+/* The submission's hand-in file of c into path; NULL reason if it is usable, else why not. */
+static const char *handin_file(const struct grade_check *c, const struct grade_site *sub, char *path)
+{
+	snprintf(path, GRADE_PATH_MAX, "%s/%s", sub->handins ? sub->handins : "/nonexistent", c->handin);
+	struct stat st;
+	if (!sub->handins || lstat(path, &st))
+		return "not handed in";
+	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)MAX_HANDIN_MB << 20)
+		return "not a regular file of at most 64 MiB";
+	return NULL;
 }
 
 /* Run c's command at site s; its output in grade-out/NAME.out, its files in grade-out/NAME/. */
@@ -142,8 +157,14 @@ static void judge_output(const struct grade_check *c, struct grade_site *sub, st
 	char d1[GRADE_PATH_MAX], a[GRADE_PATH_MAX], b[GRADE_PATH_MAX], la[120], lb[120], msg[400];
 	outpaths(ref, c, d1, a);
 	outpaths(sub, c, d1, b);
+	const char *why = c->handin[0] ? handin_file(c, sub, b) : NULL;
+	if (why) {
+		snprintf(msg, sizeof msg, "%s: %s", c->handin, why);
+		result(r, false, msg, NULL);
+		return;
+	}
 	long line = first_difference(a, b, la, lb, sizeof la);
-	if (line == 0 && so->status == ro->status) {
+	if (line == 0 && (c->handin[0] || so->status == ro->status)) {
 		result(r, true, "output matches the reference", NULL);
 		return;
 	}
@@ -169,6 +190,13 @@ static void judge_trace(const struct grade_ctx *g, const struct grade_check *c, 
 	snprintf(tb, sizeof tb, "%s/%s", d, c->file);
 	snprintf(diffout, sizeof diffout, "%s.diff", o);
 	snprintf(vmlab, sizeof vmlab, "%s/vmlab", g->build);
+	const char *why = c->handin[0] ? handin_file(c, sub, tb) : NULL;
+	if (why) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "%s: %s", c->handin, why);
+		result(r, false, msg, NULL);
+		return;
+	}
 	if (!grade_exists(tb)) {
 		char msg[400];
 		snprintf(msg, sizeof msg, "%s%sno trace written (%s)", so->reason, so->reason[0] ? "; " : "", c->file);
@@ -208,12 +236,20 @@ static double number_after(const char *path, const char *text)
 	return v;
 }
 
-double grade_check_expected(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref)
+void grade_check_reference(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref,
+			   char *out, char *trace)
 {
 	struct grade_outcome ro;
-	char d[GRADE_PATH_MAX], o[GRADE_PATH_MAX];
+	char d[GRADE_PATH_MAX];
 	run_reference(g, c, ref, &ro);
-	outpaths(ref, c, d, o);
+	outpaths(ref, c, d, out);
+	snprintf(trace, GRADE_PATH_MAX * 2, "%s/%s", d, c->file);
+}
+
+double grade_check_expected(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref)
+{
+	char o[GRADE_PATH_MAX], t[GRADE_PATH_MAX * 2];
+	grade_check_reference(g, c, ref, o, t);
 	return number_after(o, c->grep);
 }
 
@@ -235,7 +271,7 @@ static void judge_answer(const struct grade_check *c, struct grade_site *ref, co
 	}
 	double tol = c->tol_rel ? fabs(want) * c->tol : c->tol;
 	bool ok = fabs(got - want) <= tol + 1e-9;
-	snprintf(msg, sizeof msg, "%s = %g: %s", c->key, got, ok ? "right" : "wrong");
+	snprintf(msg, sizeof msg, "%s = %.15g: %s", c->key, got, ok ? "right" : "wrong");
 	result(r, ok, msg, NULL);
 }
 
@@ -268,7 +304,9 @@ void grade_check_run(const struct grade_ctx *g, const struct grade_check *c, str
 	}
 	if (c->kind == GK_OUTPUT || c->kind == GK_TRACE)
 		run_reference(g, c, ref, &ro);
-	run_at(g, c, sub, &so);
+	memset(&so, 0, sizeof so);
+	if (!c->handin[0]) /* a hand-in check runs nothing of the submission */
+		run_at(g, c, sub, &so);
 	outpaths(sub, c, d, o);
 	quote_tail(o, tail, sizeof tail);
 	switch (c->kind) {

@@ -94,7 +94,8 @@ static int public_rubric(const struct grade_ctx *g, const char *dir)
 		size_t len = strcspn(line, "\n") + (line[strcspn(line, "\n")] == '\n');
 		char w1[16] = "", w2[64] = "", w3[32] = "", w4[16] = "";
 		sscanf(line, "%15s %63s %31s %15s", w1, w2, w3, w4);
-		bool drop = (!strcmp(w1, "check") && !strcmp(w4, "hidden")) || !strcmp(w1, "private");
+		bool drop = (!strcmp(w1, "check") && !strcmp(w4, "hidden")) || !strcmp(w1, "private") ||
+			    !strcmp(w1, "solve");
 		if (!drop)
 			memcpy(out + n, line, len), n += len;
 		line += len;

@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,19 +171,29 @@ static int ref_site(const struct grade_ctx *g, const char *student, struct grade
 	return 0;
 }
 
+/* Does any check run a command of the submission (else its tree needs no copy)? */
+static bool runs_submission(const struct grade_rubric *r)
+{
+	for (int i = 0; i < r->nchecks; i++)
+		if (r->checks[i].kind != GK_ANSWER && !r->checks[i].handin[0])
+			return true;
+	return false;
+}
+
 int grade_submission(struct grade_ctx *g, const char *subdir, const char *student,
 		     unsigned slot, struct grade_report *rep)
 {
 	memset(rep, 0, sizeof *rep);
 	snprintf(rep->student, sizeof rep->student, "%s", student);
-	struct grade_site sub = { .sandboxed = true, .slot = slot }, ref;
+	struct grade_site sub = { .sandboxed = true, .slot = slot, .handins = subdir }, ref;
 	site_env(&sub.env, g, student);
 	char reftree[GRADE_PATH_MAX], tree[GRADE_PATH_MAX], err[300];
 	snprintf(tree, sizeof tree, "%s/work-%u", g->workroot, slot);
 	grade_rmtree(tree);
 	int taken = 0;
 	if (ref_site(g, student, &ref, reftree, rep->variant, sizeof rep->variant, err, sizeof err) ||
-	    grade_work_tree(g, subdir, tree, &taken, err, sizeof err)) {
+	    (runs_submission(&g->rubric) ? grade_work_tree(g, subdir, tree, &taken, err, sizeof err)
+					 : grade_mkdirs(tree))) {
 		fprintf(stderr, "grade: %s: %s\n", student, err);
 		return -1;
 	}
@@ -224,4 +235,72 @@ char *grade_answer_key(struct grade_ctx *g, const char *student)
 	}
 	fclose(m);
 	return key;
+}
+
+/* The reference's hole files, without markers, into dir. */
+static int reference_holes(const struct grade_ctx *g, const char *dir)
+{
+	for (int i = 0; i < g->rubric.nholes; i++) {
+		char src[GRADE_PATH_MAX], dst[GRADE_PATH_MAX];
+		snprintf(src, sizeof src, "%s/%s", g->root, g->rubric.holes[i]);
+		snprintf(dst, sizeof dst, "%s/%s", dir, g->rubric.holes[i]);
+		char *slash = strrchr(dst, '/');
+		*slash = '\0';
+		grade_mkdirs(dst);
+		*slash = '/';
+		char *text = grade_read_file(src, NULL), *clean = text ? grade_hole_unmark(text) : NULL;
+		int rc = clean ? grade_write_file(dst, clean, strlen(clean)) : -1;
+		free(text);
+		free(clean);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+/* The rubric's solve command, run on the reference with @OUT@ = dir (absolute). */
+static int reference_solve(const struct grade_ctx *g, struct grade_site *ref, const char *dir)
+{
+	grade_env_set(&ref->env, "OUT", dir);
+	char *cmd = grade_env_expand(&ref->env, g->rubric.solve), log[GRADE_PATH_MAX + 16];
+	if (!cmd)
+		return -1;
+	snprintf(log, sizeof log, "%s/grade-out/solve.out", ref->tree);
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	struct grade_outcome o;
+	grade_run_trusted(argv, ref->tree, log, g->rubric.timeout * 4, &o);
+	free(cmd);
+	if (o.status != 0)
+		fprintf(stderr, "grade: the rubric's solve command failed (exit status %d, %s)\n", o.status, log);
+	return o.status == 0 ? 0 : -1;
+}
+
+int grade_model_submission(struct grade_ctx *g, const char *dir, const char *student)
+{
+	struct grade_site ref;
+	char tree[GRADE_PATH_MAX], variant[256], err[300], abs[PATH_MAX];
+	if (grade_mkdirs(dir) || !realpath(dir, abs) ||
+	    ref_site(g, student, &ref, tree, variant, sizeof variant, err, sizeof err))
+		return -1;
+	if (g->rubric.solve ? reference_solve(g, &ref, abs) : reference_holes(g, abs))
+		return -1;
+	for (int i = 0; i < g->rubric.nchecks; i++) {
+		const struct grade_check *c = &g->rubric.checks[i];
+		char out[GRADE_PATH_MAX], trace[GRADE_PATH_MAX * 2], dst[GRADE_PATH_MAX * 2];
+		if (!c->handin[0])
+			continue;
+		grade_check_reference(g, c, &ref, out, trace);
+		snprintf(dst, sizeof dst, "%s/%s", abs, c->handin);
+		size_t len;
+		char *text = grade_read_file(c->kind == GK_TRACE ? trace : out, &len);
+		int rc = text ? grade_write_file(dst, text, len) : -1;
+		free(text);
+		if (rc)
+			return -1;
+	}
+	char *key = grade_answer_key(g, student), ans[GRADE_PATH_MAX + 16];
+	snprintf(ans, sizeof ans, "%s/answers.txt", abs);
+	int rc = key ? grade_write_file(ans, key, strlen(key)) : -1;
+	free(key);
+	return rc;
 }

@@ -40,6 +40,8 @@ struct grade_check {
 	char file[GRADE_NAME_MAX]; /* trace: file name under @OUT@ (default "trace") */
 	char key[GRADE_NAME_MAX];  /* answer: key in answers.txt */
 	char grep[128];         /* answer: the number follows this text in the reference output */
+	char handin[GRADE_NAME_MAX]; /* trace, output: the submission's file compared with the
+				      * reference run (the command runs on the reference only) */
 	double tol;             /* answer: tolerance (absolute, or relative if tol_rel) */
 	bool tol_rel;
 	char *cmd;              /* shell command, @VARS@ not yet substituted */
@@ -63,6 +65,7 @@ struct grade_rubric {
 	struct grade_var vars[GRADE_MAX_VARS];
 	int nvars;
 	unsigned timeout;           /* default per-check seconds */
+	char *solve;                /* command writing a variant's model submission into @OUT@, or NULL */
 	struct grade_check checks[GRADE_MAX_CHECKS];
 	int nchecks;
 };
@@ -181,6 +184,7 @@ int grade_work_tree(const struct grade_ctx *g, const char *sub, const char *tree
 /* Where a check runs: the tree, its variables, the answers file. */
 struct grade_site {
 	const char *tree;
+	const char *handins;    /* the submission folder (hand-in files), or NULL */
 	struct grade_env env;
 	bool sandboxed;
 	unsigned slot;
@@ -194,6 +198,10 @@ int grade_copy_sources(const char *root, const char *dst);
 /* Replace hole file rel in tree by its stubbed, unmarked version. */
 int grade_stub_hole(const struct grade_ctx *g, const char *tree, const char *rel, char *err, size_t errlen);
 
+/* Run c on the reference (once per variant); out = its output file, trace = its trace file
+ * (GRADE_PATH_MAX and twice that). */
+void grade_check_reference(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref,
+			   char *out, char *trace);
 /* The number an answer check expects (NAN if the reference output has none). */
 double grade_check_expected(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref);
 
@@ -219,6 +227,10 @@ int grade_export(const struct grade_ctx *g, const char *dir, char *err, size_t e
 int grade_export_leaks(const struct grade_ctx *g, const char *dir, char *err, size_t errlen);
 /* The right answers for a student (answers.txt text, malloc'd). */
 char *grade_answer_key(struct grade_ctx *g, const char *student);
+/* A submission that deserves full marks for this student's variant, written to the
+ * folder dir: the rubric's solve command, or the reference's hole files; then the
+ * reference's hand-in files and the answer key. */
+int grade_model_submission(struct grade_ctx *g, const char *dir, const char *student);
 
 /* ---- front ends */
 int grade_main(int argc, char **argv);

@@ -5,6 +5,8 @@
  *   vmlab lab check LAB          reference scores full marks, the export scores zero
  *                                on every code check and holds no solution text
  *   vmlab lab answers LAB ID     the answer key of one student's variant
+ *   vmlab lab variant LAB ID     the values of one student's variant (what to run with)
+ *   vmlab lab solution LAB ID DIR  a submission with full marks for that variant (instructors)
  *   vmlab lab new NAME           scaffold labs/NN-NAME/ (rubric, HANDOUT.md)
  */
 #include <dirent.h>
@@ -26,34 +28,10 @@ static void usage(FILE *f)
 	fputs("usage: vmlab lab export LAB DIR     write the student tree of LAB to DIR\n"
 	      "       vmlab lab check LAB [--build DIR]  reference full marks, export zero, no solution text\n"
 	      "       vmlab lab answers LAB ID     the answer key of student ID's variant\n"
+	      "       vmlab lab variant LAB ID     student ID's variant: the values to run with\n"
+	      "       vmlab lab solution LAB ID DIR  write a full-marks submission of ID's variant to DIR\n"
 	      "       vmlab lab new NAME           scaffold labs/NN-NAME/ with a rubric and a handout\n",
 	      f);
-}
-
-/* A folder of the reference's hole files, as a student who got everything right. */
-static int reference_submission(struct grade_ctx *g, const char *dir, const char *student)
-{
-	for (int i = 0; i < g->rubric.nholes; i++) {
-		char src[GRADE_PATH_MAX], dst[GRADE_PATH_MAX];
-		snprintf(src, sizeof src, "%s/%s", g->root, g->rubric.holes[i]);
-		snprintf(dst, sizeof dst, "%s/%s", dir, g->rubric.holes[i]);
-		char *slash = strrchr(dst, '/');
-		*slash = '\0';
-		grade_mkdirs(dst);
-		*slash = '/';
-		char *text = grade_read_file(src, NULL), *clean = text ? grade_hole_unmark(text) : NULL;
-		int rc = clean ? grade_write_file(dst, clean, strlen(clean)) : -1;
-		free(text);
-		free(clean);
-		if (rc)
-			return -1;
-	}
-	char *key = grade_answer_key(g, student);
-	char ans[GRADE_PATH_MAX];
-	snprintf(ans, sizeof ans, "%s/answers.txt", dir);
-	int rc = key ? grade_write_file(ans, key, strlen(key)) : -1;
-	free(key);
-	return rc;
 }
 
 static void print_failures(const struct grade_report *rep, bool want_pass, bool code_only,
@@ -76,7 +54,7 @@ static int lab_check(struct grade_ctx *g)
 	snprintf(refsub, sizeof refsub, "%s/reference", g->workroot);
 	snprintf(exp, sizeof exp, "%s/export", g->workroot);
 	struct grade_report *rep = malloc(sizeof *rep);
-	if (!rep || reference_submission(g, refsub, id) || grade_submission(g, refsub, id, 0, rep))
+	if (!rep || grade_model_submission(g, refsub, id) || grade_submission(g, refsub, id, 0, rep))
 		return fail("check", "cannot grade the reference");
 	bool ok = rep->score == rep->max;
 	printf("lab check %s: reference %g/%g%s\n", g->rubric.lab, rep->score, rep->max, ok ? "" : " (must be full)");
@@ -92,7 +70,8 @@ static int lab_check(struct grade_ctx *g)
 	for (int i = 0; i < rep->n; i++)
 		if (grade_check_is_code(&g->rubric.checks[i]))
 			code += rep->r[i].score;
-	bool built = rep->n && rep->r[0].passed;
+	/* a lab without a build check (read-and-answer) has nothing to build */
+	bool built = rep->n && (rep->r[0].passed || g->rubric.checks[0].kind != GK_BUILD);
 	printf("lab check %s: export %g/%g, %g on code checks%s%s\n", g->rubric.lab, rep->score, rep->max, code,
 	       code ? " (must be 0)" : "", built ? "" : ", and it does not build");
 	print_failures(rep, false, true, g);
@@ -100,6 +79,24 @@ static int lab_check(struct grade_ctx *g)
 	free(rep);
 	printf("lab check %s: %s\n", g->rubric.lab, ok ? "ok" : "FAIL");
 	return ok ? 0 : 1;
+}
+
+/* The verbs that run the reference: check, answers, solution. */
+static int run_verb(struct grade_ctx *g, const char *verb, char **argv)
+{
+	if (!strcmp(verb, "check"))
+		return lab_check(g);
+	if (!strcmp(verb, "solution")) {
+		if (!grade_model_submission(g, argv[4], argv[3]))
+			return 0;
+		grade_rmtree(argv[4]); /* nothing half-written left behind */
+		return fail(verb, "cannot write the solution");
+	}
+	char *key = grade_answer_key(g, argv[3]);
+	if (key)
+		fputs(key, stdout);
+	free(key);
+	return key ? 0 : 1;
 }
 
 /* labs/NN-NAME with NN one more than the highest lab number. */
@@ -158,7 +155,10 @@ int grade_lab_main(int argc, char **argv)
 	const char *verb = argv[1];
 	if (!strcmp(verb, "new"))
 		return argc == 3 ? lab_new(argv[2]) : fail("new", "usage: vmlab lab new NAME");
-	int want = !strcmp(verb, "check") ? 3 : (!strcmp(verb, "export") || !strcmp(verb, "answers")) ? 4 : 0;
+	int want = !strcmp(verb, "check")      ? 3
+		   : !strcmp(verb, "solution") ? 5
+		   : (!strcmp(verb, "export") || !strcmp(verb, "answers") || !strcmp(verb, "variant")) ? 4
+											       : 0;
 	struct grade_ctx *g = calloc(1, sizeof *g);
 	if (g && want && argc == want + 2 && !strcmp(argv[want], "--build")) {
 		g->build = argv[want + 1]; /* the reference build folder (default build) */
@@ -166,7 +166,7 @@ int grade_lab_main(int argc, char **argv)
 	}
 	if (!want) {
 		free(g);
-		return fail(verb, "unknown (export, check, answers or new)");
+		return fail(verb, "unknown (export, check, answers, variant, solution or new)");
 	}
 	if (argc != want) {
 		free(g);
@@ -178,7 +178,16 @@ int grade_lab_main(int argc, char **argv)
 		return fail(verb, g ? err : "out of memory");
 	}
 	int rc;
-	if (!strcmp(verb, "export")) {
+	if (!strcmp(verb, "variant")) {
+		struct grade_env e = { .n = 0 };
+		char line[512];
+		grade_env_variant(&e, &g->rubric, argv[3]);
+		grade_env_describe(&e, &g->rubric, line, sizeof line);
+		printf("%s\n", *line ? line : "(this lab has no per-student variant)");
+		rc = 0;
+	} else if (!strcmp(verb, "solution") && grade_exists(argv[4])) {
+		rc = fail(verb, "DIR already exists (the solution is written to a new folder)");
+	} else if (!strcmp(verb, "export")) {
 		rc = grade_export(g, argv[3], err, sizeof err) ? fail(verb, err) : 0;
 		if (!rc)
 			printf("%s: student tree of lab %s (build it with make)\n", argv[3], g->rubric.lab);
@@ -188,12 +197,8 @@ int grade_lab_main(int argc, char **argv)
 		g->workroot = tmp;
 		g->quiet = true;
 		if (g->sandbox.kind != SANDBOX_BWRAP)
-			printf("lab check: weaker sandbox: %s\n", g->sandbox.why);
-		char *key = !strcmp(verb, "answers") ? grade_answer_key(g, argv[3]) : NULL;
-		if (key)
-			fputs(key, stdout);
-		rc = !strcmp(verb, "answers") ? (key ? 0 : 1) : lab_check(g);
-		free(key);
+			printf("lab %s: weaker sandbox: %s\n", verb, g->sandbox.why);
+		rc = run_verb(g, verb, argv);
 		grade_rmtree(tmp);
 	}
 	grade_rubric_free(&g->rubric);

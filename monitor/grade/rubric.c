@@ -4,6 +4,7 @@
  *
  *   lab NAME | title TEXT | hole FILE | private PATH | timeout SECONDS
  *   vary VAR range LO HI | vary VAR pick V1 V2 ...
+ *   solve COMMAND
  *   check NAME POINTS public|hidden KIND [key=value ...] : COMMAND
  */
 #include <errno.h>
@@ -75,6 +76,10 @@ static const char *check_option(struct grade_check *c, char *opt)
 	} else if (!strcmp(opt, "file")) {
 		if (copy_word(c->file, sizeof c->file, v) || strchr(v, '/'))
 			return "file= wants a plain file name";
+	} else if (!strcmp(opt, "handin")) {
+		/* a file name of the submission folder, as a student names it */
+		if (copy_word(c->handin, sizeof c->handin, v) || strchr(v, '/') || v[0] == '.')
+			return "handin= wants a plain file name";
 	} else if (!strcmp(opt, "key")) {
 		if (copy_word(c->key, sizeof c->key, v))
 			return "key= too long";
@@ -138,6 +143,8 @@ static const char *parse_check(struct grade_rubric *r, char *rest)
 	}
 	if (c->kind == GK_ANSWER && (!c->key[0] || !c->grep[0]))
 		return "an answer check needs key= and grep=";
+	if (c->handin[0] && c->kind != GK_TRACE && c->kind != GK_OUTPUT)
+		return "handin= is for trace and output checks";
 	if (!*cmd)
 		return "empty command";
 	if (!c->file[0])
@@ -181,7 +188,7 @@ static const char *parse_vary(struct grade_rubric *r, char *rest)
 static const char *parse_line(struct grade_rubric *r, char *line)
 {
 	char *hash = strchr(line, '#');
-	if (hash && !strstr(line, " : ")) /* a command may contain '#' */
+	if (hash && !strstr(line, " : ") && strncmp(line, "solve", 5)) /* a command may contain '#' */
 		*hash = '\0';
 	line[strcspn(line, "\r\n")] = '\0';
 	char *rest = line;
@@ -220,6 +227,12 @@ static const char *parse_line(struct grade_rubric *r, char *line)
 	}
 	if (!strcmp(dir, "vary"))
 		return parse_vary(r, rest);
+	if (!strcmp(dir, "solve")) {
+		if (r->solve || !*rest)
+			return "one solve line, with a command";
+		r->solve = strdup(rest);
+		return r->solve ? NULL : "out of memory";
+	}
 	if (!strcmp(dir, "check"))
 		return parse_check(r, rest);
 	return "unknown directive";
@@ -264,4 +277,6 @@ void grade_rubric_free(struct grade_rubric *r)
 		r->checks[i].cmd = NULL;
 	}
 	r->nchecks = 0;
+	free(r->solve);
+	r->solve = NULL;
 }

@@ -26,46 +26,17 @@ struct run_snap {
 	bool gdb;                 /* --gdb PORT: serve gdb before running (monitor/gdb/) */
 	uint64_t gdb_port;
 	/* several VMs on one host (run_multi.c) */
-	char *vm_spec[MON_HOST_VMS_MAX]; /* --vm SPEC */
-	unsigned nvm;
-	const char *vm_file;      /* --vm-file FILE */
-	struct tool_multi_opts multi;
-	const char *multi_opt;    /* a multi-VM option given (it needs --vm) */
+	struct tool_multi_args multi; /* --vm SPEC ... */
 };
 
-/* --vm SPEC, --vm-file FILE, --vm-slice N, --tlb-flush-on-vm-switch: 1 taken, 0 not these, -1 bad. */
+/* The multi-VM options (multihost.c): 1 taken, 0 not these, -1 bad (message printed). */
 static int parse_multi_option(struct run_snap *s, int argc, char **argv, int *i)
 {
-	const char *a = argv[*i];
-	if (!strcmp(a, "--tlb-flush-on-vm-switch")) {
-		s->multi.flush_on_switch = true;
-		s->multi_opt = a;
-		return 1;
-	}
-	bool vm = !strcmp(a, "--vm"), file = !strcmp(a, "--vm-file"), slice = !strcmp(a, "--vm-slice");
-	if (!vm && !file && !slice)
-		return 0;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "vmlab run: %s needs %s\n", a, vm ? "a VM spec (KEY=VALUE,...)" : file ? "a file" : "a number");
-		return -1;
-	}
-	char *v = argv[++*i];
-	if (vm) {
-		if (s->nvm == MON_HOST_VMS_MAX) {
-			fprintf(stderr, "vmlab run: more than %u VMs\n", MON_HOST_VMS_MAX);
-			return -1;
-		}
-		s->vm_spec[s->nvm++] = v;
-	} else if (file) {
-		s->vm_file = v;
-	} else {
-		if (!mon_parse_u64(v, &s->multi.slice) || !s->multi.slice) {
-			fprintf(stderr, "vmlab run: bad --vm-slice '%s' (instructions per share unit, at least 1)\n", v);
-			return -1;
-		}
-		s->multi_opt = a;
-	}
-	return 1;
+	char err[MON_ERR_MAX];
+	int r = tool_multi_option(&s->multi, argc, argv, i, err, sizeof err);
+	if (r < 0)
+		fprintf(stderr, "vmlab run: %s\n", err);
+	return r;
 }
 
 /* --save-at ICOUNT FILE, --restore FILE: 1 taken, 0 not these, -1 bad (message printed). */
@@ -199,32 +170,27 @@ void tool_report_stop(struct vm *vm)
 	}
 }
 
-/* Write the snapshot under a temporary name, then rename: never half a file. 0 or -1. */
-static int save_snapshot(struct vm *vm, const char *path)
+/* Write the snapshot into o (opened before the run, under a temporary name),
+ * then rename it to its name: never half a file. 0 or -1. */
+static int save_snapshot(struct vm *vm, struct mon_outfile *o)
 {
 	char err[MON_ERR_MAX];
 	size_t len;
 	uint8_t *buf = mon_vm_save(vm, &len, err, sizeof err);
 	if (!buf) {
 		fprintf(stderr, "vmlab run: cannot save a snapshot: %s\n", err);
+		mon_outfile_close(o, false);
 		return -1;
 	}
-	size_t n = strlen(path) + 8;
-	char *tmp = malloc(n);
-	FILE *f = tmp ? (snprintf(tmp, n, "%s.tmp", path), fopen(tmp, "wb")) : NULL;
-	bool ok = f && fwrite(buf, 1, len, f) == len;
-	if (f && fclose(f))
-		ok = false;
-	if (ok && rename(tmp, path))
-		ok = false;
-	if (!ok) {
-		if (tmp)
-			remove(tmp);
-		fprintf(stderr, "vmlab run: cannot write snapshot %s\n", path);
-	}
-	free(tmp);
+	const char *path = o->path;
+	o->write_error = fwrite(buf, 1, len, o->f) != len;
 	free(buf);
-	return ok ? 0 : -1;
+	char *name = strdup(path);
+	int rc = mon_outfile_close(o, true);
+	if (rc)
+		fprintf(stderr, "vmlab run: cannot write snapshot %s\n", name ? name : "");
+	free(name);
+	return rc;
 }
 
 static int restore_snapshot(struct vm *vm, const char *path)
@@ -247,8 +213,7 @@ static int restore_snapshot(struct vm *vm, const char *path)
 static int run_multi_main(const struct mon_config *cfg, struct run_snap *snap)
 {
 	const char *no = snap->save_file ? "--save-at" : snap->restore_file ? "--restore" : snap->nbrk ? "--break"
-		       : snap->gdb ? "--gdb" : cfg->stats_json ? "--stats-json" : cfg->bare_core ? "--bare-core"
-		       : cfg->machine_mem ? "--machine-mem" : NULL;
+		       : snap->gdb ? "--gdb" : tool_multi_refused(cfg);
 	if (no) {
 		fprintf(stderr, "vmlab run: %s is not with --vm (one VM on a host of its own only)\n", no);
 		return 2;
@@ -265,72 +230,106 @@ static int run_multi_main(const struct mon_config *cfg, struct run_snap *snap)
 	unsigned n = 0;
 	char err[MON_ERR_MAX];
 	int status = 2;
-	if (tool_vmspecs_load(cfg, snap->vm_spec, snap->nvm, snap->vm_file, v, &n, err, sizeof err))
+	if (tool_vmspecs_load(cfg, snap->multi.spec, snap->multi.nvm, snap->multi.file, v, &n, err, sizeof err))
 		fprintf(stderr, "vmlab run: %s\n", err);
 	else
-		status = tool_run_multi(cfg, v, n, &snap->multi);
+		status = tool_run_multi(cfg, v, n, &snap->multi.opts);
 	for (unsigned i = 0; i < n; i++)
 		tool_vmspec_free(&v[i]);
 	free(v);
 	return status;
 }
 
+/* The output files of a run, opened before it so that a bad path costs no
+ * run, and removed (not left half-written) when it fails. */
+struct run_outs {
+	struct mon_outfile stats_json, snapshot;
+};
+
+static void run_outs_drop(struct run_outs *o)
+{
+	mon_outfile_close(&o->stats_json, false);
+	mon_outfile_close(&o->snapshot, false);
+}
+
+static int run_outs_open(struct run_outs *o, const struct mon_config *cfg, const struct run_snap *snap)
+{
+	char err[MON_ERR_MAX];
+	memset(o, 0, sizeof *o);
+	if ((cfg->stats_json && mon_outfile_open(&o->stats_json, cfg->stats_json, "--stats-json file", 0, err,
+						 sizeof err)) ||
+	    (snap->save_file && mon_outfile_open(&o->snapshot, snap->save_file, "--save-at file", 1, err,
+						 sizeof err))) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		run_outs_drop(o);
+		return -1;
+	}
+	return 0;
+}
+
+/* The VM before its run: a snapshot restored, breakpoints, gdb. 0, or the exit status. */
+static int run_prepare(struct vm *vm, struct run_snap *snap)
+{
+	char err[MON_ERR_MAX];
+	if (snap->restore_file && restore_snapshot(vm, snap->restore_file))
+		return 1;
+	if (snap->nbrk && mon_vm_break_set(vm, snap->brk, snap->nbrk, err, sizeof err)) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		return 2;
+	}
+	if (snap->gdb && con_gdb_serve_vm(vm, (unsigned)snap->gdb_port, stderr, stdout, err, sizeof err) < 0) {
+		fprintf(stderr, "vmlab run: %s\n", err);
+		return 2;
+	}
+	if (snap->save_file)
+		mon_vm_pause_at(vm, snap->save_at);
+	return 0;
+}
+
 int mon_run_main(int argc, char **argv)
 {
 	struct mon_config cfg;
-	struct run_snap snap = { .multi = { .slice = MON_SCHED_SLICE_DEFAULT } };
+	struct run_snap snap = {0};
+	tool_multi_args_init(&snap.multi);
 	int r = parse_run_args("run", argc, argv, &cfg, &snap);
 	if (r)
 		return r == 1 ? 0 : 2;
-	if (snap.nvm || snap.vm_file)
+	if (snap.multi.nvm || snap.multi.file)
 		return run_multi_main(&cfg, &snap);
-	if (snap.multi_opt) {
-		fprintf(stderr, "vmlab run: %s only with --vm (several VMs on one host)\n", snap.multi_opt);
+	if (snap.multi.opt) {
+		fprintf(stderr, "vmlab run: %s only with --vm (several VMs on one host)\n", snap.multi.opt);
 		return 2;
 	}
 	char err[MON_ERR_MAX];
 	tool_catch_interrupts();
-	struct mon_outfile sj = {0}; /* --stats-json: opened before the run, so a bad path costs no run */
-	if (cfg.stats_json && mon_outfile_open(&sj, cfg.stats_json, "--stats-json file", 0, err, sizeof err)) {
-		fprintf(stderr, "vmlab run: %s\n", err);
+	struct run_outs outs;
+	if (run_outs_open(&outs, &cfg, &snap))
 		return 2;
-	}
 	struct vm *vm = mon_vm_create(&cfg, 0, err, sizeof err);
 	if (!vm) {
 		fprintf(stderr, "vmlab run: %s\n", err);
-		mon_outfile_close(&sj, false);
+		run_outs_drop(&outs);
 		return 1;
 	}
-	if (snap.restore_file && restore_snapshot(vm, snap.restore_file)) {
+	int snap_status = run_prepare(vm, &snap);
+	if (snap_status) {
 		mon_vm_destroy(vm);
-		return 1;
+		run_outs_drop(&outs);
+		return snap_status;
 	}
-	int snap_status = 0;
-	if (snap.nbrk && mon_vm_break_set(vm, snap.brk, snap.nbrk, err, sizeof err)) {
-		fprintf(stderr, "vmlab run: %s\n", err);
-		mon_vm_destroy(vm);
-		return 2;
-	}
-	if (snap.gdb && con_gdb_serve_vm(vm, (unsigned)snap.gdb_port, stderr, stdout, err, sizeof err) < 0) {
-		fprintf(stderr, "vmlab run: %s\n", err);
-		mon_vm_destroy(vm);
-		return 2;
-	}
-	if (snap.save_file)
-		mon_vm_pause_at(vm, snap.save_at);
 	enum mon_state st;
 	while ((st = mon_vm_step(vm, MON_STEP_RUN)) != MON_STOPPED) {
 		if (st == MON_PAUSED && mon_vm_at_break(vm))
 			fprintf(stderr, "vmlab run: breakpoint 0x%llx at icount %llu (%s)\n",
 				(unsigned long long)mon_vm_cpu(vm)->rip, (unsigned long long)mon_vm_icount(vm),
 				mon_vm_who(vm));
-		else if (st == MON_PAUSED && save_snapshot(vm, snap.save_file))
+		else if (st == MON_PAUSED && outs.snapshot.f && save_snapshot(vm, &outs.snapshot))
 			snap_status = 1;
 		if (tool_interrupted())
 			mon_vm_interrupt(vm, tool_interrupted() == SIGINT ? "SIGINT" : "SIGTERM");
 	}
 	fflush(stdout);
-	if (snap.save_file && mon_vm_icount(vm) < snap.save_at) {
+	if (outs.snapshot.f) {
 		fprintf(stderr, "vmlab run: the VM stopped at icount %llu, before --save-at %llu: no snapshot\n",
 			(unsigned long long)mon_vm_icount(vm), (unsigned long long)snap.save_at);
 		snap_status = 1;
@@ -340,18 +339,23 @@ int mon_run_main(int argc, char **argv)
 		mon_print_summary(vm, stderr);
 	int status = mon_vm_stop(vm)->status;
 	bool interrupted = mon_vm_stop(vm)->reason == MON_STOP_INTERRUPTED;
+	if (mon_vm_trace_after_pending(vm))
+		fprintf(stderr, "vmlab run: --trace-after %s: no such event in this run; the trace file holds only "
+				"its header line\n", cfg.trace_after);
 	if (mon_vm_trace_finish(vm)) {
 		fprintf(stderr, "vmlab run: cannot write trace file %s\n", cfg.trace_file);
 		status = status ? status : 1;
 	}
-	if (sj.f) {
-		mon_print_summary_json(vm, sj.f);
-		sj.write_error = ferror(sj.f);
-		if (mon_outfile_close(&sj, true)) {
+	struct mon_outfile *sj = &outs.stats_json;
+	if (sj->f) {
+		mon_print_summary_json(vm, sj->f);
+		sj->write_error = ferror(sj->f);
+		if (mon_outfile_close(sj, true)) {
 			fprintf(stderr, "vmlab run: cannot write --stats-json file %s\n", cfg.stats_json);
 			status = status ? status : 1;
 		}
 	}
+	run_outs_drop(&outs);
 	mon_vm_destroy(vm);
 	if (interrupted) /* as a shell reports a process ended by the signal */
 		return 128 + tool_interrupted();

@@ -87,21 +87,38 @@ static void trace_event(void *ctx, const struct mon_event *ev)
 
 /* Everything the run holds, freed by finish(). */
 struct multi {
-	struct host *host;
-	struct mon_sched *sched;
-	struct vm *vm[MON_HOST_VMS_MAX];
+	struct tool_multi_host h;
 	struct serial_lines lines[MON_HOST_VMS_MAX];
 	struct mon_outfile serial[MON_HOST_VMS_MAX];
 	struct shared_trace trace;
 	unsigned n;
 };
 
+/* The shared trace's first line: how it was made (mon_host_trace_meta_format). */
+static int write_trace_header(struct multi *m, const struct tool_vmspec *v, const struct tool_multi_opts *o,
+			      char *err, size_t errlen)
+{
+	unsigned shares[MON_HOST_VMS_MAX] = {0};
+	for (unsigned i = 0; i < m->n; i++)
+		shares[mon_vm_id(m->h.vm[i])] = v[i].share;
+	char run[128], line[8192];
+	snprintf(run, sizeof run, "--vm-slice %llu%s", (unsigned long long)o->slice,
+		 o->flush_on_switch ? " --tlb-flush-on-vm-switch" : "");
+	if (mon_host_trace_meta_format(m->h.host, run, shares, m->trace.fmt, line, sizeof line)) {
+		snprintf(err, errlen, "the trace header does not fit in %zu bytes", sizeof line);
+		return -1;
+	}
+	if (fprintf(m->trace.out.f, "%s\n", line) < 0)
+		m->trace.out.write_error = true;
+	return 0;
+}
+
 /* Close files (kept only after a whole run) and free everything. Returns 0, or 1 if a file failed. */
 static int finish(struct multi *m, const struct tool_vmspec *v, bool keep)
 {
 	int bad = 0;
 	for (unsigned i = 0; i < m->n; i++) {
-		if (m->vm[i] && mon_vm_trace_finish(m->vm[i]) && keep) {
+		if (i < m->h.n && mon_vm_trace_finish(m->h.vm[i]) && keep) {
 			fprintf(stderr, "vmlab run: cannot write trace file %s\n", v[i].cfg.trace_file);
 			bad = 1;
 		}
@@ -118,12 +135,9 @@ static int finish(struct multi *m, const struct tool_vmspec *v, bool keep)
 		fprintf(stderr, "vmlab run: cannot write trace file %s\n", v[0].cfg.trace_file);
 		bad = 1;
 	}
-	mon_sched_destroy(m->sched);
-	for (unsigned i = 0; i < m->n; i++) {
-		mon_vm_destroy(m->vm[i]);
+	tool_multi_host_destroy(&m->h);
+	for (unsigned i = 0; i < m->n; i++)
 		free(m->lines[i].buf);
-	}
-	mon_host_destroy(m->host);
 	return bad;
 }
 
@@ -143,38 +157,24 @@ static int start(struct multi *m, const struct mon_config *base, struct tool_vms
 	for (unsigned i = 0; i < n; i++)
 		if (v[i].serial && mon_outfile_open(&m->serial[i], v[i].serial, "serial file", i, err, sizeof err))
 			goto fail;
-	struct mon_host_config hc;
-	mon_host_config_from(&hc, base);
-	hc.ram_size = 0;
-	for (unsigned i = 0; i < n; i++)
-		hc.ram_size += mon_vm_machine_bytes(&v[i].cfg);
-	hc.tlb_flush_on_switch = o->flush_on_switch;
-	if (!(m->host = mon_host_create(&hc, err, sizeof err)) ||
-	    !(m->sched = mon_sched_create(m->host, o->slice, err, sizeof err)))
+	if (tool_multi_host_create(&m->h, base, v, n, o, err, sizeof err))
 		goto fail;
 	for (unsigned i = 0; i < n; i++) {
-		struct mon_config c = v[i].cfg;
-		if (base->trace_file && c.trace_file == base->trace_file)
-			c.trace_file = NULL; /* the shared trace, below */
-		struct vm *vm = mon_vm_load_on(m->host, &c, err, sizeof err);
-		if (!vm) {
-			fprintf(stderr, "vmlab run: %s: %s\n", v[i].where, err);
-			return -1;
-		}
-		m->vm[i] = vm;
-		if (mon_sched_add(m->sched, vm, v[i].share, err, sizeof err))
-			goto fail;
+		struct vm *vm = m->h.vm[i];
 		m->lines[i].name = mon_vm_name(vm);
 		if (m->serial[i].f)
 			mon_vm_set_serial_sink(vm, serial_to_file, &m->serial[i]);
 		else
 			mon_vm_set_serial_sink(vm, serial_to_lines, &m->lines[i]);
 		mon_vm_set_message_sink(vm, message_line, (void *)mon_vm_name(vm));
-		if (base->trace_file && !c.trace_file) {
+		const char *own = v[i].cfg.trace_file;
+		if (base->trace_file && (!own || own == base->trace_file)) {
 			mon_vm_set_event_sink(vm, trace_event, &m->trace);
 			mon_vm_set_sink_cats(vm, base->trace_cats);
 		}
 	}
+	if (m->trace.out.f && write_trace_header(m, v, o, err, sizeof err))
+		goto fail;
 	return 0;
 fail:
 	fprintf(stderr, "vmlab run: %s\n", err);
@@ -196,10 +196,10 @@ int tool_run_multi(const struct mon_config *base, struct tool_vmspec *v, unsigne
 		return 1;
 	}
 	struct vm *ran;
-	while (mon_sched_run_slice(m->sched, &ran) != MON_STOPPED) {
+	while (mon_sched_run_slice(m->h.sched, &ran) != MON_STOPPED) {
 		if (tool_interrupted())
 			for (unsigned i = 0; i < n; i++)
-				mon_vm_interrupt(m->vm[i], tool_interrupted() == SIGINT ? "SIGINT" : "SIGTERM");
+				mon_vm_interrupt(m->h.vm[i], tool_interrupted() == SIGINT ? "SIGINT" : "SIGTERM");
 	}
 	int status = 0;
 	bool interrupted = false;
@@ -213,14 +213,14 @@ int tool_run_multi(const struct mon_config *base, struct tool_vmspec *v, unsigne
 	}
 	fflush(stdout);
 	for (unsigned i = 0; i < n; i++) {
-		tool_report_stop(m->vm[i]);
-		const struct mon_stop *st = mon_vm_stop(m->vm[i]);
+		tool_report_stop(m->h.vm[i]);
+		const struct mon_stop *st = mon_vm_stop(m->h.vm[i]);
 		interrupted |= st->reason == MON_STOP_INTERRUPTED;
 		if (!status)
 			status = st->status;
 	}
 	if (!base->quiet)
-		mon_sched_print_summary(m->sched, stderr);
+		mon_sched_print_summary(m->h.sched, stderr);
 	if (finish(m, v, true) && !status)
 		status = 1;
 	free(m);

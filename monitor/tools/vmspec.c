@@ -7,7 +7,8 @@
  * options that describe one VM, without their dashes (mem=8M, cmdline=...,
  * paravirt), parsed by mon_cli_parse_option itself so a key means exactly
  * what its option means. Options of the whole machine (the TLB, the seed)
- * are refused as keys. SIMPLIFICATION: a value cannot hold a comma.
+ * are refused as keys. A value holding commas is quoted: cmdline="run=a,b"
+ * (next_item).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ static const char *const vm_option_keys[] = {
 /* Run options of the whole machine: given once, outside --vm. */
 static const char *const host_option_keys[] = {
 	"seed", "tlb", "tlb-policy", "quiet", "stats-json", "bare-core", "no-fast-tlb", "machine-mem", "balloon",
+	"share-pages",
 };
 #define NHOST_KEYS (sizeof host_option_keys / sizeof host_option_keys[0])
 
@@ -129,6 +131,44 @@ static int parse_key(struct tool_vmspec *v, char *key, char *val, char *err, siz
 	return 0;
 }
 
+/*
+ * The next KEY[=VALUE] of the spec at *p, cut in place (*val NULL: no '=').
+ * Items end at a comma; a value in double or single quotes may hold commas
+ * (cmdline="run=hello,pingpong"): the quotes go, what is between them stays
+ * as it is. 1: an item (*key may be "" for an empty item), 0: none left,
+ * -1: a quote is not closed or text follows the closing quote.
+ */
+static int next_item(char **p, char **key, char **val)
+{
+	char *s = *p;
+	if (!s)
+		return 0;
+	*key = s;
+	*val = NULL;
+	size_t k = strcspn(s, "=,");
+	if (s[k] != '=') { /* a flag, or an empty item */
+		*p = s[k] ? s + k + 1 : NULL;
+		s[k] = '\0';
+		return 1;
+	}
+	s[k] = '\0';
+	char *v = s + k + 1, q = *v;
+	if (q != '"' && q != '\'') {
+		size_t n = strcspn(v, ",");
+		*val = v;
+		*p = v[n] ? v + n + 1 : NULL;
+		v[n] = '\0';
+		return 1;
+	}
+	char *close = strchr(v + 1, q);
+	if (!close || (close[1] && close[1] != ','))
+		return -1;
+	*val = v + 1;
+	*p = close[1] ? close + 2 : NULL;
+	*close = '\0';
+	return 1;
+}
+
 int tool_vmspec_parse(struct tool_vmspec *v, const struct mon_config *base, const char *spec, const char *where,
 		      char *err, size_t errlen)
 {
@@ -136,6 +176,7 @@ int tool_vmspec_parse(struct tool_vmspec *v, const struct mon_config *base, cons
 	v->cfg = *base;
 	v->cfg.quiet = true;
 	v->cfg.trace_file = NULL; /* --trace outside --vm is the run's one trace of every VM */
+	v->cfg.modules_given = false; /* a module= key replaces the run's modules (not added to them) */
 	v->share = 1;
 	snprintf(v->where, sizeof v->where, "%s", where);
 	v->text = strdup(spec);
@@ -147,14 +188,15 @@ int tool_vmspec_parse(struct tool_vmspec *v, const struct mon_config *base, cons
 		snprintf(err, errlen, "%s: empty VM spec (want KEY=VALUE,..., e.g. name=a,cmdline=run=hello)", where);
 		return -1;
 	}
-	for (char *save = NULL, *item = strtok_r(v->text, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(item, '=');
-		if (eq)
-			*eq = '\0';
-		if (parse_key(v, item, eq ? eq + 1 : NULL, err, errlen))
+	char *key, *val;
+	int r;
+	for (char *p = v->text; (r = next_item(&p, &key, &val)) > 0;)
+		if ((*key || val) && parse_key(v, key, val, err, errlen))
 			return -1;
-	}
-	return 0;
+	if (r < 0)
+		snprintf(err, errlen, "%s: a quoted value has no closing quote, or text follows it (want KEY=\"A,B\",...)",
+			 where);
+	return r;
 }
 
 void tool_vmspec_free(struct tool_vmspec *v)

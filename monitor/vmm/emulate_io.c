@@ -114,7 +114,8 @@ void mon_emulate_io(struct vm *vm, const struct cpu_sens *s)
 		mon_pic_raise(&vm->pic, 14);
 	if (MON_TRACING(vm, MON_CAT_IO)) {
 		struct mon_event f = { .has = MON_EV_VALUE, .value = v };
-		mon_trace_emit(vm, MON_CAT_IO, "VMM", out ? "io_out" : "io_in", &f,
+		/* on the bare core no VMM is involved: the kernel's own port access */
+		mon_trace_emit(vm, MON_CAT_IO, vm->bare ? NULL : "VMM", out ? "io_out" : "io_in", &f,
 			       "%s port 0x%x (%s) %s 0x%x", out ? "out" : "in", s->port, port_name(s->port),
 			       out ? "<-" : "->", v);
 	}

@@ -17,7 +17,8 @@
 static void trace_exit(struct vm *vm)
 {
 	const struct cpu_exit *e = &vm->cpu.exit;
-	if (!MON_TRACING(vm, MON_CAT_EXIT) || e->reason == CPU_EXIT_TLB_MISS)
+	/* the bare core has no monitor: it stopped for the device model, nothing exited */
+	if (!MON_TRACING(vm, MON_CAT_EXIT) || e->reason == CPU_EXIT_TLB_MISS || vm->bare)
 		return;
 	struct mon_event f = { .has = MON_EV_VA, .va = vm->cpu.rip };
 	if (e->reason == CPU_EXIT_SENSITIVE || e->reason == CPU_EXIT_IO)

@@ -84,6 +84,10 @@ static struct host *host_new(const struct mon_host_config *hc, bool bare, char *
 	}
 	h->mf_ok = true;
 	shadow_mframe_ram_zero(&h->mf); /* host_ram_alloc's RAM is zero */
+	if (hc->guest_frames && !(h->mf.pool = shadow_ocpool_create(&h->mf, hc->guest_frames))) {
+		snprintf(err, errlen, "cannot set up overcommit for %llu guest frames", (unsigned long long)hc->guest_frames);
+		goto fail;
+	}
 	return h;
 fail:
 	mon_host_destroy(h);
@@ -123,8 +127,10 @@ int mon_host_destroy(struct host *h)
 		return 0;
 	if (h->nvms)
 		return -1;
-	if (h->mf_ok)
+	if (h->mf_ok) {
+		shadow_ocpool_free(h->mf.pool);
 		shadow_mframe_free(&h->mf);
+	}
 	if (h->tlb_ok)
 		tlb_free(&h->tlb);
 	host_ram_free(h->ram, h->ram_size);
@@ -273,5 +279,7 @@ uint64_t mon_host_frames(const struct host *h, uint64_t *nfree)
 
 uint64_t mon_vm_frames_held(const struct vm *vm)
 {
+	if (vm->sh_ok && vm->sh.pmap.oc) /* overcommitted: what it holds now */
+		return vm->sh.pmap.oc->frames;
 	return vm->sh_ok ? vm->sh.pmap.npages : vm->host->ram_size >> PAGE_SHIFT;
 }

@@ -287,6 +287,14 @@ struct mon_images;
 int mon_trace_meta_format(const struct mon_config *cfg, const struct mon_images *img,
 			  enum mon_trace_format fmt, char *buf, size_t len);
 
+/* The header of one trace of every VM of host h (vmlab run --vm ... --trace):
+ * version, seed, vms=a,b, kernel=a:HASH,b:HASH, modules=a/NAME:HASH,...,
+ * options= run_opts then "| NAME share=N: OPTIONS" per VM (shares by vmid;
+ * NULL: all 1). 0, or -1 if it does not fit in len. */
+struct host;
+int mon_host_trace_meta_format(const struct host *h, const char *run_opts, const unsigned *shares,
+			       enum mon_trace_format fmt, char *buf, size_t len);
+
 /* Format an event as one line (no newline) in text or JSON Lines form. */
 void mon_event_format(const struct mon_event *ev, enum mon_trace_format fmt, char *buf,
 		      size_t len);
@@ -380,6 +388,8 @@ struct mon_host_config {
 	enum mon_tlb_policy tlb_policy;
 	uint64_t seed;                  /* the frame allocator's scattered order, the random TLB policy */
 	bool tlb_flush_on_switch;       /* flush the whole TLB at every world switch (no VMID tags) */
+	uint64_t guest_frames;          /* overcommit: the frames of ram_size all VMs' guest pages may hold
+					   together, paged on demand (0: each page its own frame, eagerly) */
 };
 /* The host a VM of cfg alone would get: cfg's TLB and seed, mon_vm_machine_bytes(cfg) of RAM. */
 void mon_host_config_from(struct mon_host_config *hc, const struct mon_config *cfg);
@@ -519,6 +529,8 @@ void mon_vm_set_event_sink(struct vm *vm, mon_event_fn fn, void *ctx);
 void mon_vm_set_sink_cats(struct vm *vm, uint32_t cats);
 /* End the run's trace file: flush it and give it its name. 0, or -1 if writing failed. */
 int mon_vm_trace_finish(struct vm *vm);
+/* Is the trace file still waiting for its --trace-after event (so far it holds only its header)? */
+bool mon_vm_trace_after_pending(const struct vm *vm);
 
 /* Where a VM's output goes as it comes: the guest's serial (UART) bytes, and the
  * monitor's messages (--strict-x86 explanations; whole lines with their newline).

@@ -14,7 +14,7 @@ bool mon_vm_overcommit_stats(const struct vm *vm, struct mon_overcommit_stats *o
 	const struct shadow_oc *oc = vm->bare ? NULL : vm->sh.pmap.oc;
 	if (!oc)
 		return false;
-	*out = (struct mon_overcommit_stats){oc->resident_max, oc->nresident, oc->page_outs, oc->page_ins,
+	*out = (struct mon_overcommit_stats){oc->target, oc->frames, oc->page_outs, oc->page_ins,
 					     oc->zero_fills, oc->double_paging, oc->ballooned, oc->merges,
 					     oc->merges_zero, oc->shared_ins, oc->shared_frames, oc->shared_pages,
 					     oc->shared_pages - oc->shared_frames, oc->cow_breaks};
@@ -77,8 +77,8 @@ uint64_t mon_balloon_wanted(const struct vm *vm)
 	const struct shadow_oc *oc = vm->sh.pmap.oc;
 	if (!vm->cfg.balloon || !oc)
 		return 0;
-	/* the guest keeps what the machine has frames for; the rest comes back */
-	uint64_t excess = vm->sh.pmap.npages - oc->resident_max;
+	/* the guest keeps its part of the machine's frames; the rest comes back */
+	uint64_t excess = vm->sh.pmap.npages - oc->target;
 	uint64_t back = oc->ballooned + oc->balloon_budget;
 	return back < excess ? excess - back : 0;
 }

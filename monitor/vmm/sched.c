@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "monitor/vmm/host.h"
+#include "monitor/vmm/overcommit.h"
 #include "monitor/vmm/sched.h"
 #include "monitor/vmm/vm.h"
 
@@ -26,7 +27,9 @@ struct mon_sched {
 	bool round_ok;
 	double asked_time[MON_HOST_VMS_MAX]; /* the time each VM's share entitled it to in counted rounds */
 	unsigned n;
-	unsigned next;            /* whose slice is next */
+	unsigned next;            /* whose slice is next, or in progress */
+	bool in_slice;            /* v[next]'s slice has begun (mon_sched_step) */
+	uint64_t t0;              /* its instruction count when it began */
 	uint64_t fair_rounds;
 };
 
@@ -101,42 +104,96 @@ static void end_round(struct mon_sched *s)
 	s->round_ok = true;
 }
 
-enum mon_state mon_sched_run_slice(struct mon_sched *s, struct vm **ran)
+static void next_vm(struct mon_sched *s)
 {
-	*ran = NULL;
+	if (++s->next == s->n) {
+		s->next = 0;
+		end_round(s);
+	}
+}
+
+/* The next runnable VM's slice begins: false if none is runnable. */
+static bool begin_slice(struct mon_sched *s)
+{
 	unsigned tried = 0;
 	while (tried < s->n && s->v[s->next].vm->stopped) { /* the next runnable VM */
-		if (++s->next == s->n) {
-			s->next = 0;
-			end_round(s);
-		}
+		next_vm(s);
 		tried++;
 	}
 	if (tried == s->n)
-		return MON_STOPPED;
+		return false;
+	const struct mon_sched_vm *e = &s->v[s->next];
+	s->t0 = e->vm->cpu.icount;
+	mon_vm_pause_at(e->vm, s->t0 + s->slice * e->share);
+	s->in_slice = true;
+	return true;
+}
+
+/* The slice in progress ends: count what it advanced; the next VM's is next. */
+static void end_slice(struct mon_sched *s)
+{
 	unsigned i = s->next;
 	struct mon_sched_vm *e = &s->v[i];
 	struct vm *vm = e->vm;
-	*ran = vm;
-	uint64_t t0 = vm->cpu.icount;
-	mon_vm_pause_at(vm, t0 + s->slice * e->share);
-	enum mon_state st;
-	while ((st = mon_vm_step(vm, MON_STEP_RUN)) == MON_RUNNING)
-		;
-	bool own_pause = st == MON_PAUSED && vm->pause.reason != MON_PAUSE_ICOUNT;
 	mon_vm_pause_at(vm, UINT64_MAX);
-	uint64_t dt = vm->cpu.icount - t0;
+	uint64_t dt = vm->cpu.icount - s->t0;
 	e->slices++;
 	e->time += dt;
 	s->round_time[i] += dt;
 	s->round_ran[i] = true;
 	if (vm->stopped)
 		s->round_ok = false;
-	if (++s->next == s->n) {
-		s->next = 0;
-		end_round(s);
+	s->in_slice = false;
+	next_vm(s);
+}
+
+enum mon_state mon_sched_step(struct mon_sched *s, enum mon_step_kind kind, struct vm **ran, bool *slice_end)
+{
+	*ran = NULL;
+	*slice_end = false;
+	if (!s->in_slice && !begin_slice(s))
+		return MON_STOPPED;
+	struct vm *vm = s->v[s->next].vm;
+	*ran = vm;
+	/* MON_STEP_EXIT runs past a pause point; MON_STEP_RUN stops at the slice's end or an exit */
+	enum mon_state st = mon_vm_step(vm, kind == MON_STEP_EXIT ? MON_STEP_RUN : kind);
+	bool own_pause = st == MON_PAUSED && vm->pause.reason != MON_PAUSE_ICOUNT;
+	if (st == MON_STOPPED || (st == MON_PAUSED && !own_pause)) {
+		end_slice(s);
+		*slice_end = true;
 	}
-	return own_pause ? MON_PAUSED : MON_RUNNING;
+	return own_pause ? MON_PAUSED : st == MON_STOPPED ? MON_STOPPED : MON_RUNNING;
+}
+
+enum mon_state mon_sched_run_slice(struct mon_sched *s, struct vm **ran)
+{
+	for (;;) {
+		bool end;
+		enum mon_state st = mon_sched_step(s, MON_STEP_RUN, ran, &end);
+		if (!*ran)
+			return MON_STOPPED;
+		if (end)
+			return MON_RUNNING;
+		if (st == MON_PAUSED) { /* a pause of its own ends the slice too */
+			end_slice(s);
+			return MON_PAUSED;
+		}
+	}
+}
+
+struct vm *mon_sched_current(const struct mon_sched *s)
+{
+	for (unsigned k = 0; k < s->n; k++) {
+		struct vm *vm = s->v[(s->next + k) % s->n].vm;
+		if (s->in_slice || !vm->stopped)
+			return vm;
+	}
+	return NULL;
+}
+
+bool mon_sched_in_slice(const struct mon_sched *s)
+{
+	return s->in_slice;
 }
 
 unsigned mon_sched_nvms(const struct mon_sched *s)
@@ -205,4 +262,5 @@ void mon_sched_print_summary(const struct mon_sched *s, FILE *f)
 			(unsigned long long)mon_stats_exits(st), (unsigned long long)miss, rate,
 			(unsigned long long)mon_vm_frames_held(vm), s->v[i].share, asked, got);
 	}
+	mon_host_overcommit_summary(h, f);
 }

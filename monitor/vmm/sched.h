@@ -53,6 +53,25 @@ int mon_sched_add(struct mon_sched *s, struct vm *vm, unsigned share, char *err,
  */
 enum mon_state mon_sched_run_slice(struct mon_sched *s, struct vm **ran);
 
+/*
+ * The same in smaller steps (the console): one mon_vm_step(kind) of the VM
+ * whose slice is in progress, beginning the next runnable VM's slice when
+ * none is (*ran: that VM; NULL and MON_STOPPED when every VM has stopped).
+ * MON_STEP_EXIT is run as MON_STEP_RUN, which ends at the next exit or at
+ * the slice's end: a step never passes the slice's end. *slice_end: the
+ * slice ended with this step (the VM reached its slice's instruction count,
+ * or stopped); the next step runs the next VM. Returns what mon_vm_step
+ * returned for *ran, but MON_RUNNING when it paused at the slice's end;
+ * MON_PAUSED is a pause of the VM's own (breakpoint, watchpoint), inside
+ * its slice, which the next step goes on with. Steps of any kind give the
+ * schedule mon_sched_run_slice gives (no pauses of their own).
+ */
+enum mon_state mon_sched_step(struct mon_sched *s, enum mon_step_kind kind, struct vm **ran, bool *slice_end);
+/* The VM whose slice is in progress, else the one whose slice is next (NULL: every VM has stopped). */
+struct vm *mon_sched_current(const struct mon_sched *s);
+/* Has the current VM's slice begun (mon_sched_step), and not ended? */
+bool mon_sched_in_slice(const struct mon_sched *s);
+
 /* What one VM got. */
 struct mon_sched_vm {
 	struct vm *vm;

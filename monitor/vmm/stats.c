@@ -63,6 +63,71 @@ const char *mon_stop_name(enum mon_stop_reason r)
 	return "?";
 }
 
+/* " name N" for each instruction counted, comma-separated; how many. */
+static unsigned print_ops(FILE *f, const uint64_t *count)
+{
+	unsigned shown = 0;
+	for (unsigned i = 1; i < SOP_COUNT; i++)
+		if (count[i])
+			fprintf(f, "%s %s %llu", shown++ ? "," : "", cpu_sens_op_name((enum cpu_sens_op)i),
+				(unsigned long long)count[i]);
+	return shown;
+}
+
+/* The exits, round trips, TLB, faults and shadow lines of a monitored VM. */
+static void monitor_summary(const struct vm *vm, FILE *f)
+{
+	const struct mon_stats *s = &vm->stats;
+	fprintf(f, "exits:           %llu (sensitive %llu, exception %llu, tlb-miss %llu, other %llu)\n",
+		(unsigned long long)mon_stats_exits(s), (unsigned long long)(s->exits[CPU_EXIT_SENSITIVE] + s->exits[CPU_EXIT_IO]),
+		(unsigned long long)s->exits[CPU_EXIT_EXCEPTION], (unsigned long long)s->exits[CPU_EXIT_TLB_MISS],
+		(unsigned long long)(s->exits[CPU_EXIT_HLT] + s->exits[CPU_EXIT_TRIPLE_FAULT] + s->exits[CPU_EXIT_UNSUPPORTED]));
+	fprintf(f, "  by instruction:");
+	fprintf(f, "%s\n", print_ops(f, s->sens) ? "" : " none");
+	fprintf(f, "round trips:     %llu (reflections %llu: syscalls %llu, interrupts %llu)\n",
+		(unsigned long long)s->round_trips, (unsigned long long)s->reflections,
+		(unsigned long long)s->syscalls, (unsigned long long)s->irqs);
+	struct tlb_stats t;
+	host_tlb_stats(vm, &t);
+	uint64_t hits = mon_vm_tlb_hits(vm), miss = t.misses;
+	double rate = hits + miss ? 100.0 * (double)hits / (double)(hits + miss) : 0.0;
+	fprintf(f, "TLB:             %ux%u %s: hits %llu, misses %llu, hit rate %.2f%%, evictions %llu\n",
+		vm->tlb->sets, vm->tlb->ways, tlb_policy_name(vm->tlb->policy), (unsigned long long)hits,
+		(unsigned long long)miss, rate, (unsigned long long)t.evictions);
+	fprintf(f, "faults:          hidden %llu, true %llu\n", (unsigned long long)s->hidden_faults,
+		(unsigned long long)mon_vm_true_faults(vm));
+	fprintf(f, "shadow:          hardware walks %llu (%llu refilled the TLB, no exit), VMM fills %llu, "
+		   "walk refs %llu, traced PT writes %llu, CR3 writes %llu, resets %llu\n",
+		(unsigned long long)s->hw_walks, (unsigned long long)vm->sh.stats.hw_refills,
+		(unsigned long long)s->shadow_fills, (unsigned long long)s->walk_refs,
+		(unsigned long long)s->pt_writes, (unsigned long long)s->cr3_writes,
+		(unsigned long long)s->shadow_resets);
+}
+
+/*
+ * The same lines for the bare core, which has no monitor: nothing exits,
+ * nothing is reflected, faulted into a VMM or shadowed (cost.c prices it that
+ * way). The core still stops for each port access, so the device model can
+ * answer (priced as io), and at hlt: those stops are counted as what they are.
+ * Its TLB misses and walk references are its own paging's (cpu/mmu_paging.c).
+ */
+static void bare_summary(const struct vm *vm, FILE *f)
+{
+	const struct mon_stats *s = &vm->stats;
+	fprintf(f, "exits:           none (bare core: no monitor to exit to)\n");
+	fprintf(f, "  core stops:    %llu, for the device model and hlt:", (unsigned long long)mon_stats_exits(s));
+	unsigned shown = print_ops(f, s->sens);
+	if (s->exits[CPU_EXIT_HLT])
+		fprintf(f, "%s hlt %llu", shown++ ? "," : "", (unsigned long long)s->exits[CPU_EXIT_HLT]);
+	fprintf(f, "%s (no world switch: not priced as exits)\n", shown ? "" : " none");
+	fprintf(f, "round trips:     none (bare core: syscalls and interrupts go straight to kernel A)\n");
+	fprintf(f, "TLB:             not simulated (bare core: the CPU's own paging TLB)\n");
+	fprintf(f, "faults:          none seen by a monitor (bare core: the CPU delivers page faults to kernel A)\n");
+	fprintf(f, "paging:          the CPU walked kernel A's own page tables: %llu TLB misses, %llu walk refs "
+		   "(no shadow tables)\n",
+		(unsigned long long)vm->cpu.stats.paging_walks, (unsigned long long)vm->cpu.stats.paging_refs);
+}
+
 void mon_print_summary(const struct vm *vm, FILE *f)
 {
 	const struct mon_stats *s = &vm->stats;
@@ -76,39 +141,10 @@ void mon_print_summary(const struct vm *vm, FILE *f)
 	fprintf(f, "instructions:    %llu (guest user %llu, guest kernel %llu)\n",
 		(unsigned long long)(s->insns_user + s->insns_kernel), (unsigned long long)s->insns_user,
 		(unsigned long long)s->insns_kernel);
-	fprintf(f, "exits:           %llu (sensitive %llu, exception %llu, tlb-miss %llu, other %llu)\n",
-		(unsigned long long)mon_stats_exits(s), (unsigned long long)(s->exits[CPU_EXIT_SENSITIVE] + s->exits[CPU_EXIT_IO]),
-		(unsigned long long)s->exits[CPU_EXIT_EXCEPTION], (unsigned long long)s->exits[CPU_EXIT_TLB_MISS],
-		(unsigned long long)(s->exits[CPU_EXIT_HLT] + s->exits[CPU_EXIT_TRIPLE_FAULT] + s->exits[CPU_EXIT_UNSUPPORTED]));
-	fprintf(f, "  by instruction:");
-	unsigned shown = 0;
-	for (unsigned i = 1; i < SOP_COUNT; i++)
-		if (s->sens[i]) {
-			fprintf(f, "%s %s %llu", shown++ ? "," : "", cpu_sens_op_name((enum cpu_sens_op)i),
-				(unsigned long long)s->sens[i]);
-		}
-	fprintf(f, "%s\n", shown ? "" : " none");
-	fprintf(f, "round trips:     %llu (reflections %llu: syscalls %llu, interrupts %llu)\n",
-		(unsigned long long)s->round_trips, (unsigned long long)s->reflections,
-		(unsigned long long)s->syscalls, (unsigned long long)s->irqs);
-	struct tlb_stats t;
-	host_tlb_stats(vm, &t);
-	uint64_t hits = mon_vm_tlb_hits(vm), miss = t.misses;
-	double rate = hits + miss ? 100.0 * (double)hits / (double)(hits + miss) : 0.0;
 	if (vm->cfg.bare_core)
-		fprintf(f, "TLB:             not simulated (bare core: the CPU's own paging TLB)\n");
+		bare_summary(vm, f);
 	else
-		fprintf(f, "TLB:             %ux%u %s: hits %llu, misses %llu, hit rate %.2f%%, evictions %llu\n",
-			vm->tlb->sets, vm->tlb->ways, tlb_policy_name(vm->tlb->policy), (unsigned long long)hits,
-			(unsigned long long)miss, rate, (unsigned long long)t.evictions);
-	fprintf(f, "faults:          hidden %llu, true %llu\n", (unsigned long long)s->hidden_faults,
-		(unsigned long long)mon_vm_true_faults(vm));
-	fprintf(f, "shadow:          hardware walks %llu (%llu refilled the TLB, no exit), VMM fills %llu, "
-		   "walk refs %llu, traced PT writes %llu, CR3 writes %llu, resets %llu\n",
-		(unsigned long long)s->hw_walks, (unsigned long long)vm->sh.stats.hw_refills,
-		(unsigned long long)s->shadow_fills, (unsigned long long)s->walk_refs,
-		(unsigned long long)s->pt_writes, (unsigned long long)s->cr3_writes,
-		(unsigned long long)s->shadow_resets);
+		monitor_summary(vm, f);
 	fprintf(f, "io:              %llu port accesses\n", (unsigned long long)s->io_accesses);
 	struct mon_cost_counts n;
 	mon_vm_cost_counts(vm, &n);

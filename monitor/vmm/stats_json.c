@@ -109,15 +109,10 @@ static void put_cost(const struct vm *vm, FILE *f)
 	fputc('}', f);
 }
 
-void mon_print_summary_json(const struct vm *vm, FILE *f)
+/* The exits, round trips, TLB, faults and shadow of a monitored VM. */
+static void put_monitor(const struct vm *vm, FILE *f)
 {
 	const struct mon_stats *s = &vm->stats;
-	fprintf(f, "{\n  \"vm\": %u,\n  \"stop\": {\"reason\": \"%s\", \"status\": %d, \"message\": ", vm->vmid,
-		mon_stop_name(vm->stop.reason), vm->stop.status);
-	put_str(f, vm->stop.message);
-	fprintf(f, "},\n  \"instructions\": {\"total\": %llu, \"user\": %llu, \"kernel\": %llu},\n",
-		(unsigned long long)(s->insns_user + s->insns_kernel), (unsigned long long)s->insns_user,
-		(unsigned long long)s->insns_kernel);
 	fprintf(f, "  \"exits\": {\"total\": %llu, \"sensitive\": %llu, \"exception\": %llu, \"tlb_miss\": %llu, "
 		   "\"other\": %llu, \"by_instruction\": ",
 		(unsigned long long)mon_stats_exits(s),
@@ -139,6 +134,37 @@ void mon_print_summary_json(const struct vm *vm, FILE *f)
 		(unsigned long long)s->shadow_fills, (unsigned long long)s->walk_refs,
 		(unsigned long long)s->pt_writes, (unsigned long long)s->cr3_writes,
 		(unsigned long long)s->shadow_resets);
+}
+
+/* The bare core's: no exits (its stops for the device model and hlt), no
+ * round trips, faults or shadow seen by a monitor; its own paging's walks. */
+static void put_bare(const struct vm *vm, FILE *f)
+{
+	const struct mon_stats *s = &vm->stats;
+	fprintf(f, "  \"exits\": {\"total\": 0, \"core_stops\": %llu, \"core_stops_by_instruction\": ",
+		(unsigned long long)mon_stats_exits(s));
+	put_ops(f, s->sens);
+	fprintf(f, ", \"core_stops_hlt\": %llu},\n", (unsigned long long)s->exits[CPU_EXIT_HLT]);
+	fputs("  \"round_trips\": {\"counted\": false},\n", f);
+	put_tlb(vm, f);
+	fputs("  \"faults\": {\"counted\": false},\n", f);
+	fprintf(f, "  \"paging\": {\"tlb_misses\": %llu, \"walk_refs\": %llu},\n",
+		(unsigned long long)vm->cpu.stats.paging_walks, (unsigned long long)vm->cpu.stats.paging_refs);
+}
+
+void mon_print_summary_json(const struct vm *vm, FILE *f)
+{
+	const struct mon_stats *s = &vm->stats;
+	fprintf(f, "{\n  \"vm\": %u,\n  \"stop\": {\"reason\": \"%s\", \"status\": %d, \"message\": ", vm->vmid,
+		mon_stop_name(vm->stop.reason), vm->stop.status);
+	put_str(f, vm->stop.message);
+	fprintf(f, "},\n  \"instructions\": {\"total\": %llu, \"user\": %llu, \"kernel\": %llu},\n",
+		(unsigned long long)(s->insns_user + s->insns_kernel), (unsigned long long)s->insns_user,
+		(unsigned long long)s->insns_kernel);
+	if (vm->cfg.bare_core)
+		put_bare(vm, f);
+	else
+		put_monitor(vm, f);
 	fprintf(f, "  \"io\": {\"port_accesses\": %llu},\n", (unsigned long long)s->io_accesses);
 	put_cost(vm, f);
 	put_mode(vm, f);

@@ -105,6 +105,10 @@ void mon_trace_update_mask(struct vm *vm)
 	uint32_t m = MON_CAT_DEFAULT & ~(MON_CAT_TLB | MON_CAT_SHADOW);
 	if (t->f)
 		m |= t->cats;
+	/* --trace-after, waiting: its event must be emitted to be seen, whatever
+	 * categories the file holds (every one but insn, unless insn is the event) */
+	if (t->f && !t->started)
+		m |= MON_CAT_DEFAULT | (strcmp(t->after.kind, "insn") ? 0 : MON_CAT_INSN);
 	if (t->sink)
 		m |= t->sink_cats;
 	t->mask = m;
@@ -122,6 +126,11 @@ void mon_vm_set_sink_cats(struct vm *vm, uint32_t cats)
 {
 	vm->trace.sink_cats = cats;
 	mon_trace_update_mask(vm);
+}
+
+bool mon_vm_trace_after_pending(const struct vm *vm)
+{
+	return vm->trace.f && !vm->trace.started;
 }
 
 int mon_vm_trace_finish(struct vm *vm)
@@ -196,6 +205,7 @@ void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char
 		if (!trigger_matches(vm, t, &ev))
 			return;
 		t->started = true;
+		mon_trace_update_mask(vm); /* back to what the file and the sink want */
 		preroll(t, &ev);
 	}
 	write_event(t, &ev);

@@ -152,16 +152,20 @@ static struct vm *vm_create(struct host *h, const struct mon_config *cfg, const 
 		goto fail;
 	}
 	vm->sh_ok = true;
-	if (cfg->balloon && !(cfg->machine_mem && cfg->machine_mem < cfg->mem_size)) {
+	bool pooled = vm->sh.pmap.oc != NULL; /* on a host whose VMs share too few frames */
+	bool overcommitted = pooled || (cfg->machine_mem && cfg->machine_mem < cfg->mem_size);
+	if (cfg->balloon && !overcommitted) {
 		snprintf(err, errlen, "--balloon needs --machine-mem below --mem (nothing to give back otherwise)");
 		goto fail;
 	}
-	if (cfg->share_pages && !(cfg->machine_mem && cfg->machine_mem < cfg->mem_size)) {
+	if (cfg->share_pages && !overcommitted) {
 		snprintf(err, errlen, "--share-pages needs --machine-mem below --mem (sharing happens at page-out)");
 		goto fail;
 	}
-	if (cfg->machine_mem && cfg->machine_mem < cfg->mem_size) {
-		/* SIMPLIFICATION: RAM stays allocated in full; the VM may hold machine_mem of it */
+	if (overcommitted) {
+		/* SIMPLIFICATION (one VM alone): RAM stays allocated in full; the VM may hold
+		 * machine_mem of it. Several VMs: the host's RAM is --machine-mem plus the
+		 * shadow-table pools, and they share its frames (shadow/ocpool.c). */
 		if (cfg->mmu != MON_MMU_SHADOW) {
 			snprintf(err, errlen, "--machine-mem (overcommit) needs --mmu=shadow");
 			goto fail;
@@ -170,7 +174,7 @@ static struct vm *vm_create(struct host *h, const struct mon_config *cfg, const 
 			snprintf(err, errlen, "--balloon needs --paravirt (the guest's balloon driver uses hypercalls)");
 			goto fail;
 		}
-		if (shadow_overcommit_enable(&vm->sh, cfg->machine_mem >> PAGE_SHIFT) ||
+		if ((!pooled && shadow_overcommit_enable(&vm->sh, cfg->machine_mem >> PAGE_SHIFT)) ||
 		    (cfg->share_pages && shadow_share_enable(&vm->sh))) {
 			snprintf(err, errlen, "cannot set up overcommit (host memory for the swap area)");
 			goto fail;
@@ -189,6 +193,7 @@ devices:
 		goto fail;
 	if (mon_modes_init(vm, err, errlen)) /* --mmu=swtlb|nested, --paravirt, --strict-x86 */
 		goto fail;
+	mon_trace_meta_images(vm, img);
 	if (mon_trace_open(vm, cfg, img, err, errlen))
 		goto fail;
 	if (MON_TRACING(vm, MON_CAT_VM))

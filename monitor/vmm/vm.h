@@ -62,6 +62,8 @@ int mon_trace_open(struct vm *vm, const struct mon_config *cfg, const struct mon
 /* Finish: flush and rename (keep = true) or remove the temp file. Returns 0 or -1. */
 int mon_trace_close(struct vm *vm, bool keep);
 void mon_trace_update_mask(struct vm *vm);
+/* (trace_meta.c) Remember the images' hashes for a later host trace header. */
+void mon_trace_meta_images(struct vm *vm, const struct mon_images *img);
 
 /* ---- appname.c: which boot program runs in an address space ---- */
 #define MON_APPSIG_MAX 64
@@ -91,6 +93,8 @@ struct vm {
 	char name[MON_VM_NAME_MAX]; /* cfg.name, or vm<id> */
 	struct mon_config cfg;
 	struct host *host;         /* the machine it runs on (host.h) */
+	uint64_t kernel_hash;      /* its images, as trace headers name them (trace_meta.c) */
+	char modules_meta[MON_MAX_MODULES * 64];
 	bool own_host;             /* made by mon_vm_create_from: destroyed with the VM */
 	uint8_t *ram;              /* the host's machine RAM: guest frames + shadow tables */
 	uint64_t ram_size;

@@ -94,17 +94,34 @@ const char *web_exec(struct web *w, const char *line)
 	return hand_over(w, take_output(w));
 }
 
-/* The VA of the last TLB miss or true fault the session saw, if any. */
+static bool is_miss(const struct draw_event *e)
+{
+	return (!strcmp(e->kind, "tlb_miss") || !strcmp(e->kind, "true_fault")) && (e->has & DRAW_HAS_VA);
+}
+
+/* The VA of the last TLB miss or true fault the session saw, if any. A miss
+ * that retries a shadow fill of the same page belongs to the fill's walk:
+ * *at is then the miss that began it (the guest walk, the pmap, the fill). */
 static bool last_miss(const struct draw_events *t, uint64_t *va, size_t *at)
 {
-	for (size_t i = t->n; i-- > 0;)
-		if ((!strcmp(t->ev[i].kind, "tlb_miss") || !strcmp(t->ev[i].kind, "true_fault")) &&
-		    (t->ev[i].has & DRAW_HAS_VA)) {
-			*va = t->ev[i].va;
-			*at = i;
-			return true;
+	size_t i = t->n;
+	while (i-- > 0 && !is_miss(&t->ev[i]))
+		;
+	if (i >= t->n)
+		return false;
+	bool retried = false; /* a retry since the miss before */
+	for (size_t j = i; j-- > 0;) {
+		if (!is_miss(&t->ev[j])) {
+			retried |= !strcmp(t->ev[j].kind, "retry");
+			continue;
 		}
-	return false;
+		if (retried && (t->ev[j].va >> 12) == (t->ev[i].va >> 12))
+			i = j;
+		break;
+	}
+	*va = t->ev[i].va;
+	*at = i;
+	return true;
 }
 
 /* The walk of the last miss as far as it has gone: the events since the

@@ -8,6 +8,9 @@
 #   make console-tracediff       vmlab trace-diff end to end on two runs' traces
 #   make console-scriptline      a script's "#! OPTIONS" line: used; conflicts and garbage refused
 #   make console-record          vmlab record / replay (and the record command): same transcript
+#   make console-vm-args         vmlab console --vm (several VMs): bad command lines refused in
+#                                one line, --vm and --vm-file consoles alike (the session itself:
+#                                multivm.cmd, vm_single.cmd in console-golden)
 # The Check unit tests (tests/unit/test_monitor_console*.c, test_monitor_tracediff.c) run
 # with `make unit`.
 
@@ -22,9 +25,11 @@ CONSOLE_GOLD_KERNEL := build/guestos/kernel.elf
 CONSOLE_GOLD_INITRD := build/guestos/initrd.pack
 # module_symbols.cmd passes the lab 06 starter with --module (labs/labs.mk builds it)
 CONSOLE_GOLD_STARTER := build/labs/strider
+# multivm.cmd runs lab 12's strict-x86 demo kernel beside guestos ("kernel B")
+CONSOLE_GOLD_STRICT := build/labs/strict.elf
 console-gold-guest:
 	@$(MAKE) --no-print-directory BUILD=build SAN= COV= OPT=-O2 $(CONSOLE_GOLD_KERNEL) $(CONSOLE_GOLD_INITRD) \
-		$(CONSOLE_GOLD_STARTER)
+		$(CONSOLE_GOLD_STARTER) $(CONSOLE_GOLD_STRICT)
 
 console-golden: $(CONSOLE_VMLAB) console-gold-guest
 	@tests/console/run_golden.sh $(CONSOLE_VMLAB) $(CONSOLE_GOLD_KERNEL) $(CONSOLE_GOLD_INITRD) $(CONSOLE_OUT)
@@ -45,6 +50,10 @@ console-record: $(CONSOLE_VMLAB) console-gold-guest
 console-scriptline: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(BUILD)/labs/strider
 	@tests/console/scriptline.sh $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(CONSOLE_OUT)
 
-TEST_STEPS += console-golden console-tmux console-tracediff console-record console-scriptline
+console-vm-args: $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD)
+	@tests/console/multivm_args.sh $(CONSOLE_VMLAB) $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(CONSOLE_OUT)
 
-.PHONY: console-golden console-golden-update console-gold-guest console-tmux console-tracediff console-record console-scriptline
+TEST_STEPS += console-golden console-tmux console-tracediff console-record console-scriptline console-vm-args
+
+.PHONY: console-golden console-golden-update console-gold-guest console-tmux console-tracediff console-record console-scriptline \
+	console-vm-args

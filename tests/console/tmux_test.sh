@@ -7,7 +7,9 @@
 # symbols, history (Up arrow) within a session and across sessions through
 # $HOME/.vmlab_history (HOME is a temp dir), colour on a terminal and none
 # with --no-color, Ctrl-C at the prompt (drops the line) and during
-# `continue` (stops the guest, back to the prompt), Ctrl-D (clean exit 0).
+# `continue` (stops the guest, back to the prompt), Ctrl-D (clean exit 0);
+# a console of several VMs (--vm): its banner, the prompt naming the selected
+# VM, completion of `vm select` and the VMs' names.
 set -u
 if [ $# -ne 3 ]; then echo "usage: $0 VMLAB KERNEL INITRD" >&2; exit 2; fi
 vmlab=$(realpath "$1") kernel=$(realpath "$2") initrd=$(realpath "$3")
@@ -95,5 +97,24 @@ wait_for "unknown command 'frobnicate'" || fail "error line missing (--no-color)
 T capture-pane -p -e -t con | grep -q $'\033\\[[0-9;]*31m' && fail "--no-color still prints colour"
 key C-d
 wait_for "CONSOLE-EXITED 0" || fail "second session: Ctrl-D"
+# 10. several VMs (--vm): the banner, the prompt naming the selected VM, completion of
+# vm's words and of the VMs' names, Ctrl-C during continue, Ctrl-D
+T kill-session -t con >/dev/null 2>&1
+T new-session -d -s con -x 180 -y 50 \
+  "env HOME=$tmp TERM=xterm-256color $vmlab console --kernel $kernel --module $initrd --vm name=alpha,cmdline=run=cpubench --vm name=beta,cmdline=run=cpubench; echo CONSOLE-EXITED \$?; sleep 60"
+wait_for "2 VMs on one host, stopped before their first instruction; alpha is selected" || fail "multi: no banner"
+wait_for "(vmlab alpha)" || fail "multi: the prompt does not name alpha"
+type_line "vm sel"; key Tab; type_line "be"; key Tab; key Enter
+wait_for "(vmlab alpha) vm select beta" || fail "multi: completion of 'vm sel<Tab>be<Tab>'"
+wait_for "selected vm1 (beta)" || fail "multi: vm select beta"
+wait_for "(vmlab beta)" || fail "multi: the prompt does not name beta after vm select beta"
+type_line "continue"; key Enter
+sleep 1
+key C-c
+wait_for "interrupted" || fail "multi: Ctrl-C during continue: no 'interrupted'"
+type_line "vm list"; key Enter
+wait_for "world switches" || fail "multi: vm list"
+key C-d
+wait_for "CONSOLE-EXITED 0" || fail "multi: Ctrl-D did not exit cleanly with status 0"
 if [ $failures -ne 0 ]; then echo "tmux_test: $failures failure(s)"; exit 1; fi
-echo "tmux_test: ok (completion, history, colour, Ctrl-C, Ctrl-D)"
+echo "tmux_test: ok (completion, history, colour, Ctrl-C, Ctrl-D; several VMs: prompt, vm select completion)"

@@ -25,6 +25,7 @@ pictures=(
   "syscall-walk|walk --va 0xffffffff8010e000|syscall"
   "syscall-tlb|tlb|syscall"
   "swtlb-sequence|sequence|tests/modes/golden/swtlb-miss.trace"
+  "nested-walk|walk --va 0x400000|tests/modes/golden/nested-miss.trace"
 )
 n=0
 for p in "${pictures[@]}"; do
@@ -59,9 +60,20 @@ done
 
 # A picture that must show what it claims (the golden could be wrong too).
 grep -q 'data-phase="install"' "$out/hidden-fault-sequence.svg" || bad "hidden fault: no install arrow"
+# the shadow page fault is an exit: an arrow from the CPU/MMU lane (1) to the VMM's (3), not a loop
+grep -q 'data-kind="shadow_fault" data-phase="shadow fault" data-icount="[0-9]*" data-from="1" data-to="3"' \
+  "$out/hidden-fault-sequence.svg" || bad "hidden fault: the shadow page fault does not cross to the VMM"
 grep -q 'data-level="1" data-index="0" data-at="0x274000" data-value="0x271005"' "$out/hidden-fault-walk.svg" ||
   bad "hidden fault walk: the L1 entry is not the trace's"
 grep -q 'class="frame fault"' "$out/true-fault-walk.svg" || bad "true fault walk: no fault box"
+# the install after the retry's hardware walk, with the trace's MA; no fault where the VMM resolved the miss
+grep -q 'TLB install \[set 0 way 2\]: VA 0x400000 -&gt; MA 0x3de5000 ' "$out/hidden-fault-walk.svg" ||
+  bad "hidden fault walk: not the TLB install of the trace (set 0 way 2, MA 0x3de5000)"
+for w in hidden-fault syscall nested; do
+  grep -q 'class="frame fault"' "$out/$w-walk.svg" && bad "$w walk: a fault box for a miss with no true fault"
+done
+[ "$(grep -c '<g class="pte"' "$out/nested-walk.svg")" = 4 ] || bad "nested walk: not the 4 guest entries of the 2-D walk"
+grep -q '>nested walk<' "$out/nested-walk.svg" || bad "nested walk: the PA -> MA arrow is not the nested walk"
 # 3 misses that fault into the VMM, 2 retries refilled by the hardware walk (the window ends in the 3rd fill)
 [ "$(grep -c 'data-phase="miss"' "$out/syscall-sequence.svg")" = 5 ] || bad "syscall: not 5 miss arrows"
 grep -q 'data-kind="tlb_write" data-phase="tlb write"' "$out/swtlb-sequence.svg" || bad "swtlb: no TLB write arrow"

@@ -32,6 +32,11 @@ bad mem-below-1M 2 "from 1M to 1G" "${run[@]}" --mem 512K
 bad stats-json-dir 2 "--stats-json file $out/inputs-dir is a directory" "${run[@]}" --stats-json "$out/inputs-dir"
 bad stats-json-nodir 2 "cannot write --stats-json file" "${run[@]}" --stats-json "$out/no-such-dir/s.json"
 bad stats-json-console 2 "is an option of vmlab run" "${con[@]}" --stats-json "$out/s.json" --script /dev/null
+bad save-at-dir 2 "--save-at file $out/inputs-dir is a directory" "${run[@]}" --save-at 1000 "$out/inputs-dir"
+bad save-at-nodir 2 "cannot write --save-at file" "${run[@]}" --save-at 1000 "$out/no-such-dir/s.snap"
+# a run that fails before it starts leaves none of its output files behind, not even half-written
+bad restore-missing 1 "cannot open $out/no-such.snap" "${run[@]}" --restore "$out/no-such.snap" --stats-json "$out/s.json"
+ls "$out"/s.json* >/dev/null 2>&1 && { echo "FAIL inputs: a failed --restore left its --stats-json file behind"; fail=1; }
 printf '[1] vm0 kernel a\n' >"$out/in-a.txt"
 bad tracediff-ignore 2 "unknown field 'icnt' (fields: icount" "$vmlab" trace-diff "$out/in-a.txt" "$out/in-a.txt" --ignore icnt
 # a run too short to time: bench says so instead of printing a ratio of start-up costs
@@ -46,5 +51,14 @@ ls "$out"/in.trace* >/dev/null 2>&1 && { echo "FAIL inputs: a trace file was lef
 "${run[@]}" --quiet --trace-after tlb-miss@app --trace-limit 20 --trace "$out/in.trace" >/dev/null 2>&1 &&
   grep -q "TLB miss" "$out/in.trace" && echo "ok   inputs trace-after tlb-miss@app" ||
   { echo "FAIL inputs: --trace-after tlb-miss@app wrote no TLB miss"; fail=1; }
+# the event need not be of a category the file holds: syscalls after the app's first TLB miss
+"${run[@]}" --quiet --trace-after tlb_miss@app --trace-categories syscall --trace "$out/in.trace" >/dev/null 2>&1 &&
+  grep -q "syscall" "$out/in.trace" && echo "ok   inputs trace-after an event of a category not traced" ||
+  { echo "FAIL inputs: --trace-after tlb_miss@app --trace-categories syscall wrote no syscall"; fail=1; }
+# an event that never comes: the run says so (the file holds only its header)
+"${run[@]}" --quiet --trace-after tlb_miss@app:nosuch --trace "$out/in.trace" >/dev/null 2>"$out/in.stderr"
+grep -q "^vmlab run: --trace-after tlb_miss@app:nosuch: no such event in this run" "$out/in.stderr" &&
+  echo "ok   inputs trace-after an event that never comes" ||
+  { echo "FAIL inputs: --trace-after of an event that never comes is silent: $(cat "$out/in.stderr")"; fail=1; }
 rm -f "$out/in.trace"
 exit $fail

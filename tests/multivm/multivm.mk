@@ -7,6 +7,10 @@
 #                              bad --vm specs (one line, status 2)
 #   make multivm-golden        stdout and stderr of one two-kernel run vs tests/multivm/golden/
 #   make multivm-golden-update regenerate that golden (review the diff!)
+#   make multivm-overcommit    two guestos VMs overcommitted on one machine RAM (--machine-mem):
+#                              output as alone, isolation with shared frames, the double-paging
+#                              demo with/without balloon and sharing vs its golden
+#                              (make multivm-overcommit-update regenerates it)
 # The scheduler's shares and determinism: tests/unit/test_monitor_sched.c.
 
 MV_OUT := $(BUILD)/tests/multivm
@@ -44,6 +48,13 @@ multivm-golden-update: $(MV_DEPS)
 	  echo "status $$?" >>tests/multivm/golden/three-vms.txt
 	@echo "regenerated tests/multivm/golden/three-vms.txt (review the diff)"
 
-TEST_STEPS += multivm-run multivm-golden
-GOLDEN_STEPS += multivm-golden-update
-.PHONY: multivm-run multivm-golden multivm-golden-update
+# Several VMs overcommitted on one host (--machine-mem with --vm): tests/multivm/overcommit.sh.
+MV_OC_GOLDEN := tests/multivm/golden/overcommit-demo.txt
+multivm-overcommit: $(MV_VMLAB) $(MV_KERNEL) $(MV_INITRD)
+	@tests/multivm/overcommit.sh $(MV_VMLAB) $(MV_KERNEL) $(MV_INITRD) $(MV_OUT)/oc $(MV_OC_GOLDEN)
+multivm-overcommit-update: $(MV_VMLAB) $(MV_KERNEL) $(MV_INITRD)
+	@UPDATE_GOLDEN=1 tests/multivm/overcommit.sh $(MV_VMLAB) $(MV_KERNEL) $(MV_INITRD) $(MV_OUT)/oc $(MV_OC_GOLDEN)
+
+TEST_STEPS += multivm-run multivm-golden multivm-overcommit
+GOLDEN_STEPS += multivm-golden-update multivm-overcommit-update
+.PHONY: multivm-run multivm-golden multivm-golden-update multivm-overcommit multivm-overcommit-update

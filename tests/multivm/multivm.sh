@@ -109,12 +109,26 @@ has iso-panic out "^b| .*PANIC"
 # 7. one trace of every VM: each line names its VM; the world switches name both
 run trace "${two[@]}" --trace "$out/two.trace" --trace-categories vm --quiet
 want_rc trace 0
-grep -vqE '^\[ *[0-9]+\] vm[01] ' "$out/two.trace" && bad "trace: a line without its VM"
+tail -n +2 "$out/two.trace" | grep -vqE '^\[ *[0-9]+\] vm[01] ' && bad "trace: a line without its VM"
+# its first line says how it was made: every VM's images, shares and options (a single VM's trace has one too)
+head -1 "$out/two.trace" | grep -qE '^# vmlab trace version=[^ ]+ seed=1 vms=a,b kernel=a:[0-9a-f]{16},b:[0-9a-f]{16} modules=a/initrd.pack:[0-9a-f]{16},b/initrd.pack:[0-9a-f]{16} options=--vm-slice 10000 \| a share=1: --mem 8M --cmdline run=pingpong .*\| b share=3: --mem 8M --cmdline run=hello' ||
+  bad "trace: no provenance header: $(head -1 "$out/two.trace")"
+run trace-json "${two[@]}" --trace "$out/two.jsonl" --trace-format jsonl --trace-categories vm --quiet
+head -1 "$out/two.jsonl" | grep -q '^{"meta":{"version":"[^"]*","seed":1,"vms":"a,b","kernel":"a:' || bad "trace: no JSON Lines header"
+"$vmlab" trace-diff "$out/two.trace" "$out/two.trace" >/dev/null || bad "trace-diff cannot read the multi-VM trace"
 grep -q "world switch: a (vm0) -> b (vm1)" "$out/two.trace" || bad "trace: no switch a -> b"
 run trace-own --vm "name=a,$g,cmdline=run=hello,trace=$out/a.trace,trace-categories=vm" --vm "name=b,$g,cmdline=run=hello" --quiet
 want_rc trace-own 0
 grep -q "vm1 " "$out/a.trace" && bad "trace: b's events in a's own trace"
 grep -q "boot: .*name a" "$out/a.trace" || bad "trace=FILE: a's boot event does not name it"
+
+# 7b. a value in quotes holds commas: guestos runs two programs, as alone
+"$vmlab" run --kernel "$kernel" --module "$initrd" --mem 8M --cmdline run=hello,pingpong --quiet >"$out/solo-two.out" 2>/dev/null
+run quoted --vm "name=a,$g,cmdline=\"run=hello,pingpong\",share=2" --vm "name=b,$g,cmdline='run=pingpong,hello'"
+want_rc quoted 0
+lines_of quoted a | cmp -s - "$out/solo-two.out" || bad "quoted: a's output differs from run=hello,pingpong alone"
+lines_of quoted b | grep -q "pong" || bad "quoted: b did not run pingpong"
+[ $fail = 0 ] && echo "ok   multivm: one trace of every VM with its header; quoted values hold commas"
 
 # 8. bad specs: one line naming the problem, status 2, nothing left behind
 badspec() { # badspec NAME PATTERN ARGS...
@@ -135,6 +149,7 @@ badspec name "bad name 'a b'" --vm "name=a b"
 badspec host "option of the whole machine" --vm "name=a,tlb=8x4"
 badspec flag "key paravirt takes no value" --vm "name=a,paravirt=yes"
 badspec empty "empty VM spec" --vm ""
+badspec quote "no closing quote" --vm "name=a,cmdline=\"run=hello,pingpong"
 badspec file "cannot open" --vm-file "$out/no-such.vms"
 badspec flushalone "only with --vm" --tlb-flush-on-vm-switch
 badspec slice "bad --vm-slice" --vm name=a --vm-slice 0

@@ -50,7 +50,9 @@ START_TEST(good_rubric)
 		"check unit  20 hidden exit : CK_FORK=no build/tests/test_tlb_policy # not a comment\n"
 		"check win   15 public trace file=t.trace ignore=icount,way : @VMLAB@ run --trace @OUT@/t.trace\n"
 		"check q      5 public answer key=misses grep=hit_rate tol=2% : @VMLAB@ run\n"
-		"check q2   2.5 public answer key=n grep=swap: tol=0.5 : @VMLAB@ run\n";
+		"check q2   2.5 public answer key=n grep=swap: tol=0.5 : @VMLAB@ run\n"
+		"check hand  10 public trace handin=my.trace : @VMLAB@ run --trace @OUT@/trace\n"
+		"solve mkdir -p @OUT@/x # a command keeps its '#'\n";
 	struct grade_rubric r;
 	char err[256] = "";
 	ck_assert_msg(load(text, &r, err, sizeof err) == 0, "%s", err);
@@ -64,7 +66,10 @@ START_TEST(good_rubric)
 	ck_assert_uint_eq(r.vars[0].lo, 1);
 	ck_assert_uint_eq(r.vars[0].hi, 65535);
 	ck_assert(!r.vars[1].range);
-	ck_assert_int_eq(r.nchecks, 5);
+	ck_assert_int_eq(r.nchecks, 6);
+	ck_assert_str_eq(r.checks[5].handin, "my.trace");
+	ck_assert(grade_check_is_code(&r.checks[5])); /* the export, with no hand-in, scores 0 */
+	ck_assert_str_eq(r.solve, "mkdir -p @OUT@/x # a command keeps its '#'");
 	ck_assert_int_eq(r.checks[0].kind, GK_BUILD);
 	ck_assert_uint_eq(r.checks[0].timeout, 300);
 	ck_assert_uint_eq(r.checks[1].timeout, 45); /* the rubric's default */
@@ -87,6 +92,7 @@ START_TEST(good_rubric)
 	ck_assert(!grade_check_is_code(&r.checks[3]));
 	grade_rubric_free(&r);
 	ck_assert_int_eq(r.nchecks, 0);
+	ck_assert_ptr_null(r.solve);
 }
 END_TEST
 
@@ -112,6 +118,9 @@ static const struct {
 	{ "lab x\ntimeout 0\n", ":2: timeout wants 1..3600 seconds" },
 	{ "title no lab\ncheck b 1 public build : m\n", ":0: no 'lab NAME' line" },
 	{ "lab x\n", ":0: no checks" },
+	{ "lab x\ncheck t 1 public trace handin=a/b : t\n", ":2: handin= wants a plain file name" },
+	{ "lab x\ncheck q 1 public answer key=k grep=g handin=f : t\n", ":2: handin= is for trace and output checks" },
+	{ "lab x\nsolve\n", ":2: one solve line, with a command" },
 };
 
 START_TEST(bad_rubrics)

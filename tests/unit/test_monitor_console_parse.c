@@ -128,6 +128,11 @@ static const struct good goods[] = {
 	{"tr main", CON_TRANSLATE, 0, 0, 1, 0x401000, 0, 0, 0, 0, ""},
 	{"stats", CON_STATS, 0, 0, 0, 0, 0, 0, 0, 0, ""},
 	{"vm", CON_VM, 0, 0, 0, 0, 0, 0, 0, 0, ""},
+	{"vm list", CON_VM, 0, 0, 0, 0, 0, 0, 0, 0, "list"},
+	{"vm select b", CON_VM, 0, 0, 0, 0, 0, 0, 0, 0, "select"},
+	{"vm  select   vm0 ", CON_VM, 0, 0, 0, 0, 0, 0, 0, 0, "select"},
+	{"until vm-switch", CON_UNTIL, 0, 0, 0, 0, 0, 0, 0, CON_UNTIL_VM_SWITCH, ""},
+	{"until vm_switch", CON_UNTIL, 0, 0, 0, 0, 0, 0, 0, CON_UNTIL_VM_SWITCH, ""},
 	{"trace", CON_TRACE, 0, 0, 0, 0, 0, 0, 0, 0, ""},
 	{"trace 20", CON_TRACE, 1, 20, 0, 0, 0, 0, 0, 0, ""},
 	{"backtrace", CON_BACKTRACE, 0, 0, 0, 0, 0, 0, 0, 0, ""},
@@ -165,6 +170,9 @@ START_TEST(good_lines)
 	if (g->id == CON_UNTIL)
 		ck_assert_int_eq(c.until, g->until);
 	ck_assert_str_eq(c.topic, g->topic);
+	if (!strcmp(g->topic, "select")) /* the name, without blanks */
+		ck_assert_msg(c.expr[0] && !strchr(c.expr, ' ') && strstr(g->line, c.expr), "'%s': name '%s'", g->line,
+			      c.expr);
 }
 END_TEST
 
@@ -226,7 +234,11 @@ static const char *const bads[][2] = {
 	{"translate", "missing address"},
 	{"translate 0x10 0x20", "bad address expression"},
 	{"stats x", "takes no arguments"},
-	{"vm 1", "takes no arguments"},
+	{"vm 1", "vm: '1'? (vm, vm list or vm select NAME)"},
+	{"vm lis", "vm: 'lis'?"},
+	{"vm list all", "vm list takes no arguments"},
+	{"vm select", "vm select needs a VM's name"},
+	{"vm select a b", "vm select takes one VM's name"},
 	{"trace 0", "count must be from 1 to 4096"},
 	{"trace 5000", "count must be from 1 to 4096"},
 	{"bt full", "takes no arguments"},

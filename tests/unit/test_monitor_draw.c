@@ -28,39 +28,54 @@ static char *svg_of(void (*fn)(FILE *, void *), void *ctx)
 	return buf;
 }
 
-/* A hidden fault as the monitor writes it (tests/e2e/golden/hidden-fault.trace). */
+/* A hidden fault as the monitor writes it (tests/e2e/golden/hidden-fault.trace):
+ * the hardware walk finds no shadow entry, the VMM fills it, the retry's
+ * hardware walk installs the TLB entry. */
 static void hidden_fault(struct draw_events *t)
 {
-	line(t, "[   487543] vm0 app:hello  TLB miss VA 0x0000000000400000 (exec) -> VMM");
+	line(t, "[   487543] vm0 app:hello  TLB miss VA 0x0000000000400000 (exec) -> hardware walk of the shadow table");
+	line(t, "[   487543] vm0 CPU        shadow walk: 0 refs, no shadow PML4 yet for this CR3 and view -> shadow "
+		"page fault, exit to VMM");
 	line(t, "[   487543] vm0 VMM        shadow miss; walk guest PT cr3=PA 0x270000: 4 refs -> PA 0x271000");
 	line(t, "[   487543] vm0 VMM          L4 entry at PA 0x270000 = 0x272007");
 	line(t, "[   487543] vm0 VMM          L3 entry at PA 0x272000 = 0x273007");
 	line(t, "[   487543] vm0 VMM          L2 entry at PA 0x273010 = 0x274007");
 	line(t, "[   487543] vm0 VMM          L1 entry at PA 0x274000 = 0x271005");
 	line(t, "[   487543] vm0 VMM        pmap PA 0x271000 -> MA 0x3de5000");
-	line(t, "[   487543] vm0 VMM        TLB install VA 0x400000 -> MA 0x3de5000 [set 0 way 2] U R X");
+	line(t, "[   487543] vm0 VMM        shadow entry VA 0x400000 -> MA 0x3de5000 U R X written at MA 0x31ab000");
 	line(t, "[   487543] vm0 VMM        -> app:hello retry");
+	line(t, "[   487543] vm0 app:hello  TLB miss VA 0x0000000000400000 (exec) -> hardware walk of the shadow "
+		"table (no exit)");
+	line(t, "[   487543] vm0 CPU        shadow walk from root MA 0xf04000: 4 refs -> MA 0x3de5000");
+	line(t, "[   487543] vm0 CPU        TLB install VA 0x400000 -> MA 0x3de5000 [set 0 way 2] U R X");
 }
 
 START_TEST(text_lines_get_kinds_and_fields)
 {
 	struct draw_events t = {0};
 	hidden_fault(&t);
-	static const char *const kinds[] = {"tlb_miss", "walk", "walk_ref", "walk_ref", "walk_ref",
-					    "walk_ref", "pmap", "tlb_install", "retry"};
-	ck_assert_uint_eq(t.n, 9);
+	static const char *const kinds[] = {"tlb_miss", "shadow_fault", "walk", "walk_ref", "walk_ref",
+					    "walk_ref", "walk_ref", "pmap", "shadow_fill", "retry",
+					    "tlb_miss", "hw_walk", "tlb_install"};
+	ck_assert_uint_eq(t.n, 13);
 	for (size_t i = 0; i < t.n; i++)
 		ck_assert_str_eq(t.ev[i].kind, kinds[i]);
 	ck_assert(t.ev[0].has & DRAW_HAS_VA);
 	ck_assert_uint_eq(t.ev[0].va, 0x400000);
-	ck_assert_uint_eq(t.ev[1].pa, 0x271000); /* the walk's result, not its cr3 */
-	ck_assert_uint_eq(t.ev[5].pa, 0x274000);
-	ck_assert_uint_eq(t.ev[5].value, 0x271005);
-	ck_assert_uint_eq(t.ev[6].ma, 0x3de5000);
-	ck_assert(t.ev[7].has & DRAW_HAS_SETWAY);
-	ck_assert_int_eq(t.ev[7].set, 0);
-	ck_assert_int_eq(t.ev[7].way, 2);
-	ck_assert_str_eq(t.ev[2].text, "L4 entry at PA 0x270000 = 0x272007"); /* leading blanks dropped */
+	ck_assert_uint_eq(t.ev[2].pa, 0x271000); /* the walk's result, not its cr3 */
+	ck_assert_uint_eq(t.ev[6].pa, 0x274000);
+	ck_assert_uint_eq(t.ev[6].value, 0x271005);
+	ck_assert_uint_eq(t.ev[7].ma, 0x3de5000);
+	ck_assert_uint_eq(t.ev[11].ma, 0x3de5000);
+	ck_assert(t.ev[12].has & DRAW_HAS_SETWAY);
+	ck_assert_int_eq(t.ev[12].set, 0);
+	ck_assert_int_eq(t.ev[12].way, 2);
+	ck_assert_str_eq(t.ev[3].text, "L4 entry at PA 0x270000 = 0x272007"); /* leading blanks dropped */
+	/* a 2-D walk's guest entry: the value it read */
+	line(&t, "[ 9] vm0 CPU          gL4 entry PA 0x270000: nested walk 4 refs -> MA 0x881000; read 0x272007 (1 ref)");
+	ck_assert_str_eq(t.ev[13].kind, "walk2d_ref");
+	ck_assert(t.ev[13].has & DRAW_HAS_VALUE);
+	ck_assert_uint_eq(t.ev[13].value, 0x272007);
 	draw_events_free(&t);
 }
 END_TEST
@@ -86,8 +101,8 @@ START_TEST(phases_are_the_lectures)
 	struct draw_events t = {0};
 	hidden_fault(&t);
 	line(&t, "[   578193] vm0 app:hello  exit: syscall at RIP 0x4013d7 -> VMM");
-	static const char *const want[] = {"miss", "walk", "walk", "walk", "walk",
-					   "walk", "pmap", "install", "retry", "syscall"};
+	static const char *const want[] = {"miss", "shadow fault", "walk", "walk", "walk", "walk", "walk",
+					   "pmap", "shadow fill", "retry", "miss", "walk", "install", "syscall"};
 	for (size_t i = 0; i < t.n; i++)
 		ck_assert_str_eq(draw_phase(&t.ev[i]), want[i]);
 	draw_events_free(&t);
@@ -120,7 +135,39 @@ START_TEST(walk_model_from_a_hidden_fault)
 	ck_assert_uint_eq(w.pa, 0x271123); /* the offset of the VA asked for */
 	ck_assert_uint_eq(w.ma, 0x3de5123);
 	ck_assert_str_eq(w.perm, "U R X");
+	ck_assert_int_eq(w.set, 0); /* the retry's hardware walk installed it */
+	ck_assert_int_eq(w.way, 2);
+	ck_assert(w.hw_refill);
+	ck_assert_int_eq(w.mmu, DRAW_WALK_SHADOW);
 	ck_assert_int_eq(draw_walk_from_events(&w, &t, 0x500000, err, sizeof err), -1);
+	draw_events_free(&t);
+}
+END_TEST
+
+/* A miss refilled from the shadow table alone (no exit): no guest walk, and no fault either. */
+START_TEST(walk_model_of_a_shadow_hit)
+{
+	struct draw_events t = {0};
+	line(&t, "[ 7] vm0 kernel     TLB miss VA 0x0000000000101067 (exec) -> hardware walk of the shadow table (no exit)");
+	line(&t, "[ 7] vm0 CPU        shadow walk from root MA 0x4458000: 4 refs -> MA 0x75c000");
+	line(&t, "[ 7] vm0 CPU        TLB install VA 0x101000 -> MA 0x75c000 [set 1 way 0] R X");
+	line(&t, "[ 9] vm0 kernel     TLB miss VA 0x0000000000101f00 (read) -> hardware walk of the shadow table");
+	struct draw_walk w;
+	char err[160];
+	ck_assert_int_eq(draw_walk_from_events(&w, &t, 0x101067, err, sizeof err), 0);
+	ck_assert(w.hw_refill && !w.fault && !w.pa_ok && w.nrefs == 0);
+	ck_assert(w.ma_ok && w.tlb_ok);
+	ck_assert_uint_eq(w.ma, 0x75c067);
+	char *svg = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&svg, &len);
+	draw_walk_svg(f, &w);
+	fclose(f);
+	ck_assert_ptr_null(strstr(svg, "class=\"frame fault\""));
+	ck_assert_ptr_null(strstr(svg, "#PF"));
+	ck_assert_ptr_nonnull(strstr(svg, "VA 0x101000 -&gt; MA 0x75c000 "));
+	ck_assert_ptr_nonnull(strstr(svg, "guest table not walked"));
+	free(svg);
 	draw_events_free(&t);
 }
 END_TEST
@@ -190,6 +237,7 @@ int main(void)
 	tcase_add_test(tc, phases_are_the_lectures);
 	tcase_add_test(tc, malformed_lines_are_refused);
 	tcase_add_test(tc, walk_model_from_a_hidden_fault);
+	tcase_add_test(tc, walk_model_of_a_shadow_hit);
 	tcase_add_test(tc, tlb_grid_marks_the_last_change);
 	tcase_add_test(tc, sequence_escapes_and_is_deterministic);
 	tcase_add_test(tc, windows);

@@ -2,7 +2,8 @@
  * tests/unit/test_monitor_sched.c — the multi-VM scheduler (monitor/vmm/sched.h):
  * slices weighted by share give the shares asked, the schedule is deterministic,
  * a VM that panics or runs out of its instruction budget stops alone while the
- * other runs to the serial output it has alone, and bad inputs are refused.
+ * other runs to the serial output it has alone, stepping (mon_sched_step)
+ * gives the same schedule, and bad inputs are refused.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -98,6 +99,18 @@ static void check_serial(struct vm *vm, const char *want)
 	ck_assert(!memcmp(s, want, n));
 }
 
+/* x and y ran the same schedule: slices, their time, world switches, instructions. */
+static void same_schedule(const struct run *x, const struct run *y)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		ck_assert_uint_eq(mon_sched_vm(x->s, i)->slices, mon_sched_vm(y->s, i)->slices);
+		ck_assert_uint_eq(mon_sched_vm(x->s, i)->time, mon_sched_vm(y->s, i)->time);
+		ck_assert_uint_eq(mon_sched_vm(x->s, i)->fair_time, mon_sched_vm(y->s, i)->fair_time);
+		ck_assert_uint_eq(mon_vm_icount(x->vm[i]), mon_vm_icount(y->vm[i]));
+	}
+	ck_assert_uint_eq(mon_host_switches(x->h), mon_host_switches(y->h));
+}
+
 /* Shares 1:3 on two busy guests: 25% and 75% of the instructions of the rounds both ran. */
 START_TEST(shares_one_to_three)
 {
@@ -112,14 +125,53 @@ START_TEST(shares_one_to_three)
 	/* the same again: the same schedule to the instruction */
 	start(&again, "run=cpubench", 1, "run=cpubench", 3, 0);
 	run_all(&again);
-	for (unsigned i = 0; i < 2; i++) {
-		ck_assert_uint_eq(mon_sched_vm(r.s, i)->time, mon_sched_vm(again.s, i)->time);
-		ck_assert_uint_eq(mon_sched_vm(r.s, i)->fair_time, mon_sched_vm(again.s, i)->fair_time);
+	same_schedule(&r, &again);
+	for (unsigned i = 0; i < 2; i++)
 		ck_assert_uint_eq(mon_vm_tlb_hits(r.vm[i]), mon_vm_tlb_hits(again.vm[i]));
-	}
-	ck_assert_uint_eq(mon_host_switches(r.h), mon_host_switches(again.h));
 	done(&r);
 	done(&again);
+}
+END_TEST
+
+/* The console's small steps (mon_sched_step) give run_slice's schedule: the
+ * same slices, world switches and instruction counts, whatever the step kind,
+ * with a breakpoint pause (b's first instruction) staying inside b's slice. */
+START_TEST(steps_give_the_slice_schedule)
+{
+	struct run whole, steps;
+	start(&whole, "run=hello", 1, "run=hello", 3, 0);
+	run_all(&whole);
+	start(&steps, "run=hello", 1, "run=hello", 3, 0);
+	char err[MON_ERR_MAX] = "";
+	va_t first = mon_vm_cpu(steps.vm[1])->rip;
+	ck_assert_int_eq(mon_vm_break_set(steps.vm[1], &first, 1, err, sizeof err), 0);
+	ck_assert_ptr_eq(mon_sched_current(steps.s), steps.vm[0]);
+	ck_assert(!mon_sched_in_slice(steps.s));
+	struct vm *ran, *last = NULL;
+	bool end = true;
+	uint64_t n = 0, ends = 0, pauses = 0;
+	enum mon_state st;
+	while ((st = mon_sched_step(steps.s, n++ < 3000 ? MON_STEP_INSN : MON_STEP_EXIT, &ran, &end)) != MON_STOPPED ||
+	       ran) {
+		ck_assert_ptr_nonnull(ran);
+		ck_assert_msg(ran == last || !last || ends, "%s ran in %s's slice", mon_vm_name(ran), mon_vm_name(last));
+		if (ran != last)
+			ends = 0;
+		last = ran;
+		pauses += st == MON_PAUSED;
+		if (end) {
+			ends++;
+			ck_assert(!mon_sched_in_slice(steps.s));
+		} else {
+			ck_assert(mon_sched_in_slice(steps.s));
+			ck_assert_ptr_eq(mon_sched_current(steps.s), ran);
+		}
+	}
+	ck_assert_uint_eq(pauses, 1);
+	ck_assert_ptr_null(mon_sched_current(steps.s));
+	same_schedule(&steps, &whole);
+	done(&whole);
+	done(&steps);
 }
 END_TEST
 
@@ -188,6 +240,7 @@ int main(void)
 	TCase *tc = tcase_create("sched");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, shares_one_to_three);
+	tcase_add_test(tc, steps_give_the_slice_schedule);
 	tcase_add_test(tc, panic_stops_one_vm);
 	tcase_add_test(tc, budget_stops_one_vm);
 	tcase_add_test(tc, bad_input);

@@ -65,10 +65,10 @@ static void make_a_b_shared(void)
 		fill_page(p << PAGE_SHIFT, (uint8_t)p);
 	ck_assert(frame(PA_A) != MA_NONE);
 	ck_assert(frame(PA_A) == frame(PA_B));
-	ck_assert_uint_eq(OC->sharers[frame(PA_A) >> PAGE_SHIFT], 2);
+	ck_assert_uint_eq(OC->pool->sharers[frame(PA_A) >> PAGE_SHIFT], 2);
 	ck_assert_uint_ge(OC->merges, 1);
-	ck_assert_uint_le(OC->nresident, RESIDENT);
-	OC->resident_max += 2; /* room for copies: no page-out in between moves A or B away */
+	ck_assert_uint_le(OC->pool->nresident, RESIDENT);
+	OC->pool->resident_max += 2; /* room for copies: no page-out in between moves A or B away */
 }
 
 START_TEST(identical_pages_merge_and_cow_isolates)
@@ -85,16 +85,16 @@ START_TEST(identical_pages_merge_and_cow_isolates)
 	ck_assert(frame(PA_A) != shared && frame(PA_B) == shared);
 	check_page(PA_A, 0x5a, PA_A + 16, 0x1122334455667788ull);
 	check_page(PA_B, 0x5a, 0, 0);
-	ck_assert_uint_eq(OC->sharers[shared >> PAGE_SHIFT], 1);
+	ck_assert_uint_eq(OC->pool->sharers[shared >> PAGE_SHIFT], 1);
 	/* B, the last sharer, writes: no copy, its frame becomes private again */
 	ck_assert(shadow_pmap_write64(&V->pmap, PA_B + 8, 42));
 	ck_assert_uint_eq(OC->cow_breaks, breaks + 2);
 	ck_assert(frame(PA_B) == shared);
-	ck_assert_uint_eq(OC->sharers[shared >> PAGE_SHIFT], 0);
+	ck_assert_uint_eq(OC->pool->sharers[shared >> PAGE_SHIFT], 0);
 	check_page(PA_A, 0x5a, PA_A + 16, 0x1122334455667788ull);
 	check_page(PA_B, 0x5a, PA_B + 8, 42);
 	check_page(PA_C, 0x33, 0, 0);
-	ck_assert_uint_le(OC->nresident, RESIDENT + 2);
+	ck_assert_uint_le(OC->pool->nresident, RESIDENT + 2);
 }
 END_TEST
 
@@ -109,7 +109,7 @@ START_TEST(zero_pages_share_one_frame)
 	pa_t a = PA_NONE, b = PA_NONE;
 	for (pa_t p = 60; p < 60 + 4 * RESIDENT && b == PA_NONE; p++) {
 		ma_t m = V->pmap.frame[p];
-		if (m == MA_NONE || !OC->sharers[m >> PAGE_SHIFT])
+		if (m == MA_NONE || !OC->pool->sharers[m >> PAGE_SHIFT])
 			continue;
 		if (a == PA_NONE)
 			a = p << PAGE_SHIFT;
