@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run each test step (a make target) and print a summary.
-# usage: tests/run.sh [-j N] [--alone "STEP..."] [--long "STEP..."] MAKE [make args...] -- STEP...
+# usage: tests/run.sh [-j N] [--name SUITE] [--alone "STEP..."] [--long "STEP..."] MAKE [make args...] -- STEP...
 #
 # -j N runs N steps at a time (default TEST_JOBS, else 1). Each step's output goes
 # to a file of its own and is printed whole, in the order of the list, as soon as
@@ -12,13 +12,16 @@
 # Every step has a timeout: it passes when its make target exits 0 within
 # STEP_TIMEOUT seconds (default 900; --long steps STEP_TIMEOUT_LONG, default 1800).
 # A step that hangs (a guest the monitor never stops) is killed and fails instead
-# of stalling CI. The last line is "tests: N passed, N failed"; the exit status is
-# non-zero if any failed.
+# of stalling CI. The last line is "tests (SUITE): N passed, N failed (S s, cpu C s
+# in the steps)"; the exit status is non-zero if any failed. Each step's "=== time"
+# line gives its wall seconds and its CPU seconds (user + sys of its processes):
+# on a shared machine the CPU seconds say what a step costs.
 set -u
-jobs=${TEST_JOBS:-1} alone=" " long=" "
+jobs=${TEST_JOBS:-1} alone=" " long=" " name=""
 while [ $# -gt 0 ]; do
   case $1 in
     -j) jobs=$2; shift 2 ;;
+    --name) name=" ($2)"; shift 2 ;;
     --alone) alone=" $2 "; shift 2 ;;
     --long) long=" $2 "; shift 2 ;;
     *) break ;;
@@ -113,5 +116,5 @@ else
   done
 fi
 [ -n "$failed_names" ] && echo "failed steps:$failed_names"
-echo "tests: $passed passed, $failed failed ($SECONDS s, cpu $cpu_total s in the steps)"
+echo "tests$name: $passed passed, $failed failed ($SECONDS s, cpu $cpu_total s in the steps)"
 [ "$failed" -eq 0 ]
