@@ -8,8 +8,9 @@
  * direct-mapped table keyed by MA, and each machine page keeps the list of
  * its blocks, so a write to code drops exactly that page's blocks (the page
  * is marked in in->codepage, as for the icache, so every write to it takes
- * the slow path). When the arena is full every block is dropped, between
- * blocks, never while one runs.
+ * the slow path; a dropped block's MA becomes MA_NONE, so the blocks that
+ * chain to it (next[]) no longer find it). When the arena is full every
+ * block is dropped, between blocks, never while one runs.
  *
  * A block's instructions are followed by a cpu_insn_stop slot: the threaded
  * handlers (exec.h) run from the first to it without returning to the loop.
@@ -52,6 +53,7 @@ int cpu_block_init(struct cpu *cpu)
 	in->no_block->ma = MA_NONE;
 	in->no_block->n = 0;
 	in->no_block->page_next = NULL;
+	in->no_block->next[0] = in->no_block->next[1] = in->no_block;
 	drop_all(cpu);
 	return 0;
 }
@@ -70,6 +72,7 @@ void cpu_block_drop_page(struct cpu *cpu, uint64_t page)
 		struct block **slot = &in->btab[cpu_block_index(b->ma)];
 		if (*slot == b)
 			*slot = in->no_block;
+		b->ma = MA_NONE; /* no block's next[] finds it either */
 	}
 	in->page_blocks[page] = NULL;
 	cpu_block_stop_after_current(in, cpu); /* the running block may be one of them */
@@ -125,6 +128,7 @@ struct block *cpu_block_build(struct cpu *cpu, ma_t ma)
 		return NULL;
 	b->ma = ma;
 	b->n = n;
+	b->next[0] = b->next[1] = in->no_block;
 	uint64_t page = ma >> PAGE_SHIFT;
 	b->page_next = in->page_blocks[page];
 	in->page_blocks[page] = b;
@@ -138,9 +142,9 @@ struct block *cpu_block_build(struct cpu *cpu, ma_t ma)
 void cpu_block_account(struct cpu *cpu, unsigned unretired)
 {
 	struct cpu_internal *in = cpu->in;
-	uint64_t fetched = cpu->icount - in->blk_base + unretired;
+	uint64_t fetched = cpu->icount - in->run_base + unretired;
 	cpu->stats.ftlb_hits += fetched;
 	if (fetched)
-		*in->blk_touch = in->blk_base + fetched - 1; /* the last fetch's stamp */
+		*in->blk_touch = in->run_base + fetched - 1; /* the last fetch's stamp */
 	in->blk_touch = NULL;
 }

@@ -294,7 +294,8 @@ struct cpu {
 	struct ftlb_entry *ftlb_; /* the fast translation cache's set for the current CPL */
 	struct cpu_lazy_flags {   /* the pending arithmetic flags (lf_set) */
 		uint64_t res, a, b;
-		uint8_t op, size, cf_in;
+		uint16_t op, size; /* 16 bits each: one 32-bit store sets both */
+		uint8_t cf_in;
 	} lf_;
 };
 

@@ -145,6 +145,7 @@ struct icache_entry {
 struct block {
 	ma_t ma;                 /* MA of the first instruction */
 	struct block *page_next; /* the other blocks of its machine page */
+	struct block *next[2];   /* the blocks run after it lately, most recent first (run.c), or no_block */
 	unsigned n;              /* instructions, followed by one cpu_insn_stop */
 	struct insn insn[];
 };
@@ -179,7 +180,8 @@ struct cpu_internal {
 	struct block *no_block;      /* at the arena's start: a block of no MA (MA_NONE) */
 	struct block **page_blocks;  /* per RAM page: its blocks */
 	struct insn *blk_first;      /* the running block's first instruction, or NULL */
-	uint64_t *blk_touch;         /* fetch stamp of the running block, hits not yet counted, or NULL */
+	uint64_t *blk_touch;         /* fetch stamp of the running blocks, hits since run_base not yet counted, or NULL */
+	uint64_t run_base;           /* icount when the run of blocks (run.c's run_blocks) started */
 	uint64_t blk_base;           /* icount when the running block started: insn blk_first[icount - blk_base] runs */
 	uint64_t blk_rip;            /* RIP of blk_first */
 	struct insn *patch_at;       /* an instruction of the running block whose fn is now cpu_insn_stop_early, or NULL */
@@ -324,9 +326,9 @@ void cpu_block_drop_page(struct cpu *cpu, uint64_t page);
  * it when it is the last. Returns true when it must be the last (a branch,
  * a string or sensitive instruction). */
 bool cpu_predecoded(struct insn *i, unsigned off, struct insn *stop);
-/* Count and stamp the running block's fetch hits: every instruction retired
- * since it started, plus `unretired` (1: the current one was fetched but
- * faulted or exits). */
+/* Count and stamp the running blocks' fetch hits: every instruction retired
+ * since the run of blocks started (run_base), plus `unretired` (1: the
+ * current one was fetched but faulted or exits). */
 void cpu_block_account(struct cpu *cpu, unsigned unretired);
 
 static inline unsigned cpu_block_index(ma_t ma)
@@ -459,14 +461,31 @@ static inline __attribute__((always_inline)) bool cond_fast(struct cpu *cpu, uns
 	return c >= 0 ? c : cpu_cond(cpu, cc);
 }
 
+/* Record the flags of an op as its operands a, b and its result res. */
 static inline void lf_set(struct cpu *cpu, enum lf_op op, unsigned size, uint64_t a, uint64_t b, uint64_t res)
 {
 	struct cpu_lazy_flags *lf = &cpu->lf_;
-	lf->op = (uint8_t)op;
-	lf->size = (uint8_t)size;
+	lf->op = (uint16_t)op;
+	lf->size = (uint16_t)size;
 	lf->a = a;
 	lf->b = b;
 	lf->res = res;
+}
+
+/* The same for the ops whose flags need fewer fields (flags.c's table):
+ * LF_LOGIC reads only res; LF_INC/LF_DEC (b is 1) and LF_MUL read a and res. */
+static inline void lf_set_res(struct cpu *cpu, enum lf_op op, unsigned size, uint64_t res)
+{
+	struct cpu_lazy_flags *lf = &cpu->lf_;
+	lf->op = (uint16_t)op;
+	lf->size = (uint16_t)size;
+	lf->res = res;
+}
+
+static inline void lf_set_a(struct cpu *cpu, enum lf_op op, unsigned size, uint64_t a, uint64_t res)
+{
+	lf_set_res(cpu, op, size, res);
+	cpu->lf_.a = a;
 }
 
 /* Set the flags in `mask` to `bits` (eagerly computed flags). Pending lazy
@@ -729,6 +748,16 @@ static inline uint64_t pop(struct cpu *cpu, unsigned size)
  * generic handler runs the instruction instead, jumped to, so the copy
  * makes no call on its own fast path and needs no stack frame. */
 #define HANDLER_DECL(name) enum cpu_exit_reason name(struct cpu *cpu, const struct insn *i)
+/* Go on with the handler of the next instruction, i + 1 (a tail call). The
+ * empty asm makes gcc keep i + 1 in the argument register and jump through
+ * its fn (add; jmp *(reg): 2 host instructions, where it loaded both the
+ * pointer and fn into other registers: 4). */
+static inline __attribute__((always_inline)) enum cpu_exit_reason cpu_next(struct cpu *cpu, const struct insn *i)
+{
+	const struct insn *next = i + 1;
+	__asm__("" : "+r"(next));
+	return next->fn(cpu, next);
+}
 enum handler_kind { HK_PLAIN, HK_SAVE, HK_BRANCH, HK_BRANCH_SAVE, HK_COPY };
 #define HANDLER_DEFINE_(name, kind, generic)                                                         \
 	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
@@ -754,7 +783,7 @@ enum handler_kind { HK_PLAIN, HK_SAVE, HK_BRANCH, HK_BRANCH_SAVE, HK_COPY };
 		if (kind != HK_COPY && !branch_)                                                     \
 			cpu->rip -= i->end;                                                          \
 		cpu->icount++;                                                                       \
-		return i[1].fn(cpu, i + 1);                                                          \
+		return cpu_next(cpu, i);                                                             \
 	}                                                                                            \
 	static inline __attribute__((always_inline)) enum cpu_exit_reason name##_body(struct cpu *cpu,  \
 										     const struct insn *i)
@@ -767,29 +796,29 @@ enum handler_kind { HK_PLAIN, HK_SAVE, HK_BRANCH, HK_BRANCH_SAVE, HK_COPY };
 /*
  * Handlers specialised at predecode time by operand size x operand form.
  * SPECIALISED(name, body, x) defines handler `name`, which runs
- * body(cpu, i, i->osz, FORM_ANY, x), and nine copies with the size and
- * form constant: name_r64 / name_r32 / name_r8 (register operand, 64/32/8
- * bits), name_m64 / name_m32 / name_m8 (memory operand), name_b64 /
- * name_b32 / name_b8 (memory at base + displacement, FORM_BD). special.c's
- * table lists every specialised handler; cpu_specialise() picks the copy
- * for a decoded instruction when a block is built.
+ * body(cpu, i, i->osz, FORM_ANY, x), and twelve copies with the size and
+ * form constant: name_r64 / name_r32 / name_r16 / name_r8 (register
+ * operand, 64/32/16/8 bits), name_m64 ... name_m8 (memory operand),
+ * name_b64 ... name_b8 (memory at base + displacement, FORM_BD).
+ * special.c's table lists every specialised handler; cpu_specialise()
+ * picks the copy for a decoded instruction when a block is built.
  */
+#define SPECIALISED_FORM_(name, body, x, f, F)                                                  \
+	HANDLER_OR(name##_##f##64, name) { return body(cpu, i, 8, F, x); }                       \
+	HANDLER_OR(name##_##f##32, name) { return body(cpu, i, 4, F, x); }                       \
+	HANDLER_OR(name##_##f##16, name) { return body(cpu, i, 2, F, x); }                       \
+	HANDLER_OR(name##_##f##8, name) { return body(cpu, i, 1, F, x); }
 #define SPECIALISED(name, body, x)                                                     \
 	HANDLER(name) { return body(cpu, i, i->osz, FORM_ANY, x); }                    \
-	HANDLER_OR(name##_r64, name) { return body(cpu, i, 8, FORM_REG, x); }           \
-	HANDLER_OR(name##_r32, name) { return body(cpu, i, 4, FORM_REG, x); }           \
-	HANDLER_OR(name##_r8, name) { return body(cpu, i, 1, FORM_REG, x); }            \
-	HANDLER_OR(name##_m64, name) { return body(cpu, i, 8, FORM_MEM, x); }           \
-	HANDLER_OR(name##_m32, name) { return body(cpu, i, 4, FORM_MEM, x); }           \
-	HANDLER_OR(name##_m8, name) { return body(cpu, i, 1, FORM_MEM, x); }            \
-	HANDLER_OR(name##_b64, name) { return body(cpu, i, 8, FORM_BD, x); }            \
-	HANDLER_OR(name##_b32, name) { return body(cpu, i, 4, FORM_BD, x); }            \
-	HANDLER_OR(name##_b8, name) { return body(cpu, i, 1, FORM_BD, x); }
+	SPECIALISED_FORM_(name, body, x, r, FORM_REG)                                  \
+	SPECIALISED_FORM_(name, body, x, m, FORM_MEM)                                  \
+	SPECIALISED_FORM_(name, body, x, b, FORM_BD)
+#define SPECIALISED_DECL_FORM_(name, f)                                                         \
+	HANDLER_DECL(name##_##f##64); HANDLER_DECL(name##_##f##32); HANDLER_DECL(name##_##f##16); \
+	HANDLER_DECL(name##_##f##8)
 #define SPECIALISED_DECL(name)                                                         \
-	HANDLER_DECL(name); HANDLER_DECL(name##_r64); HANDLER_DECL(name##_r32);         \
-	HANDLER_DECL(name##_r8); HANDLER_DECL(name##_m64); HANDLER_DECL(name##_m32);     \
-	HANDLER_DECL(name##_m8); HANDLER_DECL(name##_b64); HANDLER_DECL(name##_b32);     \
-	HANDLER_DECL(name##_b8)
+	HANDLER_DECL(name); SPECIALISED_DECL_FORM_(name, r); SPECIALISED_DECL_FORM_(name, m); \
+	SPECIALISED_DECL_FORM_(name, b)
 /* jcc, one copy per condition code (the condition inline, cond_fast):
  * cpu_op_jcc_o, _no, _b, _ae, _e, _ne, _be, _a, _s, _ns, _p, _np, _l, _ge,
  * _le, _g; special.c picks one by i->ext. */
@@ -800,6 +829,16 @@ enum handler_kind { HK_PLAIN, HK_SAVE, HK_BRANCH, HK_BRANCH_SAVE, HK_COPY };
 	HANDLER_DECL(cpu_op_jcc_ns); HANDLER_DECL(cpu_op_jcc_p); HANDLER_DECL(cpu_op_jcc_np);        \
 	HANDLER_DECL(cpu_op_jcc_l); HANDLER_DECL(cpu_op_jcc_ge); HANDLER_DECL(cpu_op_jcc_le);        \
 	HANDLER_DECL(cpu_op_jcc_g)
+/* setcc and cmovcc, copies per condition code (cond_fast inline) for a
+ * register operand and for memory at base + displacement (suffix _b):
+ * cpu_op_setcc_o ... _g, cpu_op_setcc_o_b ... _g_b, the same for cmovcc;
+ * special.c picks by i->ext. */
+#define CC_DECL(op, cc) HANDLER_DECL(op##_##cc); HANDLER_DECL(op##_##cc##_b)
+#define CC_DECLS(op)                                                                  \
+	CC_DECL(op, o); CC_DECL(op, no); CC_DECL(op, b); CC_DECL(op, ae);             \
+	CC_DECL(op, e); CC_DECL(op, ne); CC_DECL(op, be); CC_DECL(op, a);             \
+	CC_DECL(op, s); CC_DECL(op, ns); CC_DECL(op, p); CC_DECL(op, np);             \
+	CC_DECL(op, l); CC_DECL(op, ge); CC_DECL(op, le); CC_DECL(op, g)
 /* (special.c) The specialised copy of i->fn for i's size and form, or i->fn
  * (block.c and icache.c use it on every instruction they decode). */
 insn_fn cpu_specialise(const struct insn *i);
@@ -823,7 +862,7 @@ SPECIALISED_DECL(cpu_op_movzx8); SPECIALISED_DECL(cpu_op_movzx16);
 SPECIALISED_DECL(cpu_op_movsx8); SPECIALISED_DECL(cpu_op_movsx16); SPECIALISED_DECL(cpu_op_movsxd);
 HANDLER_DECL(cpu_op_xchg); HANDLER_DECL(cpu_op_cmpxchg); HANDLER_DECL(cpu_op_xadd); HANDLER_DECL(cpu_op_cmpxchg_wide);
 HANDLER_DECL(cpu_op_cbw); HANDLER_DECL(cpu_op_cwd); HANDLER_DECL(cpu_op_mov_rm_sreg); HANDLER_DECL(cpu_op_mov_sreg_rm);
-HANDLER_DECL(cpu_op_cmovcc); HANDLER_DECL(cpu_op_setcc); HANDLER_DECL(cpu_op_bswap); HANDLER_DECL(cpu_op_xlat);
+HANDLER_DECL(cpu_op_cmovcc); HANDLER_DECL(cpu_op_setcc); CC_DECLS(cpu_op_cmovcc); CC_DECLS(cpu_op_setcc); HANDLER_DECL(cpu_op_bswap); HANDLER_DECL(cpu_op_xlat);
 HANDLER_DECL(cpu_op_lahf); HANDLER_DECL(cpu_op_sahf); HANDLER_DECL(cpu_op_nop); HANDLER_DECL(cpu_op_flagop);
 /* exec_stack.c */
 HANDLER_DECL(cpu_op_push_rm); HANDLER_DECL(cpu_op_pop_rm); HANDLER_DECL(cpu_op_push_imm);
@@ -831,10 +870,13 @@ HANDLER_DECL(cpu_op_call_rel); HANDLER_DECL(cpu_op_call_rm); HANDLER_DECL(cpu_op
 HANDLER_DECL(cpu_op_jcc); JCC_DECLS; HANDLER_DECL(cpu_jcc_resolve); HANDLER_DECL(cpu_op_ret); HANDLER_DECL(cpu_op_enter); HANDLER_DECL(cpu_op_leave);
 HANDLER_DECL(cpu_op_loop); HANDLER_DECL(cpu_op_lret); HANDLER_DECL(cpu_op_push_seg); HANDLER_DECL(cpu_op_pop_seg);
 /* exec_shift.c: ext = /reg (rol ror rcl rcr shl shr sal sar), ext2 = count source */
-SPECIALISED_DECL(cpu_op_shift); SPECIALISED_DECL(cpu_op_shl); SPECIALISED_DECL(cpu_op_shr);
-SPECIALISED_DECL(cpu_op_sar); HANDLER_DECL(cpu_op_shld); HANDLER_DECL(cpu_op_shrd);
+SPECIALISED_DECL(cpu_op_shift); HANDLER_DECL(cpu_op_shld); HANDLER_DECL(cpu_op_shrd);
+/* ... shl/shr/sar by count source (ext2: 1, CL, imm8), special.c picks one */
+SPECIALISED_DECL(cpu_op_shl_1); SPECIALISED_DECL(cpu_op_shl_cl); SPECIALISED_DECL(cpu_op_shl_i);
+SPECIALISED_DECL(cpu_op_shr_1); SPECIALISED_DECL(cpu_op_shr_cl); SPECIALISED_DECL(cpu_op_shr_i);
+SPECIALISED_DECL(cpu_op_sar_1); SPECIALISED_DECL(cpu_op_sar_cl); SPECIALISED_DECL(cpu_op_sar_i);
 /* exec_muldiv.c: mul_group ext = /reg (4 mul 5 imul 6 div 7 idiv) */
-HANDLER_DECL(cpu_op_muldiv); SPECIALISED_DECL(cpu_op_imul_r_rm); HANDLER_DECL(cpu_op_imul_r_rm_imm);
+HANDLER_DECL(cpu_op_muldiv); SPECIALISED_DECL(cpu_op_imul_r_rm); SPECIALISED_DECL(cpu_op_imul_r_rm_imm);
 /* exec_bit.c: bt* ext = 0 bt 1 bts 2 btr 3 btc */
 HANDLER_DECL(cpu_op_bt_rm_r); HANDLER_DECL(cpu_op_bt_rm_imm); HANDLER_DECL(cpu_op_bsf); HANDLER_DECL(cpu_op_bsr);
 HANDLER_DECL(cpu_op_tzcnt); HANDLER_DECL(cpu_op_lzcnt); HANDLER_DECL(cpu_op_popcnt);

@@ -41,7 +41,7 @@ static inline __attribute__((always_inline)) uint64_t alu(struct cpu *cpu, unsig
 	case ALU_AND: r = a & b; break;
 	default: r = a ^ b; break;
 	}
-	lf_set(cpu, LF_LOGIC, size, 0, 0, r);
+	lf_set_res(cpu, LF_LOGIC, size, r);
 	return r;
 }
 
@@ -131,7 +131,7 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason test(struct cp
 	uint64_t b = imm ? (uint64_t)i->imm & size_mask(s) : reg_get(cpu, i->reg, s), a;
 	if (!rm_load_f(cpu, i, s, f, &a))
 		return CPU_EXIT_RETRY;
-	lf_set(cpu, LF_LOGIC, s, 0, 0, a & b);
+	lf_set_res(cpu, LF_LOGIC, s, a & b);
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_test_rm_r, test, false)

@@ -227,24 +227,43 @@ HANDLER(cpu_op_mov_sreg_rm)
 }
 
 /* cmovcc Gv, Ev: the source is read either way; a 32-bit destination is
- * zero-extended even when the condition is false */
-HANDLER(cpu_op_cmovcc)
+ * zero-extended even when the condition is false. setcc Eb. The generic
+ * handlers (cc = ext) ask cpu_cond; the copies per condition code below,
+ * which special.c picks, have it inline (cond_lazy; when that cannot tell,
+ * they leave it to the generic handler, so they make no call): cpu_op_cmovcc_<cc>
+ * with a register operand, cpu_op_cmovcc_<cc>_b with memory at base +
+ * displacement (FORM_BD), the same for setcc. */
+static inline __attribute__((always_inline)) enum cpu_exit_reason cmovcc(struct cpu *cpu, const struct insn *i,
+									  enum form f, int cc)
 {
 	unsigned s = i->osz;
-	uint64_t v = rm_read(cpu, i, s);
-	if (cond_fast(cpu, i->ext))
+	int take = cc < 0 ? cpu_cond(cpu, i->ext) : cond_lazy(cpu, (unsigned)cc);
+	uint64_t v;
+	if (take < 0 || !rm_load_f(cpu, i, s, f, &v))
+		return CPU_EXIT_RETRY; /* a copy: not inline, or a miss; the generic handler runs it */
+	if (take)
 		reg_set(cpu, i->reg, s, v);
 	else if (s == 4)
 		cpu->gpr[i->reg] = (uint32_t)cpu->gpr[i->reg];
 	return CPU_EXIT_NONE;
 }
 
-/* setcc Eb */
-HANDLER(cpu_op_setcc)
+static inline __attribute__((always_inline)) enum cpu_exit_reason setcc(struct cpu *cpu, const struct insn *i,
+									 enum form f, int cc)
 {
-	rm_write(cpu, i, 1, cond_fast(cpu, i->ext));
-	return CPU_EXIT_NONE;
+	int c = cc < 0 ? cpu_cond(cpu, i->ext) : cond_lazy(cpu, (unsigned)cc);
+	return c >= 0 && rm_store_f(cpu, i, 1, (uint64_t)c, f) ? CPU_EXIT_NONE : CPU_EXIT_RETRY;
 }
+HANDLER(cpu_op_cmovcc) { return cmovcc(cpu, i, FORM_ANY, -1); }
+HANDLER(cpu_op_setcc) { return setcc(cpu, i, FORM_ANY, -1); }
+#define CC_COPIES(name, cc)                                                                             \
+	HANDLER_OR(cpu_op_cmovcc_##name, cpu_op_cmovcc) { return cmovcc(cpu, i, FORM_REG, cc); }        \
+	HANDLER_OR(cpu_op_cmovcc_##name##_b, cpu_op_cmovcc) { return cmovcc(cpu, i, FORM_BD, cc); }      \
+	HANDLER_OR(cpu_op_setcc_##name, cpu_op_setcc) { return setcc(cpu, i, FORM_REG, cc); }            \
+	HANDLER_OR(cpu_op_setcc_##name##_b, cpu_op_setcc) { return setcc(cpu, i, FORM_BD, cc); }
+CC_COPIES(o, 0) CC_COPIES(no, 1) CC_COPIES(b, 2) CC_COPIES(ae, 3) CC_COPIES(e, 4) CC_COPIES(ne, 5)
+CC_COPIES(be, 6) CC_COPIES(a, 7) CC_COPIES(s, 8) CC_COPIES(ns, 9) CC_COPIES(p, 10) CC_COPIES(np, 11)
+CC_COPIES(l, 12) CC_COPIES(ge, 13) CC_COPIES(le, 14) CC_COPIES(g, 15)
 
 /* bswap r32/r64 (SIMPLIFICATION: the undefined 16-bit form clears the word, as Intel parts do) */
 HANDLER(cpu_op_bswap)

@@ -12,7 +12,7 @@ typedef __int128 s128;
 
 static void mul_flags(struct cpu *cpu, uint64_t low, unsigned s, bool overflow)
 {
-	lf_set(cpu, LF_MUL, s, overflow, 0, low);
+	lf_set_a(cpu, LF_MUL, s, overflow, low);
 }
 
 /* Store a double-width result: AX for bytes, else rDX:rAX. */
@@ -104,35 +104,22 @@ HANDLER(cpu_op_muldiv)
 static inline __attribute__((always_inline)) void imul2(struct cpu *cpu, const struct insn *i, unsigned s,
 							 uint64_t a, uint64_t b)
 {
-	if (s <= 4) { /* the product fits in 64 bits */
-		int64_t p = sext(a, s) * sext(b, s);
-		uint64_t lo = (uint64_t)p & size_mask(s);
-		reg_set(cpu, i->reg, s, lo);
-		mul_flags(cpu, lo, s, sext(lo, s) != p);
-		return;
-	}
-	s128 p = (s128)sext(a, s) * sext(b, s);
+	int64_t p;
+	bool overflow = __builtin_mul_overflow(sext(a, s), sext(b, s), &p); /* exact below 64 bits */
 	uint64_t lo = (uint64_t)p & size_mask(s);
 	reg_set(cpu, i->reg, s, lo);
-	mul_flags(cpu, lo, s, (s128)sext(lo, s) != p);
+	mul_flags(cpu, lo, s, s == 8 ? overflow : sext(lo, s) != p);
 }
 
-/* imul Gv, Ev */
+/* imul Gv, Ev (x = 0) and imul Gv, Ev, imm (x = 1) */
 static inline __attribute__((always_inline)) enum cpu_exit_reason imul_r_rm(struct cpu *cpu, const struct insn *i,
 									     unsigned s, enum form f, int x)
 {
-	(void)x;
 	uint64_t b;
 	if (!rm_load_f(cpu, i, s, f, &b))
 		return CPU_EXIT_RETRY;
-	imul2(cpu, i, s, reg_get(cpu, i->reg, s), b);
+	imul2(cpu, i, s, x ? (uint64_t)i->imm : reg_get(cpu, i->reg, s), b);
 	return CPU_EXIT_NONE;
 }
 SPECIALISED(cpu_op_imul_r_rm, imul_r_rm, 0)
-
-/* imul Gv, Ev, imm */
-HANDLER(cpu_op_imul_r_rm_imm)
-{
-	imul2(cpu, i, i->osz, rm_read(cpu, i, i->osz), (uint64_t)i->imm);
-	return CPU_EXIT_NONE;
-}
+SPECIALISED(cpu_op_imul_r_rm_imm, imul_r_rm, 1)

@@ -12,13 +12,18 @@
 
 enum { ROL, ROR, RCL, RCR, SHL, SHR, SAL_ALIAS, SAR };
 
-/* s: the operand size (constant in the specialised copies) */
+/* Where the count comes from: enum shift_count (ext2), or SHIFT_CNT_ANY: read
+ * ext2 at run time (the generic handler). */
+#define SHIFT_CNT_ANY 3u
+
+/* s: the operand size, src: the count source (both constant in the
+ * specialised copies) */
 static inline __attribute__((always_inline)) unsigned shift_count(const struct cpu *cpu, const struct insn *i,
-								  unsigned s)
+								  unsigned s, unsigned src)
 {
 	unsigned c;
-	switch (i->ext2) {
-	case CNT_ONE: c = 1; break;
+	switch (src == SHIFT_CNT_ANY ? i->ext2 : src) {
+	case CNT_ONE: return 1;
 	case CNT_CL: c = (unsigned)cpu->gpr[RCX] & 0xff; break;
 	default: c = (unsigned)i->imm & 0xff; break;
 	}
@@ -91,11 +96,14 @@ static inline __attribute__((always_inline)) uint64_t shift_op(struct cpu *cpu, 
 	}
 }
 
-/* group 2: C0/C1 (imm8), D0/D1 (1), D2/D3 (CL); ext = operation */
+/* group 2: C0/C1 (imm8), D0/D1 (1), D2/D3 (CL); ext = operation.
+ * x: the operation | the count source << 3, or -1 for both from the
+ * instruction (the generic handler). */
 static inline __attribute__((always_inline)) enum cpu_exit_reason shift(struct cpu *cpu, const struct insn *i,
 									 unsigned s, enum form f, int x)
 {
-	unsigned op = x < 0 ? i->ext : (unsigned)x, cnt = shift_count(cpu, i, s);
+	unsigned op = x < 0 ? i->ext : (unsigned)x & 7;
+	unsigned cnt = shift_count(cpu, i, s, x < 0 ? SHIFT_CNT_ANY : (unsigned)x >> 3);
 	if (form_reg(i, f)) {
 		uint64_t a = reg_get(cpu, i->rm, s);
 		reg_set(cpu, i->rm, s, cnt ? shift_op(cpu, op, s, a, cnt) : a);
@@ -110,12 +118,17 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason shift(struct c
 		rmw_store(cpu, p, ea, s, shift_op(cpu, op, s, a, cnt));
 	return CPU_EXIT_NONE;
 }
-/* x: the operation, or -1 for i->ext (the generic handler); special.c
- * gives shl, shr and sar their own copies */
 SPECIALISED(cpu_op_shift, shift, -1)
-SPECIALISED(cpu_op_shl, shift, SHL)
-SPECIALISED(cpu_op_shr, shift, SHR)
-SPECIALISED(cpu_op_sar, shift, SAR)
+/* shl, shr and sar by count source (1, CL, imm8): special.c picks the copy */
+SPECIALISED(cpu_op_shl_1, shift, SHL | CNT_ONE << 3)
+SPECIALISED(cpu_op_shl_cl, shift, SHL | CNT_CL << 3)
+SPECIALISED(cpu_op_shl_i, shift, SHL | CNT_IMM << 3)
+SPECIALISED(cpu_op_shr_1, shift, SHR | CNT_ONE << 3)
+SPECIALISED(cpu_op_shr_cl, shift, SHR | CNT_CL << 3)
+SPECIALISED(cpu_op_shr_i, shift, SHR | CNT_IMM << 3)
+SPECIALISED(cpu_op_sar_1, shift, SAR | CNT_ONE << 3)
+SPECIALISED(cpu_op_sar_cl, shift, SAR | CNT_CL << 3)
+SPECIALISED(cpu_op_sar_i, shift, SAR | CNT_IMM << 3)
 
 /* shld/shrd: shift dest, filling from src. SIMPLIFICATION: 16-bit counts
  * above 16 (undefined in the SDM) shift the 32-bit pair dest:src. */
@@ -149,7 +162,7 @@ static uint64_t double_shift(struct cpu *cpu, bool left, unsigned s, uint64_t a,
 
 static enum cpu_exit_reason shxd(struct cpu *cpu, const struct insn *i, bool left)
 {
-	unsigned s = i->osz, cnt = shift_count(cpu, i, s);
+	unsigned s = i->osz, cnt = shift_count(cpu, i, s, SHIFT_CNT_ANY);
 	uint64_t b = reg_get(cpu, i->reg, s);
 	if (i->mod3) {
 		uint64_t a = reg_get(cpu, i->rm, s);

@@ -82,7 +82,7 @@ HANDLER_BRANCH(cpu_op_jmp_rm)
 			cpu->rip += i->end + (uint64_t)i->imm;            \
 			return CPU_EXIT_NONE;                             \
 		}                                                         \
-		return i[1].fn(cpu, i + 1);                               \
+		return cpu_next(cpu, i);                                  \
 	}
 /* The condition from the materialized flags (cpu_cond): jumped to, never
  * inlined, so that the copies below need no stack frame for the call. */

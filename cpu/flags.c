@@ -12,11 +12,13 @@
  *   SUB       a < b               (a^b)&(a^res) sign           as ADD
  *   SBB       cf ? a<=b : a<b      as SUB                       as ADD
  *   LOGIC     0                   0                            0 (undefined)
- *   INC/DEC   unchanged (cf_in)   res == 0x80.. / a == 0x80..  as ADD with b = 1
+ *   INC/DEC   unchanged (cf_in)   res == 0x80.. / a == 0x80..  as ADD with b = 1 (b not stored)
  *   SHL       last bit out        sign(res) ^ CF               0
  *   SHR       last bit out        sign(a)                      0
  *   SAR       last bit out        0                            0
  *   MUL       a (overflow)        a                            0
+ * LOGIC records only res, MUL and INC/DEC only a and res (lf_set_res, lf_set_a):
+ * the fields an op does not store hold an older op's values, never read.
  * (shifts with a masked count of 0 change no flags and record nothing.)
  */
 #include "cpu/exec.h"
@@ -62,7 +64,8 @@ static uint64_t lf_all(const struct cpu_lazy_flags *lf)
 		f |= RFLAGS_CF;
 	if (lf_of(lf))
 		f |= RFLAGS_OF;
-	if (lf->op != LF_LOGIC && lf->op < LF_SHL && ((lf->a ^ lf->b ^ lf->res) & 0x10))
+	uint64_t b = lf->op == LF_INC || lf->op == LF_DEC ? 1 : lf->b; /* not stored for them */
+	if (lf->op != LF_LOGIC && lf->op < LF_SHL && ((lf->a ^ b ^ lf->res) & 0x10))
 		f |= RFLAGS_AF;
 	return f;
 }

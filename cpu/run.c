@@ -77,13 +77,14 @@ enum cpu_exit_reason cpu_insn_stop_early(struct cpu *cpu, const struct insn *i)
 }
 
 /* The running block ends other than at its last instruction's stop slot
- * (cpu_insn_stop_early, an exit, a fault): count its fetches, put back the
- * handler that cpu_block_stop_after_current replaced. `unretired`: 1 when
- * the current instruction was fetched but not retired (it faulted or exits). */
+ * (cpu_insn_stop_early, an exit, a fault): count the fetches of the run of
+ * blocks it ends, put back the handler that cpu_block_stop_after_current
+ * replaced. `unretired`: 1 when the current instruction was fetched but not
+ * retired (it faulted or exits). */
 static void block_end(struct cpu *cpu, unsigned unretired)
 {
 	struct cpu_internal *in = cpu->in;
-	cpu->stats.icache_hits += cpu->icount - in->blk_base + unretired;
+	cpu->stats.icache_hits += cpu->icount - in->run_base + unretired;
 	if (in->blk_touch)
 		cpu_block_account(cpu, unretired);
 	if (in->patch_at) {
@@ -96,24 +97,27 @@ static void block_end(struct cpu *cpu, unsigned unretired)
 /*
  * Run predecoded blocks, starting with b (on the fetch page, fits in the
  * budget), one after the other while the next one is on the fetch page,
- * already built and fits in the budget. One call per block: the handlers
+ * already built and fits in the budget. Each block remembers the two
+ * blocks that ran after it last (next[]: a taken branch and a fall-through),
+ * found again by their MA without the lookup table. One call per block: the handlers
  * thread from one instruction to the next (exec.h). A block that returns
  * CPU_EXIT_NONE ran from its first instruction to its stop slot or to a
- * taken jcc, icount - base instructions, which are fetched and counted here
- * in one go, unless something ended it early (cpu_block_stop_after_current:
+ * taken jcc, unless something ended it early (cpu_block_stop_after_current:
  * patch_at is set, or the patched slot returned CPU_EXIT_BLOCK_STOP), which
- * takes block_end. Returns CPU_EXIT_NONE to go on with the run loop.
+ * takes block_end. The fetches of the whole run, icount - run_base
+ * instructions, are counted once at its end. Returns CPU_EXIT_NONE to go on
+ * with the run loop.
  */
 static inline __attribute__((always_inline)) enum cpu_exit_reason run_blocks(struct cpu *cpu, struct block *b,
 									      uint64_t end)
 {
 	struct cpu_internal *in = cpu->in;
 	enum cpu_exit_reason r;
+	uint64_t base = cpu->icount;
+	in->run_base = base;
+	in->blk_touch = in->fetch_touch;
 	for (;;) {
-		uint64_t base = cpu->icount;
-		uint64_t *touch = in->fetch_touch;
-		in->blk_touch = touch;
-		in->blk_base = base;
+		in->blk_base = cpu->icount;
 		in->blk_rip = cpu->rip;
 		in->blk_first = b->insn;
 		r = b->insn[0].fn(cpu, b->insn);
@@ -123,23 +127,34 @@ static inline __attribute__((always_inline)) enum cpu_exit_reason run_blocks(str
 			r = CPU_EXIT_BLOCK_STOP;
 			break;
 		}
-		uint64_t n = cpu->icount - base;
-		cpu->stats.icache_hits += n;
-		if (touch) { /* cpu_block_account, unretired 0 */
-			cpu->stats.ftlb_hits += n;
-			*touch = base + n - 1;
-		}
 		/* the next block, if the run loop would take it at once */
 		uint64_t rip = cpu->rip;
 		if (UNLIKELY((rip & PAGE_MASK) != in->fetch_page))
 			break;
 		ma_t ma = rip + in->fetch_ma_add;
-		b = in->btab[cpu_block_index(ma)];
-		if (UNLIKELY(b->ma != ma || cpu->icount + b->n > end))
+		struct block *next = b->next[0];
+		if (UNLIKELY(next->ma != ma)) {
+			next = b->next[1];
+			if (next->ma != ma) {
+				next = in->btab[cpu_block_index(ma)];
+				if (UNLIKELY(next->ma != ma))
+					break;
+			}
+			b->next[1] = b->next[0];
+			b->next[0] = next;
+		}
+		b = next;
+		if (UNLIKELY(cpu->icount + b->n > end))
 			break;
 	}
 	if (LIKELY(r == CPU_EXIT_NONE)) {
-		in->blk_touch = NULL;
+		uint64_t n = cpu->icount - base; /* at least the first block's first instruction */
+		cpu->stats.icache_hits += n;
+		if (in->blk_touch) { /* cpu_block_account, unretired 0 */
+			cpu->stats.ftlb_hits += n;
+			*in->blk_touch = cpu->icount - 1;
+			in->blk_touch = NULL;
+		}
 		in->blk_first = NULL;
 		return r;
 	}

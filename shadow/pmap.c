@@ -17,7 +17,7 @@ int shadow_pmap_init(struct shadow_pmap *pm, struct shadow_mframe *mf, uint16_t 
 		     uint64_t mem_size)
 {
 	memset(pm, 0, sizeof *pm);
-	if (vmid >= SHADOW_OWNER_MONITOR || mem_size == 0 || mem_size > mf->ram_size)
+	if (vmid >= SHADOW_OWNER_MONITOR || mem_size == 0 || (mem_size > mf->ram_size && !mf->pool))
 		return -1;
 	uint64_t n = (mem_size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	if (n > mf->nfree && !mf->pool)

@@ -13,7 +13,10 @@
  * frame per VM), walk.c (guest walker, steppable), shadow.c (shadow tables
  * and the root cache), ptwrite.c (PT-page tracking, traced writes, invlpg,
  * CR3/CR0/CR4/EFER), fill.c (the miss handler, steppable), mmu.c (struct
- * cpu_mmu for the CPU, isolation check).
+ * cpu_mmu for the CPU, isolation check), overcommit.c and ocpool.c (guest
+ * pages paged out to host swap; the frames overcommitted VMs share, the
+ * victim FIFO), share.c (identical pages share a frame, copy-on-write),
+ * dirtylog.c (dirty pages for live migration).
  *
  * ---- x86-64 4-level paging, as walked here ----
  *

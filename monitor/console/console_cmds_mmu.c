@@ -179,7 +179,7 @@ static int cmd_shadow(struct con_session *s, va_t va)
 static int cmd_tlb(struct con_session *s)
 {
 	const struct tlb *t = mon_vm_tlb(s->vm);
-	uint64_t now = mon_vm_icount(s->vm);
+	uint64_t now = mon_vm_tlb_now(s->vm);
 	fprintf(s->out, "TLB %u sets x %u ways, %s: %u valid entr%s\n", t->sets, t->ways,
 		tlb_policy_name(t->policy), tlb_count_valid(t), tlb_count_valid(t) == 1 ? "y" : "ies");
 	bool head = false;

@@ -194,8 +194,14 @@ void *con_file_read_max(const char *path, uint64_t max, const char *why, size_t 
 		snprintf(err, errlen, "cannot open %s", path);
 		return NULL;
 	}
-	struct stat st; /* a regular file too large is refused before anything is read */
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+	struct stat st; /* a directory, or a regular file too large, is refused before anything is read */
+	bool known = fstat(fileno(f), &st) == 0;
+	if (known && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		snprintf(err, errlen, "cannot read %s: it is a directory", path);
+		return NULL;
+	}
+	if (known && S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
 		fclose(f);
 		snprintf(err, errlen, "%s is too large (%llu bytes; at most %llu bytes%s)", path,
 			 (unsigned long long)st.st_size, (unsigned long long)max, why);

@@ -22,7 +22,7 @@ int draw_tlb_from_vm(struct draw_tlb *d, struct vm *vm, char *err, size_t errlen
 	memset(d, 0, sizeof *d);
 	d->sets = t->sets;
 	d->ways = t->ways;
-	d->now = mon_vm_icount(vm);
+	d->now = mon_vm_tlb_now(vm); /* the TLB is the host's: ages in the running VM's clock */
 	for (unsigned set = 0; set < t->sets; set++)
 		for (unsigned way = 0; way < t->ways; way++) {
 			const struct tlb_entry *e = tlb_entry_at(t, set, way);

@@ -1,7 +1,6 @@
 /*
  * monitor/grade/files.c — the few file operations the grader needs. Trees are
- * copied and removed with cp(1) and rm(1), which keep timestamps and handle
- * every file type; results are written atomically (temporary file + rename), so
+ * removed with rm(1) (copied by copy.c); results are written atomically (temporary file + rename), so
  * an interrupted run leaves no half-written result behind.
  */
 #include <errno.h>
@@ -82,12 +81,6 @@ static int run_tool(char *const argv[])
 int grade_rmtree(const char *path)
 {
 	char *argv[] = { "rm", "-rf", "--", (char *)path, NULL };
-	return run_tool(argv);
-}
-
-int grade_copy_tree(const char *src, const char *dst)
-{
-	char *argv[] = { "cp", "-a", "--", (char *)src, (char *)dst, NULL };
 	return run_tool(argv);
 }
 

@@ -144,7 +144,8 @@ char *grade_read_file(const char *path, size_t *len);  /* NUL-terminated; NULL i
 int grade_write_file(const char *path, const char *data, size_t len); /* atomic (tmp+rename) */
 int grade_mkdirs(const char *path);
 int grade_rmtree(const char *path);
-int grade_copy_tree(const char *src, const char *dst);  /* cp -a */
+/* cp -a without node_modules folders (copy.c) */
+int grade_copy_tree(const char *src, const char *dst);
 bool grade_exists(const char *path);
 bool grade_is_dir(const char *path);
 

@@ -39,13 +39,11 @@ TEST_ALONE += labs-grade grade-sandbox gradescope-test
 endif
 .PHONY: grade-ref
 
-# `vmlab lab check` for every lab with a rubric: the reference scores full marks,
-# the export scores zero on code checks and holds no solution text.
-LABS_RUBRICS := $(sort $(wildcard labs/*/rubric))
+# `vmlab lab check` for every lab with a rubric (the reference scores full marks,
+# the export scores zero on code checks and holds no solution text) and the
+# copied-answers test, as many at a time as there are CPUs (tests/grade/labs-grade.sh).
 labs-grade: $(GRADE_DEPS)
-	@set -e; for r in $(LABS_RUBRICS); do \
-	  VMLAB_GRADE_MAKE="$(GRADE_MAKE)" \
-	    $(BUILD)/vmlab lab check $$(basename $$(dirname $$r)) --build $(GRADE_REF); done
+	@VMLAB_GRADE_MAKE="$(GRADE_MAKE)" tests/grade/labs-grade.sh $(BUILD)/vmlab $(GRADE_REF)
 
 # The grader against real bad submissions (tests/grade/bad-submissions.sh).
 grade-sandbox: $(GRADE_DEPS)

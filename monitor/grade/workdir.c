@@ -27,18 +27,30 @@ static bool skip_top(const char *name)
 	return name[0] == '.' || !strncmp(name, "build", 5);
 }
 
-/* Entries of the reference build folder not copied (other builds, outputs). */
-static bool skip_build(const char *name)
+/* Folders of the reference build copied into a work tree: the objects (with their
+ * dependency files) and the guest images, which make would otherwise rebuild. The
+ * build folder's other folders hold test outputs, other builds (asan, coverage, ...),
+ * fuzzers and unit test programs: hundreds of MB no lab needs (a check that does
+ * needs a test program names it in its build command, and make relinks it from obj/),
+ * so they are left out; its regular files (vmlab, the libraries) are copied. */
+static bool skip_hidden(const char *name)
 {
-	static const char *const skip[] = { "asan", "cov", "coverage", "grade", "fresh", "libfuzzer" };
-	for (unsigned i = 0; i < sizeof skip / sizeof skip[0]; i++)
-		if (!strcmp(name, skip[i]))
-			return true;
 	return name[0] == '.';
 }
 
-/* Copy (or, with link, symlink) every entry of src into dst except skipped ones. */
-static int copy_entries(const char *src, const char *dst, bool (*skip)(const char *), bool link)
+static bool skip_build_dir(const char *name)
+{
+	static const char *const keep[] = { "obj", "guestos", "labs" };
+	for (unsigned i = 0; i < sizeof keep / sizeof keep[0]; i++)
+		if (!strcmp(name, keep[i]))
+			return false;
+	return true;
+}
+
+/* Copy (or, with link, symlink) every entry of src into dst except skipped ones;
+ * skip_dir (if not NULL) is asked about folders only. */
+static int copy_entries(const char *src, const char *dst, bool (*skip)(const char *),
+			bool (*skip_dir)(const char *), bool link)
 {
 	DIR *d = opendir(src);
 	if (!d)
@@ -50,6 +62,8 @@ static int copy_entries(const char *src, const char *dst, bool (*skip)(const cha
 		char s[GRADE_PATH_MAX], t[GRADE_PATH_MAX];
 		snprintf(s, sizeof s, "%s/%s", src, e->d_name);
 		snprintf(t, sizeof t, "%s/%s", dst, e->d_name);
+		if (skip_dir && grade_is_dir(s) && skip_dir(e->d_name))
+			continue;
 		rc = link ? symlink(s, t) : grade_copy_tree(s, t);
 	}
 	closedir(d);
@@ -58,7 +72,7 @@ static int copy_entries(const char *src, const char *dst, bool (*skip)(const cha
 
 int grade_copy_sources(const char *root, const char *dst)
 {
-	return copy_entries(root, dst, skip_top, false);
+	return copy_entries(root, dst, skip_top, NULL, false);
 }
 
 int grade_ref_tree(const struct grade_ctx *g, const char *dst, char *err, size_t errlen)
@@ -70,7 +84,7 @@ int grade_ref_tree(const struct grade_ctx *g, const char *dst, char *err, size_t
 	char tmp[GRADE_PATH_MAX];
 	snprintf(tmp, sizeof tmp, "%s.tmp%ld", dst, (long)getpid());
 	grade_rmtree(tmp);
-	if (grade_mkdirs(tmp) || copy_entries(g->root, tmp, skip_top, true)) {
+	if (grade_mkdirs(tmp) || copy_entries(g->root, tmp, skip_top, NULL, true)) {
 		snprintf(err, errlen, "cannot make the reference tree %s: %s", tmp, strerror(errno));
 		return -1;
 	}
@@ -139,8 +153,8 @@ int grade_work_tree(const struct grade_ctx *g, const char *sub, const char *tree
 	char b[GRADE_PATH_MAX];
 	*taken = 0;
 	snprintf(b, sizeof b, "%s/build", tree);
-	if (grade_mkdirs(b) || copy_entries(g->root, tree, skip_top, false) ||
-	    copy_entries(g->build, b, skip_build, false)) {
+	if (grade_mkdirs(b) || copy_entries(g->root, tree, skip_top, NULL, false) ||
+	    copy_entries(g->build, b, skip_hidden, skip_build_dir, false)) {
 		snprintf(err, errlen, "cannot copy the reference tree into %s", tree);
 		return -1;
 	}

@@ -237,6 +237,12 @@ struct host *mon_vm_host(const struct vm *vm)
 	return vm->host;
 }
 
+uint64_t mon_vm_tlb_now(const struct vm *vm)
+{
+	const struct vm *on = vm->host && vm->host->on_cpu ? vm->host->on_cpu : vm;
+	return on->cpu.icount;
+}
+
 const struct mon_host_config *mon_host_config(const struct host *h)
 {
 	return &h->cfg;

@@ -133,7 +133,9 @@ int mon_migrate_send(struct vm *vm, const struct mon_migrate_opts *o, mon_send_f
 		snprintf(err, errlen, "out of host memory for the dirty log");
 		return -1;
 	}
-	struct tx t = {.vm = vm, .o = o, .send = send, .ctx = ctx, .rep = rep};
+	/* the header goes in round 1: the slot the guest runs while it is sent is
+	 * round 1's, so start_icount + the rounds' instructions = stop_icount */
+	struct tx t = {.vm = vm, .o = o, .send = send, .ctx = ctx, .rep = rep, .cur = &rep->round[0]};
 	rep->start_icount = vm->cpu.icount;
 	uint8_t head[MIG_HEADER];
 	uint32_t ver = MIG_VERSION;

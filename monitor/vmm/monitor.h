@@ -574,6 +574,10 @@ uint64_t mon_vm_icount(const struct vm *vm);
 /* The TLB and shadow state, for the console's `tlb` and `shadow` commands (the
  * shadow: NULL if the VM has none). */
 struct tlb *mon_vm_tlb(struct vm *vm);
+/* The clock the TLB's LRU stamps count in (age = this - stamp): the instruction
+ * count of the VM on the host's CPU, whichever VM is asked about (the TLB is
+ * the host's; its stamps follow the running VM at each world switch). */
+uint64_t mon_vm_tlb_now(const struct vm *vm);
 struct shadow_vm *mon_vm_shadow(struct vm *vm);
 
 /* A translation as the console prints it: VA -> PA (guest walk) -> MA (pmap). */

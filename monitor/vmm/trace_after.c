@@ -50,6 +50,19 @@ const char *mon_trace_kinds(char *buf, size_t len)
 	return buf;
 }
 
+/* The console's `until` events that are not trace kinds: the kinds to use
+ * instead (the file starts with the earlier events of the same instruction). */
+static const char *console_name_hint(const char *kind)
+{
+	if (!strcmp(kind, "hidden_fault"))
+		return " (as the console's: use shadow_fill)";
+	if (!strcmp(kind, "fault"))
+		return " (as the console's: use shadow_fill or true_fault)";
+	if (!strcmp(kind, "io"))
+		return " (as the console's: use io_in or io_out)";
+	return "";
+}
+
 /* WHO: app, kernel or app:NAME (the names the trace's who column shows). */
 static bool who_ok(const char *who)
 {
@@ -69,8 +82,8 @@ int mon_trace_after_parse(const char *s, struct mon_trace_after *out, char *err,
 		if (*c == '-')
 			*c = '_';
 	if (!mon_trace_kind_known(out->kind)) {
-		snprintf(err, errlen, "bad --trace-after '%.40s': unknown event '%.24s' (events: %s)", s,
-			 out->kind, mon_trace_kinds(list, sizeof list));
+		snprintf(err, errlen, "bad --trace-after '%.40s': unknown event '%.24s'%s (events: %s)", s,
+			 out->kind, console_name_hint(out->kind), mon_trace_kinds(list, sizeof list));
 		return -1;
 	}
 	const char *p = s + strcspn(s, "@#");

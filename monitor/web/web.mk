@@ -23,7 +23,8 @@ WEB_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-tautological-constant-out-of-r
 # the page is the front end) and no native capstone (capstone_js.c answers).
 WEB_SRC := $(wildcard cpu/*.c tlb/*.c shadow/*.c monitor/vmm/*.c monitor/dev/*.c monitor/draw/*.c monitor/web/*.c monitor/reverse/*.c monitor/gdb/*.c) \
   $(filter-out monitor/console/console_repl.c monitor/console/console_main.c,$(wildcard monitor/console/*.c)) \
-  monitor/tools/traceparse.c monitor/tools/tracemeta.c monitor/tools/cli.c monitor/tools/images.c monitor/tools/image_paths.c
+  monitor/tools/traceparse.c monitor/tools/tracemeta.c monitor/tools/cli.c monitor/tools/images.c monitor/tools/image_paths.c \
+  monitor/tools/vmspec.c monitor/tools/multihost.c
 WEB_OBJS := $(patsubst %.c,$(WEB_OBJ)/%.o,$(WEB_SRC))
 WEB_GUEST := build/guestos/kernel.elf build/guestos/initrd.pack
 # the user programs, for the console's symbols (names from guestos/user/user.mk, read before this file)

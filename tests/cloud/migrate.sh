@@ -65,6 +65,12 @@ report() { # name options...: the migrate: lines against a golden
     s/, [0-9]+ bytes of state/, N bytes of state/' >"$out/$name.report"
   grep -E '^migrate: (downtime|stop and copy)' "$out/$name.err" | sed 's/^/     /'
   if [ $rc != 0 ]; then echo "FAIL migrate $name: status $rc"; tail -5 "$out/$name.err"; fail=1; return; fi
+  # the report adds up: pre-copy start + what the guest ran in each round = stop and copy;
+  # the rounds' bytes + the stop and copy's = the total
+  awk '/pre-copy from icount/ { s = $NF } /^migrate: round/ { s += $(NF - 5); b += $(NF - 11) }
+    /stop and copy at icount/ { sub(":", "", $7); if (s != $7) { print "ran to " s ", stopped at " $7; exit 1 }; b += $(NF - 1) }
+    /^migrate: total/ { if (b != $3) { print "rounds + stop and copy " b " bytes, total " $3; exit 1 } }' \
+    "$out/$name.err" || { echo "FAIL migrate $name: the report does not add up"; fail=1; return; }
   if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then cp "$out/$name.report" "$here/$name.golden"; echo "updated $here/$name.golden"; return; fi
   if ! diff -u "$here/$name.golden" "$out/$name.report"; then echo "FAIL migrate $name: report differs from golden"; fail=1; return; fi
   echo "ok   migrate $name: $(grep 'pre-copy ended' "$out/$name.report" | cut -d' ' -f2-)"

@@ -62,6 +62,14 @@ sw_console=$(sed -n 's/.*, \([0-9]*\) world switches;.*/\1/p' "$out/end.out" | t
 sw_run=$(sed -n 's/.*, \([0-9]*\) world switches, .*/\1/p' "$out/run.err")
 [ -n "$sw_run" ] && [ "$sw_console" = "$sw_run" ] || bad "end: $sw_console world switches, vmlab run $sw_run"
 
+# the TLB is the host's: `tlb` shows the same entries and ages whichever VM is selected
+printf 'until vm-switch\nuntil vm-switch\nuntil vm-switch\nvm select a\ntlb\nvm select b\ntlb\n' >"$out/tlb.cmd"
+"$vmlab" console --no-color "${img[@]}" --vm name=a,cmdline=run=hello --vm name=b,cmdline=run=pingpong \
+  --script "$out/tlb.cmd" >"$out/tlb.out" 2>&1 || bad "tlb: status $?"
+tlb_of() { awk -v want="(vmlab $1) tlb" '$0 == want { on = 1; next } /^\(vmlab / { on = 0 } on' "$out/tlb.out"; }
+[ "$(tlb_of a | wc -l)" -gt 2 ] || bad "tlb: no table with a selected"
+cmp -s <(tlb_of a) <(tlb_of b) || { bad "tlb: the host's one TLB differs with b selected"; diff <(tlb_of a) <(tlb_of b) | head -4; }
+
 [ $fail = 0 ] && echo "ok   console --vm: bad command lines refused in one line; --vm and --vm-file consoles;" \
-  "continued to the end, the schedule of vmlab run --vm"
+  "continued to the end, the schedule of vmlab run --vm; tlb the same whichever VM is selected"
 exit $fail

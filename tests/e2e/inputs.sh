@@ -20,7 +20,7 @@ bad() {
 run=("$vmlab" run --kernel "$kernel" --module "$initrd")
 con=("$vmlab" console --kernel "$kernel" --module "$initrd")
 bad trace-after-unknown 2 "unknown event 'tlb_mis' (events: tlb_miss" "${run[@]}" --trace-after tlb-mis --trace "$out/in.trace"
-bad trace-after-hidden 2 "unknown event 'hidden_fault'" "${run[@]}" --trace-after hidden_fault --trace "$out/in.trace"
+bad trace-after-hidden 2 "unknown event 'hidden_fault' (as the console's: use shadow_fill)" "${run[@]}" --trace-after hidden_fault --trace "$out/in.trace"
 bad trace-after-count 2 "bad count '-1'" "${run[@]}" --trace-after 'syscall#-1' --trace "$out/in.trace"
 bad trace-after-who 2 "unknown runner 'bob'" "${run[@]}" --trace-after 'tlb_miss@bob'
 bad console-trace-after 2 "unknown event" "${con[@]}" --trace-after nope --script /dev/null
@@ -32,6 +32,7 @@ bad mem-below-1M 2 "from 1M to 1G" "${run[@]}" --mem 512K
 bad stats-json-dir 2 "--stats-json file $out/inputs-dir is a directory" "${run[@]}" --stats-json "$out/inputs-dir"
 bad stats-json-nodir 2 "cannot write --stats-json file" "${run[@]}" --stats-json "$out/no-such-dir/s.json"
 bad stats-json-console 2 "is an option of vmlab run" "${con[@]}" --stats-json "$out/s.json" --script /dev/null
+bad module-dir 1 "cannot read $out/inputs-dir: it is a directory" "${run[@]}" --module "$out/inputs-dir"
 bad save-at-dir 2 "--save-at file $out/inputs-dir is a directory" "${run[@]}" --save-at 1000 "$out/inputs-dir"
 bad save-at-nodir 2 "cannot write --save-at file" "${run[@]}" --save-at 1000 "$out/no-such-dir/s.snap"
 # a run that fails before it starts leaves none of its output files behind, not even half-written

@@ -1,40 +1,47 @@
 #!/usr/bin/env bash
-# tests/grade/copied-answers.sh VMLAB BUILD — per-student variants make copying fail.
+# tests/grade/copied-answers.sh VMLAB BUILD [LAB...] — per-student variants make copying fail
+# (default: every lab with a `vary` line).
 #
-# For every lab with a `vary` line: two students' answer keys differ (`vmlab lab answers`).
-# For every lab without a build check (the read-and-answer labs, cheap to grade): alice's
-# full-marks submission (`vmlab lab solution`) scores full marks as alice and loses
-# points as bob, on every hand-in and on at least one answer.
+# Labs that build code: the answer keys of alice, bob and carol (`vmlab lab answers`) are not
+# all the same. Read-and-answer labs (no build check): alice's full-marks submission (`vmlab
+# lab solution`) graded as bob fails every hand-in and loses points. (That a model submission
+# scores full marks for its own student is what `vmlab lab check` proves.)
 set -u
-vmlab=${1:-build/vmlab}
-build=${2:-build}
+vmlab=$1 build=$2
+shift 2
+labs=("$@")
+if [ ${#labs[@]} -eq 0 ]; then
+  for r in labs/*/rubric; do grep -q '^vary' "$r" && labs+=("$(basename "$(dirname "$r")")"); done
+fi
 t=$(mktemp -d /tmp/vmlab-copied-XXXXXX)
 chmod 755 "$t"
 trap 'rm -rf "$t"' EXIT
 fail=0
 bad() { echo "copied-answers: FAIL: $*"; fail=1; }
 
-for r in labs/*/rubric; do
-  lab=$(basename "$(dirname "$r")")
-  grep -q '^vary' "$r" || continue
-  "$vmlab" lab answers "$lab" alice --build "$build" | grep -v '^#' >"$t/$lab.alice" || bad "$lab: answers of alice"
-  "$vmlab" lab answers "$lab" bob --build "$build" | grep -v '^#' >"$t/$lab.bob" || bad "$lab: answers of bob"
-  [ -s "$t/$lab.alice" ] && cmp -s "$t/$lab.alice" "$t/$lab.bob" && bad "$lab: alice and bob have the same answers"
-  grep -q '^check [^ ]* *[0-9.]* *[a-z]* *build' "$r" && continue
+for lab in "${labs[@]}"; do
+  r=$(ls labs/"$lab"*/rubric 2>/dev/null | head -1)
+  [ -n "$r" ] || { bad "$lab: no such lab with a rubric"; continue; }
+  if grep -q '^check  *[^ ]*  *[0-9.]*  *[a-z]*  *build' "$r"; then
+    for who in alice bob carol; do
+      "$vmlab" lab answers "$lab" "$who" --build "$build" | grep -v '^#' >"$t/$lab.$who" || bad "$lab: answers of $who"
+    done
+    if cmp -s "$t/$lab.alice" "$t/$lab.bob" && cmp -s "$t/$lab.alice" "$t/$lab.carol"; then
+      bad "$lab: alice, bob and carol have the same answers"
+    else
+      echo "copied-answers: $lab: alice's, bob's and carol's answers are not all the same"
+    fi
+    continue
+  fi
   "$vmlab" lab solution "$lab" alice "$t/$lab" --build "$build" || { bad "$lab: no solution for alice"; continue; }
-  for who in alice bob; do
-    "$vmlab" grade "$lab" "$t/$lab" --student-id "$who" --format json --build "$build" >"$t/$lab.$who.json" 2>/dev/null
-  done
-  # "score":S,"max_score":M at the top level of each report
-  read -r sa ma < <(grep -o '"score":[0-9.]*,"max_score":[0-9.]*' "$t/$lab.alice.json" | head -1 | tr -c '0-9.\n' ' ')
-  read -r sb mb < <(grep -o '"score":[0-9.]*,"max_score":[0-9.]*' "$t/$lab.bob.json" | head -1 | tr -c '0-9.\n' ' ')
-  [ -n "${sa:-}" ] && [ "$sa" = "$ma" ] || bad "$lab: alice's own submission scores ${sa:-?}/${ma:-?}"
-  [ -n "${sb:-}" ] && [ "$sb" != "$mb" ] || bad "$lab: alice's submission scores full marks ($sb/$mb) for bob"
-  hand=$(grep -c 'handin=' "$r")
-  passed=$(grep -o '"name":"[^"]*","score":[0-9.]*,"max_score":[0-9.]*,"status":"passed"' "$t/$lab.bob.json" |
-           cut -d'"' -f4 | grep -Ff <(grep 'handin=' "$r" | awk '{print $2}') -x)
+  "$vmlab" grade "$lab" "$t/$lab" --student-id bob --format json --build "$build" >"$t/$lab.json" 2>/dev/null
+  # "score":S,"max_score":M at the top level of the report
+  read -r score max < <(grep -o '"score":[0-9.]*,"max_score":[0-9.]*' "$t/$lab.json" | head -1 | tr -c '0-9.\n' ' ')
+  [ -n "${score:-}" ] && [ "$score" != "$max" ] || bad "$lab: alice's submission scores ${score:-?}/${max:-?} for bob"
+  passed=$(grep -o '"name":"[^"]*","score":[0-9.]*,"max_score":[0-9.]*,"status":"passed"' "$t/$lab.json" |
+           cut -d'"' -f4 | grep -Fx -f <(grep 'handin=' "$r" | awk '{print $2}'))
   [ -z "$passed" ] || bad "$lab: bob passes with alice's hand-ins: $passed"
-  echo "copied-answers: $lab: alice's submission: $sa/$ma as alice, $sb/$mb as bob ($hand hand-ins, all fail for bob)"
+  echo "copied-answers: $lab: alice's full-marks submission scores $score/$max for bob ($(grep -c 'handin=' "$r") hand-ins, all fail)"
 done
-[ $fail = 0 ] && echo "ok   copied-answers: a friend's answers and hand-ins fail your variant"
+[ $fail = 0 ] && echo "ok   copied-answers: a friend's answers and hand-ins fail your variant (${labs[*]})"
 exit $fail

@@ -5,6 +5,12 @@
  *   CASE_TRIPLE  loads an empty IDT and executes ud2: the #UD cannot be
  *                delivered, nor the #GP, nor the #DF: a triple fault
  *   CASE_SPIN    prints one line, then jmp . forever (its --max-insns stops it)
+ *   CASE_SCAN    not bad, nosy: reads all of its 4 MiB of guest-physical memory
+ *                looking for SCAN_OTHER (another VM's pattern) and writes
+ *                SCAN_OWN over [2 MiB, 4 MiB), three times; prints what it found.
+ *                Two of them beside each other (patterns swapped) must never
+ *                see each other's data; with SCAN_OTHER == SCAN_OWN it finds
+ *                its own pattern (the scan can fail).
  */
 #include <stdint.h>
 #include "tests/e2e/bare/bare_io.h"
@@ -25,6 +31,24 @@ void bad_main(void)
 	puts_uart("bad: spinning forever\n");
 	for (;;)
 		__asm__ volatile("");
+#elif defined(CASE_SCAN)
+	static const char hex[] = "0123456789abcdef";
+	const uint64_t end = 4ull << 20, own_from = 2ull << 20; /* below: stack, image, page tables */
+	for (int pass = 0; pass < 3; pass++) {
+		for (uint64_t pa = 0; pa < end; pa += 8) {
+			volatile uint64_t *q = (volatile uint64_t *)pa; /* identity map: VA == PA */
+			if (*q == SCAN_OTHER) {
+				puts_uart("scan: found the other pattern at PA 0x");
+				for (int sh = 28; sh >= 0; sh -= 4)
+					putc_uart(hex[(pa >> sh) & 15]);
+				puts_uart("\n");
+				return;
+			}
+			if (pa >= own_from)
+				*q = SCAN_OWN;
+		}
+	}
+	puts_uart("scan: 3 passes over 4 MiB, none of the other pattern\n");
 #else
 #error "define one CASE_*"
 #endif

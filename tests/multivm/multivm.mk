@@ -21,7 +21,12 @@ MV_STRICT := $(LABS_STRICT)
 MV_STUCK := $(BUILD)/tests/e2e/user-stuck.elf
 MV_BAD_DEF_triple := -DCASE_TRIPLE
 MV_BAD_DEF_spin := -DCASE_SPIN
-MV_BAD := $(MV_OUT)/bad-triple.elf $(MV_OUT)/bad-spin.elf
+MV_PAT_A := 0x5ca77e2ed0a0a0a0ull
+MV_PAT_B := 0x5ca77e2ed0b0b0b0ull
+MV_BAD_DEF_scana := -DCASE_SCAN -DSCAN_OWN=$(MV_PAT_A) -DSCAN_OTHER=$(MV_PAT_B)
+MV_BAD_DEF_scanb := -DCASE_SCAN -DSCAN_OWN=$(MV_PAT_B) -DSCAN_OTHER=$(MV_PAT_A)
+MV_BAD_DEF_scanself := -DCASE_SCAN -DSCAN_OWN=$(MV_PAT_A) -DSCAN_OTHER=$(MV_PAT_A)
+MV_BAD := $(patsubst %,$(MV_OUT)/bad-%.elf,triple spin scana scanb scanself)
 $(MV_OUT)/bad-%.elf: tests/multivm/bad.c $(E2E_BARE_DEPS)
 	@mkdir -p $(dir $@)
 	gcc $(E2E_BARE_CFLAGS) $(MV_BAD_DEF_$*) -o $@ $<

@@ -5,6 +5,8 @@
 #    byte its output alone, at any shares, with the TLB tagged or flushed at
 #    every VM switch, with the isolation invariant checked at every exit;
 #  - kernel B: the strict-x86 demo kernel beside guestos;
+#  - a guest that scans all its guest-physical memory never sees another VM's
+#    data, with frames of its own and with frames reused across VMs;
 #  - a VM that triple-faults, hangs (its max-insns), loops on one faulting
 #    instruction (the progress guard) or panics is stopped and reported while
 #    the other runs to completion;
@@ -105,6 +107,23 @@ iso stuck 1 "no progress" "kernel=$stuck,module=/dev/null,mem=4M"
 iso panic 3 "guest wrote 0x1 to the debug-exit port" "$g,cmdline=kpanic"
 has iso-panic out "^b| .*PANIC"
 [ $fail = 0 ] && echo "ok   multivm: a VM that triple-faults, hangs, makes no progress or panics stops alone"
+
+# 6b. a guest that reads all its guest-physical memory and writes its pattern over half of
+# it never sees the other VM's pattern: frames of their own, and with --machine-mem 1M
+# frames that go from one VM to the other (zeroed before reuse); the scan can fail
+scan=(--vm "name=a,kernel=$bad/bad-scana.elf,module=/dev/null,mem=4M" --vm "name=b,kernel=$bad/bad-scanb.elf,module=/dev/null,mem=4M")
+for mm in "" 1M; do
+  run "scan$mm" ${mm:+--machine-mem $mm} --check-isolation "${scan[@]}"
+  want_rc "scan$mm" 0
+  for v in a b; do
+    lines_of "scan$mm" $v | grep -qx "scan: 3 passes over 4 MiB, none of the other pattern" ||
+      bad "scan$mm: $v: $(lines_of "scan$mm" $v)"
+  done
+done
+awk '$1 == "vm0" && NF == 13 { exit !($5 > 0) }' "$out/scan1M.err" || bad "scan1M: no page-outs, no frame went to the other VM"
+run scanself --vm "name=a,kernel=$bad/bad-scanself.elf,module=/dev/null,mem=4M"
+has scanself out "^a| scan: found the other pattern at PA 0x00200000"
+[ $fail = 0 ] && echo "ok   multivm: a guest scanning all its memory never sees the other VM's pattern (own frames, reused frames)"
 
 # 7. one trace of every VM: each line names its VM; the world switches name both
 run trace "${two[@]}" --trace "$out/two.trace" --trace-categories vm --quiet

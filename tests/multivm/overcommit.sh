@@ -4,7 +4,8 @@
 #  - two guestos VMs of 8M in 4M of machine frames print what they print alone, with
 #    the isolation invariant checked at every exit: plain, with --share-pages (their
 #    identical pages share read-only frames: one VM never sees the other's writes),
-#    and with the balloon and sharing under --paravirt;
+#    and with the balloon and sharing under --paravirt; two VMs of 32M each on a
+#    host of 20M of RAM;
 #  - the demo (both VMs swap too: mem=1M run=swaptest:4, 2M of frames for 16M of
 #    guest memory, --paravirt) with and without the balloon, with and without
 #    sharing: program output as QEMU's, the guests' swap counts and the memory
@@ -40,6 +41,12 @@ for opts in "" "--share-pages" "--paravirt --balloon --share-pages"; do
   held=$(awk '$1 ~ /^vm[0-9]/ && NF == 13 { s += $10 } END { print s + 0 }' "$out/$name.err")
   [ "$held" -le 1024 ] || bad "$opts: the VMs hold $held frames of 1024"
 done
+# a VM larger than the host's whole RAM (4M of frames + 2 x 8M of shadow tables < 32M)
+run big --machine-mem 4M --vm "name=a,kernel=$kernel,module=$initrd,mem=32M,cmdline=run=hello" \
+  --vm "name=b,kernel=$kernel,module=$initrd,mem=32M,cmdline=run=hello"
+[ "$(cat "$out/big.rc")" = 0 ] || bad "big: status $(cat "$out/big.rc"): $(head -2 "$out/big.err")"
+for v in a b; do lines_of big $v | cmp -s - tests/guest/expected/hello.out || bad "big: $v's output differs"; done
+grep -q "^machine: *20 MiB RAM" "$out/big.err" || bad "big: $(grep '^machine' "$out/big.err")"
 saved=$(sed -n 's/.*sharing saves [0-9]* frames now, \([0-9]*\) at most/\1/p' "$out/two--share-pages.err")
 [ "${saved:-0}" -gt 0 ] || bad "--share-pages: no frame saved"
 [ $fail = 0 ] && echo "ok   multivm-overcommit: two guestos VMs in 4M of frames (plain, shared, ballooned) print as QEMU, isolation held ($saved frames saved at most)"

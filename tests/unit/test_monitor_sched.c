@@ -11,6 +11,7 @@
 
 #include "monitor/vmm/sched.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/monitor_solo.h"
 
 #define MEM (8ull << 20)
 
@@ -27,17 +28,7 @@ static char *solo_serial(const char *cmdline)
 {
 	struct mon_config c;
 	config(&c, cmdline, "");
-	char err[MON_ERR_MAX] = "";
-	struct vm *vm = mon_vm_create(&c, 0, err, sizeof err);
-	ck_assert_msg(vm != NULL, "%s", err);
-	mon_vm_set_serial_echo(vm, NULL);
-	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
-		;
-	size_t n;
-	const char *s = mon_vm_serial(vm, &n);
-	char *out = strndup(s, n);
-	mon_vm_destroy(vm);
-	return out;
+	return solo_serial_of(&c);
 }
 
 struct run {

@@ -126,7 +126,8 @@ START_TEST(after_rejects_bad_input)
 {
 	static const struct { const char *arg, *msg; } bad[] = {
 		{"tlb-mis", "unknown event 'tlb_mis' (events: tlb_miss tlb_hit"},
-		{"hidden_fault", "unknown event 'hidden_fault'"},
+		{"hidden_fault", "unknown event 'hidden_fault' (as the console's: use shadow_fill) (events: tlb_miss"},
+		{"fault", "unknown event 'fault' (as the console's: use shadow_fill or true_fault)"},
 		{"", "unknown event ''"},
 		{"@app", "unknown event ''"},
 		{"syscall#-1", "bad count '-1' (want #N with N >= 1)"},
