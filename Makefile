@@ -147,15 +147,20 @@ run: deps
 # (ASAN_SKIP_WHY_<step>, set next to the step in its fragment): never silently.
 RUN_STEPS = $(if $(filter 1,$(SAN)),$(filter-out $(ASAN_SKIP),$(TEST_STEPS)),$(TEST_STEPS))
 SKIPPED_STEPS = $(if $(filter 1,$(SAN)),$(filter $(ASAN_SKIP),$(TEST_STEPS)))
-# tests/run.sh runs TEST_JOBS steps at a time (output still in list order);
-# TEST_ALONE steps run with no other step beside them, TEST_LONG steps get
-# STEP_TIMEOUT_LONG instead of STEP_TIMEOUT (fragments add to both).
-TEST_JOBS ?= 1
-RUN_FLAGS = -j $(TEST_JOBS) --alone "$(TEST_ALONE)" --long "$(TEST_LONG)"
+# tests/run.sh runs TEST_JOBS steps at a time (output still in list order; by
+# default one per core, at most 2: CI's machine has 2); TEST_ALONE steps run
+# with no other step beside them, TEST_LONG steps get STEP_TIMEOUT_LONG
+# instead of STEP_TIMEOUT (fragments add to both). The suite's build uses
+# every core too (BUILD_JOBS; or make's own -j when given one).
+NPROC      := $(shell nproc 2>/dev/null || echo 1)
+TEST_JOBS  ?= $(if $(filter 0 1,$(NPROC)),1,2)
+BUILD_JOBS ?= $(NPROC)
+SUITE_NAME ?= $(if $(filter 1,$(SAN)),asan,$(if $(filter 1,$(COV)),coverage,plain))
+RUN_FLAGS = -j $(TEST_JOBS) --name $(SUITE_NAME) --alone "$(TEST_ALONE)" --long "$(TEST_LONG)"
 
 # One suite: build, then every step of RUN_STEPS, with this BUILD/SAN/COV.
 suite:
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(BUILD_JOBS)) all
 	@$(foreach s,$(SKIPPED_STEPS),echo "skipped: $(s) (under asan): $(ASAN_SKIP_WHY_$(s))";)
 	@./tests/run.sh $(RUN_FLAGS) $(MAKE) --no-print-directory BUILD=$(BUILD) SAN=$(SAN) COV=$(COV) -- $(RUN_STEPS)
 	@$(if $(SKIPPED_STEPS),echo "skipped under asan: $(words $(SKIPPED_STEPS)) steps ($(SKIPPED_STEPS))")

@@ -69,8 +69,21 @@ ma_t shadow_mframe_alloc(struct shadow_mframe *mf, uint16_t owner)
 	if (owner == SHADOW_OWNER_MONITOR)
 		mf->monitor_frames++;
 	ma_t ma = (ma_t)f << PAGE_SHIFT;
-	memset(mf->ram + ma, 0, PAGE_SIZE);
+	if (mf->nfree < mf->nfresh)
+		mf->nfresh = mf->nfree; /* f came from the never-used part: still zero */
+	else
+		memset(mf->ram + ma, 0, PAGE_SIZE);
 	return ma;
+}
+
+void shadow_mframe_ram_zero(struct shadow_mframe *mf)
+{
+	mf->nfresh = mf->nfree;
+}
+
+void shadow_mframe_dirty(struct shadow_mframe *mf)
+{
+	mf->nfresh = 0;
 }
 
 void shadow_mframe_release(struct shadow_mframe *mf, ma_t ma)

@@ -85,6 +85,8 @@ struct shadow_mframe {
 	uint32_t *free;        /* stack of free frame numbers; free[nfree-1] is handed out next */
 	uint64_t nfree;
 	uint64_t monitor_frames; /* frames currently owned by the monitor */
+	uint64_t nfresh;       /* free[0, nfresh) were never handed out and ram was zero:
+				  their bytes are still zero (0 unless shadow_mframe_ram_zero) */
 	struct shadow_ocpool *pool; /* set: guest pages get frames from this overcommit pool,
 				       on demand (a host whose VMs together exceed its frames) */
 };
@@ -97,6 +99,13 @@ struct shadow_mframe {
  */
 int shadow_mframe_init(struct shadow_mframe *mf, uint8_t *ram, uint64_t ram_size, uint64_t seed);
 void shadow_mframe_free(struct shadow_mframe *mf);
+/* The caller's ram is all zero (calloc'd) and nothing but handed-out frames
+ * will be written: frames never handed out need no clearing, so the host
+ * touches only the pages a guest uses (the guest's 64M is not faulted in and
+ * cleared at every boot). Anything that writes the frame table or free frames
+ * behind the allocator's back (a snapshot restore) calls shadow_mframe_dirty. */
+void shadow_mframe_ram_zero(struct shadow_mframe *mf);
+void shadow_mframe_dirty(struct shadow_mframe *mf);
 /* Take a frame for `owner` (a vmid or SHADOW_OWNER_MONITOR), zeroed. MA_NONE if none left. */
 ma_t shadow_mframe_alloc(struct shadow_mframe *mf, uint16_t owner);
 /* Give a frame back (it is handed out again first: LIFO, deterministic). */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run each test step (a make target) and print a summary.
-# usage: tests/run.sh [-j N] [--alone "STEP..."] [--long "STEP..."] MAKE [make args...] -- STEP...
+# usage: tests/run.sh [-j N] [--name SUITE] [--alone "STEP..."] [--long "STEP..."] MAKE [make args...] -- STEP...
 #
 # -j N runs N steps at a time (default TEST_JOBS, else 1). Each step's output goes
 # to a file of its own and is printed whole, in the order of the list, as soon as
@@ -12,13 +12,16 @@
 # Every step has a timeout: it passes when its make target exits 0 within
 # STEP_TIMEOUT seconds (default 900; --long steps STEP_TIMEOUT_LONG, default 1800).
 # A step that hangs (a guest the monitor never stops) is killed and fails instead
-# of stalling CI. The last line is "tests: N passed, N failed"; the exit status is
-# non-zero if any failed.
+# of stalling CI. The last line is "tests (SUITE): N passed, N failed (S s, cpu C s
+# in the steps)"; the exit status is non-zero if any failed. Each step's "=== time"
+# line gives its wall seconds and its CPU seconds (user + sys of its processes):
+# on a shared machine the CPU seconds say what a step costs.
 set -u
-jobs=${TEST_JOBS:-1} alone=" " long=" "
+jobs=${TEST_JOBS:-1} alone=" " long=" " name=""
 while [ $# -gt 0 ]; do
   case $1 in
     -j) jobs=$2; shift 2 ;;
+    --name) name=" ($2)"; shift 2 ;;
     --alone) alone=" $2 "; shift 2 ;;
     --long) long=" $2 "; shift 2 ;;
     *) break ;;
@@ -42,25 +45,40 @@ is_alone() { case $alone in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 run_step() {
   local i=$1 step=${steps[$1]} t0=$SECONDS rc limit
   limit=$(limit_of "$step")
-  if [ "$jobs" -gt 1 ]; then
-    timeout -k 30 "$limit" "${make_cmd[@]}" "$step" >"$dir/$i.log" 2>&1 </dev/null &
-    echo $! >"$dir/$i.pid"
-    wait $!
-  else
-    echo "=== test step: $step"
-    timeout -k 30 "$limit" "${make_cmd[@]}" "$step"
-  fi
+  # a subshell of its own, so that `times` gives this step's CPU (user + sys of
+  # every process it waited for): on a shared machine that, not the wall time,
+  # says what the step costs
+  (
+    if [ "$jobs" -gt 1 ]; then
+      timeout -k 30 "$limit" "${make_cmd[@]}" "$step" >"$dir/$i.log" 2>&1 </dev/null &
+      echo $! >"$dir/$i.pid"
+      wait $!
+    else
+      echo "=== test step: $step"
+      timeout -k 30 "$limit" "${make_cmd[@]}" "$step"
+    fi
+    rc=$?
+    times >"$dir/$i.cpu"
+    exit $rc
+  )
   rc=$?
-  echo "$rc $((SECONDS - t0)) $limit" >"$dir/$i.tmp" && mv "$dir/$i.tmp" "$dir/$i.done"
+  echo "$rc $((SECONDS - t0)) $limit $(cpu_seconds "$dir/$i.cpu")" >"$dir/$i.tmp" && mv "$dir/$i.tmp" "$dir/$i.done"
 }
 
-passed=0; failed=0; failed_names=""
+# cpu_seconds FILE: the children's user + sys seconds from the output of `times`
+# (second line, "XmY.YYYs XmY.YYYs")
+cpu_seconds() {
+  sed -n 2p "$1" | tr 'ms' '  ' | awk '{ printf "%.1f", $1 * 60 + $2 + $3 * 60 + $4 }'
+}
+
+passed=0; failed=0; failed_names="" cpu_total=0
 report() {
   local i=$1 step=${steps[$1]} rc secs limit
-  read -r rc secs limit <"$dir/$i.done"
+  read -r rc secs limit cpu <"$dir/$i.done"
   if [ "$jobs" -gt 1 ]; then echo "=== test step: $step"; cat "$dir/$i.log"; fi
   [ "$rc" = 124 ] && echo "=== step $step did not finish within $limit s (hang?)"
-  echo "=== time: $step $secs s"
+  echo "=== time: $step $secs s (cpu $cpu s)"
+  cpu_total=$(awk -v a="$cpu_total" -v b="$cpu" 'BEGIN { printf "%.1f", a + b }')
   if [ "$rc" = 0 ]; then
     echo "=== PASS: $step"; passed=$((passed + 1))
   else
@@ -98,5 +116,5 @@ else
   done
 fi
 [ -n "$failed_names" ] && echo "failed steps:$failed_names"
-echo "tests: $passed passed, $failed failed"
+echo "tests$name: $passed passed, $failed failed ($SECONDS s, cpu $cpu_total s in the steps)"
 [ "$failed" -eq 0 ]

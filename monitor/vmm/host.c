@@ -59,7 +59,7 @@ static struct host *host_new(const struct mon_host_config *hc, bool bare, char *
 	h->cfg = *hc;
 	h->bare = bare;
 	h->ram_size = hc->ram_size;
-	h->ram = h->ram_size ? calloc(1, h->ram_size) : NULL;
+	h->ram = host_ram_alloc(h->ram_size);
 	if (!h->ram) {
 		snprintf(err, errlen, "cannot allocate %llu MiB of machine memory for the guest",
 			 (unsigned long long)(h->ram_size >> 20));
@@ -83,6 +83,7 @@ static struct host *host_new(const struct mon_host_config *hc, bool bare, char *
 		goto fail;
 	}
 	h->mf_ok = true;
+	shadow_mframe_ram_zero(&h->mf); /* host_ram_alloc's RAM is zero */
 	if (hc->guest_frames && !(h->mf.pool = shadow_ocpool_create(&h->mf, hc->guest_frames))) {
 		snprintf(err, errlen, "cannot set up overcommit for %llu guest frames", (unsigned long long)hc->guest_frames);
 		goto fail;
@@ -98,9 +99,9 @@ struct host *mon_host_create(const struct mon_host_config *hc, char *err, size_t
 	return host_new(hc, false, err, errlen);
 }
 
-/* Touch every page of calloc'd memory, so the host maps it now and not at
- * the guest's first write (a store the compiler may not drop: calloc's
- * memory is known to be zero, a memset would be removed). */
+/* Touch every page of the zeroed RAM, so the host maps it now and not at
+ * the guest's first write (a store the compiler may not drop: the RAM
+ * is known to be zero, a memset could be removed). */
 static void prefault(uint8_t *ram, uint64_t size)
 {
 	for (uint64_t o = 0; o < size; o += 4096)
@@ -132,7 +133,7 @@ int mon_host_destroy(struct host *h)
 	}
 	if (h->tlb_ok)
 		tlb_free(&h->tlb);
-	free(h->ram);
+	host_ram_free(h->ram, h->ram_size);
 	free(h);
 	return 0;
 }

@@ -36,6 +36,10 @@ struct host {
 	uint64_t switches;         /* world switches from one VM to another */
 };
 
+/* Machine RAM of size bytes, all zero (hostram.c: huge pages, guard pages
+ * around it); NULL if the host has not that much. Free it with its size. */
+uint8_t *host_ram_alloc(uint64_t size);
+void host_ram_free(uint8_t *ram, uint64_t size);
 /* The private host of one VM of cfg (mon_vm_create_from). NULL with err. */
 struct host *host_create_for(const struct mon_config *cfg, char *err, size_t errlen);
 /* Make h's real CPU run vm (a world switch if another VM ran; vm_switch traced). */

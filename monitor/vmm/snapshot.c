@@ -434,6 +434,7 @@ static void restore_pass(struct vm *vm, struct rbuf *r, bool apply)
 	if (apply) {
 		vm->mf->nfree = nfree;
 		vm->mf->monitor_frames = monf;
+		shadow_mframe_dirty(vm->mf); /* the free list and RAM are the snapshot's now */
 	}
 	expect_end(r, end);
 

@@ -64,6 +64,9 @@ static void config(struct mon_config *c, const char *demo, enum mon_mmu_mode mmu
 {
 	mon_config_defaults(c);
 	snprintf(c->cmdline, sizeof c->cmdline, "run=%s", demo);
+	/* every demo runs in 4M; a small machine keeps each save and restore
+	 * (a copy of all machine memory) cheap: 8M + the 4M shadow pool, not 64M + 16M */
+	c->mem_size = 8ull << 20;
 	c->mmu = mmu;
 	c->paravirt = pv;
 }
