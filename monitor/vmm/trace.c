@@ -105,12 +105,15 @@ void mon_trace_update_mask(struct vm *vm)
 	uint32_t m = MON_CAT_DEFAULT & ~(MON_CAT_TLB | MON_CAT_SHADOW);
 	if (t->f)
 		m |= t->cats;
-	/* --trace-after, waiting: its event must be emitted to be seen, whatever
-	 * categories the file holds (every one but insn, unless insn is the event) */
-	if (t->f && !t->started)
-		m |= MON_CAT_DEFAULT | (strcmp(t->after.kind, "insn") ? 0 : MON_CAT_INSN);
 	if (t->sink)
 		m |= t->sink_cats;
+	t->seen_mask = m;
+	/* --trace-after, waiting: its event must be emitted to be seen, whatever
+	 * categories the file holds (every one but insn, unless insn is the event).
+	 * Only the trigger looks at these extra events: the ring and the sink get
+	 * what they would get without the wait, so the file's preroll is the same. */
+	if (t->f && !t->started)
+		m |= MON_CAT_DEFAULT | (strcmp(t->after.kind, "insn") ? 0 : MON_CAT_INSN);
 	t->mask = m;
 }
 
@@ -161,10 +164,10 @@ static bool trigger_matches(const struct vm *vm, struct mon_trace *t, const stru
 }
 
 /* The trigger fired: first write the ring's earlier events of the same instruction. */
-static void preroll(struct mon_trace *t, const struct mon_event *trigger)
+static void preroll(struct mon_trace *t, const struct mon_event *trigger, bool in_ring)
 {
 	unsigned n = t->ring_count, start = (t->ring_next + MON_RING_MAX - n) % MON_RING_MAX;
-	bool in_ring = trigger->cat != MON_CAT_INSN; /* then it is the ring's newest entry */
+	/* in_ring: the trigger is the ring's newest entry */
 	unsigned last = in_ring && n ? n - 1 : n;
 	unsigned first = last;
 	while (first > 0 && t->ring[(start + first - 1) % MON_RING_MAX].icount == trigger->icount)
@@ -191,13 +194,15 @@ void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char
 	va_start(ap, fmt);
 	vsnprintf(ev.text, sizeof ev.text, fmt, ap);
 	va_end(ap);
-	if (cat != MON_CAT_INSN) {
+	bool seen = cat & t->seen_mask; /* else only a waiting --trace-after wants it */
+	bool ringed = seen && cat != MON_CAT_INSN;
+	if (ringed) {
 		t->ring[t->ring_next] = ev;
 		t->ring_next = (t->ring_next + 1) % MON_RING_MAX;
 		if (t->ring_count < MON_RING_MAX)
 			t->ring_count++;
 	}
-	if (t->sink)
+	if (t->sink && seen)
 		t->sink(t->sink_ctx, &ev);
 	if (!t->f)
 		return;
@@ -206,7 +211,7 @@ void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char
 			return;
 		t->started = true;
 		mon_trace_update_mask(vm); /* back to what the file and the sink want */
-		preroll(t, &ev);
+		preroll(t, &ev, ringed);
 	}
 	write_event(t, &ev);
 }

@@ -24,6 +24,7 @@ struct mon_trace {
 	uint32_t cats;             /* categories written to the file */
 	uint64_t from, limit, written;
 	uint32_t mask;             /* categories anybody wants (file, sink, ring): the fast check */
+	uint32_t seen_mask;        /* mask without --trace-after's wait: what the ring and sink get */
 	mon_event_fn sink;
 	void *sink_ctx;
 	uint32_t sink_cats;        /* the categories the sink wants */
