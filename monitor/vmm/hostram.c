@@ -10,12 +10,28 @@
  * pages it is ~40 faults. The guard pages keep a run past either end a crash
  * (as a heap overflow report under ASan was), since the sanitizers do not
  * watch mmap'd memory.
+ *
+ * In the browser (emscripten) mmap is malloc underneath and cannot unmap part
+ * of a mapping (the trimming and the guards): plain calloc there.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "monitor/vmm/host.h"
 
+#ifdef __EMSCRIPTEN__
+uint8_t *host_ram_alloc(uint64_t size)
+{
+	return size && size <= SIZE_MAX ? calloc(1, (size_t)size) : NULL;
+}
+
+void host_ram_free(uint8_t *ram, uint64_t size)
+{
+	(void)size;
+	free(ram);
+}
+#else
 #define HUGE_PAGE (2ull << 20)
 #define GUARD     HUGE_PAGE /* keeps the RAM itself huge-page aligned */
 
@@ -54,3 +70,4 @@ void host_ram_free(uint8_t *ram, uint64_t size)
 	if (ram)
 		munmap(ram - GUARD, (size_t)(round_up(size, HUGE_PAGE) + 2 * GUARD));
 }
+#endif

@@ -98,10 +98,12 @@ T capture-pane -p -e -t con | grep -q $'\033\\[[0-9;]*31m' && fail "--no-color s
 key C-d
 wait_for "CONSOLE-EXITED 0" || fail "second session: Ctrl-D"
 # 10. several VMs (--vm): the banner, the prompt naming the selected VM, completion of
-# vm's words and of the VMs' names, Ctrl-C during continue, Ctrl-D
+# vm's words and of the VMs' names, Ctrl-C during continue, Ctrl-D. cpubench:100 runs
+# for a minute: still running when Ctrl-C comes a second after continue (two cpubench:1
+# VMs finish in half a second)
 T kill-session -t con >/dev/null 2>&1
 T new-session -d -s con -x 180 -y 50 \
-  "env HOME=$tmp TERM=xterm-256color $vmlab console --kernel $kernel --module $initrd --vm name=alpha,cmdline=run=cpubench --vm name=beta,cmdline=run=cpubench; echo CONSOLE-EXITED \$?; sleep 60"
+  "env HOME=$tmp TERM=xterm-256color $vmlab console --kernel $kernel --module $initrd --vm name=alpha,cmdline=run=cpubench:100 --vm name=beta,cmdline=run=cpubench:100; echo CONSOLE-EXITED \$?; sleep 60"
 wait_for "2 VMs on one host, stopped before their first instruction; alpha is selected" || fail "multi: no banner"
 wait_for "(vmlab alpha)" || fail "multi: the prompt does not name alpha"
 type_line "vm sel"; key Tab; type_line "be"; key Tab; key Enter
