@@ -153,7 +153,10 @@ SKIPPED_STEPS = $(if $(filter 1,$(SAN)),$(filter $(ASAN_SKIP),$(TEST_STEPS)))
 # instead of STEP_TIMEOUT (fragments add to both). The suite's build uses
 # every core too (BUILD_JOBS; or make's own -j when given one).
 NPROC      := $(shell nproc 2>/dev/null || echo 1)
-TEST_JOBS  ?= $(if $(filter 0 1,$(NPROC)),1,2)
+# Default 1: in a fresh-clone run with 2 at a time the runner once waited
+# forever after web-test had passed (its done-marker was never written); until
+# that is understood, `make test` (CI) runs steps one by one. TEST_JOBS=2 is opt-in.
+TEST_JOBS  ?= 1
 BUILD_JOBS ?= $(NPROC)
 SUITE_NAME ?= $(if $(filter 1,$(SAN)),asan,$(if $(filter 1,$(COV)),coverage,plain))
 RUN_FLAGS = -j $(TEST_JOBS) --name $(SUITE_NAME) --alone "$(TEST_ALONE)" --long "$(TEST_LONG)"
