@@ -228,12 +228,26 @@ char *grade_answer_key(struct grade_ctx *g, const char *student)
 	if (!m)
 		return NULL;
 	fprintf(m, "# answer key for %s (%s)\n", student, variant);
-	for (int i = 0; i < g->rubric.nchecks; i++) {
+	bool ok = true;
+	for (int i = 0; i < g->rubric.nchecks && ok; i++) {
 		const struct grade_check *c = &g->rubric.checks[i];
-		if (c->kind == GK_ANSWER)
-			fprintf(m, "%s = %.17g\n", c->key, grade_check_expected(g, c, &ref));
+		if (c->kind != GK_ANSWER)
+			continue;
+		double v = grade_check_expected(g, c, &ref);
+		/* no number: the reference failed (a student tree's stubs) or the rubric's grep is wrong */
+		if (isnan(v)) {
+			fprintf(stderr, "grade: no answer key for %s: the reference run of check %s printed no "
+				"\"%s\" number (is this tree's reference code complete?)\n", c->key, c->name, c->grep);
+			ok = false;
+		} else {
+			fprintf(m, "%s = %.17g\n", c->key, v);
+		}
 	}
 	fclose(m);
+	if (!ok) {
+		free(key);
+		return NULL;
+	}
 	return key;
 }
 
