@@ -38,7 +38,9 @@ static void trace_hwalk(struct vm *vm, const struct shadow_hwalk *w)
 			       "TLB miss VA 0x%016llx (%s) -> hardware walk of the shadow table%s",
 			       (unsigned long long)w->va, acc_name(w->acc), w->ok ? " (no exit)" : "");
 	if (MON_TRACING(vm, MON_CAT_SHADOW)) {
-		struct mon_event r = { .has = MON_EV_MA, .ma = w->ok ? w->ma : w->root };
+		/* before the first fill of this CR3 and view there is no shadow root: no MA to name */
+		ma_t ma = w->ok ? w->ma : w->root;
+		struct mon_event r = { .has = ma != MA_NONE ? MON_EV_MA : 0, .ma = ma };
 		char why[64];
 		if (w->ok)
 			mon_trace_emit(vm, MON_CAT_SHADOW, "CPU", "hw_walk", &r,

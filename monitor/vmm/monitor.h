@@ -614,6 +614,10 @@ struct mon_outfile {
  * Returns 0, or -1 with one line in err naming `what` and path. */
 int mon_outfile_open(struct mon_outfile *o, const char *path, const char *what, unsigned tag, char *err,
 		     size_t errlen);
+/* Whether path can be written as an output file (a directory, a missing or
+ * unwritable folder cannot): 0, or -1 with "cannot write WHAT PATH: why" in err.
+ * Creates nothing. The callers check every output path before the run (exit 2). */
+int mon_outfile_check(const char *path, const char *what, char *err, size_t errlen);
 /* Close: keep = rename to the real name, else remove. Returns 0, or -1 if the file is not complete. */
 int mon_outfile_close(struct mon_outfile *o, bool keep);
 
