@@ -137,11 +137,16 @@ static void run_checks(const struct grade_ctx *g, struct grade_site *sub, struct
 		const struct grade_check *c = &g->rubric.checks[i];
 		struct grade_result *r = &rep->r[rep->n++];
 		memset(r, 0, sizeof *r);
-		if (!built && c->kind != GK_ANSWER) {
+		bool no_ref = g->rubric.student_copy && (c->kind == GK_OUTPUT || c->kind == GK_TRACE ||
+							  c->kind == GK_ANSWER);
+		if ((!built && c->kind != GK_ANSWER) || no_ref) {
 			snprintf(r->name, sizeof r->name, "%s", c->name);
 			r->max = c->points;
 			r->hidden = c->hidden;
-			snprintf(r->output, sizeof r->output, "not run: the build failed");
+			snprintf(r->output, sizeof r->output, "%s",
+				 no_ref ? "not run: a student copy has no reference to compare with (its vmlab runs "
+					  "your code); the instructor's grade runs this check"
+					: "not run: the build failed");
 		} else {
 			grade_check_run(g, c, sub, ref, answers, r);
 		}
