@@ -148,25 +148,27 @@ run: deps
 RUN_STEPS = $(if $(filter 1,$(SAN)),$(filter-out $(ASAN_SKIP),$(TEST_STEPS)),$(TEST_STEPS))
 SKIPPED_STEPS = $(if $(filter 1,$(SAN)),$(filter $(ASAN_SKIP),$(TEST_STEPS)))
 # tests/run.sh runs TEST_JOBS steps at a time (output still in list order; by
-# default one per core, at most 2: CI's machine has 2); TEST_ALONE steps run
-# with no other step beside them, TEST_LONG steps get STEP_TIMEOUT_LONG
-# instead of STEP_TIMEOUT (fragments add to both). The suite's build uses
-# every core too (BUILD_JOBS; or make's own -j when given one).
+# default one per core, at most 2: CI's machine has 2; TEST_JOBS=1 runs them one
+# by one, printed live); TEST_ALONE steps run with no other step beside them,
+# TEST_LONG steps get STEP_TIMEOUT_LONG instead of STEP_TIMEOUT (fragments add
+# to both). A step whose result never comes (the runner's process for it killed
+# or stuck) fails with a reason instead of stalling the run (runner-test checks
+# this). The suite's build uses every core too (BUILD_JOBS; or make's own -j).
 NPROC      := $(shell nproc 2>/dev/null || echo 1)
-# Default 1: in a fresh-clone run with 2 at a time the runner once waited
-# forever after web-test had passed (its done-marker was never written); until
-# that is understood, `make test` (CI) runs steps one by one. TEST_JOBS=2 is opt-in.
-TEST_JOBS  ?= 1
+TEST_JOBS  ?= $(if $(filter 1,$(NPROC)),1,2)
 BUILD_JOBS ?= $(NPROC)
 SUITE_NAME ?= $(if $(filter 1,$(SAN)),asan,$(if $(filter 1,$(COV)),coverage,plain))
 RUN_FLAGS = -j $(TEST_JOBS) --name $(SUITE_NAME) --alone "$(TEST_ALONE)" --long "$(TEST_LONG)"
 
-# One suite: build, then every step of RUN_STEPS, with this BUILD/SAN/COV.
+# One suite: build, then every step of RUN_STEPS, with this BUILD/SAN/COV. With
+# TEST_SUMMARY=FILE its last line (or that its build failed) is added to FILE.
 suite:
-	@$(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(BUILD_JOBS)) all
+	@$(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(BUILD_JOBS)) all || \
+	  { echo "tests ($(SUITE_NAME)): the build failed" | tee -a $(or $(TEST_SUMMARY),/dev/null); exit 1; }
 	@$(foreach s,$(SKIPPED_STEPS),echo "skipped: $(s) (under asan): $(ASAN_SKIP_WHY_$(s))";)
-	@./tests/run.sh $(RUN_FLAGS) $(MAKE) --no-print-directory BUILD=$(BUILD) SAN=$(SAN) COV=$(COV) -- $(RUN_STEPS)
-	@$(if $(SKIPPED_STEPS),echo "skipped under asan: $(words $(SKIPPED_STEPS)) steps ($(SKIPPED_STEPS))")
+	@st=0; TEST_SUMMARY=$(TEST_SUMMARY) ./tests/run.sh $(RUN_FLAGS) $(MAKE) --no-print-directory BUILD=$(BUILD) SAN=$(SAN) COV=$(COV) -- $(RUN_STEPS) || st=1; \
+	  $(if $(SKIPPED_STEPS),echo "skipped under asan: $(words $(SKIPPED_STEPS)) steps ($(SKIPPED_STEPS))" | tee -a $(or $(TEST_SUMMARY),/dev/null);) \
+	  exit $$st
 
 # The test command (README, .ci/run). Not yet followed by the suite under
 # ASan+UBSan (make asan): that half is not yet measured to fit CI's 30 minutes

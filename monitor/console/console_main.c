@@ -358,6 +358,12 @@ static int session_main(int argc, char **argv, const struct launch *l)
 		rc = use_script_line(prog, script ? o.script : "the script on stdin", first, argc, argv, &cfg, &o, b,
 				     rec);
 	char err[MON_ERR_MAX];
+	/* output paths (the script line's --trace too): refused before anything runs, as vmlab run does */
+	if (b && !rc && ((cfg.trace_file && mon_outfile_check(cfg.trace_file, "trace file", err, sizeof err)) ||
+			 (l->record_path && mon_outfile_check(l->record_path, "record file", err, sizeof err)))) {
+		fprintf(stderr, "vmlab %s: %s\n", prog, err);
+		rc = 2;
+	}
 	struct vm *vm = NULL;
 	const bool multi = several(&o);
 	struct tool_multi_host host = {0};

@@ -89,7 +89,24 @@ static void drop_answers(const char *dir)
 	closedir(d);
 }
 
-/* The lab's rubric without hidden checks and private lines. */
+/* Does a hole file of the reference hold this lab's LAB-HOLE-BEGIN markers (the export stubs it)? */
+static bool has_markers(const struct grade_ctx *g)
+{
+	char tag[GRADE_NAME_MAX + 32];
+	snprintf(tag, sizeof tag, "LAB-HOLE-BEGIN %s ", g->rubric.lab);
+	bool found = false;
+	for (int i = 0; i < g->rubric.nholes && !found; i++) {
+		char p[GRADE_PATH_MAX];
+		snprintf(p, sizeof p, "%s/%s", g->root, g->rubric.holes[i]);
+		char *text = grade_read_file(p, NULL);
+		found = text && strstr(text, tag);
+		free(text);
+	}
+	return found;
+}
+
+/* The lab's rubric without hidden checks and private lines; a "student-copy" line when
+ * the holes are stubbed (the copy's own vmlab is then no reference: grade.c). */
 static int public_rubric(const struct grade_ctx *g, const char *dir)
 {
 	char src[GRADE_PATH_MAX + 8], dst[GRADE_PATH_MAX];
@@ -118,6 +135,18 @@ static int public_rubric(const struct grade_ctx *g, const char *dir)
 		if (!drop)
 			memcpy(out + n, line, len), n += len;
 		line += len;
+	}
+	static const char copy[] = "\n# written by vmlab lab export: this tree's holes are yours, so its vmlab\n"
+				   "# is no reference; vmlab grade here runs only the checks that need none\n"
+				   "student-copy\n";
+	if (out && has_markers(g)) {
+		char *more = realloc(out, n + sizeof copy);
+		if (more) {
+			size_t skip = n && more[n - 1] == '\n'; /* the blank line only after a full line */
+			memcpy(more + n, copy + !skip, sizeof copy - 1 - !skip);
+			n += sizeof copy - 1 - !skip;
+		}
+		out = more;
 	}
 	int rc = out ? grade_write_file(dst, out, n) : -1;
 	free(out);

@@ -137,11 +137,16 @@ static void run_checks(const struct grade_ctx *g, struct grade_site *sub, struct
 		const struct grade_check *c = &g->rubric.checks[i];
 		struct grade_result *r = &rep->r[rep->n++];
 		memset(r, 0, sizeof *r);
-		if (!built && c->kind != GK_ANSWER) {
+		bool no_ref = g->rubric.student_copy && (c->kind == GK_OUTPUT || c->kind == GK_TRACE ||
+							  c->kind == GK_ANSWER);
+		if ((!built && c->kind != GK_ANSWER) || no_ref) {
 			snprintf(r->name, sizeof r->name, "%s", c->name);
 			r->max = c->points;
 			r->hidden = c->hidden;
-			snprintf(r->output, sizeof r->output, "not run: the build failed");
+			snprintf(r->output, sizeof r->output, "%s",
+				 no_ref ? "not run: a student copy has no reference to compare with (its vmlab runs "
+					  "your code); the instructor's grade runs this check"
+					: "not run: the build failed");
 		} else {
 			grade_check_run(g, c, sub, ref, answers, r);
 		}
@@ -234,12 +239,26 @@ char *grade_answer_key(struct grade_ctx *g, const char *student)
 	if (!m)
 		return NULL;
 	fprintf(m, "# answer key for %s (%s)\n", student, variant);
-	for (int i = 0; i < g->rubric.nchecks; i++) {
+	bool ok = true;
+	for (int i = 0; i < g->rubric.nchecks && ok; i++) {
 		const struct grade_check *c = &g->rubric.checks[i];
-		if (c->kind == GK_ANSWER)
-			fprintf(m, "%s = %.17g\n", c->key, grade_check_expected(g, c, &ref));
+		if (c->kind != GK_ANSWER)
+			continue;
+		double v = grade_check_expected(g, c, &ref);
+		/* no number: the reference failed (a student tree's stubs) or the rubric's grep is wrong */
+		if (isnan(v)) {
+			fprintf(stderr, "grade: no answer key for %s: the reference run of check %s printed no "
+				"\"%s\" number (is this tree's reference code complete?)\n", c->key, c->name, c->grep);
+			ok = false;
+		} else {
+			fprintf(m, "%s = %.17g\n", c->key, v);
+		}
 	}
 	fclose(m);
+	if (!ok) {
+		free(key);
+		return NULL;
+	}
 	return key;
 }
 

@@ -66,6 +66,8 @@ struct grade_rubric {
 	int nvars;
 	unsigned timeout;           /* default per-check seconds */
 	char *solve;                /* command writing a variant's model submission into @OUT@, or NULL */
+	bool student_copy;          /* "student-copy" (vmlab lab export writes it): this tree's holes are
+				       stubs or the student's code, so it is no reference to compare with */
 	struct grade_check checks[GRADE_MAX_CHECKS];
 	int nchecks;
 };

@@ -51,8 +51,10 @@ static void usage(FILE *f)
 	      "  0          the guest halted with interrupts off (hlt, IF=0)\n"
 	      "  2N+1       the guest wrote N to the debug-exit port 0xf4\n"
 	      "  1          any other stop (explained on stderr: fault, --max-insns, --max-output, ...)\n"
-	      "             or a file that cannot be loaded\n"
-	      "  2          bad command line (one line on stderr)\n"
+	      "             or a file that cannot be loaded (or an output file whose writing failed)\n"
+	      "  2          bad command line, or an output path (--trace, --stats-json, --save-at,\n"
+	      "             serial=, record FILE) that cannot be written: one line on stderr naming\n"
+	      "             it, before the run\n"
 	      "  130, 143   interrupted by SIGINT, SIGTERM (summary printed, trace closed)\n"
 	      "  trace-diff: 0 equal, 1 different, 2 bad input, 3 made with other options\n"
 	      "             (--require-same-options)\n",

@@ -241,7 +241,8 @@ static int run_multi_main(const struct mon_config *cfg, struct run_snap *snap)
 }
 
 /* The output files of a run, opened before it so that a bad path costs no
- * run, and removed (not left half-written) when it fails. */
+ * run (exit 2, one line naming it; the trace file, which the VM opens, is
+ * checked), and removed (not left half-written) when it fails. */
 struct run_outs {
 	struct mon_outfile stats_json, snapshot;
 };
@@ -256,7 +257,8 @@ static int run_outs_open(struct run_outs *o, const struct mon_config *cfg, const
 {
 	char err[MON_ERR_MAX];
 	memset(o, 0, sizeof *o);
-	if ((cfg->stats_json && mon_outfile_open(&o->stats_json, cfg->stats_json, "--stats-json file", 0, err,
+	if ((cfg->trace_file && mon_outfile_check(cfg->trace_file, "trace file", err, sizeof err)) ||
+	    (cfg->stats_json && mon_outfile_open(&o->stats_json, cfg->stats_json, "--stats-json file", 0, err,
 						 sizeof err)) ||
 	    (snap->save_file && mon_outfile_open(&o->snapshot, snap->save_file, "--save-at file", 1, err,
 						 sizeof err))) {

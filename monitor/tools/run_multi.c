@@ -141,22 +141,31 @@ static int finish(struct multi *m, const struct tool_vmspec *v, bool keep)
 	return bad;
 }
 
-/* Open the output files, the host and the VMs. 0, or -1 (message printed). */
+/* Open the output files, the host and the VMs. 0, or the exit status (message
+ * printed): 2 for an output path that cannot be written (checked before anything
+ * is created, the VMs' own trace files too), 1 when the host or a VM cannot be made. */
 static int start(struct multi *m, const struct mon_config *base, struct tool_vmspec *v, unsigned n,
 		 const struct tool_multi_opts *o)
 {
 	char err[MON_ERR_MAX];
 	m->n = n;
+	for (unsigned i = 0; i < n; i++) {
+		const char *own = v[i].cfg.trace_file;
+		if (own && own != base->trace_file && mon_outfile_check(own, "trace file", err, sizeof err)) {
+			fprintf(stderr, "vmlab run: %s\n", err);
+			return 2;
+		}
+	}
 	if (base->trace_file) {
 		if (mon_outfile_open(&m->trace.out, base->trace_file, "trace file", 0, err, sizeof err))
-			goto fail;
+			goto bad_path;
 		m->trace.fmt = base->trace_format;
 		m->trace.from = base->trace_from;
 		m->trace.limit = base->trace_limit;
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (v[i].serial && mon_outfile_open(&m->serial[i], v[i].serial, "serial file", i, err, sizeof err))
-			goto fail;
+			goto bad_path;
 	if (tool_multi_host_create(&m->h, base, v, n, o, err, sizeof err))
 		goto fail;
 	for (unsigned i = 0; i < n; i++) {
@@ -178,7 +187,10 @@ static int start(struct multi *m, const struct mon_config *base, struct tool_vms
 	return 0;
 fail:
 	fprintf(stderr, "vmlab run: %s\n", err);
-	return -1;
+	return 1;
+bad_path:
+	fprintf(stderr, "vmlab run: %s\n", err);
+	return 2;
 }
 
 int tool_run_multi(const struct mon_config *base, struct tool_vmspec *v, unsigned n,
@@ -190,10 +202,11 @@ int tool_run_multi(const struct mon_config *base, struct tool_vmspec *v, unsigne
 		return 1;
 	}
 	tool_catch_interrupts();
-	if (start(m, base, v, n, o)) {
+	int bad = start(m, base, v, n, o);
+	if (bad) {
 		finish(m, v, false);
 		free(m);
-		return 1;
+		return bad;
 	}
 	struct vm *ran;
 	while (mon_sched_run_slice(m->h.sched, &ran) != MON_STOPPED) {

@@ -38,9 +38,10 @@ void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json)
 	if (!mon_vm_overcommit_stats(vm, &s))
 		return;
 	if (json) {
-		fprintf(f, ",\n  \"overcommit\": {\"frames_max\": %llu, \"resident\": %llu, \"page_outs\": %llu, "
-			"\"page_ins\": %llu, \"zero_fills\": %llu, \"double_paging\": %llu}",
-			(unsigned long long)s.frames_max, (unsigned long long)s.resident,
+		fprintf(f, ",\n  \"overcommit\": {\"frames_max\": %llu, \"pages\": %llu, \"resident\": %llu, "
+			"\"page_outs\": %llu, \"page_ins\": %llu, \"zero_fills\": %llu, \"double_paging\": %llu}",
+			(unsigned long long)s.frames_max, (unsigned long long)vm->sh.pmap.npages,
+			(unsigned long long)s.resident,
 			(unsigned long long)s.page_outs, (unsigned long long)s.page_ins,
 			(unsigned long long)s.zero_fills, (unsigned long long)s.double_paging);
 		if (vm->cfg.balloon)

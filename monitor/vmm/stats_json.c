@@ -35,6 +35,13 @@ static void put_ops(FILE *f, const uint64_t *count)
 	fputc('}', f);
 }
 
+/* "json": N of every field of the table (the text's, stats.c), comma-separated. */
+static void put_fields(FILE *f, const struct vm *vm, const struct mon_stat_field *t)
+{
+	for (unsigned i = 0; t[i].json; i++)
+		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", t[i].json, (unsigned long long)t[i].get(vm));
+}
+
 static void put_tlb(const struct vm *vm, FILE *f)
 {
 	if (vm->cfg.bare_core) {
@@ -113,13 +120,11 @@ static void put_cost(const struct vm *vm, FILE *f)
 static void put_monitor(const struct vm *vm, FILE *f)
 {
 	const struct mon_stats *s = &vm->stats;
-	fprintf(f, "  \"exits\": {\"total\": %llu, \"sensitive\": %llu, \"exception\": %llu, \"tlb_miss\": %llu, "
-		   "\"other\": %llu, \"by_instruction\": ",
-		(unsigned long long)mon_stats_exits(s),
-		(unsigned long long)(s->exits[CPU_EXIT_SENSITIVE] + s->exits[CPU_EXIT_IO]),
-		(unsigned long long)s->exits[CPU_EXIT_EXCEPTION], (unsigned long long)s->exits[CPU_EXIT_TLB_MISS],
-		(unsigned long long)(s->exits[CPU_EXIT_HLT] + s->exits[CPU_EXIT_TRIPLE_FAULT] +
-				     s->exits[CPU_EXIT_UNSUPPORTED]));
+	fprintf(f, "  \"exits\": {\"total\": %llu, ", (unsigned long long)mon_stats_exits(s));
+	put_fields(f, vm, mon_exit_fields);
+	fputs(", \"tlb_miss_kinds\": {", f);
+	put_fields(f, vm, mon_miss_fields);
+	fputs("}, \"by_instruction\": ", f);
 	put_ops(f, s->sens);
 	fprintf(f, "},\n  \"round_trips\": {\"total\": %llu, \"reflections\": %llu, \"syscalls\": %llu, "
 		   "\"interrupts\": %llu},\n",

@@ -88,6 +88,15 @@ struct mon_progress {
 	uint64_t same;             /* exits in a row from there with nothing retired */
 };
 
+/* ---- stats.c: the summary's numbers, one table for the text and for --stats-json ---- */
+struct mon_stat_field {
+	const char *text, *json; /* "tlb-miss", "tlb_miss" */
+	uint64_t (*get)(const struct vm *vm);
+};
+/* The parts of the exits line (they add up to mon_stats_exits), then what the
+ * TLB-miss exits became (they add up to the tlb-miss part); NULL-terminated. */
+extern const struct mon_stat_field mon_exit_fields[], mon_miss_fields[];
+
 /* ---- the VM ---- */
 struct vm {
 	unsigned vmid;

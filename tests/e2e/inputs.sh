@@ -24,16 +24,22 @@ bad trace-after-hidden 2 "unknown event 'hidden_fault' (as the console's: use sh
 bad trace-after-count 2 "bad count '-1'" "${run[@]}" --trace-after 'syscall#-1' --trace "$out/in.trace"
 bad trace-after-who 2 "unknown runner 'bob'" "${run[@]}" --trace-after 'tlb_miss@bob'
 bad console-trace-after 2 "unknown event" "${con[@]}" --trace-after nope --script /dev/null
-bad trace-dir 1 "is a directory" "${run[@]}" --trace "$out/inputs-dir"
-bad console-trace-dir 1 "is a directory" "${con[@]}" --trace "$out/inputs-dir" --script /dev/null
+# an output path that cannot be written: status 2 (a bad command line) and one line naming it, for every output
+bad trace-dir 2 "cannot write trace file $out/inputs-dir: it is a directory" "${run[@]}" --trace "$out/inputs-dir"
+bad trace-nodir 2 "cannot write trace file $out/no-such-dir/t: No such file or directory" "${run[@]}" --trace "$out/no-such-dir/t"
+bad console-trace-dir 2 "cannot write trace file $out/inputs-dir: it is a directory" "${con[@]}" --trace "$out/inputs-dir" --script /dev/null
+bad record-dir 2 "cannot write record file $out/inputs-dir: it is a directory" "$vmlab" record "$out/inputs-dir" --kernel "$kernel" --module "$initrd" --script /dev/null
+bad multi-trace-dir 2 "cannot write trace file $out/inputs-dir: it is a directory" "${run[@]}" --vm name=a --vm name=b --trace "$out/inputs-dir"
+bad multi-own-trace-nodir 2 "cannot write trace file $out/no-such-dir/t" "${run[@]}" --vm "name=a,trace=$out/no-such-dir/t" --vm name=b
+bad multi-serial-dir 2 "cannot write serial file $out/inputs-dir: it is a directory" "${run[@]}" --vm "name=a,serial=$out/inputs-dir" --vm name=b
 bad console-script-dir 2 "is a directory" "${con[@]}" --script "$out/inputs-dir"
 bad mem-too-small 1 "need at least --mem " "${run[@]}" --mem 2M
 bad mem-below-1M 2 "from 1M to 1G" "${run[@]}" --mem 512K
-bad stats-json-dir 2 "--stats-json file $out/inputs-dir is a directory" "${run[@]}" --stats-json "$out/inputs-dir"
-bad stats-json-nodir 2 "cannot write --stats-json file" "${run[@]}" --stats-json "$out/no-such-dir/s.json"
+bad stats-json-dir 2 "cannot write --stats-json file $out/inputs-dir: it is a directory" "${run[@]}" --stats-json "$out/inputs-dir"
+bad stats-json-nodir 2 "cannot write --stats-json file $out/no-such-dir/s.json: No such file or directory" "${run[@]}" --stats-json "$out/no-such-dir/s.json"
 bad stats-json-console 2 "is an option of vmlab run" "${con[@]}" --stats-json "$out/s.json" --script /dev/null
 bad module-dir 1 "cannot read $out/inputs-dir: it is a directory" "${run[@]}" --module "$out/inputs-dir"
-bad save-at-dir 2 "--save-at file $out/inputs-dir is a directory" "${run[@]}" --save-at 1000 "$out/inputs-dir"
+bad save-at-dir 2 "cannot write --save-at file $out/inputs-dir: it is a directory" "${run[@]}" --save-at 1000 "$out/inputs-dir"
 bad save-at-nodir 2 "cannot write --save-at file" "${run[@]}" --save-at 1000 "$out/no-such-dir/s.snap"
 # a run that fails before it starts leaves none of its output files behind, not even half-written
 bad restore-missing 1 "cannot open $out/no-such.snap" "${run[@]}" --restore "$out/no-such.snap" --stats-json "$out/s.json"

@@ -2,7 +2,8 @@
 # tests/e2e/trace_kinds.sh VMLAB KERNEL INITRD OUTDIR — every event kind a trace
 # holds is one that --trace-after accepts (monitor/vmm/trace_after.c's table):
 # JSON Lines traces of the demos under each MMU mode, their "kind" values
-# collected, and each must be in the list `--trace-after` prints when refused.
+# collected, and each must be in the list `--trace-after` prints when refused;
+# and no event carries the MA of no frame (0xffffffffffffffff: an absent "ma").
 set -u
 vmlab=$1 kernel=$2 initrd=$3 out=$4
 mkdir -p "$out"
@@ -13,6 +14,11 @@ seen=""
 run() { # options...: a window of at most 50000 events (the kinds, not the volume, matter)
   "$vmlab" run --kernel "$kernel" --module "$initrd" --quiet --trace-format jsonl --trace-limit 50000 --max-insns 20000000 \
     --trace "$out/kinds.jsonl" "$@" >/dev/null 2>&1
+  # an event with no machine address (a shadow fault before any shadow root) has no "ma" field
+  if grep -q '"ma":"0xffffffffffffffff"' "$out/kinds.jsonl"; then
+    echo "FAIL trace kinds: an event names MA 0xffffffffffffffff (none) with $*: $(grep -m1 '"ma":"0xffffffffffffffff"' "$out/kinds.jsonl")"
+    fail=1
+  fi
   seen="$seen $(grep -o '"kind":"[^"]*"' "$out/kinds.jsonl" | sort -u | sed 's/"kind":"\(.*\)"/\1/' | tr '\n' ' ')"
 }
 for mode in --mmu=shadow --mmu=swtlb --mmu=nested --paravirt --strict-x86; do
