@@ -31,6 +31,19 @@ for k in '^{"score":100,' '"tests":\[{"name":"build","score":10,"max_score":10,'
          '"visibility":"after_published"' '"output":"vmlab grade tlb: 100/100'; do
   grep -q "$k" "$r" || bad "results.json has no $k"
 done
+# links in the upload are not taken: fill.c a link to the reference's, answers.txt a link to
+# a hidden file (a stand-in grader lists what run_autograder handed it)
+mkdir -p "$t/links/submission"
+ln -s "$top" "$t/links/source"
+ln -s "$top/shadow/fill.c" "$t/links/submission/fill.c"
+ln -s "$top/labs/06-overheads-and-modes/solution/solve.sh" "$t/links/submission/answers.txt"
+ln -s "$top/shadow" "$t/links/submission/shadow"
+printf '#!/bin/sh\nfind "$3" -type f -o -type l >"%s"\necho "{}" >"%s"\n' "$t/links/handed" "$t/links/results/results.json" \
+  >"$t/links/grader"
+chmod +x "$t/links/grader"
+AUTOGRADER_ROOT=$t/links VMLAB_LAB=shadow-fill VMLAB_BUILD=$build VMLAB_GRADER=$t/links/grader labs/gradescope/run_autograder
+[ -f "$t/links/handed" ] || bad "links: run_autograder did not run the grader"
+[ -s "$t/links/handed" ] && bad "links: run_autograder took linked files: $(cat "$t/links/handed")"
 n=$(grep -o '"name":' "$r" | wc -l)
 [ "$n" -eq "$(grep -o '"max_score":' "$r" | wc -l)" ] || bad "a test without max_score"
 if git rev-parse --git-dir >/dev/null 2>&1; then

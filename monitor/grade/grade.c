@@ -168,10 +168,9 @@ static int ref_site(const struct grade_ctx *g, const char *student, struct grade
 	grade_env_describe(&ref->env, &g->rubric, variant, vlen);
 	snprintf(tree, GRADE_PATH_MAX, "%s/ref-%016llx", g->workroot,
 		 (unsigned long long)(hash_str(variant) ^ reference_stamp(g)));
-	char outdir[GRADE_PATH_MAX + 16];
-	snprintf(outdir, sizeof outdir, "%s/grade-out", tree);
+	snprintf(ref->outs, sizeof ref->outs, "%s/grade-out", tree);
 	ref->tree = tree;
-	if (grade_ref_tree(g, tree, err, errlen) || grade_mkdirs(outdir))
+	if (grade_ref_tree(g, tree, err, errlen) || grade_mkdirs(ref->outs))
 		return -1;
 	return 0;
 }
@@ -194,8 +193,14 @@ int grade_submission(struct grade_ctx *g, const char *subdir, const char *studen
 	site_env(&sub.env, g, student);
 	char reftree[GRADE_PATH_MAX], tree[GRADE_PATH_MAX], err[300];
 	snprintf(tree, sizeof tree, "%s/work-%u", g->workroot, slot);
+	snprintf(sub.outs, sizeof sub.outs, "%s/out-%u", g->workroot, slot);
 	grade_rmtree(tree);
+	grade_rmtree(sub.outs);
 	int taken = 0;
+	if (mkdir(sub.outs, 0700)) {
+		fprintf(stderr, "grade: %s: cannot make %s\n", student, sub.outs);
+		return -1;
+	}
 	if (ref_site(g, student, &ref, reftree, rep->variant, sizeof rep->variant, err, sizeof err) ||
 	    (runs_submission(&g->rubric) ? grade_work_tree(g, subdir, tree, &taken, err, sizeof err)
 					 : grade_mkdirs(tree))) {
@@ -209,15 +214,16 @@ int grade_submission(struct grade_ctx *g, const char *subdir, const char *studen
 		return -1;
 	}
 	sub.tree = tree;
-	char ans[GRADE_PATH_MAX + 16];
-	snprintf(ans, sizeof ans, "%s/answers.txt", subdir ? subdir : "/nonexistent");
-	char *answers = grade_read_file(ans, NULL);
+	/* a regular file, no link (it could point at an answer key) */
+	char *answers = subdir ? grade_read_beneath(subdir, "answers.txt", 1 << 20, NULL) : NULL;
 	if (answers && strlen(answers) > 65536)
 		answers[65536] = '\0';
 	run_checks(g, &sub, &ref, answers, rep);
 	free(answers);
-	if (!g->keep)
+	if (!g->keep) {
 		grade_rmtree(tree);
+		grade_rmtree(sub.outs);
+	}
 	return 0;
 }
 
