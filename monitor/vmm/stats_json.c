@@ -136,8 +136,9 @@ static void put_monitor(const struct vm *vm, FILE *f)
 		(unsigned long long)s->round_trips, (unsigned long long)s->reflections,
 		(unsigned long long)s->syscalls, (unsigned long long)s->irqs);
 	put_tlb(vm, f);
-	fprintf(f, "  \"faults\": {\"hidden\": %llu, \"true\": %llu},\n", (unsigned long long)s->hidden_faults,
-		(unsigned long long)mon_vm_true_faults(vm));
+	fputs("  \"faults\": {", f);
+	put_fields(f, vm, mon_fault_fields);
+	fputs("},\n", f);
 	fprintf(f, "  \"shadow\": {\"hardware_walks\": %llu, \"hardware_refills\": %llu, \"fills\": %llu, "
 		   "\"walk_refs\": %llu, \"pt_writes\": %llu, \"cr3_writes\": %llu, \"resets\": %llu},\n",
 		(unsigned long long)s->hw_walks, (unsigned long long)vm->sh.stats.hw_refills,

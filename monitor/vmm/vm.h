@@ -140,9 +140,10 @@ struct mon_stat_field {
 	const char *text, *json; /* "tlb-miss", "tlb_miss" */
 	uint64_t (*get)(const struct vm *vm);
 };
-/* The parts of the exits line (they add up to mon_stats_exits), then what the
- * TLB-miss exits became (they add up to the tlb-miss part); NULL-terminated. */
-extern const struct mon_stat_field mon_exit_fields[], mon_miss_fields[];
+/* The parts of the exits line (they add up to mon_stats_exits), what the
+ * TLB-miss exits became (they add up to the tlb-miss part), the faults line;
+ * NULL-terminated. */
+extern const struct mon_stat_field mon_exit_fields[], mon_miss_fields[], mon_fault_fields[];
 
 /* ---- the VM ---- */
 struct vm {
