@@ -8,7 +8,10 @@ set -eu
 lab=$1 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(git -C "$here" rev-parse --show-toplevel)
-ls -d "$top"/labs/*"$lab"*/rubric >/dev/null 2>&1 || { echo "$0: no lab $lab with a rubric" >&2; exit 2; }
+# found as run_autograder (and vmlab grade) find it: labs/LAB, labs/NN-*, labs/NN-LAB
+found=
+for d in "$top/labs/$lab" "$top"/labs/"$lab"-* "$top"/labs/[0-9]*-"$lab"; do [ -f "$d/rubric" ] && found=$d; done
+[ -n "$found" ] || { echo "$0: no lab $lab with a rubric" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "$lab" >"$tmp/gradescope-lab"

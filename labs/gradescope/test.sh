@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # labs/gradescope/test.sh VMLAB [BUILD] — run_autograder on a fake /autograder tree (a temp
-# folder, AUTOGRADER_ROOT) with the reference solution handed in flat (fill.c), and
-# check results.json has Gradescope's keys; then build the zip and look inside.
+# folder, AUTOGRADER_ROOT) with the reference solution of lab tlb handed in flat (tlb.c,
+# policy.c), and check results.json has Gradescope's keys and full marks (the lab named "tlb" is
+# labs/08-tlb, not 01-tlb-miss-round-trip whose name also holds "tlb": run_autograder once took
+# that one's rubric, found no hole and graded the stubs); then build the zip and look inside.
 # VMLAB is the grader under test, BUILD the reference build (default: VMLAB's folder).
 set -u
 vmlab=${1:-build/vmlab}
@@ -14,29 +16,43 @@ fail=0
 bad() { echo "gradescope: FAIL: $*"; fail=1; }
 mkdir -p "$t/submission"
 ln -s "$top" "$t/source"
-grep -v 'LAB-HOLE-' shadow/fill.c >"$t/submission/fill.c"
+grep -v 'LAB-HOLE-' tlb/tlb.c >"$t/submission/tlb.c"
+grep -v 'LAB-HOLE-' tlb/policy.c >"$t/submission/policy.c"
 printf '{"id": 1, "users": [{"email": "student@example.edu", "id": 7, "name": "S"}]}\n' \
   >"$t/submission_metadata.json"
-"$vmlab" lab answers shadow-fill student@example.edu --build "$build" \
+"$vmlab" lab answers tlb student@example.edu --build "$build" \
   | grep -v '^#' >"$t/submission/answers.txt"
-AUTOGRADER_ROOT=$t VMLAB_LAB=shadow-fill VMLAB_BUILD=$build VMLAB_GRADER=$vmlab labs/gradescope/run_autograder
+AUTOGRADER_ROOT=$t VMLAB_LAB=tlb VMLAB_BUILD=$build VMLAB_GRADER=$vmlab labs/gradescope/run_autograder
 r=$t/results/results.json
 [ -f "$r" ] || { echo "gradescope: FAIL: no results.json"; exit 1; }
 head -c 300 "$r"; echo
 # required keys: score at the top, each test with name, score, max_score; output, visibility
-for k in '^{"score":95,' '"tests":\[{"name":"build","score":10,"max_score":10,' '"visibility":"visible"' \
-         '"visibility":"after_published"' '"output":"vmlab grade shadow-fill: 95/95'; do
+for k in '^{"score":100,' '"tests":\[{"name":"build","score":10,"max_score":10,' '"visibility":"visible"' \
+         '"visibility":"after_published"' '"output":"vmlab grade tlb: 100/100'; do
   grep -q "$k" "$r" || bad "results.json has no $k"
 done
+# links in the upload are not taken: fill.c a link to the reference's, answers.txt a link to
+# a hidden file (a stand-in grader lists what run_autograder handed it)
+mkdir -p "$t/links/submission"
+ln -s "$top" "$t/links/source"
+ln -s "$top/shadow/fill.c" "$t/links/submission/fill.c"
+ln -s "$top/labs/06-overheads-and-modes/solution/solve.sh" "$t/links/submission/answers.txt"
+ln -s "$top/shadow" "$t/links/submission/shadow"
+printf '#!/bin/sh\nfind "$3" -type f -o -type l >"%s"\necho "{}" >"%s"\n' "$t/links/handed" "$t/links/results/results.json" \
+  >"$t/links/grader"
+chmod +x "$t/links/grader"
+AUTOGRADER_ROOT=$t/links VMLAB_LAB=shadow-fill VMLAB_BUILD=$build VMLAB_GRADER=$t/links/grader labs/gradescope/run_autograder
+[ -f "$t/links/handed" ] || bad "links: run_autograder did not run the grader"
+[ -s "$t/links/handed" ] && bad "links: run_autograder took linked files: $(cat "$t/links/handed")"
 n=$(grep -o '"name":' "$r" | wc -l)
 [ "$n" -eq "$(grep -o '"max_score":' "$r" | wc -l)" ] || bad "a test without max_score"
 if git rev-parse --git-dir >/dev/null 2>&1; then
-  labs/gradescope/make-zip.sh shadow-fill "$t/ag.zip" >/dev/null || bad "make-zip.sh failed"
-  for f in setup.sh run_autograder gradescope-lab labs/07-shadow-fill/rubric shadow/fill.c; do
+  labs/gradescope/make-zip.sh tlb "$t/ag.zip" >/dev/null || bad "make-zip.sh failed"
+  for f in setup.sh run_autograder gradescope-lab labs/08-tlb/rubric tlb/policy.c; do
     grep -aq "$f" "$t/ag.zip" || bad "the zip has no $f"
   done
 else
   echo "gradescope: skipped: the zip test (not a git checkout)"
 fi
-[ $fail -eq 0 ] && echo "gradescope: run_autograder wrote a valid results.json (95/95); zip ok"
+[ $fail -eq 0 ] && echo "gradescope: run_autograder wrote a valid results.json (100/100); zip ok"
 exit $fail

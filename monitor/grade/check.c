@@ -4,6 +4,7 @@
  * Every check scores all its points or none, with a one-line reason.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
@@ -16,10 +17,33 @@
 
 #define SHOW 400 /* bytes of a command's output quoted in a result */
 
+/* dir: the check's @OUT@ folder in the tree; out: its output file, outside the tree. */
 static void outpaths(const struct grade_site *s, const struct grade_check *c, char *dir, char *out)
 {
 	snprintf(dir, GRADE_PATH_MAX, "%s/grade-out/%s", s->tree, c->name);
-	snprintf(out, GRADE_PATH_MAX, "%s/grade-out/%s.out", s->tree, c->name);
+	snprintf(out, GRADE_PATH_MAX, "%s/%s.out", s->outs, c->name);
+}
+
+#define MAX_TRACE_MB 64 /* a trace the sandbox wrote larger than this is refused */
+
+/* The file c's command wrote under @OUT@ (c->file) as the grader compares it: for the
+ * sandbox's tree, copied to outs/NAME.trace through no symbolic link (a submission
+ * could otherwise point it at any file of the host, which the grader would read and
+ * quote); for the reference, where it is. False if there is none. */
+static bool written_file(const struct grade_site *s, const struct grade_check *c, char *path, size_t len)
+{
+	char rel[GRADE_PATH_MAX];
+	snprintf(rel, sizeof rel, "grade-out/%s/%s", c->name, c->file);
+	if (!s->sandboxed) {
+		snprintf(path, len, "%s/%s", s->tree, rel);
+		return grade_exists(path);
+	}
+	snprintf(path, len, "%s/%s.trace", s->outs, c->name);
+	size_t n;
+	char *text = grade_read_beneath(s->tree, rel, (size_t)MAX_TRACE_MB << 20, &n);
+	bool ok = text && grade_write_file(path, text, n) == 0;
+	free(text);
+	return ok;
 }
 
 #define MAX_HANDIN_MB 64 /* a hand-in file larger than this is refused */
@@ -29,11 +53,13 @@ static const char *handin_file(const struct grade_check *c, const struct grade_s
 {
 	snprintf(path, GRADE_PATH_MAX, "%s/%s", sub->handins ? sub->handins : "/nonexistent", c->handin);
 	struct stat st;
-	if (!sub->handins || lstat(path, &st))
+	int fd = sub->handins ? grade_open_beneath(sub->handins, c->handin, O_RDONLY | O_NONBLOCK) : -1;
+	if (fd < 0 && (!sub->handins || errno == ENOENT))
 		return "not handed in";
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)MAX_HANDIN_MB << 20)
-		return "not a regular file of at most 64 MiB";
-	return NULL;
+	bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= (off_t)MAX_HANDIN_MB << 20;
+	if (fd >= 0)
+		close(fd);
+	return ok ? NULL : "not a regular file of at most 64 MiB (symbolic links are refused)";
 }
 
 /* Run c's command at site s; its output in grade-out/NAME.out, its files in grade-out/NAME/. */
@@ -44,7 +70,8 @@ static void run_at(const struct grade_ctx *g, const struct grade_check *c, struc
 	outpaths(s, c, dir, out);
 	snprintf(rel, sizeof rel, "grade-out/%s", c->name);
 	grade_env_set(&s->env, "OUT", rel);
-	grade_mkdirs(dir);
+	if (!s->sandboxed)
+		grade_mkdirs(dir); /* the sandbox's were made before its tree was handed over */
 	char *cmd = grade_env_expand(&s->env, c->cmd);
 	if (!cmd) {
 		memset(o, 0, sizeof *o);
@@ -53,9 +80,12 @@ static void run_at(const struct grade_ctx *g, const struct grade_check *c, struc
 		return;
 	}
 	if (s->sandboxed) {
-		char trace[GRADE_PATH_MAX + GRADE_NAME_MAX];
-		snprintf(trace, sizeof trace, "%s/%s", dir, c->file);
-		unlink(trace); /* nothing planted by an earlier check counts */
+		/* nothing planted by an earlier check counts (removed through no link) */
+		int d = grade_open_beneath(s->tree, rel, O_RDONLY | O_DIRECTORY);
+		if (d >= 0) {
+			unlinkat(d, c->file, 0);
+			close(d);
+		}
 		struct grade_limits lim = { .cpu_s = c->timeout, .wall_s = c->timeout, .mem_mb = 2048,
 					    .fsize_mb = 64, .nproc = 64 };
 		grade_sandbox_run(&g->sandbox, s->slot, s->tree, cmd, &lim, out, o);
@@ -184,10 +214,8 @@ static void judge_trace(const struct grade_ctx *g, const struct grade_check *c, 
 {
 	char ta[GRADE_PATH_MAX * 2], tb[GRADE_PATH_MAX * 2], d[GRADE_PATH_MAX], o[GRADE_PATH_MAX];
 	char vmlab[GRADE_PATH_MAX], diffout[GRADE_PATH_MAX + 8];
-	outpaths(ref, c, d, o);
-	snprintf(ta, sizeof ta, "%s/%s", d, c->file);
+	written_file(ref, c, ta, sizeof ta);
 	outpaths(sub, c, d, o);
-	snprintf(tb, sizeof tb, "%s/%s", d, c->file);
 	snprintf(diffout, sizeof diffout, "%s.diff", o);
 	snprintf(vmlab, sizeof vmlab, "%s/vmlab", g->build);
 	const char *why = c->handin[0] ? handin_file(c, sub, tb) : NULL;
@@ -197,9 +225,10 @@ static void judge_trace(const struct grade_ctx *g, const struct grade_check *c, 
 		result(r, false, msg, NULL);
 		return;
 	}
-	if (!grade_exists(tb)) {
+	if (!c->handin[0] && !written_file(sub, c, tb, sizeof tb)) {
 		char msg[400];
-		snprintf(msg, sizeof msg, "%s%sno trace written (%s)", so->reason, so->reason[0] ? "; " : "", c->file);
+		snprintf(msg, sizeof msg, "%s%sno trace written (%s: a regular file, no link, of at most %d MiB)",
+			 so->reason, so->reason[0] ? "; " : "", c->file, MAX_TRACE_MB);
 		result(r, false, msg, NULL);
 		return;
 	}

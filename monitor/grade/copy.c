@@ -20,11 +20,6 @@
 
 #include "monitor/grade/grade.h"
 
-static bool never_copied(const char *name)
-{
-	return !strcmp(name, "node_modules");
-}
-
 /* Copy the bytes of a regular file; 0 or -1. */
 static int copy_bytes(int in, int out, off_t size)
 {
@@ -65,6 +60,31 @@ static int copy_file(const char *src, const char *dst, const struct stat *st)
 	return rc;
 }
 
+int grade_copy_entries(const char *src, const char *dst, bool (*skip)(const char *name, bool dir), bool link)
+{
+	DIR *d = opendir(src);
+	if (!d)
+		return -1;
+	int rc = 0;
+	for (struct dirent *e; rc == 0 && (e = readdir(d));) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char s[GRADE_PATH_MAX], t[GRADE_PATH_MAX];
+		if ((size_t)snprintf(s, sizeof s, "%s/%s", src, e->d_name) >= sizeof s ||
+		    (size_t)snprintf(t, sizeof t, "%s/%s", dst, e->d_name) >= sizeof t)
+			rc = -1;
+		else if (!skip(e->d_name, grade_is_dir(s)))
+			rc = link ? symlink(s, t) : grade_copy_tree(s, t);
+	}
+	closedir(d);
+	return rc;
+}
+
+static bool never_copied(const char *name, bool dir)
+{
+	return dir && !strcmp(name, "node_modules");
+}
+
 int grade_copy_tree(const char *src, const char *dst)
 {
 	struct stat st;
@@ -84,20 +104,5 @@ int grade_copy_tree(const char *src, const char *dst)
 		return 0; /* sockets, fifos, devices: nothing a build needs */
 	if (mkdir(dst, st.st_mode & 07777) && errno != EEXIST)
 		return -1;
-	DIR *d = opendir(src);
-	if (!d)
-		return -1;
-	int rc = 0;
-	for (struct dirent *e; rc == 0 && (e = readdir(d));) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || never_copied(e->d_name))
-			continue;
-		char s[GRADE_PATH_MAX], t[GRADE_PATH_MAX];
-		if ((size_t)snprintf(s, sizeof s, "%s/%s", src, e->d_name) >= sizeof s ||
-		    (size_t)snprintf(t, sizeof t, "%s/%s", dst, e->d_name) >= sizeof t)
-			rc = -1;
-		else
-			rc = grade_copy_tree(s, t);
-	}
-	closedir(d);
-	return rc;
+	return grade_copy_entries(src, dst, never_copied, false);
 }

@@ -5,11 +5,15 @@
  * other lab's hole markers are dropped (their code stays), and nothing that gives
  * answers away remains: no labs/ * /expected/ or solution/ folders, no path a
  * rubric calls private, no hidden check in the lab's rubric.
- * grade_export_leaks() proves it on the written tree.
+ * grade_export_leaks() proves it on the written tree. The grader's work trees are
+ * this same tree (grade_export_tree) plus the reference build and the hand-ins: what
+ * a submission can read while it builds and runs is what its student was handed.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "monitor/grade/grade.h"
@@ -37,7 +41,10 @@ static int each_lab(const char *root, int (*f)(const struct grade_rubric *, cons
 	return rc;
 }
 
-/* Drop other labs' markers, privates and expected/ hand-ins from the export. */
+/* Drop other labs' markers, privates and expected/ hand-ins from the export. A file
+ * whose markers are dropped keeps its modification time: in a work tree the reference
+ * build's object of it stays up to date (only comment lines went), so make does not
+ * recompile every lab's hole files for every submission. */
 static int clean_lab(const struct grade_rubric *r, const char *folder, void *arg)
 {
 	const char *dir = arg;
@@ -46,8 +53,11 @@ static int clean_lab(const struct grade_rubric *r, const char *folder, void *arg
 		snprintf(p, sizeof p, "%s/%s", dir, r->holes[i]);
 		char *text = grade_read_file(p, NULL);
 		char *clean = text ? grade_hole_unmark(text) : NULL;
-		if (clean)
-			grade_write_file(p, clean, strlen(clean));
+		struct stat st;
+		if (clean && strcmp(clean, text) && stat(p, &st) == 0 && grade_write_file(p, clean, strlen(clean)) == 0) {
+			struct timespec times[2] = { st.st_atim, st.st_mtim };
+			utimensat(AT_FDCWD, p, times, 0);
+		}
 		free(text);
 		free(clean);
 	}
@@ -79,12 +89,38 @@ static void drop_answers(const char *dir)
 	closedir(d);
 }
 
-/* The lab's rubric without hidden checks and private lines. */
+/* Does a hole file of the reference hold this lab's LAB-HOLE-BEGIN markers (the export stubs it)? */
+static bool has_markers(const struct grade_ctx *g)
+{
+	char tag[GRADE_NAME_MAX + 32];
+	snprintf(tag, sizeof tag, "LAB-HOLE-BEGIN %s ", g->rubric.lab);
+	bool found = false;
+	for (int i = 0; i < g->rubric.nholes && !found; i++) {
+		char p[GRADE_PATH_MAX];
+		snprintf(p, sizeof p, "%s/%s", g->root, g->rubric.holes[i]);
+		char *text = grade_read_file(p, NULL);
+		found = text && strstr(text, tag);
+		free(text);
+	}
+	return found;
+}
+
+/* The lab's rubric without hidden checks and private lines; a "student-copy" line when
+ * the holes are stubbed (the copy's own vmlab is then no reference: grade.c). */
 static int public_rubric(const struct grade_ctx *g, const char *dir)
 {
 	char src[GRADE_PATH_MAX + 8], dst[GRADE_PATH_MAX];
 	snprintf(src, sizeof src, "%s/rubric", g->labdir);
-	snprintf(dst, sizeof dst, "%s/labs/%s/rubric", dir, strrchr(g->labdir, '/') + 1);
+	/* at the lab's own place in the tree (labs/NAME, or wherever a test's lab is) */
+	size_t rl = strlen(g->root);
+	if (!strncmp(g->labdir, g->root, rl) && g->labdir[rl] == '/')
+		snprintf(dst, sizeof dst, "%s%s/rubric", dir, g->labdir + rl);
+	else
+		snprintf(dst, sizeof dst, "%s/labs/%s/rubric", dir, strrchr(g->labdir, '/') + 1);
+	char *slash = strrchr(dst, '/');
+	*slash = '\0';
+	grade_mkdirs(dst);
+	*slash = '/';
 	char *text = grade_read_file(src, NULL);
 	if (!text)
 		return -1;
@@ -100,18 +136,26 @@ static int public_rubric(const struct grade_ctx *g, const char *dir)
 			memcpy(out + n, line, len), n += len;
 		line += len;
 	}
+	static const char copy[] = "\n# written by vmlab lab export: this tree's holes are yours, so its vmlab\n"
+				   "# is no reference; vmlab grade here runs only the checks that need none\n"
+				   "student-copy\n";
+	if (out && has_markers(g)) {
+		char *more = realloc(out, n + sizeof copy);
+		if (more) {
+			size_t skip = n && more[n - 1] == '\n'; /* the blank line only after a full line */
+			memcpy(more + n, copy + !skip, sizeof copy - 1 - !skip);
+			n += sizeof copy - 1 - !skip;
+		}
+		out = more;
+	}
 	int rc = out ? grade_write_file(dst, out, n) : -1;
 	free(out);
 	free(text);
 	return rc;
 }
 
-int grade_export(const struct grade_ctx *g, const char *dir, char *err, size_t errlen)
+int grade_export_tree(const struct grade_ctx *g, const char *dir, char *err, size_t errlen)
 {
-	if (grade_exists(dir)) {
-		snprintf(err, errlen, "%s already exists (the export writes a new folder)", dir);
-		return -1;
-	}
 	if (grade_mkdirs(dir) || grade_copy_sources(g->root, dir)) {
 		snprintf(err, errlen, "cannot copy the sources into %s", dir);
 		return -1;
@@ -120,12 +164,22 @@ int grade_export(const struct grade_ctx *g, const char *dir, char *err, size_t e
 		if (grade_stub_hole(g, dir, g->rubric.holes[i], err, errlen))
 			return -1;
 	each_lab(g->root, clean_lab, (void *)dir);
+	clean_lab(&g->rubric, NULL, (void *)dir); /* the lab itself may live outside labs/ */
 	drop_answers(dir);
 	if (public_rubric(g, dir)) {
 		snprintf(err, errlen, "cannot write the public rubric");
 		return -1;
 	}
 	return 0;
+}
+
+int grade_export(const struct grade_ctx *g, const char *dir, char *err, size_t errlen)
+{
+	if (grade_exists(dir)) {
+		snprintf(err, errlen, "%s already exists (the export writes a new folder)", dir);
+		return -1;
+	}
+	return grade_export_tree(g, dir, err, errlen);
 }
 
 /* Distinctive lines of the lab's hole bodies (not also in the stubbed file), one per line. */

@@ -4,6 +4,7 @@
  * an interrupted run leaves no half-written result behind.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -93,4 +94,47 @@ bool grade_is_dir(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int grade_open_beneath(const char *root, const char *rel, int flags)
+{
+	int dir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char part[GRADE_PATH_MAX];
+	snprintf(part, sizeof part, "%s", rel);
+	char *save = NULL, *name = strtok_r(part, "/", &save);
+	while (dir >= 0 && name) {
+		char *next = strtok_r(NULL, "/", &save);
+		int fd = !strcmp(name, "..") ? (errno = EACCES, -1)
+			 : openat(dir, name, (next ? O_RDONLY | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC, 0644);
+		int e = errno;
+		close(dir);
+		errno = e;
+		if (!next)
+			return fd;
+		dir = fd;
+		name = next;
+	}
+	if (dir >= 0)
+		close(dir);
+	return -1;
+}
+
+char *grade_read_beneath(const char *root, const char *rel, size_t max, size_t *len)
+{
+	int fd = grade_open_beneath(root, rel, O_RDONLY | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0)
+		return NULL;
+	char *buf = NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= max &&
+	    (buf = malloc((size_t)st.st_size + 1))) {
+		size_t n = 0;
+		for (ssize_t r; n < (size_t)st.st_size && (r = read(fd, buf + n, (size_t)st.st_size - n)) > 0;)
+			n += (size_t)r;
+		buf[n] = '\0';
+		if (len)
+			*len = n;
+	}
+	close(fd);
+	return buf;
 }

@@ -137,11 +137,16 @@ static void run_checks(const struct grade_ctx *g, struct grade_site *sub, struct
 		const struct grade_check *c = &g->rubric.checks[i];
 		struct grade_result *r = &rep->r[rep->n++];
 		memset(r, 0, sizeof *r);
-		if (!built && c->kind != GK_ANSWER) {
+		bool no_ref = g->rubric.student_copy && (c->kind == GK_OUTPUT || c->kind == GK_TRACE ||
+							  c->kind == GK_ANSWER);
+		if ((!built && c->kind != GK_ANSWER) || no_ref) {
 			snprintf(r->name, sizeof r->name, "%s", c->name);
 			r->max = c->points;
 			r->hidden = c->hidden;
-			snprintf(r->output, sizeof r->output, "not run: the build failed");
+			snprintf(r->output, sizeof r->output, "%s",
+				 no_ref ? "not run: a student copy has no reference to compare with (its vmlab runs "
+					  "your code); the instructor's grade runs this check"
+					: "not run: the build failed");
 		} else {
 			grade_check_run(g, c, sub, ref, answers, r);
 		}
@@ -163,10 +168,9 @@ static int ref_site(const struct grade_ctx *g, const char *student, struct grade
 	grade_env_describe(&ref->env, &g->rubric, variant, vlen);
 	snprintf(tree, GRADE_PATH_MAX, "%s/ref-%016llx", g->workroot,
 		 (unsigned long long)(hash_str(variant) ^ reference_stamp(g)));
-	char outdir[GRADE_PATH_MAX + 16];
-	snprintf(outdir, sizeof outdir, "%s/grade-out", tree);
+	snprintf(ref->outs, sizeof ref->outs, "%s/grade-out", tree);
 	ref->tree = tree;
-	if (grade_ref_tree(g, tree, err, errlen) || grade_mkdirs(outdir))
+	if (grade_ref_tree(g, tree, err, errlen) || grade_mkdirs(ref->outs))
 		return -1;
 	return 0;
 }
@@ -189,8 +193,14 @@ int grade_submission(struct grade_ctx *g, const char *subdir, const char *studen
 	site_env(&sub.env, g, student);
 	char reftree[GRADE_PATH_MAX], tree[GRADE_PATH_MAX], err[300];
 	snprintf(tree, sizeof tree, "%s/work-%u", g->workroot, slot);
+	snprintf(sub.outs, sizeof sub.outs, "%s/out-%u", g->workroot, slot);
 	grade_rmtree(tree);
+	grade_rmtree(sub.outs);
 	int taken = 0;
+	if (mkdir(sub.outs, 0700)) {
+		fprintf(stderr, "grade: %s: cannot make %s\n", student, sub.outs);
+		return -1;
+	}
 	if (ref_site(g, student, &ref, reftree, rep->variant, sizeof rep->variant, err, sizeof err) ||
 	    (runs_submission(&g->rubric) ? grade_work_tree(g, subdir, tree, &taken, err, sizeof err)
 					 : grade_mkdirs(tree))) {
@@ -204,15 +214,16 @@ int grade_submission(struct grade_ctx *g, const char *subdir, const char *studen
 		return -1;
 	}
 	sub.tree = tree;
-	char ans[GRADE_PATH_MAX + 16];
-	snprintf(ans, sizeof ans, "%s/answers.txt", subdir ? subdir : "/nonexistent");
-	char *answers = grade_read_file(ans, NULL);
+	/* a regular file, no link (it could point at an answer key) */
+	char *answers = subdir ? grade_read_beneath(subdir, "answers.txt", 1 << 20, NULL) : NULL;
 	if (answers && strlen(answers) > 65536)
 		answers[65536] = '\0';
 	run_checks(g, &sub, &ref, answers, rep);
 	free(answers);
-	if (!g->keep)
+	if (!g->keep) {
 		grade_rmtree(tree);
+		grade_rmtree(sub.outs);
+	}
 	return 0;
 }
 
@@ -228,12 +239,26 @@ char *grade_answer_key(struct grade_ctx *g, const char *student)
 	if (!m)
 		return NULL;
 	fprintf(m, "# answer key for %s (%s)\n", student, variant);
-	for (int i = 0; i < g->rubric.nchecks; i++) {
+	bool ok = true;
+	for (int i = 0; i < g->rubric.nchecks && ok; i++) {
 		const struct grade_check *c = &g->rubric.checks[i];
-		if (c->kind == GK_ANSWER)
-			fprintf(m, "%s = %.17g\n", c->key, grade_check_expected(g, c, &ref));
+		if (c->kind != GK_ANSWER)
+			continue;
+		double v = grade_check_expected(g, c, &ref);
+		/* no number: the reference failed (a student tree's stubs) or the rubric's grep is wrong */
+		if (isnan(v)) {
+			fprintf(stderr, "grade: no answer key for %s: the reference run of check %s printed no "
+				"\"%s\" number (is this tree's reference code complete?)\n", c->key, c->name, c->grep);
+			ok = false;
+		} else {
+			fprintf(m, "%s = %.17g\n", c->key, v);
+		}
 	}
 	fclose(m);
+	if (!ok) {
+		free(key);
+		return NULL;
+	}
 	return key;
 }
 

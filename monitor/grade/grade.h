@@ -66,6 +66,8 @@ struct grade_rubric {
 	int nvars;
 	unsigned timeout;           /* default per-check seconds */
 	char *solve;                /* command writing a variant's model submission into @OUT@, or NULL */
+	bool student_copy;          /* "student-copy" (vmlab lab export writes it): this tree's holes are
+				       stubs or the student's code, so it is no reference to compare with */
 	struct grade_check checks[GRADE_MAX_CHECKS];
 	int nchecks;
 };
@@ -146,6 +148,16 @@ int grade_mkdirs(const char *path);
 int grade_rmtree(const char *path);
 /* cp -a without node_modules folders (copy.c) */
 int grade_copy_tree(const char *src, const char *dst);
+/* Copy (with link: symbolically link) each entry of folder src into the folder dst,
+ * except those skip(name, is_a_folder) refuses. */
+int grade_copy_entries(const char *src, const char *dst, bool (*skip)(const char *name, bool dir), bool link);
+/* Open rel under the folder root following no symbolic link on the way (a work tree's
+ * files are the sandbox's: the grader reads them as they are, never where a link
+ * planted by a submission points); -1 with errno ELOOP or ENOTDIR on a link. */
+int grade_open_beneath(const char *root, const char *rel, int flags);
+/* The regular file rel under root (as grade_open_beneath) if at most max bytes;
+ * NUL-terminated, malloc'd; NULL if absent, not regular, a link or too large. */
+char *grade_read_beneath(const char *root, const char *rel, size_t max, size_t *len);
 bool grade_exists(const char *path);
 bool grade_is_dir(const char *path);
 
@@ -185,6 +197,8 @@ int grade_work_tree(const struct grade_ctx *g, const char *sub, const char *tree
 /* Where a check runs: the tree, its variables, the answers file. */
 struct grade_site {
 	const char *tree;
+	char outs[GRADE_PATH_MAX]; /* the commands' outputs (NAME.out) and what the grader takes
+				    * from the tree: outside the tree, out of the sandbox's reach */
 	const char *handins;    /* the submission folder (hand-in files), or NULL */
 	struct grade_env env;
 	bool sandboxed;
@@ -224,6 +238,8 @@ void grade_json_string(FILE *f, const char *s);
 /* ---- instructor tools (export.c, labcheck.c) */
 /* Write the student tree of the lab to dir (which must not exist). */
 int grade_export(const struct grade_ctx *g, const char *dir, char *err, size_t errlen);
+/* The same into dir, which may exist (empty): also the sources of every work tree. */
+int grade_export_tree(const struct grade_ctx *g, const char *dir, char *err, size_t errlen);
 /* Does the exported tree hold any solution text? 0 no; 1 yes (named in err). */
 int grade_export_leaks(const struct grade_ctx *g, const char *dir, char *err, size_t errlen);
 /* The right answers for a student (answers.txt text, malloc'd). */

@@ -35,7 +35,7 @@ GRADE_MAKE := $(MAKE) -s OPT=$(OPT)
 GRADE_DEPS := $(BUILD)/vmlab $(BUILD)/guestos/kernel.elf $(BUILD)/guestos/initrd.pack
 # The reference build is this suite's own build folder, which the other steps
 # write their outputs into while the grader copies it: grade alone (tests/run.sh).
-TEST_ALONE += labs-grade grade-sandbox gradescope-test
+TEST_ALONE += labs-grade grade-sandbox grade-leaks gradescope-test
 endif
 .PHONY: grade-ref
 
@@ -56,10 +56,14 @@ labs-grade: $(GRADE_DEPS)
 grade-sandbox: $(GRADE_DEPS)
 	@VMLAB_GRADE_MAKE="$(GRADE_MAKE)" tests/grade/bad-submissions.sh $(BUILD)/vmlab $(GRADE_REF)
 
-TEST_STEPS += labs-grade grade-sandbox
+# Hostile submissions that try to read hidden material (tests/grade/hostile-submission.sh).
+grade-leaks: $(GRADE_DEPS)
+	@VMLAB_GRADE_MAKE="$(GRADE_MAKE)" tests/grade/hostile-submission.sh $(BUILD)/vmlab $(GRADE_REF)
+
+TEST_STEPS += labs-grade grade-sandbox grade-leaks
 # every lab's reference and export built and graded in the sandbox: minutes
-TEST_LONG  += labs-grade grade-sandbox
-.PHONY: labs-grade grade-sandbox
+TEST_LONG  += labs-grade grade-sandbox grade-leaks
+.PHONY: labs-grade grade-sandbox grade-leaks
 
 # Gradescope: run_autograder on a fake /autograder tree, and the zip (labs/gradescope/).
 gradescope-test: $(GRADE_DEPS)

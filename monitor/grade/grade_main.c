@@ -160,6 +160,9 @@ int grade_main(int argc, char **argv)
 	if (g->sandbox.kind != SANDBOX_BWRAP)
 		fprintf(stderr, "vmlab grade: warning: weaker sandbox: %s; submissions run with resource "
 				"limits only, no file-system or network isolation\n", g->sandbox.why);
+	if (g->rubric.student_copy)
+		fprintf(stderr, "vmlab grade: note: %s/rubric says this is a student copy (vmlab lab export): "
+				"only the checks that need no reference run (build, unit tests)\n", g->labdir);
 	g->keep = o.keep;
 	char tmp[] = "/tmp/vmlab-grade-XXXXXX";
 	char work[GRADE_PATH_MAX];

@@ -235,6 +235,10 @@ static const char *parse_line(struct grade_rubric *r, char *line)
 	}
 	if (!strcmp(dir, "check"))
 		return parse_check(r, rest);
+	if (!strcmp(dir, "student-copy")) {
+		r->student_copy = true;
+		return NULL;
+	}
 	return "unknown directive";
 }
 

@@ -3,7 +3,10 @@
  *
  * With bubblewrap (Debian's `bubblewrap`): new user, pid, net, ipc and uts
  * namespaces (no network), /usr and the few /etc files a compiler needs read-only,
- * a private /tmp, and the submission's own work tree as the only writable place.
+ * a private /tmp, and the submission's own work tree as the only writable place and
+ * the only folder of the host it sees (that tree holds what its student was handed,
+ * workdir.c; its command's output file is outside it, reached through an inherited
+ * descriptor, and no other descriptor of the grader's is passed in).
  * Inside or not, the process gets rlimits: CPU time, address space, file size, and
  * (when the grader runs as root) a uid of its own per parallel slot, so the process
  * limit is real and a fork bomb cannot touch anyone else; after every command every
@@ -77,6 +80,19 @@ static int bwrap_args(const char *dir, const char *cmd, const char *argv[MAX_ARG
 	return n;
 }
 
+/* Close every descriptor from fd on. */
+static void close_from(int fd)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)fd, ~0u, 0) == 0)
+		return;
+#endif
+	struct rlimit r;
+	long max = getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur != RLIM_INFINITY ? (long)r.rlim_cur : 65536;
+	for (long i = fd; i < max; i++)
+		close((int)i);
+}
+
 static void set_limit(int res, rlim_t v)
 {
 	struct rlimit r = { v, v };
@@ -95,6 +111,7 @@ static void child_exec(const struct grade_sandbox *sb, unsigned slot, const char
 	int nullfd = open("/dev/null", O_RDONLY);
 	if (nullfd < 0 || dup2(nullfd, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
 		_exit(125);
+	close_from(3); /* no descriptor of the grader's (a folder outside the tree) gets in */
 	setsid();
 	set_limit(RLIMIT_CPU, lim->cpu_s);
 	set_limit(RLIMIT_FSIZE, (rlim_t)lim->fsize_mb << 20);
@@ -226,17 +243,24 @@ static void explain(struct grade_outcome *o, const struct grade_limits *lim)
 		snprintf(o->reason, sizeof o->reason, "sandbox could not start the command (status %d)", o->status);
 }
 
+/* Reset o and open a command's output file (flags added); -1 with o->reason. */
+static int open_output(const char *outpath, int flags, struct grade_outcome *o)
+{
+	memset(o, 0, sizeof *o);
+	o->status = -1;
+	int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | flags, 0644);
+	if (fd < 0)
+		snprintf(o->reason, sizeof o->reason, "cannot write %s: %s", outpath, strerror(errno));
+	return fd;
+}
+
 void grade_sandbox_run(const struct grade_sandbox *sb, unsigned slot, const char *dir,
 		       const char *cmd, const struct grade_limits *lim, const char *outpath,
 		       struct grade_outcome *o)
 {
-	memset(o, 0, sizeof *o);
-	o->status = -1;
-	int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(o->reason, sizeof o->reason, "cannot write %s: %s", outpath, strerror(errno));
+	int fd = open_output(outpath, O_NOFOLLOW, o); /* a link there is no output file of ours */
+	if (fd < 0)
 		return;
-	}
 	if (sb->as_root && fchown(fd, slot_uid(sb, slot), slot_uid(sb, slot)) < 0) {
 		snprintf(o->reason, sizeof o->reason, "cannot hand %s to the sandbox: %s", outpath, strerror(errno));
 		close(fd);
@@ -261,13 +285,9 @@ void grade_sandbox_run(const struct grade_sandbox *sb, unsigned slot, const char
 void grade_run_trusted(char *const argv[], const char *dir, const char *outpath,
 		       unsigned wall_s, struct grade_outcome *o)
 {
-	memset(o, 0, sizeof *o);
-	o->status = -1;
-	int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(o->reason, sizeof o->reason, "cannot write %s: %s", outpath, strerror(errno));
+	int fd = open_output(outpath, 0, o);
+	if (fd < 0)
 		return;
-	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {

@@ -111,8 +111,10 @@ static void exit_dispatch(struct vm *vm)
 		exception(vm);
 		break;
 	case CPU_EXIT_TLB_MISS:
-		if (mon_modes_miss(vm, e->va, e->access)) /* swtlb upcall, nested EPT violation */
+		if (mon_modes_miss(vm, e->va, e->access)) { /* swtlb upcall, nested EPT violation */
+			vm->stats.miss_kinds[vm->stopped ? MON_MK_STOP : MON_MK_UPCALL]++;
 			break;
+		}
 		if (vm->miss_phases) { /* the console steps it: one phase per mon_vm_step */
 			mon_miss_begin(vm, e->va, e->access);
 			break;

@@ -278,20 +278,20 @@ static enum cpu_exit_reason pt_write_step(struct vm *vm)
  * An exit the single step ended in is left in cpu->exit for the caller's
  * loop (vm->exit_pending): exit handling never calls itself.
  */
-static void pt_write(struct vm *vm, const struct shadow_fill *f, const uint32_t *ins_value)
+static enum mon_miss_kind pt_write(struct vm *vm, const struct shadow_fill *f, const uint32_t *ins_value)
 {
 	struct cpu *cpu = &vm->cpu;
 	if (shadow_ptwrite_begin(&vm->sh, f)) {
 		mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "cannot emulate the PT write at VA 0x%llx",
 			    (unsigned long long)f->va);
-		return;
+		return MON_MK_STOP;
 	}
 	enum cpu_exit_reason r = CPU_EXIT_NONE;
 	va_t rip = cpu->rip;
 	if (!ins_value) {
 		r = pt_write_step(vm);
-		if (!vm->sh.ptw.active)
-			return;
+		if (!vm->sh.ptw.active) /* closed early: the VM stopped, or a fault was reflected */
+			return vm->stopped ? MON_MK_STOP : MON_MK_TRUE;
 	} else if (cpu_io_complete_in(cpu, *ins_value)) {
 		mon_vm_halt(vm, MON_STOP_UNSUPPORTED, 1,
 			    "ins element at VA 0x%llx crosses from a guest PT page into another page",
@@ -321,19 +321,22 @@ static void pt_write(struct vm *vm, const struct shadow_fill *f, const uint32_t 
 			vm->stats.exits[r]++;
 		vm->exit_pending = true;
 	}
+	return rec.nchanged ? MON_MK_PT_WRITE : MON_MK_PT_SAME;
 }
 
-/* What the monitor does once the fill f has ended in k. */
+/* What the monitor does once the fill f of a TLB-miss exit has ended in k;
+ * the exit is counted by what it became (stats.miss_kinds). */
 static void miss_outcome(struct vm *vm, struct shadow_fill *f, enum shadow_fill_kind k)
 {
-	if (fill_outcome(vm, f, k))
-		return;
-	if (k == SHADOW_PT_WRITE) {
-		pt_write(vm, f, NULL);
-		return;
-	}
-	mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "TLB miss at VA 0x%llx left pending",
-		    (unsigned long long)f->va);
+	enum mon_miss_kind end = k == SHADOW_HIDDEN_FAULT ? MON_MK_HIDDEN
+				: k == SHADOW_TRUE_FAULT ? MON_MK_TRUE
+							 : MON_MK_STOP;
+	if (k == SHADOW_PT_WRITE)
+		end = pt_write(vm, f, NULL);
+	else if (!fill_outcome(vm, f, k))
+		mon_vm_halt(vm, MON_STOP_BAD_GUEST, 1, "TLB miss at VA 0x%llx left pending",
+			    (unsigned long long)f->va);
+	vm->stats.miss_kinds[end]++;
 }
 
 void mon_handle_miss(struct vm *vm, va_t va, enum cpu_access acc)
@@ -427,6 +430,7 @@ void mon_miss_step(struct vm *vm)
 		vm->pending_fill = 2;
 		if (f->walked)
 			vm->stats.walk_refs += f->walk.nrefs;
+		vm->stats.miss_kinds[MON_MK_TRUE]++;
 		true_fault(vm, f);
 		return;
 	}

@@ -667,6 +667,17 @@ int mon_vm_restore(struct vm *vm, const uint8_t *buf, size_t len, char *err, siz
 
 /* ---- stats ------------------------------------------------------------------- */
 
+/* What each TLB-miss exit became: they add up to exits[CPU_EXIT_TLB_MISS]. */
+enum mon_miss_kind {
+	MON_MK_HIDDEN,      /* the VMM filled the shadow entry (a hidden fault), the guest retries */
+	MON_MK_TRUE,        /* the guest's own table denies it: #PF reflected */
+	MON_MK_PT_WRITE,    /* a write to a write-protected guest PT page, emulated: it changed entries */
+	MON_MK_PT_SAME,     /* the same, but it changed no entry (zeros written over zeros, ...) */
+	MON_MK_UPCALL,      /* --mmu=swtlb: reflected to the guest's TLB-refill handler */
+	MON_MK_STOP,        /* the VM stopped on it (a PA outside its memory, a monitor error) */
+	MON_MK_KINDS
+};
+
 struct mon_stats {
 	uint64_t insns_user, insns_kernel;     /* guest user / guest kernel (virtual CPL) */
 	uint64_t exits[CPU_EXIT_UNSUPPORTED + 1]; /* by cpu exit reason */
@@ -677,7 +688,8 @@ struct mon_stats {
 	uint64_t irqs;                         /* interrupts injected */
 	uint64_t tlb_hits, tlb_misses;
 	uint64_t hidden_faults, true_faults;
-	uint64_t pt_writes;                    /* traced writes to guest PT pages */
+	uint64_t pt_writes;                    /* traced writes to guest PT pages (entries changed) */
+	uint64_t miss_kinds[MON_MK_KINDS];     /* TLB-miss exits by what they became */
 	uint64_t shadow_fills;                 /* shadow entries the VMM filled (hidden faults) */
 	uint64_t hw_walks;                     /* shadow mode: TLB misses the hardware walked in the shadow table */
 	uint64_t shadow_resets;                 /* shadow pool ran out: everything dropped */

@@ -248,6 +248,7 @@ uint8_t *mon_vm_save_flags(struct vm *vm, unsigned save_flags, size_t *len, char
 	put64(&b, vm->napps);
 	put(&b, vm->sigs, sizeof vm->sigs);
 	put64(&b, vm->nsigs);
+	mon_trace_ring_settle(&vm->trace); /* the ring's texts made (trace_ring.c) */
 	put(&b, vm->trace.ring, sizeof vm->trace.ring);
 	for (unsigned i = 0; i < MON_RING_MAX; i++) { /* kinds are host pointers: store the names */
 		char k[32] = {0};
@@ -552,6 +553,7 @@ static void restore_pass(struct vm *vm, struct rbuf *r, bool apply)
 		vm->nsigs = (unsigned)nsigs;
 		vm->trace.ring_next = (unsigned)ring_next;
 		vm->trace.ring_count = (unsigned)ring_count;
+		mon_trace_ring_restored(&vm->trace);
 		for (unsigned i = 0; i < MON_RING_MAX; i++) {
 			vm->trace.ring_kind[i][sizeof vm->trace.ring_kind[i] - 1] = 0;
 			vm->trace.ring[i].kind = vm->trace.ring_kind[i];

@@ -2,6 +2,7 @@
  * monitor/vmm/stats.c — counts derived from a run's statistics, and the
  * end-of-run summary (its cost-model lines come from cost.c).
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "monitor/vmm/host.h"
@@ -63,6 +64,66 @@ const char *mon_stop_name(enum mon_stop_reason r)
 	return "?";
 }
 
+static uint64_t ex_sensitive(const struct vm *vm)
+{
+	return vm->stats.exits[CPU_EXIT_SENSITIVE] + vm->stats.exits[CPU_EXIT_IO];
+}
+static uint64_t ex_exception(const struct vm *vm) { return vm->stats.exits[CPU_EXIT_EXCEPTION]; }
+static uint64_t ex_tlb_miss(const struct vm *vm) { return vm->stats.exits[CPU_EXIT_TLB_MISS]; }
+static uint64_t ex_other(const struct vm *vm)
+{
+	const uint64_t *e = vm->stats.exits;
+	return e[CPU_EXIT_HLT] + e[CPU_EXIT_TRIPLE_FAULT] + e[CPU_EXIT_UNSUPPORTED];
+}
+static uint64_t miss_hidden(const struct vm *vm) { return vm->stats.miss_kinds[MON_MK_HIDDEN]; }
+static uint64_t miss_true(const struct vm *vm) { return vm->stats.miss_kinds[MON_MK_TRUE]; }
+static uint64_t miss_pt_write(const struct vm *vm) { return vm->stats.miss_kinds[MON_MK_PT_WRITE]; }
+static uint64_t miss_pt_same(const struct vm *vm) { return vm->stats.miss_kinds[MON_MK_PT_SAME]; }
+static uint64_t miss_upcall(const struct vm *vm) { return vm->stats.miss_kinds[MON_MK_UPCALL]; }
+static uint64_t miss_stop(const struct vm *vm) { return vm->stats.miss_kinds[MON_MK_STOP]; }
+/* the console paused inside a miss (phase steps): counted as an exit, not yet become anything */
+static uint64_t miss_pending(const struct vm *vm) { return vm->pending_fill == 1; }
+
+const struct mon_stat_field mon_exit_fields[] = {
+	{ "sensitive", "sensitive", ex_sensitive },
+	{ "exception", "exception", ex_exception },
+	{ "tlb-miss", "tlb_miss", ex_tlb_miss },
+	{ "other", "other", ex_other },
+	{ NULL, NULL, NULL },
+};
+
+static uint64_t fault_hidden(const struct vm *vm) { return vm->stats.hidden_faults; }
+static uint64_t fault_true(const struct vm *vm) { return mon_vm_true_faults(vm); }
+
+const struct mon_stat_field mon_fault_fields[] = {
+	{ "hidden", "hidden", fault_hidden },
+	{ "true", "true", fault_true },
+	{ NULL, NULL, NULL },
+};
+
+const struct mon_stat_field mon_miss_fields[] = {
+	{ "hidden fault", "hidden_fault", miss_hidden },
+	{ "true fault", "true_fault", miss_true },
+	{ "pt write", "pt_write", miss_pt_write },
+	{ "pt write (no change)", "pt_write_no_change", miss_pt_same },
+	{ "swtlb upcall", "swtlb_upcall", miss_upcall },
+	{ "stopped", "stopped", miss_stop },
+	{ "in progress", "in_progress", miss_pending },
+	{ NULL, NULL, NULL },
+};
+
+/* "name N, name N" of the fields (only the nonzero ones with nonzero_only); how many. */
+static unsigned print_fields(FILE *f, const struct vm *vm, const struct mon_stat_field *t, bool nonzero_only)
+{
+	unsigned shown = 0;
+	for (; t->text; t++) {
+		uint64_t n = t->get(vm);
+		if (n || !nonzero_only)
+			fprintf(f, "%s%s %llu", shown++ ? ", " : "", t->text, (unsigned long long)n);
+	}
+	return shown;
+}
+
 /* " name N" for each instruction counted, comma-separated; how many. */
 static unsigned print_ops(FILE *f, const uint64_t *count)
 {
@@ -78,12 +139,13 @@ static unsigned print_ops(FILE *f, const uint64_t *count)
 static void monitor_summary(const struct vm *vm, FILE *f)
 {
 	const struct mon_stats *s = &vm->stats;
-	fprintf(f, "exits:           %llu (sensitive %llu, exception %llu, tlb-miss %llu, other %llu)\n",
-		(unsigned long long)mon_stats_exits(s), (unsigned long long)(s->exits[CPU_EXIT_SENSITIVE] + s->exits[CPU_EXIT_IO]),
-		(unsigned long long)s->exits[CPU_EXIT_EXCEPTION], (unsigned long long)s->exits[CPU_EXIT_TLB_MISS],
-		(unsigned long long)(s->exits[CPU_EXIT_HLT] + s->exits[CPU_EXIT_TRIPLE_FAULT] + s->exits[CPU_EXIT_UNSUPPORTED]));
-	fprintf(f, "  by instruction:");
+	fprintf(f, "exits:           %llu (", (unsigned long long)mon_stats_exits(s));
+	print_fields(f, vm, mon_exit_fields, false);
+	fprintf(f, ")\n  by instruction:");
 	fprintf(f, "%s\n", print_ops(f, s->sens) ? "" : " none");
+	/* each TLB-miss exit by what it became: a student can add them up to tlb-miss */
+	fprintf(f, "  tlb-miss kinds: ");
+	fprintf(f, "%s\n", print_fields(f, vm, mon_miss_fields, true) ? "" : "none");
 	fprintf(f, "round trips:     %llu (reflections %llu: syscalls %llu, interrupts %llu)\n",
 		(unsigned long long)s->round_trips, (unsigned long long)s->reflections,
 		(unsigned long long)s->syscalls, (unsigned long long)s->irqs);
@@ -94,8 +156,9 @@ static void monitor_summary(const struct vm *vm, FILE *f)
 	fprintf(f, "TLB:             %ux%u %s: hits %llu, misses %llu, hit rate %.2f%%, evictions %llu\n",
 		vm->tlb->sets, vm->tlb->ways, tlb_policy_name(vm->tlb->policy), (unsigned long long)hits,
 		(unsigned long long)miss, rate, (unsigned long long)t.evictions);
-	fprintf(f, "faults:          hidden %llu, true %llu\n", (unsigned long long)s->hidden_faults,
-		(unsigned long long)mon_vm_true_faults(vm));
+	fprintf(f, "faults:          ");
+	print_fields(f, vm, mon_fault_fields, false);
+	fputc('\n', f);
 	fprintf(f, "shadow:          hardware walks %llu (%llu refilled the TLB, no exit), VMM fills %llu, "
 		   "walk refs %llu, traced PT writes %llu, CR3 writes %llu, resets %llu\n",
 		(unsigned long long)s->hw_walks, (unsigned long long)vm->sh.stats.hw_refills,

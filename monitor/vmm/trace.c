@@ -166,42 +166,77 @@ static bool trigger_matches(const struct vm *vm, struct mon_trace *t, const stru
 /* The trigger fired: first write the ring's earlier events of the same instruction. */
 static void preroll(struct mon_trace *t, const struct mon_event *trigger, bool in_ring)
 {
-	unsigned n = t->ring_count, start = (t->ring_next + MON_RING_MAX - n) % MON_RING_MAX;
+	unsigned n = t->ring_count;
 	/* in_ring: the trigger is the ring's newest entry */
 	unsigned last = in_ring && n ? n - 1 : n;
 	unsigned first = last;
-	while (first > 0 && t->ring[(start + first - 1) % MON_RING_MAX].icount == trigger->icount)
+	struct mon_event ev;
+	while (first > 0) {
+		mon_trace_ring_copy(t, first - 1, &ev);
+		if (ev.icount != trigger->icount)
+			break;
 		first--;
-	for (unsigned i = first; i < last; i++)
-		write_event(t, &t->ring[(start + i) % MON_RING_MAX]);
+	}
+	for (unsigned i = first; i < last; i++) {
+		mon_trace_ring_copy(t, i, &ev);
+		write_event(t, &ev);
+	}
+}
+
+/* An event's all but its text: who (NULL: the VM's runner), kind, fields. */
+static void event_head(const struct vm *vm, struct mon_event *ev, enum mon_cat cat, const char *who,
+		       const char *kind, const struct mon_event *fields)
+{
+	ev->icount = vm->cpu.icount;
+	ev->vmid = vm->vmid;
+	ev->cat = cat;
+	ev->kind = kind;
+	if (!who)
+		who = vm->who;
+	size_t n = strnlen(who, sizeof ev->who - 1);
+	memcpy(ev->who, who, n);
+	ev->who[n] = 0;
+	if (fields) {
+		ev->has = fields->has;
+		ev->va = fields->va;
+		ev->pa = fields->pa;
+		ev->ma = fields->ma;
+		ev->set = fields->set;
+		ev->way = fields->way;
+		ev->value = fields->value;
+	} else {
+		ev->has = 0;
+		ev->va = ev->pa = ev->ma = ev->value = 0;
+		ev->set = ev->way = 0;
+	}
+	ev->text[0] = 0;
 }
 
 void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char *kind,
 		    const struct mon_event *fields, const char *fmt, ...)
 {
 	struct mon_trace *t = &vm->trace;
+	bool seen = cat & t->seen_mask; /* else only a waiting --trace-after wants it */
+	if (!seen && !(t->f && !t->started))
+		return; /* nobody wants it (a caller that skipped MON_TRACING) */
+	bool ringed = seen && cat != MON_CAT_INSN;
+	/* Its text is made now only if the sink or the file takes it; the ring
+	 * alone keeps the format and the arguments (trace_ring.c), and the trigger
+	 * of --trace-after looks only at the kind. */
+	bool text_now = (t->sink && seen) || (t->f && (t->cats & cat));
 	struct mon_event ev;
-	if (fields)
-		ev = *fields;
-	else
-		ev.has = 0;
-	ev.icount = vm->cpu.icount;
-	ev.vmid = vm->vmid;
-	ev.cat = cat;
-	ev.kind = kind;
-	snprintf(ev.who, sizeof ev.who, "%s", who ? who : vm->who);
+	event_head(vm, &ev, cat, who, kind, fields);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(ev.text, sizeof ev.text, fmt, ap);
-	va_end(ap);
-	bool seen = cat & t->seen_mask; /* else only a waiting --trace-after wants it */
-	bool ringed = seen && cat != MON_CAT_INSN;
-	if (ringed) {
-		t->ring[t->ring_next] = ev;
-		t->ring_next = (t->ring_next + 1) % MON_RING_MAX;
-		if (t->ring_count < MON_RING_MAX)
-			t->ring_count++;
+	if (text_now) {
+		vsnprintf(ev.text, sizeof ev.text, fmt, ap);
+		t->formatted++;
+		if (ringed)
+			mon_trace_ring_put(t, &ev);
+	} else if (ringed) {
+		mon_trace_ring_put_lazy(t, &ev, fmt, ap);
 	}
+	va_end(ap);
 	if (t->sink && seen)
 		t->sink(t->sink_ctx, &ev);
 	if (!t->f)
@@ -213,17 +248,7 @@ void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char
 		mon_trace_update_mask(vm); /* back to what the file and the sink want */
 		preroll(t, &ev, ringed);
 	}
-	write_event(t, &ev);
-}
-
-unsigned mon_vm_recent_events(const struct vm *vm, struct mon_event *out, unsigned max)
-{
-	const struct mon_trace *t = &vm->trace;
-	unsigned n = t->ring_count < max ? t->ring_count : max;
-	unsigned start = (t->ring_next + MON_RING_MAX - n) % MON_RING_MAX;
-	for (unsigned i = 0; i < n; i++)
-		out[i] = t->ring[(start + i) % MON_RING_MAX];
-	return n;
+	write_event(t, &ev); /* (not text_now: not a category of the file, not written) */
 }
 
 /*

@@ -6,6 +6,8 @@
 #ifndef VMLAB_MONITOR_VM_H
 #define VMLAB_MONITOR_VM_H
 
+#include <stdarg.h>
+
 #include "monitor/dev/dev.h"
 #include "monitor/vmm/monitor.h"
 #include "shadow/shadow.h"
@@ -16,6 +18,33 @@
 #define MON_DISK_BYTES (32ull << 20)
 
 /* ---- trace.c ---- */
+/*
+ * trace_ring.c: a ring event nobody reads yet (no file, no sink wants it: a plain
+ * `vmlab run`) keeps its format and a copy of its arguments, not its text; the
+ * text is made when the ring is read (a stop report, a snapshot, a preroll).
+ * Formatting ~10M port-I/O events that nobody ever reads was most of the host CPU.
+ */
+#define MON_LAZY_ARGS 10
+#define MON_LAZY_STR 256           /* the %s arguments of one event, copied */
+#define MON_FMT_CACHE 64            /* formats whose argument types are known (a power of 2) */
+struct mon_fmt_sig {
+	const char *fmt;           /* NULL: an empty cache line */
+	uint8_t nargs;             /* 0xff: a format the copy does not know */
+	uint8_t type[MON_LAZY_ARGS];
+};
+struct mon_lazy {
+	const char *fmt;           /* NULL: the ring entry's text is made */
+	uint8_t nargs;
+	uint8_t type[MON_LAZY_ARGS];
+	union {
+		long long i;
+		double d;
+		const void *p;
+		size_t str;            /* a %s: offset in str (SIZE_MAX: a NULL pointer) */
+	} arg[MON_LAZY_ARGS];
+	char str[MON_LAZY_STR];
+};
+
 struct mon_trace {
 	FILE *f;                   /* NULL: no trace file */
 	char *path, *tmp_path;     /* written to tmp_path, renamed to path at the end
@@ -30,7 +59,11 @@ struct mon_trace {
 	uint32_t sink_cats;        /* the categories the sink wants */
 	struct mon_event ring[MON_RING_MAX];
 	char ring_kind[MON_RING_MAX][32]; /* the ring's kind names after a restore (snapshot.c) */
+	struct mon_lazy lazy[MON_RING_MAX]; /* the ring's events whose text is not made yet */
+	struct mon_fmt_sig fmt_sig[MON_FMT_CACHE]; /* by the format's address (trace_ring.c) */
 	unsigned ring_next, ring_count;
+	uint64_t formatted;        /* events whose text mon_trace_emit made (a test checks
+				      that a run nobody traces makes none) */
 	bool write_error;
 	bool started;              /* --trace-after: the trigger has been seen */
 	struct mon_trace_after after;
@@ -63,6 +96,20 @@ int mon_trace_open(struct vm *vm, const struct mon_config *cfg, const struct mon
 /* Finish: flush and rename (keep = true) or remove the temp file. Returns 0 or -1. */
 int mon_trace_close(struct vm *vm, bool keep);
 void mon_trace_update_mask(struct vm *vm);
+/* trace_ring.c: the ring of recent events (every category but insn that the
+ * ring, the sink or the file sees). */
+/* Keep ev in the ring (its text is made). */
+void mon_trace_ring_put(struct mon_trace *t, const struct mon_event *ev);
+/* Keep an event in the ring with its text unmade: ev's text is ignored; fmt and
+ * a copy of its arguments are kept instead (or, for a format the copy does not
+ * know, the text is made now). */
+void mon_trace_ring_put_lazy(struct mon_trace *t, const struct mon_event *ev, const char *fmt, va_list ap);
+/* Copy the ring's i-th entry (0 = oldest of ring_count) to out, its text made. */
+void mon_trace_ring_copy(const struct mon_trace *t, unsigned i, struct mon_event *out);
+/* Make the text of every ring entry (before the ring is saved: snapshot.c). */
+void mon_trace_ring_settle(struct mon_trace *t);
+/* The ring was overwritten with made entries (a snapshot restored). */
+void mon_trace_ring_restored(struct mon_trace *t);
 /* (trace_meta.c) Remember the images' hashes for a later host trace header. */
 void mon_trace_meta_images(struct vm *vm, const struct mon_images *img);
 
@@ -87,6 +134,16 @@ struct mon_progress {
 	uint64_t rip, rcx, insns;  /* where, the count register (rep progress), retired at that CPL */
 	uint64_t same;             /* exits in a row from there with nothing retired */
 };
+
+/* ---- stats.c: the summary's numbers, one table for the text and for --stats-json ---- */
+struct mon_stat_field {
+	const char *text, *json; /* "tlb-miss", "tlb_miss" */
+	uint64_t (*get)(const struct vm *vm);
+};
+/* The parts of the exits line (they add up to mon_stats_exits), what the
+ * TLB-miss exits became (they add up to the tlb-miss part), the faults line;
+ * NULL-terminated. */
+extern const struct mon_stat_field mon_exit_fields[], mon_miss_fields[], mon_fault_fields[];
 
 /* ---- the VM ---- */
 struct vm {
@@ -161,6 +218,14 @@ struct vm {
 	struct mon_modes *modes;   /* MMU modes, paravirt, strict-x86 (monitor/modes.h) */
 };
 
+/* Does anybody (file, sink, ring, a waiting --trace-after) want events of
+ * category `cat`? MON_TRACING as a function: callers that build fields or
+ * strings for an event check it first. */
+static inline bool mon_trace_wants(const struct vm *vm, uint32_t cat)
+{
+	return (vm->trace.mask & cat) != 0;
+}
+
 /* vm.c */
 void mon_vm_set_who(struct vm *vm);
 /* Recompute vm->next_tick (instruction count of the next PIT edge) from the PIT. */
@@ -190,6 +255,8 @@ void mon_progress_exit(struct vm *vm, unsigned cpl, uint64_t rip, uint64_t rcx);
 
 /* overcommit.c: a double-paging event (trace), the summary's overcommit line / JSON member */
 void mon_overcommit_double_paging(struct vm *vm, uint64_t slot);
+/* Trace this VM's page-outs (page_out, page_out_forced): after its overcommit is set up. */
+void mon_overcommit_attach(struct vm *vm);
 void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json);
 /* --balloon: pages the monitor still wants back (0 without --balloon), and the
  * BALLOON hypercall (op 0: that number; op 1: take the guest's frame at PA arg). */

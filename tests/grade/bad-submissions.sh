@@ -55,6 +55,14 @@ make_sub memhog 'finish(f, SHADOW_FILL_ERROR, malloc(5ul << 29) ? "no address-sp
 # the right answer for good2 comes from the grader itself
 key=$("$vmlab" lab answers tests/grade/minilab good2 --build "$build" | sed -n 's/^hidden = //p')
 echo "hidden = $key" >"$t/subs/good2/answers.txt"
+# a reference run that prints no number (a student copy's stubs, a wrong grep=): `lab answers`
+# fails in one line instead of printing a key of "nan" with exit status 0
+mkdir -p "$t/nokey"
+sed 's/grep=faults:/grep=no_such_text/' tests/grade/minilab/rubric >"$t/nokey/rubric"
+if nokey=$("$vmlab" lab answers "$t/nokey" good2 --build "$build" 2>&1); then
+  bad "lab answers without the number: exit status 0: $nokey"
+fi
+case $nokey in *nan*|'') bad "lab answers without the number: $nokey" ;; esac
 
 "$vmlab" grade tests/grade/minilab "$t/subs" --jobs 2 --roster "$t/roster.csv" --build "$build" >"$t/run1.txt" 2>&1
 echo "grade exit status $?" >>"$t/run1.txt"

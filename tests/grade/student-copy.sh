@@ -46,5 +46,31 @@ hits=$(grep -lE 'expected/[A-Za-z0-9_.-]+\.(txt|trace|out)' "$c"/labs/*/HANDOUT.
 # The copy still runs lab 06's scripts: labs.mk builds the starter without the solution.
 make -s -C "$c" -n BUILD="$t/b" labs-starter >/dev/null 2>&1 || bad "labs.mk is broken without lab 06's solution folder"
 
+# A programming lab's copy says in its rubric that it is a student copy (its vmlab runs the
+# student's holes, so it is no reference): vmlab grade there runs no check that compares with a
+# reference run ("not run", not a PASS against the student's own code). A lab whose holes carry
+# no markers (lab 06: the starter is the hole) keeps a working reference and no such line.
+"$build/vmlab" lab export shadow-fill "$t/copy07" >/dev/null || bad "export of shadow-fill"
+grep -qx 'student-copy' "$t/copy07"/labs/07-*/rubric || bad "lab 07's exported rubric has no student-copy line"
+! grep -q '^student-copy' "$c"/labs/*/rubric || bad "$lab's export: a student-copy line in a lab without stubs"
+"$build/vmlab" lab export overheads-and-modes "$t/copy06" >/dev/null || bad "export of overheads-and-modes"
+! grep -q '^student-copy' "$t/copy06"/labs/06-*/rubric || bad "lab 06's export: a student-copy line (its vmlab is whole)"
+mkdir -p "$t/sc" "$t/sc-sub"
+{ grep -v '^check *\(build\|unit\)' tests/grade/minilab/rubric
+  echo 'check runs 5 public exit : test -f shadow/fill.c'; echo student-copy; } >"$t/sc/rubric"
+"$build/vmlab" grade "$t/sc" "$t/sc-sub" --build "$build" >"$t/sc.txt" 2>"$t/sc.err"
+n=$(grep -c 'not run: a student copy has no reference' "$t/sc.txt")
+[ "$n" = 3 ] || bad "grading with a student copy's rubric: $n of 3 checks not run: $(cat "$t/sc.txt")"
+grep -q 'runs .*PASS' "$t/sc.txt" || bad "a student copy's own checks did not run: $(grep runs "$t/sc.txt")"
+grep -q 'note: .* says this is a student copy' "$t/sc.err" || bad "no note that this is a student copy: $(head -2 "$t/sc.err")"
+
+# vmlab lab new writes a rubric that parses (and its own lab folder, numbered after the others)
+mkdir -p "$t/new/labs/07-x"
+vm=$(cd "$build" && pwd)/vmlab
+(cd "$t/new" && "$vm" lab new my-lab >/dev/null) || bad "vmlab lab new failed"
+[ -f "$t/new/labs/08-my-lab/rubric" ] && [ -f "$t/new/labs/08-my-lab/HANDOUT.md" ] || bad "vmlab lab new: no labs/08-my-lab/{rubric,HANDOUT.md}"
+"$build/vmlab" lab variant "$t/new/labs/08-my-lab" alice --build "$build" | grep -q '^SEED=' ||
+  bad "vmlab lab new: its rubric does not parse: $("$build/vmlab" lab variant "$t/new/labs/08-my-lab" alice --build "$build" 2>&1)"
+
 [ $fail = 0 ] && echo "ok   labs-export-check: the student copy ($lab) holds no expected/, solution/, hand-in trace line or solution value"
 exit $fail

@@ -52,7 +52,8 @@ START_TEST(good_rubric)
 		"check q      5 public answer key=misses grep=hit_rate tol=2% : @VMLAB@ run\n"
 		"check q2   2.5 public answer key=n grep=swap: tol=0.5 : @VMLAB@ run\n"
 		"check hand  10 public trace handin=my.trace : @VMLAB@ run --trace @OUT@/trace\n"
-		"solve mkdir -p @OUT@/x # a command keeps its '#'\n";
+		"solve mkdir -p @OUT@/x # a command keeps its '#'\n"
+		"student-copy   # vmlab lab export writes it\n";
 	struct grade_rubric r;
 	char err[256] = "";
 	ck_assert_msg(load(text, &r, err, sizeof err) == 0, "%s", err);
@@ -70,6 +71,7 @@ START_TEST(good_rubric)
 	ck_assert_str_eq(r.checks[5].handin, "my.trace");
 	ck_assert(grade_check_is_code(&r.checks[5])); /* the export, with no hand-in, scores 0 */
 	ck_assert_str_eq(r.solve, "mkdir -p @OUT@/x # a command keeps its '#'");
+	ck_assert(r.student_copy);
 	ck_assert_int_eq(r.checks[0].kind, GK_BUILD);
 	ck_assert_uint_eq(r.checks[0].timeout, 300);
 	ck_assert_uint_eq(r.checks[1].timeout, 45); /* the rubric's default */
