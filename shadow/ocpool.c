@@ -130,8 +130,9 @@ uint64_t shadow_oc_pinned(const struct shadow_oc *oc)
 	return vm->ptw.active ? vm->ptw.pa >> PAGE_SHIFT : UINT64_MAX;
 }
 
-/* Page p of oc (resident, its frame private or shared) out to its swap slot. */
-static void page_out(struct shadow_oc *oc, uint64_t p)
+/* Page p of oc (resident, its frame private or shared) out to its swap slot,
+ * for by's page-in of by_page (oc->on_page_out is told). */
+static void page_out(struct shadow_oc *oc, uint64_t p, const struct shadow_oc *by, uint64_t by_page)
 {
 	struct shadow_pmap *pm = &oc->sh->pmap;
 	ma_t ma = pm->frame[p];
@@ -140,6 +141,8 @@ static void page_out(struct shadow_oc *oc, uint64_t p)
 	oc->swapped[p] = 1;
 	shadow_oc_drop_frame(oc, p);
 	oc->page_outs++;
+	if (oc->on_page_out)
+		oc->on_page_out(oc->on_page_out_ctx, p, ma, by, by_page);
 }
 
 bool shadow_oc_page_out_one(struct shadow_ocpool *pool, const struct shadow_oc *keep_oc, uint64_t keep)
@@ -161,7 +164,7 @@ bool shadow_oc_page_out_one(struct shadow_ocpool *pool, const struct shadow_oc *
 		pool->count--;
 		if (oc->hash && shadow_share_merge_victim(oc, p))
 			return true;
-		page_out(oc, p);
+		page_out(oc, p, keep_oc, keep);
 		return true;
 	}
 	return false;

@@ -222,6 +222,11 @@ struct shadow_oc {
 	uint64_t shared_ins;          /* page-ins (or zero fills) that found their bytes in a shared frame */
 	uint64_t cow_breaks;          /* first writes to a shared page (a copy unless it was the last sharer) */
 	uint64_t last_cow;            /* the PA page of the last COW break */
+	/* told of each page-out of its pages, after the copy to swap (the monitor traces
+	 * it; NULL: nobody): p and the frame ma it left; by and by_page: the VM and PA
+	 * page whose page-in needed the frame (this VM, or another of the pool) */
+	void (*on_page_out)(void *ctx, uint64_t p, ma_t ma, const struct shadow_oc *by, uint64_t by_page);
+	void *on_page_out_ctx;
 };
 
 /* Make the VM's memory overcommitted on a pool of its own: give back its eager
@@ -248,7 +253,8 @@ bool shadow_oc_disk_write(struct shadow_oc *oc, const struct shadow_pmap *pm, co
  * with them (it reads as zeros if ever touched again). 0, or -1 (already given). */
 int shadow_oc_balloon_take(struct shadow_vm *vm, uint64_t p);
 /* Internal to overcommit.c/ocpool.c/share.c: page out the pool's oldest page that
- * may go, but not page `keep` of `keep_oc` (true if one went or was merged). */
+ * may go, but not page `keep` of `keep_oc`, the page that needs the frame (true if
+ * one went or was merged; the victim's on_page_out is told keep_oc and keep). */
 bool shadow_oc_page_out_one(struct shadow_ocpool *pool, const struct shadow_oc *keep_oc, uint64_t keep);
 /* Page p of oc no longer holds its frame: true if the frame was freed (false: it
  * is still shared by other pages; if p's VM owned it, another sharer does now). */

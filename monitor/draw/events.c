@@ -119,6 +119,8 @@ static const struct {
 	{"disk write", NULL, "disk_write"},
 	{"disk command", NULL, "disk_cmd"},
 	{"double paging", NULL, "double_paging"},
+	{"monitor page-out forced", NULL, "page_out_forced"},
+	{"monitor page-out", NULL, "page_out"},
 	{"copy-on-write", NULL, "cow_break"},
 	{"MMU mode", NULL, "mode"},
 };

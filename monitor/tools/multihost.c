@@ -49,7 +49,7 @@ int tool_multi_option(struct tool_multi_args *m, int argc, char **argv, int *i, 
 
 const char *tool_multi_refused(const struct mon_config *cfg)
 {
-	return cfg->stats_json ? "--stats-json" : cfg->bare_core ? "--bare-core" : NULL;
+	return cfg->bare_core ? "--bare-core" : NULL;
 }
 
 int tool_multi_host_create(struct tool_multi_host *m, const struct mon_config *base, const struct tool_vmspec *v,

@@ -9,7 +9,8 @@
  * they are, in FILE instead. stderr: one stop line per VM (with its last
  * trace events unless it halted), then the host summary with the per-VM table.
  * --trace FILE: one trace of every VM in the order the host ran them (each
- * line names its vm<id>); trace=FILE in a spec: that VM's own.
+ * line names its vm<id>); trace=FILE in a spec: that VM's own. --stats-json
+ * FILE: the host summary as one JSON object, each VM's summary in it.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -91,6 +92,7 @@ struct multi {
 	struct serial_lines lines[MON_HOST_VMS_MAX];
 	struct mon_outfile serial[MON_HOST_VMS_MAX];
 	struct shared_trace trace;
+	struct mon_outfile stats_json; /* --stats-json FILE: the host's summary as JSON */
 	unsigned n;
 };
 
@@ -135,6 +137,16 @@ static int finish(struct multi *m, const struct tool_vmspec *v, bool keep)
 		fprintf(stderr, "vmlab run: cannot write trace file %s\n", v[0].cfg.trace_file);
 		bad = 1;
 	}
+	if (m->stats_json.f) {
+		char *path = keep ? strdup(m->stats_json.path) : NULL;
+		if (keep && ferror(m->stats_json.f))
+			m->stats_json.write_error = true;
+		if (mon_outfile_close(&m->stats_json, keep) && keep) {
+			fprintf(stderr, "vmlab run: cannot write --stats-json file %s\n", path ? path : "");
+			bad = 1;
+		}
+		free(path);
+	}
 	tool_multi_host_destroy(&m->h);
 	for (unsigned i = 0; i < m->n; i++)
 		free(m->lines[i].buf);
@@ -166,6 +178,9 @@ static int start(struct multi *m, const struct mon_config *base, struct tool_vms
 	for (unsigned i = 0; i < n; i++)
 		if (v[i].serial && mon_outfile_open(&m->serial[i], v[i].serial, "serial file", i, err, sizeof err))
 			goto bad_path;
+	if (base->stats_json &&
+	    mon_outfile_open(&m->stats_json, base->stats_json, "--stats-json file", MON_HOST_VMS_MAX, err, sizeof err))
+		goto bad_path;
 	if (tool_multi_host_create(&m->h, base, v, n, o, err, sizeof err))
 		goto fail;
 	for (unsigned i = 0; i < n; i++) {
@@ -234,6 +249,8 @@ int tool_run_multi(const struct mon_config *base, struct tool_vmspec *v, unsigne
 	}
 	if (!base->quiet)
 		mon_sched_print_summary(m->h.sched, stderr);
+	if (m->stats_json.f)
+		mon_host_summary_json(m->h.sched, m->h.host, o->slice, m->stats_json.f);
 	if (finish(m, v, true) && !status)
 		status = 1;
 	free(m);

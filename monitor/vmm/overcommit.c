@@ -1,10 +1,12 @@
 /*
  * monitor/vmm/overcommit.c — the VMM's side of overcommit: counters for the
- * summary (text and JSON) and the trace line of a double-paging event (the
- * paging itself is shadow/overcommit.c).
+ * summary (text and JSON) and the trace lines of a page-out (page_out, or
+ * page_out_forced when another VM's page-in needed the frame) and of a
+ * double-paging event (the paging itself is shadow/overcommit.c, ocpool.c).
  */
 #include <string.h>
 
+#include "monitor/vmm/host.h"
 #include "monitor/vmm/overcommit.h"
 #include "monitor/vmm/vm.h"
 
@@ -30,6 +32,59 @@ void mon_overcommit_double_paging(struct vm *vm, uint64_t slot)
 	mon_trace_emit(vm, MON_CAT_DISK, "VMM", "double_paging", &f,
 		       "double paging: PA 0x%llx was read back from the monitor's swap only to be written to "
 		       "the guest's swap slot %llu", (unsigned long long)f.pa, (unsigned long long)slot);
+}
+
+/* shadow's on_page_out: the page-out, traced for the VM whose page went out:
+ * page_out when its own page-in needed the frame, page_out_forced when another
+ * VM's did (several VMs on one --machine-mem: one FIFO over all their pages). */
+/*
+ * Page-outs come in bursts (one fill may page out several pages, a boot
+ * hundreds): emitted only when the trace file or the sink takes category
+ * disk, or --trace-after waits for one. Not for the event ring alone (the
+ * clean-stop report's last events, --trace-after's preroll of the trigger's
+ * instruction), where they would push out the events of that instruction.
+ */
+static bool page_out_wanted(const struct vm *vm)
+{
+	const struct mon_trace *t = &vm->trace;
+	if (!MON_TRACING(vm, MON_CAT_DISK))
+		return false;
+	if (t->sink && (t->sink_cats & MON_CAT_DISK))
+		return true;
+	if (!t->f)
+		return false;
+	return t->started ? (t->cats & MON_CAT_DISK) != 0 : !strncmp(t->after.kind, "page_out", 8);
+}
+
+static void page_out_event(void *ctx, uint64_t p, ma_t ma, const struct shadow_oc *by, uint64_t by_page)
+{
+	struct vm *vm = ctx;
+	if (!page_out_wanted(vm))
+		return;
+	struct mon_event f = {.has = MON_EV_PA | MON_EV_MA, .pa = p << PAGE_SHIFT, .ma = ma};
+	unsigned long long pa = p << PAGE_SHIFT, for_pa = by_page << PAGE_SHIFT;
+	if (!by || by == vm->sh.pmap.oc) {
+		mon_trace_emit(vm, MON_CAT_DISK, "VMM", "page_out", &f,
+			       "monitor page-out: PA 0x%llx to the monitor's swap, its frame MA 0x%llx for PA 0x%llx",
+			       pa, (unsigned long long)ma, for_pa);
+		return;
+	}
+	const struct vm *o = host_vm(vm->host, by->sh->vmid);
+	const char *name = o && o->name[0] ? o->name : "";
+	mon_trace_emit(vm, MON_CAT_DISK, "VMM", "page_out_forced", &f,
+		       "monitor page-out forced by vm%u%s%s%s: PA 0x%llx to the monitor's swap, its frame MA 0x%llx "
+		       "for vm%u's PA 0x%llx (one FIFO over every VM's pages)",
+		       by->sh->vmid, *name ? " (" : "", name, *name ? ")" : "", pa, (unsigned long long)ma,
+		       by->sh->vmid, for_pa);
+}
+
+void mon_overcommit_attach(struct vm *vm)
+{
+	struct shadow_oc *oc = vm->bare ? NULL : vm->sh.pmap.oc;
+	if (!oc)
+		return;
+	oc->on_page_out = page_out_event;
+	oc->on_page_out_ctx = vm;
 }
 
 void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json)

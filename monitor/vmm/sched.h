@@ -92,5 +92,10 @@ uint64_t mon_sched_fair_rounds(const struct mon_sched *s);
 /* The host line and one row per VM: stop, instructions, exits, TLB hit
  * rate, machine frames held, share asked and received (deterministic). */
 void mon_sched_print_summary(const struct mon_sched *s, FILE *f);
+/* The same as one JSON object (stats_json.c: vmlab run --vm ... --stats-json FILE):
+ * "host" (its numbers, the memory line, "totals": every VM's counts added up) and
+ * "vms" (each VM's mon_print_summary_json object, with name, share, frames held).
+ * h: the scheduler's host; slice: its instructions per share unit. */
+void mon_host_summary_json(const struct mon_sched *s, const struct host *h, uint64_t slice, FILE *f);
 
 #endif

@@ -91,6 +91,15 @@ const struct mon_stat_field mon_exit_fields[] = {
 	{ NULL, NULL, NULL },
 };
 
+static uint64_t fault_hidden(const struct vm *vm) { return vm->stats.hidden_faults; }
+static uint64_t fault_true(const struct vm *vm) { return mon_vm_true_faults(vm); }
+
+const struct mon_stat_field mon_fault_fields[] = {
+	{ "hidden", "hidden", fault_hidden },
+	{ "true", "true", fault_true },
+	{ NULL, NULL, NULL },
+};
+
 const struct mon_stat_field mon_miss_fields[] = {
 	{ "hidden fault", "hidden_fault", miss_hidden },
 	{ "true fault", "true_fault", miss_true },
@@ -146,8 +155,9 @@ static void monitor_summary(const struct vm *vm, FILE *f)
 	fprintf(f, "TLB:             %ux%u %s: hits %llu, misses %llu, hit rate %.2f%%, evictions %llu\n",
 		vm->tlb->sets, vm->tlb->ways, tlb_policy_name(vm->tlb->policy), (unsigned long long)hits,
 		(unsigned long long)miss, rate, (unsigned long long)t.evictions);
-	fprintf(f, "faults:          hidden %llu, true %llu\n", (unsigned long long)s->hidden_faults,
-		(unsigned long long)mon_vm_true_faults(vm));
+	fprintf(f, "faults:          ");
+	print_fields(f, vm, mon_fault_fields, false);
+	fputc('\n', f);
 	fprintf(f, "shadow:          hardware walks %llu (%llu refilled the TLB, no exit), VMM fills %llu, "
 		   "walk refs %llu, traced PT writes %llu, CR3 writes %llu, resets %llu\n",
 		(unsigned long long)s->hw_walks, (unsigned long long)vm->sh.stats.hw_refills,

@@ -6,12 +6,17 @@
  * under the same names in snake_case, with the same numbers: tests/e2e/
  * stats_json.sh checks that every number of the text is in the JSON, so a
  * field added to one and not the other fails `make test`. Deterministic, as
- * the text is.
+ * the text is. Several VMs on one host (--vm): one object, "host" (the host
+ * summary's numbers and every VM's counts added up, "totals") and "vms" (each
+ * VM's object as it would be alone, with its name, share and frames).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "monitor/vmm/modes.h"
 #include "monitor/vmm/host.h"
+#include "monitor/vmm/overcommit.h"
+#include "monitor/vmm/sched.h"
 #include "monitor/vmm/vm.h"
 
 /* A JSON string literal of s. */
@@ -131,8 +136,9 @@ static void put_monitor(const struct vm *vm, FILE *f)
 		(unsigned long long)s->round_trips, (unsigned long long)s->reflections,
 		(unsigned long long)s->syscalls, (unsigned long long)s->irqs);
 	put_tlb(vm, f);
-	fprintf(f, "  \"faults\": {\"hidden\": %llu, \"true\": %llu},\n", (unsigned long long)s->hidden_faults,
-		(unsigned long long)mon_vm_true_faults(vm));
+	fputs("  \"faults\": {", f);
+	put_fields(f, vm, mon_fault_fields);
+	fputs("},\n", f);
 	fprintf(f, "  \"shadow\": {\"hardware_walks\": %llu, \"hardware_refills\": %llu, \"fills\": %llu, "
 		   "\"walk_refs\": %llu, \"pt_writes\": %llu, \"cr3_writes\": %llu, \"resets\": %llu},\n",
 		(unsigned long long)s->hw_walks, (unsigned long long)vm->sh.stats.hw_refills,
@@ -157,7 +163,7 @@ static void put_bare(const struct vm *vm, FILE *f)
 		(unsigned long long)vm->cpu.stats.paging_walks, (unsigned long long)vm->cpu.stats.paging_refs);
 }
 
-void mon_print_summary_json(const struct vm *vm, FILE *f)
+static void put_vm(const struct vm *vm, FILE *f)
 {
 	const struct mon_stats *s = &vm->stats;
 	fprintf(f, "{\n  \"vm\": %u,\n  \"stop\": {\"reason\": \"%s\", \"status\": %d, \"message\": ", vm->vmid,
@@ -175,4 +181,111 @@ void mon_print_summary_json(const struct vm *vm, FILE *f)
 	put_mode(vm, f);
 	mon_overcommit_summary(vm, f, true);
 	fputs("\n}\n", f);
+}
+
+void mon_print_summary_json(const struct vm *vm, FILE *f)
+{
+	put_vm(vm, f);
+}
+
+/* ---- several VMs on one host (vmlab run --vm ... --stats-json FILE) ---- */
+
+/* One VM's object, as put_vm writes it alone, with its place on the host
+ * first (name, share, ...) and every line indented by 4: an element of "vms". */
+static void put_host_vm(const struct mon_sched *s, unsigned i, FILE *f)
+{
+	const struct mon_sched_vm *v = mon_sched_vm(s, i);
+	char *body = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&body, &len);
+	if (!m) {
+		fputs("    null", f);
+		return;
+	}
+	put_vm(v->vm, m);
+	fclose(m);
+	fprintf(f, "    {\n      \"name\": ");
+	put_str(f, v->vm->name);
+	fprintf(f, ", \"share\": %u, \"slices\": %llu, \"share_asked\": %.1f, \"share_received\": %.1f, "
+		   "\"frames_held\": %llu,\n", v->share, (unsigned long long)v->slices, mon_sched_share_asked(s, i),
+		mon_sched_share_received(s, i), (unsigned long long)mon_vm_frames_held(v->vm));
+	/* put_vm's lines without its braces ("{\n" ... "\n}\n"), indented */
+	char *p = body, *end = body ? body + len : NULL;
+	if (len >= 5 && !strncmp(body, "{\n", 2) && !strncmp(end - 3, "\n}\n", 3))
+		p += 2, end -= 3;
+	while (p && p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		fprintf(f, "    %.*s%s", (int)n, p, nl ? "\n" : "");
+		p += n + (nl ? 1 : 0);
+	}
+	fputs("\n    }", f);
+	free(body);
+}
+
+/* The sums over the VMs, field by field of the text's tables (stats.c). */
+static void put_sum(FILE *f, const struct mon_sched *s, const struct mon_stat_field *t)
+{
+	unsigned n = mon_sched_nvms(s);
+	for (unsigned k = 0; t[k].json; k++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < n; i++)
+			sum += t[k].get(mon_sched_vm(s, i)->vm);
+		fprintf(f, "%s\"%s\": %llu", k ? ", " : "", t[k].json, (unsigned long long)sum);
+	}
+}
+
+void mon_host_summary_json(const struct mon_sched *s, const struct host *h, uint64_t slice, FILE *f)
+{
+	unsigned n = mon_sched_nvms(s);
+	uint64_t nfree, total = mon_host_frames(h, &nfree);
+	fprintf(f, "{\n  \"host\": {\"vms\": %u, \"ram_mib\": %llu, \"frames\": %llu, \"frames_free\": %llu, "
+		   "\"tlb\": {\"sets\": %u, \"ways\": %u, \"policy\": \"%s\", \"flush_on_vm_switch\": %s}, "
+		   "\"slice\": %llu, \"world_switches\": %llu, \"fair_rounds\": %llu",
+		n, (unsigned long long)(h->ram_size >> 20), (unsigned long long)total, (unsigned long long)nfree,
+		h->tlb.sets, h->tlb.ways, tlb_policy_name(h->tlb.policy), h->cfg.tlb_flush_on_switch ? "true" : "false",
+		(unsigned long long)slice, (unsigned long long)h->switches, (unsigned long long)mon_sched_fair_rounds(s));
+	uint64_t held, saved, most, frames = mon_host_overcommit(h, &held, &saved, &most), pages = 0;
+	if (frames) {
+		for (unsigned i = 0; i < n; i++)
+			pages += mon_sched_vm(s, i)->vm->sh.pmap.npages;
+		fprintf(f, ",\n    \"memory\": {\"machine_frames\": %llu, \"guest_pages\": %llu, \"held\": %llu, "
+			   "\"frames_saved\": %llu, \"frames_saved_max\": %llu}",
+			(unsigned long long)frames, (unsigned long long)pages, (unsigned long long)held,
+			(unsigned long long)saved, (unsigned long long)most);
+	}
+	/* every VM's counts added up: the host's totals */
+	uint64_t user = 0, kernel = 0, exits = 0, hits = 0, misses = 0, cycles = 0, io = 0;
+	uint64_t outs = 0, ins = 0, dbl = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct vm *vm = mon_sched_vm(s, i)->vm;
+		struct mon_overcommit_stats oc;
+		user += vm->stats.insns_user;
+		kernel += vm->stats.insns_kernel;
+		exits += mon_stats_exits(&vm->stats);
+		hits += mon_vm_tlb_hits(vm);
+		misses += mon_vm_tlb_misses(vm);
+		cycles += mon_vm_cycles(vm);
+		io += vm->stats.io_accesses;
+		if (mon_vm_overcommit_stats(vm, &oc))
+			outs += oc.page_outs, ins += oc.page_ins, dbl += oc.double_paging;
+	}
+	fprintf(f, ",\n    \"totals\": {\"instructions\": {\"total\": %llu, \"user\": %llu, \"kernel\": %llu},\n"
+		   "      \"exits\": {\"total\": %llu, ", (unsigned long long)(user + kernel), (unsigned long long)user,
+		(unsigned long long)kernel, (unsigned long long)exits);
+	put_sum(f, s, mon_exit_fields);
+	fputs(", \"tlb_miss_kinds\": {", f);
+	put_sum(f, s, mon_miss_fields);
+	fprintf(f, "}},\n      \"tlb\": {\"hits\": %llu, \"misses\": %llu}, \"modelled_cycles\": %llu, "
+		   "\"io\": {\"port_accesses\": %llu}", (unsigned long long)hits, (unsigned long long)misses,
+		(unsigned long long)cycles, (unsigned long long)io);
+	if (frames)
+		fprintf(f, ",\n      \"overcommit\": {\"page_outs\": %llu, \"page_ins\": %llu, \"double_paging\": %llu}",
+			(unsigned long long)outs, (unsigned long long)ins, (unsigned long long)dbl);
+	fputs("}},\n  \"vms\": [\n", f);
+	for (unsigned i = 0; i < n; i++) {
+		put_host_vm(s, i, f);
+		fputs(i + 1 < n ? ",\n" : "\n", f);
+	}
+	fputs("  ]\n}\n", f);
 }

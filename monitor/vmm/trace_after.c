@@ -24,7 +24,7 @@ static const char *const kinds[] = {
 	"true_fault", "reflect",
 	"pt_write",
 	"boot", "stop", "cr3", "mode", "swtlb", "vm_switch",
-	"disk_read", "disk_write", "disk_cmd", "double_paging",
+	"disk_read", "disk_write", "disk_cmd", "double_paging", "page_out", "page_out_forced",
 	"insn",
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])

@@ -180,6 +180,7 @@ static struct vm *vm_create(struct host *h, const struct mon_config *cfg, const 
 			goto fail;
 		}
 	}
+	mon_overcommit_attach(vm); /* its page-outs traced */
 	shadow_attach_cpu(&vm->sh, &vm->cpu);
 	vm->cpu.mmu.translate = mon_shadow_translate; /* the same MMU, its hardware walks traced */
 	vm->cpu.mmu.ctx = vm;

@@ -156,9 +156,10 @@ struct mon_stat_field {
 	const char *text, *json; /* "tlb-miss", "tlb_miss" */
 	uint64_t (*get)(const struct vm *vm);
 };
-/* The parts of the exits line (they add up to mon_stats_exits), then what the
- * TLB-miss exits became (they add up to the tlb-miss part); NULL-terminated. */
-extern const struct mon_stat_field mon_exit_fields[], mon_miss_fields[];
+/* The parts of the exits line (they add up to mon_stats_exits), what the
+ * TLB-miss exits became (they add up to the tlb-miss part), the faults line;
+ * NULL-terminated. */
+extern const struct mon_stat_field mon_exit_fields[], mon_miss_fields[], mon_fault_fields[];
 
 /* ---- the VM ---- */
 struct vm {
@@ -270,6 +271,8 @@ void mon_progress_exit(struct vm *vm, unsigned cpl, uint64_t rip, uint64_t rcx);
 
 /* overcommit.c: a double-paging event (trace), the summary's overcommit line / JSON member */
 void mon_overcommit_double_paging(struct vm *vm, uint64_t slot);
+/* Trace this VM's page-outs (page_out, page_out_forced): after its overcommit is set up. */
+void mon_overcommit_attach(struct vm *vm);
 void mon_overcommit_summary(const struct vm *vm, FILE *f, bool json);
 /* --balloon: pages the monitor still wants back (0 without --balloon), and the
  * BALLOON hypercall (op 0: that number; op 1: take the guest's frame at PA arg). */

@@ -31,6 +31,7 @@ bad console-trace-dir 2 "cannot write trace file $out/inputs-dir: it is a direct
 bad record-dir 2 "cannot write record file $out/inputs-dir: it is a directory" "$vmlab" record "$out/inputs-dir" --kernel "$kernel" --module "$initrd" --script /dev/null
 bad multi-trace-dir 2 "cannot write trace file $out/inputs-dir: it is a directory" "${run[@]}" --vm name=a --vm name=b --trace "$out/inputs-dir"
 bad multi-own-trace-nodir 2 "cannot write trace file $out/no-such-dir/t" "${run[@]}" --vm "name=a,trace=$out/no-such-dir/t" --vm name=b
+bad multi-stats-json-dir 2 "cannot write --stats-json file $out/inputs-dir: it is a directory" "${run[@]}" --vm name=a --vm name=b --stats-json "$out/inputs-dir"
 bad multi-serial-dir 2 "cannot write serial file $out/inputs-dir: it is a directory" "${run[@]}" --vm "name=a,serial=$out/inputs-dir" --vm name=b
 bad console-script-dir 2 "is a directory" "${con[@]}" --script "$out/inputs-dir"
 bad mem-too-small 1 "need at least --mem " "${run[@]}" --mem 2M

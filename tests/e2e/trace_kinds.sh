@@ -2,7 +2,8 @@
 # tests/e2e/trace_kinds.sh VMLAB KERNEL INITRD OUTDIR — every event kind a trace
 # holds is one that --trace-after accepts (monitor/vmm/trace_after.c's table):
 # JSON Lines traces of the demos under each MMU mode, their "kind" values
-# collected, and each must be in the list `--trace-after` prints when refused;
+# collected, and each must be in the list `--trace-after` prints when refused
+# (a VM's page-outs forced by another VM are seen: page_out_forced);
 # and no event carries the MA of no frame (0xffffffffffffffff: an absent "ma").
 set -u
 vmlab=$1 kernel=$2 initrd=$3 out=$4
@@ -31,6 +32,12 @@ run --cmdline run=misbehave
 run --strict-x86 --cmdline run=misbehave
 run --trace-after shadow_reset --shadow-pool 32K --cmdline run=spawn
 run --trace-categories insn --trace-limit 3 --cmdline run=hello
+# two VMs on 2M of machine frames: each VM's page-outs, its own (page_out) and forced by the other (page_out_forced)
+swap='cmdline=mem=1M run=swaptest:4'
+run --machine-mem 2M --trace-categories disk --vm "name=a,mem=8M,$swap" --vm "name=b,mem=8M,$swap"
+for k in page_out page_out_forced; do
+  case " $seen " in *" $k "*) ;; *) echo "FAIL trace kinds: no $k event in the traces (two VMs on --machine-mem 2M)"; fail=1 ;; esac
+done
 rm -f "$out/kinds.jsonl"
 for k in $(echo "$seen" | tr ' ' '\n' | sort -u); do
   case " $list " in
