@@ -64,5 +64,13 @@ n=$(grep -c 'not run: a student copy has no reference' "$t/sc.txt")
 grep -q 'runs .*PASS' "$t/sc.txt" || bad "a student copy's own checks did not run: $(grep runs "$t/sc.txt")"
 grep -q 'note: .* says this is a student copy' "$t/sc.err" || bad "no note that this is a student copy: $(head -2 "$t/sc.err")"
 
+# vmlab lab new writes a rubric that parses (and its own lab folder, numbered after the others)
+mkdir -p "$t/new/labs/07-x"
+vm=$(cd "$build" && pwd)/vmlab
+(cd "$t/new" && "$vm" lab new my-lab >/dev/null) || bad "vmlab lab new failed"
+[ -f "$t/new/labs/08-my-lab/rubric" ] && [ -f "$t/new/labs/08-my-lab/HANDOUT.md" ] || bad "vmlab lab new: no labs/08-my-lab/{rubric,HANDOUT.md}"
+"$build/vmlab" lab variant "$t/new/labs/08-my-lab" alice --build "$build" | grep -q '^SEED=' ||
+  bad "vmlab lab new: its rubric does not parse: $("$build/vmlab" lab variant "$t/new/labs/08-my-lab" alice --build "$build" 2>&1)"
+
 [ $fail = 0 ] && echo "ok   labs-export-check: the student copy ($lab) holds no expected/, solution/, hand-in trace line or solution value"
 exit $fail
