@@ -96,6 +96,7 @@ static int parse_args(struct mig_args *a, int argc, char **argv)
 	mon_config_defaults(&a->cfg);
 	a->o = (struct mon_migrate_opts){.link_pages = 64, .link_insns = 100000, .max_rounds = 30, .stop_pages = 64};
 	a->at = 2000000;
+	a->listen = a->connect = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage();

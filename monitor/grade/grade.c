@@ -129,34 +129,42 @@ static void make_out_dirs(const struct grade_ctx *g, const char *tree)
 	}
 }
 
+/* The checks in two passes, results in the rubric's order: the build and the public
+ * checks, then the hidden ones. A submission's code sees the command and environment of
+ * each check it runs in and may keep them in its tree: had a hidden check run before a
+ * public one, the public one's output could show what the hidden one runs. */
 static void run_checks(const struct grade_ctx *g, struct grade_site *sub, struct grade_site *ref,
 		       const char *answers, struct grade_report *rep)
 {
 	bool built = true;
-	for (int i = 0; i < g->rubric.nchecks; i++) {
-		const struct grade_check *c = &g->rubric.checks[i];
-		struct grade_result *r = &rep->r[rep->n++];
-		memset(r, 0, sizeof *r);
-		bool no_ref = g->rubric.student_copy && (c->kind == GK_OUTPUT || c->kind == GK_TRACE ||
-							  c->kind == GK_ANSWER);
-		if ((!built && c->kind != GK_ANSWER) || no_ref) {
-			snprintf(r->name, sizeof r->name, "%s", c->name);
-			r->max = c->points;
-			r->hidden = c->hidden;
-			snprintf(r->output, sizeof r->output, "%s",
-				 no_ref ? "not run: a student copy has no reference to compare with (its vmlab runs "
-					  "your code); the instructor's grade runs this check"
-					: "not run: the build failed");
-		} else {
-			grade_check_run(g, c, sub, ref, answers, r);
+	rep->n = g->rubric.nchecks;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < g->rubric.nchecks; i++) {
+			const struct grade_check *c = &g->rubric.checks[i];
+			if ((c->hidden && c->kind != GK_BUILD) != (pass == 1))
+				continue;
+			struct grade_result *r = &rep->r[i];
+			memset(r, 0, sizeof *r);
+			bool no_ref = g->rubric.student_copy && (c->kind == GK_OUTPUT || c->kind == GK_TRACE ||
+								  c->kind == GK_ANSWER);
+			if ((!built && c->kind != GK_ANSWER) || no_ref) {
+				snprintf(r->name, sizeof r->name, "%s", c->name);
+				r->max = c->points;
+				r->hidden = c->hidden;
+				snprintf(r->output, sizeof r->output, "%s",
+					 no_ref ? "not run: a student copy has no reference to compare with (its vmlab runs "
+						  "your code); the instructor's grade runs this check"
+						: "not run: the build failed");
+			} else {
+				grade_check_run(g, c, sub, ref, answers, r);
+			}
+			if (c->kind == GK_BUILD && !r->passed)
+				built = false;
+			rep->score += r->score;
+			rep->max += r->max;
+			if (!g->quiet)
+				fprintf(stderr, "grade: %s: %s %g/%g\n", rep->student, r->name, r->score, r->max);
 		}
-		if (c->kind == GK_BUILD && !r->passed)
-			built = false;
-		rep->score += r->score;
-		rep->max += r->max;
-		if (!g->quiet)
-			fprintf(stderr, "grade: %s: %s %g/%g\n", rep->student, r->name, r->score, r->max);
-	}
 }
 
 /* The reference site of a student's variant (its tree made if needed). */
@@ -172,6 +180,7 @@ static int ref_site(const struct grade_ctx *g, const char *student, struct grade
 	ref->tree = tree;
 	if (grade_ref_tree(g, tree, err, errlen) || grade_mkdirs(ref->outs))
 		return -1;
+	chmod(tree, 0700); /* the reference's outputs are the grader's alone (a weaker sandbox's uid) */
 	return 0;
 }
 
@@ -213,6 +222,7 @@ int grade_submission(struct grade_ctx *g, const char *subdir, const char *studen
 		fprintf(stderr, "grade: %s: cannot hand %s to the sandbox uid\n", student, tree);
 		return -1;
 	}
+	chmod(tree, 0700); /* no other slot's uid enters it (what keeps them apart without bwrap) */
 	sub.tree = tree;
 	/* a regular file, no link (it could point at an answer key) */
 	char *answers = subdir ? grade_read_beneath(subdir, "answers.txt", 1 << 20, NULL) : NULL;

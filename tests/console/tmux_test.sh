@@ -28,6 +28,10 @@ wait_for() {
   return 1
 }
 count() { screen | grep -cF -- "$1"; }
+# A session that lives as long as the test: without it, killing the console's
+# session makes the server exit, and the next new-session may reach the exiting
+# server ("server exited unexpectedly": seen under load, make asan).
+T new-session -d -s keep -x 20 -y 5 "sleep 3600"
 start() { # start [extra console options...]
   T kill-session -t con >/dev/null 2>&1
   T new-session -d -s con -x 180 -y 50 \

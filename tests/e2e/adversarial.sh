@@ -110,7 +110,7 @@ run_bare --trace "$tdir/regular"
 { [ -f "$tdir/regular" ] && ! [ -L "$tdir/regular" ] && grep -q "boot:" "$tdir/regular"; } || { echo "FAIL adversarial trace-regular: not replaced"; fail=1; }
 mkdir "$tdir/dir"
 run_bare --trace "$tdir/dir"; rc=$?
-{ [ $rc = 1 ] && [ "$(wc -l <"$tdir/err")" = 1 ] && [ -d "$tdir/dir" ]; } || { echo "FAIL adversarial trace-dir: status $rc, want 1 and one line"; cat "$tdir/err"; fail=1; }
+{ [ $rc = 2 ] && [ "$(wc -l <"$tdir/err")" = 1 ] && [ -d "$tdir/dir" ]; } || { echo "FAIL adversarial trace-dir: status $rc, want 2 (an unwritable output path) and one line"; cat "$tdir/err"; fail=1; }
 ls "$tdir" | grep -q "tmp" && { echo "FAIL adversarial trace: temp file left: $(ls "$tdir")"; fail=1; }
 [ $fail = 0 ] && echo "ok   adversarial trace files: symlink, FIFO written through; regular file replaced; directory refused"
 

@@ -12,6 +12,8 @@
 #   inc-abs   #include of the solution/ canary by its absolute path in the reference tree
 #   inc-priv  #include of the private canary (relative)
 #   link      a submission whose shadow/ is a symbolic link to the reference's
+# (and the rubric gets a hidden check whose environment holds a canary, then a public
+# check: the runtime submission keeps what it saw in its tree and prints it)
 #   runtime   code that, when run by the checks, prints every hidden file it can open
 #             (relative to its tree, by absolute path in the reference tree, through the
 #             grader's reference tree beside its own), prints the reference's hole body
@@ -48,6 +50,12 @@ lab=$root/tests/grade/minilab
 mkdir -p "$lab/private"
 echo "CANARY_PRIVATE_$n" >"$lab/private/zz-canary.txt"
 echo "private tests/grade/minilab/private" >>"$lab/rubric"
+# a hidden check whose command carries a canary (in its environment), then a public check:
+# what the submission's code saw in the hidden check must not reach the public one's output
+cat >>"$lab/rubric" <<EOF
+check secret    1 hidden exit   : CANARY_HIDDEN_CMD_$n=1 @VMLAB@ run --mem 4M --seed @SEED@ --cmdline run=hello
+check after     1 public output : @VMLAB@ run --mem 4M --seed @SEED@ --cmdline run=hello
+EOF
 # a canary line inside the reference body of the first hole of shadow/fill.c (its
 # timestamp kept: the reference build stays up to date)
 awk -v c="	/* CANARY_BODY_$n */" '{ print } /LAB-HOLE-BEGIN/ && !done { print c; done = 1 }' \
@@ -118,6 +126,16 @@ static void hostile(void)
 		"../ref-*/shadow/fill.c", "$root/labs/*/expected/zz-canary.txt",
 		"$root/labs/*/solution/zz-canary.sh", "$root/tests/grade/minilab/private/*",
 		"$root/shadow/fill.c", "$build/../shadow/fill.c", "$decoy", NULL };
+	/* keep the environment of this check in the tree, show what earlier checks kept */
+	int hidden_check = getenv("CANARY_HIDDEN_CMD_$n") != NULL;
+	FILE *seen = fopen("seen.txt", "a");
+	for (char **e = environ; seen && *e; e++)
+		if (strstr(*e, "CANARY"))
+			fprintf(seen, "%s\n", *e);
+	if (seen)
+		fclose(seen);
+	if (!hidden_check)
+		hostile_cat("seen.txt");
 	for (int i = 0; rel[i]; i++)
 		hostile_glob(rel[i]);
 #ifdef HAVE_BLOB
@@ -211,5 +229,7 @@ fi
 [ "$(cat "$decoy")" = "CANARY_DECOY_$n" ] || bad "the decoy outside the sandbox was changed"
 [ "$(stat -c %u "$decoy")" = "$(id -u)" ] || bad "the decoy outside the sandbox was handed to uid $(stat -c %u "$decoy")"
 [ "$(cat "$sol/zz-canary.sh")" = "CANARY_SOLUTION_$n" ] || bad "the solution canary was changed"
+[ $fail -eq 0 ] || ! grep -q 'weaker sandbox' "$t/run.txt" ||
+  echo "grade-leaks: note: the grader ran without bubblewrap ($(grep -m1 -o 'weaker sandbox: [^;]*' "$t/run.txt")): submissions can read the host"
 [ $fail -eq 0 ] && echo "grade-leaks: 5 hostile submissions, 4 output formats and the roster: no hidden text shown, nothing outside changed"
 exit $fail
