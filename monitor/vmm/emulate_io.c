@@ -113,11 +113,14 @@ void mon_emulate_io(struct vm *vm, const struct cpu_sens *s)
 	if (mon_ata_take_irq(&vm->ata))
 		mon_pic_raise(&vm->pic, 14);
 	if (MON_TRACING(vm, MON_CAT_IO)) {
-		struct mon_event f = { .has = MON_EV_VALUE, .value = v };
+		struct mon_event f; /* (not = {...}: that zeroes 300 bytes on every access) */
+		mon_event_fields(&f, MON_EV_VALUE);
+		f.value = v;
 		/* on the bare core no VMM is involved: the kernel's own port access */
+		/* (two formats, not "%s port ... %s": fewer strings for the ring to copy) */
 		mon_trace_emit(vm, MON_CAT_IO, vm->bare ? NULL : "VMM", out ? "io_out" : "io_in", &f,
-			       "%s port 0x%x (%s) %s 0x%x", out ? "out" : "in", s->port, port_name(s->port),
-			       out ? "<-" : "->", v);
+			       out ? "out port 0x%x (%s) <- 0x%x" : "in port 0x%x (%s) -> 0x%x", s->port,
+			       port_name(s->port), v);
 	}
 }
 

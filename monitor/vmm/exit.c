@@ -20,7 +20,9 @@ static void trace_exit(struct vm *vm)
 	/* the bare core has no monitor: it stopped for the device model, nothing exited */
 	if (!MON_TRACING(vm, MON_CAT_EXIT) || e->reason == CPU_EXIT_TLB_MISS || vm->bare)
 		return;
-	struct mon_event f = { .has = MON_EV_VA, .va = vm->cpu.rip };
+	struct mon_event f; /* (not = {...}: that zeroes 300 bytes on every exit) */
+	mon_event_fields(&f, MON_EV_VA);
+	f.va = vm->cpu.rip;
 	if (e->reason == CPU_EXIT_SENSITIVE || e->reason == CPU_EXIT_IO)
 		mon_trace_emit(vm, MON_CAT_EXIT, NULL, "exit", &f, "exit: %s at RIP 0x%llx -> VMM",
 			       cpu_sens_op_name(e->sens.op), (unsigned long long)vm->cpu.rip);

@@ -11,11 +11,10 @@
 
 uint64_t mon_stats_exits(const struct mon_stats *s)
 {
-	uint64_t n = 0;
+	uint64_t n = 0; /* (a plain sum, then less the budget: no branch; it runs twice an exit) */
 	for (unsigned i = 0; i <= CPU_EXIT_UNSUPPORTED; i++)
-		if (i != CPU_EXIT_BUDGET)
-			n += s->exits[i];
-	return n;
+		n += s->exits[i];
+	return n - s->exits[CPU_EXIT_BUDGET];
 }
 
 uint64_t mon_vm_tlb_hits(const struct vm *vm)

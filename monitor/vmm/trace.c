@@ -183,19 +183,26 @@ static void preroll(struct mon_trace *t, const struct mon_event *trigger, bool i
 	}
 }
 
-/* An event's all but its text: who (NULL: the VM's runner), kind, fields. */
+/* An event's all but its text: who (NULL: the VM's runner; who_later: left
+ * to the ring), kind, fields. */
 static void event_head(const struct vm *vm, struct mon_event *ev, enum mon_cat cat, const char *who,
-		       const char *kind, const struct mon_event *fields)
+		       bool who_later, const char *kind, const struct mon_event *fields)
 {
 	ev->icount = vm->cpu.icount;
 	ev->vmid = vm->vmid;
 	ev->cat = cat;
 	ev->kind = kind;
-	if (!who)
-		who = vm->who;
-	size_t n = strnlen(who, sizeof ev->who - 1);
-	memcpy(ev->who, who, n);
-	ev->who[n] = 0;
+	if (!who) { /* the runner: a whole NUL-terminated array of the same size */
+		_Static_assert(sizeof vm->who == sizeof ev->who, "who sizes");
+		memcpy(ev->who, vm->who, sizeof ev->who);
+	} else if (!who_later) {
+		size_t n = 0; /* (a byte loop: "VMM", "CPU": a call costs more) */
+		while (n < sizeof ev->who - 1 && who[n]) {
+			ev->who[n] = who[n];
+			n++;
+		}
+		ev->who[n] = 0;
+	}
 	if (fields) {
 		ev->has = fields->has;
 		ev->va = fields->va;
@@ -205,9 +212,7 @@ static void event_head(const struct vm *vm, struct mon_event *ev, enum mon_cat c
 		ev->way = fields->way;
 		ev->value = fields->value;
 	} else {
-		ev->has = 0;
-		ev->va = ev->pa = ev->ma = ev->value = 0;
-		ev->set = ev->way = 0;
+		mon_event_fields(ev, 0);
 	}
 	ev->text[0] = 0;
 }
@@ -224,31 +229,35 @@ void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char
 	 * alone keeps the format and the arguments (trace_ring.c), and the trigger
 	 * of --trace-after looks only at the kind. */
 	bool text_now = (t->sink && seen) || (t->f && (t->cats & cat));
-	struct mon_event ev;
-	event_head(vm, &ev, cat, who, kind, fields);
+	struct mon_event local, *ev = &local;
 	va_list ap;
 	va_start(ap, fmt);
-	if (text_now) {
-		vsnprintf(ev.text, sizeof ev.text, fmt, ap);
-		t->formatted++;
-		if (ringed)
-			mon_trace_ring_put(t, &ev);
-	} else if (ringed) {
-		mon_trace_ring_put_lazy(t, &ev, fmt, ap);
+	if (text_now || !ringed) {
+		event_head(vm, ev, cat, who, false, kind, fields);
+		if (text_now) {
+			vsnprintf(ev->text, sizeof ev->text, fmt, ap);
+			t->formatted++;
+			if (ringed)
+				mon_trace_ring_put(t, ev);
+		}
+	} else { /* the ring alone: the event is made in its ring entry */
+		ev = mon_trace_ring_next(t);
+		event_head(vm, ev, cat, who, true, kind, fields);
+		mon_trace_ring_put_lazy(t, who, fmt, ap);
 	}
 	va_end(ap);
 	if (t->sink && seen)
-		t->sink(t->sink_ctx, &ev);
+		t->sink(t->sink_ctx, ev);
 	if (!t->f)
 		return;
 	if (!t->started) {
-		if (!trigger_matches(vm, t, &ev))
+		if (!trigger_matches(vm, t, ev))
 			return;
 		t->started = true;
 		mon_trace_update_mask(vm); /* back to what the file and the sink want */
-		preroll(t, &ev, ringed);
+		preroll(t, ev, ringed);
 	}
-	write_event(t, &ev); /* (not text_now: not a category of the file, not written) */
+	write_event(t, ev); /* (not text_now: not a category of the file, not written) */
 }
 
 /*

@@ -117,17 +117,14 @@ static bool lazy_capture(struct mon_lazy *z, const struct mon_fmt_sig *g, va_lis
 				z->arg[n].str = SIZE_MAX;
 				break;
 			}
-			size_t l = strlen(s);
-			if (l >= MON_LAZY_STR - sp)
-				return false;
-			memcpy(z->str + sp, s, l + 1);
 			z->arg[n].str = sp;
-			sp += l + 1;
+			do { /* (a byte loop: the strings are a few bytes, a call costs more) */
+				if (sp == MON_LAZY_STR)
+					return false;
+			} while ((z->str[sp++] = *s++));
 		}
 		}
 	}
-	memcpy(z->type, g->type, sizeof z->type);
-	z->nargs = g->nargs;
 	z->fmt = g->fmt;
 	return true;
 }
@@ -145,7 +142,7 @@ static void lazy_text(const struct mon_lazy *z, char *buf, size_t len)
 			c += *c == '%' ? 2 : 1;
 			continue;
 		}
-		uint8_t ty;
+		uint8_t ty = LZ_INT;
 		const char *e = spec_parse(c + 1, &ty); /* known: lazy_capture took it */
 		char spec[SPEC_MAX];
 		memcpy(spec, c, (size_t)(e - c));
@@ -153,7 +150,7 @@ static void lazy_text(const struct mon_lazy *z, char *buf, size_t len)
 		char *o = buf + p;
 		size_t room = len - p;
 		int k;
-		switch (z->type[n]) {
+		switch (ty) {
 		case LZ_INT: k = snprintf(o, room, spec, (int)z->arg[n].i); break;
 		case LZ_LONG: k = snprintf(o, room, spec, (long)z->arg[n].i); break;
 		case LZ_LLONG: k = snprintf(o, room, spec, z->arg[n].i); break;
@@ -171,6 +168,13 @@ static void lazy_text(const struct mon_lazy *z, char *buf, size_t len)
 	}
 }
 
+/* The entry's who, if it was kept by its address. */
+static void lazy_who(const struct mon_lazy *z, struct mon_event *ev)
+{
+	if (z->who)
+		snprintf(ev->who, sizeof ev->who, "%s", z->who);
+}
+
 static void ring_advance(struct mon_trace *t)
 {
 	t->ring_next = (t->ring_next + 1) % MON_RING_MAX;
@@ -181,27 +185,15 @@ static void ring_advance(struct mon_trace *t)
 void mon_trace_ring_put(struct mon_trace *t, const struct mon_event *ev)
 {
 	t->ring[t->ring_next] = *ev;
-	t->lazy[t->ring_next].fmt = NULL;
+	t->lazy[t->ring_next].fmt = t->lazy[t->ring_next].who = NULL;
 	ring_advance(t);
 }
 
-void mon_trace_ring_put_lazy(struct mon_trace *t, const struct mon_event *ev, const char *fmt, va_list ap)
+void mon_trace_ring_put_lazy(struct mon_trace *t, const char *who, const char *fmt, va_list ap)
 {
 	struct mon_event *r = &t->ring[t->ring_next];
-	r->icount = ev->icount;
-	r->vmid = ev->vmid;
-	r->cat = ev->cat;
-	r->kind = ev->kind;
-	memcpy(r->who, ev->who, sizeof r->who);
-	r->has = ev->has;
-	r->va = ev->va;
-	r->pa = ev->pa;
-	r->ma = ev->ma;
-	r->set = ev->set;
-	r->way = ev->way;
-	r->value = ev->value;
-	r->text[0] = 0;
 	struct mon_lazy *z = &t->lazy[t->ring_next];
+	z->who = who;
 	va_list copy;
 	va_copy(copy, ap);
 	bool kept = lazy_capture(z, fmt_sig(t, fmt), copy);
@@ -218,6 +210,7 @@ void mon_trace_ring_copy(const struct mon_trace *t, unsigned i, struct mon_event
 {
 	unsigned k = (t->ring_next + MON_RING_MAX - t->ring_count + i) % MON_RING_MAX;
 	*out = t->ring[k];
+	lazy_who(&t->lazy[k], out);
 	if (t->lazy[k].fmt)
 		lazy_text(&t->lazy[k], out->text, sizeof out->text);
 }
@@ -225,6 +218,8 @@ void mon_trace_ring_copy(const struct mon_trace *t, unsigned i, struct mon_event
 void mon_trace_ring_settle(struct mon_trace *t)
 {
 	for (unsigned k = 0; k < MON_RING_MAX; k++) {
+		lazy_who(&t->lazy[k], &t->ring[k]);
+		t->lazy[k].who = NULL;
 		if (!t->lazy[k].fmt)
 			continue;
 		memset(t->ring[k].text, 0, sizeof t->ring[k].text);
@@ -236,7 +231,7 @@ void mon_trace_ring_settle(struct mon_trace *t)
 void mon_trace_ring_restored(struct mon_trace *t)
 {
 	for (unsigned k = 0; k < MON_RING_MAX; k++)
-		t->lazy[k].fmt = NULL;
+		t->lazy[k].fmt = t->lazy[k].who = NULL;
 }
 
 unsigned mon_vm_recent_events(const struct vm *vm, struct mon_event *out, unsigned max)

@@ -34,14 +34,13 @@ struct mon_fmt_sig {
 };
 struct mon_lazy {
 	const char *fmt;           /* NULL: the ring entry's text is made */
-	uint8_t nargs;
-	uint8_t type[MON_LAZY_ARGS];
+	const char *who;           /* non-NULL: the entry's who, not copied yet (a literal) */
 	union {
 		long long i;
 		double d;
 		const void *p;
 		size_t str;            /* a %s: offset in str (SIZE_MAX: a NULL pointer) */
-	} arg[MON_LAZY_ARGS];
+	} arg[MON_LAZY_ARGS];      /* (their types: fmt's conversions) */
 	char str[MON_LAZY_STR];
 };
 
@@ -75,12 +74,23 @@ struct mon_trace {
 
 /*
  * Emit one event of category `cat` (caller checks MON_TRACING first).
- * `who` NULL means the VM's current runner (kernel / app:<name>).
+ * `who` NULL means the VM's current runner (kernel / app:<name>); else a
+ * string literal (the ring may keep it by its address).
  * `kind` is the short machine name; the text is printf-formatted.
+ * Of `fields` (or NULL) only has, va, pa, ma, set, way and value are read:
+ * a hot caller sets those with mon_event_fields, not zeroing the whole struct
+ * (its who and text are 224 bytes).
  */
 void mon_trace_emit(struct vm *vm, enum mon_cat cat, const char *who, const char *kind,
 		    const struct mon_event *fields, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* The fields of an event for mon_trace_emit: has, the others zero. */
+static inline void mon_event_fields(struct mon_event *f, uint32_t has)
+{
+	f->has = has;
+	f->va = f->pa = f->ma = f->value = 0;
+	f->set = f->way = 0;
+}
 /* "s" unless n is 1: "1 ref", "4 refs" in trace and summary lines. */
 static inline const char *mon_plural(uint64_t n)
 {
@@ -100,10 +110,16 @@ void mon_trace_update_mask(struct vm *vm);
  * ring, the sink or the file sees). */
 /* Keep ev in the ring (its text is made). */
 void mon_trace_ring_put(struct mon_trace *t, const struct mon_event *ev);
-/* Keep an event in the ring with its text unmade: ev's text is ignored; fmt and
- * a copy of its arguments are kept instead (or, for a format the copy does not
- * know, the text is made now). */
-void mon_trace_ring_put_lazy(struct mon_trace *t, const struct mon_event *ev, const char *fmt, va_list ap);
+/* The entry the next event goes to: mon_trace_emit makes the event's head
+ * (all but its text, and its who if who is not NULL) there, then
+ * mon_trace_ring_put_lazy keeps it with its text unmade: fmt and a copy of its
+ * arguments instead (or, for a format the copy does not know, the text made
+ * now), and who (a literal: "VMM", "CPU") by its address. */
+static inline struct mon_event *mon_trace_ring_next(struct mon_trace *t)
+{
+	return &t->ring[t->ring_next];
+}
+void mon_trace_ring_put_lazy(struct mon_trace *t, const char *who, const char *fmt, va_list ap);
 /* Copy the ring's i-th entry (0 = oldest of ring_count) to out, its text made. */
 void mon_trace_ring_copy(const struct mon_trace *t, unsigned i, struct mon_event *out);
 /* Make the text of every ring entry (before the ring is saved: snapshot.c). */
