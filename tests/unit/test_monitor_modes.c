@@ -13,25 +13,8 @@
 #include <unistd.h>
 
 #include "monitor/vmm/modes.h"
-#include "tests/elf_image.h"
+#include "tests/unit/guest_file.h"
 #include "tests/unit/check_run.h"
-
-/* Write code as an ELF64 ET_EXEC loaded at PA 0x100000 (VA == PA under the
- * firmware's identity map); returns a malloc'd path. */
-static char *write_guest(const uint8_t *code, size_t n)
-{
-	uint8_t buf[4096 + 512];
-	memset(buf, 0, sizeof buf);
-	ck_assert_uint_le(n, 512);
-	elf_image_header(buf, 0x100000, 0x100000, 4096, 512, 4096, PF_R | PF_X | PF_W);
-	memcpy(buf + 4096, code, n);
-	char *path = strdup("/tmp/vmlab_test_modes_XXXXXX");
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
-	close(fd);
-	return path;
-}
 
 /* The defaults of these tests: 4 MiB, no boot modules, a short instruction budget. */
 static void guest_config(struct mon_config *c, const char *path)
@@ -47,7 +30,7 @@ static void guest_config(struct mon_config *c, const char *path)
 /* Boot code with config c (its kernel set here) and run it to its stop. */
 static struct vm *run_cfg(const uint8_t *code, size_t n, struct mon_config *c)
 {
-	char *path = write_guest(code, n);
+	char *path = test_guest_file(code, n, 512, 4096);
 	c->kernel = path;
 	char err[MON_ERR_MAX] = "";
 	struct vm *vm = mon_vm_create(c, 0, err, sizeof err);

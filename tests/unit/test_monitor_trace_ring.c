@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "monitor/vmm/vm.h"
-#include "tests/elf_image.h"
+#include "tests/unit/guest_file.h"
 #include "tests/unit/check_run.h"
 
 /* A VM shell with no trace file and no sink: the ring alone sees events. */
@@ -128,20 +128,6 @@ END_TEST
 
 /* ---- whole VMs: a tiny guest that exits on port I/O and stops ---- */
 
-static char *write_guest(const uint8_t *code, size_t n)
-{
-	uint8_t buf[4096 + 256];
-	memset(buf, 0, sizeof buf);
-	elf_image_header(buf, 0x100000, 0x100000, 4096, n, n + 64, PF_R | PF_X | PF_W);
-	memcpy(buf + 4096, code, n);
-	char *path = strdup("/tmp/vmlab_test_ring_XXXXXX");
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, buf, 4096 + n), (ssize_t)(4096 + n));
-	close(fd);
-	return path;
-}
-
 /* LCR=8N1; 40 times: poll LSR.THRE, out 'A'; then loop (stops at --max-insns) */
 static const uint8_t prog_io[] = {
 	0x66, 0xba, 0xfb, 0x03, 0xb0, 0x03, 0xee,             /* mov dx,0x3fb; mov al,3; out dx,al */
@@ -182,7 +168,7 @@ static void ignore(void *ctx, const struct mon_event *ev)
 
 START_TEST(untraced_run_formats_nothing)
 {
-	char *path = write_guest(prog_io, sizeof prog_io);
+	char *path = test_guest_file(prog_io, sizeof prog_io, sizeof prog_io, sizeof prog_io + 64);
 	struct vm *quiet = make_vm(path), *heard = make_vm(path);
 	mon_vm_set_event_sink(heard, ignore, NULL); /* a sink takes every event: texts made at once */
 	run(quiet);

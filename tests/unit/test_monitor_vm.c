@@ -11,23 +11,8 @@
 
 #include "monitor/vmm/monitor.h"
 #include "shadow/shadow.h"
-#include "tests/elf_image.h"
+#include "tests/unit/guest_file.h"
 #include "tests/unit/check_run.h"
-
-/* Write code as an ELF64 ET_EXEC loaded at PA 0x100000; returns a malloc'd path. */
-static char *write_guest(const uint8_t *code, size_t n)
-{
-	uint8_t buf[4096 + 256];
-	memset(buf, 0, sizeof buf);
-	elf_image_header(buf, 0x100000, 0x100000, 4096, n, n + 64, PF_R | PF_X | PF_W);
-	memcpy(buf + 4096, code, n);
-	char *path = strdup("/tmp/vmlab_test_guest_XXXXXX");
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, buf, 4096 + n), (ssize_t)(4096 + n));
-	close(fd);
-	return path;
-}
 
 /* LCR=8N1; poll LSR.THRE; out 'A'; cli; hlt */
 static const uint8_t prog_hello[] = {
@@ -67,7 +52,7 @@ static struct vm *make_vm(const char *path, unsigned vmid)
 
 START_TEST(two_vms_in_one_process)
 {
-	char *path = write_guest(prog_hello, sizeof prog_hello);
+	char *path = test_guest_file(prog_hello, sizeof prog_hello, sizeof prog_hello, sizeof prog_hello + 64);
 	struct vm *a = make_vm(path, 0), *b = make_vm(path, 1);
 	bool ra = true, rb = true;
 	for (int i = 0; i < 10000 && (ra || rb); i++) {
@@ -108,7 +93,7 @@ END_TEST
 
 static enum mon_stop_reason run_prog(const uint8_t *code, size_t n, int *status, char *msg)
 {
-	char *path = write_guest(code, n);
+	char *path = test_guest_file(code, n, n, n + 64);
 	struct vm *vm = make_vm(path, 0);
 	while (mon_vm_step(vm, MON_STEP_RUN) == MON_RUNNING)
 		;
@@ -153,7 +138,7 @@ static void on_event(void *ctx, const struct mon_event *ev)
 
 START_TEST(event_sink_and_ring)
 {
-	char *path = write_guest(prog_hello, sizeof prog_hello);
+	char *path = test_guest_file(prog_hello, sizeof prog_hello, sizeof prog_hello, sizeof prog_hello + 64);
 	struct vm *vm = make_vm(path, 0);
 	struct sink s = { 0 };
 	mon_vm_set_event_sink(vm, on_event, &s);
