@@ -5,7 +5,11 @@
  * slices and asks the VM to stop through the VMM's API (mon_vm_interrupt):
  * the current instruction finishes, the summary says "interrupted", the
  * trace is closed (a temporary trace file renamed, never left behind). A
- * second signal while the first is being honoured ends the process at once.
+ * second signal while the first is being honoured ends the process at once;
+ * one that comes before the run loop has seen the first is the same request
+ * again, not a second one: `timeout` (not --foreground) and a terminal's ^C
+ * reach a process both directly and through its process group, so one
+ * request often arrives as two signals microseconds apart.
  *
  * Process-wide state, on purpose and only here: a signal handler can reach
  * nothing else (a volatile sig_atomic_t, as C11 7.14.1.1 allows). The VMM
@@ -16,11 +20,11 @@
 
 #include "monitor/tools/tools.h"
 
-static volatile sig_atomic_t caught;
+static volatile sig_atomic_t caught, seen;
 
 static void on_signal(int sig)
 {
-	if (caught) { /* asked twice: stop waiting */
+	if (caught && seen) { /* asked again after the loop began to stop: stop waiting */
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
@@ -41,5 +45,7 @@ void tool_catch_interrupts(void)
 
 int tool_interrupted(void)
 {
+	if (caught)
+		seen = 1;
 	return caught;
 }
