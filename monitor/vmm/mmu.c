@@ -32,7 +32,7 @@ static const char *hwalk_why(const struct shadow_hwalk *w, char *buf, size_t n)
 /* The trace of one hardware walk of the shadow table (no exit if it refilled the TLB). */
 static void trace_hwalk(struct vm *vm, const struct shadow_hwalk *w)
 {
-	if (!mon_trace_wants(vm, MON_CAT_TLB | MON_CAT_SHADOW))
+	if (!MON_TRACING(vm, MON_CAT_TLB | MON_CAT_SHADOW))
 		return; /* (every TLB miss comes here: not even the fields when nobody traces) */
 	struct mon_event e = { .has = MON_EV_VA, .va = w->va };
 	if (MON_TRACING(vm, MON_CAT_TLB))

@@ -23,7 +23,7 @@ static const char *acc_name(enum cpu_access a)
 /* The 2-D walk in the trace: one line per guest level, then the data page. */
 static void trace_walk(struct vm *vm, const struct shadow_walk2d *w, va_t va, enum cpu_access acc)
 {
-	if (!mon_trace_wants(vm, MON_CAT_TLB | MON_CAT_SHADOW))
+	if (!MON_TRACING(vm, MON_CAT_TLB | MON_CAT_SHADOW))
 		return; /* (every 2-D walk comes here: not even the fields when nobody traces) */
 	struct mon_event e = { .has = MON_EV_VA, .va = va };
 	if (MON_TRACING(vm, MON_CAT_TLB))

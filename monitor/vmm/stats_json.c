@@ -163,7 +163,7 @@ static void put_bare(const struct vm *vm, FILE *f)
 		(unsigned long long)vm->cpu.stats.paging_walks, (unsigned long long)vm->cpu.stats.paging_refs);
 }
 
-static void put_vm(const struct vm *vm, FILE *f)
+void mon_print_summary_json(const struct vm *vm, FILE *f)
 {
 	const struct mon_stats *s = &vm->stats;
 	fprintf(f, "{\n  \"vm\": %u,\n  \"stop\": {\"reason\": \"%s\", \"status\": %d, \"message\": ", vm->vmid,
@@ -183,14 +183,9 @@ static void put_vm(const struct vm *vm, FILE *f)
 	fputs("\n}\n", f);
 }
 
-void mon_print_summary_json(const struct vm *vm, FILE *f)
-{
-	put_vm(vm, f);
-}
-
 /* ---- several VMs on one host (vmlab run --vm ... --stats-json FILE) ---- */
 
-/* One VM's object, as put_vm writes it alone, with its place on the host
+/* One VM's object, as mon_print_summary_json writes it alone, with its place on the host
  * first (name, share, ...) and every line indented by 4: an element of "vms". */
 static void put_host_vm(const struct mon_sched *s, unsigned i, FILE *f)
 {
@@ -202,14 +197,14 @@ static void put_host_vm(const struct mon_sched *s, unsigned i, FILE *f)
 		fputs("    null", f);
 		return;
 	}
-	put_vm(v->vm, m);
+	mon_print_summary_json(v->vm, m);
 	fclose(m);
 	fprintf(f, "    {\n      \"name\": ");
 	put_str(f, v->vm->name);
 	fprintf(f, ", \"share\": %u, \"slices\": %llu, \"share_asked\": %.1f, \"share_received\": %.1f, "
 		   "\"frames_held\": %llu,\n", v->share, (unsigned long long)v->slices, mon_sched_share_asked(s, i),
 		mon_sched_share_received(s, i), (unsigned long long)mon_vm_frames_held(v->vm));
-	/* put_vm's lines without its braces ("{\n" ... "\n}\n"), indented */
+	/* its lines without their braces ("{\n" ... "\n}\n"), indented */
 	char *p = body, *end = body ? body + len : NULL;
 	if (len >= 5 && !strncmp(body, "{\n", 2) && !strncmp(end - 3, "\n}\n", 3))
 		p += 2, end -= 3;

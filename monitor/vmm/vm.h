@@ -234,14 +234,6 @@ struct vm {
 	struct mon_modes *modes;   /* MMU modes, paravirt, strict-x86 (monitor/modes.h) */
 };
 
-/* Does anybody (file, sink, ring, a waiting --trace-after) want events of
- * category `cat`? MON_TRACING as a function: callers that build fields or
- * strings for an event check it first. */
-static inline bool mon_trace_wants(const struct vm *vm, uint32_t cat)
-{
-	return (vm->trace.mask & cat) != 0;
-}
-
 /* vm.c */
 void mon_vm_set_who(struct vm *vm);
 /* Recompute vm->next_tick (instruction count of the next PIT edge) from the PIT. */

@@ -96,8 +96,8 @@ START_TEST(categories_nobody_wants)
 	mon_trace_emit(vm, MON_CAT_TLB, NULL, "tlb_miss", NULL, "TLB miss VA 0x%llx", 0x1000ull);
 	mon_trace_emit(vm, MON_CAT_INSN, NULL, "insn", NULL, "0x%llx: nop", 0x1000ull);
 	ck_assert_uint_eq(vm->trace.ring_count, 0);
-	ck_assert(!mon_trace_wants(vm, MON_CAT_TLB));
-	ck_assert(mon_trace_wants(vm, MON_CAT_IO));
+	ck_assert(!MON_TRACING(vm, MON_CAT_TLB));
+	ck_assert(MON_TRACING(vm, MON_CAT_IO));
 	ck_assert_uint_eq(vm->trace.formatted, 0);
 	free(vm);
 }
