@@ -16,7 +16,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -151,9 +150,33 @@ struct scrub {
 	bool unique[GRADE_MAX_HOLES]; /* no other source file has the hole's file name */
 	int same[GRADE_MAX_HOLES];    /* source files with the hole's file name */
 	size_t blen;                  /* the length of the build copy's path */
-	int removed;
 };
-static struct scrub scrub; /* nftw has no argument for its callback */
+typedef void scrub_fn(struct scrub *sc, const char *path, const char *name, const struct stat *st);
+
+/* Call fn for every file below dir that is neither a folder nor a symbolic link
+ * (links are not followed); with skip_build, dir's own folders named build* are
+ * not entered. A folder that cannot be read is passed over; -1 if dir is one. */
+static int walk_files(const char *dir, bool skip_build, struct scrub *sc, scrub_fn *fn)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	for (struct dirent *e; (e = readdir(d));) {
+		char p[GRADE_PATH_MAX];
+		struct stat st;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    (size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= sizeof p || lstat(p, &st))
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (!skip_build || strncmp(e->d_name, "build", 5))
+				walk_files(p, false, sc, fn);
+		} else if (!S_ISLNK(st.st_mode)) {
+			fn(sc, p, e->d_name, &st);
+		}
+	}
+	closedir(d);
+	return 0;
+}
 
 static const char *base_name(const char *path)
 {
@@ -161,14 +184,11 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-static int count_names(const char *path, const struct stat *st, int type, struct FTW *ftw)
+static void count_name(struct scrub *sc, const char *path, const char *name, const struct stat *st)
 {
-	(void)st;
-	if (type == FTW_D && ftw->level == 1 && !strncmp(path + ftw->base, "build", 5))
-		return FTW_SKIP_SUBTREE;
-	for (int i = 0; type == FTW_F && i < scrub.r->nholes; i++)
-		scrub.same[i] += !strcmp(path + ftw->base, base_name(scrub.r->holes[i]));
-	return FTW_CONTINUE;
+	(void)path, (void)st;
+	for (int i = 0; i < sc->r->nholes; i++)
+		sc->same[i] += !strcmp(name, base_name(sc->r->holes[i]));
 }
 
 /* Does data hold "\0NAME\0" (whole: NAME is a file), or "\0NAME" (a folder's files)? */
@@ -188,45 +208,42 @@ static bool answer_build(const char *path, size_t blen)
 	return strstr(rel, "solution") || strstr(rel, "/expected/");
 }
 
-static int scrub_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
+static void scrub_file(struct scrub *sc, const char *path, const char *name, const struct stat *st)
 {
-	(void)ftw;
+	(void)name;
 	size_t l = strlen(path);
-	if (type == FTW_F && answer_build(path, scrub.blen)) {
-		scrub.removed += unlink(path) == 0;
-		return FTW_CONTINUE;
+	if (answer_build(path, sc->blen)) {
+		unlink(path);
+		return;
 	}
-	if (type != FTW_F || !S_ISREG(st->st_mode) || st->st_size == 0 || (l > 2 && !strcmp(path + l - 2, ".d")))
-		return FTW_CONTINUE;
+	if (!S_ISREG(st->st_mode) || st->st_size == 0 || (l > 2 && !strcmp(path + l - 2, ".d")))
+		return;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	void *m = fd >= 0 ? mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
 	if (fd >= 0)
 		close(fd);
 	if (m == MAP_FAILED)
-		return FTW_CONTINUE;
+		return;
 	bool made = false;
-	for (int i = 0; !made && i < scrub.r->nholes; i++)
-		made = names(m, (size_t)st->st_size, scrub.r->holes[i], true) ||
-		       (scrub.unique[i] && names(m, (size_t)st->st_size, base_name(scrub.r->holes[i]), true));
-	for (int i = 0; !made && i < scrub.r->nprivates; i++) /* compiled from a private file */
-		made = names(m, (size_t)st->st_size, scrub.r->privates[i], false);
+	for (int i = 0; !made && i < sc->r->nholes; i++)
+		made = names(m, (size_t)st->st_size, sc->r->holes[i], true) ||
+		       (sc->unique[i] && names(m, (size_t)st->st_size, base_name(sc->r->holes[i]), true));
+	for (int i = 0; !made && i < sc->r->nprivates; i++) /* compiled from a private file */
+		made = names(m, (size_t)st->st_size, sc->r->privates[i], false);
 	munmap(m, (size_t)st->st_size);
-	if (made && unlink(path) == 0)
-		scrub.removed++;
-	return FTW_CONTINUE;
+	if (made)
+		unlink(path);
 }
 
 /* Remove what the build copy b of tree holds of the reference's holes; -1 if it fails. */
 static int scrub_build(const struct grade_ctx *g, const char *tree, const char *b)
 {
-	memset(&scrub, 0, sizeof scrub);
-	scrub.r = &g->rubric;
-	scrub.blen = strlen(b);
-	if (g->rubric.nholes && nftw(tree, count_names, 32, FTW_PHYS | FTW_ACTIONRETVAL))
+	struct scrub sc = { .r = &g->rubric, .blen = strlen(b) };
+	if (g->rubric.nholes && walk_files(tree, true, &sc, count_name))
 		return -1;
 	for (int i = 0; i < g->rubric.nholes; i++)
-		scrub.unique[i] = scrub.same[i] == 1;
-	return nftw(b, scrub_file, 32, FTW_PHYS | FTW_ACTIONRETVAL) ? -1 : 0;
+		sc.unique[i] = sc.same[i] == 1;
+	return walk_files(b, false, &sc, scrub_file);
 }
 
 int grade_work_tree(const struct grade_ctx *g, const char *sub, const char *tree,
