@@ -3,6 +3,8 @@
  * run the rubric's checks in order, add up the points.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -192,11 +194,96 @@ static bool runs_submission(const struct grade_rubric *r)
 	return false;
 }
 
+#define MAX_SUBMITTED (1u << 20) /* a hole file or answers.txt larger than this is refused
+				   * (workdir.c's MAX_HAND_IN) */
+
+/* Is the submission's file rel fit to grade: absent, or a regular file of at most
+ * MAX_SUBMITTED bytes reached through no symbolic link (a link could point at the
+ * reference's hole file or an answer key: Gradescope unpacks links)? Else why not. */
+static bool submitted_file_ok(const char *subdir, const char *rel, char *why, size_t len)
+{
+	int fd = grade_open_beneath(subdir, rel, O_RDONLY | O_NONBLOCK);
+	int e = errno;
+	struct stat st;
+	if (fd < 0 && e == ENOENT)
+		return true;
+	if (fd >= 0) {
+		bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+		close(fd);
+		if (regular && st.st_size <= (off_t)MAX_SUBMITTED)
+			return true;
+		snprintf(why, len, regular ? "refused: %s is larger than 1 MiB" : "refused: %s is not a regular file",
+			 rel);
+		return false;
+	}
+	/* which part of the way is a link (or not a folder) */
+	char part[GRADE_PATH_MAX], p[GRADE_PATH_MAX * 2];
+	snprintf(part, sizeof part, "%s", rel);
+	for (char *slash = part;; slash++) {
+		slash = strchr(slash, '/');
+		if (slash)
+			*slash = '\0';
+		snprintf(p, sizeof p, "%s/%s", subdir, part);
+		bool last = !slash;
+		if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode)) {
+			snprintf(why, len, "refused: %s is a symbolic link%s%s%s", part, last ? "" : " (on the way to ",
+				 last ? "" : rel, last ? "" : ")");
+			return false;
+		}
+		if (lstat(p, &st) == 0 && !last && !S_ISDIR(st.st_mode)) {
+			snprintf(why, len, "refused: %s is not a folder (on the way to %s)", part, rel);
+			return false;
+		}
+		if (last)
+			break;
+		*slash = '/';
+	}
+	snprintf(why, len, "refused: %s cannot be read (%s)", rel, strerror(e));
+	return false;
+}
+
+/* Why the submission is refused as a whole (a hole file or answers.txt that is a link, not
+ * a regular file, or too large), or false. */
+static bool refused(const struct grade_ctx *g, const char *subdir, char *why, size_t len)
+{
+	for (int i = 0; i < g->rubric.nholes; i++)
+		if (!submitted_file_ok(subdir, g->rubric.holes[i], why, len))
+			return true;
+	return !submitted_file_ok(subdir, "answers.txt", why, len);
+}
+
+/* A refused submission's report: every check zero, with the reason. */
+static void refused_report(const struct grade_ctx *g, const char *student, const char *why,
+			   struct grade_report *rep)
+{
+	struct grade_env env;
+	site_env(&env, g, student);
+	grade_env_describe(&env, &g->rubric, rep->variant, sizeof rep->variant);
+	snprintf(rep->refused, sizeof rep->refused, "%s", why);
+	rep->n = g->rubric.nchecks;
+	for (int i = 0; i < rep->n; i++) {
+		const struct grade_check *c = &g->rubric.checks[i];
+		struct grade_result *r = &rep->r[i];
+		snprintf(r->name, sizeof r->name, "%s", c->name);
+		r->max = c->points;
+		r->hidden = c->hidden;
+		snprintf(r->output, sizeof r->output, "%s", why);
+		rep->max += r->max;
+		if (!g->quiet)
+			fprintf(stderr, "grade: %s: %s 0/%g (%s)\n", rep->student, r->name, r->max, why);
+	}
+}
+
 int grade_submission(struct grade_ctx *g, const char *subdir, const char *student,
 		     unsigned slot, struct grade_report *rep)
 {
 	memset(rep, 0, sizeof *rep);
 	snprintf(rep->student, sizeof rep->student, "%s", student);
+	char why[sizeof rep->refused];
+	if (subdir && refused(g, subdir, why, sizeof why)) {
+		refused_report(g, student, why, rep);
+		return 0;
+	}
 	struct grade_site sub = { .sandboxed = true, .slot = slot, .handins = subdir }, ref;
 	site_env(&sub.env, g, student);
 	char reftree[GRADE_PATH_MAX], tree[GRADE_PATH_MAX], err[300];
@@ -224,7 +311,7 @@ int grade_submission(struct grade_ctx *g, const char *subdir, const char *studen
 	chmod(tree, 0700); /* no other slot's uid enters it (what keeps them apart without bwrap) */
 	sub.tree = tree;
 	/* a regular file, no link (it could point at an answer key) */
-	char *answers = subdir ? grade_read_beneath(subdir, "answers.txt", 1 << 20, NULL) : NULL;
+	char *answers = subdir ? grade_read_beneath(subdir, "answers.txt", MAX_SUBMITTED, NULL) : NULL;
 	if (answers && strlen(answers) > 65536)
 		answers[65536] = '\0';
 	run_checks(g, &sub, &ref, answers, rep);

@@ -208,6 +208,7 @@ struct grade_ctx {
 struct grade_report {
 	char student[GRADE_NAME_MAX];
 	char variant[256];
+	char refused[256];      /* why the submission was refused as a whole (every check 0), or "" */
 	double score, max;
 	int n;
 	struct grade_result r[GRADE_MAX_CHECKS];

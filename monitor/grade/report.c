@@ -61,6 +61,8 @@ static void write_text(FILE *f, const struct grade_report *rep, const struct gra
 {
 	fprintf(f, "lab %s, student %s%s%s\n", g->rubric.lab, rep->student, rep->variant[0] ? ", variant " : "",
 		rep->variant);
+	if (rep->refused[0])
+		fprintf(f, "%s (every check scores 0)\n", rep->refused);
 	for (int i = 0; i < rep->n; i++) {
 		const struct grade_result *r = &rep->r[i];
 		fprintf(f, "  %-24s %6g/%-4g %s%s: %.*s\n", r->name, r->score, r->max,
@@ -93,8 +95,13 @@ void grade_report_json(FILE *f, const struct grade_report *rep, const struct gra
 	grade_json_string(f, rep->student);
 	fputs(",\"variant\":", f);
 	grade_json_string(f, rep->variant);
-	fprintf(f, ",\"sandbox\":\"%s\",\"score\":%g,\"max_score\":%g,",
+	fprintf(f, ",\"sandbox\":\"%s\",\"score\":%.15g,\"max_score\":%.15g,",
 		g->sandbox.kind == SANDBOX_BWRAP ? "bwrap" : "limits-only", rep->score, rep->max);
+	if (rep->refused[0]) {
+		fputs("\"refused\":", f);
+		grade_json_string(f, rep->refused);
+		fputc(',', f);
+	}
 	write_json_tests(f, rep, false);
 	fputs("}\n", f);
 }
@@ -103,8 +110,9 @@ static void write_gradescope(FILE *f, const struct grade_report *rep, const stru
 {
 	fprintf(f, "{\"score\":%g,\"output\":", rep->score);
 	char head[512];
-	snprintf(head, sizeof head, "vmlab grade %s: %g/%g%s%s%s", g->rubric.lab, rep->score, rep->max,
-		 rep->variant[0] ? " (your variant: " : "", rep->variant, rep->variant[0] ? ")" : "");
+	snprintf(head, sizeof head, "vmlab grade %s: %g/%g%s%s%s%s%s", g->rubric.lab, rep->score, rep->max,
+		 rep->variant[0] ? " (your variant: " : "", rep->variant, rep->variant[0] ? ")" : "",
+		 rep->refused[0] ? "; " : "", rep->refused);
 	grade_json_string(f, head);
 	fputs(",\"stdout_visibility\":\"visible\",", f);
 	write_json_tests(f, rep, true);

@@ -12,6 +12,8 @@
 #   inc-abs   #include of the solution/ canary by its absolute path in the reference tree
 #   inc-priv  #include of the private canary (relative)
 #   link      a submission whose shadow/ is a symbolic link to the reference's
+#   link-file a submission whose shadow/fill.c is a symbolic link to the reference's
+#             (both must be refused as a whole: a result of zeros with the reason)
 # (and the rubric gets a hidden check whose environment holds a canary, then a public
 # check: the runtime submission keeps what it saw in its tree and prints it)
 #   runtime   code that, when run by the checks, prints every hidden file it can open
@@ -172,9 +174,13 @@ static void hostile(void)
 }
 EOF
 make_sub runtime "$head" 'hostile();'
-# link: its shadow/ is the reference's (a link), so its "hand-in" would be the solution
-mkdir -p "$t/subs/link"
+# link: its shadow/ is the reference's (a link), so its "hand-in" would be the solution;
+# link-file: its shadow/fill.c is a link to the reference's (both refused as a whole: a
+# result of zeros with the reason, in the roster and in every format)
+mkdir -p "$t/subs/link" "$t/subs/link-file/shadow"
 ln -s "$root/shadow" "$t/subs/link/shadow"
+ln -s "$root/shadow/fill.c" "$t/subs/link-file/shadow/fill.c"
+echo "hidden = 0" >"$t/subs/link-file/answers.txt"
 
 # ---- grade: a roster (json results) with two at a time, then each format of one submission
 cd "$t"
@@ -183,7 +189,7 @@ echo "grade exit status $?" >>run.txt
 cat run.txt
 # (--format json is the roster's result files; the submissions that leaked on the grader
 # before work trees were exports, in the other formats, two at a time)
-for s in inc-rel inc-priv runtime; do
+for s in inc-rel inc-priv runtime link-file; do
   for f in text junit gradescope; do
     "$vmlab" grade "$lab" "subs/$s" --root "$root" --build "$build" --format $f --quiet \
       >"single-$s.$f" 2>&1 &
@@ -221,15 +227,30 @@ grep -q '"name":"build","score":10' "$t/roster.csv.d/plain.json" 2>/dev/null ||
 grep -q '"name":"build","score":10' "$t/roster.csv.d/runtime.json" 2>/dev/null ||
   bad "runtime: did not build: $(cat "$t/roster.csv.d/runtime.json" 2>/dev/null | cut -c1-400)"
 grep -q '"name":"hello","score":0' "$t/roster.csv.d/runtime.json" 2>/dev/null || bad "runtime: hello passed"
-# link: refused (no result, or zero on the code checks), never graded as the reference
-if [ -f "$t/roster.csv.d/link.json" ]; then
-  grep -q '"name":"hello","score":0' "$t/roster.csv.d/link.json" || bad "link: graded the reference's hole file"
-fi
+# link, link-file: refused as a whole, never graded as the reference: a result (every check
+# 0 with the one-line reason) in the roster and in each format
+declare -A why=([link]='refused: shadow is a symbolic link (on the way to shadow/fill.c)'
+                [link-file]='refused: shadow/fill.c is a symbolic link')
+for s in link link-file; do
+  j=$t/roster.csv.d/$s.json
+  [ -f "$j" ] || { bad "$s: no result"; continue; }
+  k=$(grep -o '"score":[0-9.]*,"max_score":[0-9.]*,"status":"failed","output":"[^"]*"' "$j" |
+      grep -cF "\"output\":\"${why[$s]}\"")
+  [ "$k" = "$(grep -c '^check ' "$lab/rubric")" ] && grep -q '"score":0,"max_score":[0-9.]*,"refused"' "$j" ||
+    bad "$s: not every check 0 with the reason '${why[$s]}': $(cut -c1-600 "$j")"
+  grep -qF "$s,0,$(grep -o '"max_score":[0-9.]*' "$j" | head -1 | cut -d: -f2),SEED=" "$t/roster.csv" &&
+    grep -F "$s,0," "$t/roster.csv" | grep -qF ",${why[$s]}" || bad "$s: roster row: $(grep -F "$s," "$t/roster.csv")"
+done
+grep -qF 'refused: shadow/fill.c is a symbolic link (every check scores 0)' "$t/single-link-file.text" &&
+  grep -qF '<failure message="refused: shadow/fill.c is a symbolic link"' "$t/single-link-file.junit" &&
+  grep -qF '"output":"vmlab grade shadow-fill: 0/' "$t/single-link-file.gradescope" &&
+  grep -qF '; refused: shadow/fill.c is a symbolic link"' "$t/single-link-file.gradescope" ||
+  bad "link-file: a format without the reason: $(cat "$t"/single-link-file.* | cut -c1-300)"
 # outside the sandbox: the decoy and the canaries unchanged, owned by whoever made them
 [ "$(cat "$decoy")" = "CANARY_DECOY_$n" ] || bad "the decoy outside the sandbox was changed"
 [ "$(stat -c %u "$decoy")" = "$(id -u)" ] || bad "the decoy outside the sandbox was handed to uid $(stat -c %u "$decoy")"
 [ "$(cat "$sol/zz-canary.sh")" = "CANARY_SOLUTION_$n" ] || bad "the solution canary was changed"
 [ $fail -eq 0 ] || ! grep -q 'weaker sandbox' "$t/run.txt" ||
   echo "grade-leaks: note: the grader ran without bubblewrap ($(grep -m1 -o 'weaker sandbox: [^;]*' "$t/run.txt")): submissions can read the host"
-[ $fail -eq 0 ] && echo "grade-leaks: 5 hostile submissions, 4 output formats and the roster: no hidden text shown, nothing outside changed"
+[ $fail -eq 0 ] && echo "grade-leaks: 6 hostile submissions, 4 output formats and the roster: no hidden text shown, nothing outside changed; links refused with a result"
 exit $fail
