@@ -22,18 +22,44 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Subfolders of dir, sorted; names that cannot be student ids are skipped. */
-static int list_subs(const char *dir, char **names, int max)
+/* Can a folder's name be a student id? It names the result file ROSTER.d/ID.json and is
+ * kept in reports of GRADE_NAME_MAX bytes; it cannot hold '/' (a folder name), and any
+ * other byte is written safely (JSON escapes, CSV quotes). A name starting with '.' is
+ * refused: ".", "..", and ".git" or ".hidden" are no submissions (and ".json" files
+ * beside ours would be hidden). */
+static const char *id_refusal(const char *name)
+{
+	if (name[0] == '.')
+		return "a name starting with '.' is not a student id";
+	if (strlen(name) >= GRADE_NAME_MAX)
+		return "a student id is at most 63 bytes";
+	if (strchr(name, '/'))
+		return "a student id has no '/'";
+	return NULL;
+}
+
+/* Subfolders of dir, sorted; *refused counts those whose names cannot be student ids,
+ * each named on stderr (never a submission left out without a word). */
+static int list_subs(const char *dir, char **names, int max, int *refused)
 {
 	DIR *d = opendir(dir);
 	if (!d)
 		return -1;
 	int n = 0;
-	for (struct dirent *e; n < max && (e = readdir(d));) {
+	*refused = 0;
+	for (struct dirent *e; (e = readdir(d));) {
 		char p[GRADE_PATH_MAX];
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= GRADE_NAME_MAX || !grade_is_dir(p))
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		if (!grade_is_dir(p))
+			continue;
+		const char *why = n < max ? id_refusal(e->d_name) : "more submissions than one run grades (4096)";
+		if (why) {
+			fprintf(stderr, "vmlab grade: not graded: folder \"%s\": %s\n", e->d_name, why);
+			++*refused;
+			continue;
+		}
 		names[n] = strdup(e->d_name);
 		if (names[n])
 			n++;
@@ -80,16 +106,45 @@ static double json_number(const char *s, const char *key)
 	return p ? strtod(p + strlen(k), NULL) : 0;
 }
 
+/* The top-level "key":"text" of a result file, unescaped (grade_json_string's escapes). */
 static void json_text(const char *s, const char *key, char *out, size_t len)
 {
 	char k[64];
 	snprintf(k, sizeof k, "\"%s\":\"", key);
 	const char *p = strstr(s, k);
-	out[0] = '\0';
-	if (p) {
-		p += strlen(k);
-		snprintf(out, len, "%.*s", (int)strcspn(p, "\""), p);
+	size_t n = 0;
+	for (p = p ? p + strlen(k) : ""; *p && *p != '"' && n + 1 < len; p++) {
+		char c = *p;
+		if (c == '\\' && p[1]) {
+			c = *++p;
+			if (c == 'n')
+				c = '\n';
+			else if (c == 't')
+				c = '\t';
+			else if (c == 'u' && strlen(p) >= 5) {
+				c = (char)strtol((char[]){ p[1], p[2], p[3], p[4], 0 }, NULL, 16);
+				p += 4;
+			}
+		}
+		out[n++] = c;
 	}
+	out[n] = '\0';
+}
+
+/* One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or LF, its quotes doubled. */
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
 }
 
 /* Write the roster and print the histogram; returns how many results are missing. */
@@ -100,11 +155,11 @@ static int summarize(const char *roster, char **names, int n)
 	FILE *m = open_memstream(&csv, &len);
 	if (!m)
 		return n;
-	fputs("student_id,score,max_score,variant\n", m);
+	fputs("student_id,score,max_score,variant,refused\n", m);
 	unsigned bins[11] = { 0 };
 	int missing = 0;
 	for (int i = 0; i < n; i++) {
-		char p[GRADE_PATH_MAX], variant[256];
+		char p[GRADE_PATH_MAX], variant[256], why[256];
 		result_path(roster, names[i], p, sizeof p);
 		char *s = grade_read_file(p, NULL);
 		if (!s) {
@@ -113,7 +168,13 @@ static int summarize(const char *roster, char **names, int n)
 		}
 		double score = json_number(s, "score"), max = json_number(s, "max_score");
 		json_text(s, "variant", variant, sizeof variant);
-		fprintf(m, "%s,%g,%g,%s\n", names[i], score, max, variant);
+		json_text(s, "refused", why, sizeof why);
+		csv_field(m, names[i]);
+		fprintf(m, ",%.15g,%.15g,", score, max);
+		csv_field(m, variant);
+		fputc(',', m);
+		csv_field(m, why);
+		fputc('\n', m);
 		unsigned b = max > 0 ? (unsigned)(score * 10 / max + 1e-9) : 0;
 		bins[b > 10 ? 10 : b]++;
 		free(s);
@@ -137,10 +198,12 @@ static int summarize(const char *roster, char **names, int n)
 
 int grade_batch(struct grade_ctx *g, const char *dir, const char *roster, unsigned jobs)
 {
-	static char *names[MAX_SUBS];
-	int n = list_subs(dir, names, MAX_SUBS);
+	char **names = calloc(MAX_SUBS, sizeof *names);
+	int refused_ids;
+	int n = names ? list_subs(dir, names, MAX_SUBS, &refused_ids) : -1;
 	if (n < 0) {
 		fprintf(stderr, "vmlab grade: cannot read %s\n", dir);
+		free(names);
 		return 2;
 	}
 	pid_t slots[64] = { 0 };
@@ -189,7 +252,11 @@ int grade_batch(struct grade_ctx *g, const char *dir, const char *roster, unsign
 	}
 	for (int i = 0; i < n; i++)
 		free(names[i]);
+	free(names);
 	if (failed || missing)
 		fprintf(stderr, "vmlab grade: %d submission(s) could not be graded (rerun to retry)\n", missing);
-	return failed || missing ? 1 : 0;
+	if (refused_ids)
+		fprintf(stderr, "vmlab grade: %d folder(s) not graded: their names cannot be student ids "
+				"(rename them)\n", refused_ids);
+	return failed || missing || refused_ids ? 1 : 0;
 }

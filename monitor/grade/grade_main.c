@@ -123,8 +123,13 @@ static int grade_one(struct grade_ctx *g, const struct grade_opts *o)
 	struct grade_report *rep = malloc(sizeof *rep);
 	if (!rep)
 		return bad("out of memory", NULL);
-	char student[GRADE_NAME_MAX];
-	snprintf(student, sizeof student, "%.*s", (int)strcspn(student_of(o), "/"), student_of(o));
+	/* --student-id as given (the variant must be the one `vmlab lab variant/answers ID` shows,
+	 * whatever the id holds: an email, a '/', 70 bytes); a folder's name without its '/' */
+	char student[GRADE_PATH_MAX];
+	if (o->student)
+		snprintf(student, sizeof student, "%s", o->student);
+	else
+		snprintf(student, sizeof student, "%.*s", (int)strcspn(student_of(o), "/"), student_of(o));
 	int rc = grade_submission(g, o->sub, student, 0, rep);
 	if (rc == 0) {
 		FILE *f = o->output ? fopen(o->output, "w") : stdout;
