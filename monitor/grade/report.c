@@ -96,7 +96,7 @@ void grade_report_json(FILE *f, const struct grade_report *rep, const struct gra
 	fputs(",\"variant\":", f);
 	grade_json_string(f, rep->variant);
 	fprintf(f, ",\"sandbox\":\"%s\",\"score\":%.15g,\"max_score\":%.15g,",
-		g->sandbox.kind == SANDBOX_BWRAP ? "bwrap" : "limits-only", rep->score, rep->max);
+		grade_sandbox_name(&g->sandbox), rep->score, rep->max);
 	if (rep->refused[0]) {
 		fputs("\"refused\":", f);
 		grade_json_string(f, rep->refused);
