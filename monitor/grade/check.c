@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -256,13 +255,13 @@ static void judge_trace(const struct grade_ctx *g, const struct grade_check *c, 
 						  : "vmlab trace-diff could not compare the traces", text);
 }
 
-/* The number after text in file, or NAN. */
-static double number_after(const char *path, const char *text)
+/* The number after text in file. */
+static bool number_after(const char *path, const char *text, struct grade_number *n)
 {
 	char *s = grade_read_file(path, NULL);
-	double v = s ? grade_number_after(s, text) : NAN;
+	bool ok = grade_number_after(s ? s : "", text, n);
 	free(s);
-	return v;
+	return ok;
 }
 
 void grade_check_reference(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref,
@@ -275,20 +274,23 @@ void grade_check_reference(const struct grade_ctx *g, const struct grade_check *
 	snprintf(trace, GRADE_PATH_MAX * 2, "%s/%s", d, c->file);
 }
 
-double grade_check_expected(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref)
+bool grade_check_expected(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref,
+			  struct grade_number *n)
 {
 	char o[GRADE_PATH_MAX], t[GRADE_PATH_MAX * 2];
 	grade_check_reference(g, c, ref, o, t);
-	return number_after(o, c->grep);
+	return number_after(o, c->grep, n);
 }
 
+/* The student's number is echoed as they wrote it; a wrong answer's message does not
+ * show the reference's (public checks' outputs are the students'). */
 static void judge_answer(const struct grade_check *c, struct grade_site *ref, const char *answers,
 			 struct grade_result *r)
 {
 	char d[GRADE_PATH_MAX], o[GRADE_PATH_MAX], msg[300];
+	struct grade_number want, got;
 	outpaths(ref, c, d, o);
-	double want = number_after(o, c->grep), got;
-	if (isnan(want)) {
+	if (!number_after(o, c->grep, &want)) {
 		snprintf(msg, sizeof msg, "rubric error: the reference output has no \"%s\" number", c->grep);
 		result(r, false, msg, NULL);
 		return;
@@ -298,9 +300,8 @@ static void judge_answer(const struct grade_check *c, struct grade_site *ref, co
 		result(r, false, msg, NULL);
 		return;
 	}
-	double tol = c->tol_rel ? fabs(want) * c->tol : c->tol;
-	bool ok = fabs(got - want) <= tol + 1e-9;
-	snprintf(msg, sizeof msg, "%s = %.15g: %s", c->key, got, ok ? "right" : "wrong");
+	bool ok = grade_number_within(&got, &want, &c->tol);
+	snprintf(msg, sizeof msg, "%s = %s: %s", c->key, got.text, ok ? "right" : "wrong");
 	result(r, ok, msg, NULL);
 }
 

@@ -4,7 +4,6 @@
  */
 #include <dirent.h>
 #include <limits.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,14 +253,16 @@ char *grade_answer_key(struct grade_ctx *g, const char *student)
 		const struct grade_check *c = &g->rubric.checks[i];
 		if (c->kind != GK_ANSWER)
 			continue;
-		double v = grade_check_expected(g, c, &ref);
+		struct grade_number v;
 		/* no number: the reference failed (a student tree's stubs) or the rubric's grep is wrong */
-		if (isnan(v)) {
+		if (!grade_check_expected(g, c, &ref, &v)) {
 			fprintf(stderr, "grade: no answer key for %s: the reference run of check %s printed no "
 				"\"%s\" number (is this tree's reference code complete?)\n", c->key, c->name, c->grep);
 			ok = false;
 		} else {
-			fprintf(m, "%s = %.17g\n", c->key, v);
+			char num[64];
+			grade_number_format(&v, num, sizeof num);
+			fprintf(m, "%s = %s\n", c->key, num);
 		}
 	}
 	fclose(m);

@@ -30,6 +30,14 @@ enum grade_kind {
 	GK_ANSWER, /* a number in the student's answers file, against the reference run */
 };
 
+/* An answer check's tolerance, exactly as the rubric writes it: NUM/DEN absolute, or
+ * NUM/DEN of the expected value (rel; "2.5%" is 25/1000). den 0: none (exact). */
+struct grade_tol {
+	unsigned long long num, den;
+	bool rel;
+	double value;           /* num/den, for numbers compared as doubles */
+};
+
 struct grade_check {
 	char name[GRADE_NAME_MAX];
 	enum grade_kind kind;
@@ -42,8 +50,7 @@ struct grade_check {
 	char grep[128];         /* answer: the number follows this text in the reference output */
 	char handin[GRADE_NAME_MAX]; /* trace, output: the submission's file compared with the
 				      * reference run (the command runs on the reference only) */
-	double tol;             /* answer: tolerance (absolute, or relative if tol_rel) */
-	bool tol_rel;
+	struct grade_tol tol;   /* answer: tolerance (tol=0.5 or tol=2%) */
 	char *cmd;              /* shell command, @VARS@ not yet substituted */
 };
 
@@ -80,11 +87,29 @@ const char *grade_kind_name(enum grade_kind k);
 bool grade_check_is_code(const struct grade_check *c);
 
 /* ---- answers (answers.c) */
-/* The first number after the first occurrence of text in s (on the same line), or NAN. */
-double grade_number_after(const char *s, const char *text);
+/* A number as written: exact (an integer in full, decimal or 0x hex, optional sign:
+ * neg and mag hold it and hex says how it was written) or a double only. */
+struct grade_number {
+	double d;               /* the value (NAN: none) */
+	bool exact, neg, hex;
+	unsigned long long mag;
+	char text[40];          /* the number as written (up to 39 bytes of it) */
+};
+/* The number at the start of s; false (d NAN) if there is none. */
+bool grade_parse_number(const char *s, struct grade_number *n);
+/* The first number after the first occurrence of text in s (on the same line). */
+bool grade_number_after(const char *s, const char *text, struct grade_number *n);
 /* The value of key in an answers file ("key = value", "key: value" or "key value", one a
  * line, leading blanks allowed); false if the key is absent or has no number. */
-bool grade_answer_of(const char *answers, const char *key, double *v);
+bool grade_answer_of(const char *answers, const char *key, struct grade_number *n);
+/* n as an answer key writes it: an exact number in its base (0x... when it was hex),
+ * any other as it was written. */
+void grade_number_format(const struct grade_number *n, char *buf, size_t len);
+/* "0.5", "2%", "2.5%": 0, or -1 if not a plain decimal of at most 18 digits. */
+int grade_tol_parse(const char *s, struct grade_tol *t);
+/* Is got within tol of want? As integers when both are exact, else as doubles. */
+bool grade_number_within(const struct grade_number *got, const struct grade_number *want,
+			 const struct grade_tol *tol);
 
 /* ---- per-student variants (variant.c) */
 struct grade_env {
@@ -219,8 +244,9 @@ int grade_stub_hole(const struct grade_ctx *g, const char *tree, const char *rel
  * (GRADE_PATH_MAX and twice that). */
 void grade_check_reference(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref,
 			   char *out, char *trace);
-/* The number an answer check expects (NAN if the reference output has none). */
-double grade_check_expected(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref);
+/* The number an answer check expects; false if the reference output has none. */
+bool grade_check_expected(const struct grade_ctx *g, const struct grade_check *c, struct grade_site *ref,
+			  struct grade_number *n);
 
 /* Grade one submission folder; slot picks the sandbox uid (parallel workers). */
 int grade_submission(struct grade_ctx *g, const char *subdir, const char *student,

@@ -60,10 +60,15 @@ grade-sandbox: $(GRADE_DEPS)
 grade-leaks: $(GRADE_DEPS)
 	@VMLAB_GRADE_MAKE="$(GRADE_MAKE)" tests/grade/hostile-submission.sh $(BUILD)/vmlab $(GRADE_REF)
 
-TEST_STEPS += labs-grade grade-sandbox grade-leaks
+# Numeric answers compared exactly, the roster of odd student ids (tests/grade/answers-exact.sh):
+# answer checks only, nothing built, seconds.
+grade-answers: $(GRADE_DEPS)
+	@tests/grade/answers-exact.sh $(BUILD)/vmlab $(GRADE_REF)
+
+TEST_STEPS += labs-grade grade-sandbox grade-leaks grade-answers
 # every lab's reference and export built and graded in the sandbox: minutes
 TEST_LONG  += labs-grade grade-sandbox grade-leaks
-.PHONY: labs-grade grade-sandbox grade-leaks
+.PHONY: labs-grade grade-sandbox grade-leaks grade-answers
 
 # A student's copy holds no other lab's solution: lab 07's export ships the other labs'
 # hole files compiled (prebuilt/), holds no line of their bodies, builds from scratch with

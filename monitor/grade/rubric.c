@@ -91,13 +91,8 @@ static const char *check_option(struct grade_check *c, char *opt)
 			if (*s == '_')
 				*s = ' ';
 	} else if (!strcmp(opt, "tol")) {
-		char *end;
-		c->tol = strtod(v, &end);
-		c->tol_rel = *end == '%';
-		if (c->tol_rel)
-			c->tol /= 100.0, end++;
-		if (*end || c->tol < 0)
-			return "tol= wants a number or a percentage";
+		if (grade_tol_parse(v, &c->tol))
+			return "tol= wants a decimal number or percentage (0.5, 2%) of at most 18 digits";
 	} else {
 		return "unknown option";
 	}

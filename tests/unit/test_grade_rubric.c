@@ -84,11 +84,11 @@ START_TEST(good_rubric)
 	ck_assert_int_eq(r.checks[3].kind, GK_ANSWER);
 	ck_assert_str_eq(r.checks[3].key, "misses");
 	ck_assert_str_eq(r.checks[3].grep, "hit rate"); /* '_' stands for a space */
-	ck_assert(r.checks[3].tol_rel);
-	ck_assert(r.checks[3].tol > 0.0199 && r.checks[3].tol < 0.0201);
-	ck_assert(!r.checks[4].tol_rel);
+	ck_assert(r.checks[3].tol.rel);
+	ck_assert(r.checks[3].tol.num == 2 && r.checks[3].tol.den == 100); /* exactly 2/100 */
+	ck_assert(!r.checks[4].tol.rel);
 	ck_assert(r.checks[4].points == 2.5);
-	ck_assert(r.checks[4].tol == 0.5);
+	ck_assert(r.checks[4].tol.value == 0.5 && r.checks[4].tol.num == 5 && r.checks[4].tol.den == 10);
 	ck_assert(grade_check_is_code(&r.checks[1]));
 	ck_assert(!grade_check_is_code(&r.checks[0]));
 	ck_assert(!grade_check_is_code(&r.checks[3]));
@@ -111,7 +111,7 @@ static const struct {
 	{ "lab x\ncheck u 10 public exit : t\ncheck b 10 public build : make\n", ":3: the build check must come first" },
 	{ "lab x\ncheck b 1 public build : m\ncheck b 1 public exit : t\n", ":3: two checks with the same name" },
 	{ "lab x\ncheck b 1 public build : m\ncheck q 1 public answer key=k : t\n", ":3: an answer check needs key= and grep=" },
-	{ "lab x\ncheck b 1 public build : m\ncheck q 1 public answer key=k grep=g tol=x : t\n", ":3: tol= wants a number or a percentage" },
+	{ "lab x\ncheck b 1 public build : m\ncheck q 1 public answer key=k grep=g tol=x : t\n", ":3: tol= wants a decimal number or percentage" },
 	{ "lab x\ncheck b 1 public build :   \n", ":2: empty command" },
 	{ "lab x\nvary S range 9 1\n", ":2: vary VAR range wants numbers LO <= HI" },
 	{ "lab x\nvary S shuffle 1 2\n", ":2: vary wants range or pick" },
