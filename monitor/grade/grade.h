@@ -10,6 +10,7 @@
 #ifndef GRADE_GRADE_H
 #define GRADE_GRADE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -201,6 +202,7 @@ struct grade_ctx {
 	struct grade_rubric rubric;
 	struct grade_sandbox sandbox;
 	const char *workroot;   /* where work trees and the reference cache go */
+	char paths[2][PATH_MAX]; /* what root and build point to (grade_ctx_open) */
 	const char *source_of;  /* vmlab lab export --source-of: labs (comma-separated: folder, number
 				 * or name) whose hole files the export keeps as source, or NULL */
 	bool keep;
