@@ -44,7 +44,7 @@ labs-starter: $(LABS_STARTER)
 # MODES_BARE_CFLAGS from tests/modes/modes.mk; no SSE: vmlab's CPU has none);
 # tests/modes/strict.sh runs it too.
 LABS_STRICT := $(BUILD)/labs/strict.elf
-$(LABS_STRICT): labs/12-strict-x86/strict.c tests/e2e/bare/bare.ld tests/e2e/bare/bare_io.h
+$(LABS_STRICT): labs/12-strict-x86/strict.c tests/e2e/bare/bare.ld tests/e2e/bare/bare_io.h guestos/boot.h
 	@mkdir -p $(dir $@)
 	gcc $(MODES_BARE_CFLAGS) -mgeneral-regs-only -o $@ $<
 

@@ -6,7 +6,7 @@ set -u
 # libxml2-utils: xmllint checks the pictures; emscripten, chromium: vmlab in the browser
 # (make web, and its test in headless Chromium). clang + libclang-rt-14-dev: libFuzzer
 # for `make fuzz-smoke` / `make fuzz` (they print "skipped: clang libFuzzer not installed" without them).
-# bubblewrap: the sandbox of vmlab grade (it says "weaker sandbox" without it).
+# bubblewrap: the sandbox of vmlab grade (without it: Landlock, or a "weaker sandbox").
 PKGS="gcc make pkg-config libcapstone-dev libreadline-dev check gcovr qemu-system-x86 tmux valgrind libxml2-utils emscripten chromium clang libclang-rt-14-dev bubblewrap gdb"
 missing=""
 for p in $PKGS; do

@@ -68,7 +68,10 @@ int grade_ctx_open(struct grade_ctx *g, const char *root, const char *lab, char 
 	snprintf(rubric, sizeof rubric, "%s/rubric", g->labdir);
 	if (grade_rubric_load(rubric, &g->rubric, err, errlen))
 		return -1;
-	grade_sandbox_probe(&g->sandbox);
+	if (grade_sandbox_probe(&g->sandbox)) {
+		snprintf(err, errlen, "%s", g->sandbox.why);
+		return -1;
+	}
 	return 0;
 }
 

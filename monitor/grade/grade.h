@@ -127,12 +127,16 @@ void grade_env_describe(const struct grade_env *e, const struct grade_rubric *r,
 char *grade_env_expand(const struct grade_env *e, const char *cmd);
 
 /* ---- sandbox (sandbox.c) */
-enum grade_sandbox_kind { SANDBOX_BWRAP, SANDBOX_LIMITS_ONLY };
+/* bwrap: namespaces (labs/README.md, "Sandbox"); landlock: the same file-system view
+ * and no network through the Landlock LSM and a seccomp filter, without namespaces (for
+ * where bwrap cannot run); limits-only: rlimits (and a uid per slot as root) only. */
+enum grade_sandbox_kind { SANDBOX_BWRAP, SANDBOX_LANDLOCK, SANDBOX_LIMITS_ONLY };
 struct grade_sandbox {
 	enum grade_sandbox_kind kind;
-	char why[256];          /* why it is weaker, when it is */
+	char why[256];          /* why it is not bwrap, when it is not */
 	bool as_root;           /* runs submissions under a uid of their own */
 	unsigned uid_base;
+	int landlock_abi;       /* the kernel's Landlock ABI version (landlock mode) */
 };
 struct grade_limits {
 	unsigned cpu_s, wall_s;
@@ -144,8 +148,15 @@ struct grade_outcome {
 	bool timed_out;
 	char reason[256];       /* one line when it did not exit normally */
 };
-/* Find out what sandbox works here (bwrap, or limits only with the reason). */
-void grade_sandbox_probe(struct grade_sandbox *sb);
+/* Find out what sandbox works here: bwrap, else landlock, else limits only, with the
+ * reason in why; VMLAB_GRADE_SANDBOX=bwrap|landlock|limits-only forces one. -1 (why
+ * says it) when the forced one does not work here. */
+int grade_sandbox_probe(struct grade_sandbox *sb);
+/* "bwrap", "landlock" or "limits-only" (the JSON reports' "sandbox"). */
+const char *grade_sandbox_name(const struct grade_sandbox *sb);
+/* The one line that says which sandbox runs submissions and, if it is not bwrap, why;
+ * empty for bwrap. */
+void grade_sandbox_describe(const struct grade_sandbox *sb, char *buf, size_t len);
 /* Run `sh -c cmd` in dir (the only writable place), slot picks the uid; output goes
  * to outpath (stdout and stderr). Never fails silently: o->reason says what happened. */
 void grade_sandbox_run(const struct grade_sandbox *sb, unsigned slot, const char *dir,
@@ -154,6 +165,11 @@ void grade_sandbox_run(const struct grade_sandbox *sb, unsigned slot, const char
 /* Run argv unsandboxed (trusted reference tools), output to outpath, wall timeout. */
 void grade_run_trusted(char *const argv[], const char *dir, const char *outpath,
 		       unsigned wall_s, struct grade_outcome *o);
+/* confine.c: the kernel's Landlock ABI version, or -errno when it has none. */
+int grade_landlock_abi(void);
+/* Confine the calling process (landlock, seccomp, no_new_privs): read and execute the
+ * system, read and write tree and tmp (may be NULL), no network. 0, or -1 with err. */
+int grade_confine(int abi, const char *tree, const char *tmp, char *err, size_t len);
 /* Hand the tree to the slot's uid (when running as root). */
 int grade_sandbox_own(const struct grade_sandbox *sb, unsigned slot, const char *dir);
 

@@ -157,9 +157,10 @@ int grade_main(int argc, char **argv)
 		free(g);
 		return bad(err, NULL);
 	}
-	if (g->sandbox.kind != SANDBOX_BWRAP)
-		fprintf(stderr, "vmlab grade: warning: weaker sandbox: %s; submissions run with resource "
-				"limits only, no file-system or network isolation\n", g->sandbox.why);
+	char line[512];
+	grade_sandbox_describe(&g->sandbox, line, sizeof line);
+	if (line[0])
+		fprintf(stderr, "vmlab grade: %s%s\n", g->sandbox.kind == SANDBOX_LIMITS_ONLY ? "warning: " : "", line);
 	if (g->rubric.student_copy)
 		fprintf(stderr, "vmlab grade: note: %s/rubric says this is a student copy (vmlab lab export): "
 				"only the checks that need no reference run (build, unit tests)\n", g->labdir);

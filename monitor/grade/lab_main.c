@@ -219,8 +219,10 @@ int grade_lab_main(int argc, char **argv)
 	} else {
 		g->workroot = tmp;
 		g->quiet = true;
-		if (g->sandbox.kind != SANDBOX_BWRAP)
-			printf("lab %s: weaker sandbox: %s\n", verb, g->sandbox.why);
+		char line[512];
+		grade_sandbox_describe(&g->sandbox, line, sizeof line);
+		if (line[0])
+			printf("lab %s: %s\n", verb, line);
 		rc = run_verb(g, verb, argv);
 		grade_rmtree(tmp);
 	}

@@ -94,7 +94,7 @@ void grade_report_json(FILE *f, const struct grade_report *rep, const struct gra
 	fputs(",\"variant\":", f);
 	grade_json_string(f, rep->variant);
 	fprintf(f, ",\"sandbox\":\"%s\",\"score\":%g,\"max_score\":%g,",
-		g->sandbox.kind == SANDBOX_BWRAP ? "bwrap" : "limits-only", rep->score, rep->max);
+		grade_sandbox_name(&g->sandbox), rep->score, rep->max);
 	write_json_tests(f, rep, false);
 	fputs("}\n", f);
 }

@@ -10,12 +10,15 @@
  * Inside or not, the process gets rlimits: CPU time, address space, file size, and
  * (when the grader runs as root) a uid of its own per parallel slot, so the process
  * limit is real and a fork bomb cannot touch anyone else; after every command every
- * process of that uid is killed. Without a working bwrap the grader says so once
- * (grade_sandbox_probe's why) and runs with the limits only: weaker, never silent.
+ * process of that uid is killed. Without a working bwrap, the landlock sandbox
+ * (confine.c: the same file-system view and no network, without namespaces); without
+ * either, the limits only. The grader says which and why once per run
+ * (grade_sandbox_describe): weaker, never silent. VMLAB_GRADE_SANDBOX forces one.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -40,13 +43,16 @@ static unsigned slot_uid(const struct grade_sandbox *sb, unsigned slot)
 	return sb->uid_base + slot;
 }
 
-/* bwrap's argument list for running cmd with dir writable; NULL-terminated. */
-static int bwrap_args(const char *dir, const char *cmd, const char *argv[MAX_ARGS])
+#define TOP_LINKS 6
+/* bwrap's argument list for running cmd with dir writable; NULL-terminated. The
+ * targets of /bin, /lib... (links to /usr on a merged-/usr system) are written to the
+ * caller's links, which argv points into. */
+static int bwrap_args(const char *dir, const char *cmd, const char *argv[MAX_ARGS],
+		      char links[TOP_LINKS][2][64])
 {
-	static const char *const top[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+	static const char *const top[TOP_LINKS] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
 	static const char *const etc[] = { "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
 					   "/etc/ld.so.conf.d", "/etc/passwd", "/etc/group" };
-	static char links[6][2][64];
 	int n = 0;
 	argv[n++] = BWRAP;
 	argv[n++] = "--unshare-all";
@@ -55,7 +61,7 @@ static int bwrap_args(const char *dir, const char *cmd, const char *argv[MAX_ARG
 	argv[n++] = "--ro-bind";
 	argv[n++] = "/usr";
 	argv[n++] = "/usr";
-	for (unsigned i = 0; i < sizeof top / sizeof top[0]; i++) {
+	for (unsigned i = 0; i < TOP_LINKS; i++) {
 		char path[16], target[64];
 		snprintf(path, sizeof path, "/%s", top[i]);
 		ssize_t l = readlink(path, target, sizeof target - 1);
@@ -99,13 +105,22 @@ static void set_limit(int res, rlim_t v)
 	setrlimit(res, &r);
 }
 
-/* In the forked child: limits, own session, own uid, then exec. Never returns.
+/* Write msg to the command's output (the child's stderr) and end with status 125. */
+static void child_fail(const char *msg)
+{
+	if (write(2, msg, strlen(msg)) < 0 || write(2, "\n", 1) < 0)
+		_exit(125);
+	_exit(125);
+}
+
+/* In the forked child: limits, own session, own uid, the landlock confinement (with
+ * tmp as its private tmp folder), then exec. Never returns.
  * The address-space cap is set by prlimit(1) just before it execs the sandbox,
  * not here: a grader built with ASan (make asan) has terabytes of shadow memory
  * mapped, so once its own RLIMIT_AS is lowered any new mapping in this child (a
  * stack page, ASan's report) fails and the child dies before exec, at random
  * (stack layout). The command gets the same limit either way. */
-static void child_exec(const struct grade_sandbox *sb, unsigned slot, const char *dir,
+static void child_exec(const struct grade_sandbox *sb, unsigned slot, const char *dir, const char *tmp,
 		       const char *cmd, const struct grade_limits *lim, int outfd)
 {
 	int nullfd = open("/dev/null", O_RDONLY);
@@ -122,17 +137,24 @@ static void child_exec(const struct grade_sandbox *sb, unsigned slot, const char
 		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
 			_exit(125);
 	}
-	char home[GRADE_PATH_MAX + 8], as[48];
+	/* the private tmp folder under each name programs look for (libcheck: TEMP) */
+	char home[GRADE_PATH_MAX + 8], tmps[3][GRADE_PATH_MAX + 16], as[48], err[GRADE_PATH_MAX + 64];
 	snprintf(home, sizeof home, "HOME=%s", dir);
+	snprintf(tmps[0], sizeof tmps[0], "TMPDIR=%s", tmp ? tmp : "/tmp");
+	snprintf(tmps[1], sizeof tmps[1], "TEMP=%s", tmp ? tmp : "/tmp");
+	snprintf(tmps[2], sizeof tmps[2], "TMP=%s", tmp ? tmp : "/tmp");
 	snprintf(as, sizeof as, "--as=%llu", (unsigned long long)lim->mem_mb << 20);
-	char *envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", "TMPDIR=/tmp", home, NULL };
+	char *envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", tmps[0], tmps[1], tmps[2], home, NULL };
 	const char *argv[MAX_ARGS] = { PRLIMIT, as, "--" }, **args = argv + 3;
 	if (access(PRLIMIT, X_OK)) { /* no prlimit: cap this process (fine unless it is sanitized) */
 		set_limit(RLIMIT_AS, (rlim_t)lim->mem_mb << 20);
 		args = argv;
 	}
+	if (sb->kind == SANDBOX_LANDLOCK && grade_confine(sb->landlock_abi, dir, tmp, err, sizeof err))
+		child_fail(err); /* never runs the command unconfined */
+	char links[TOP_LINKS][2][64];
 	if (sb->kind == SANDBOX_BWRAP) {
-		bwrap_args(dir, cmd, args);
+		bwrap_args(dir, cmd, args, links);
 	} else if (chdir(dir) == 0) {
 		const char *sh[] = { "/bin/sh", "-c", cmd, NULL };
 		memcpy(args, sh, sizeof sh);
@@ -266,20 +288,41 @@ void grade_sandbox_run(const struct grade_sandbox *sb, unsigned slot, const char
 		close(fd);
 		return;
 	}
+	/* the tree by its absolute path (it is HOME, its tmp folder TMPDIR: the command runs
+	 * elsewhere than the grader); bwrap mounts a tmpfs on /tmp, the other sandboxes get a
+	 * fresh folder beside the tree */
+	char abs[PATH_MAX], tmp[PATH_MAX + 8];
+	if (!realpath(dir, abs)) {
+		snprintf(o->reason, sizeof o->reason, "no work tree %s: %s", dir, strerror(errno));
+		close(fd);
+		return;
+	}
+	dir = abs;
+	snprintf(tmp, sizeof tmp, "%s.tmp", dir);
+	bool own_tmp = sb->kind != SANDBOX_BWRAP;
+	if (own_tmp && ((grade_exists(tmp) && grade_rmtree(tmp)) || mkdir(tmp, 0700) ||
+			(sb->as_root && chown(tmp, slot_uid(sb, slot), slot_uid(sb, slot))))) {
+		snprintf(o->reason, sizeof o->reason, "cannot make the sandbox's tmp folder %s: %s", tmp,
+			 strerror(errno));
+		close(fd);
+		return;
+	}
 	if (sb->as_root)
 		prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of the sandbox come back here */
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0)
-		child_exec(sb, slot, dir, cmd, lim, fd);
+		child_exec(sb, slot, dir, own_tmp ? tmp : NULL, cmd, lim, fd);
 	close(fd);
-	if (pid < 0) {
+	if (pid < 0)
 		snprintf(o->reason, sizeof o->reason, "fork: %s", strerror(errno));
-		return;
-	}
-	wait_child(pid, lim->wall_s, o);
+	else
+		wait_child(pid, lim->wall_s, o);
 	sweep_uid(sb, slot);
-	explain(o, lim);
+	if (own_tmp)
+		grade_rmtree(tmp);
+	if (pid >= 0)
+		explain(o, lim);
 }
 
 void grade_run_trusted(char *const argv[], const char *dir, const char *outpath,
@@ -344,30 +387,30 @@ static unsigned claim_uid_range(void)
 	return GRADE_UID_FIRST; /* 64 graders at once: share the first range */
 }
 
-void grade_sandbox_probe(struct grade_sandbox *sb)
+const char *grade_sandbox_name(const struct grade_sandbox *sb)
 {
-	memset(sb, 0, sizeof *sb);
-	sb->as_root = geteuid() == 0;
-	const char *base = getenv("VMLAB_GRADE_UID_BASE");
-	sb->uid_base = base ? (unsigned)strtoul(base, NULL, 10) : sb->as_root ? claim_uid_range() : GRADE_UID_FIRST;
-	if (getenv("VMLAB_GRADE_NO_BWRAP")) {
-		sb->kind = SANDBOX_LIMITS_ONLY;
-		snprintf(sb->why, sizeof sb->why, "bwrap disabled by VMLAB_GRADE_NO_BWRAP");
-		return;
-	}
-	if (access(BWRAP, X_OK)) {
-		sb->kind = SANDBOX_LIMITS_ONLY;
-		snprintf(sb->why, sizeof sb->why, "%s not installed (apt-get install bubblewrap)", BWRAP);
-		return;
-	}
-	/* try it for real: user namespaces may be off (sysctl, container seccomp) */
+	return sb->kind == SANDBOX_BWRAP ? "bwrap" : sb->kind == SANDBOX_LANDLOCK ? "landlock" : "limits-only";
+}
+
+void grade_sandbox_describe(const struct grade_sandbox *sb, char *buf, size_t len)
+{
+	if (sb->kind == SANDBOX_BWRAP)
+		snprintf(buf, len, "%s", "");
+	else if (sb->kind == SANDBOX_LANDLOCK)
+		snprintf(buf, len, "sandbox: landlock, ABI %d (%s)", sb->landlock_abi, sb->why);
+	else
+		snprintf(buf, len, "weaker sandbox: %s; submissions run with resource limits only, no "
+			 "file-system or network isolation", sb->why);
+}
+
+/* Run "exit 0" in sb (slot 0) for real; 0 if it works, else -1 and what it said in msg. */
+static int try_sandbox(const struct grade_sandbox *sb, char *msg, size_t len)
+{
 	char dir[] = "/tmp/vmlab-probe-XXXXXX";
 	if (!mkdtemp(dir)) {
-		sb->kind = SANDBOX_LIMITS_ONLY;
-		snprintf(sb->why, sizeof sb->why, "cannot make a probe folder: %s", strerror(errno));
-		return;
+		snprintf(msg, len, "cannot make a probe folder: %s", strerror(errno));
+		return -1;
 	}
-	sb->kind = SANDBOX_BWRAP;
 	struct grade_limits lim = { .cpu_s = 10, .wall_s = 20, .mem_mb = 512, .fsize_mb = 1, .nproc = 16 };
 	struct grade_outcome o;
 	char out[sizeof dir + 8];
@@ -375,12 +418,77 @@ void grade_sandbox_probe(struct grade_sandbox *sb)
 	grade_sandbox_own(sb, 0, dir);
 	grade_sandbox_run(sb, 0, dir, "exit 0", &lim, out, &o);
 	if (o.status != 0) {
-		char *msg = grade_read_file(out, NULL);
-		sb->kind = SANDBOX_LIMITS_ONLY;
-		snprintf(sb->why, sizeof sb->why, "bwrap does not work here (%.*s)",
-			 msg ? (int)strcspn(msg, "\n") : 10, msg ? msg : "no output");
-		free(msg);
+		char *text = grade_read_file(out, NULL);
+		const char *m = text && *text ? text : o.reason[0] ? o.reason : "no output";
+		snprintf(msg, len, "%.*s", (int)strcspn(m, "\n"), m);
+		free(text);
 	}
 	unlink(out);
 	rmdir(dir);
+	return o.status == 0 ? 0 : -1;
+}
+
+/* VMLAB_GRADE_SANDBOX (auto, bwrap, landlock, limits-only); VMLAB_GRADE_NO_BWRAP, the
+ * older name, means limits-only. */
+static const char *wanted_sandbox(void)
+{
+	const char *s = getenv("VMLAB_GRADE_SANDBOX");
+	if (s && *s)
+		return s;
+	return getenv("VMLAB_GRADE_NO_BWRAP") ? "limits-only" : "auto";
+}
+
+int grade_sandbox_probe(struct grade_sandbox *sb)
+{
+	memset(sb, 0, sizeof *sb);
+	sb->as_root = geteuid() == 0;
+	const char *base = getenv("VMLAB_GRADE_UID_BASE");
+	sb->uid_base = base ? (unsigned)strtoul(base, NULL, 10) : sb->as_root ? claim_uid_range() : GRADE_UID_FIRST;
+	const char *want = wanted_sandbox();
+	bool any = !strcmp(want, "auto");
+	sb->kind = SANDBOX_LIMITS_ONLY;
+	if (!any && strcmp(want, "bwrap") && strcmp(want, "landlock") && strcmp(want, "limits-only")) {
+		snprintf(sb->why, sizeof sb->why, "VMLAB_GRADE_SANDBOX=%.40s: not auto, bwrap, landlock or limits-only",
+			 want);
+		return -1;
+	}
+	char no_bwrap[200], no_landlock[200], msg[160];
+	snprintf(no_bwrap, sizeof no_bwrap, "bubblewrap not tried: VMLAB_GRADE_SANDBOX=%s", want);
+	if (any || !strcmp(want, "bwrap")) {
+		sb->kind = SANDBOX_BWRAP;
+		if (access(BWRAP, X_OK))
+			snprintf(no_bwrap, sizeof no_bwrap, "bubblewrap not usable: %s not installed (apt-get "
+				 "install bubblewrap)", BWRAP);
+		else if (try_sandbox(sb, msg, sizeof msg) == 0)
+			return 0;
+		else
+			snprintf(no_bwrap, sizeof no_bwrap, "bubblewrap not usable: bwrap does not work here (%s)", msg);
+		sb->kind = SANDBOX_LIMITS_ONLY;
+		if (!any) {
+			snprintf(sb->why, sizeof sb->why, "VMLAB_GRADE_SANDBOX=bwrap: %s", no_bwrap);
+			return -1;
+		}
+	}
+	if (any || !strcmp(want, "landlock")) {
+		int abi = grade_landlock_abi();
+		sb->kind = SANDBOX_LANDLOCK;
+		sb->landlock_abi = abi;
+		if (abi < 1) {
+			snprintf(no_landlock, sizeof no_landlock, "the kernel has no Landlock (%s)", strerror(-abi));
+		} else if (try_sandbox(sb, msg, sizeof msg) == 0) {
+			snprintf(sb->why, sizeof sb->why, "%s", no_bwrap);
+			return 0;
+		} else {
+			snprintf(no_landlock, sizeof no_landlock, "landlock does not work here (%s)", msg);
+		}
+		sb->kind = SANDBOX_LIMITS_ONLY;
+		if (!any) {
+			snprintf(sb->why, sizeof sb->why, "VMLAB_GRADE_SANDBOX=landlock: %s", no_landlock);
+			return -1;
+		}
+		snprintf(sb->why, sizeof sb->why, "%s; %s", no_bwrap, no_landlock);
+		return 0;
+	}
+	snprintf(sb->why, sizeof sb->why, "VMLAB_GRADE_SANDBOX=limits-only");
+	return 0;
 }

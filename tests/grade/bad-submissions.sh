@@ -10,6 +10,7 @@
 # (the address-space cap must refuse it: it is set by prlimit, see sandbox.c). Each bad one must
 # score zero on the code checks with a one-line reason, the good ones full marks, no
 # file outside the sandbox may change, and a second run must resume (grade nothing).
+# Then good2, outside and network again with VMLAB_GRADE_SANDBOX=landlock (confine.c).
 set -u
 vmlab=${1:-build/vmlab}
 build=${2:-$(dirname "$vmlab")}
@@ -109,5 +110,35 @@ grep -q '^9 already graded' "$t/run2.txt" || bad "resume: $(head -3 "$t/run2.txt
 "$vmlab" grade tests/grade/minilab "$t/subs/syntax" --build "$build" --format junit --quiet >"$t/junit.xml" 2>/dev/null
 grep -q '<testsuite name="shadow-fill" tests="5" failures="5"' "$t/junit.xml" || bad "junit: $(head -3 "$t/junit.xml")"
 
-[ $fail -eq 0 ] && echo "grade-sandbox: all bad submissions scored zero with a reason; good ones full; resume ok"
+# The landlock sandbox (what runs where bwrap cannot: confine.c), forced on this machine:
+# a good submission still scores full marks, and the ones that write outside their tree
+# (into a folder anyone may write: only the sandbox stops it) or open a network socket
+# (the host's network namespace here) score zero. The grader must say it ran landlock.
+mkdir -p "$t/ll"
+cp -r "$t/subs/good2" "$t/subs/outside" "$t/subs/network" "$t/ll/"
+chmod 1777 "$t/outside"
+VMLAB_GRADE_SANDBOX=landlock "$vmlab" grade tests/grade/minilab "$t/ll" --jobs 2 --roster "$t/ll.csv" \
+  --build "$build" >"$t/ll.txt" 2>&1
+echo "grade exit status $?" >>"$t/ll.txt"
+if grep -q 'VMLAB_GRADE_SANDBOX=landlock: the kernel has no Landlock' "$t/ll.txt"; then
+  echo "grade-sandbox: landlock: SKIPPED: $(grep -m1 -o 'the kernel has no Landlock.*' "$t/ll.txt")"
+else
+  sed 's/^/landlock: /' "$t/ll.txt"
+  grep -q '^vmlab grade: sandbox: landlock, ABI [1-9]' "$t/ll.txt" || bad "landlock: no 'sandbox: landlock' line"
+  for s in good2 outside network; do
+    grep -q '"sandbox":"landlock"' "$t/ll.csv.d/$s.json" 2>/dev/null || bad "landlock: $s: not graded in landlock mode"
+  done
+  grep -q '^good2,45,45,' "$t/ll.csv" || bad "landlock: good2: not 45/45: $(grep good2 "$t/ll.csv")"
+  for s in outside network; do
+    for c in unit-fill hello trace; do
+      [ "$(grep -o "{\"name\":\"$c\",\"score\":[0-9.]*" "$t/ll.csv.d/$s.json" | sed 's/.*://')" = 0 ] ||
+        bad "landlock: $s: $c did not score 0"
+    done
+  done
+  grep -q 'no network' "$t/ll.csv.d/network.json" || bad "landlock: network: the sandbox let it open a socket"
+  grep -q 'cannot write outside' "$t/ll.csv.d/outside.json" || bad "landlock: outside: no 'cannot write outside'"
+  [ -e "$canary" ] && bad "landlock: outside: wrote $canary outside its sandbox"
+fi
+
+[ $fail -eq 0 ] && echo "grade-sandbox: all bad submissions scored zero with a reason; good ones full; resume ok; landlock too"
 exit $fail

@@ -24,6 +24,9 @@
 # and asserts that no canary and no line of the reference hole body appears in any grader
 # output (text, json, junit, gradescope, the roster) and that files outside the sandbox
 # are untouched. On a grader whose work tree holds the whole reference tree, this fails.
+# inc-abs and runtime are graded again with VMLAB_GRADE_SANDBOX=landlock (the sandbox used
+# where bwrap cannot run): the grader must say so, and still show nothing hidden. Under
+# limits-only (no bwrap, no landlock) this test fails: the canaries are world-readable.
 set -u
 vmlab=${1:-build/vmlab}
 build=${2:-$(dirname "$vmlab")}
@@ -191,6 +194,15 @@ for s in inc-rel inc-priv runtime; do
   done
   wait
 done
+# the landlock sandbox (where bwrap cannot run: confine.c), forced: the submissions that
+# reach outside their tree by absolute path (the reference tree here is readable by
+# anyone: only the sandbox stops them) and at run time, graded again
+mkdir -p subs-ll
+cp -r subs/inc-abs subs/runtime subs-ll/
+VMLAB_GRADE_SANDBOX=landlock "$vmlab" grade "$lab" subs-ll --jobs 2 --roster roster-ll.csv --root "$root" \
+  --build "$build" >run-ll.txt 2>&1
+echo "grade exit status $?" >>run-ll.txt
+sed 's/^/landlock: /' run-ll.txt
 cd "$top"
 
 # ---- nothing hidden in any output
@@ -205,7 +217,8 @@ body=$(awk '/LAB-HOLE-BEGIN/ { h = 1; next } /LAB-HOLE-END/ { h = 0 } h' shadow/
   # the rubric's hidden check (the sandbox has the public rubric only)
   sed -n 's/^\(check .* hidden [a-z]*\) .*/\1/p' "$lab/rubric"
 } >"$patterns"
-outputs=$(ls "$t"/run.txt "$t"/roster.csv "$t"/roster.csv.d/*.json "$t"/single-*)
+outputs=$(ls "$t"/run.txt "$t"/roster.csv "$t"/roster.csv.d/*.json "$t"/single-* "$t"/run-ll.txt \
+  "$t"/roster-ll.csv "$t"/roster-ll.csv.d/*.json)
 for o in $outputs; do
   if hit=$(grep -F -f "$patterns" "$o" | head -3) && [ -n "$hit" ]; then
     bad "$(basename "$o") shows hidden text: $(printf '%s' "$hit" | cut -c1-300)"
@@ -225,11 +238,25 @@ grep -q '"name":"hello","score":0' "$t/roster.csv.d/runtime.json" 2>/dev/null ||
 if [ -f "$t/roster.csv.d/link.json" ]; then
   grep -q '"name":"hello","score":0' "$t/roster.csv.d/link.json" || bad "link: graded the reference's hole file"
 fi
+# landlock: the mode is said (it was applied: else the canaries above would show), and the
+# runtime submission still builds there (the system's compiler, make and tmp work)
+if grep -q 'VMLAB_GRADE_SANDBOX=landlock: the kernel has no Landlock' "$t/run-ll.txt"; then
+  echo "grade-leaks: landlock: SKIPPED: $(grep -m1 -o 'the kernel has no Landlock.*' "$t/run-ll.txt")"
+else
+  grep -q '^vmlab grade: sandbox: landlock, ABI [1-9]' "$t/run-ll.txt" || bad "landlock: no 'sandbox: landlock' line"
+  for s in inc-abs runtime; do
+    grep -q '"sandbox":"landlock"' "$t/roster-ll.csv.d/$s.json" 2>/dev/null || bad "landlock: $s: not graded in landlock mode"
+  done
+  grep -q '"name":"build","score":10' "$t/roster-ll.csv.d/runtime.json" 2>/dev/null ||
+    bad "landlock: runtime: did not build: $(cut -c1-400 "$t/roster-ll.csv.d/runtime.json" 2>/dev/null)"
+  grep -q '"name":"build","score":0' "$t/roster-ll.csv.d/inc-abs.json" 2>/dev/null ||
+    bad "landlock: inc-abs: built with the solution canary included"
+fi
 # outside the sandbox: the decoy and the canaries unchanged, owned by whoever made them
 [ "$(cat "$decoy")" = "CANARY_DECOY_$n" ] || bad "the decoy outside the sandbox was changed"
 [ "$(stat -c %u "$decoy")" = "$(id -u)" ] || bad "the decoy outside the sandbox was handed to uid $(stat -c %u "$decoy")"
 [ "$(cat "$sol/zz-canary.sh")" = "CANARY_SOLUTION_$n" ] || bad "the solution canary was changed"
 [ $fail -eq 0 ] || ! grep -q 'weaker sandbox' "$t/run.txt" ||
   echo "grade-leaks: note: the grader ran without bubblewrap ($(grep -m1 -o 'weaker sandbox: [^;]*' "$t/run.txt")): submissions can read the host"
-[ $fail -eq 0 ] && echo "grade-leaks: 5 hostile submissions, 4 output formats and the roster: no hidden text shown, nothing outside changed"
+[ $fail -eq 0 ] && echo "grade-leaks: 5 hostile submissions, 4 output formats and the roster, 2 of them under landlock too: no hidden text shown, nothing outside changed"
 exit $fail
