@@ -2,7 +2,8 @@
  * monitor/grade/lab_main.c — `vmlab lab`: instructor tools.
  *
  *   vmlab lab export LAB DIR [--source-of LAB,...]  the student tree: holes stubbed,
- *                                other labs' hole files compiled (prebuilt/), no answers
+ *                                other labs' hole files compiled (prebuilt/), no answers;
+ *                                refused (and removed) if it holds solution text
  *   vmlab lab check LAB          reference scores full marks, the export scores zero
  *                                on every code check and holds no solution text
  *   vmlab lab answers LAB ID     the answer key of one student's variant
@@ -183,7 +184,10 @@ int grade_lab_main(int argc, char **argv)
 			bad = true;
 		} else if (src) {
 			const char *v = a[11] == '=' ? a + 12 : i + 1 < argc ? argv[++i] : "";
-			bad = bad || !*v;
+			if (!*v) {
+				free(g);
+				return fail(verb, "--source-of wants LAB[,LAB...]");
+			}
 			g->source_of = v;
 		} else {
 			argv[n++] = argv[i];
@@ -212,6 +216,11 @@ int grade_lab_main(int argc, char **argv)
 		rc = fail(verb, "DIR already exists (the solution is written to a new folder)");
 	} else if (!strcmp(verb, "export")) {
 		rc = grade_export(g, argv[3], err, sizeof err) ? fail(verb, err) : 0;
+		/* what vmlab lab check proves, on the tree handed out: none of it is left behind */
+		if (!rc && grade_export_leaks(g, argv[3], err, sizeof err)) {
+			grade_rmtree(argv[3]);
+			rc = fail(verb, err);
+		}
 		if (!rc)
 			printf("%s: student tree of lab %s (build it with make)\n", argv[3], g->rubric.lab);
 	} else if (!mkdtemp(tmp)) {

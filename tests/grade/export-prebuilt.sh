@@ -11,7 +11,8 @@
 # that breaks in a prebuilt guest function (vm_fault, lab 02's script) exactly as the
 # reference does. `--source-of 08` keeps lab 08's files as source without markers (and
 # there the same grep finds lab 08's body lines: the search can fail); an unknown lab
-# there is refused.
+# there is refused. vmlab lab export itself refuses a tree whose docs quote lab 08's
+# body (its own leak check, that of vmlab lab check), unless --source-of names lab 08.
 set -u
 vmlab=$(realpath "$1")
 ref=$(realpath "$2")
@@ -111,6 +112,23 @@ if out=$("$vmlab" lab export 07 "$t/s99" --build "$ref" --source-of 08,no-such-l
 fi
 case $out in *no-such-lab*) ;; *) bad "export --source-of no-such-lab: $out" ;; esac
 [ ! -e "$t/s99" ] || bad "export --source-of no-such-lab wrote a tree"
+
+# ---- vmlab lab export refuses a tree that holds another lab's body text: a copy of the
+# sources (timestamps kept: the reference build stays up to date for it) whose docs quote
+# a line of lab 08's tlb/tlb.c body
+root=$t/root
+mkdir -p "$root"
+tar -C . --exclude='./build*' --exclude='./.*' -cf - . | tar -C "$root" -xf -
+line=$(grep -m1 -F -f "$pat" tlb/tlb.c | sed 's/^[[:space:]]*//')
+[ -n "$line" ] || bad "no body line of tlb/tlb.c to plant"
+printf 'quoted from the reference:\n    %s\n' "$line" >"$root/docs/zz-quote.md"
+if out=$(cd "$root" && "$vmlab" lab export 07 "$t/quoted" --build "$ref" 2>&1); then
+  bad "export of a tree whose docs quote lab 08's solution: exit status 0 ($out)"
+fi
+case $out in *"solution text"*zz-quote.md*) ;; *) bad "export of a tree that quotes lab 08: $out" ;; esac
+[ ! -e "$t/quoted" ] || bad "the refused export left its tree behind"
+(cd "$root" && "$vmlab" lab export 07 "$t/quoted" --build "$ref" --source-of tlb >/dev/null 2>&1) ||
+  bad "export --source-of tlb of that tree (lab 08's text may be there) failed"
 
 [ $fail = 0 ] && echo "ok   labs-export-prebuilt: lab 07's export holds ${#files[@]} other hole files compiled and no line of their bodies; it builds with make and runs on them; --source-of keeps a lab's as source"
 exit $fail
