@@ -54,9 +54,16 @@ MON_FRONTENDS := tools console draw cloud grade gdb reverse
 MON_CORE      := vmm dev
 MON_PARTS := $(MON_FRONTENDS) $(MON_CORE)
 MODULES := shadow tlb cpu
+PREBUILT_OBJ :=
+# A student's copy (vmlab lab export) holds other labs' hole files compiled, at their
+# path in the build folder under prebuilt/ (prebuilt/README): X_PRE are the sources of
+# X whose file is absent and whose object is there; make copies it into $(BUILD)/obj/.
+# The reference tree has no prebuilt/ folder.
 define module_lib
 $(1)_SRC := $$(filter-out monitor/tools/main.c,$$(wildcard $(2)/*.c))
-$(1)_OBJ := $$(patsubst %.c,$$(BUILD)/obj/%.o,$$($(1)_SRC))
+$(1)_PRE := $$(filter-out $$($(1)_SRC),$$(patsubst prebuilt/obj/%.o,%.c,$$(wildcard prebuilt/obj/$(2)/*.o)))
+$(1)_OBJ := $$(patsubst %.c,$$(BUILD)/obj/%.o,$$($(1)_SRC) $$($(1)_PRE))
+PREBUILT_OBJ += $$(patsubst %.c,$$(BUILD)/obj/%.o,$$($(1)_PRE))
 $$(BUILD)/lib$(1).a: $$($(1)_OBJ)
 	@mkdir -p $$(dir $$@)
 	rm -f $$@ && ar rcs $$@ $$^
@@ -86,6 +93,10 @@ $(BUILD)/obj/cpu/%.o: CFLAGS += -fno-tree-slp-vectorize
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+# (only when there is no X.c: a pattern rule whose prerequisite cannot be made is passed over)
+$(BUILD)/obj/%.o: prebuilt/obj/%.o
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 # vmlab's version: the VERSION file, compiled into monitor/vmm/version.c only
 # (trace headers carry it; a fixed string keeps goldens machine-independent).
@@ -219,4 +230,6 @@ clean:
 
 .PHONY: all run test suite asan asan-suite coverage bench golden install clean deps unit cpu tlb shadow monitor
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (not those of objects taken from prebuilt/: a reference build's .d file of one, which
+# a grader's work tree copies, names its source, absent here)
+-include $(filter-out $(patsubst %.o,%.d,$(PREBUILT_OBJ)),$(shell find $(BUILD) -name '*.d' 2>/dev/null))

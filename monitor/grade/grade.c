@@ -43,7 +43,7 @@ static int find_lab(const char *root, const char *lab, char *out, size_t len)
 
 int grade_ctx_open(struct grade_ctx *g, const char *root, const char *lab, char *err, size_t errlen)
 {
-	static char rootbuf[PATH_MAX], buildbuf[PATH_MAX];
+	char *rootbuf = g->paths[0], *buildbuf = g->paths[1];
 	if (!realpath(root, rootbuf) || !grade_exists(rootbuf)) {
 		snprintf(err, errlen, "%s: not a vmlab tree", root);
 		return -1;

@@ -10,6 +10,7 @@
 #ifndef GRADE_GRADE_H
 #define GRADE_GRADE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -136,6 +137,7 @@ struct grade_sandbox {
 	bool as_root;           /* runs submissions under a uid of their own */
 	unsigned uid_base;
 	int landlock_abi;       /* the kernel's Landlock ABI version (landlock mode) */
+	char pids_cg[64];       /* where slots get a pids cgroup (as root), or "" */
 };
 struct grade_limits {
 	unsigned cpu_s, wall_s;
@@ -217,6 +219,9 @@ struct grade_ctx {
 	struct grade_rubric rubric;
 	struct grade_sandbox sandbox;
 	const char *workroot;   /* where work trees and the reference cache go */
+	char paths[2][PATH_MAX]; /* what root and build point to (grade_ctx_open) */
+	const char *source_of;  /* vmlab lab export --source-of: labs (comma-separated: folder, number
+				 * or name) whose hole files the export keeps as source, or NULL */
 	bool keep;
 	bool quiet;
 };
@@ -279,10 +284,16 @@ void grade_report_json(FILE *f, const struct grade_report *rep, const struct gra
 void grade_json_string(FILE *f, const char *s);
 
 /* ---- instructor tools (export.c, labcheck.c) */
-/* Write the student tree of the lab to dir (which must not exist). */
+/* Write the student tree of the lab to dir (which must not exist): also refuses a
+ * --source-of lab that does not exist and an object of the reference build older than
+ * its source. */
 int grade_export(const struct grade_ctx *g, const char *dir, char *err, size_t errlen);
 /* The same into dir, which may exist (empty): also the sources of every work tree. */
 int grade_export_tree(const struct grade_ctx *g, const char *dir, char *err, size_t errlen);
+/* Where the build folder holds the object of source file src (relative to the root):
+ * obj/tlb/tlb.o, guestos/obj/vm.c.o; an export ships another lab's hole file as
+ * prebuilt/ + that path. -1 for a file the build compiles no such way. */
+int grade_prebuilt_path(const char *src, char *obj, size_t len);
 /* Does the exported tree hold any solution text? 0 no; 1 yes (named in err). */
 int grade_export_leaks(const struct grade_ctx *g, const char *dir, char *err, size_t errlen);
 /* The right answers for a student (answers.txt text, malloc'd). */

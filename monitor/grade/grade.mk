@@ -70,6 +70,17 @@ TEST_STEPS += labs-grade grade-sandbox grade-leaks grade-answers
 TEST_LONG  += labs-grade grade-sandbox grade-leaks
 .PHONY: labs-grade grade-sandbox grade-leaks grade-answers
 
+# A student's copy holds no other lab's solution: lab 07's export ships the other labs'
+# hole files compiled (prebuilt/), holds no line of their bodies, builds from scratch with
+# make and runs on them; --source-of (tests/grade/export-prebuilt.sh). The export takes the
+# objects from the plain reference build (an ASan object would not link in the copy).
+labs-export-prebuilt: $(GRADE_DEPS)
+	@tests/grade/export-prebuilt.sh $(BUILD)/vmlab $(GRADE_REF)
+TEST_STEPS += labs-export-prebuilt
+# a whole build of the copy from scratch: minutes
+TEST_LONG  += labs-export-prebuilt
+.PHONY: labs-export-prebuilt
+
 # Gradescope: run_autograder on a fake /autograder tree, and the zip (labs/gradescope/).
 gradescope-test: $(GRADE_DEPS)
 	@VMLAB_GRADE_MAKE="$(GRADE_MAKE)" labs/gradescope/test.sh $(BUILD)/vmlab $(GRADE_REF)

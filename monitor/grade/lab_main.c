@@ -1,7 +1,9 @@
 /*
  * monitor/grade/lab_main.c — `vmlab lab`: instructor tools.
  *
- *   vmlab lab export LAB DIR     the student tree: holes stubbed, no answers
+ *   vmlab lab export LAB DIR [--source-of LAB,...]  the student tree: holes stubbed,
+ *                                other labs' hole files compiled (prebuilt/), no answers;
+ *                                refused (and removed) if it holds solution text
  *   vmlab lab check LAB          reference scores full marks, the export scores zero
  *                                on every code check and holds no solution text
  *   vmlab lab answers LAB ID     the answer key of one student's variant
@@ -26,11 +28,15 @@ static int fail(const char *what, const char *msg)
 static void usage(FILE *f)
 {
 	fputs("usage: vmlab lab export LAB DIR     write the student tree of LAB to DIR\n"
-	      "       vmlab lab check LAB [--build DIR]  reference full marks, export zero, no solution text\n"
+	      "       vmlab lab check LAB          reference full marks, export zero, no solution text\n"
 	      "       vmlab lab answers LAB ID     the answer key of student ID's variant\n"
 	      "       vmlab lab variant LAB ID     student ID's variant: the values to run with\n"
 	      "       vmlab lab solution LAB ID DIR  write a full-marks submission of ID's variant to DIR\n"
-	      "       vmlab lab new NAME           scaffold labs/NN-NAME/ with a rubric and a handout\n",
+	      "       vmlab lab new NAME           scaffold labs/NN-NAME/ with a rubric and a handout\n"
+	      "options: --build DIR        the reference build (default build)\n"
+	      "         --source-of LAB[,LAB...]  (export, check) keep those labs' hole files as source\n"
+	      "                            (labs already due); by default an export holds every other\n"
+	      "                            programming lab's hole files compiled, in prebuilt/\n",
 	      f);
 }
 
@@ -161,18 +167,37 @@ int grade_lab_main(int argc, char **argv)
 		   : !strcmp(verb, "solution") ? 5
 		   : (!strcmp(verb, "export") || !strcmp(verb, "answers") || !strcmp(verb, "variant")) ? 4
 											       : 0;
-	struct grade_ctx *g = calloc(1, sizeof *g);
-	if (g && want && argc == want + 2 && !strcmp(argv[want], "--build")) {
-		g->build = argv[want + 1]; /* the reference build folder (default build) */
-		argc -= 2;
-	}
-	if (!want) {
-		free(g);
+	if (!want)
 		return fail(verb, "unknown (export, check, answers, variant, solution or new)");
+	struct grade_ctx *g = calloc(1, sizeof *g);
+	if (!g)
+		return fail(verb, "out of memory");
+	/* the options, anywhere after the verb: taken out of argv */
+	int n = 2;
+	bool bad = false;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		bool src = !strcmp(a, "--source-of") || !strncmp(a, "--source-of=", 12);
+		if (!strcmp(a, "--build") && i + 1 < argc) {
+			g->build = argv[++i]; /* the reference build folder (default build) */
+		} else if (src && (strcmp(verb, "export") && strcmp(verb, "check"))) {
+			bad = true;
+		} else if (src) {
+			const char *v = a[11] == '=' ? a + 12 : i + 1 < argc ? argv[++i] : "";
+			if (!*v) {
+				free(g);
+				return fail(verb, "--source-of wants LAB[,LAB...]");
+			}
+			g->source_of = v;
+		} else {
+			argv[n++] = argv[i];
+		}
 	}
-	if (argc != want) {
+	argc = n;
+	if (bad || argc != want) {
 		free(g);
-		return fail(verb, "wrong number of arguments (vmlab lab --help)");
+		return fail(verb, bad ? "--source-of LAB[,LAB...] is for export and check"
+				      : "wrong number of arguments (vmlab lab --help)");
 	}
 	char err[512], tmp[] = "/tmp/vmlab-lab-XXXXXX";
 	if (!g || grade_ctx_open(g, ".", argv[2], err, sizeof err)) {
@@ -191,6 +216,11 @@ int grade_lab_main(int argc, char **argv)
 		rc = fail(verb, "DIR already exists (the solution is written to a new folder)");
 	} else if (!strcmp(verb, "export")) {
 		rc = grade_export(g, argv[3], err, sizeof err) ? fail(verb, err) : 0;
+		/* what vmlab lab check proves, on the tree handed out: none of it is left behind */
+		if (!rc && grade_export_leaks(g, argv[3], err, sizeof err)) {
+			grade_rmtree(argv[3]);
+			rc = fail(verb, err);
+		}
 		if (!rc)
 			printf("%s: student tree of lab %s (build it with make)\n", argv[3], g->rubric.lab);
 	} else if (!mkdtemp(tmp)) {

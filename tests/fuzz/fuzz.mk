@@ -35,6 +35,11 @@ $(BUILD)/fuzz/adv-guests: $(BUILD)/obj/tests/fuzz/adv_main.o $(FUZZ_OBJ) $(LIBS_
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_SAN) -o $@ $(filter %.o,$^) $(LINK_monitor) $(LDLIBS)
 
+# The harness objects are prerequisites of pattern rules only (intermediate): make would
+# delete them after a build from scratch, and their .d files, which name them, would make
+# the next make rebuild them and relink every replay program.
+.SECONDARY: $(patsubst %,$(BUILD)/obj/tests/fuzz/fuzz_%.o,$(FUZZ_NAMES)) $(BUILD)/obj/tests/fuzz/replay_main.o
+
 ALL_TARGETS += $(FUZZ_REPLAY) $(BUILD)/fuzz/adv-guests
 
 fuzz-replay: $(FUZZ_REPLAY)
