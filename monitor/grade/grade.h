@@ -137,6 +137,7 @@ struct grade_sandbox {
 	bool as_root;           /* runs submissions under a uid of their own */
 	unsigned uid_base;
 	int landlock_abi;       /* the kernel's Landlock ABI version (landlock mode) */
+	char pids_cg[64];       /* where slots get a pids cgroup (as root), or "" */
 };
 struct grade_limits {
 	unsigned cpu_s, wall_s;

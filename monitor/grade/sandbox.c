@@ -105,6 +105,75 @@ static void set_limit(int res, rlim_t v)
 	setrlimit(res, &r);
 }
 
+/* ---- the process limit as a pids cgroup (as root, where one can be made): the same
+ * limit as RLIMIT_NPROC, but the kernel counts the forks it refused (pids.events), so a
+ * fork bomb's reason can say the limit was reached. The rlimit stays, a little higher
+ * (it is checked first in fork: at the same value it would refuse before the cgroup
+ * counts), and is the limit alone where no cgroup can be made. */
+#define NPROC_SLACK 16
+
+/* Write text to the file path; 0 or -1. Async-signal-safe (the forked child uses it). */
+static int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	return close(fd) == 0 && n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* The "max N" count of cg's pids.events (forks refused at pids.max), or -1. */
+static long forks_refused(const char *cg)
+{
+	char p[GRADE_PATH_MAX + 16];
+	snprintf(p, sizeof p, "%s/pids.events", cg);
+	char *text = grade_read_file(p, NULL);
+	const char *m = text ? strstr(text, "max ") : NULL;
+	long n = m ? strtol(m + 4, NULL, 10) : -1;
+	free(text);
+	return n;
+}
+
+/* Where this grader can make pids cgroups: a cgroup v1 pids hierarchy, or a cgroup v2
+ * tree whose root (our own cgroup: nothing else may hold processes) delegates pids. */
+static void find_pids_cgroup(struct grade_sandbox *sb)
+{
+	sb->pids_cg[0] = '\0';
+	if (!sb->as_root)
+		return;
+	if (access("/sys/fs/cgroup/pids/cgroup.procs", W_OK) == 0) {
+		snprintf(sb->pids_cg, sizeof sb->pids_cg, "/sys/fs/cgroup/pids");
+		return;
+	}
+	char *own = grade_read_file("/proc/self/cgroup", NULL);
+	char *ctl = grade_read_file("/sys/fs/cgroup/cgroup.subtree_control", NULL);
+	if (own && ctl && !strcmp(own, "0::/\n") && strstr(ctl, "pids"))
+		snprintf(sb->pids_cg, sizeof sb->pids_cg, "/sys/fs/cgroup");
+	free(own);
+	free(ctl);
+}
+
+/* The slot's cgroup made (pids.max = nproc) into cg; the forks it refused so far, or -1
+ * (no cgroup: cg is emptied). */
+static long open_pids_cgroup(const struct grade_sandbox *sb, unsigned slot, unsigned long nproc, char *cg,
+			     size_t len)
+{
+	if (!sb->pids_cg[0]) {
+		cg[0] = '\0';
+		return -1;
+	}
+	snprintf(cg, len, "%s/vmlab-grade-%u", sb->pids_cg, slot_uid(sb, slot));
+	char max[32], p[GRADE_PATH_MAX + 16];
+	snprintf(max, sizeof max, "%lu", nproc);
+	snprintf(p, sizeof p, "%s/pids.max", cg);
+	long n = -1;
+	if ((mkdir(cg, 0755) == 0 || errno == EEXIST) && write_text(p, max) == 0)
+		n = forks_refused(cg);
+	if (n < 0)
+		cg[0] = '\0';
+	return n;
+}
+
 /* Write msg to the command's output (the child's stderr) and end with status 125. */
 static void child_fail(const char *msg)
 {
@@ -121,7 +190,7 @@ static void child_fail(const char *msg)
  * stack page, ASan's report) fails and the child dies before exec, at random
  * (stack layout). The command gets the same limit either way. */
 static void child_exec(const struct grade_sandbox *sb, unsigned slot, const char *dir, const char *tmp,
-		       const char *cmd, const struct grade_limits *lim, int outfd)
+		       const char *cg, const struct grade_limits *lim, const char *cmd, int outfd)
 {
 	int nullfd = open("/dev/null", O_RDONLY);
 	if (nullfd < 0 || dup2(nullfd, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
@@ -133,7 +202,10 @@ static void child_exec(const struct grade_sandbox *sb, unsigned slot, const char
 	set_limit(RLIMIT_CORE, 0);
 	if (sb->as_root) {
 		uid_t uid = slot_uid(sb, slot);
-		set_limit(RLIMIT_NPROC, lim->nproc);
+		char procs[GRADE_PATH_MAX + 16];
+		snprintf(procs, sizeof procs, "%s/cgroup.procs", cg);
+		bool in_cg = cg[0] && write_text(procs, "0") == 0;
+		set_limit(RLIMIT_NPROC, lim->nproc + (in_cg ? NPROC_SLACK : 0));
 		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
 			_exit(125);
 	}
@@ -247,7 +319,8 @@ static void wait_child(pid_t pid, unsigned wall_s, struct grade_outcome *o)
 		o->signal = o->status - 128;
 }
 
-static void explain(struct grade_outcome *o, const struct grade_limits *lim)
+/* o's one-line reason; refused: the forks the process limit refused (-1: unknown). */
+static void explain(struct grade_outcome *o, const struct grade_limits *lim, long refused)
 {
 	o->reason[0] = '\0';
 	if (o->timed_out)
@@ -263,6 +336,11 @@ static void explain(struct grade_outcome *o, const struct grade_limits *lim)
 		snprintf(o->reason, sizeof o->reason, "crashed: %s (signal %d)", strsignal(o->signal), o->signal);
 	else if (o->status == 125 || o->status == 126)
 		snprintf(o->reason, sizeof o->reason, "sandbox could not start the command (status %d)", o->status);
+	if (refused > 0) {
+		size_t l = strlen(o->reason);
+		snprintf(o->reason + l, sizeof o->reason - l, "%sprocess limit of %lu reached (%ld fork%s refused)",
+			 l ? "; " : "", lim->nproc, refused, refused == 1 ? "" : "s");
+	}
 }
 
 /* Reset o and open a command's output file (flags added); -1 with o->reason. */
@@ -307,12 +385,14 @@ void grade_sandbox_run(const struct grade_sandbox *sb, unsigned slot, const char
 		close(fd);
 		return;
 	}
+	char cg[GRADE_PATH_MAX];
+	long refused = open_pids_cgroup(sb, slot, lim->nproc, cg, sizeof cg);
 	if (sb->as_root)
 		prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of the sandbox come back here */
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0)
-		child_exec(sb, slot, dir, own_tmp ? tmp : NULL, cmd, lim, fd);
+		child_exec(sb, slot, dir, own_tmp ? tmp : NULL, cg, lim, cmd, fd);
 	close(fd);
 	if (pid < 0)
 		snprintf(o->reason, sizeof o->reason, "fork: %s", strerror(errno));
@@ -321,8 +401,13 @@ void grade_sandbox_run(const struct grade_sandbox *sb, unsigned slot, const char
 	sweep_uid(sb, slot);
 	if (own_tmp)
 		grade_rmtree(tmp);
+	if (cg[0]) {
+		long now = forks_refused(cg);
+		refused = now >= refused ? now - refused : 0;
+		rmdir(cg); /* empty once swept; made again for the next command */
+	}
 	if (pid >= 0)
-		explain(o, lim);
+		explain(o, lim, refused);
 }
 
 void grade_run_trusted(char *const argv[], const char *dir, const char *outpath,
@@ -349,7 +434,7 @@ void grade_run_trusted(char *const argv[], const char *dir, const char *outpath,
 	}
 	wait_child(pid, wall_s, o);
 	struct grade_limits lim = { .wall_s = wall_s };
-	explain(o, &lim);
+	explain(o, &lim, -1);
 }
 
 int grade_sandbox_own(const struct grade_sandbox *sb, unsigned slot, const char *dir)
@@ -444,6 +529,7 @@ int grade_sandbox_probe(struct grade_sandbox *sb)
 	sb->as_root = geteuid() == 0;
 	const char *base = getenv("VMLAB_GRADE_UID_BASE");
 	sb->uid_base = base ? (unsigned)strtoul(base, NULL, 10) : sb->as_root ? claim_uid_range() : GRADE_UID_FIRST;
+	find_pids_cgroup(sb);
 	const char *want = wanted_sandbox();
 	bool any = !strcmp(want, "auto");
 	sb->kind = SANDBOX_LIMITS_ONLY;

@@ -90,6 +90,21 @@ output build syntax | grep -q 'error:' || bad "syntax: no compiler error in the 
 output hello loop | grep -qE 'timed out|CPU time' || bad "loop: reason does not say timeout"
 output hello segv | grep -q 'Segmentation fault' || bad "segv: reason does not say segfault"
 output hello printer | grep -q 'file size limit' || bad "printer: reason does not say file size"
+# the fork bomb's reason names the limit where the kernel can tell it refused forks: as
+# root, with a pids cgroup to put the command in (sandbox.c; the v1 hierarchy, or a v2
+# root that delegates pids); elsewhere RLIMIT_NPROC alone stops it, silently
+if [ "$(id -u)" = 0 ] && { [ -w /sys/fs/cgroup/pids/cgroup.procs ] ||
+     { [ "$(cat /proc/self/cgroup)" = "0::/" ] && grep -qw pids /sys/fs/cgroup/cgroup.subtree_control; }; }; then
+  output hello forkbomb | grep -q 'process limit of 64 reached ([0-9]* forks\? refused)' ||
+    bad "forkbomb: reason does not say the process limit: $(output hello forkbomb | cut -c1-200)"
+  for c in hello unit-fill; do
+    for s in good good2 loop segv printer; do
+      output $c $s | grep -q 'process limit' && bad "$s: $c: says the process limit: $(output $c $s | cut -c1-200)"
+    done
+  done
+else
+  echo "grade-sandbox: note: no pids cgroup here (not root, or none delegated): the fork bomb's reason is not checked"
+fi
 grep -q 'no network' "$t/roster.csv.d/network.json" || bad "network: the sandbox let it connect"
 grep -q 'address space capped' "$t/roster.csv.d/memhog.json" || bad "memhog: no address-space cap"
 [ -e "$canary" ] && bad "outside: wrote $canary outside its sandbox"
