@@ -15,6 +15,7 @@
  * either, the limits only. The grader says which and why once per run
  * (grade_sandbox_describe): weaker, never silent. VMLAB_GRADE_SANDBOX forces one.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -237,35 +238,64 @@ static void child_exec(const struct grade_sandbox *sb, unsigned slot, const char
 	_exit(126);
 }
 
+/* Is there a process (a zombie too) whose real uid is uid? Its /proc/PID/status says
+ * (its /proc folder is root's when it is not dumpable). True when /proc cannot be read. */
+static bool uid_has_processes(uid_t uid)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return true;
+	bool found = false;
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		char p[64], buf[1024];
+		snprintf(p, sizeof p, "/proc/%s/status", e->d_name);
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		const char *u = strstr(buf, "\nUid:");
+		found = u && strtoul(u + 5, NULL, 10) == uid;
+	}
+	closedir(d);
+	return found;
+}
+
 /* Kill every process of the slot's uid (leftovers of a fork bomb, daemons), then reap
  * them: the grader is their subreaper (grade_sandbox_run), so orphans come back to it
  * instead of to a pid 1 that may never reap (a container's), which would leave zombies
- * of the sandbox uid behind. kill(-1) is repeated because a fork bomb forks while the
- * kernel walks the process list; waiting is bounded (2 s) so the grader cannot hang. */
+ * of the sandbox uid behind. Done when /proc shows no process of the uid: kill(-1)'s
+ * result cannot tell (it is 0 whenever any other process exists, even one it may not
+ * signal, so the sweep used to run all its rounds, 2 s, after every command). kill(-1)
+ * is repeated because a fork bomb forks while the kernel walks the process list;
+ * waiting is bounded (200 rounds, 2 s of naps) so the grader cannot hang. */
 static void sweep_uid(const struct grade_sandbox *sb, unsigned slot)
 {
 	if (!sb->as_root)
 		return;
+	uid_t uid = slot_uid(sb, slot);
 	for (int round = 0; round < 200; round++) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (!uid_has_processes(uid))
+			return;
+		if (round) {
+			struct timespec nap = { 0, 10 * 1000 * 1000 };
+			nanosleep(&nap, NULL); /* let the killed exit and come back here */
+		}
 		pid_t p = fork();
 		if (p == 0) {
-			int sent = 0;
-			if (setuid(slot_uid(sb, slot)) == 0)
-				for (int i = 0; i < 16 && kill(-1, SIGKILL) == 0; i++)
-					sent = 1;
-			_exit(sent);
+			if (setuid(uid) == 0)
+				for (int i = 0; i < 16; i++)
+					kill(-1, SIGKILL);
+			_exit(0);
 		}
-		int st = 0;
-		if (p < 0 || waitpid(p, &st, 0) != p)
+		if (p < 0 || waitpid(p, NULL, 0) != p)
 			return;
-		pid_t r;
-		while ((r = waitpid(-1, NULL, WNOHANG)) > 0)
-			;
-		bool none_left = r < 0 && errno == ECHILD;
-		if (none_left && !(WIFEXITED(st) && WEXITSTATUS(st)))
-			return; /* no child left to reap and nothing of the uid to kill */
-		struct timespec nap = { 0, 10 * 1000 * 1000 };
-		nanosleep(&nap, NULL);
 	}
 }
 

@@ -71,20 +71,22 @@ hits=$(grep -rlF -f "$pat" "$c" | head -3)
 hits=$(grep -rl 'LAB-HOLE-BEGIN' "$c" --include='*.c' --include='*.S' --include='*.h' | grep -v '^'"$c"'/monitor/grade/' | head -3)
 [ -z "$hits" ] || bad "hole markers left in: $hits"
 
-# ---- a student's first step: make, from scratch (not in parallel with other steps' builds)
-if ! (cd "$c" && make -s -j2 >"$t/make.txt" 2>&1); then
+# ---- a student's first step: make, from scratch, as a student runs it: not with the
+# suite's make variables (under make asan, MAKEFLAGS holds BUILD=build/asan SAN=1)
+smake() { (cd "$c" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"); }
+if ! smake -s -j2 >"$t/make.txt" 2>&1; then
   bad "make in the export failed: $(tail -5 "$t/make.txt")"
 else
   for h in "${files[@]}"; do
     o=$(obj "$h")
     cmp -s "$c/build/$o" "$ref/$o" || bad "the export's build/$o is not the prebuilt object"
   done
-  n=$(cd "$c" && make -n 2>&1 | grep -vc '^make')
-  [ "$n" = 0 ] || bad "a second make in the export has $n things to do: $(cd "$c" && make -n 2>&1 | head -3)"
+  n=$(smake -n 2>&1 | grep -vc '^make')
+  [ "$n" = 0 ] || bad "a second make in the export has $n things to do: $(smake -n 2>&1 | head -3)"
   # a grader's work tree has the reference build's .d files, which name the absent sources
   cp "$ref/obj/tlb/tlb.d" "$c/build/obj/tlb/tlb.d" && cp "$ref/guestos/obj/vm.c.d" "$c/build/guestos/obj/vm.c.d"
   grep -q 'tlb/tlb.c' "$c/build/obj/tlb/tlb.d" || bad "the reference's tlb.d does not name tlb/tlb.c (the case is not tested)"
-  out=$(cd "$c" && make -n build/vmlab build/guestos/kernel.elf 2>&1) || bad "make with the reference's .d files: $out"
+  out=$(smake -n build/vmlab build/guestos/kernel.elf 2>&1) || bad "make with the reference's .d files: $out"
   # vmlab runs on the prebuilt objects (nested paging: lab 07's own shadow fill is a stub),
   # as the reference does, and the console knows a prebuilt guest function's symbol
   cmd=(run --mmu nested --mem 4M --cmdline run=pagetouch:4)
