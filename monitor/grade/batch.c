@@ -9,7 +9,9 @@
  */
 #include <dirent.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -221,9 +223,16 @@ int grade_batch(struct grade_ctx *g, const char *dir, const char *roster, unsign
 				continue;
 			}
 			fflush(NULL);
-			pid_t p = fork();
-			if (p == 0)
+			pid_t grader = getpid(), p = fork();
+			if (p == 0) {
+				/* a worker dies with its grader (killed, say): left running it would
+				 * write results after the grader is gone and share its work folder
+				 * with a rerun's worker */
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				if (getppid() != grader)
+					_exit(1);
 				_exit(worker(g, dir, roster, names[next], free_slot));
+			}
 			if (p < 0) {
 				fprintf(stderr, "vmlab grade: fork failed\n");
 				break;

@@ -215,11 +215,16 @@ int grade_lab_main(int argc, char **argv)
 	} else if (!strcmp(verb, "solution") && grade_exists(argv[4])) {
 		rc = fail(verb, "DIR already exists (the solution is written to a new folder)");
 	} else if (!strcmp(verb, "export")) {
-		rc = grade_export(g, argv[3], err, sizeof err) ? fail(verb, err) : 0;
-		/* what vmlab lab check proves, on the tree handed out: none of it is left behind */
-		if (!rc && grade_export_leaks(g, argv[3], err, sizeof err)) {
-			grade_rmtree(argv[3]);
+		/* a tree refused half-way (a stale object, a leak: what vmlab lab check proves, on
+		 * the tree handed out) is removed: it holds other labs' sources until the end. A
+		 * folder that was there before is never ours to remove (grade_export refuses it). */
+		bool ours = !grade_exists(argv[3]);
+		if (grade_export(g, argv[3], err, sizeof err) || grade_export_leaks(g, argv[3], err, sizeof err)) {
+			if (ours)
+				grade_rmtree(argv[3]);
 			rc = fail(verb, err);
+		} else {
+			rc = 0;
 		}
 		if (!rc)
 			printf("%s: student tree of lab %s (build it with make)\n", argv[3], g->rubric.lab);

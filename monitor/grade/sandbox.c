@@ -210,6 +210,9 @@ static void child_exec(const struct grade_sandbox *sb, unsigned slot, const char
 		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
 			_exit(125);
 	}
+	/* the command dies with its worker (a uid change clears this, so it comes after);
+	 * bwrap's --die-with-parent does the same for what runs inside it */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* the private tmp folder under each name programs look for (libcheck: TEMP) */
 	char home[GRADE_PATH_MAX + 8], tmps[3][GRADE_PATH_MAX + 16], as[48], err[GRADE_PATH_MAX + 64];
 	snprintf(home, sizeof home, "HOME=%s", dir);

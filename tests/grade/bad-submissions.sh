@@ -11,6 +11,7 @@
 # score zero on the code checks with a one-line reason, the good ones full marks, no
 # file outside the sandbox may change, and a second run must resume (grade nothing).
 # Then good2, outside and network again with VMLAB_GRADE_SANDBOX=landlock (confine.c).
+# Last, a grader killed mid-run (both sandboxes) leaves nothing of its run running.
 set -u
 vmlab=${1:-build/vmlab}
 build=${2:-$(dirname "$vmlab")}
@@ -154,6 +155,35 @@ else
   grep -q 'cannot write outside' "$t/ll.csv.d/outside.json" || bad "landlock: outside: no 'cannot write outside'"
   [ -e "$canary" ] && bad "landlock: outside: wrote $canary outside its sandbox"
 fi
+
+# A grader killed in the middle of a --jobs 2 run takes its workers and their commands
+# with it: nothing of the run keeps going (a worker left running would write a result
+# after the grader is gone, and share a work folder with a rerun's worker). The two
+# loop submissions keep both workers busy in a check when the grader is killed.
+killtest() { # MODE: auto or landlock
+  local k=$t/kill-$1 pids n=0
+  mkdir -p "$k"
+  cp -r "$t/subs/loop" "$k/loop1"; cp -r "$t/subs/loop" "$k/loop2"
+  VMLAB_GRADE_SANDBOX=$1 "$vmlab" grade tests/grade/minilab "$k" --jobs 2 --roster "$k.csv" \
+    --build "$build" >"$k.txt" 2>&1 &
+  local grader=$!
+  # both workers busy: each slot's work tree made (they build there, then run checks)
+  while [ $n -lt 1200 ] && ! [ -d "$k.csv.d/work/work-0" -a -d "$k.csv.d/work/work-1" ]; do
+    sleep 0.1; n=$((n + 1))
+  done
+  [ $n -lt 1200 ] || bad "kill ($1): the two workers never started"
+  sleep 3
+  kill -TERM $grader; wait $grader 2>/dev/null
+  sleep 2
+  left=$(for c in /proc/[0-9]*/cwd; do readlink "$c" 2>/dev/null; done | grep -c "^$k.csv.d")
+  pids=$(pgrep -f -- "$k" | tr '\n' ' ')
+  [ "$left" = 0 ] && [ -z "$pids" ] || bad "kill ($1): 2 s after the grader was killed, $left processes work in its folder and [$pids] name it"
+  sleep 1
+  ls "$k.csv.d"/*.json >/dev/null 2>&1 && bad "kill ($1): a result was written after the grader was killed: $(ls "$k.csv.d")"
+  pkill -KILL -f -- "$k" 2>/dev/null
+}
+killtest auto
+grep -q 'VMLAB_GRADE_SANDBOX=landlock: the kernel has no Landlock' "$t/ll.txt" || killtest landlock
 
 [ $fail -eq 0 ] && echo "grade-sandbox: all bad submissions scored zero with a reason; good ones full; resume ok; landlock too"
 exit $fail

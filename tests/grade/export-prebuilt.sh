@@ -12,7 +12,9 @@
 # reference does. `--source-of 08` keeps lab 08's files as source without markers (and
 # there the same grep finds lab 08's body lines: the search can fail); an unknown lab
 # there is refused. vmlab lab export itself refuses a tree whose docs quote lab 08's
-# body (its own leak check, that of vmlab lab check), unless --source-of names lab 08.
+# body (its own leak check, that of vmlab lab check), unless --source-of names lab 08,
+# and one whose prebuilt object would be older than its source; a refused export leaves
+# no tree behind.
 set -u
 vmlab=$(realpath "$1")
 ref=$(realpath "$2")
@@ -74,7 +76,9 @@ hits=$(grep -rl 'LAB-HOLE-BEGIN' "$c" --include='*.c' --include='*.S' --include=
 # ---- a student's first step: make, from scratch, as a student runs it: not with the
 # suite's make variables (under make asan, MAKEFLAGS holds BUILD=build/asan SAN=1)
 smake() { (cd "$c" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"); }
-if ! smake -s -j2 >"$t/make.txt" 2>&1; then
+if [ -n "${EXPORT_PREBUILT_NO_MAKE:-}" ]; then
+  echo "$EXPORT_PREBUILT_NO_MAKE"
+elif ! smake -s -j2 >"$t/make.txt" 2>&1; then
   bad "make in the export failed: $(tail -5 "$t/make.txt")"
 else
   for h in "${files[@]}"; do
@@ -131,6 +135,14 @@ case $out in *"solution text"*zz-quote.md*) ;; *) bad "export of a tree that quo
 [ ! -e "$t/quoted" ] || bad "the refused export left its tree behind"
 (cd "$root" && "$vmlab" lab export 07 "$t/quoted" --build "$ref" --source-of tlb >/dev/null 2>&1) ||
   bad "export --source-of tlb of that tree (lab 08's text may be there) failed"
+# ... and one whose object of another lab's hole file is older than its source: refused
+# half-way, after other labs' sources were copied in, so nothing of it may stay behind
+touch "$root/guestos/swtlb.c"
+if out=$(cd "$root" && "$vmlab" lab export 07 "$t/stale" --build "$ref" 2>&1); then
+  bad "export with a stale object of guestos/swtlb.c: exit status 0"
+fi
+case $out in *"older than guestos/swtlb.c"*) ;; *) bad "export with a stale object: $out" ;; esac
+[ ! -e "$t/stale" ] || bad "the export refused for a stale object left its tree behind ($(find "$t/stale" | wc -l) files)"
 
 [ $fail = 0 ] && echo "ok   labs-export-prebuilt: lab 07's export holds ${#files[@]} other hole files compiled and no line of their bodies; it builds with make and runs on them; --source-of keeps a lab's as source"
 exit $fail
