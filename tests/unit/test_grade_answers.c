@@ -95,23 +95,20 @@ END_TEST
 /* How an answer key writes a number: in the base the reference printed it in. */
 START_TEST(key_format)
 {
-	struct grade_number n;
-	char buf[64];
-	grade_parse_number("0xfffffe0000001000", &n);
-	grade_number_format(&n, buf, sizeof buf);
-	ck_assert_str_eq(buf, "0xfffffe0000001000"); /* was 1.84467418746863e+19 */
-	grade_parse_number("0x0FFF", &n);
-	grade_number_format(&n, buf, sizeof buf);
-	ck_assert_str_eq(buf, "0xfff");
-	grade_parse_number("6918144", &n);
-	grade_number_format(&n, buf, sizeof buf);
-	ck_assert_str_eq(buf, "6918144");
-	grade_parse_number("-3", &n);
-	grade_number_format(&n, buf, sizeof buf);
-	ck_assert_str_eq(buf, "-3");
-	grade_parse_number("99.96%", &n);
-	grade_number_format(&n, buf, sizeof buf);
-	ck_assert_str_eq(buf, "99.96");
+	static const char *const cases[][2] = {
+		{ "0xfffffe0000001000", "0xfffffe0000001000" }, /* was 1.84467418746863e+19 */
+		{ "0x0FFF", "0xfff" },
+		{ "6918144", "6918144" },
+		{ "-3", "-3" },
+		{ "99.96%", "99.96" },
+	};
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct grade_number n;
+		char buf[64];
+		ck_assert(grade_parse_number(cases[i][0], &n));
+		grade_number_format(&n, buf, sizeof buf);
+		ck_assert_str_eq(buf, cases[i][1]);
+	}
 }
 END_TEST
 
