@@ -31,19 +31,28 @@ for k in '^{"score":100,' '"tests":\[{"name":"build","score":10,"max_score":10,'
          '"visibility":"after_published"' '"output":"vmlab grade tlb: 100/100'; do
   grep -q "$k" "$r" || bad "results.json has no $k"
 done
-# links in the upload are not taken: fill.c a link to the reference's, answers.txt a link to
-# a hidden file (a stand-in grader lists what run_autograder handed it)
+# links in the upload are not copied: fill.c a link to the reference's, answers.txt a link to
+# a hidden file (a stand-in grader lists what run_autograder handed it): they are handed on
+# as links, which vmlab grade refuses with a reason (the real grader, below)
 mkdir -p "$t/links/submission"
 ln -s "$top" "$t/links/source"
 ln -s "$top/shadow/fill.c" "$t/links/submission/fill.c"
 ln -s "$top/labs/06-overheads-and-modes/solution/solve.sh" "$t/links/submission/answers.txt"
 ln -s "$top/shadow" "$t/links/submission/shadow"
-printf '#!/bin/sh\nfind "$3" -type f -o -type l >"%s"\necho "{}" >"%s"\n' "$t/links/handed" "$t/links/results/results.json" \
-  >"$t/links/grader"
+printf '#!/bin/sh\nfind "$3" -type f >"%s"\nfind "$3" -type l >"%s.links"\necho "{}" >"%s"\n' "$t/links/handed" \
+  "$t/links/handed" "$t/links/results/results.json" >"$t/links/grader"
 chmod +x "$t/links/grader"
 AUTOGRADER_ROOT=$t/links VMLAB_LAB=shadow-fill VMLAB_BUILD=$build VMLAB_GRADER=$t/links/grader labs/gradescope/run_autograder
 [ -f "$t/links/handed" ] || bad "links: run_autograder did not run the grader"
-[ -s "$t/links/handed" ] && bad "links: run_autograder took linked files: $(cat "$t/links/handed")"
+[ -s "$t/links/handed" ] && bad "links: run_autograder copied linked files: $(cat "$t/links/handed")"
+grep -q 'shadow/fill.c$' "$t/links/handed.links" && grep -q 'answers.txt$' "$t/links/handed.links" ||
+  bad "links: the linked uploads were not handed on as links: $(cat "$t/links/handed.links")"
+# ... and the real grader scores such an upload zero with the reason, not the stub's scores
+rm -rf "$t/links/results" && mkdir -p "$t/links/results"
+AUTOGRADER_ROOT=$t/links VMLAB_LAB=shadow-fill VMLAB_BUILD=$build VMLAB_GRADER=$vmlab labs/gradescope/run_autograder >/dev/null 2>&1
+grep -q '^{"score":0,' "$t/links/results/results.json" 2>/dev/null &&
+  grep -q 'refused: [a-z/.]* is a symbolic link' "$t/links/results/results.json" ||
+  bad "links: results.json of a linked upload has no score 0 with the refusal: $(head -c 300 "$t/links/results/results.json" 2>&1)"
 n=$(grep -o '"name":' "$r" | wc -l)
 [ "$n" -eq "$(grep -o '"max_score":' "$r" | wc -l)" ] || bad "a test without max_score"
 if git rev-parse --git-dir >/dev/null 2>&1; then
