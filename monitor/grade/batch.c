@@ -208,6 +208,15 @@ int grade_batch(struct grade_ctx *g, const char *dir, const char *roster, unsign
 		free(names);
 		return 2;
 	}
+	if (n == 0 && !refused_ids) { /* a wrong folder, most likely: not "0 students", exit 0 */
+		fprintf(stderr, "vmlab grade: %s holds no submission (one folder per student)\n", dir);
+		char d[GRADE_PATH_MAX];
+		snprintf(d, sizeof d, "%s.d", roster);
+		grade_rmtree(g->workroot);
+		rmdir(d); /* made for this run, unless an earlier one left results there */
+		free(names);
+		return 2;
+	}
 	pid_t slots[64] = { 0 };
 	int next = 0, running = 0, skipped = 0, failed = 0;
 	g->quiet = true;

@@ -65,10 +65,15 @@ grade-leaks: $(GRADE_DEPS)
 grade-answers: $(GRADE_DEPS)
 	@tests/grade/answers-exact.sh $(BUILD)/vmlab $(GRADE_REF)
 
-TEST_STEPS += labs-grade grade-sandbox grade-leaks grade-answers
+# Bad command lines of vmlab grade / vmlab lab: one line, exit 2, nothing left behind
+# (tests/grade/cli-errors.sh): seconds.
+grade-cli: $(GRADE_DEPS)
+	@tests/grade/cli-errors.sh $(BUILD)/vmlab $(GRADE_REF)
+
+TEST_STEPS += labs-grade grade-sandbox grade-leaks grade-answers grade-cli
 # every lab's reference and export built and graded in the sandbox: minutes
 TEST_LONG  += labs-grade grade-sandbox grade-leaks
-.PHONY: labs-grade grade-sandbox grade-leaks grade-answers
+.PHONY: labs-grade grade-sandbox grade-leaks grade-answers grade-cli
 
 # A student's copy holds no other lab's solution: lab 07's export ships the other labs'
 # hole files compiled (prebuilt/), holds no line of their bodies, builds from scratch with

@@ -100,6 +100,15 @@ static int parse(int argc, char **argv, struct grade_opts *o, struct grade_ctx *
 	o->sub = pos[1];
 	if (!grade_is_dir(o->sub))
 		return bad("not a folder", o->sub);
+	if (o->jobs > 1 && !o->roster)
+		return bad("--jobs grades a folder of submissions in parallel: it needs --roster", NULL);
+	if (o->output && !o->roster) { /* before grading, not after minutes of it */
+		char dir[GRADE_PATH_MAX];
+		const char *slash = strrchr(o->output, '/');
+		snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - o->output) + 1 : 1, slash ? o->output : ".");
+		if (grade_is_dir(o->output) || !grade_is_dir(dir) || access(dir, W_OK))
+			return bad("cannot write --output", o->output);
+	}
 	return 0;
 }
 
@@ -189,6 +198,8 @@ int grade_main(int argc, char **argv)
 	rc = o.roster ? grade_batch(g, o.sub, o.roster, o.jobs) : grade_one(g, &o);
 	if (!o.roster && !o.work && !o.keep)
 		grade_rmtree(work);
+	else if (o.keep && !o.roster && !o.work)
+		fprintf(stderr, "vmlab grade: kept the work folder %s\n", work);
 	grade_rubric_free(&g->rubric);
 	free(g);
 	return rc;
