@@ -9,9 +9,7 @@
  */
 #include <dirent.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -237,7 +235,7 @@ int grade_batch(struct grade_ctx *g, const char *dir, const char *roster, unsign
 				/* a worker dies with its grader (killed, say): left running it would
 				 * write results after the grader is gone and share its work folder
 				 * with a rerun's worker */
-				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				grade_sandbox_die_with_parent();
 				if (getppid() != grader)
 					_exit(1);
 				_exit(worker(g, dir, roster, names[next], free_slot));

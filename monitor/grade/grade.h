@@ -164,6 +164,8 @@ void grade_sandbox_run(const struct grade_sandbox *sb, unsigned slot, const char
 		       const char *cmd, const struct grade_limits *lim, const char *outpath,
 		       struct grade_outcome *o);
 /* Run argv unsandboxed (trusted reference tools), output to outpath, wall timeout. */
+/* In a batch worker: die with the grader, killing the command being waited for (sandbox.c). */
+void grade_sandbox_die_with_parent(void);
 void grade_run_trusted(char *const argv[], const char *dir, const char *outpath,
 		       unsigned wall_s, struct grade_outcome *o);
 /* confine.c: the kernel's Landlock ABI version, or -errno when it has none. */

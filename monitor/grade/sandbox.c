@@ -316,9 +316,33 @@ static void nap_for(int pfd, long ms, struct timespec *nap)
 		nap->tv_nsec *= 2; /* quick commands return quickly, long ones poll rarely */
 }
 
+/* The process group of the command this process waits for, 0 when none: the one piece
+ * of process-wide state here, because a signal handler can reach no other (C11 7.14.1.1). */
+static volatile sig_atomic_t waited_group;
+
+static void kill_waited_group(int sig)
+{
+	(void)sig;
+	if (waited_group > 0)
+		kill(-(pid_t)waited_group, SIGKILL);
+	_exit(1);
+}
+
+/* A batch worker: when its grader dies, kill the command it waits for, with everything the
+ * command started (its session: make, gcc, vmlab), then die. The command's own parent-death
+ * signal reaches only its first process, and bwrap's --die-with-parent only what is inside. */
+void grade_sandbox_die_with_parent(void)
+{
+	struct sigaction sa = { .sa_handler = kill_waited_group };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
 /* Wait for pid at most wall_s seconds; kill its process group on timeout. */
 static void wait_child(pid_t pid, unsigned wall_s, struct grade_outcome *o)
 {
+	waited_group = pid; /* its own session (child_exec) or group (grade_run_trusted) */
 	struct timespec t0, now, nap = { 0, 5 * 1000 * 1000 };
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 #ifdef SYS_pidfd_open
@@ -343,6 +367,7 @@ static void wait_child(pid_t pid, unsigned wall_s, struct grade_outcome *o)
 		}
 		nap_for(pfd, left_ms, &nap);
 	}
+	waited_group = 0;
 	if (pfd >= 0)
 		close(pfd);
 	o->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
