@@ -336,6 +336,8 @@ void grade_sandbox_die_with_parent(void)
 	struct sigaction sa = { .sa_handler = kill_waited_group };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL); /* ^C at a terminal reaches the workers too: same cleanup */
+	sigaction(SIGHUP, &sa, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
